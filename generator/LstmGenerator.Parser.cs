@@ -1,0 +1,129 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using LstmGen.Generator.Helpers;
+using LstmGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    /// <summary>Turns one <c>[Lstm]</c> class into a spec, or into the diagnostics that say why it can't be generated.</summary>
+    internal static class Parser
+    {
+        // The size limits of LstmGen.LstmAttribute (Max*), which the generator cannot reference.
+        internal static readonly (string Name, int Max)[] Sizes =
+        [
+            ("inputSize", 4096),
+            ("hiddenSize", 1024),
+            ("outputSize", 4096),
+            ("seqLen", 65536),
+        ];
+
+        /// <summary>The members the generator adds; a class that declares one of them itself can't be generated.</summary>
+        internal static readonly string[] GeneratedMemberNames =
+        [
+            "InputSize", "HiddenSize", "OutputSize", "SeqLen",
+            "Forward", "InitializeWeights", "LoadWeights", "LoadSafetensors", "_packedWeights",
+        ];
+
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var type = (INamedTypeSymbol)context.TargetSymbol;
+            var declaration = (TypeDeclarationSyntax)context.TargetNode;
+            AttributeData attribute = context.Attributes[0];
+            Location? location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()
+                ?? declaration.Identifier.GetLocation();
+            var diagnostics = new List<DiagnosticInfo>();
+            void Report(DiagnosticDescriptor descriptor, params string[] arguments) =>
+                diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+
+            // An attribute the compiler could not bind (wrong argument count or types) is the compiler's to report.
+            ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
+            if (attribute.AttributeConstructor is null || arguments.Length != Sizes.Length ||
+                arguments.Any(argument => argument.Kind != TypedConstantKind.Primitive || argument.Value is not int))
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            string name = type.Name;
+            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                Report(DiagnosticDescriptors.ClassNotPartial, name);
+            if (type.IsStatic)
+                Report(DiagnosticDescriptors.StaticClass, name);
+            if (type.TypeParameters.Length > 0)
+                Report(DiagnosticDescriptors.GenericType, name);
+            if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
+                Report(DiagnosticDescriptors.FileLocalClass, name);
+
+            var containingTypes = new List<ContainingType>();
+            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                if (outer.TypeParameters.Length > 0)
+                    Report(DiagnosticDescriptors.GenericType, outer.Name);
+                if (!IsPartial(outer, cancellationToken))
+                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, outer.Name, name);
+                containingTypes.Insert(0, new ContainingType(Keyword(outer), outer.Name));
+            }
+
+            int[] sizes = arguments.Select(argument => (int)argument.Value!).ToArray();
+            for (int i = 0; i < Sizes.Length; i++)
+            {
+                if (sizes[i] < 1 || sizes[i] > Sizes[i].Max)
+                    Report(DiagnosticDescriptors.SizeOutOfRange, Sizes[i].Name, Sizes[i].Max.ToString(), sizes[i].ToString());
+            }
+
+            string? lstmPrefix = NamedString(attribute, "LstmPrefix", "lstm.");
+            string? fcPrefix = NamedString(attribute, "FcPrefix", "fc.");
+            if (lstmPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "LstmPrefix");
+            if (fcPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "FcPrefix");
+
+            foreach (string member in GeneratedMemberNames.Where(member => !type.GetMembers(member).IsEmpty))
+                Report(DiagnosticDescriptors.MemberConflict, name, member);
+
+            // The generated code uses Vector512 (.NET 8) and file-local types (C# 11).
+            if (context.SemanticModel.Compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512`1") is null)
+                Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must target .NET 8 or later");
+            if (declaration.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 })
+                Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must use C# 11 or later (LangVersion)");
+
+            LstmSpec? spec = diagnostics.Count > 0 ? null : new LstmSpec(
+                type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                new EquatableArray<ContainingType>(containingTypes),
+                name,
+                type.IsRecord ? "record" : "class",
+                sizes[0], sizes[1], sizes[2], sizes[3],
+                lstmPrefix!, fcPrefix!);
+            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+            type.DeclaringSyntaxReferences.All(reference =>
+                reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration &&
+                declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+        private static string Keyword(INamedTypeSymbol type) => type switch
+        {
+            { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+            { IsRecord: true } => "record",
+            { TypeKind: TypeKind.Struct } => "struct",
+            { TypeKind: TypeKind.Interface } => "interface",
+            _ => "class",
+        };
+
+        // The value of a named argument such as LstmPrefix = "rnn.", or the default when it is absent.
+        private static string? NamedString(AttributeData attribute, string name, string defaultValue)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name)
+                    return argument.Value.Value as string;
+            }
+            return defaultValue;
+        }
+    }
+}

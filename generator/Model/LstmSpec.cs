@@ -1,0 +1,34 @@
+using LstmGen.Generator.Helpers;
+
+namespace LstmGen.Generator.Model;
+
+/// <summary>Everything the emitter needs to generate one model: where the class lives, and its sizes.</summary>
+/// <param name="Namespace">The class's namespace, or null for the global namespace.</param>
+/// <param name="ContainingTypes">The types the class is nested in, outermost first.</param>
+/// <param name="Name">The class name.</param>
+/// <param name="Keyword">How the class is declared: <c>class</c> or <c>record</c>.</param>
+internal sealed record LstmSpec(
+    string? Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string Name,
+    string Keyword,
+    int InputSize,
+    int HiddenSize,
+    int OutputSize,
+    int SeqLen,
+    string LstmPrefix,
+    string FcPrefix)
+{
+    /// <summary>The class's name qualified by its containing types, e.g. <c>Outer.Model</c>.</summary>
+    public string NestedName => ContainingTypes.Count == 0
+        ? Name
+        : string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, type => type.Name)) + "." + Name;
+
+    /// <summary>The file name of the generated source: unique per class, stable across builds.</summary>
+    public string HintName => (Namespace is null ? "" : Namespace + ".") + NestedName + ".g.cs";
+}
+
+/// <summary>A type that contains the model class, re-declared as <c>partial</c> around the generated members.</summary>
+/// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
+/// <param name="Name">The type's name.</param>
+internal sealed record ContainingType(string Keyword, string Name);

@@ -1,0 +1,95 @@
+using System.Linq;
+using LstmGen.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace LstmGen.Tests.Generator;
+
+/// <summary>Each misuse of [Lstm] gets its LSTMGEN diagnostic at the attribute, and no code is generated.</summary>
+public class DiagnosticTests
+{
+    [Theory]
+    [InlineData("LSTMGEN001", "[Lstm(5, 8, 2, 7)] public class M { }", "'M' must be declared 'partial'")]
+    [InlineData("LSTMGEN002", "[Lstm(0, 8, 2, 7)] public partial class M { }", "inputSize must be between 1 and 4096; got 0")]
+    [InlineData("LSTMGEN002", "[Lstm(5, 1025, 2, 7)] public partial class M { }", "hiddenSize must be between 1 and 1024; got 1025")]
+    [InlineData("LSTMGEN002", "[Lstm(5, 8, -2, 7)] public partial class M { }", "outputSize must be between 1 and 4096; got -2")]
+    [InlineData("LSTMGEN002", "[Lstm(5, 8, 2, 70000)] public partial class M { }", "seqLen must be between 1 and 65536; got 70000")]
+    [InlineData("LSTMGEN003", "public class Outer { [Lstm(5, 8, 2, 7)] public partial class M { } }", "'Outer' contains the [Lstm] class 'M'")]
+    [InlineData("LSTMGEN004", "[Lstm(5, 8, 2, 7)] public partial class M<T> { }", "'M' is generic")]
+    [InlineData("LSTMGEN004", "public partial class Outer<T> { [Lstm(5, 8, 2, 7)] public partial class M { } }", "'Outer' is generic")]
+    [InlineData("LSTMGEN005", "[Lstm(5, 8, 2, 7)] public static partial class M { }", "'M' is static")]
+    [InlineData("LSTMGEN006", "[Lstm(5, 8, 2, 7)] public partial class M { public void Forward() { } }", "'M' already declares 'Forward'")]
+    [InlineData("LSTMGEN006", "[Lstm(5, 8, 2, 7)] public partial class M { public const int HiddenSize = 8; }", "'M' already declares 'HiddenSize'")]
+    [InlineData("LSTMGEN007", "[Lstm(5, 8, 2, 7, LstmPrefix = null)] public partial class M { }", "LstmPrefix must not be null")]
+    [InlineData("LSTMGEN009", "[Lstm(5, 8, 2, 7)] file partial class M { }", "'M' is file-local")]
+    public void Misuse_is_reported_at_the_attribute(string id, string declaration, string message)
+    {
+        string source = "using LstmGen;\n" + declaration;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+
+        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics, d => d.Id == id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains(message, diagnostic.GetMessage());
+        Assert.Equal("User.cs", diagnostic.Location.GetLineSpan().Path);
+        string attributeText = source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
+        Assert.StartsWith("Lstm(", attributeText);
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void Old_language_version_is_reported()
+    {
+        var csharp10 = new CSharpParseOptions(LanguageVersion.CSharp10);
+        GeneratorHarness.Result result = GeneratorHarness.Run("[LstmGen.Lstm(5, 8, 2, 7)] public partial class M { }", csharp10);
+
+        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("LSTMGEN008", diagnostic.Id);
+        Assert.Contains("C# 11 or later", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Lstm(5, 8, 2)] public partial class M { }")]
+    [InlineData("[Lstm(\"5\", 8, 2, 7)] public partial class M { }")]
+    [InlineData("[Lstm(5, 8, 2, 7, Unknown = 1)] public partial class M { }")]
+    [InlineData("[Lstm(5, 8, 2, 7)] public partial class M { void Broken( }")]
+    [InlineData("[Lstm(int.MaxValue, int.MinValue, 2, 7)] public partial class M { }")]
+    public void Broken_code_never_crashes_the_generator(string declaration)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using LstmGen;\n" + declaration);
+
+        // A generator exception surfaces as warning CS8785; everything else is the compiler's own report or ours.
+        Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id == "CS8785");
+        Assert.All(result.GeneratorDiagnostics, d => Assert.StartsWith("LSTMGEN", d.Id));
+    }
+
+    [Fact]
+    public void Constant_expressions_are_accepted_as_sizes()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            using LstmGen;
+            static class Sizes { public const int N = 4; }
+            [Lstm(Sizes.N, 2 * Sizes.N, seqLen: 3, outputSize: 1)] public partial class M { }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        string source = result.Sources.Single().SourceText.ToString();
+        Assert.Contains("public const int InputSize = 4;", source);
+        Assert.Contains("public const int HiddenSize = 8;", source);
+        Assert.Contains("public const int OutputSize = 1;", source);
+        Assert.Contains("public const int SeqLen = 3;", source);
+    }
+
+    [Fact]
+    public void Same_class_name_in_two_namespaces_gets_two_files()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            namespace A { [LstmGen.Lstm(1, 2, 1, 1)] public partial class M { } }
+            namespace B { [LstmGen.Lstm(1, 2, 1, 1)] public partial class M { } }
+            """);
+
+        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Equal(new[] { "A.M.g.cs", "B.M.g.cs" }, result.Sources.Select(s => s.HintName).OrderBy(n => n));
+    }
+}

@@ -1,0 +1,62 @@
+using System.Linq;
+using LstmGen.Tests.Support;
+using Xunit;
+
+namespace LstmGen.Tests.Generator;
+
+/// <summary>The generated code, reviewed like hand-written code: any change shows up as a snapshot diff.</summary>
+public class SnapshotTests
+{
+    [Fact]
+    public void Seed_sizes() => Verify("SeedLstm", """
+        using LstmGen;
+
+        namespace Demo;
+
+        [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7)]
+        public partial class SimpleLstm { }
+        """);
+
+    [Fact]
+    public void Hidden_size_needing_padding() => Verify("PaddedLstm", """
+        namespace Demo
+        {
+            [LstmGen.Lstm(7, 13, 5, 11)]
+            internal sealed partial class OddLstm { }
+        }
+        """);
+
+    [Fact]
+    public void Large_model_keeps_loops() => Verify("LargeLstm", """
+        [LstmGen.Lstm(64, 256, 10, 100)]
+        public partial class LargeLstm { }
+        """);
+
+    [Fact]
+    public void Global_namespace() => Verify("GlobalLstm", """
+        [LstmGen.Lstm(1, 1, 1, 1)]
+        partial class TinyLstm { }
+        """);
+
+    [Fact]
+    public void Nested_in_partial_types() => Verify("NestedLstm", """
+        namespace Demo.Models;
+
+        public static partial class Registry
+        {
+            internal partial struct Holder
+            {
+                [LstmGen.Lstm(3, 20, 1, 9, LstmPrefix = "rnn.", FcPrefix = "head.")]
+                public partial record AudioLstm;
+            }
+        }
+        """);
+
+    private static void Verify(string name, string source)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Snapshot.Verify(name, result.Sources.Single().SourceText.ToString());
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace LstmGen.Tests.Parity;
+
+/// <summary>Runs a generated model on a golden case and measures its distance from libtorch's output.</summary>
+public static class GoldenParity
+{
+    /// <summary>The bar: every output within this of libtorch.</summary>
+    public const float Tolerance = 1e-5f;
+
+    public static readonly IReadOnlyDictionary<string, Func<ITestModel>> Cases = new Dictionary<string, Func<ITestModel>>
+    {
+        ["seed"] = () => new SeedModel(),
+        ["tiny"] = () => new TinyModel(),
+        ["wide_in"] = () => new WideInModel(),
+        ["odd"] = () => new OddModel(),
+        ["h16"] = () => new H16Model(),
+        ["h64"] = () => new H64Model(),
+        ["h128"] = () => new H128Model(),
+        ["long"] = () => new LongModel(),
+    };
+
+    /// <summary>The ways to call Forward that must all agree with libtorch.</summary>
+    public enum Api { Single, Batched, Tensor }
+
+    public static string GoldenPath(string fileName) => Path.Combine(AppContext.BaseDirectory, "Golden", fileName);
+
+    /// <summary>Loads the case's weights through LoadSafetensors, runs its input, returns max |y − y_torch|.</summary>
+    public static float MaxError(string caseName, Api api)
+    {
+        ITestModel model = Cases[caseName]();
+        model.LoadSafetensors(GoldenPath(caseName + ".weights.safetensors"));
+        SafetensorsFile io = SafetensorsFile.Load(GoldenPath(caseName + ".io.safetensors"));
+        Tensor x = io.ReadTensor("x");
+        Tensor expected = io.ReadTensor("y");
+        int batch = x.Shape[0], sequence = x.Shape[1] * x.Shape[2], outputs = expected.Shape[1];
+
+        var actual = new float[expected.Length];
+        switch (api)
+        {
+            case Api.Single:
+                for (int b = 0; b < batch; b++)
+                    model.Forward(x.AsSpan().Slice(b * sequence, sequence), actual.AsSpan(b * outputs, outputs));
+                break;
+            case Api.Batched:
+                model.Forward(x.AsSpan(), actual, batch);
+                break;
+            case Api.Tensor:
+                Tensor y = model.Forward(x);
+                if (!y.Shape.SequenceEqual(expected.Shape))
+                    throw new InvalidOperationException($"Forward(Tensor) returned shape {y.ShapeString}, expected {expected.ShapeString}.");
+                y.AsSpan().CopyTo(actual);
+                break;
+        }
+        return MaxAbsDifference(actual, expected.AsSpan());
+    }
+
+    public static float MaxAbsDifference(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        float max = 0f;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float difference = MathF.Abs(actual[i] - expected[i]);
+            if (!(difference <= max)) max = float.IsNaN(difference) ? float.PositiveInfinity : difference;
+        }
+        return max;
+    }
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Collections.Generic;
+using LstmGen.Tests.Support;
+using Xunit;
+
+namespace LstmGen.Tests.Parity;
+
+// Sizes no golden case has: every tile width (4, 8, 16 lanes), padding, one and many tiles, long inputs.
+[Lstm(2, 3, 1, 9)] public partial class Lanes4Model : ITestModel;
+[Lstm(3, 20, 1, 9)] public partial class Lanes8Model : ITestModel;
+[Lstm(9, 33, 2, 6)] public partial class Lanes16PaddedModel : ITestModel;
+[Lstm(40, 100, 3, 4)] public partial class LoopedModel : ITestModel;
+[Lstm(64, 256, 10, 100)] public partial class LargeModel : ITestModel;
+[Lstm(1, 40, 1, 64)] public partial class AudioModel : ITestModel;
+
+/// <summary>Generated models of unseen sizes against the float64 reference, with random weights and inputs.</summary>
+public class ReferenceParityTests
+{
+    public static IEnumerable<object[]> Models() =>
+    [
+        [new Lanes4Model(), 2, 3, 9],
+        [new Lanes8Model(), 3, 20, 9],
+        [new Lanes16PaddedModel(), 9, 33, 6],
+        [new LoopedModel(), 40, 100, 4],
+        [new LargeModel(), 64, 256, 100],
+        [new AudioModel(), 1, 40, 64],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Matches_the_float64_reference(ITestModel model, int inputSize, int hiddenSize, int seqLen)
+    {
+        int outputSize = model.GetType().Name switch { "LoopedModel" => 3, "LargeModel" => 10, "Lanes16PaddedModel" => 2, _ => 1 };
+        LstmWeights weights = LstmWeights.CreateRandom(inputSize, hiddenSize, outputSize, seed: hiddenSize);
+        model.LoadWeights(weights);
+        const int batch = 3;
+        Tensor x = Tensor.RandN([batch, seqLen, inputSize], seed: 7);
+
+        Tensor y = model.Forward(x);
+
+        for (int b = 0; b < batch; b++)
+        {
+            float[] expected = ReferenceLstm.Forward(weights, x.AsSpan().Slice(b * seqLen * inputSize, seqLen * inputSize), seqLen);
+            float error = GoldenParity.MaxAbsDifference(y.AsSpan().Slice(b * outputSize, outputSize), expected);
+            Assert.True(error <= GoldenParity.Tolerance, $"{model.GetType().Name}, sequence {b}: max error {error:E2}");
+        }
+    }
+}

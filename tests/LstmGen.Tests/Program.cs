@@ -1,0 +1,36 @@
+using System;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using LstmGen.Tests.Parity;
+
+namespace LstmGen.Tests;
+
+/// <summary>
+/// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
+/// prints the SIMD widths this process accelerates, then the error of every golden case, and exits 0 when all pass.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args is not ["golden"])
+        {
+            Console.Error.WriteLine("usage: LstmGen.Tests golden   (tests run through 'dotnet test')");
+            return 2;
+        }
+
+        Console.WriteLine($"accelerated: 512={Vector512.IsHardwareAccelerated} 256={Vector256.IsHardwareAccelerated} 128={Vector128.IsHardwareAccelerated}");
+        bool allPass = true;
+        foreach (string name in GoldenParity.Cases.Keys)
+        {
+            foreach (GoldenParity.Api api in Enum.GetValues<GoldenParity.Api>())
+            {
+                float error = GoldenParity.MaxError(name, api);
+                bool pass = error <= GoldenParity.Tolerance;
+                allPass &= pass;
+                Console.WriteLine($"{name} {api}: {error:E2} {(pass ? "ok" : "FAIL")}");
+            }
+        }
+        return allPass ? 0 : 1;
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+using System.Runtime.Intrinsics;
+using LstmGen.Kernels;
+using Xunit;
+
+namespace LstmGen.Tests.Runtime;
+
+public class KernelMathTests
+{
+    // Every float in [-10, 10] at a fine step, plus the extremes.
+    private static float[] Samples()
+    {
+        var values = new System.Collections.Generic.List<float>();
+        for (float x = -10f; x <= 10f; x += 0.0007f) values.Add(x);
+        values.AddRange([0f, -0f, 1e-8f, -1e-8f, 1e-3f, 20f, -20f, 1e30f, -1e30f, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity]);
+        return values.ToArray();
+    }
+
+    [Fact]
+    public void Scalar_tanh_is_accurate_to_2_5e_7()
+    {
+        foreach (float x in Samples())
+            Assert.True(Math.Abs(KernelMath.Tanh(x) - Math.Tanh(x)) < 2.5e-7, $"tanh({x}) = {KernelMath.Tanh(x)}, exact {Math.Tanh(x)}");
+    }
+
+    [Fact]
+    public void Every_vector_width_computes_the_scalar_result()
+    {
+        float[] samples = Samples();
+        for (int i = 0; i + 16 <= samples.Length; i += 16)
+        {
+            var chunk = samples.AsSpan(i, 16);
+            Vector512<float> v512 = KernelMath.Tanh(Vector512.Create<float>(chunk));
+            Vector256<float> v256 = KernelMath.Tanh(Vector256.Create<float>(chunk));
+            Vector128<float> v128 = KernelMath.Tanh(Vector128.Create<float>(chunk));
+            for (int lane = 0; lane < 16; lane++)
+            {
+                float expected = KernelMath.Tanh(chunk[lane]);
+                Assert.Equal(expected, v512[lane]);
+                if (lane < 8) Assert.Equal(expected, v256[lane]);
+                if (lane < 4) Assert.Equal(expected, v128[lane]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Tanh_propagates_NaN_on_every_width()
+    {
+        Assert.True(float.IsNaN(KernelMath.Tanh(float.NaN)));
+        Assert.True(float.IsNaN(KernelMath.Tanh(Vector128.Create(float.NaN))[0]));
+        Assert.True(float.IsNaN(KernelMath.Tanh(Vector256.Create(float.NaN))[0]));
+        Assert.True(float.IsNaN(KernelMath.Tanh(Vector512.Create(float.NaN))[0]));
+    }
+
+    [Fact]
+    public void SigmoidOfTwice_is_the_sigmoid_of_twice_its_input()
+    {
+        foreach (float v in Samples())
+        {
+            double exact = 1 / (1 + Math.Exp(-2.0 * v));
+            Assert.True(Math.Abs(KernelMath.SigmoidOfTwice(v) - exact) < 2e-7, $"σ(2·{v})");
+            Assert.Equal(KernelMath.SigmoidOfTwice(v), KernelMath.SigmoidOfTwice(Vector256.Create(v))[0]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(100)]
+    public void Dot_sums_the_products(int length)
+    {
+        var a = new float[length];
+        var b = new float[length];
+        double expected = 0;
+        for (int i = 0; i < length; i++)
+        {
+            a[i] = (i % 7) - 3;
+            b[i] = 0.5f * (i % 5);
+            expected += a[i] * (double)b[i];
+        }
+        Assert.Equal((float)expected, KernelMath.Dot(ref a[0], ref b[0], length));
+    }
+}
