@@ -60,7 +60,8 @@ public class IncrementalTests
     [Fact]
     public void Pipeline_outputs_hold_no_compilation_objects()
     {
-        var (first, _) = RunTwice(Model, compilation => compilation);
+        // One valid model and one misuse, so every stage has outputs to inspect.
+        var (first, _) = RunTwice(Model + "\n[LstmGen.Lstm(1, 1, 1, 1)] public class NotPartial { }", compilation => compilation);
         var ours = new[] { TrackingNames.Parse, TrackingNames.Spec, TrackingNames.Diagnostics };
         foreach (var step in ours.SelectMany(name => first.Results.Single().TrackedSteps[name]))
         {
