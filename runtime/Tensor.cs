@@ -14,6 +14,7 @@ public sealed class Tensor
     public int Length => _data.Length;
     public string ShapeString => "[" + string.Join(", ", _shape) + "]";
     public Span<float> AsSpan() => _data;
+    public float[] ToArray() => (float[])_data.Clone();
     public static Tensor RandN(ReadOnlySpan<int> shape, int seed) { var t = new Tensor(shape); var r = new SeededRandom(seed); for (int i = 0; i < t._data.Length; i++) t._data[i] = r.NextNormal(); return t; }
     public override string ToString() => "tensor(" + string.Join(", ", _data.Select(v => v.ToString("F4"))) + ")";
 }

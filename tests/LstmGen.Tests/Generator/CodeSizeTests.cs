@@ -1,0 +1,34 @@
+using System.Linq;
+using System.Text.RegularExpressions;
+using LstmGen.Tests.Support;
+using Xunit;
+
+namespace LstmGen.Tests.Generator;
+
+/// <summary>
+/// The generated kernel stays small enough for the JIT to optimize fully (very large methods fall back to
+/// minimal optimization), however large the model.
+/// </summary>
+public class CodeSizeTests
+{
+    [Theory]
+    [InlineData(64, 256, 10, 100)]
+    [InlineData(4096, 1024, 4096, 65536)]
+    [InlineData(32, 32, 1, 10)]
+    public void Each_recurrence_stays_within_the_unroll_budget(int inputSize, int hiddenSize, int outputSize, int seqLen)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run($"[LstmGen.Lstm({inputSize}, {hiddenSize}, {outputSize}, {seqLen})] public partial class M {{ }}");
+        Assert.Empty(result.CompilationDiagnostics);
+        string source = result.Sources.Single().SourceText.ToString();
+
+        Assert.True(source.Length < 200_000, $"{source.Length} characters of generated source");
+        string[] methods = Regex.Split(source, @"private static void Run(?=\d+)").Skip(1).ToArray();
+        Assert.NotEmpty(methods);
+        foreach (string method in methods)
+        {
+            int multiplyAdds = Regex.Matches(method, @"KernelMath\.MultiplyAdd\(").Count;
+            // Two unrolled loops (W_ih, W_hh) at most, plus the cell update.
+            Assert.True(multiplyAdds <= 2 * 128 + 16, $"Run{method[..3]} has {multiplyAdds} multiply-adds");
+        }
+    }
+}
