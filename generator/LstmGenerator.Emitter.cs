@@ -196,9 +196,8 @@ public sealed partial class LstmGenerator
 
         private static void EmitRecurrence(SourceWriter writer, LstmSpec spec, KernelLayout layout, VectorWidth width)
         {
-            int vectors = layout.Lanes / width.Lanes; // vectors per gate per tile
-            string plural = vectors == 1 ? "" : "s";
-            writer.Line($"/// <summary>The recurrence on {width.Type}: per tile, {vectors} vector{plural} per gate.</summary>");
+            IReadOnlyList<Pass> passes = Pass.Split(layout.Lanes / width.Lanes, width);
+            writer.Line($"/// <summary>The recurrence on {width.Type}: {Describe(passes)}.</summary>");
             writer.Open($"private static void Run{width.Bits}(ref float weights, ref float input, ref float state)");
             writer.Line("ref float hPrev = ref state;");
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);");
@@ -211,7 +210,7 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float panel = ref weights;");
                 writer.Line("ref float c = ref cell;");
                 writer.Line("ref float h = ref hNext;");
-                EmitTile(writer, spec, width, vectors);
+                EmitTile(writer, spec, width, passes);
             }
             else
             {
@@ -219,7 +218,7 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);");
                 writer.Line("ref float c = ref Unsafe.Add(ref cell, tile * Lanes);");
                 writer.Line("ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);");
-                EmitTile(writer, spec, width, vectors);
+                EmitTile(writer, spec, width, passes);
                 writer.Close();
             }
             writer.Line();
@@ -231,24 +230,57 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // One tile: accumulate its gates over the bias, x_t and h_{t-1}, then update its c and h.
-        private static void EmitTile(SourceWriter writer, LstmSpec spec, VectorWidth width, int vectors)
+        private static string Describe(IReadOnlyList<Pass> passes)
         {
-            writer.Line();
+            int vectors = passes.Sum(pass => pass.Count);
+            string perTile = vectors == 1 ? "one vector per gate" : $"{vectors} vectors per gate";
+            string split = passes.Count == 1 ? "" : $", in {passes.Count} passes to keep the accumulators in registers";
+            string chains = passes[0].SplitK ? ", even and odd k in separate accumulators to halve the dependency chain" : "";
+            return $"a tile holds {perTile}{split}{chains}";
+        }
+
+        // One tile: for each pass, accumulate its gates over the bias, x_t and h_{t-1}, then update its c and h.
+        private static void EmitTile(SourceWriter writer, LstmSpec spec, VectorWidth width, IReadOnlyList<Pass> passes)
+        {
+            foreach (Pass pass in passes)
+            {
+                writer.Line();
+                if (passes.Count > 1)
+                    writer.Open($"// Pass {pass.Index + 1} of {passes.Count}: lanes {pass.First * width.Lanes}..{(pass.First + pass.Count) * width.Lanes - 1} of the tile.");
+                EmitPass(writer, spec, width, pass);
+                if (passes.Count > 1)
+                    writer.Close();
+            }
+        }
+
+        private static void EmitPass(SourceWriter writer, LstmSpec spec, VectorWidth width, Pass pass)
+        {
+            IReadOnlyList<Accumulator> accumulators = pass.Accumulators;
             writer.Line("// gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))");
-            foreach (var (name, offset) in Accumulators(width, vectors))
-                writer.Line($"var {name} = {width.Type}.LoadUnsafe(ref panel, {offset});");
+            foreach (Accumulator accumulator in accumulators)
+                writer.Line($"var {accumulator.Name} = {width.Type}.LoadUnsafe(ref panel, {accumulator.Offset});");
+            if (pass.SplitK)
+            {
+                foreach (Accumulator accumulator in accumulators)
+                    writer.Line($"var {accumulator.OddName} = {width.Type}<float>.Zero;");
+            }
 
             writer.Line();
             writer.Line("// gates += W_ih · x_t");
-            EmitMultiplyAddColumns(writer, width, vectors, spec.InputSize, firstRow: 1, firstRowName: "1", countName: "InputSize", source: "x");
+            EmitColumns(writer, width, pass, spec.InputSize, firstRow: 1, firstRowName: "1", countName: "InputSize", source: "x");
             writer.Line();
             writer.Line("// gates += W_hh · h_{t-1}");
-            EmitMultiplyAddColumns(writer, width, vectors, spec.HiddenSize, firstRow: 1 + spec.InputSize, firstRowName: "1 + InputSize", countName: "HiddenSize", source: "hPrev");
+            EmitColumns(writer, width, pass, spec.HiddenSize, firstRow: 1 + spec.InputSize, firstRowName: "1 + InputSize", countName: "HiddenSize", source: "hPrev");
+            if (pass.SplitK)
+            {
+                writer.Line();
+                foreach (Accumulator accumulator in accumulators)
+                    writer.Line($"{accumulator.Name} += {accumulator.OddName};");
+            }
 
             writer.Line();
             writer.Line("// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)");
-            for (int v = 0; v < vectors; v++)
+            for (int v = pass.First; v < pass.First + pass.Count; v++)
             {
                 int offset = v * width.Lanes;
                 writer.Line($"var c{v} = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f{v}), {width.Type}.LoadUnsafe(ref c, {offset}), KernelMath.SigmoidOfTwice(i{v}) * KernelMath.Tanh(g{v}));");
@@ -258,39 +290,50 @@ public sealed partial class LstmGenerator
         }
 
         // gates += W[:, k] · source[k] for every k: unrolled with literal offsets when that stays within
-        // the code budget, otherwise a loop (large methods lose JIT optimizations).
-        private static void EmitMultiplyAddColumns(SourceWriter writer, VectorWidth width, int vectors,
+        // the code budget, otherwise a loop (very large methods lose JIT optimizations).
+        private static void EmitColumns(SourceWriter writer, VectorWidth width, Pass pass,
             int count, int firstRow, string firstRowName, string countName, string source)
         {
-            var accumulators = Accumulators(width, vectors).ToList();
+            IReadOnlyList<Accumulator> accumulators = pass.Accumulators;
+            string Target(Accumulator accumulator, int k) => pass.SplitK && k % 2 == 1 ? accumulator.OddName : accumulator.Name;
+
             if (count * accumulators.Count <= KernelLayout.UnrollBudget)
             {
                 for (int k = 0; k < count; k++)
                 {
                     string value = k == 0 ? source : $"Unsafe.Add(ref {source}, {k})";
                     writer.Line($"var {source}{k} = {width.Type}.Create({value});");
-                    foreach (var (name, offset) in accumulators)
-                        writer.Line($"{name} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {offset}), {source}{k}, {name});");
+                    foreach (Accumulator accumulator in accumulators)
+                    {
+                        string target = Target(accumulator, k);
+                        writer.Line($"{target} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {accumulator.Offset}), {source}{k}, {target});");
+                    }
                 }
                 return;
             }
 
-            writer.Open($"for (int k = 0; k < {countName}; k++)");
-            writer.Line($"var {source}k = {width.Type}.Create(Unsafe.Add(ref {source}, k));");
+            int step = pass.SplitK ? 2 : 1;
+            string bound = pass.SplitK ? $"k + 1 < {countName}" : $"k < {countName}";
+            writer.Open($"for (int k = 0; {bound}; k += {step})");
             writer.Line($"ref float row = ref Unsafe.Add(ref panel, ({firstRowName} + k) * RowLength);");
-            foreach (var (name, offset) in accumulators)
-                writer.Line($"{name} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref row, {offset}), {source}k, {name});");
-            writer.Close();
-        }
-
-        // The accumulator names (i0, f0, g0, o0, i1, …) and their offsets within a panel row.
-        private static IEnumerable<(string Name, int Offset)> Accumulators(VectorWidth width, int vectors)
-        {
-            string[] gates = ["i", "f", "g", "o"];
-            for (int gate = 0; gate < gates.Length; gate++)
+            for (int chain = 0; chain < step; chain++)
             {
-                for (int v = 0; v < vectors; v++)
-                    yield return ($"{gates[gate]}{v}", gate * vectors * width.Lanes + v * width.Lanes);
+                string value = chain == 0 ? $"{source}k" : $"{source}k1";
+                writer.Line($"var {value} = {width.Type}.Create(Unsafe.Add(ref {source}, {(chain == 0 ? "k" : "k + 1")}));");
+                foreach (Accumulator accumulator in accumulators)
+                {
+                    string target = Target(accumulator, chain);
+                    string offset = chain == 0 ? accumulator.Offset.ToString() : $"RowLength + {accumulator.Offset}";
+                    writer.Line($"{target} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref row, {offset}), {value}, {target});");
+                }
+            }
+            writer.Close();
+            if (pass.SplitK && count % 2 == 1)
+            {
+                int k = count - 1;
+                writer.Line($"var {source}Last = {width.Type}.Create(Unsafe.Add(ref {source}, {k}));");
+                foreach (Accumulator accumulator in accumulators)
+                    writer.Line($"{accumulator.Name} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {accumulator.Offset}), {source}Last, {accumulator.Name});");
             }
         }
 
@@ -316,7 +359,11 @@ public sealed partial class LstmGenerator
         public string Type => "Vector" + Bits;
     }
 
-    /// <summary>How the kernel lays out a model: the tile width (SIMD lanes per gate) and the paths it emits.</summary>
+    /// <summary>
+    /// How the kernel lays out a model: hidden units are processed in tiles of <see cref="Lanes"/> units, a
+    /// multiple of the vector unit (4, 8 or 16 floats) holding up to 4 vectors per gate, so that a tile's
+    /// accumulators form enough independent FMA chains to hide the FMA latency.
+    /// </summary>
     internal sealed record KernelLayout(int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths)
     {
         /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
@@ -326,10 +373,55 @@ public sealed partial class LstmGenerator
 
         public static KernelLayout For(LstmSpec spec)
         {
-            // The widest tile whose zero padding costs at most a quarter more work than the narrowest.
-            int Padded(int lanes) => (spec.HiddenSize + lanes - 1) / lanes * lanes;
-            int lanes = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
-            return new KernelLayout(lanes, Padded(lanes) / lanes, AllWidths.Where(width => width.Lanes <= lanes).ToArray());
+            // The widest vector unit whose zero padding costs at most a quarter more work than the narrowest.
+            int Padded(int unit) => (spec.HiddenSize + unit - 1) / unit * unit;
+            int unit = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
+
+            // Up to 4 units per tile; beyond 4 units, the tile size among 4, 3, 2 that pads least (ties: larger).
+            int units = Padded(unit) / unit;
+            int perTile = units <= 4 ? units : new[] { 4, 3, 2 }.OrderBy(m => (units + m - 1) / m * m).First();
+            int tiles = (units + perTile - 1) / perTile;
+            return new KernelLayout(unit * perTile, tiles, AllWidths.Where(width => width.Lanes <= unit).ToArray());
+        }
+    }
+
+    /// <summary>
+    /// A run of a tile's vectors (per gate) accumulated together: at most 3 per gate, so the 12 accumulators,
+    /// the broadcast value and the activation constants fit in the registers (16 on x64 without AVX-512).
+    /// </summary>
+    /// <param name="SplitK">With one vector per gate, even and odd k go to separate accumulators so 8 FMA chains run at once.</param>
+    internal sealed record Pass(int Index, int First, int Count, bool SplitK, IReadOnlyList<Accumulator> Accumulators)
+    {
+        public static IReadOnlyList<Pass> Split(int vectorsPerGate, VectorWidth width)
+        {
+            int limit = width.Bits == 512 ? 4 : 3;
+            int count = (vectorsPerGate + limit - 1) / limit;
+            var passes = new List<Pass>();
+            for (int index = 0, first = 0; index < count; index++)
+            {
+                int size = (vectorsPerGate - first) / (count - index); // spread evenly
+                passes.Add(new Pass(index, first, size, size == 1, Accumulator.For(first, size, vectorsPerGate, width)));
+                first += size;
+            }
+            return passes;
+        }
+    }
+
+    /// <summary>The accumulator of one vector of one gate: its name (i0, f0, …) and its offset within a panel row.</summary>
+    internal sealed record Accumulator(string Name, int Offset)
+    {
+        public string OddName => Name + "Odd";
+
+        public static IReadOnlyList<Accumulator> For(int first, int count, int vectorsPerGate, VectorWidth width)
+        {
+            string[] gates = ["i", "f", "g", "o"];
+            var accumulators = new List<Accumulator>();
+            for (int gate = 0; gate < gates.Length; gate++)
+            {
+                for (int v = first; v < first + count; v++)
+                    accumulators.Add(new Accumulator($"{gates[gate]}{v}", (gate * vectorsPerGate + v) * width.Lanes));
+            }
+            return accumulators;
         }
     }
 }

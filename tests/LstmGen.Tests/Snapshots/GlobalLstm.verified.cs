@@ -131,7 +131,7 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>The recurrence on Vector128: per tile, 1 vector per gate.</summary>
+        /// <summary>The recurrence on Vector128: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
         private static void Run128(ref float weights, ref float input, ref float state)
         {
             ref float hPrev = ref state;
@@ -150,6 +150,10 @@ namespace LstmGen.Generated
                 var f0 = Vector128.LoadUnsafe(ref panel, 4);
                 var g0 = Vector128.LoadUnsafe(ref panel, 8);
                 var o0 = Vector128.LoadUnsafe(ref panel, 12);
+                var i0Odd = Vector128<float>.Zero;
+                var f0Odd = Vector128<float>.Zero;
+                var g0Odd = Vector128<float>.Zero;
+                var o0Odd = Vector128<float>.Zero;
 
                 // gates += W_ih · x_t
                 var x0 = Vector128.Create(x);
@@ -164,6 +168,11 @@ namespace LstmGen.Generated
                 f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), hPrev0, f0);
                 g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), hPrev0, g0);
                 o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), hPrev0, o0);
+
+                i0 += i0Odd;
+                f0 += f0Odd;
+                g0 += g0Odd;
+                o0 += o0Odd;
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));

@@ -136,7 +136,7 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>The recurrence on Vector256: per tile, 1 vector per gate.</summary>
+        /// <summary>The recurrence on Vector256: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
         private static void Run256(ref float weights, ref float input, ref float state)
         {
             ref float hPrev = ref state;
@@ -155,6 +155,10 @@ namespace LstmGen.Generated
                 var f0 = Vector256.LoadUnsafe(ref panel, 8);
                 var g0 = Vector256.LoadUnsafe(ref panel, 16);
                 var o0 = Vector256.LoadUnsafe(ref panel, 24);
+                var i0Odd = Vector256<float>.Zero;
+                var f0Odd = Vector256<float>.Zero;
+                var g0Odd = Vector256<float>.Zero;
+                var o0Odd = Vector256<float>.Zero;
 
                 // gates += W_ih · x_t
                 var x0 = Vector256.Create(x);
@@ -163,20 +167,20 @@ namespace LstmGen.Generated
                 g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g0);
                 o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o0);
                 var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, o0);
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, o0Odd);
                 var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
                 i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
                 f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f0);
                 g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g0);
                 o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o0);
                 var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, o0);
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, o0Odd);
                 var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
                 i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, i0);
                 f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, f0);
@@ -190,40 +194,45 @@ namespace LstmGen.Generated
                 g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev0, g0);
                 o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev0, o0);
                 var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev1, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev1, o0);
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev1, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev1, o0Odd);
                 var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
                 i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, i0);
                 f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev2, f0);
                 g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev2, g0);
                 o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev2, o0);
                 var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev3, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev3, o0);
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev3, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev3, o0Odd);
                 var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
                 i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, i0);
                 f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev4, f0);
                 g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev4, g0);
                 o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev4, o0);
                 var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev5, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev5, o0);
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev5, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev5, o0Odd);
                 var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
                 i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, i0);
                 f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev6, f0);
                 g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev6, g0);
                 o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev6, o0);
                 var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev7, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, o0);
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev7, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, o0Odd);
+
+                i0 += i0Odd;
+                f0 += f0Odd;
+                g0 += g0Odd;
+                o0 += o0Odd;
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
@@ -237,7 +246,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The recurrence on Vector128: per tile, 2 vectors per gate.</summary>
+        /// <summary>The recurrence on Vector128: a tile holds 2 vectors per gate.</summary>
         private static void Run128(ref float weights, ref float input, ref float state)
         {
             ref float hPrev = ref state;
