@@ -75,14 +75,11 @@ public sealed partial class LstmGenerator
             writer.Open("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)");
             writer.Line("float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);");
             writer.Line("global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);");
-            writer.Line("ref float packed = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights);");
-            writer.Line("ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);");
-            writer.Line("ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);");
-            writer.Open("for (int b = 0; b < batchSize; b++)");
-            writer.Line($"{kernel}.Forward(ref packed,");
-            writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * (SeqLen * InputSize)),");
-            writer.Line("    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, b * OutputSize));");
-            writer.Close();
+            writer.Line($"{kernel}.ForwardBatch(");
+            writer.Line("    ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),");
+            writer.Line("    ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),");
+            writer.Line("    ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),");
+            writer.Line("    batchSize);");
             writer.Close();
             writer.Line();
 
@@ -157,10 +154,20 @@ public sealed partial class LstmGenerator
             writer.Line();
 
             EmitForward(writer, layout);
+            writer.Line();
+            EmitForwardBatch(writer, layout);
             foreach (VectorWidth width in layout.Widths)
             {
                 writer.Line();
                 EmitRecurrence(writer, spec, layout, width);
+            }
+            if (layout.GroupKernel)
+            {
+                foreach (VectorWidth width in AllGroupWidths)
+                {
+                    writer.Line();
+                    EmitGroup(writer, spec, width);
+                }
             }
             writer.Close();
             writer.Close();
@@ -337,6 +344,132 @@ public sealed partial class LstmGenerator
             }
         }
 
+        // ---- batches: a group of sequences side by side on the SIMD lanes ----
+
+        private static void EmitForwardBatch(SourceWriter writer, KernelLayout layout)
+        {
+            writer.Line("/// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>");
+            writer.Open("public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)");
+            writer.Line("int b = 0;");
+            if (layout.GroupKernel)
+            {
+                writer.Line("// Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.");
+                string keyword = "if";
+                foreach (VectorWidth width in AllGroupWidths)
+                {
+                    writer.Open($"{keyword} ({width.Type}.IsHardwareAccelerated)");
+                    writer.Line($"for (; b + {width.Lanes} <= batchSize; b += {width.Lanes})");
+                    writer.Line($"    Group{width.Bits}(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+                    writer.Close();
+                    keyword = "else if";
+                }
+                writer.Line();
+                writer.Line("// The remaining sequences one by one.");
+            }
+            writer.Line("for (; b < batchSize; b++)");
+            writer.Line("    Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+            writer.Close();
+        }
+
+        private static readonly VectorWidth[] AllGroupWidths = [new(512), new(256), new(128)];
+
+        private static void EmitGroup(SourceWriter writer, LstmSpec spec, VectorWidth width)
+        {
+            string vector = width.Type;
+            writer.Line($"/// <summary>Runs {width.Lanes} sequences at once, sequence b on lane b of {vector}: each weight is broadcast once for all of them.</summary>");
+            writer.Open($"private static void Group{width.Bits}(ref float weights, ref float input, ref float output)");
+            writer.Line($"const int Group = {width.Lanes};");
+            writer.Line("// Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.");
+            writer.Line("Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];");
+            writer.Line("ref float hPrev = ref MemoryMarshal.GetReference(state);");
+            writer.Line("ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);");
+            writer.Line("ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);");
+            writer.Line("ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);");
+            writer.Line();
+            writer.Open("for (int t = 0; t < SeqLen; t++)");
+            writer.Line("// x_t of every sequence in the group, as [InputSize, Group].");
+            writer.Open("for (int lane = 0; lane < Group; lane++)");
+            writer.Line("ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);");
+            writer.Line("for (int k = 0; k < InputSize; k++)");
+            writer.Line("    Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);");
+            writer.Close();
+            writer.Line();
+            writer.Open("for (int j = 0; j < HiddenSize; j++)");
+            writer.Line("// Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.");
+            writer.Line("ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);");
+            writer.Line();
+            writer.Line("// gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)");
+            string[] gates = ["i", "f", "g", "o"];
+            for (int gate = 0; gate < gates.Length; gate++)
+                writer.Line($"var {gates[gate]} = {vector}.Create({WeightAt(gate, row: null)});");
+            writer.Line();
+            writer.Line("// gates += W_ih · x_t");
+            EmitGroupColumns(writer, width, spec.InputSize, firstRow: 1, firstRowName: "1", countName: "InputSize", source: "x");
+            writer.Line();
+            writer.Line("// gates += W_hh · h_{t-1}");
+            EmitGroupColumns(writer, width, spec.HiddenSize, firstRow: 1 + spec.InputSize, firstRowName: "1 + InputSize", countName: "HiddenSize", source: "hPrev");
+            writer.Line();
+            writer.Line("// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)");
+            writer.Line($"var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), {vector}.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));");
+            writer.Line("c.StoreUnsafe(ref cell, (nuint)(j * Group));");
+            writer.Line("(KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));");
+            writer.Close();
+            writer.Line();
+            writer.Line("// h_t becomes h_{t-1} of the next step.");
+            writer.Line("ref float swap = ref hPrev;");
+            writer.Line("hPrev = ref hNext;");
+            writer.Line("hNext = ref swap;");
+            writer.Close();
+            writer.Line();
+            writer.Line("// y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.");
+            writer.Open("for (int o = 0; o < OutputSize; o++)");
+            writer.Line($"var y = {vector}.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));");
+            writer.Line("for (int k = 0; k < HiddenSize; k++)");
+            writer.Line($"    y = KernelMath.MultiplyAdd({vector}.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), {vector}.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);");
+            writer.Line("for (int lane = 0; lane < Group; lane++)");
+            writer.Line("    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);");
+            writer.Close();
+            writer.Close();
+        }
+
+        // gates += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
+        private static void EmitGroupColumns(SourceWriter writer, VectorWidth width, int count, int firstRow,
+            string firstRowName, string countName, string source)
+        {
+            string vector = width.Type;
+            string[] gates = ["i", "f", "g", "o"];
+            if (count * gates.Length <= KernelLayout.UnrollBudget)
+            {
+                for (int k = 0; k < count; k++)
+                {
+                    writer.Line($"var {source}{k} = {vector}.LoadUnsafe(ref {source}, {k} * Group);");
+                    for (int gate = 0; gate < gates.Length; gate++)
+                        writer.Line($"{gates[gate]} = KernelMath.MultiplyAdd({vector}.Create({WeightAt(gate, $"{firstRow + k}")}), {source}{k}, {gates[gate]});");
+                }
+                return;
+            }
+
+            writer.Open($"for (int k = 0; k < {countName}; k++)");
+            writer.Line($"var {source}k = {vector}.LoadUnsafe(ref {source}, (nuint)(k * Group));");
+            for (int gate = 0; gate < gates.Length; gate++)
+                writer.Line($"{gates[gate]} = KernelMath.MultiplyAdd({vector}.Create({WeightAt(gate, $"({firstRowName} + k)")}), {source}k, {gates[gate]});");
+            writer.Close();
+        }
+
+        // Unit j's weight of a gate in a panel row (the bias row when row is null), relative to ref w.
+        private static string WeightAt(int gate, string? row)
+        {
+            string column = gate == 0 ? "" : gate == 1 ? "Lanes" : $"{gate} * Lanes";
+            string offset = (row, column) switch
+            {
+                (null, "") => "",
+                (null, _) => column,
+                (_, "") => $"{row} * RowLength",
+                _ => $"{row} * RowLength + {column}",
+            };
+            return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
+        }
+
         private static string KernelName(LstmSpec spec) => spec.Name + "Kernel";
 
         private static string KernelReference(LstmSpec spec) => "global::LstmGen.Generated." + KernelName(spec);
@@ -364,7 +497,10 @@ public sealed partial class LstmGenerator
     /// multiple of the vector unit (4, 8 or 16 floats) holding up to 4 vectors per gate, so that a tile's
     /// accumulators form enough independent FMA chains to hide the FMA latency.
     /// </summary>
-    internal sealed record KernelLayout(int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths)
+    /// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays where one
+    /// sequence cannot fill the FMA units (few hidden units: the step-to-step dependency chain dominates) and
+    /// the group's state fits on the stack; larger models already stream their weights at full width.</param>
+    internal sealed record KernelLayout(int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths, bool GroupKernel)
     {
         /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
         public const int UnrollBudget = 128;
@@ -381,7 +517,9 @@ public sealed partial class LstmGenerator
             int units = Padded(unit) / unit;
             int perTile = units <= 4 ? units : new[] { 4, 3, 2 }.OrderBy(m => (units + m - 1) / m * m).First();
             int tiles = (units + perTile - 1) / perTile;
-            return new KernelLayout(unit * perTile, tiles, AllWidths.Where(width => width.Lanes <= unit).ToArray());
+            int lanes = unit * perTile;
+            bool groupKernel = spec.HiddenSize <= 32 && spec.InputSize <= 256;
+            return new KernelLayout(lanes, tiles, AllWidths.Where(width => width.Lanes <= unit).ToArray(), groupKernel);
         }
     }
 

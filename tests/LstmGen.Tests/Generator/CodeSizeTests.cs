@@ -22,13 +22,13 @@ public class CodeSizeTests
         string source = result.Sources.Single().SourceText.ToString();
 
         Assert.True(source.Length < 200_000, $"{source.Length} characters of generated source");
-        string[] methods = Regex.Split(source, @"private static void Run(?=\d+)").Skip(1).ToArray();
-        Assert.NotEmpty(methods);
+        string[] methods = Regex.Split(source, @"private static void ").Skip(1).ToArray();
+        Assert.Contains(methods, method => method.StartsWith("Run"));
         foreach (string method in methods)
         {
             int multiplyAdds = Regex.Matches(method, @"KernelMath\.MultiplyAdd\(").Count;
-            // Two unrolled loops (W_ih, W_hh) at most, plus the cell update.
-            Assert.True(multiplyAdds <= 2 * 128 + 16, $"Run{method[..3]} has {multiplyAdds} multiply-adds");
+            // Two unrolled loops (W_ih, W_hh) at most, plus the cell update and the head.
+            Assert.True(multiplyAdds <= 2 * 128 + 16, $"{method[..method.IndexOf('(')]} has {multiplyAdds} multiply-adds");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Xunit;
@@ -9,7 +10,7 @@ public class GoldenParityTests
 {
     public static IEnumerable<object[]> CasesAndApis() =>
         from name in GoldenParity.Cases.Keys
-        from api in new[] { GoldenParity.Api.Single, GoldenParity.Api.Batched, GoldenParity.Api.Tensor }
+        from api in Enum.GetValues<GoldenParity.Api>()
         select new object[] { name, api };
 
     [Theory]

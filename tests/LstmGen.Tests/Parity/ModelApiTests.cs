@@ -117,16 +117,18 @@ public class ModelApiTests
     }
 
     [Fact]
-    public void Single_and_batched_calls_agree_exactly()
+    public void Single_and_batched_calls_agree()
     {
         SeedModel model = CreateModel();
-        Tensor x = Tensor.RandN([5, 7, 5], seed: 9);
+        const int batch = 41; // two groups of 16 lanes, a group of 8, and one left over
+        Tensor x = Tensor.RandN([batch, 7, 5], seed: 9);
         float[] batched = model.Forward(x).ToArray();
         var single = new float[2];
-        for (int b = 0; b < 5; b++)
+        for (int b = 0; b < batch; b++)
         {
             model.Forward(x.AsSpan().Slice(b * 35, 35), single);
-            Assert.Equal(batched.AsSpan(b * 2, 2).ToArray(), single);
+            // Same math; only the summation order differs between the kernels.
+            Assert.True(GoldenParity.MaxAbsDifference(batched.AsSpan(b * 2, 2), single) <= 1e-6f, $"sequence {b}");
         }
     }
 

@@ -37,15 +37,11 @@ partial class TinyLstm
     {
         float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-        ref float packed = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights);
-        ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-        ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-        for (int b = 0; b < batchSize; b++)
-        {
-            global::LstmGen.Generated.TinyLstmKernel.Forward(ref packed,
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * (SeqLen * InputSize)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, b * OutputSize));
-        }
+        global::LstmGen.Generated.TinyLstmKernel.ForwardBatch(
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
+            batchSize);
     }
 
     /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
@@ -131,6 +127,32 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
         }
 
+        /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
+        public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
+        {
+            int b = 0;
+            // Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; b + 16 <= batchSize; b += 16)
+                    Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                for (; b + 8 <= batchSize; b += 8)
+                    Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                for (; b + 4 <= batchSize; b += 4)
+                    Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+            }
+
+            // The remaining sequences one by one.
+            for (; b < batchSize; b++)
+                Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+        }
+
         /// <summary>The recurrence on Vector128: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
         private static void Run128(ref float weights, ref float input, ref float state)
         {
@@ -183,6 +205,213 @@ namespace LstmGen.Generated
                 ref float swap = ref hPrev;
                 hPrev = ref hNext;
                 hNext = ref swap;
+            }
+        }
+
+        /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
+        private static void Group512(ref float weights, ref float input, ref float output)
+        {
+            const int Group = 16;
+            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
+            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
+            ref float hPrev = ref MemoryMarshal.GetReference(state);
+            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
+            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
+            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+
+            for (int t = 0; t < SeqLen; t++)
+            {
+                // x_t of every sequence in the group, as [InputSize, Group].
+                for (int lane = 0; lane < Group; lane++)
+                {
+                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                    for (int k = 0; k < InputSize; k++)
+                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                }
+
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    var i = Vector512.Create(w);
+                    var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
+                    var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
+                    var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                    // gates += W_ih · x_t
+                    var x0 = Vector512.LoadUnsafe(ref x, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
+
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
+                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
+                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                }
+
+                // h_t becomes h_{t-1} of the next step.
+                ref float swap = ref hPrev;
+                hPrev = ref hNext;
+                hNext = ref swap;
+            }
+
+            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            for (int o = 0; o < OutputSize; o++)
+            {
+                var y = Vector512.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
+                for (int k = 0; k < HiddenSize; k++)
+                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                for (int lane = 0; lane < Group; lane++)
+                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+            }
+        }
+
+        /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
+        private static void Group256(ref float weights, ref float input, ref float output)
+        {
+            const int Group = 8;
+            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
+            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
+            ref float hPrev = ref MemoryMarshal.GetReference(state);
+            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
+            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
+            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+
+            for (int t = 0; t < SeqLen; t++)
+            {
+                // x_t of every sequence in the group, as [InputSize, Group].
+                for (int lane = 0; lane < Group; lane++)
+                {
+                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                    for (int k = 0; k < InputSize; k++)
+                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                }
+
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    var i = Vector256.Create(w);
+                    var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
+                    var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
+                    var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                    // gates += W_ih · x_t
+                    var x0 = Vector256.LoadUnsafe(ref x, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
+
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
+                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
+                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                }
+
+                // h_t becomes h_{t-1} of the next step.
+                ref float swap = ref hPrev;
+                hPrev = ref hNext;
+                hNext = ref swap;
+            }
+
+            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            for (int o = 0; o < OutputSize; o++)
+            {
+                var y = Vector256.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
+                for (int k = 0; k < HiddenSize; k++)
+                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                for (int lane = 0; lane < Group; lane++)
+                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+            }
+        }
+
+        /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
+        private static void Group128(ref float weights, ref float input, ref float output)
+        {
+            const int Group = 4;
+            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
+            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
+            ref float hPrev = ref MemoryMarshal.GetReference(state);
+            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
+            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
+            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+
+            for (int t = 0; t < SeqLen; t++)
+            {
+                // x_t of every sequence in the group, as [InputSize, Group].
+                for (int lane = 0; lane < Group; lane++)
+                {
+                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                    for (int k = 0; k < InputSize; k++)
+                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                }
+
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    var i = Vector128.Create(w);
+                    var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
+                    var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
+                    var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                    // gates += W_ih · x_t
+                    var x0 = Vector128.LoadUnsafe(ref x, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
+
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
+                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
+                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                }
+
+                // h_t becomes h_{t-1} of the next step.
+                ref float swap = ref hPrev;
+                hPrev = ref hNext;
+                hNext = ref swap;
+            }
+
+            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            for (int o = 0; o < OutputSize; o++)
+            {
+                var y = Vector128.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
+                for (int k = 0; k < HiddenSize; k++)
+                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                for (int lane = 0; lane < Group; lane++)
+                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }
         }
     }

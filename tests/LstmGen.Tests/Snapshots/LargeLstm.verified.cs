@@ -37,15 +37,11 @@ partial class LargeLstm
     {
         float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-        ref float packed = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights);
-        ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-        ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-        for (int b = 0; b < batchSize; b++)
-        {
-            global::LstmGen.Generated.LargeLstmKernel.Forward(ref packed,
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * (SeqLen * InputSize)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, b * OutputSize));
-        }
+        global::LstmGen.Generated.LargeLstmKernel.ForwardBatch(
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
+            batchSize);
     }
 
     /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
@@ -133,6 +129,14 @@ namespace LstmGen.Generated
             for (int o = 0; o < OutputSize; o++)
                 Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
                     + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+        }
+
+        /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
+        public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
+        {
+            int b = 0;
+            for (; b < batchSize; b++)
+                Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
         /// <summary>The recurrence on Vector512: a tile holds 4 vectors per gate.</summary>
