@@ -17,10 +17,10 @@ public class KernelMathTests
     }
 
     [Fact]
-    public void Scalar_tanh_is_accurate_to_2_5e_7()
+    public void Scalar_tanh_is_accurate_to_3e_7()
     {
         foreach (float x in Samples())
-            Assert.True(Math.Abs(KernelMath.Tanh(x) - Math.Tanh(x)) < 2.5e-7, $"tanh({x}) = {KernelMath.Tanh(x)}, exact {Math.Tanh(x)}");
+            Assert.True(Math.Abs(KernelMath.Tanh(x) - Math.Tanh(x)) < 3e-7, $"tanh({x}) = {KernelMath.Tanh(x)}, exact {Math.Tanh(x)}");
     }
 
     [Fact]
