@@ -212,21 +212,20 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Open("for (int t = 0; t < SeqLen; t++)");
             writer.Line("ref float x = ref Unsafe.Add(ref input, t * InputSize);");
-            if (layout.Tiles == 1)
+            if (layout.Snake)
             {
-                writer.Line("ref float panel = ref weights;");
-                writer.Line("ref float c = ref cell;");
-                writer.Line("ref float h = ref hNext;");
-                EmitTile(writer, spec, width, passes);
+                writer.Open("if ((t & 1) == 0)");
+                writer.Line("// Even steps stream the weights first to last, odd steps last to first:");
+                writer.Line("// each step starts with the weights the previous one left in cache.");
+                EmitStep(writer, spec, layout, width, passes, reverse: false);
+                writer.Close();
+                writer.Open("else");
+                EmitStep(writer, spec, layout, width, passes, reverse: true);
+                writer.Close();
             }
             else
             {
-                writer.Open("for (int tile = 0; tile < Tiles; tile++)");
-                writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);");
-                writer.Line("ref float c = ref Unsafe.Add(ref cell, tile * Lanes);");
-                writer.Line("ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);");
-                EmitTile(writer, spec, width, passes);
-                writer.Close();
+                EmitStep(writer, spec, layout, width, passes, reverse: false);
             }
             writer.Line();
             writer.Line("// h_t becomes h_{t-1} of the next step.");
@@ -234,6 +233,26 @@ public sealed partial class LstmGenerator
             writer.Line("hPrev = ref hNext;");
             writer.Line("hNext = ref swap;");
             writer.Close();
+            writer.Close();
+        }
+
+        // One time step over every tile, in memory order or (reverse) backwards.
+        private static void EmitStep(SourceWriter writer, LstmSpec spec, KernelLayout layout, VectorWidth width,
+            IReadOnlyList<Pass> passes, bool reverse)
+        {
+            if (layout.Tiles == 1)
+            {
+                writer.Line("ref float panel = ref weights;");
+                writer.Line("ref float c = ref cell;");
+                writer.Line("ref float h = ref hNext;");
+                EmitTile(writer, spec, width, passes, reverse);
+                return;
+            }
+            writer.Open(reverse ? "for (int tile = Tiles - 1; tile >= 0; tile--)" : "for (int tile = 0; tile < Tiles; tile++)");
+            writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);");
+            writer.Line("ref float c = ref Unsafe.Add(ref cell, tile * Lanes);");
+            writer.Line("ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);");
+            EmitTile(writer, spec, width, passes, reverse);
             writer.Close();
         }
 
@@ -247,20 +266,20 @@ public sealed partial class LstmGenerator
         }
 
         // One tile: for each pass, accumulate its gates over the bias, x_t and h_{t-1}, then update its c and h.
-        private static void EmitTile(SourceWriter writer, LstmSpec spec, VectorWidth width, IReadOnlyList<Pass> passes)
+        private static void EmitTile(SourceWriter writer, LstmSpec spec, VectorWidth width, IReadOnlyList<Pass> passes, bool reverse)
         {
-            foreach (Pass pass in passes)
+            foreach (Pass pass in reverse ? Enumerable.Reverse(passes) : passes)
             {
                 writer.Line();
                 if (passes.Count > 1)
                     writer.Open($"// Pass {pass.Index + 1} of {passes.Count}: lanes {pass.First * width.Lanes}..{(pass.First + pass.Count) * width.Lanes - 1} of the tile.");
-                EmitPass(writer, spec, width, pass);
+                EmitPass(writer, spec, width, pass, reverse);
                 if (passes.Count > 1)
                     writer.Close();
             }
         }
 
-        private static void EmitPass(SourceWriter writer, LstmSpec spec, VectorWidth width, Pass pass)
+        private static void EmitPass(SourceWriter writer, LstmSpec spec, VectorWidth width, Pass pass, bool reverse)
         {
             IReadOnlyList<Accumulator> accumulators = pass.Accumulators;
             writer.Line("// gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))");
@@ -272,12 +291,17 @@ public sealed partial class LstmGenerator
                     writer.Line($"var {accumulator.OddName} = {width.Type}<float>.Zero;");
             }
 
-            writer.Line();
-            writer.Line("// gates += W_ih · x_t");
-            EmitColumns(writer, width, pass, spec.InputSize, firstRow: 1, firstRowName: "1", countName: "InputSize", source: "x");
-            writer.Line();
-            writer.Line("// gates += W_hh · h_{t-1}");
-            EmitColumns(writer, width, pass, spec.HiddenSize, firstRow: 1 + spec.InputSize, firstRowName: "1 + InputSize", countName: "HiddenSize", source: "hPrev");
+            var parts = new[]
+            {
+                (Comment: "// gates += W_ih · x_t", Count: spec.InputSize, FirstRow: 1, FirstRowName: "1", CountName: "InputSize", Source: "x"),
+                (Comment: "// gates += W_hh · h_{t-1}", Count: spec.HiddenSize, FirstRow: 1 + spec.InputSize, FirstRowName: "1 + InputSize", CountName: "HiddenSize", Source: "hPrev"),
+            };
+            foreach (var part in reverse ? Enumerable.Reverse(parts) : parts)
+            {
+                writer.Line();
+                writer.Line(reverse ? part.Comment + ", last column first" : part.Comment);
+                EmitColumns(writer, width, pass, part.Count, part.FirstRow, part.FirstRowName, part.CountName, part.Source, reverse);
+            }
             if (pass.SplitK)
             {
                 writer.Line();
@@ -296,23 +320,25 @@ public sealed partial class LstmGenerator
             }
         }
 
-        // gates += W[:, k] · source[k] for every k: unrolled with literal offsets when that stays within
-        // the code budget, otherwise a loop (very large methods lose JIT optimizations).
+        // gates += W[:, k] · source[k] for every k (descending when reverse): unrolled with literal offsets when
+        // that stays within the code budget, otherwise a loop (very large methods lose JIT optimizations).
+        // With SplitK, consecutive columns alternate between the even and the odd accumulators.
         private static void EmitColumns(SourceWriter writer, VectorWidth width, Pass pass,
-            int count, int firstRow, string firstRowName, string countName, string source)
+            int count, int firstRow, string firstRowName, string countName, string source, bool reverse)
         {
             IReadOnlyList<Accumulator> accumulators = pass.Accumulators;
-            string Target(Accumulator accumulator, int k) => pass.SplitK && k % 2 == 1 ? accumulator.OddName : accumulator.Name;
+            string Target(Accumulator accumulator, int position) => pass.SplitK && position % 2 == 1 ? accumulator.OddName : accumulator.Name;
 
             if (count * accumulators.Count <= KernelLayout.UnrollBudget)
             {
-                for (int k = 0; k < count; k++)
+                for (int position = 0; position < count; position++)
                 {
+                    int k = reverse ? count - 1 - position : position;
                     string value = k == 0 ? source : $"Unsafe.Add(ref {source}, {k})";
                     writer.Line($"var {source}{k} = {width.Type}.Create({value});");
                     foreach (Accumulator accumulator in accumulators)
                     {
-                        string target = Target(accumulator, k);
+                        string target = Target(accumulator, position);
                         writer.Line($"{target} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {accumulator.Offset}), {source}{k}, {target});");
                     }
                 }
@@ -320,24 +346,31 @@ public sealed partial class LstmGenerator
             }
 
             int step = pass.SplitK ? 2 : 1;
-            string bound = pass.SplitK ? $"k + 1 < {countName}" : $"k < {countName}";
-            writer.Open($"for (int k = 0; {bound}; k += {step})");
+            string header = (reverse, pass.SplitK) switch
+            {
+                (false, false) => $"for (int k = 0; k < {countName}; k++)",
+                (false, true) => $"for (int k = 0; k + 1 < {countName}; k += 2)",
+                (true, false) => $"for (int k = {countName} - 1; k >= 0; k--)",
+                (true, true) => $"for (int k = {countName} - 1; k > 0; k -= 2)",
+            };
+            writer.Open(header);
             writer.Line($"ref float row = ref Unsafe.Add(ref panel, ({firstRowName} + k) * RowLength);");
             for (int chain = 0; chain < step; chain++)
             {
-                string value = chain == 0 ? $"{source}k" : $"{source}k1";
-                writer.Line($"var {value} = {width.Type}.Create(Unsafe.Add(ref {source}, {(chain == 0 ? "k" : "k + 1")}));");
+                string value = chain == 0 ? $"{source}k" : $"{source}k{(reverse ? "Before" : "After")}";
+                string index = chain == 0 ? "k" : reverse ? "k - 1" : "k + 1";
+                string rowOffset = chain == 0 ? "" : reverse ? "-RowLength + " : "RowLength + ";
+                writer.Line($"var {value} = {width.Type}.Create(Unsafe.Add(ref {source}, {index}));");
                 foreach (Accumulator accumulator in accumulators)
                 {
                     string target = Target(accumulator, chain);
-                    string offset = chain == 0 ? accumulator.Offset.ToString() : $"RowLength + {accumulator.Offset}";
-                    writer.Line($"{target} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref row, {offset}), {value}, {target});");
+                    writer.Line($"{target} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref Unsafe.Add(ref row, {rowOffset}{accumulator.Offset})), {value}, {target});");
                 }
             }
             writer.Close();
             if (pass.SplitK && count % 2 == 1)
             {
-                int k = count - 1;
+                int k = reverse ? 0 : count - 1;
                 writer.Line($"var {source}Last = {width.Type}.Create(Unsafe.Add(ref {source}, {k}));");
                 foreach (Accumulator accumulator in accumulators)
                     writer.Line($"{accumulator.Name} = KernelMath.MultiplyAdd({width.Type}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {accumulator.Offset}), {source}Last, {accumulator.Name});");
@@ -500,7 +533,8 @@ public sealed partial class LstmGenerator
     /// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays where one
     /// sequence cannot fill the FMA units (few hidden units: the step-to-step dependency chain dominates) and
     /// the group's state fits on the stack; larger models already stream their weights at full width.</param>
-    internal sealed record KernelLayout(int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths, bool GroupKernel)
+    /// <param name="Snake">Whether odd steps read the weights backwards: for weights larger than the L1 cache.</param>
+    internal sealed record KernelLayout(int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths, bool GroupKernel, bool Snake)
     {
         /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
         public const int UnrollBudget = 128;
@@ -513,13 +547,16 @@ public sealed partial class LstmGenerator
             int Padded(int unit) => (spec.HiddenSize + unit - 1) / unit * unit;
             int unit = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
 
-            // Up to 4 units per tile; beyond 4 units, the tile size among 4, 3, 2 that pads least (ties: larger).
+            // Up to 4 units: one tile, accumulated at once. More units: one unit per tile, so each tile's panel
+            // streams through the cache in short rows (measured faster than wider tiles for H ≥ 128).
             int units = Padded(unit) / unit;
-            int perTile = units <= 4 ? units : new[] { 4, 3, 2 }.OrderBy(m => (units + m - 1) / m * m).First();
+            int perTile = units <= 4 ? units : 1;
             int tiles = (units + perTile - 1) / perTile;
             int lanes = unit * perTile;
             bool groupKernel = spec.HiddenSize <= 32 && spec.InputSize <= 256;
-            return new KernelLayout(lanes, tiles, AllWidths.Where(width => width.Lanes <= unit).ToArray(), groupKernel);
+            long packedBytes = 4L * tiles * (1 + spec.InputSize + spec.HiddenSize) * 4 * lanes;
+            return new KernelLayout(lanes, tiles, AllWidths.Where(width => width.Lanes <= unit).ToArray(), groupKernel,
+                Snake: packedBytes > 32 * 1024);
         }
     }
 

@@ -27,8 +27,8 @@ public class CodeSizeTests
         foreach (string method in methods)
         {
             int multiplyAdds = Regex.Matches(method, @"KernelMath\.MultiplyAdd\(").Count;
-            // Two unrolled loops (W_ih, W_hh) at most, plus the cell update and the head.
-            Assert.True(multiplyAdds <= 2 * 128 + 16, $"{method[..method.IndexOf('(')]} has {multiplyAdds} multiply-adds");
+            // Two unrolled loops (W_ih, W_hh) at most, plus the cell update; twice over when odd steps run backwards.
+            Assert.True(multiplyAdds <= 2 * (2 * 128 + 16), $"{method[..method.IndexOf('(')]} has {multiplyAdds} multiply-adds");
         }
     }
 }

@@ -89,11 +89,11 @@ namespace LstmGen.Generated
         private const int OutputSize = 10;
         private const int SeqLen = 100;
 
-        // The hidden units are processed in 4 tile(s) of 64; a tile's gate values fill whole vectors.
+        // The hidden units are processed in 16 tile(s) of 16; a tile's gate values fill whole vectors.
         // Each tile's panel holds rows of 4 · Lanes floats (gates i, f, g, o side by side): the bias row,
         // then one row per input feature (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 64;
-        private const int Tiles = 4;
+        public const int Lanes = 16;
+        private const int Tiles = 16;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
         private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;
@@ -139,7 +139,7 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>The recurrence on Vector512: a tile holds 4 vectors per gate.</summary>
+        /// <summary>The recurrence on Vector512: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
         private static void Run512(ref float weights, ref float input, ref float state)
         {
             ref float hPrev = ref state;
@@ -149,89 +149,129 @@ namespace LstmGen.Generated
             for (int t = 0; t < SeqLen; t++)
             {
                 ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                for (int tile = 0; tile < Tiles; tile++)
+                if ((t & 1) == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                    var i0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var i1 = Vector512.LoadUnsafe(ref panel, 16);
-                    var i2 = Vector512.LoadUnsafe(ref panel, 32);
-                    var i3 = Vector512.LoadUnsafe(ref panel, 48);
-                    var f0 = Vector512.LoadUnsafe(ref panel, 64);
-                    var f1 = Vector512.LoadUnsafe(ref panel, 80);
-                    var f2 = Vector512.LoadUnsafe(ref panel, 96);
-                    var f3 = Vector512.LoadUnsafe(ref panel, 112);
-                    var g0 = Vector512.LoadUnsafe(ref panel, 128);
-                    var g1 = Vector512.LoadUnsafe(ref panel, 144);
-                    var g2 = Vector512.LoadUnsafe(ref panel, 160);
-                    var g3 = Vector512.LoadUnsafe(ref panel, 176);
-                    var o0 = Vector512.LoadUnsafe(ref panel, 192);
-                    var o1 = Vector512.LoadUnsafe(ref panel, 208);
-                    var o2 = Vector512.LoadUnsafe(ref panel, 224);
-                    var o3 = Vector512.LoadUnsafe(ref panel, 240);
-
-                    // gates += W_ih · x_t
-                    for (int k = 0; k < InputSize; k += 1)
+                    // Even steps stream the weights first to last, odd steps last to first:
+                    // each step starts with the weights the previous one left in cache.
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, i1);
-                        i2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, i2);
-                        i3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, i3);
-                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 64), xk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 80), xk, f1);
-                        f2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 96), xk, f2);
-                        f3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 112), xk, f3);
-                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 128), xk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 144), xk, g1);
-                        g2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 160), xk, g2);
-                        g3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 176), xk, g3);
-                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 192), xk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 208), xk, o1);
-                        o2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 224), xk, o2);
-                        o3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 240), xk, o3);
-                    }
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                    // gates += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k += 1)
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
+                        var i0 = Vector512.LoadUnsafe(ref panel, 0);
+                        var f0 = Vector512.LoadUnsafe(ref panel, 16);
+                        var g0 = Vector512.LoadUnsafe(ref panel, 32);
+                        var o0 = Vector512.LoadUnsafe(ref panel, 48);
+                        var i0Odd = Vector512<float>.Zero;
+                        var f0Odd = Vector512<float>.Zero;
+                        var g0Odd = Vector512<float>.Zero;
+                        var o0Odd = Vector512<float>.Zero;
+
+                        // gates += W_ih · x_t
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
+                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
+                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
+                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
+                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
+                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, i0Odd);
+                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, f0Odd);
+                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, g0Odd);
+                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, o0Odd);
+                        }
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
+                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
+                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, i0Odd);
+                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, f0Odd);
+                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, g0Odd);
+                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, o0Odd);
+                        }
+
+                        i0 += i0Odd;
+                        f0 += f0Odd;
+                        g0 += g0Odd;
+                        o0 += o0Odd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                        c0.StoreUnsafe(ref c, 0);
+                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, i1);
-                        i2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, i2);
-                        i3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, i3);
-                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 64), hPrevk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 80), hPrevk, f1);
-                        f2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 96), hPrevk, f2);
-                        f3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 112), hPrevk, f3);
-                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 128), hPrevk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 144), hPrevk, g1);
-                        g2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 160), hPrevk, g2);
-                        g3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 176), hPrevk, g3);
-                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 192), hPrevk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 208), hPrevk, o1);
-                        o2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 224), hPrevk, o2);
-                        o3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 240), hPrevk, o3);
-                    }
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                    c0.StoreUnsafe(ref c, 0);
-                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                    var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector512.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                    c1.StoreUnsafe(ref c, 16);
-                    (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 16);
-                    var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector512.LoadUnsafe(ref c, 32), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                    c2.StoreUnsafe(ref c, 32);
-                    (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 32);
-                    var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector512.LoadUnsafe(ref c, 48), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                    c3.StoreUnsafe(ref c, 48);
-                    (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 48);
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
+                        var i0 = Vector512.LoadUnsafe(ref panel, 0);
+                        var f0 = Vector512.LoadUnsafe(ref panel, 16);
+                        var g0 = Vector512.LoadUnsafe(ref panel, 32);
+                        var o0 = Vector512.LoadUnsafe(ref panel, 48);
+                        var i0Odd = Vector512<float>.Zero;
+                        var f0Odd = Vector512<float>.Zero;
+                        var g0Odd = Vector512<float>.Zero;
+                        var o0Odd = Vector512<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
+                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
+                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, i0Odd);
+                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, f0Odd);
+                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, g0Odd);
+                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, o0Odd);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
+                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
+                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
+                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
+                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
+                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, i0Odd);
+                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, f0Odd);
+                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, g0Odd);
+                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, o0Odd);
+                        }
+
+                        i0 += i0Odd;
+                        f0 += f0Odd;
+                        g0 += g0Odd;
+                        o0 += o0Odd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                        c0.StoreUnsafe(ref c, 0);
+                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                    }
                 }
 
                 // h_t becomes h_{t-1} of the next step.
@@ -241,7 +281,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The recurrence on Vector256: a tile holds 8 vectors per gate, in 3 passes to keep the accumulators in registers.</summary>
+        /// <summary>The recurrence on Vector256: a tile holds 2 vectors per gate.</summary>
         private static void Run256(ref float weights, ref float input, ref float state)
         {
             ref float hPrev = ref state;
@@ -251,52 +291,54 @@ namespace LstmGen.Generated
             for (int t = 0; t < SeqLen; t++)
             {
                 ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                for (int tile = 0; tile < Tiles; tile++)
+                if ((t & 1) == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // Pass 1 of 3: lanes 0..15 of the tile.
+                    // Even steps stream the weights first to last, odd steps last to first:
+                    // each step starts with the weights the previous one left in cache.
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
                         // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
                         var i0 = Vector256.LoadUnsafe(ref panel, 0);
                         var i1 = Vector256.LoadUnsafe(ref panel, 8);
-                        var f0 = Vector256.LoadUnsafe(ref panel, 64);
-                        var f1 = Vector256.LoadUnsafe(ref panel, 72);
-                        var g0 = Vector256.LoadUnsafe(ref panel, 128);
-                        var g1 = Vector256.LoadUnsafe(ref panel, 136);
-                        var o0 = Vector256.LoadUnsafe(ref panel, 192);
-                        var o1 = Vector256.LoadUnsafe(ref panel, 200);
+                        var f0 = Vector256.LoadUnsafe(ref panel, 16);
+                        var f1 = Vector256.LoadUnsafe(ref panel, 24);
+                        var g0 = Vector256.LoadUnsafe(ref panel, 32);
+                        var g1 = Vector256.LoadUnsafe(ref panel, 40);
+                        var o0 = Vector256.LoadUnsafe(ref panel, 48);
+                        var o1 = Vector256.LoadUnsafe(ref panel, 56);
 
                         // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
+                        for (int k = 0; k < InputSize; k++)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
                             var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 64), xk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 72), xk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 128), xk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 136), xk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 192), xk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 200), xk, o1);
+                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o1);
                         }
 
                         // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
+                        for (int k = 0; k < HiddenSize; k++)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
                             var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 64), hPrevk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 72), hPrevk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 128), hPrevk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 136), hPrevk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 192), hPrevk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 200), hPrevk, o1);
+                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o1);
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
@@ -307,137 +349,62 @@ namespace LstmGen.Generated
                         c1.StoreUnsafe(ref c, 8);
                         (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
                     }
-
-                    // Pass 2 of 3: lanes 16..39 of the tile.
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
                         // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i2 = Vector256.LoadUnsafe(ref panel, 16);
-                        var i3 = Vector256.LoadUnsafe(ref panel, 24);
-                        var i4 = Vector256.LoadUnsafe(ref panel, 32);
-                        var f2 = Vector256.LoadUnsafe(ref panel, 80);
-                        var f3 = Vector256.LoadUnsafe(ref panel, 88);
-                        var f4 = Vector256.LoadUnsafe(ref panel, 96);
-                        var g2 = Vector256.LoadUnsafe(ref panel, 144);
-                        var g3 = Vector256.LoadUnsafe(ref panel, 152);
-                        var g4 = Vector256.LoadUnsafe(ref panel, 160);
-                        var o2 = Vector256.LoadUnsafe(ref panel, 208);
-                        var o3 = Vector256.LoadUnsafe(ref panel, 216);
-                        var o4 = Vector256.LoadUnsafe(ref panel, 224);
+                        var i0 = Vector256.LoadUnsafe(ref panel, 0);
+                        var i1 = Vector256.LoadUnsafe(ref panel, 8);
+                        var f0 = Vector256.LoadUnsafe(ref panel, 16);
+                        var f1 = Vector256.LoadUnsafe(ref panel, 24);
+                        var g0 = Vector256.LoadUnsafe(ref panel, 32);
+                        var g1 = Vector256.LoadUnsafe(ref panel, 40);
+                        var o0 = Vector256.LoadUnsafe(ref panel, 48);
+                        var o1 = Vector256.LoadUnsafe(ref panel, 56);
 
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, i3);
-                            i4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, i4);
-                            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 80), xk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 88), xk, f3);
-                            f4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 96), xk, f4);
-                            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 144), xk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 152), xk, g3);
-                            g4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 160), xk, g4);
-                            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 208), xk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 216), xk, o3);
-                            o4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 224), xk, o4);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k >= 0; k--)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
                             var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, i3);
-                            i4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, i4);
-                            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 80), hPrevk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 88), hPrevk, f3);
-                            f4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 96), hPrevk, f4);
-                            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 144), hPrevk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 152), hPrevk, g3);
-                            g4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 160), hPrevk, g4);
-                            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 208), hPrevk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 216), hPrevk, o3);
-                            o4 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 224), hPrevk, o4);
+                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o1);
                         }
 
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector256.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                        c2.StoreUnsafe(ref c, 16);
-                        (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 16);
-                        var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector256.LoadUnsafe(ref c, 24), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                        c3.StoreUnsafe(ref c, 24);
-                        (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 24);
-                        var c4 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f4), Vector256.LoadUnsafe(ref c, 32), KernelMath.SigmoidOfTwice(i4) * KernelMath.Tanh(g4));
-                        c4.StoreUnsafe(ref c, 32);
-                        (KernelMath.SigmoidOfTwice(o4) * KernelMath.Tanh(c4)).StoreUnsafe(ref h, 32);
-                    }
-
-                    // Pass 3 of 3: lanes 40..63 of the tile.
-                    {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i5 = Vector256.LoadUnsafe(ref panel, 40);
-                        var i6 = Vector256.LoadUnsafe(ref panel, 48);
-                        var i7 = Vector256.LoadUnsafe(ref panel, 56);
-                        var f5 = Vector256.LoadUnsafe(ref panel, 104);
-                        var f6 = Vector256.LoadUnsafe(ref panel, 112);
-                        var f7 = Vector256.LoadUnsafe(ref panel, 120);
-                        var g5 = Vector256.LoadUnsafe(ref panel, 168);
-                        var g6 = Vector256.LoadUnsafe(ref panel, 176);
-                        var g7 = Vector256.LoadUnsafe(ref panel, 184);
-                        var o5 = Vector256.LoadUnsafe(ref panel, 232);
-                        var o6 = Vector256.LoadUnsafe(ref panel, 240);
-                        var o7 = Vector256.LoadUnsafe(ref panel, 248);
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k >= 0; k--)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
                             var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, i5);
-                            i6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), xk, i6);
-                            i7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), xk, i7);
-                            f5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 104), xk, f5);
-                            f6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 112), xk, f6);
-                            f7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 120), xk, f7);
-                            g5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 168), xk, g5);
-                            g6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 176), xk, g6);
-                            g7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 184), xk, g7);
-                            o5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 232), xk, o5);
-                            o6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 240), xk, o6);
-                            o7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 248), xk, o7);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, i5);
-                            i6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, i6);
-                            i7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, i7);
-                            f5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 104), hPrevk, f5);
-                            f6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 112), hPrevk, f6);
-                            f7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 120), hPrevk, f7);
-                            g5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 168), hPrevk, g5);
-                            g6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 176), hPrevk, g6);
-                            g7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 184), hPrevk, g7);
-                            o5 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 232), hPrevk, o5);
-                            o6 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 240), hPrevk, o6);
-                            o7 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 248), hPrevk, o7);
+                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o1);
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c5 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f5), Vector256.LoadUnsafe(ref c, 40), KernelMath.SigmoidOfTwice(i5) * KernelMath.Tanh(g5));
-                        c5.StoreUnsafe(ref c, 40);
-                        (KernelMath.SigmoidOfTwice(o5) * KernelMath.Tanh(c5)).StoreUnsafe(ref h, 40);
-                        var c6 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f6), Vector256.LoadUnsafe(ref c, 48), KernelMath.SigmoidOfTwice(i6) * KernelMath.Tanh(g6));
-                        c6.StoreUnsafe(ref c, 48);
-                        (KernelMath.SigmoidOfTwice(o6) * KernelMath.Tanh(c6)).StoreUnsafe(ref h, 48);
-                        var c7 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f7), Vector256.LoadUnsafe(ref c, 56), KernelMath.SigmoidOfTwice(i7) * KernelMath.Tanh(g7));
-                        c7.StoreUnsafe(ref c, 56);
-                        (KernelMath.SigmoidOfTwice(o7) * KernelMath.Tanh(c7)).StoreUnsafe(ref h, 56);
+                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                        c0.StoreUnsafe(ref c, 0);
+                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                        c1.StoreUnsafe(ref c, 8);
+                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
                     }
                 }
 
@@ -448,7 +415,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The recurrence on Vector128: a tile holds 16 vectors per gate, in 6 passes to keep the accumulators in registers.</summary>
+        /// <summary>The recurrence on Vector128: a tile holds 4 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
         private static void Run128(ref float weights, ref float input, ref float state)
         {
             ref float hPrev = ref state;
@@ -458,376 +425,228 @@ namespace LstmGen.Generated
             for (int t = 0; t < SeqLen; t++)
             {
                 ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                for (int tile = 0; tile < Tiles; tile++)
+                if ((t & 1) == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // Pass 1 of 6: lanes 0..7 of the tile.
+                    // Even steps stream the weights first to last, odd steps last to first:
+                    // each step starts with the weights the previous one left in cache.
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var f0 = Vector128.LoadUnsafe(ref panel, 64);
-                        var f1 = Vector128.LoadUnsafe(ref panel, 68);
-                        var g0 = Vector128.LoadUnsafe(ref panel, 128);
-                        var g1 = Vector128.LoadUnsafe(ref panel, 132);
-                        var o0 = Vector128.LoadUnsafe(ref panel, 192);
-                        var o1 = Vector128.LoadUnsafe(ref panel, 196);
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
+                        // Pass 1 of 2: lanes 0..7 of the tile.
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 64), xk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 68), xk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 128), xk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 132), xk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 192), xk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 196), xk, o1);
+                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
+                            var i0 = Vector128.LoadUnsafe(ref panel, 0);
+                            var i1 = Vector128.LoadUnsafe(ref panel, 4);
+                            var f0 = Vector128.LoadUnsafe(ref panel, 16);
+                            var f1 = Vector128.LoadUnsafe(ref panel, 20);
+                            var g0 = Vector128.LoadUnsafe(ref panel, 32);
+                            var g1 = Vector128.LoadUnsafe(ref panel, 36);
+                            var o0 = Vector128.LoadUnsafe(ref panel, 48);
+                            var o1 = Vector128.LoadUnsafe(ref panel, 52);
+
+                            // gates += W_ih · x_t
+                            for (int k = 0; k < InputSize; k++)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
+                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), xk, i1);
+                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
+                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), xk, f1);
+                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
+                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), xk, g1);
+                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
+                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), xk, o1);
+                            }
+
+                            // gates += W_hh · h_{t-1}
+                            for (int k = 0; k < HiddenSize; k++)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), hPrevk, i1);
+                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
+                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), hPrevk, f1);
+                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
+                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), hPrevk, g1);
+                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
+                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), hPrevk, o1);
+                            }
+
+                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                            c0.StoreUnsafe(ref c, 0);
+                            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                            c1.StoreUnsafe(ref c, 4);
+                            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
                         }
 
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
+                        // Pass 2 of 2: lanes 8..15 of the tile.
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 64), hPrevk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 68), hPrevk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 128), hPrevk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 132), hPrevk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 192), hPrevk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 196), hPrevk, o1);
-                        }
+                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
+                            var i2 = Vector128.LoadUnsafe(ref panel, 8);
+                            var i3 = Vector128.LoadUnsafe(ref panel, 12);
+                            var f2 = Vector128.LoadUnsafe(ref panel, 24);
+                            var f3 = Vector128.LoadUnsafe(ref panel, 28);
+                            var g2 = Vector128.LoadUnsafe(ref panel, 40);
+                            var g3 = Vector128.LoadUnsafe(ref panel, 44);
+                            var o2 = Vector128.LoadUnsafe(ref panel, 56);
+                            var o3 = Vector128.LoadUnsafe(ref panel, 60);
 
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                        c0.StoreUnsafe(ref c, 0);
-                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                        c1.StoreUnsafe(ref c, 4);
-                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+                            // gates += W_ih · x_t
+                            for (int k = 0; k < InputSize; k++)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i2);
+                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), xk, i3);
+                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f2);
+                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), xk, f3);
+                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g2);
+                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), xk, g3);
+                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o2);
+                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), xk, o3);
+                            }
+
+                            // gates += W_hh · h_{t-1}
+                            for (int k = 0; k < HiddenSize; k++)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i2);
+                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), hPrevk, i3);
+                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f2);
+                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), hPrevk, f3);
+                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g2);
+                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), hPrevk, g3);
+                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o2);
+                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), hPrevk, o3);
+                            }
+
+                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                            var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
+                            c2.StoreUnsafe(ref c, 8);
+                            (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
+                            var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
+                            c3.StoreUnsafe(ref c, 12);
+                            (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
+                        }
                     }
-
-                    // Pass 2 of 6: lanes 8..15 of the tile.
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var f2 = Vector128.LoadUnsafe(ref panel, 72);
-                        var f3 = Vector128.LoadUnsafe(ref panel, 76);
-                        var g2 = Vector128.LoadUnsafe(ref panel, 136);
-                        var g3 = Vector128.LoadUnsafe(ref panel, 140);
-                        var o2 = Vector128.LoadUnsafe(ref panel, 200);
-                        var o3 = Vector128.LoadUnsafe(ref panel, 204);
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
+                        // Pass 2 of 2: lanes 8..15 of the tile.
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, i3);
-                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 72), xk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 76), xk, f3);
-                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 136), xk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 140), xk, g3);
-                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 200), xk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 204), xk, o3);
+                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
+                            var i2 = Vector128.LoadUnsafe(ref panel, 8);
+                            var i3 = Vector128.LoadUnsafe(ref panel, 12);
+                            var f2 = Vector128.LoadUnsafe(ref panel, 24);
+                            var f3 = Vector128.LoadUnsafe(ref panel, 28);
+                            var g2 = Vector128.LoadUnsafe(ref panel, 40);
+                            var g3 = Vector128.LoadUnsafe(ref panel, 44);
+                            var o2 = Vector128.LoadUnsafe(ref panel, 56);
+                            var o3 = Vector128.LoadUnsafe(ref panel, 60);
+
+                            // gates += W_hh · h_{t-1}, last column first
+                            for (int k = HiddenSize - 1; k >= 0; k--)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i2);
+                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), hPrevk, i3);
+                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f2);
+                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), hPrevk, f3);
+                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g2);
+                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), hPrevk, g3);
+                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o2);
+                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), hPrevk, o3);
+                            }
+
+                            // gates += W_ih · x_t, last column first
+                            for (int k = InputSize - 1; k >= 0; k--)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i2);
+                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), xk, i3);
+                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f2);
+                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), xk, f3);
+                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g2);
+                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), xk, g3);
+                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o2);
+                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), xk, o3);
+                            }
+
+                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                            var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
+                            c2.StoreUnsafe(ref c, 8);
+                            (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
+                            var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
+                            c3.StoreUnsafe(ref c, 12);
+                            (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
                         }
 
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
+                        // Pass 1 of 2: lanes 0..7 of the tile.
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
-                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 72), hPrevk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 76), hPrevk, f3);
-                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 136), hPrevk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 140), hPrevk, g3);
-                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 200), hPrevk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 204), hPrevk, o3);
+                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
+                            var i0 = Vector128.LoadUnsafe(ref panel, 0);
+                            var i1 = Vector128.LoadUnsafe(ref panel, 4);
+                            var f0 = Vector128.LoadUnsafe(ref panel, 16);
+                            var f1 = Vector128.LoadUnsafe(ref panel, 20);
+                            var g0 = Vector128.LoadUnsafe(ref panel, 32);
+                            var g1 = Vector128.LoadUnsafe(ref panel, 36);
+                            var o0 = Vector128.LoadUnsafe(ref panel, 48);
+                            var o1 = Vector128.LoadUnsafe(ref panel, 52);
+
+                            // gates += W_hh · h_{t-1}, last column first
+                            for (int k = HiddenSize - 1; k >= 0; k--)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), hPrevk, i1);
+                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
+                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), hPrevk, f1);
+                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
+                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), hPrevk, g1);
+                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
+                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), hPrevk, o1);
+                            }
+
+                            // gates += W_ih · x_t, last column first
+                            for (int k = InputSize - 1; k >= 0; k--)
+                            {
+                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
+                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), xk, i1);
+                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
+                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), xk, f1);
+                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
+                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), xk, g1);
+                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
+                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), xk, o1);
+                            }
+
+                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                            c0.StoreUnsafe(ref c, 0);
+                            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                            c1.StoreUnsafe(ref c, 4);
+                            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
                         }
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                        c2.StoreUnsafe(ref c, 8);
-                        (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-                        var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                        c3.StoreUnsafe(ref c, 12);
-                        (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
-                    }
-
-                    // Pass 3 of 6: lanes 16..27 of the tile.
-                    {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i4 = Vector128.LoadUnsafe(ref panel, 16);
-                        var i5 = Vector128.LoadUnsafe(ref panel, 20);
-                        var i6 = Vector128.LoadUnsafe(ref panel, 24);
-                        var f4 = Vector128.LoadUnsafe(ref panel, 80);
-                        var f5 = Vector128.LoadUnsafe(ref panel, 84);
-                        var f6 = Vector128.LoadUnsafe(ref panel, 88);
-                        var g4 = Vector128.LoadUnsafe(ref panel, 144);
-                        var g5 = Vector128.LoadUnsafe(ref panel, 148);
-                        var g6 = Vector128.LoadUnsafe(ref panel, 152);
-                        var o4 = Vector128.LoadUnsafe(ref panel, 208);
-                        var o5 = Vector128.LoadUnsafe(ref panel, 212);
-                        var o6 = Vector128.LoadUnsafe(ref panel, 216);
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, i4);
-                            i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, i5);
-                            i6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, i6);
-                            f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 80), xk, f4);
-                            f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 84), xk, f5);
-                            f6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 88), xk, f6);
-                            g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 144), xk, g4);
-                            g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 148), xk, g5);
-                            g6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 152), xk, g6);
-                            o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 208), xk, o4);
-                            o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 212), xk, o5);
-                            o6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 216), xk, o6);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, i4);
-                            i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, i5);
-                            i6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, i6);
-                            f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 80), hPrevk, f4);
-                            f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 84), hPrevk, f5);
-                            f6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 88), hPrevk, f6);
-                            g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 144), hPrevk, g4);
-                            g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 148), hPrevk, g5);
-                            g6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 152), hPrevk, g6);
-                            o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 208), hPrevk, o4);
-                            o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 212), hPrevk, o5);
-                            o6 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 216), hPrevk, o6);
-                        }
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c4 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f4), Vector128.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i4) * KernelMath.Tanh(g4));
-                        c4.StoreUnsafe(ref c, 16);
-                        (KernelMath.SigmoidOfTwice(o4) * KernelMath.Tanh(c4)).StoreUnsafe(ref h, 16);
-                        var c5 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f5), Vector128.LoadUnsafe(ref c, 20), KernelMath.SigmoidOfTwice(i5) * KernelMath.Tanh(g5));
-                        c5.StoreUnsafe(ref c, 20);
-                        (KernelMath.SigmoidOfTwice(o5) * KernelMath.Tanh(c5)).StoreUnsafe(ref h, 20);
-                        var c6 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f6), Vector128.LoadUnsafe(ref c, 24), KernelMath.SigmoidOfTwice(i6) * KernelMath.Tanh(g6));
-                        c6.StoreUnsafe(ref c, 24);
-                        (KernelMath.SigmoidOfTwice(o6) * KernelMath.Tanh(c6)).StoreUnsafe(ref h, 24);
-                    }
-
-                    // Pass 4 of 6: lanes 28..39 of the tile.
-                    {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i7 = Vector128.LoadUnsafe(ref panel, 28);
-                        var i8 = Vector128.LoadUnsafe(ref panel, 32);
-                        var i9 = Vector128.LoadUnsafe(ref panel, 36);
-                        var f7 = Vector128.LoadUnsafe(ref panel, 92);
-                        var f8 = Vector128.LoadUnsafe(ref panel, 96);
-                        var f9 = Vector128.LoadUnsafe(ref panel, 100);
-                        var g7 = Vector128.LoadUnsafe(ref panel, 156);
-                        var g8 = Vector128.LoadUnsafe(ref panel, 160);
-                        var g9 = Vector128.LoadUnsafe(ref panel, 164);
-                        var o7 = Vector128.LoadUnsafe(ref panel, 220);
-                        var o8 = Vector128.LoadUnsafe(ref panel, 224);
-                        var o9 = Vector128.LoadUnsafe(ref panel, 228);
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, i7);
-                            i8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, i8);
-                            i9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, i9);
-                            f7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 92), xk, f7);
-                            f8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 96), xk, f8);
-                            f9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 100), xk, f9);
-                            g7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 156), xk, g7);
-                            g8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 160), xk, g8);
-                            g9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 164), xk, g9);
-                            o7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 220), xk, o7);
-                            o8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 224), xk, o8);
-                            o9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 228), xk, o9);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, i7);
-                            i8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, i8);
-                            i9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, i9);
-                            f7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 92), hPrevk, f7);
-                            f8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 96), hPrevk, f8);
-                            f9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 100), hPrevk, f9);
-                            g7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 156), hPrevk, g7);
-                            g8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 160), hPrevk, g8);
-                            g9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 164), hPrevk, g9);
-                            o7 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 220), hPrevk, o7);
-                            o8 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 224), hPrevk, o8);
-                            o9 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 228), hPrevk, o9);
-                        }
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c7 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f7), Vector128.LoadUnsafe(ref c, 28), KernelMath.SigmoidOfTwice(i7) * KernelMath.Tanh(g7));
-                        c7.StoreUnsafe(ref c, 28);
-                        (KernelMath.SigmoidOfTwice(o7) * KernelMath.Tanh(c7)).StoreUnsafe(ref h, 28);
-                        var c8 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f8), Vector128.LoadUnsafe(ref c, 32), KernelMath.SigmoidOfTwice(i8) * KernelMath.Tanh(g8));
-                        c8.StoreUnsafe(ref c, 32);
-                        (KernelMath.SigmoidOfTwice(o8) * KernelMath.Tanh(c8)).StoreUnsafe(ref h, 32);
-                        var c9 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f9), Vector128.LoadUnsafe(ref c, 36), KernelMath.SigmoidOfTwice(i9) * KernelMath.Tanh(g9));
-                        c9.StoreUnsafe(ref c, 36);
-                        (KernelMath.SigmoidOfTwice(o9) * KernelMath.Tanh(c9)).StoreUnsafe(ref h, 36);
-                    }
-
-                    // Pass 5 of 6: lanes 40..51 of the tile.
-                    {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i10 = Vector128.LoadUnsafe(ref panel, 40);
-                        var i11 = Vector128.LoadUnsafe(ref panel, 44);
-                        var i12 = Vector128.LoadUnsafe(ref panel, 48);
-                        var f10 = Vector128.LoadUnsafe(ref panel, 104);
-                        var f11 = Vector128.LoadUnsafe(ref panel, 108);
-                        var f12 = Vector128.LoadUnsafe(ref panel, 112);
-                        var g10 = Vector128.LoadUnsafe(ref panel, 168);
-                        var g11 = Vector128.LoadUnsafe(ref panel, 172);
-                        var g12 = Vector128.LoadUnsafe(ref panel, 176);
-                        var o10 = Vector128.LoadUnsafe(ref panel, 232);
-                        var o11 = Vector128.LoadUnsafe(ref panel, 236);
-                        var o12 = Vector128.LoadUnsafe(ref panel, 240);
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, i10);
-                            i11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, i11);
-                            i12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), xk, i12);
-                            f10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 104), xk, f10);
-                            f11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 108), xk, f11);
-                            f12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 112), xk, f12);
-                            g10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 168), xk, g10);
-                            g11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 172), xk, g11);
-                            g12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 176), xk, g12);
-                            o10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 232), xk, o10);
-                            o11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 236), xk, o11);
-                            o12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 240), xk, o12);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, i10);
-                            i11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, i11);
-                            i12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, i12);
-                            f10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 104), hPrevk, f10);
-                            f11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 108), hPrevk, f11);
-                            f12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 112), hPrevk, f12);
-                            g10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 168), hPrevk, g10);
-                            g11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 172), hPrevk, g11);
-                            g12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 176), hPrevk, g12);
-                            o10 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 232), hPrevk, o10);
-                            o11 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 236), hPrevk, o11);
-                            o12 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 240), hPrevk, o12);
-                        }
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c10 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f10), Vector128.LoadUnsafe(ref c, 40), KernelMath.SigmoidOfTwice(i10) * KernelMath.Tanh(g10));
-                        c10.StoreUnsafe(ref c, 40);
-                        (KernelMath.SigmoidOfTwice(o10) * KernelMath.Tanh(c10)).StoreUnsafe(ref h, 40);
-                        var c11 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f11), Vector128.LoadUnsafe(ref c, 44), KernelMath.SigmoidOfTwice(i11) * KernelMath.Tanh(g11));
-                        c11.StoreUnsafe(ref c, 44);
-                        (KernelMath.SigmoidOfTwice(o11) * KernelMath.Tanh(c11)).StoreUnsafe(ref h, 44);
-                        var c12 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f12), Vector128.LoadUnsafe(ref c, 48), KernelMath.SigmoidOfTwice(i12) * KernelMath.Tanh(g12));
-                        c12.StoreUnsafe(ref c, 48);
-                        (KernelMath.SigmoidOfTwice(o12) * KernelMath.Tanh(c12)).StoreUnsafe(ref h, 48);
-                    }
-
-                    // Pass 6 of 6: lanes 52..63 of the tile.
-                    {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i13 = Vector128.LoadUnsafe(ref panel, 52);
-                        var i14 = Vector128.LoadUnsafe(ref panel, 56);
-                        var i15 = Vector128.LoadUnsafe(ref panel, 60);
-                        var f13 = Vector128.LoadUnsafe(ref panel, 116);
-                        var f14 = Vector128.LoadUnsafe(ref panel, 120);
-                        var f15 = Vector128.LoadUnsafe(ref panel, 124);
-                        var g13 = Vector128.LoadUnsafe(ref panel, 180);
-                        var g14 = Vector128.LoadUnsafe(ref panel, 184);
-                        var g15 = Vector128.LoadUnsafe(ref panel, 188);
-                        var o13 = Vector128.LoadUnsafe(ref panel, 244);
-                        var o14 = Vector128.LoadUnsafe(ref panel, 248);
-                        var o15 = Vector128.LoadUnsafe(ref panel, 252);
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), xk, i13);
-                            i14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), xk, i14);
-                            i15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), xk, i15);
-                            f13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 116), xk, f13);
-                            f14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 120), xk, f14);
-                            f15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 124), xk, f15);
-                            g13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 180), xk, g13);
-                            g14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 184), xk, g14);
-                            g15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 188), xk, g15);
-                            o13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 244), xk, o13);
-                            o14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 248), xk, o14);
-                            o15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 252), xk, o15);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k += 1)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, i13);
-                            i14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, i14);
-                            i15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, i15);
-                            f13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 116), hPrevk, f13);
-                            f14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 120), hPrevk, f14);
-                            f15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 124), hPrevk, f15);
-                            g13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 180), hPrevk, g13);
-                            g14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 184), hPrevk, g14);
-                            g15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 188), hPrevk, g15);
-                            o13 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 244), hPrevk, o13);
-                            o14 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 248), hPrevk, o14);
-                            o15 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 252), hPrevk, o15);
-                        }
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c13 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f13), Vector128.LoadUnsafe(ref c, 52), KernelMath.SigmoidOfTwice(i13) * KernelMath.Tanh(g13));
-                        c13.StoreUnsafe(ref c, 52);
-                        (KernelMath.SigmoidOfTwice(o13) * KernelMath.Tanh(c13)).StoreUnsafe(ref h, 52);
-                        var c14 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f14), Vector128.LoadUnsafe(ref c, 56), KernelMath.SigmoidOfTwice(i14) * KernelMath.Tanh(g14));
-                        c14.StoreUnsafe(ref c, 56);
-                        (KernelMath.SigmoidOfTwice(o14) * KernelMath.Tanh(c14)).StoreUnsafe(ref h, 56);
-                        var c15 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f15), Vector128.LoadUnsafe(ref c, 60), KernelMath.SigmoidOfTwice(i15) * KernelMath.Tanh(g15));
-                        c15.StoreUnsafe(ref c, 60);
-                        (KernelMath.SigmoidOfTwice(o15) * KernelMath.Tanh(c15)).StoreUnsafe(ref h, 60);
                     }
                 }
 

@@ -234,22 +234,22 @@ namespace LstmGen.Generated
                 o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o2);
 
                 // gates += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k += 1)
+                for (int k = 0; k < HiddenSize; k++)
                 {
                     ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
                     var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                    i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
-                    i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
-                    i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, i2);
-                    f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, f1);
-                    f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, f2);
-                    g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, g1);
-                    g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 64), hPrevk, g2);
-                    o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 72), hPrevk, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 80), hPrevk, o1);
-                    o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 88), hPrevk, o2);
+                    i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                    i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i1);
+                    i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, i2);
+                    f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f0);
+                    f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, f1);
+                    f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, f2);
+                    g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, g0);
+                    g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, g1);
+                    g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 64)), hPrevk, g2);
+                    o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 72)), hPrevk, o0);
+                    o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 80)), hPrevk, o1);
+                    o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 88)), hPrevk, o2);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
@@ -342,22 +342,22 @@ namespace LstmGen.Generated
                     o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o2);
 
                     // gates += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k += 1)
+                    for (int k = 0; k < HiddenSize; k++)
                     {
                         ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
                         var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
-                        i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
-                        f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f1);
-                        f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, f2);
-                        g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, g1);
-                        g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, g2);
-                        o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 72), hPrevk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 76), hPrevk, o1);
-                        o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 80), hPrevk, o2);
+                        i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
+                        i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), hPrevk, i1);
+                        i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i2);
+                        f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f0);
+                        f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), hPrevk, f1);
+                        f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, f2);
+                        g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, g0);
+                        g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), hPrevk, g1);
+                        g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, g2);
+                        o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 72)), hPrevk, o0);
+                        o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 76)), hPrevk, o1);
+                        o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 80)), hPrevk, o2);
                     }
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
@@ -430,22 +430,22 @@ namespace LstmGen.Generated
                     o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 92), x2, o5);
 
                     // gates += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k += 1)
+                    for (int k = 0; k < HiddenSize; k++)
                     {
                         ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
                         var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                        i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
-                        i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, i4);
-                        i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, i5);
-                        f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, f3);
-                        f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, f4);
-                        f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, f5);
-                        g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, g3);
-                        g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 64), hPrevk, g4);
-                        g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 68), hPrevk, g5);
-                        o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 84), hPrevk, o3);
-                        o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 88), hPrevk, o4);
-                        o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 92), hPrevk, o5);
+                        i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), hPrevk, i3);
+                        i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, i4);
+                        i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), hPrevk, i5);
+                        f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), hPrevk, f3);
+                        f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, f4);
+                        f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), hPrevk, f5);
+                        g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), hPrevk, g3);
+                        g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 64)), hPrevk, g4);
+                        g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 68)), hPrevk, g5);
+                        o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 84)), hPrevk, o3);
+                        o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 88)), hPrevk, o4);
+                        o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 92)), hPrevk, o5);
                     }
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
