@@ -8,33 +8,33 @@ internal static class DiagnosticDescriptors
     private const string Category = "LstmGen";
 
     public static readonly DiagnosticDescriptor ClassNotPartial = new DiagnosticDescriptor(
-        "LSTMGEN001", "The [Lstm] class must be partial",
+        "LSTMGEN001", "The [Lstm] or [Gru] class must be partial",
         "'{0}' must be declared 'partial' so that LstmGen can add the forward pass to it",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor SizeOutOfRange = new DiagnosticDescriptor(
-        "LSTMGEN002", "LSTM size out of range",
+        "LSTMGEN002", "Model size out of range",
         "{0} must be between 1 and {1}; got {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new DiagnosticDescriptor(
-        "LSTMGEN003", "A type containing an [Lstm] class must be partial",
-        "'{0}' contains the [Lstm] class '{1}' and must also be declared 'partial'",
+        "LSTMGEN003", "A type containing a model class must be partial",
+        "'{0}' contains the model class '{1}' and must also be declared 'partial'",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor GenericType = new DiagnosticDescriptor(
         "LSTMGEN004", "Generic types are not supported",
-        "'{0}' is generic; [Lstm] needs a non-generic class that is not nested in a generic type",
+        "'{0}' is generic; LstmGen needs a non-generic class that is not nested in a generic type",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor StaticClass = new DiagnosticDescriptor(
-        "LSTMGEN005", "The [Lstm] class must not be static",
+        "LSTMGEN005", "A model class must not be static",
         "'{0}' is static, but a model holds its weights in instance fields; remove 'static'",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor MemberConflict = new DiagnosticDescriptor(
-        "LSTMGEN006", "A member of the [Lstm] class has a generated name",
-        "'{0}' already declares '{1}', which [Lstm] generates; rename or remove it",
+        "LSTMGEN006", "A member of a model class has a generated name",
+        "'{0}' already declares '{1}', which LstmGen generates; rename or remove it",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidPrefix = new DiagnosticDescriptor(
@@ -50,5 +50,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FileLocalClass = new DiagnosticDescriptor(
         "LSTMGEN009", "File-local classes are not supported",
         "'{0}' is file-local; LstmGen generates its members in another file, so declare the class without 'file'",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TwoModelAttributes = new DiagnosticDescriptor(
+        "LSTMGEN010", "A class can be only one model",
+        "'{0}' carries both [Lstm] and [Gru]; keep one, or declare a class per model",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

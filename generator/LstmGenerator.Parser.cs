@@ -12,10 +12,10 @@ namespace LstmGen.Generator;
 
 public sealed partial class LstmGenerator
 {
-    /// <summary>Turns one <c>[Lstm]</c> class into a spec, or into the diagnostics that say why it can't be generated.</summary>
+    /// <summary>Turns one <c>[Lstm]</c> or <c>[Gru]</c> class into a spec, or into the diagnostics that say why it can't be generated.</summary>
     internal static class Parser
     {
-        // The size limits of LstmGen.LstmAttribute (Max*), which the generator cannot reference.
+        // The size limits of LstmGen.RecurrentModelAttribute (Max*), which the generator cannot reference.
         internal static readonly (string Name, int Max)[] Sizes =
         [
             ("inputSize", 4096),
@@ -24,14 +24,17 @@ public sealed partial class LstmGenerator
             ("seqLen", 65536),
         ];
 
+        internal const int MaxNumLayers = 16;
+
         /// <summary>The members the generator adds; a class that declares one of them itself can't be generated.</summary>
         internal static readonly string[] GeneratedMemberNames =
         [
             "InputSize", "HiddenSize", "OutputSize", "SeqLen",
-            "Forward", "InitializeWeights", "LoadWeights", "LoadSafetensors", "_packedWeights",
+            "NumLayers", "Forward", "Step", "ResetState", "GetState", "SetState",
+            "InitializeWeights", "LoadWeights", "LoadSafetensors", "_packedWeights", "_streamState", "_streamParity",
         ];
 
-        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind cell, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
             var declaration = (TypeDeclarationSyntax)context.TargetNode;
@@ -77,10 +80,19 @@ public sealed partial class LstmGenerator
                     Report(DiagnosticDescriptors.SizeOutOfRange, Sizes[i].Name, Sizes[i].Max.ToString(), sizes[i].ToString());
             }
 
-            string? lstmPrefix = NamedString(attribute, "LstmPrefix", "lstm.");
-            string? fcPrefix = NamedString(attribute, "FcPrefix", "fc.");
-            if (lstmPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "LstmPrefix");
+            int numLayers = NamedArgument(attribute, "NumLayers") is { Value: int layers } ? layers : 1;
+            if (numLayers < 1 || numLayers > MaxNumLayers)
+                Report(DiagnosticDescriptors.SizeOutOfRange, "NumLayers", MaxNumLayers.ToString(), numLayers.ToString());
+
+            string prefixName = cell == CellKind.Lstm ? "LstmPrefix" : "GruPrefix";
+            string? prefix = NamedArgument(attribute, prefixName) is { } named ? named.Value as string : cell == CellKind.Lstm ? "lstm." : "gru.";
+            string? fcPrefix = NamedArgument(attribute, "FcPrefix") is { } fc ? fc.Value as string : "fc.";
+            if (prefix is null) Report(DiagnosticDescriptors.InvalidPrefix, prefixName);
             if (fcPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "FcPrefix");
+
+            // A class is one model: with both attributes, the [Lstm] one is generated and [Gru] is reported.
+            if (cell == CellKind.Gru && type.GetAttributes().Any(other => other.AttributeClass?.ToDisplayString() == LstmAttributeName))
+                Report(DiagnosticDescriptors.TwoModelAttributes, name);
 
             foreach (string member in GeneratedMemberNames.Where(member => !type.GetMembers(member).IsEmpty))
                 Report(DiagnosticDescriptors.MemberConflict, name, member);
@@ -91,13 +103,14 @@ public sealed partial class LstmGenerator
             if (declaration.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 })
                 Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must use C# 11 or later (LangVersion)");
 
-            LstmSpec? spec = diagnostics.Count > 0 ? null : new LstmSpec(
+            ModelSpec? spec = diagnostics.Count > 0 ? null : new ModelSpec(
                 type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
                 new EquatableArray<ContainingType>(containingTypes),
                 name,
                 type.IsRecord ? "record" : "class",
-                sizes[0], sizes[1], sizes[2], sizes[3],
-                lstmPrefix!, fcPrefix!);
+                cell,
+                sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
+                prefix!, fcPrefix!);
             return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 
@@ -115,15 +128,15 @@ public sealed partial class LstmGenerator
             _ => "class",
         };
 
-        // The value of a named argument such as LstmPrefix = "rnn.", or the default when it is absent.
-        private static string? NamedString(AttributeData attribute, string name, string defaultValue)
+        // A named argument such as LstmPrefix = "rnn.", or null when it is absent.
+        private static TypedConstant? NamedArgument(AttributeData attribute, string name)
         {
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
                 if (argument.Key == name)
-                    return argument.Value.Value as string;
+                    return argument.Value;
             }
-            return defaultValue;
+            return null;
         }
     }
 }

@@ -1,32 +1,38 @@
-using System.Linq;
 using LstmGen.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LstmGen.Generator;
 
 /// <summary>
-/// Generates a specialized LSTM forward pass into every <c>partial</c> class marked <c>[LstmGen.Lstm]</c>.
+/// Generates a specialized forward pass into every <c>partial</c> class marked <c>[LstmGen.Lstm]</c> or <c>[LstmGen.Gru]</c>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class LstmGenerator : IIncrementalGenerator
 {
     internal const string LstmAttributeName = "LstmGen.LstmAttribute";
+    internal const string GruAttributeName = "LstmGen.GruAttribute";
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // 1. Find the classes carrying [Lstm] and turn each into a value-equatable spec plus diagnostics.
+        Register(context, LstmAttributeName, CellKind.Lstm);
+        Register(context, GruAttributeName, CellKind.Gru);
+    }
+
+    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell)
+    {
+        // 1. Find the classes carrying the attribute and turn each into a value-equatable spec plus diagnostics.
         //    Nothing from Roslyn (symbols, syntax, locations) leaves this step, so later stages cache.
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                LstmAttributeName,
-                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax
-                    or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
-                transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
+                attributeName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: (context, cancellationToken) => Parser.Parse(context, cell, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 
         // 2. The specs drive the source. They hold no locations, so edits elsewhere leave them unchanged.
-        IncrementalValuesProvider<LstmSpec> specs = parsed
+        IncrementalValuesProvider<ModelSpec> specs = parsed
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.Spec);

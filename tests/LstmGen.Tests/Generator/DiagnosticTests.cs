@@ -15,7 +15,7 @@ public class DiagnosticTests
     [InlineData("LSTMGEN002", "[Lstm(5, 1025, 2, 7)] public partial class M { }", "hiddenSize must be between 1 and 1024; got 1025")]
     [InlineData("LSTMGEN002", "[Lstm(5, 8, -2, 7)] public partial class M { }", "outputSize must be between 1 and 4096; got -2")]
     [InlineData("LSTMGEN002", "[Lstm(5, 8, 2, 70000)] public partial class M { }", "seqLen must be between 1 and 65536; got 70000")]
-    [InlineData("LSTMGEN003", "public class Outer { [Lstm(5, 8, 2, 7)] public partial class M { } }", "'Outer' contains the [Lstm] class 'M'")]
+    [InlineData("LSTMGEN003", "public class Outer { [Lstm(5, 8, 2, 7)] public partial class M { } }", "'Outer' contains the model class 'M'")]
     [InlineData("LSTMGEN004", "[Lstm(5, 8, 2, 7)] public partial class M<T> { }", "'M' is generic")]
     [InlineData("LSTMGEN004", "public partial class Outer<T> { [Lstm(5, 8, 2, 7)] public partial class M { } }", "'Outer' is generic")]
     [InlineData("LSTMGEN005", "[Lstm(5, 8, 2, 7)] public static partial class M { }", "'M' is static")]
@@ -23,6 +23,11 @@ public class DiagnosticTests
     [InlineData("LSTMGEN006", "[Lstm(5, 8, 2, 7)] public partial class M { public const int HiddenSize = 8; }", "'M' already declares 'HiddenSize'")]
     [InlineData("LSTMGEN007", "[Lstm(5, 8, 2, 7, LstmPrefix = null)] public partial class M { }", "LstmPrefix must not be null")]
     [InlineData("LSTMGEN009", "[Lstm(5, 8, 2, 7)] file partial class M { }", "'M' is file-local")]
+    [InlineData("LSTMGEN002", "[Lstm(5, 8, 2, 7, NumLayers = 0)] public partial class M { }", "NumLayers must be between 1 and 16; got 0")]
+    [InlineData("LSTMGEN002", "[Gru(5, 8, 2, 7, NumLayers = 17)] public partial class M { }", "NumLayers must be between 1 and 16; got 17")]
+    [InlineData("LSTMGEN001", "[Gru(5, 8, 2, 7)] public class M { }", "'M' must be declared 'partial'")]
+    [InlineData("LSTMGEN007", "[Gru(5, 8, 2, 7, GruPrefix = null)] public partial class M { }", "GruPrefix must not be null")]
+    [InlineData("LSTMGEN006", "[Gru(5, 8, 2, 7)] public partial class M { public void Step() { } }", "'M' already declares 'Step'")]
     public void Misuse_is_reported_at_the_attribute(string id, string declaration, string message)
     {
         string source = "using LstmGen;\n" + declaration;
@@ -33,8 +38,19 @@ public class DiagnosticTests
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.Equal("User.cs", diagnostic.Location.GetLineSpan().Path);
         string attributeText = source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
-        Assert.StartsWith("Lstm(", attributeText);
+        Assert.Matches(@"^(Lstm|Gru)\(", attributeText);
         Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void A_class_with_both_attributes_is_reported()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using LstmGen;\n[Lstm(5, 8, 2, 7)] [Gru(5, 8, 2, 7)] public partial class M { }");
+
+        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("LSTMGEN010", diagnostic.Id);
+        Assert.Contains("both [Lstm] and [Gru]", diagnostic.GetMessage());
+        Assert.Single(result.Sources); // the [Lstm] model, so the rest of the project still compiles
     }
 
     [Fact]

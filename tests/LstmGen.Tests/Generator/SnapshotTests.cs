@@ -52,6 +52,30 @@ public class SnapshotTests
         }
         """);
 
+    [Fact]
+    public void Stacked_lstm() => Verify("StackedLstm", """
+        namespace Demo;
+
+        [LstmGen.Lstm(5, 8, 2, 7, NumLayers = 2)]
+        public partial class StackedLstm { }
+        """);
+
+    [Fact]
+    public void Gru() => Verify("SeedGru", """
+        namespace Demo;
+
+        [LstmGen.Gru(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7)]
+        public partial class SimpleGru { }
+        """);
+
+    [Fact]
+    public void Stacked_gru_with_tiles() => Verify("StackedGru", """
+        namespace Demo;
+
+        [LstmGen.Gru(7, 80, 5, 11, NumLayers = 2, GruPrefix = "rnn.")]
+        public partial class StackedGru { }
+        """);
+
     private static void Verify(string name, string source)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(source);

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace LstmGen.Tests.Parity;
 
-[Lstm(5, 8, 2, 7, LstmPrefix = "encoder.rnn.", FcPrefix = "head.")] public partial class RenamedModel : ITestModel;
+[Lstm(5, 8, 2, 7, LstmPrefix = "encoder.rnn.", FcPrefix = "head.")] public partial class RenamedModel : ILstmTestModel;
 
 /// <summary>Loading PyTorch weights: every dtype, renamed modules, and files that must be refused without harm.</summary>
 public class LoadSafetensorsTests
@@ -86,7 +86,7 @@ public class LoadSafetensorsTests
         yield return ["wrong shape", SafetensorsWriter.Build(All("fc.weight").Append(SafetensorsWriter.F32("fc.weight", [2, 4], new float[8]))),
             new[] { "'fc.weight' has shape [2, 4]", "expects [2, 8]" }];
         yield return ["second layer", File.ReadAllBytes(GoldenParity.GoldenPath("lstm2_small.weights.safetensors")),
-            new[] { "lstm.", "2-layer LSTM", "1 layer" }];
+            new[] { "2-layer LSTM", "1 layer" }];
         yield return ["bidirectional", SafetensorsWriter.Build(All().Append(SafetensorsWriter.F32("lstm.weight_ih_l0_reverse", [32, 5], new float[160]))),
             new[] { "'lstm.weight_ih_l0_reverse'" }];
         yield return ["integer dtype", SafetensorsWriter.Build(All("fc.bias").Append(SafetensorsWriter.Raw("fc.bias", "I32", [2], new byte[8]))),

@@ -6,12 +6,12 @@ using Xunit;
 namespace LstmGen.Tests.Parity;
 
 // Sizes no golden case has: every tile width (4, 8, 16 lanes), padding, one and many tiles, long inputs.
-[Lstm(2, 3, 1, 9)] public partial class Lanes4Model : ITestModel;
-[Lstm(3, 20, 1, 9)] public partial class Lanes8Model : ITestModel;
-[Lstm(9, 33, 2, 6)] public partial class Lanes16PaddedModel : ITestModel;
-[Lstm(40, 100, 3, 4)] public partial class LoopedModel : ITestModel;
-[Lstm(64, 256, 10, 100)] public partial class LargeModel : ITestModel;
-[Lstm(1, 40, 1, 64)] public partial class AudioModel : ITestModel;
+[Lstm(2, 3, 1, 9)] public partial class Lanes4Model : ILstmTestModel;
+[Lstm(3, 20, 1, 9)] public partial class Lanes8Model : ILstmTestModel;
+[Lstm(9, 33, 2, 6)] public partial class Lanes16PaddedModel : ILstmTestModel;
+[Lstm(40, 100, 3, 4)] public partial class LoopedModel : ILstmTestModel;
+[Lstm(64, 256, 10, 100)] public partial class LargeModel : ILstmTestModel;
+[Lstm(1, 40, 1, 64)] public partial class AudioModel : ILstmTestModel;
 
 /// <summary>Generated models of unseen sizes against the float64 reference, with random weights and inputs.</summary>
 public class ReferenceParityTests
@@ -28,7 +28,7 @@ public class ReferenceParityTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Matches_the_float64_reference(ITestModel model, int inputSize, int hiddenSize, int seqLen)
+    public void Matches_the_float64_reference(ILstmTestModel model, int inputSize, int hiddenSize, int seqLen)
     {
         int outputSize = model.GetType().Name switch { "LoopedModel" => 3, "LargeModel" => 10, "Lanes16PaddedModel" => 2, _ => 1 };
         LstmWeights weights = LstmWeights.CreateRandom(inputSize, hiddenSize, outputSize, seed: hiddenSize);

@@ -7,19 +7,25 @@ partial class TinyLstm
 {
     /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
     public const int InputSize = 1;
-    /// <summary>Hidden units of the LSTM (PyTorch <c>hidden_size</c>).</summary>
+    /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
     public const int HiddenSize = 1;
     /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
     public const int OutputSize = 1;
     /// <summary>Time steps per sequence.</summary>
     public const int SeqLen = 1;
+    /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
+    public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.LstmPacking); null until initialized or loaded.
+    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking); null until initialized or loaded.
     // Loading swaps in a new array, so a failed load leaves the current weights untouched.
     private float[]? _packedWeights;
 
+    // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
+    private readonly float[] _streamState = new float[global::LstmGen.Generated.TinyLstmKernel.StateLength];
+    private int _streamParity;
+
     /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
-    /// <remarks>Allocation-free. h and c start at zero for every call.</remarks>
+    /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
@@ -32,7 +38,7 @@ partial class TinyLstm
     }
 
     /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
-    /// <remarks>Allocation-free. Every sequence starts from h = c = 0.</remarks>
+    /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
     {
         float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
@@ -53,23 +59,73 @@ partial class TinyLstm
         return output;
     }
 
+    /// <summary>
+    /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
+    /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
+    /// </summary>
+    /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+    {
+        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
+        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
+        global::LstmGen.Generated.TinyLstmKernel.Step(
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+            _streamParity,
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+        _streamParity ^= 1;
+    }
+
+    /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+    public void ResetState()
+    {
+        global::System.Array.Clear(_streamState);
+        _streamParity = 0;
+    }
+
+    /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+    public void GetState(global::System.Span<float> h, global::System.Span<float> c)
+    {
+        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
+        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
+        for (int layer = 0; layer < NumLayers; layer++)
+        {
+            new global::System.Span<float>(_streamState, global::LstmGen.Generated.TinyLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+            new global::System.Span<float>(_streamState, global::LstmGen.Generated.TinyLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+        }
+    }
+
+    /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+    public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
+    {
+        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
+        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
+        for (int layer = 0; layer < NumLayers; layer++)
+        {
+            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.TinyLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+            c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.TinyLstmKernel.CellOffset(layer), HiddenSize));
+        }
+    }
+
     /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
     public void InitializeWeights(int seed) =>
-        LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed));
+        LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
     /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
     /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
     public void LoadWeights(global::LstmGen.LstmWeights weights) =>
-        _packedWeights = global::LstmGen.Kernels.LstmPacking.Pack(weights, InputSize, HiddenSize, OutputSize, global::LstmGen.Generated.TinyLstmKernel.Lanes);
+        _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.TinyLstmKernel.Lanes);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … fc.bias).</summary>
     /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
     public void LoadSafetensors(string path) =>
-        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "lstm.", "fc."));
+        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 
     /// <inheritdoc cref="LoadSafetensors(string)"/>
     public void LoadSafetensors(global::System.IO.Stream stream) =>
-        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc."));
+        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 }
 
 namespace LstmGen.Generated
@@ -88,28 +144,34 @@ namespace LstmGen.Generated
         private const int HiddenSize = 1;
         private const int OutputSize = 1;
         private const int SeqLen = 1;
+        private const int NumLayers = 1;
 
-        // The hidden units are processed in 1 tile(s) of 4; a tile's gate values fill whole vectors.
-        // Each tile's panel holds rows of 4 · Lanes floats (gates i, f, g, o side by side): the bias row,
-        // then one row per input feature (W_ih columns) and per hidden unit (W_hh columns).
+        // Each layer's hidden units are processed in 1 tile(s) of 4; a tile's values fill whole vectors.
+        // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
+        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
         public const int Lanes = 4;
         private const int Tiles = 1;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;
-        private const int HeadOffset = Tiles * PanelLength;            // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
+        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;        // layer 0
+        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
+        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize;                 // fc.bias
         private const int PackedLength = HeadBiasOffset + OutputSize;
 
-        // State: two hidden-state buffers (each step reads one and writes the other), then the cell state.
-        // After SeqLen steps h_T is in buffer SeqLen % 2.
-        private const int StateLength = 3 * PaddedHidden;
-        private const int FinalHiddenOffset = SeqLen % 2 * PaddedHidden;
+        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.
+        private const int LayerStateLength = 3 * PaddedHidden;
+        public const int StateLength = NumLayers * LayerStateLength;
+
+        /// <summary>Where the current h of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+
+        /// <summary>Where the c of a layer starts in the state.</summary>
+        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // h_0 = c_0 = 0.
+            // Every layer's h_0 (and c_0) is zero.
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
@@ -117,15 +179,29 @@ namespace LstmGen.Generated
             if (Vector128.IsHardwareAccelerated)
                 Run128(ref weights, ref input, ref s);
             else
-                LstmScalarKernel.Run(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength),
-                    MemoryMarshal.CreateReadOnlySpan(ref input, SeqLen * InputSize), state, InputSize, HiddenSize, SeqLen, Lanes);
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+            }
 
-            // y = fc.weight · h_T + fc.bias
-            ref float h = ref Unsafe.Add(ref s, FinalHiddenOffset);
-            for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
+
+        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
+        public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
+        {
+            if (Vector128.IsHardwareAccelerated)
+                Step128(ref weights, ref input, ref state, parity);
+            else
+                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+        }
+
+        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
+        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -153,125 +229,136 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>The recurrence on Vector128: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
+        /// <summary>y = fc.weight · h + fc.bias</summary>
+        private static void Head(ref float weights, ref float h, ref float output)
+        {
+            for (int o = 0; o < OutputSize; o++)
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+        }
+
+        /// <summary>Runs every step of one sequence on Vector128.</summary>
         private static void Run128(ref float weights, ref float input, ref float state)
         {
-            ref float hPrev = ref state;
-            ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
             for (int t = 0; t < SeqLen; t++)
-            {
-                ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                ref float panel = ref weights;
-                ref float c = ref cell;
-                ref float h = ref hNext;
+                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+        }
 
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                var f0 = Vector128.LoadUnsafe(ref panel, 4);
-                var g0 = Vector128.LoadUnsafe(ref panel, 8);
-                var o0 = Vector128.LoadUnsafe(ref panel, 12);
-                var i0Odd = Vector128<float>.Zero;
-                var f0Odd = Vector128<float>.Zero;
-                var g0Odd = Vector128<float>.Zero;
-                var o0Odd = Vector128<float>.Zero;
+        /// <summary>One time step of every layer on Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step128(ref float weights, ref float x, ref float state, int parity)
+        {
+            Layer128(ref weights, ref x, ref state, parity);
+        }
 
-                // gates += W_ih · x_t
-                var x0 = Vector128.Create(x);
-                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f0);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g0);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o0);
+        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+            ref float panel = ref weights;
+            ref float c = ref cell;
+            ref float h = ref hNext;
 
-                // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector128.Create(hPrev);
-                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), hPrev0, i0);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), hPrev0, f0);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), hPrev0, g0);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), hPrev0, o0);
+            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+            var i0 = Vector128.LoadUnsafe(ref panel, 0);
+            var f0 = Vector128.LoadUnsafe(ref panel, 4);
+            var g0 = Vector128.LoadUnsafe(ref panel, 8);
+            var o0 = Vector128.LoadUnsafe(ref panel, 12);
+            var i0Odd = Vector128<float>.Zero;
+            var f0Odd = Vector128<float>.Zero;
+            var g0Odd = Vector128<float>.Zero;
+            var o0Odd = Vector128<float>.Zero;
 
-                i0 += i0Odd;
-                f0 += f0Odd;
-                g0 += g0Odd;
-                o0 += o0Odd;
+            // gates += W_ih · x_t
+            var x0 = Vector128.Create(x);
+            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
+            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f0);
+            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g0);
+            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o0);
 
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                c0.StoreUnsafe(ref c, 0);
-                (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+            // gates += W_hh · h_{t-1}
+            var hPrev0 = Vector128.Create(hPrev);
+            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), hPrev0, i0);
+            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), hPrev0, f0);
+            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), hPrev0, g0);
+            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), hPrev0, o0);
 
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
-            }
+            i0 += i0Odd;
+            f0 += f0Odd;
+            g0 += g0Odd;
+            o0 += o0Odd;
+
+            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+            c0.StoreUnsafe(ref c, 0);
+            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
         }
 
         /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
         private static void Group512(ref float weights, ref float input, ref float output)
         {
             const int Group = 16;
-            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
-            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
-            ref float hPrev = ref MemoryMarshal.GetReference(state);
-            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
-            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
-            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, Group].
+            const int GroupLayerState = 3 * HiddenSize * Group;
+            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+            ref float state = ref MemoryMarshal.GetReference(buffer);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
             for (int t = 0; t < SeqLen; t++)
             {
-                // x_t of every sequence in the group, as [InputSize, Group].
                 for (int lane = 0; lane < Group; lane++)
                 {
                     ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
                     for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
 
+                // Layer 0 reads x_t.
                 for (int j = 0; j < HiddenSize; j++)
                 {
-                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                     ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
                     var i = Vector512.Create(w);
                     var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
                     var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
                     var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector512.LoadUnsafe(ref x, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
+                    // += W_ih · input
+                    var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
 
-                    // gates += W_hh · h_{t-1}
+                    // += W_hh · h_{t-1}
                     var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
                     i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
                     f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
                     g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
                     o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
 
+                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
                     c.StoreUnsafe(ref cell, (nuint)(j * Group));
                     (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = Vector512.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
                 for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
                 for (int lane = 0; lane < Group; lane++)
                     Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }
@@ -281,66 +368,64 @@ namespace LstmGen.Generated
         private static void Group256(ref float weights, ref float input, ref float output)
         {
             const int Group = 8;
-            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
-            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
-            ref float hPrev = ref MemoryMarshal.GetReference(state);
-            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
-            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
-            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, Group].
+            const int GroupLayerState = 3 * HiddenSize * Group;
+            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+            ref float state = ref MemoryMarshal.GetReference(buffer);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
             for (int t = 0; t < SeqLen; t++)
             {
-                // x_t of every sequence in the group, as [InputSize, Group].
                 for (int lane = 0; lane < Group; lane++)
                 {
                     ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
                     for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
 
+                // Layer 0 reads x_t.
                 for (int j = 0; j < HiddenSize; j++)
                 {
-                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                     ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
                     var i = Vector256.Create(w);
                     var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
                     var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
                     var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector256.LoadUnsafe(ref x, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
+                    // += W_ih · input
+                    var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
 
-                    // gates += W_hh · h_{t-1}
+                    // += W_hh · h_{t-1}
                     var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
                     i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
                     f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
                     g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
                     o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
 
+                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
                     c.StoreUnsafe(ref cell, (nuint)(j * Group));
                     (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = Vector256.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
                 for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
                 for (int lane = 0; lane < Group; lane++)
                     Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }
@@ -350,66 +435,64 @@ namespace LstmGen.Generated
         private static void Group128(ref float weights, ref float input, ref float output)
         {
             const int Group = 4;
-            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
-            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
-            ref float hPrev = ref MemoryMarshal.GetReference(state);
-            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
-            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
-            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, Group].
+            const int GroupLayerState = 3 * HiddenSize * Group;
+            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+            ref float state = ref MemoryMarshal.GetReference(buffer);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
             for (int t = 0; t < SeqLen; t++)
             {
-                // x_t of every sequence in the group, as [InputSize, Group].
                 for (int lane = 0; lane < Group; lane++)
                 {
                     ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
                     for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
 
+                // Layer 0 reads x_t.
                 for (int j = 0; j < HiddenSize; j++)
                 {
-                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                     ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
                     var i = Vector128.Create(w);
                     var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
                     var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
                     var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.LoadUnsafe(ref x, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
+                    // += W_ih · input
+                    var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
 
-                    // gates += W_hh · h_{t-1}
+                    // += W_hh · h_{t-1}
                     var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
                     i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
                     f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
                     g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
                     o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
 
+                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
                     c.StoreUnsafe(ref cell, (nuint)(j * Group));
                     (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = Vector128.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
                 for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
                 for (int lane = 0; lane < Group; lane++)
                     Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }

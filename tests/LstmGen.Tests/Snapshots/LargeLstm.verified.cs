@@ -7,19 +7,25 @@ partial class LargeLstm
 {
     /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
     public const int InputSize = 64;
-    /// <summary>Hidden units of the LSTM (PyTorch <c>hidden_size</c>).</summary>
+    /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
     public const int HiddenSize = 256;
     /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
     public const int OutputSize = 10;
     /// <summary>Time steps per sequence.</summary>
     public const int SeqLen = 100;
+    /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
+    public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.LstmPacking); null until initialized or loaded.
+    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking); null until initialized or loaded.
     // Loading swaps in a new array, so a failed load leaves the current weights untouched.
     private float[]? _packedWeights;
 
+    // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
+    private readonly float[] _streamState = new float[global::LstmGen.Generated.LargeLstmKernel.StateLength];
+    private int _streamParity;
+
     /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
-    /// <remarks>Allocation-free. h and c start at zero for every call.</remarks>
+    /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
@@ -32,7 +38,7 @@ partial class LargeLstm
     }
 
     /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
-    /// <remarks>Allocation-free. Every sequence starts from h = c = 0.</remarks>
+    /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
     {
         float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
@@ -53,23 +59,73 @@ partial class LargeLstm
         return output;
     }
 
+    /// <summary>
+    /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
+    /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
+    /// </summary>
+    /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+    {
+        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
+        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
+        global::LstmGen.Generated.LargeLstmKernel.Step(
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+            _streamParity,
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+        _streamParity ^= 1;
+    }
+
+    /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+    public void ResetState()
+    {
+        global::System.Array.Clear(_streamState);
+        _streamParity = 0;
+    }
+
+    /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+    public void GetState(global::System.Span<float> h, global::System.Span<float> c)
+    {
+        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
+        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
+        for (int layer = 0; layer < NumLayers; layer++)
+        {
+            new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+            new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+        }
+    }
+
+    /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+    public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
+    {
+        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
+        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
+        for (int layer = 0; layer < NumLayers; layer++)
+        {
+            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+            c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize));
+        }
+    }
+
     /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
     public void InitializeWeights(int seed) =>
-        LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed));
+        LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
     /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
     /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
     public void LoadWeights(global::LstmGen.LstmWeights weights) =>
-        _packedWeights = global::LstmGen.Kernels.LstmPacking.Pack(weights, InputSize, HiddenSize, OutputSize, global::LstmGen.Generated.LargeLstmKernel.Lanes);
+        _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.LargeLstmKernel.Lanes);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … fc.bias).</summary>
     /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
     public void LoadSafetensors(string path) =>
-        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "lstm.", "fc."));
+        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 
     /// <inheritdoc cref="LoadSafetensors(string)"/>
     public void LoadSafetensors(global::System.IO.Stream stream) =>
-        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc."));
+        LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 }
 
 namespace LstmGen.Generated
@@ -88,28 +144,34 @@ namespace LstmGen.Generated
         private const int HiddenSize = 256;
         private const int OutputSize = 10;
         private const int SeqLen = 100;
+        private const int NumLayers = 1;
 
-        // The hidden units are processed in 16 tile(s) of 16; a tile's gate values fill whole vectors.
-        // Each tile's panel holds rows of 4 · Lanes floats (gates i, f, g, o side by side): the bias row,
-        // then one row per input feature (W_ih columns) and per hidden unit (W_hh columns).
+        // Each layer's hidden units are processed in 16 tile(s) of 16; a tile's values fill whole vectors.
+        // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
+        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
         public const int Lanes = 16;
         private const int Tiles = 16;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;
-        private const int HeadOffset = Tiles * PanelLength;            // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
+        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;        // layer 0
+        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
+        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize;                 // fc.bias
         private const int PackedLength = HeadBiasOffset + OutputSize;
 
-        // State: two hidden-state buffers (each step reads one and writes the other), then the cell state.
-        // After SeqLen steps h_T is in buffer SeqLen % 2.
-        private const int StateLength = 3 * PaddedHidden;
-        private const int FinalHiddenOffset = SeqLen % 2 * PaddedHidden;
+        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.
+        private const int LayerStateLength = 3 * PaddedHidden;
+        public const int StateLength = NumLayers * LayerStateLength;
+
+        /// <summary>Where the current h of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+
+        /// <summary>Where the c of a layer starts in the state.</summary>
+        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // h_0 = c_0 = 0.
+            // Every layer's h_0 (and c_0) is zero.
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
@@ -121,15 +183,33 @@ namespace LstmGen.Generated
             else if (Vector128.IsHardwareAccelerated)
                 Run128(ref weights, ref input, ref s);
             else
-                LstmScalarKernel.Run(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength),
-                    MemoryMarshal.CreateReadOnlySpan(ref input, SeqLen * InputSize), state, InputSize, HiddenSize, SeqLen, Lanes);
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+            }
 
-            // y = fc.weight · h_T + fc.bias
-            ref float h = ref Unsafe.Add(ref s, FinalHiddenOffset);
-            for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
+
+        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
+        public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
+        {
+            if (Vector512.IsHardwareAccelerated)
+                Step512(ref weights, ref input, ref state, parity);
+            else if (Vector256.IsHardwareAccelerated)
+                Step256(ref weights, ref input, ref state, parity);
+            else if (Vector128.IsHardwareAccelerated)
+                Step128(ref weights, ref input, ref state, parity);
+            else
+                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+        }
+
+        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
+        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -139,521 +219,547 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>The recurrence on Vector512: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
+        /// <summary>y = fc.weight · h + fc.bias</summary>
+        private static void Head(ref float weights, ref float h, ref float output)
+        {
+            for (int o = 0; o < OutputSize; o++)
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+        }
+
+        /// <summary>Runs every step of one sequence on Vector512.</summary>
         private static void Run512(ref float weights, ref float input, ref float state)
         {
-            ref float hPrev = ref state;
-            ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);
+            for (int t = 0; t < SeqLen; t++)
+                Step512(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+        }
+
+        /// <summary>One time step of every layer on Vector512.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step512(ref float weights, ref float x, ref float state, int parity)
+        {
+            Layer512(ref weights, ref x, ref state, parity);
+        }
+
+        /// <summary>Layer 0, reading x_t, on Vector512: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layer512(ref float weights, ref float x, ref float state, int parity)
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
             ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
 
-            for (int t = 0; t < SeqLen; t++)
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
             {
-                ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                if ((t & 1) == 0)
+                for (int tile = 0; tile < Tiles; tile++)
                 {
-                    // Even steps stream the weights first to last, odd steps last to first:
-                    // each step starts with the weights the previous one left in cache.
-                    for (int tile = 0; tile < Tiles; tile++)
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i0 = Vector512.LoadUnsafe(ref panel, 0);
+                    var f0 = Vector512.LoadUnsafe(ref panel, 16);
+                    var g0 = Vector512.LoadUnsafe(ref panel, 32);
+                    var o0 = Vector512.LoadUnsafe(ref panel, 48);
+                    var i0Odd = Vector512<float>.Zero;
+                    var f0Odd = Vector512<float>.Zero;
+                    var g0Odd = Vector512<float>.Zero;
+                    var o0Odd = Vector512<float>.Zero;
+
+                    // gates += W_ih · x_t
+                    for (int k = 0; k + 1 < InputSize; k += 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i0 = Vector512.LoadUnsafe(ref panel, 0);
-                        var f0 = Vector512.LoadUnsafe(ref panel, 16);
-                        var g0 = Vector512.LoadUnsafe(ref panel, 32);
-                        var o0 = Vector512.LoadUnsafe(ref panel, 48);
-                        var i0Odd = Vector512<float>.Zero;
-                        var f0Odd = Vector512<float>.Zero;
-                        var g0Odd = Vector512<float>.Zero;
-                        var o0Odd = Vector512<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
-                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
-                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
-                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
-                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
-                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, i0Odd);
-                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, f0Odd);
-                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, g0Odd);
-                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, o0Odd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
-                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
-                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, i0Odd);
-                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, f0Odd);
-                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, g0Odd);
-                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, o0Odd);
-                        }
-
-                        i0 += i0Odd;
-                        f0 += f0Odd;
-                        g0 += g0Odd;
-                        o0 += o0Odd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                        c0.StoreUnsafe(ref c, 0);
-                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i0);
+                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f0);
+                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g0);
+                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o0);
+                        var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
+                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, i0Odd);
+                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, f0Odd);
+                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, g0Odd);
+                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, o0Odd);
                     }
+
+                    // gates += W_hh · h_{t-1}
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i0);
+                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f0);
+                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g0);
+                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o0);
+                        var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, i0Odd);
+                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, f0Odd);
+                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, g0Odd);
+                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, o0Odd);
+                    }
+
+                    i0 += i0Odd;
+                    f0 += f0Odd;
+                    g0 += g0Odd;
+                    o0 += o0Odd;
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                    c0.StoreUnsafe(ref c, 0);
+                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
                 }
-                else
+            }
+            else
+            {
+                for (int tile = Tiles - 1; tile >= 0; tile--)
                 {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i0 = Vector512.LoadUnsafe(ref panel, 0);
+                    var f0 = Vector512.LoadUnsafe(ref panel, 16);
+                    var g0 = Vector512.LoadUnsafe(ref panel, 32);
+                    var o0 = Vector512.LoadUnsafe(ref panel, 48);
+                    var i0Odd = Vector512<float>.Zero;
+                    var f0Odd = Vector512<float>.Zero;
+                    var g0Odd = Vector512<float>.Zero;
+                    var o0Odd = Vector512<float>.Zero;
+
+                    // gates += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i0 = Vector512.LoadUnsafe(ref panel, 0);
-                        var f0 = Vector512.LoadUnsafe(ref panel, 16);
-                        var g0 = Vector512.LoadUnsafe(ref panel, 32);
-                        var o0 = Vector512.LoadUnsafe(ref panel, 48);
-                        var i0Odd = Vector512<float>.Zero;
-                        var f0Odd = Vector512<float>.Zero;
-                        var g0Odd = Vector512<float>.Zero;
-                        var o0Odd = Vector512<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
-                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
-                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, i0Odd);
-                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, f0Odd);
-                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, g0Odd);
-                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, o0Odd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
-                            f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
-                            g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
-                            o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
-                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
-                            i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, i0Odd);
-                            f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, f0Odd);
-                            g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, g0Odd);
-                            o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, o0Odd);
-                        }
-
-                        i0 += i0Odd;
-                        f0 += f0Odd;
-                        g0 += g0Odd;
-                        o0 += o0Odd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                        c0.StoreUnsafe(ref c, 0);
-                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i0);
+                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f0);
+                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g0);
+                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o0);
+                        var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, i0Odd);
+                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, f0Odd);
+                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, g0Odd);
+                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, o0Odd);
                     }
-                }
 
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
+                    // gates += W_ih · x_t, last column first
+                    for (int k = InputSize - 1; k > 0; k -= 2)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i0);
+                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f0);
+                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g0);
+                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o0);
+                        var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
+                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, i0Odd);
+                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, f0Odd);
+                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, g0Odd);
+                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, o0Odd);
+                    }
+
+                    i0 += i0Odd;
+                    f0 += f0Odd;
+                    g0 += g0Odd;
+                    o0 += o0Odd;
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                    c0.StoreUnsafe(ref c, 0);
+                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                }
             }
         }
 
-        /// <summary>The recurrence on Vector256: a tile holds 2 vectors per gate.</summary>
+        /// <summary>Runs every step of one sequence on Vector256.</summary>
         private static void Run256(ref float weights, ref float input, ref float state)
         {
-            ref float hPrev = ref state;
-            ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);
+            for (int t = 0; t < SeqLen; t++)
+                Step256(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+        }
+
+        /// <summary>One time step of every layer on Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step256(ref float weights, ref float x, ref float state, int parity)
+        {
+            Layer256(ref weights, ref x, ref state, parity);
+        }
+
+        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds 2 vectors per gate.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layer256(ref float weights, ref float x, ref float state, int parity)
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
             ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
 
-            for (int t = 0; t < SeqLen; t++)
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
             {
-                ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                if ((t & 1) == 0)
+                for (int tile = 0; tile < Tiles; tile++)
                 {
-                    // Even steps stream the weights first to last, odd steps last to first:
-                    // each step starts with the weights the previous one left in cache.
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i0 = Vector256.LoadUnsafe(ref panel, 0);
-                        var i1 = Vector256.LoadUnsafe(ref panel, 8);
-                        var f0 = Vector256.LoadUnsafe(ref panel, 16);
-                        var f1 = Vector256.LoadUnsafe(ref panel, 24);
-                        var g0 = Vector256.LoadUnsafe(ref panel, 32);
-                        var g1 = Vector256.LoadUnsafe(ref panel, 40);
-                        var o0 = Vector256.LoadUnsafe(ref panel, 48);
-                        var o1 = Vector256.LoadUnsafe(ref panel, 56);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i0 = Vector256.LoadUnsafe(ref panel, 0);
+                    var i1 = Vector256.LoadUnsafe(ref panel, 8);
+                    var f0 = Vector256.LoadUnsafe(ref panel, 16);
+                    var f1 = Vector256.LoadUnsafe(ref panel, 24);
+                    var g0 = Vector256.LoadUnsafe(ref panel, 32);
+                    var g1 = Vector256.LoadUnsafe(ref panel, 40);
+                    var o0 = Vector256.LoadUnsafe(ref panel, 48);
+                    var o1 = Vector256.LoadUnsafe(ref panel, 56);
+
+                    // gates += W_ih · x_t
+                    for (int k = 0; k < InputSize; k++)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                        var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i0);
+                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, i1);
+                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, f0);
+                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, f1);
+                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, g0);
+                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, g1);
+                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), xk, o0);
+                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), xk, o1);
+                    }
+
+                    // gates += W_hh · h_{t-1}
+                    for (int k = 0; k < HiddenSize; k++)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
+                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
+                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, f0);
+                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f1);
+                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, g0);
+                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, g1);
+                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, o0);
+                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, o1);
+                    }
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                    c0.StoreUnsafe(ref c, 0);
+                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                    var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                    c1.StoreUnsafe(ref c, 8);
+                    (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+                }
+            }
+            else
+            {
+                for (int tile = Tiles - 1; tile >= 0; tile--)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i0 = Vector256.LoadUnsafe(ref panel, 0);
+                    var i1 = Vector256.LoadUnsafe(ref panel, 8);
+                    var f0 = Vector256.LoadUnsafe(ref panel, 16);
+                    var f1 = Vector256.LoadUnsafe(ref panel, 24);
+                    var g0 = Vector256.LoadUnsafe(ref panel, 32);
+                    var g1 = Vector256.LoadUnsafe(ref panel, 40);
+                    var o0 = Vector256.LoadUnsafe(ref panel, 48);
+                    var o1 = Vector256.LoadUnsafe(ref panel, 56);
+
+                    // gates += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k >= 0; k--)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
+                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
+                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, f0);
+                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f1);
+                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, g0);
+                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, g1);
+                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, o0);
+                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, o1);
+                    }
+
+                    // gates += W_ih · x_t, last column first
+                    for (int k = InputSize - 1; k >= 0; k--)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                        var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i0);
+                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, i1);
+                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, f0);
+                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, f1);
+                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, g0);
+                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, g1);
+                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), xk, o0);
+                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), xk, o1);
+                    }
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                    c0.StoreUnsafe(ref c, 0);
+                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                    var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                    c1.StoreUnsafe(ref c, 8);
+                    (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+                }
+            }
+        }
+
+        /// <summary>Runs every step of one sequence on Vector128.</summary>
+        private static void Run128(ref float weights, ref float input, ref float state)
+        {
+            for (int t = 0; t < SeqLen; t++)
+                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+        }
+
+        /// <summary>One time step of every layer on Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step128(ref float weights, ref float x, ref float state, int parity)
+        {
+            Layer128(ref weights, ref x, ref state, parity);
+        }
+
+        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 4 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                    // Pass 1 of 2: lanes 0..7 of the tile.
+                    {
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i0 = Vector128.LoadUnsafe(ref panel, 0);
+                        var i1 = Vector128.LoadUnsafe(ref panel, 4);
+                        var f0 = Vector128.LoadUnsafe(ref panel, 16);
+                        var f1 = Vector128.LoadUnsafe(ref panel, 20);
+                        var g0 = Vector128.LoadUnsafe(ref panel, 32);
+                        var g1 = Vector128.LoadUnsafe(ref panel, 36);
+                        var o0 = Vector128.LoadUnsafe(ref panel, 48);
+                        var o1 = Vector128.LoadUnsafe(ref panel, 52);
 
                         // gates += W_ih · x_t
                         for (int k = 0; k < InputSize; k++)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o1);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), xk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), xk, o1);
                         }
 
                         // gates += W_hh · h_{t-1}
                         for (int k = 0; k < HiddenSize; k++)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o1);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, o1);
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
                         c0.StoreUnsafe(ref c, 0);
                         (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                        c1.StoreUnsafe(ref c, 8);
-                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                        c1.StoreUnsafe(ref c, 4);
+                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+                    }
+
+                    // Pass 2 of 2: lanes 8..15 of the tile.
+                    {
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i2 = Vector128.LoadUnsafe(ref panel, 8);
+                        var i3 = Vector128.LoadUnsafe(ref panel, 12);
+                        var f2 = Vector128.LoadUnsafe(ref panel, 24);
+                        var f3 = Vector128.LoadUnsafe(ref panel, 28);
+                        var g2 = Vector128.LoadUnsafe(ref panel, 40);
+                        var g3 = Vector128.LoadUnsafe(ref panel, 44);
+                        var o2 = Vector128.LoadUnsafe(ref panel, 56);
+                        var o3 = Vector128.LoadUnsafe(ref panel, 60);
+
+                        // gates += W_ih · x_t
+                        for (int k = 0; k < InputSize; k++)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, i2);
+                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, i3);
+                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, f2);
+                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, f3);
+                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, g2);
+                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, g3);
+                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), xk, o2);
+                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), xk, o3);
+                        }
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k < HiddenSize; k++)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
+                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
+                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f2);
+                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f3);
+                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, g2);
+                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, g3);
+                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, o2);
+                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, o3);
+                        }
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
+                        c2.StoreUnsafe(ref c, 8);
+                        (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
+                        var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
+                        c3.StoreUnsafe(ref c, 12);
+                        (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
                     }
                 }
-                else
+            }
+            else
+            {
+                for (int tile = Tiles - 1; tile >= 0; tile--)
                 {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                        var i0 = Vector256.LoadUnsafe(ref panel, 0);
-                        var i1 = Vector256.LoadUnsafe(ref panel, 8);
-                        var f0 = Vector256.LoadUnsafe(ref panel, 16);
-                        var f1 = Vector256.LoadUnsafe(ref panel, 24);
-                        var g0 = Vector256.LoadUnsafe(ref panel, 32);
-                        var g1 = Vector256.LoadUnsafe(ref panel, 40);
-                        var o0 = Vector256.LoadUnsafe(ref panel, 48);
-                        var o1 = Vector256.LoadUnsafe(ref panel, 56);
+                    // Pass 2 of 2: lanes 8..15 of the tile.
+                    {
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i2 = Vector128.LoadUnsafe(ref panel, 8);
+                        var i3 = Vector128.LoadUnsafe(ref panel, 12);
+                        var f2 = Vector128.LoadUnsafe(ref panel, 24);
+                        var f3 = Vector128.LoadUnsafe(ref panel, 28);
+                        var g2 = Vector128.LoadUnsafe(ref panel, 40);
+                        var g3 = Vector128.LoadUnsafe(ref panel, 44);
+                        var o2 = Vector128.LoadUnsafe(ref panel, 56);
+                        var o3 = Vector128.LoadUnsafe(ref panel, 60);
 
                         // gates += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k >= 0; k--)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o1);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
+                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
+                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f2);
+                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f3);
+                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, g2);
+                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, g3);
+                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, o2);
+                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, o3);
                         }
 
                         // gates += W_ih · x_t, last column first
                         for (int k = InputSize - 1; k >= 0; k--)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o1);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, i2);
+                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, i3);
+                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, f2);
+                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, f3);
+                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, g2);
+                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, g3);
+                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), xk, o2);
+                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), xk, o3);
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                        var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
+                        c2.StoreUnsafe(ref c, 8);
+                        (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
+                        var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
+                        c3.StoreUnsafe(ref c, 12);
+                        (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
+                    }
+
+                    // Pass 1 of 2: lanes 0..7 of the tile.
+                    {
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i0 = Vector128.LoadUnsafe(ref panel, 0);
+                        var i1 = Vector128.LoadUnsafe(ref panel, 4);
+                        var f0 = Vector128.LoadUnsafe(ref panel, 16);
+                        var f1 = Vector128.LoadUnsafe(ref panel, 20);
+                        var g0 = Vector128.LoadUnsafe(ref panel, 32);
+                        var g1 = Vector128.LoadUnsafe(ref panel, 36);
+                        var o0 = Vector128.LoadUnsafe(ref panel, 48);
+                        var o1 = Vector128.LoadUnsafe(ref panel, 52);
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k >= 0; k--)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, o1);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k >= 0; k--)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i0);
+                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, i1);
+                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, f0);
+                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, f1);
+                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, g0);
+                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, g1);
+                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), xk, o0);
+                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), xk, o1);
+                        }
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
                         c0.StoreUnsafe(ref c, 0);
                         (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                        c1.StoreUnsafe(ref c, 8);
-                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                        c1.StoreUnsafe(ref c, 4);
+                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
                     }
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
-            }
-        }
-
-        /// <summary>The recurrence on Vector128: a tile holds 4 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
-        {
-            ref float hPrev = ref state;
-            ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-            for (int t = 0; t < SeqLen; t++)
-            {
-                ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                if ((t & 1) == 0)
-                {
-                    // Even steps stream the weights first to last, odd steps last to first:
-                    // each step starts with the weights the previous one left in cache.
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // Pass 1 of 2: lanes 0..7 of the tile.
-                        {
-                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                            var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                            var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                            var f0 = Vector128.LoadUnsafe(ref panel, 16);
-                            var f1 = Vector128.LoadUnsafe(ref panel, 20);
-                            var g0 = Vector128.LoadUnsafe(ref panel, 32);
-                            var g1 = Vector128.LoadUnsafe(ref panel, 36);
-                            var o0 = Vector128.LoadUnsafe(ref panel, 48);
-                            var o1 = Vector128.LoadUnsafe(ref panel, 52);
-
-                            // gates += W_ih · x_t
-                            for (int k = 0; k < InputSize; k++)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
-                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), xk, i1);
-                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
-                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), xk, f1);
-                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
-                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), xk, g1);
-                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
-                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), xk, o1);
-                            }
-
-                            // gates += W_hh · h_{t-1}
-                            for (int k = 0; k < HiddenSize; k++)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), hPrevk, i1);
-                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
-                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), hPrevk, f1);
-                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
-                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), hPrevk, g1);
-                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
-                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), hPrevk, o1);
-                            }
-
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                            c0.StoreUnsafe(ref c, 0);
-                            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                            c1.StoreUnsafe(ref c, 4);
-                            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
-                        }
-
-                        // Pass 2 of 2: lanes 8..15 of the tile.
-                        {
-                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                            var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                            var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                            var f2 = Vector128.LoadUnsafe(ref panel, 24);
-                            var f3 = Vector128.LoadUnsafe(ref panel, 28);
-                            var g2 = Vector128.LoadUnsafe(ref panel, 40);
-                            var g3 = Vector128.LoadUnsafe(ref panel, 44);
-                            var o2 = Vector128.LoadUnsafe(ref panel, 56);
-                            var o3 = Vector128.LoadUnsafe(ref panel, 60);
-
-                            // gates += W_ih · x_t
-                            for (int k = 0; k < InputSize; k++)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i2);
-                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), xk, i3);
-                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f2);
-                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), xk, f3);
-                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g2);
-                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), xk, g3);
-                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o2);
-                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), xk, o3);
-                            }
-
-                            // gates += W_hh · h_{t-1}
-                            for (int k = 0; k < HiddenSize; k++)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i2);
-                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), hPrevk, i3);
-                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f2);
-                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), hPrevk, f3);
-                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g2);
-                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), hPrevk, g3);
-                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o2);
-                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), hPrevk, o3);
-                            }
-
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                            c2.StoreUnsafe(ref c, 8);
-                            (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-                            var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                            c3.StoreUnsafe(ref c, 12);
-                            (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
-                        }
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // Pass 2 of 2: lanes 8..15 of the tile.
-                        {
-                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                            var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                            var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                            var f2 = Vector128.LoadUnsafe(ref panel, 24);
-                            var f3 = Vector128.LoadUnsafe(ref panel, 28);
-                            var g2 = Vector128.LoadUnsafe(ref panel, 40);
-                            var g3 = Vector128.LoadUnsafe(ref panel, 44);
-                            var o2 = Vector128.LoadUnsafe(ref panel, 56);
-                            var o3 = Vector128.LoadUnsafe(ref panel, 60);
-
-                            // gates += W_hh · h_{t-1}, last column first
-                            for (int k = HiddenSize - 1; k >= 0; k--)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i2);
-                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), hPrevk, i3);
-                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f2);
-                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), hPrevk, f3);
-                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, g2);
-                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), hPrevk, g3);
-                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, o2);
-                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), hPrevk, o3);
-                            }
-
-                            // gates += W_ih · x_t, last column first
-                            for (int k = InputSize - 1; k >= 0; k--)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), xk, i2);
-                                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), xk, i3);
-                                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), xk, f2);
-                                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), xk, f3);
-                                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), xk, g2);
-                                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), xk, g3);
-                                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), xk, o2);
-                                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), xk, o3);
-                            }
-
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                            c2.StoreUnsafe(ref c, 8);
-                            (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-                            var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                            c3.StoreUnsafe(ref c, 12);
-                            (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
-                        }
-
-                        // Pass 1 of 2: lanes 0..7 of the tile.
-                        {
-                            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                            var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                            var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                            var f0 = Vector128.LoadUnsafe(ref panel, 16);
-                            var f1 = Vector128.LoadUnsafe(ref panel, 20);
-                            var g0 = Vector128.LoadUnsafe(ref panel, 32);
-                            var g1 = Vector128.LoadUnsafe(ref panel, 36);
-                            var o0 = Vector128.LoadUnsafe(ref panel, 48);
-                            var o1 = Vector128.LoadUnsafe(ref panel, 52);
-
-                            // gates += W_hh · h_{t-1}, last column first
-                            for (int k = HiddenSize - 1; k >= 0; k--)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                                var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), hPrevk, i1);
-                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, f0);
-                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), hPrevk, f1);
-                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, g0);
-                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), hPrevk, g1);
-                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, o0);
-                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), hPrevk, o1);
-                            }
-
-                            // gates += W_ih · x_t, last column first
-                            for (int k = InputSize - 1; k >= 0; k--)
-                            {
-                                ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                                var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), xk, i0);
-                                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), xk, i1);
-                                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), xk, f0);
-                                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), xk, f1);
-                                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), xk, g0);
-                                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), xk, g1);
-                                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), xk, o0);
-                                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), xk, o1);
-                            }
-
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                            c0.StoreUnsafe(ref c, 0);
-                            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                            c1.StoreUnsafe(ref c, 4);
-                            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
-                        }
-                    }
-                }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
         }
     }

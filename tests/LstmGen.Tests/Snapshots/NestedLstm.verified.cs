@@ -13,19 +13,25 @@ namespace Demo.Models
             {
                 /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
                 public const int InputSize = 3;
-                /// <summary>Hidden units of the LSTM (PyTorch <c>hidden_size</c>).</summary>
+                /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
                 public const int HiddenSize = 20;
                 /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
                 public const int OutputSize = 1;
                 /// <summary>Time steps per sequence.</summary>
                 public const int SeqLen = 9;
+                /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
+                public const int NumLayers = 1;
 
-                // The weights in the kernel's layout (see LstmGen.Kernels.LstmPacking); null until initialized or loaded.
+                // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking); null until initialized or loaded.
                 // Loading swaps in a new array, so a failed load leaves the current weights untouched.
                 private float[]? _packedWeights;
 
+                // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
+                private readonly float[] _streamState = new float[global::LstmGen.Generated.AudioLstmKernel.StateLength];
+                private int _streamParity;
+
                 /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
-                /// <remarks>Allocation-free. h and c start at zero for every call.</remarks>
+                /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
                     float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
@@ -38,7 +44,7 @@ namespace Demo.Models
                 }
 
                 /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
-                /// <remarks>Allocation-free. Every sequence starts from h = c = 0.</remarks>
+                /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
                 {
                     float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
@@ -59,23 +65,73 @@ namespace Demo.Models
                     return output;
                 }
 
+                /// <summary>
+                /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
+                /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
+                /// </summary>
+                /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+                public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+                {
+                    float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+                    global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
+                    global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
+                    global::LstmGen.Generated.AudioLstmKernel.Step(
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+                        _streamParity,
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+                    _streamParity ^= 1;
+                }
+
+                /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+                public void ResetState()
+                {
+                    global::System.Array.Clear(_streamState);
+                    _streamParity = 0;
+                }
+
+                /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+                public void GetState(global::System.Span<float> h, global::System.Span<float> c)
+                {
+                    global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
+                    global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
+                    for (int layer = 0; layer < NumLayers; layer++)
+                    {
+                        new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+                        new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+                    }
+                }
+
+                /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+                public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
+                {
+                    global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
+                    global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
+                    for (int layer = 0; layer < NumLayers; layer++)
+                    {
+                        h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+                        c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.CellOffset(layer), HiddenSize));
+                    }
+                }
+
                 /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
                 public void InitializeWeights(int seed) =>
-                    LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed));
+                    LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
                 /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
                 /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
                 public void LoadWeights(global::LstmGen.LstmWeights weights) =>
-                    _packedWeights = global::LstmGen.Kernels.LstmPacking.Pack(weights, InputSize, HiddenSize, OutputSize, global::LstmGen.Generated.AudioLstmKernel.Lanes);
+                    _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.AudioLstmKernel.Lanes);
 
                 /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … head.bias).</summary>
                 /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
                 public void LoadSafetensors(string path) =>
-                    LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "rnn.", "head."));
+                    LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "rnn.", "head.", NumLayers));
 
                 /// <inheritdoc cref="LoadSafetensors(string)"/>
                 public void LoadSafetensors(global::System.IO.Stream stream) =>
-                    LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "rnn.", "head."));
+                    LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "rnn.", "head.", NumLayers));
             }
         }
     }
@@ -97,28 +153,34 @@ namespace LstmGen.Generated
         private const int HiddenSize = 20;
         private const int OutputSize = 1;
         private const int SeqLen = 9;
+        private const int NumLayers = 1;
 
-        // The hidden units are processed in 1 tile(s) of 24; a tile's gate values fill whole vectors.
-        // Each tile's panel holds rows of 4 · Lanes floats (gates i, f, g, o side by side): the bias row,
-        // then one row per input feature (W_ih columns) and per hidden unit (W_hh columns).
+        // Each layer's hidden units are processed in 1 tile(s) of 24; a tile's values fill whole vectors.
+        // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
+        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
         public const int Lanes = 24;
         private const int Tiles = 1;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;
-        private const int HeadOffset = Tiles * PanelLength;            // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
+        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;        // layer 0
+        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
+        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize;                 // fc.bias
         private const int PackedLength = HeadBiasOffset + OutputSize;
 
-        // State: two hidden-state buffers (each step reads one and writes the other), then the cell state.
-        // After SeqLen steps h_T is in buffer SeqLen % 2.
-        private const int StateLength = 3 * PaddedHidden;
-        private const int FinalHiddenOffset = SeqLen % 2 * PaddedHidden;
+        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.
+        private const int LayerStateLength = 3 * PaddedHidden;
+        public const int StateLength = NumLayers * LayerStateLength;
+
+        /// <summary>Where the current h of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+
+        /// <summary>Where the c of a layer starts in the state.</summary>
+        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // h_0 = c_0 = 0.
+            // Every layer's h_0 (and c_0) is zero.
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
@@ -128,15 +190,31 @@ namespace LstmGen.Generated
             else if (Vector128.IsHardwareAccelerated)
                 Run128(ref weights, ref input, ref s);
             else
-                LstmScalarKernel.Run(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength),
-                    MemoryMarshal.CreateReadOnlySpan(ref input, SeqLen * InputSize), state, InputSize, HiddenSize, SeqLen, Lanes);
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+            }
 
-            // y = fc.weight · h_T + fc.bias
-            ref float h = ref Unsafe.Add(ref s, FinalHiddenOffset);
-            for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
+
+        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
+        public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
+        {
+            if (Vector256.IsHardwareAccelerated)
+                Step256(ref weights, ref input, ref state, parity);
+            else if (Vector128.IsHardwareAccelerated)
+                Step128(ref weights, ref input, ref state, parity);
+            else
+                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+        }
+
+        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
+        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -164,306 +242,324 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>The recurrence on Vector256: a tile holds 3 vectors per gate.</summary>
+        /// <summary>y = fc.weight · h + fc.bias</summary>
+        private static void Head(ref float weights, ref float h, ref float output)
+        {
+            for (int o = 0; o < OutputSize; o++)
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+        }
+
+        /// <summary>Runs every step of one sequence on Vector256.</summary>
         private static void Run256(ref float weights, ref float input, ref float state)
         {
-            ref float hPrev = ref state;
-            ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
             for (int t = 0; t < SeqLen; t++)
-            {
-                ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                ref float panel = ref weights;
-                ref float c = ref cell;
-                ref float h = ref hNext;
+                Step256(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+        }
 
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                var i0 = Vector256.LoadUnsafe(ref panel, 0);
-                var i1 = Vector256.LoadUnsafe(ref panel, 8);
-                var i2 = Vector256.LoadUnsafe(ref panel, 16);
-                var f0 = Vector256.LoadUnsafe(ref panel, 24);
-                var f1 = Vector256.LoadUnsafe(ref panel, 32);
-                var f2 = Vector256.LoadUnsafe(ref panel, 40);
-                var g0 = Vector256.LoadUnsafe(ref panel, 48);
-                var g1 = Vector256.LoadUnsafe(ref panel, 56);
-                var g2 = Vector256.LoadUnsafe(ref panel, 64);
-                var o0 = Vector256.LoadUnsafe(ref panel, 72);
-                var o1 = Vector256.LoadUnsafe(ref panel, 80);
-                var o2 = Vector256.LoadUnsafe(ref panel, 88);
+        /// <summary>One time step of every layer on Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step256(ref float weights, ref float x, ref float state, int parity)
+        {
+            Layer256(ref weights, ref x, ref state, parity);
+        }
+
+        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds 3 vectors per gate.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layer256(ref float weights, ref float x, ref float state, int parity)
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+            ref float panel = ref weights;
+            ref float c = ref cell;
+            ref float h = ref hNext;
+
+            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+            var i0 = Vector256.LoadUnsafe(ref panel, 0);
+            var i1 = Vector256.LoadUnsafe(ref panel, 8);
+            var i2 = Vector256.LoadUnsafe(ref panel, 16);
+            var f0 = Vector256.LoadUnsafe(ref panel, 24);
+            var f1 = Vector256.LoadUnsafe(ref panel, 32);
+            var f2 = Vector256.LoadUnsafe(ref panel, 40);
+            var g0 = Vector256.LoadUnsafe(ref panel, 48);
+            var g1 = Vector256.LoadUnsafe(ref panel, 56);
+            var g2 = Vector256.LoadUnsafe(ref panel, 64);
+            var o0 = Vector256.LoadUnsafe(ref panel, 72);
+            var o1 = Vector256.LoadUnsafe(ref panel, 80);
+            var o2 = Vector256.LoadUnsafe(ref panel, 88);
+
+            // gates += W_ih · x_t
+            var x0 = Vector256.Create(x);
+            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
+            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, i1);
+            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, i2);
+            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, f0);
+            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, f1);
+            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, f2);
+            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, g0);
+            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 56), x0, g1);
+            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 64), x0, g2);
+            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 72), x0, o0);
+            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 80), x0, o1);
+            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 88), x0, o2);
+            var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
+            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, i1);
+            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, i2);
+            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, f0);
+            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, f1);
+            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, f2);
+            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, g0);
+            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 56), x1, g1);
+            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 64), x1, g2);
+            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 72), x1, o0);
+            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 80), x1, o1);
+            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 88), x1, o2);
+            var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
+            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, i1);
+            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, i2);
+            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, f0);
+            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, f1);
+            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, f2);
+            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, g0);
+            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 56), x2, g1);
+            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 64), x2, g2);
+            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 72), x2, o0);
+            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o1);
+            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o2);
+
+            // gates += W_hh · h_{t-1}
+            for (int k = 0; k < HiddenSize; k++)
+            {
+                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
+                i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
+                i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, i2);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f0);
+                f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, f1);
+                f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, f2);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, g0);
+                g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, g1);
+                g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 64), hPrevk, g2);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 72), hPrevk, o0);
+                o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 80), hPrevk, o1);
+                o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 88), hPrevk, o2);
+            }
+
+            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+            c0.StoreUnsafe(ref c, 0);
+            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+            c1.StoreUnsafe(ref c, 8);
+            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+            var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector256.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
+            c2.StoreUnsafe(ref c, 16);
+            (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 16);
+        }
+
+        /// <summary>Runs every step of one sequence on Vector128.</summary>
+        private static void Run128(ref float weights, ref float input, ref float state)
+        {
+            for (int t = 0; t < SeqLen; t++)
+                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+        }
+
+        /// <summary>One time step of every layer on Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step128(ref float weights, ref float x, ref float state, int parity)
+        {
+            Layer128(ref weights, ref x, ref state, parity);
+        }
+
+        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 6 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+            ref float panel = ref weights;
+            ref float c = ref cell;
+            ref float h = ref hNext;
+
+            // Pass 1 of 2: lanes 0..11 of the tile.
+            {
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i0 = Vector128.LoadUnsafe(ref panel, 0);
+                var i1 = Vector128.LoadUnsafe(ref panel, 4);
+                var i2 = Vector128.LoadUnsafe(ref panel, 8);
+                var f0 = Vector128.LoadUnsafe(ref panel, 24);
+                var f1 = Vector128.LoadUnsafe(ref panel, 28);
+                var f2 = Vector128.LoadUnsafe(ref panel, 32);
+                var g0 = Vector128.LoadUnsafe(ref panel, 48);
+                var g1 = Vector128.LoadUnsafe(ref panel, 52);
+                var g2 = Vector128.LoadUnsafe(ref panel, 56);
+                var o0 = Vector128.LoadUnsafe(ref panel, 72);
+                var o1 = Vector128.LoadUnsafe(ref panel, 76);
+                var o2 = Vector128.LoadUnsafe(ref panel, 80);
 
                 // gates += W_ih · x_t
-                var x0 = Vector256.Create(x);
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-                i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, i1);
-                i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, i2);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, f0);
-                f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, f1);
-                f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, f2);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, g0);
-                g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 56), x0, g1);
-                g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 64), x0, g2);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 72), x0, o0);
-                o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 80), x0, o1);
-                o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 88), x0, o2);
-                var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
-                i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, i1);
-                i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, i2);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, f0);
-                f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, f1);
-                f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, f2);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, g0);
-                g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 56), x1, g1);
-                g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 64), x1, g2);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 72), x1, o0);
-                o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 80), x1, o1);
-                o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 88), x1, o2);
-                var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
-                i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, i1);
-                i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, i2);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, f0);
-                f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, f1);
-                f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, f2);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, g0);
-                g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 56), x2, g1);
-                g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 64), x2, g2);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 72), x2, o0);
-                o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o1);
-                o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o2);
+                var x0 = Vector128.Create(x);
+                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
+                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, i1);
+                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, i2);
+                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, f0);
+                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, f1);
+                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, f2);
+                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, g0);
+                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 52), x0, g1);
+                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 56), x0, g2);
+                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 72), x0, o0);
+                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 76), x0, o1);
+                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 80), x0, o2);
+                var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
+                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
+                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, i1);
+                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, i2);
+                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, f0);
+                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, f1);
+                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, f2);
+                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, g0);
+                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 52), x1, g1);
+                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 56), x1, g2);
+                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 72), x1, o0);
+                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 76), x1, o1);
+                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 80), x1, o2);
+                var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
+                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
+                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, i1);
+                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, i2);
+                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, f0);
+                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, f1);
+                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, f2);
+                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, g0);
+                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 52), x2, g1);
+                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 56), x2, g2);
+                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 72), x2, o0);
+                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 76), x2, o1);
+                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o2);
 
                 // gates += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                    var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                    i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                    i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i1);
-                    i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, i2);
-                    f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, f1);
-                    f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, f2);
-                    g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, g1);
-                    g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 64)), hPrevk, g2);
-                    o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 72)), hPrevk, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 80)), hPrevk, o1);
-                    o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, 88)), hPrevk, o2);
+                    var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                    i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
+                    i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
+                    i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
+                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f0);
+                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f1);
+                    f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, f2);
+                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, g0);
+                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, g1);
+                    g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, g2);
+                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 72), hPrevk, o0);
+                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 76), hPrevk, o1);
+                    o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 80), hPrevk, o2);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
                 c0.StoreUnsafe(ref c, 0);
                 (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                c1.StoreUnsafe(ref c, 8);
-                (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
-                var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector256.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                c2.StoreUnsafe(ref c, 16);
-                (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 16);
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
+                var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
+                c1.StoreUnsafe(ref c, 4);
+                (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+                var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
+                c2.StoreUnsafe(ref c, 8);
+                (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
             }
-        }
 
-        /// <summary>The recurrence on Vector128: a tile holds 6 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
-        {
-            ref float hPrev = ref state;
-            ref float hNext = ref Unsafe.Add(ref state, PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-            for (int t = 0; t < SeqLen; t++)
+            // Pass 2 of 2: lanes 12..23 of the tile.
             {
-                ref float x = ref Unsafe.Add(ref input, t * InputSize);
-                ref float panel = ref weights;
-                ref float c = ref cell;
-                ref float h = ref hNext;
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i3 = Vector128.LoadUnsafe(ref panel, 12);
+                var i4 = Vector128.LoadUnsafe(ref panel, 16);
+                var i5 = Vector128.LoadUnsafe(ref panel, 20);
+                var f3 = Vector128.LoadUnsafe(ref panel, 36);
+                var f4 = Vector128.LoadUnsafe(ref panel, 40);
+                var f5 = Vector128.LoadUnsafe(ref panel, 44);
+                var g3 = Vector128.LoadUnsafe(ref panel, 60);
+                var g4 = Vector128.LoadUnsafe(ref panel, 64);
+                var g5 = Vector128.LoadUnsafe(ref panel, 68);
+                var o3 = Vector128.LoadUnsafe(ref panel, 84);
+                var o4 = Vector128.LoadUnsafe(ref panel, 88);
+                var o5 = Vector128.LoadUnsafe(ref panel, 92);
 
-                // Pass 1 of 2: lanes 0..11 of the tile.
+                // gates += W_ih · x_t
+                var x0 = Vector128.Create(x);
+                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, i3);
+                i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, i4);
+                i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, i5);
+                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 36), x0, f3);
+                f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, f4);
+                f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 44), x0, f5);
+                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 60), x0, g3);
+                g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 64), x0, g4);
+                g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 68), x0, g5);
+                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 84), x0, o3);
+                o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 88), x0, o4);
+                o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 92), x0, o5);
+                var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
+                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, i3);
+                i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, i4);
+                i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, i5);
+                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 36), x1, f3);
+                f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, f4);
+                f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 44), x1, f5);
+                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 60), x1, g3);
+                g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 64), x1, g4);
+                g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 68), x1, g5);
+                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 84), x1, o3);
+                o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 88), x1, o4);
+                o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 92), x1, o5);
+                var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
+                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, i3);
+                i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, i4);
+                i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, i5);
+                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 36), x2, f3);
+                f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, f4);
+                f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 44), x2, f5);
+                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 60), x2, g3);
+                g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 64), x2, g4);
+                g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 68), x2, g5);
+                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 84), x2, o3);
+                o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o4);
+                o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 92), x2, o5);
+
+                // gates += W_hh · h_{t-1}
+                for (int k = 0; k < HiddenSize; k++)
                 {
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                    var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                    var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                    var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                    var f0 = Vector128.LoadUnsafe(ref panel, 24);
-                    var f1 = Vector128.LoadUnsafe(ref panel, 28);
-                    var f2 = Vector128.LoadUnsafe(ref panel, 32);
-                    var g0 = Vector128.LoadUnsafe(ref panel, 48);
-                    var g1 = Vector128.LoadUnsafe(ref panel, 52);
-                    var g2 = Vector128.LoadUnsafe(ref panel, 56);
-                    var o0 = Vector128.LoadUnsafe(ref panel, 72);
-                    var o1 = Vector128.LoadUnsafe(ref panel, 76);
-                    var o2 = Vector128.LoadUnsafe(ref panel, 80);
-
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.Create(x);
-                    i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-                    i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, i1);
-                    i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, i2);
-                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, f1);
-                    f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, f2);
-                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 52), x0, g1);
-                    g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 56), x0, g2);
-                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 72), x0, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 76), x0, o1);
-                    o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 80), x0, o2);
-                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                    i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
-                    i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, i1);
-                    i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, i2);
-                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, f1);
-                    f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, f2);
-                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 52), x1, g1);
-                    g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 56), x1, g2);
-                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 72), x1, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 76), x1, o1);
-                    o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 80), x1, o2);
-                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                    i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
-                    i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, i1);
-                    i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, i2);
-                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, f1);
-                    f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, f2);
-                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 52), x2, g1);
-                    g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 56), x2, g2);
-                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 72), x2, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 76), x2, o1);
-                    o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o2);
-
-                    // gates += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 0)), hPrevk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 4)), hPrevk, i1);
-                        i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 8)), hPrevk, i2);
-                        f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 24)), hPrevk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 28)), hPrevk, f1);
-                        f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 32)), hPrevk, f2);
-                        g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 48)), hPrevk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 52)), hPrevk, g1);
-                        g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 56)), hPrevk, g2);
-                        o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 72)), hPrevk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 76)), hPrevk, o1);
-                        o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 80)), hPrevk, o2);
-                    }
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                    c0.StoreUnsafe(ref c, 0);
-                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                    var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                    c1.StoreUnsafe(ref c, 4);
-                    (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
-                    var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                    c2.StoreUnsafe(ref c, 8);
-                    (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
+                    ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                    var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                    i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
+                    i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, i4);
+                    i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, i5);
+                    f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, f3);
+                    f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, f4);
+                    f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, f5);
+                    g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, g3);
+                    g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 64), hPrevk, g4);
+                    g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 68), hPrevk, g5);
+                    o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 84), hPrevk, o3);
+                    o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 88), hPrevk, o4);
+                    o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 92), hPrevk, o5);
                 }
 
-                // Pass 2 of 2: lanes 12..23 of the tile.
-                {
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(z) = ½ + ½·tanh(z/2))
-                    var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                    var i4 = Vector128.LoadUnsafe(ref panel, 16);
-                    var i5 = Vector128.LoadUnsafe(ref panel, 20);
-                    var f3 = Vector128.LoadUnsafe(ref panel, 36);
-                    var f4 = Vector128.LoadUnsafe(ref panel, 40);
-                    var f5 = Vector128.LoadUnsafe(ref panel, 44);
-                    var g3 = Vector128.LoadUnsafe(ref panel, 60);
-                    var g4 = Vector128.LoadUnsafe(ref panel, 64);
-                    var g5 = Vector128.LoadUnsafe(ref panel, 68);
-                    var o3 = Vector128.LoadUnsafe(ref panel, 84);
-                    var o4 = Vector128.LoadUnsafe(ref panel, 88);
-                    var o5 = Vector128.LoadUnsafe(ref panel, 92);
-
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.Create(x);
-                    i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, i3);
-                    i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, i4);
-                    i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, i5);
-                    f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 36), x0, f3);
-                    f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, f4);
-                    f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 44), x0, f5);
-                    g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 60), x0, g3);
-                    g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 64), x0, g4);
-                    g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 68), x0, g5);
-                    o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 84), x0, o3);
-                    o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 88), x0, o4);
-                    o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 92), x0, o5);
-                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                    i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, i3);
-                    i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, i4);
-                    i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, i5);
-                    f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 36), x1, f3);
-                    f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, f4);
-                    f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 44), x1, f5);
-                    g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 60), x1, g3);
-                    g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 64), x1, g4);
-                    g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 68), x1, g5);
-                    o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 84), x1, o3);
-                    o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 88), x1, o4);
-                    o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 92), x1, o5);
-                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                    i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, i3);
-                    i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, i4);
-                    i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, i5);
-                    f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 36), x2, f3);
-                    f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, f4);
-                    f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 44), x2, f5);
-                    g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 60), x2, g3);
-                    g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 64), x2, g4);
-                    g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 68), x2, g5);
-                    o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 84), x2, o3);
-                    o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o4);
-                    o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 92), x2, o5);
-
-                    // gates += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                        i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 12)), hPrevk, i3);
-                        i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 16)), hPrevk, i4);
-                        i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 20)), hPrevk, i5);
-                        f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 36)), hPrevk, f3);
-                        f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 40)), hPrevk, f4);
-                        f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 44)), hPrevk, f5);
-                        g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 60)), hPrevk, g3);
-                        g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 64)), hPrevk, g4);
-                        g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 68)), hPrevk, g5);
-                        o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 84)), hPrevk, o3);
-                        o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 88)), hPrevk, o4);
-                        o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 92)), hPrevk, o5);
-                    }
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                    c3.StoreUnsafe(ref c, 12);
-                    (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
-                    var c4 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f4), Vector128.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i4) * KernelMath.Tanh(g4));
-                    c4.StoreUnsafe(ref c, 16);
-                    (KernelMath.SigmoidOfTwice(o4) * KernelMath.Tanh(c4)).StoreUnsafe(ref h, 16);
-                    var c5 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f5), Vector128.LoadUnsafe(ref c, 20), KernelMath.SigmoidOfTwice(i5) * KernelMath.Tanh(g5));
-                    c5.StoreUnsafe(ref c, 20);
-                    (KernelMath.SigmoidOfTwice(o5) * KernelMath.Tanh(c5)).StoreUnsafe(ref h, 20);
-                }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
+                c3.StoreUnsafe(ref c, 12);
+                (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
+                var c4 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f4), Vector128.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i4) * KernelMath.Tanh(g4));
+                c4.StoreUnsafe(ref c, 16);
+                (KernelMath.SigmoidOfTwice(o4) * KernelMath.Tanh(c4)).StoreUnsafe(ref h, 16);
+                var c5 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f5), Vector128.LoadUnsafe(ref c, 20), KernelMath.SigmoidOfTwice(i5) * KernelMath.Tanh(g5));
+                c5.StoreUnsafe(ref c, 20);
+                (KernelMath.SigmoidOfTwice(o5) * KernelMath.Tanh(c5)).StoreUnsafe(ref h, 20);
             }
         }
 
@@ -471,52 +567,52 @@ namespace LstmGen.Generated
         private static void Group512(ref float weights, ref float input, ref float output)
         {
             const int Group = 16;
-            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
-            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
-            ref float hPrev = ref MemoryMarshal.GetReference(state);
-            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
-            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
-            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, Group].
+            const int GroupLayerState = 3 * HiddenSize * Group;
+            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+            ref float state = ref MemoryMarshal.GetReference(buffer);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
             for (int t = 0; t < SeqLen; t++)
             {
-                // x_t of every sequence in the group, as [InputSize, Group].
                 for (int lane = 0; lane < Group; lane++)
                 {
                     ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
                     for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
 
+                // Layer 0 reads x_t.
                 for (int j = 0; j < HiddenSize; j++)
                 {
-                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                     ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
                     var i = Vector512.Create(w);
                     var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
                     var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
                     var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector512.LoadUnsafe(ref x, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
-                    var x1 = Vector512.LoadUnsafe(ref x, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), x1, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), x1, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), x1, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), x1, o);
-                    var x2 = Vector512.LoadUnsafe(ref x, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), x2, o);
+                    // += W_ih · input
+                    var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+                    var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
+                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
+                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
+                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
+                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
+                    var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
+                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
+                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
+                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
+                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
 
-                    // gates += W_hh · h_{t-1}
+                    // += W_hh · h_{t-1}
                     var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
                     i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
                     f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
@@ -618,24 +714,22 @@ namespace LstmGen.Generated
                     g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
                     o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
 
+                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
                     c.StoreUnsafe(ref cell, (nuint)(j * Group));
                     (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = Vector512.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
                 for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
                 for (int lane = 0; lane < Group; lane++)
                     Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }
@@ -645,52 +739,52 @@ namespace LstmGen.Generated
         private static void Group256(ref float weights, ref float input, ref float output)
         {
             const int Group = 8;
-            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
-            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
-            ref float hPrev = ref MemoryMarshal.GetReference(state);
-            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
-            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
-            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, Group].
+            const int GroupLayerState = 3 * HiddenSize * Group;
+            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+            ref float state = ref MemoryMarshal.GetReference(buffer);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
             for (int t = 0; t < SeqLen; t++)
             {
-                // x_t of every sequence in the group, as [InputSize, Group].
                 for (int lane = 0; lane < Group; lane++)
                 {
                     ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
                     for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
 
+                // Layer 0 reads x_t.
                 for (int j = 0; j < HiddenSize; j++)
                 {
-                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                     ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
                     var i = Vector256.Create(w);
                     var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
                     var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
                     var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector256.LoadUnsafe(ref x, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
-                    var x1 = Vector256.LoadUnsafe(ref x, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), x1, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), x1, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), x1, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), x1, o);
-                    var x2 = Vector256.LoadUnsafe(ref x, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), x2, o);
+                    // += W_ih · input
+                    var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+                    var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
+                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
+                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
+                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
+                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
+                    var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
+                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
+                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
+                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
+                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
 
-                    // gates += W_hh · h_{t-1}
+                    // += W_hh · h_{t-1}
                     var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
                     i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
                     f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
@@ -792,24 +886,22 @@ namespace LstmGen.Generated
                     g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
                     o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
 
+                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
                     c.StoreUnsafe(ref cell, (nuint)(j * Group));
                     (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = Vector256.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
                 for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
                 for (int lane = 0; lane < Group; lane++)
                     Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }
@@ -819,52 +911,52 @@ namespace LstmGen.Generated
         private static void Group128(ref float weights, ref float input, ref float output)
         {
             const int Group = 4;
-            // Per hidden unit, a vector over the group: h_{t-1}, h_t and c (all zero at t = 0); then x_t, transposed.
-            Span<float> state = stackalloc float[(3 * HiddenSize + InputSize) * Group];
-            ref float hPrev = ref MemoryMarshal.GetReference(state);
-            ref float hNext = ref Unsafe.Add(ref hPrev, HiddenSize * Group);
-            ref float cell = ref Unsafe.Add(ref hPrev, 2 * HiddenSize * Group);
-            ref float x = ref Unsafe.Add(ref hPrev, 3 * HiddenSize * Group);
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, Group].
+            const int GroupLayerState = 3 * HiddenSize * Group;
+            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+            ref float state = ref MemoryMarshal.GetReference(buffer);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
             for (int t = 0; t < SeqLen; t++)
             {
-                // x_t of every sequence in the group, as [InputSize, Group].
                 for (int lane = 0; lane < Group; lane++)
                 {
                     ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
                     for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref x, k * Group + lane) = Unsafe.Add(ref source, k);
+                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
 
+                // Layer 0 reads x_t.
                 for (int j = 0; j < HiddenSize; j++)
                 {
-                    // Hidden unit j's weights: gate g sits at column g · Lanes of its tile's panel rows.
+                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                     ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½)
+                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
                     var i = Vector128.Create(w);
                     var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
                     var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
                     var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.LoadUnsafe(ref x, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), x0, o);
-                    var x1 = Vector128.LoadUnsafe(ref x, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), x1, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), x1, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), x1, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), x1, o);
-                    var x2 = Vector128.LoadUnsafe(ref x, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), x2, o);
+                    // += W_ih · input
+                    var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
+                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+                    var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
+                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
+                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
+                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
+                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
+                    var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
+                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
+                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
+                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
+                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
 
-                    // gates += W_hh · h_{t-1}
+                    // += W_hh · h_{t-1}
                     var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
                     i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
                     f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
@@ -966,24 +1058,22 @@ namespace LstmGen.Generated
                     g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
                     o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
 
+                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
                     c.StoreUnsafe(ref cell, (nuint)(j * Group));
                     (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
                 }
-
-                // h_t becomes h_{t-1} of the next step.
-                ref float swap = ref hPrev;
-                hPrev = ref hNext;
-                hNext = ref swap;
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = Vector128.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
                 for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hPrev, (nuint)(k * Group)), y);
+                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
                 for (int lane = 0; lane < Group; lane++)
                     Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }

@@ -2,21 +2,32 @@ using LstmGen.Generator.Helpers;
 
 namespace LstmGen.Generator.Model;
 
-/// <summary>Everything the emitter needs to generate one model: where the class lives, and its sizes.</summary>
+/// <summary>The recurrent cell of a model.</summary>
+internal enum CellKind
+{
+    Lstm,
+    Gru,
+}
+
+/// <summary>Everything the emitter needs to generate one model: where the class lives, its cell and its sizes.</summary>
 /// <param name="Namespace">The class's namespace, or null for the global namespace.</param>
 /// <param name="ContainingTypes">The types the class is nested in, outermost first.</param>
 /// <param name="Name">The class name.</param>
 /// <param name="Keyword">How the class is declared: <c>class</c> or <c>record</c>.</param>
-internal sealed record LstmSpec(
+/// <param name="Prefix">The safetensors key prefix of the recurrent layers (<c>lstm.</c>, <c>gru.</c>).</param>
+/// <param name="FcPrefix">The safetensors key prefix of the Linear head (<c>fc.</c>).</param>
+internal sealed record ModelSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
     string Name,
     string Keyword,
+    CellKind Cell,
     int InputSize,
     int HiddenSize,
     int OutputSize,
     int SeqLen,
-    string LstmPrefix,
+    int NumLayers,
+    string Prefix,
     string FcPrefix)
 {
     /// <summary>The class's name qualified by its containing types, e.g. <c>Outer.Model</c>.</summary>

@@ -1,0 +1,112 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace LstmGen.Generator.Model;
+
+/// <summary>
+/// How the kernel lays out a model. Hidden units are processed in tiles of <see cref="Lanes"/> units, a multiple
+/// of the vector unit (4, 8 or 16 floats): up to 4 vector units make one tile, accumulated at once; larger models
+/// use one vector unit per tile, so each tile's panel streams through the cache in short rows (measured faster
+/// for H ≥ 128).
+/// </summary>
+/// <param name="Widths">The SIMD widths to emit: those no wider than the vector unit.</param>
+/// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays where one
+/// sequence cannot fill the FMA units (few hidden units: the step-to-step dependency chain dominates) and the
+/// group's state fits on the stack; larger models already stream their weights at full width.</param>
+/// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
+/// cache: for weights larger than the L1 cache.</param>
+internal sealed record KernelLayout(Cell Cell, int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths, bool GroupKernel, bool Snake)
+{
+    /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
+    public const int UnrollBudget = 128;
+
+    /// <summary>Every SIMD width, widest first.</summary>
+    public static readonly VectorWidth[] AllWidths = [new(512), new(256), new(128)];
+
+    public static KernelLayout For(ModelSpec spec)
+    {
+        // The widest vector unit whose zero padding costs at most a quarter more work than the narrowest.
+        int Padded(int unit) => (spec.HiddenSize + unit - 1) / unit * unit;
+        int unit = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
+        int units = Padded(unit) / unit;
+        int perTile = units <= 4 ? units : 1;
+        int lanes = unit * perTile;
+        int tiles = units / perTile;
+
+        long bottomLayer = (long)tiles * (1 + spec.InputSize + spec.HiddenSize) * 4 * lanes;
+        long upperLayers = (spec.NumLayers - 1L) * tiles * (1 + 2 * spec.HiddenSize) * 4 * lanes;
+        return new KernelLayout(
+            Cell.For(spec.Cell), lanes, tiles,
+            AllWidths.Where(width => width.Lanes <= unit).ToArray(),
+            GroupKernel: spec.HiddenSize <= 32 && spec.InputSize <= 256,
+            Snake: 4 * (bottomLayer + upperLayers) > 32 * 1024);
+    }
+}
+
+/// <summary>A SIMD width the kernel can run on.</summary>
+internal sealed record VectorWidth(int Bits)
+{
+    public int Lanes => Bits / 32;
+
+    public string Type => "Vector" + Bits;
+}
+
+/// <summary>
+/// A recurrent cell's accumulator slots per hidden unit, in the packed row order (see RecurrentPacking): the LSTM's
+/// gates i, f, g, o; the GRU's r, z and the input and hidden parts of n, which the reset gate keeps apart.
+/// </summary>
+internal sealed record Cell(CellKind Kind, string Name, string Weights, string Prefix, IReadOnlyList<string> Slots, bool HasCellState)
+{
+    public static readonly Cell Lstm = new(CellKind.Lstm, "LSTM", "LstmWeights", "LstmPrefix", ["i", "f", "g", "o"], HasCellState: true);
+    public static readonly Cell Gru = new(CellKind.Gru, "GRU", "GruWeights", "GruPrefix", ["r", "z", "nx", "nh"], HasCellState: false);
+
+    public static Cell For(CellKind kind) => kind == CellKind.Lstm ? Lstm : Gru;
+
+    /// <summary>Whether a slot accumulates over the layer's input (the GRU's n_h does not).</summary>
+    public bool ReadsInput(int slot) => Kind == CellKind.Lstm || slot != 3;
+
+    /// <summary>Whether a slot accumulates over h_{t-1} (the GRU's n_x does not).</summary>
+    public bool ReadsHidden(int slot) => Kind == CellKind.Lstm || slot != 2;
+
+    /// <summary>Floats of state per layer and padded hidden unit: two h buffers, and the LSTM's c.</summary>
+    public int StateBuffers => HasCellState ? 3 : 2;
+}
+
+/// <summary>
+/// A run of a tile's vectors (per slot) accumulated together: at most 4 per slot (16 accumulators) on Vector512,
+/// 3 on narrower vectors (x64 without AVX-512 has 16 vector registers).
+/// </summary>
+/// <param name="SplitK">With one vector per slot, even and odd k go to separate accumulators so 8 FMA chains run at once.</param>
+internal sealed record Pass(int Index, int First, int Count, bool SplitK, IReadOnlyList<Accumulator> Accumulators)
+{
+    public static IReadOnlyList<Pass> Split(Cell cell, int vectorsPerSlot, VectorWidth width)
+    {
+        int limit = width.Bits == 512 ? 4 : 3;
+        int count = (vectorsPerSlot + limit - 1) / limit;
+        var passes = new List<Pass>();
+        for (int index = 0, first = 0; index < count; index++)
+        {
+            int size = (vectorsPerSlot - first) / (count - index); // spread evenly
+            passes.Add(new Pass(index, first, size, size == 1, Accumulator.For(cell, first, size, vectorsPerSlot, width)));
+            first += size;
+        }
+        return passes;
+    }
+}
+
+/// <summary>The accumulator of one vector of one slot: its name (i0, f0, …), slot, and offset within a panel row.</summary>
+internal sealed record Accumulator(string Name, int Slot, int Offset)
+{
+    public string OddName => Name + "Odd";
+
+    public static IReadOnlyList<Accumulator> For(Cell cell, int first, int count, int vectorsPerSlot, VectorWidth width)
+    {
+        var accumulators = new List<Accumulator>();
+        for (int slot = 0; slot < cell.Slots.Count; slot++)
+        {
+            for (int v = first; v < first + count; v++)
+                accumulators.Add(new Accumulator($"{cell.Slots[slot]}{v}", slot, (slot * vectorsPerSlot + v) * width.Lanes));
+        }
+        return accumulators;
+    }
+}

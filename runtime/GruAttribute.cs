@@ -1,0 +1,28 @@
+using System;
+
+namespace LstmGen;
+
+/// <summary>
+/// Generates, into the annotated <c>partial</c> class, a forward pass specialized for the given sizes:
+/// PyTorch's <c>nn.GRU(inputSize, hiddenSize, num_layers=NumLayers, batch_first=True)</c> followed by
+/// <c>nn.Linear(hiddenSize, outputSize)</c> on the last time step.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class GruAttribute : RecurrentModelAttribute
+{
+    /// <summary>Declares the sizes of the model.</summary>
+    /// <param name="inputSize">Features per time step (PyTorch <c>input_size</c>).</param>
+    /// <param name="hiddenSize">Hidden units per layer (PyTorch <c>hidden_size</c>).</param>
+    /// <param name="outputSize">Outputs of the Linear head (<c>out_features</c>).</param>
+    /// <param name="seqLen">Time steps per sequence.</param>
+    public GruAttribute(int inputSize, int hiddenSize, int outputSize, int seqLen)
+        : base(inputSize, hiddenSize, outputSize, seqLen)
+    {
+    }
+
+    /// <summary>
+    /// The key prefix of the GRU's parameters in a safetensors file: the name of the <c>nn.GRU</c>
+    /// attribute in the PyTorch module, followed by a dot. Default <c>"gru."</c>.
+    /// </summary>
+    public string GruPrefix { get; set; } = GruWeights.DefaultGruPrefix;
+}

@@ -1,0 +1,70 @@
+using System;
+using System.ComponentModel;
+
+namespace LstmGen.Kernels;
+
+/// <summary>
+/// One time step of every layer without SIMD, for CPUs where no vector width is hardware accelerated. It reads the
+/// <see cref="RecurrentPacking"/> layout and follows the generated kernels' state layout.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RecurrentScalarKernel
+{
+    /// <summary>
+    /// Runs one step of every layer on <paramref name="input"/> (inputSize values). Each layer's state holds two
+    /// hidden-state buffers (and, for an LSTM, the cell state), each <c>tiles · lanes</c> floats: the step reads
+    /// h_{t-1} from buffer <paramref name="parity"/> and writes h_t to the other.
+    /// </summary>
+    public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
+        int inputSize, int hiddenSize, int numLayers, int lanes, bool gru, int parity)
+    {
+        int padded = (hiddenSize + lanes - 1) / lanes * lanes;
+        int layerState = (gru ? 2 : 3) * padded;
+        int weightOffset = 0;
+        Span<float> slots = stackalloc float[RecurrentPacking.Slots];
+
+        for (int layer = 0; layer < numLayers; layer++)
+        {
+            int inputs = layer == 0 ? inputSize : hiddenSize;
+            ReadOnlySpan<float> x = layer == 0
+                ? input
+                : state.Slice((layer - 1) * layerState + (parity ^ 1) * padded, hiddenSize);
+            Span<float> own = state.Slice(layer * layerState, layerState);
+            ReadOnlySpan<float> hPrev = own.Slice(parity * padded, hiddenSize);
+            Span<float> hNext = own.Slice((parity ^ 1) * padded, padded);
+            int rowLength = RecurrentPacking.Slots * lanes;
+            int panelLength = (1 + inputs + hiddenSize) * rowLength;
+
+            for (int unit = 0; unit < hiddenSize; unit++)
+            {
+                ReadOnlySpan<float> panel = packed.Slice(weightOffset + unit / lanes * panelLength, panelLength);
+                for (int slot = 0; slot < slots.Length; slot++)
+                {
+                    int column = slot * lanes + unit % lanes;
+                    float sum = panel[column];
+                    for (int k = 0; k < inputs; k++)
+                        sum = KernelMath.MultiplyAdd(panel[(1 + k) * rowLength + column], x[k], sum);
+                    for (int k = 0; k < hiddenSize; k++)
+                        sum = KernelMath.MultiplyAdd(panel[(1 + inputs + k) * rowLength + column], hPrev[k], sum);
+                    slots[slot] = sum;
+                }
+
+                if (gru)
+                {
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
+                    float n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(slots[0]), slots[3], slots[2]));
+                    hNext[unit] = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(slots[1]), hPrev[unit] - n, n);
+                }
+                else
+                {
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    ref float cell = ref own[2 * padded + unit];
+                    cell = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(slots[1]), cell,
+                        KernelMath.SigmoidOfTwice(slots[0]) * KernelMath.Tanh(slots[2]));
+                    hNext[unit] = KernelMath.SigmoidOfTwice(slots[3]) * KernelMath.Tanh(cell);
+                }
+            }
+            weightOffset += (hiddenSize + lanes - 1) / lanes * panelLength;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+
+namespace LstmGen;
+
+/// <summary>
+/// What <see cref="LstmAttribute"/> and <see cref="GruAttribute"/> share: the sizes of a recurrent model followed by
+/// an <c>nn.Linear</c> head on the last time step, and the key prefix of the head's weights.
+/// </summary>
+/// <remarks>
+/// Supported sizes: <c>inputSize</c> 1..<see cref="MaxInputSize"/>, <c>hiddenSize</c> 1..<see cref="MaxHiddenSize"/>,
+/// <c>outputSize</c> 1..<see cref="MaxOutputSize"/>, <c>seqLen</c> 1..<see cref="MaxSeqLen"/>,
+/// <see cref="NumLayers"/> 1..<see cref="MaxNumLayers"/>.
+/// </remarks>
+public abstract class RecurrentModelAttribute : Attribute
+{
+    /// <summary>The largest supported <c>inputSize</c>.</summary>
+    public const int MaxInputSize = 4096;
+
+    /// <summary>The largest supported <c>hiddenSize</c>.</summary>
+    public const int MaxHiddenSize = 1024;
+
+    /// <summary>The largest supported <c>outputSize</c>.</summary>
+    public const int MaxOutputSize = 4096;
+
+    /// <summary>The largest supported <c>seqLen</c>.</summary>
+    public const int MaxSeqLen = 65536;
+
+    /// <summary>The largest supported <see cref="NumLayers"/>.</summary>
+    public const int MaxNumLayers = 16;
+
+    private protected RecurrentModelAttribute(int inputSize, int hiddenSize, int outputSize, int seqLen)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        OutputSize = outputSize;
+        SeqLen = seqLen;
+    }
+
+    /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
+    public int InputSize { get; }
+
+    /// <summary>Hidden units per layer (PyTorch <c>hidden_size</c>).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Outputs of the Linear head (<c>out_features</c>).</summary>
+    public int OutputSize { get; }
+
+    /// <summary>Time steps per sequence.</summary>
+    public int SeqLen { get; }
+
+    /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>); layer k &gt; 0 reads the hidden states of layer k − 1. Default 1.</summary>
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>The key prefix of the Linear head's parameters in a safetensors file. Default <c>"fc."</c>.</summary>
+    public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;
+}
