@@ -56,4 +56,14 @@ internal static class DiagnosticDescriptors
         "LSTMGEN010", "A class can be only one model",
         "'{0}' carries both [Lstm] and [Gru]; keep one, or declare a class per model",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFileNotFound = new DiagnosticDescriptor(
+        "LSTMGEN011", "Weights file not found",
+        "'{0}' compiles in the weights file '{1}', but the project has no <LstmGenWeights Include=\"{1}\" /> item (with LstmGen.targets imported)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFileMismatch = new DiagnosticDescriptor(
+        "LSTMGEN012", "Weights file does not fit the model",
+        "'{1}' cannot be compiled into '{0}': {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

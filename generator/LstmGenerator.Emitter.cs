@@ -65,9 +65,17 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>Stacked {cell.Name} layers (PyTorch <c>num_layers</c>).</summary>");
             writer.Line($"public const int NumLayers = {spec.NumLayers};");
             writer.Line();
-            writer.Line("// The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking); null until initialized or loaded.");
-            writer.Line("// Loading swaps in a new array, so a failed load leaves the current weights untouched.");
-            writer.Line("private float[]? _packedWeights;");
+            writer.Line("// The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,");
+            if (spec.EmbeddedWeights is null)
+            {
+                writer.Line("// so a failed load leaves the current weights untouched. Null until initialized or loaded.");
+                writer.Line("private float[]? _packedWeights;");
+            }
+            else
+            {
+                writer.Line($"// so a failed load leaves the current weights untouched. They start as {spec.WeightsFile}, compiled in.");
+                writer.Line($"private float[]? _packedWeights = {kernel}.EmbeddedWeights;");
+            }
             writer.Line();
             writer.Line("// The streaming state of Step: per layer two h buffers" + (cell.HasCellState ? " and c" : "") + "; h_{t-1} is in buffer _streamParity.");
             writer.Line($"private readonly float[] _streamState = new float[{kernel}.StateLength];");
@@ -252,6 +260,11 @@ public sealed partial class LstmGenerator
             }
             writer.Line();
 
+            if (spec.EmbeddedWeights is not null)
+            {
+                EmitEmbeddedWeights(writer, spec, layout.Cell);
+                writer.Line();
+            }
             EmitForward(writer, layout);
             writer.Line();
             EmitStep(writer, layout);
@@ -319,6 +332,37 @@ public sealed partial class LstmGenerator
             writer.Line("private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>");
             writer.Line("    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
             writer.Line($"        state, InputSize, HiddenSize, NumLayers, Lanes, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity);");
+        }
+
+        // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's
+        // data, no copy), and the packed weights made from it once, shared by every instance.
+        private static void EmitEmbeddedWeights(SourceWriter writer, ModelSpec spec, Cell cell)
+        {
+            string file = Literal(spec.WeightsFile!);
+            writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
+            writer.Line("public static readonly float[] EmbeddedWeights = RecurrentPacking.Pack(");
+            writer.Line($"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
+            writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers),");
+            writer.Line("    InputSize, HiddenSize, OutputSize, NumLayers, Lanes);");
+            writer.Line();
+            byte[] bytes = System.Convert.FromBase64String(spec.EmbeddedWeights!);
+            writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
+            writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");
+            var line = new System.Text.StringBuilder();
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                line.Append("0x").Append(bytes[i].ToString("X2")).Append(',');
+                if (i % 16 == 15 || i == bytes.Length - 1)
+                {
+                    writer.Line(line.ToString());
+                    line.Clear();
+                }
+                else
+                {
+                    line.Append(' ');
+                }
+            }
+            writer.Close("};");
         }
 
         private static void EmitHead(SourceWriter writer)

@@ -50,7 +50,7 @@ public sealed partial class LstmGenerator
             if (attribute.AttributeConstructor is null || arguments.Length != Sizes.Length ||
                 arguments.Any(argument => argument.Kind != TypedConstantKind.Primitive || argument.Value is not int))
             {
-                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
             }
 
             string name = type.Name;
@@ -90,6 +90,9 @@ public sealed partial class LstmGenerator
             if (prefix is null) Report(DiagnosticDescriptors.InvalidPrefix, prefixName);
             if (fcPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "FcPrefix");
 
+            string? weightsFile = NamedArgument(attribute, "Weights")?.Value as string;
+            if (weightsFile is { Length: 0 }) weightsFile = null;
+
             // A class is one model: with both attributes, the [Lstm] one is generated and [Gru] is reported.
             if (cell == CellKind.Gru && type.GetAttributes().Any(other => other.AttributeClass?.ToDisplayString() == LstmAttributeName))
                 Report(DiagnosticDescriptors.TwoModelAttributes, name);
@@ -110,8 +113,8 @@ public sealed partial class LstmGenerator
                 type.IsRecord ? "record" : "class",
                 cell,
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
-                prefix!, fcPrefix!);
-            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+                prefix!, fcPrefix!, weightsFile);
+            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), LocationInfo.From(location));
         }
 
         private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>

@@ -1,4 +1,6 @@
+using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
+using LstmGen.Generator.Weights;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -16,11 +18,21 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        Register(context, LstmAttributeName, CellKind.Lstm);
-        Register(context, GruAttributeName, CellKind.Gru);
+        // The safetensors files a model may compile in (LstmGenWeights items, passed on by LstmGen.targets).
+        IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, cancellationToken) => WeightsFile.From(pair.Left, pair.Right, cancellationToken))
+            .Where(static file => file is not null)
+            .Collect()
+            .Select(static (files, _) => new EquatableArray<WeightsFile>(files!))
+            .WithTrackingName(TrackingNames.WeightsFiles);
+
+        Register(context, LstmAttributeName, CellKind.Lstm, weightsFiles);
+        Register(context, GruAttributeName, CellKind.Gru, weightsFiles);
     }
 
-    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell)
+    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell,
+        IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles)
     {
         // 1. Find the classes carrying the attribute and turn each into a value-equatable spec plus diagnostics.
         //    Nothing from Roslyn (symbols, syntax, locations) leaves this step, so later stages cache.
@@ -29,7 +41,11 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
                 attributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: (context, cancellationToken) => Parser.Parse(context, cell, cancellationToken))
-            .WithTrackingName(TrackingNames.Parse);
+            .WithTrackingName(TrackingNames.Parse)
+            // Models with Weights = "…": find the file among the weights files, check it fits, attach its content.
+            .Combine(weightsFiles)
+            .Select(static (pair, _) => EmbeddedWeights.Resolve(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.Resolve);
 
         // 2. The specs drive the source. They hold no locations, so edits elsewhere leave them unchanged.
         IncrementalValuesProvider<ModelSpec> specs = parsed

@@ -53,4 +53,11 @@ public abstract class RecurrentModelAttribute : Attribute
 
     /// <summary>The key prefix of the Linear head's parameters in a safetensors file. Default <c>"fc."</c>.</summary>
     public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;
+
+    /// <summary>
+    /// A safetensors file to compile into the assembly, so that a new instance is ready to run without loading
+    /// anything: the path as written in the project's <c>&lt;LstmGenWeights Include="…" /&gt;</c> item (LstmGen.targets
+    /// must be imported). Its tensors are checked against the sizes at compile time. Null (the default): none.
+    /// </summary>
+    public string? Weights { get; set; }
 }

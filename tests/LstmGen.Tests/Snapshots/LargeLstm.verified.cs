@@ -16,8 +16,8 @@ partial class LargeLstm
     /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
     public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking); null until initialized or loaded.
-    // Loading swaps in a new array, so a failed load leaves the current weights untouched.
+    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,
+    // so a failed load leaves the current weights untouched. Null until initialized or loaded.
     private float[]? _packedWeights;
 
     // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.

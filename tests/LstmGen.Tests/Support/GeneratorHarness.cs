@@ -1,10 +1,15 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading;
 using System.IO;
 using System.Linq;
 using LstmGen.Generator;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LstmGen.Tests.Support;
 
@@ -35,17 +40,22 @@ internal static class GeneratorHarness
             References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver CreateDriver(CSharpParseOptions? parseOptions = null) =>
+    /// <summary>A weights file as LstmGen.targets passes it on: base64 text tagged with its name in the project.</summary>
+    public sealed record WeightsFile(string Name, byte[] Content);
+
+    public static GeneratorDriver CreateDriver(CSharpParseOptions? parseOptions = null, params WeightsFile[] weights) =>
         CSharpGeneratorDriver.Create(
             [new LstmGenerator().AsSourceGenerator()],
-            parseOptions: parseOptions ?? ParseOptions,
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+            weights.Select(file => (AdditionalText)new Base64Text($"/obj/lstmgen/{file.Name}.b64", Convert.ToBase64String(file.Content))),
+            parseOptions ?? ParseOptions,
+            new WeightsOptionsProvider(weights.ToDictionary(file => $"/obj/lstmgen/{file.Name}.b64", file => file.Name)),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator on <paramref name="source"/> and compiles the result.</summary>
-    public static Result Run(string source, CSharpParseOptions? parseOptions = null)
+    public static Result Run(string source, CSharpParseOptions? parseOptions = null, params WeightsFile[] weights)
     {
         CSharpCompilation input = CreateCompilation(source, parseOptions);
-        GeneratorDriver driver = CreateDriver(parseOptions).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorDriver driver = CreateDriver(parseOptions, weights).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorDriverRunResult run = driver.GetRunResult();
         return new Result(
             run.Diagnostics,
@@ -53,6 +63,33 @@ internal static class GeneratorHarness
             output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray(),
             driver,
             input);
+    }
+
+    private sealed class Base64Text(string path, string text) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
+    }
+
+    // The build_metadata that CompilerVisibleItemMetadata gives each AdditionalFile.
+    private sealed class WeightsOptionsProvider(Dictionary<string, string> names) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions => Options.Empty;
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+            names.TryGetValue(textFile.Path, out string? name)
+                ? new Options(new() { ["build_metadata.AdditionalFiles.LstmGenWeights"] = name })
+                : Options.Empty;
+
+        private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
+        {
+            public static readonly Options Empty = new([]);
+
+            public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
     }
 
     /// <summary>The version string the generator stamps into [GeneratedCode], scrubbed from snapshots.</summary>

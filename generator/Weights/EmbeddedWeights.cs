@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using LstmGen.Generator.Helpers;
+using LstmGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LstmGen.Generator.Weights;
+
+/// <summary>
+/// A safetensors file compiled into the assembly. LstmGen.targets copies each <c>&lt;LstmGenWeights Include="…"/&gt;</c>
+/// to obj/ as base64 text (Roslyn hands generators additional files only as text) and tags it with its name as
+/// written in the project, which is what <c>Weights = "…"</c> refers to.
+/// </summary>
+internal sealed record WeightsFile(string Name, string Base64)
+{
+    /// <summary>The item metadata LstmGen.targets sets on the base64 copies.</summary>
+    public const string MetadataKey = "build_metadata.AdditionalFiles.LstmGenWeights";
+
+    public static WeightsFile? From(AdditionalText text, AnalyzerConfigOptionsProvider options, CancellationToken cancellationToken)
+    {
+        if (!options.GetOptions(text).TryGetValue(MetadataKey, out string? name) || string.IsNullOrEmpty(name))
+            return null;
+        string? content = text.GetText(cancellationToken)?.ToString();
+        return content is null ? null : new WeightsFile(Normalize(name), content.Trim());
+    }
+
+    public static string Normalize(string name) => name.Replace('\\', '/');
+}
+
+/// <summary>Checks a model's <c>Weights</c> file at compile time and attaches its content to the spec.</summary>
+internal static class EmbeddedWeights
+{
+    /// <summary>The largest file that can be compiled in (its bytes become a C# array literal).</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
+
+    private static readonly Dictionary<string, int> DTypeSizes = new()
+    {
+        ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["F64"] = 8,
+    };
+
+    public static ParseResult Resolve(ParseResult result, EquatableArray<WeightsFile> files)
+    {
+        if (result.Spec is not { WeightsFile: { } name } spec)
+            return result;
+
+        WeightsFile? file = files.FirstOrDefault(candidate => candidate.Name == WeightsFile.Normalize(name));
+        string? problem = file is null ? null : Check(file, spec, out byte[]? _);
+        if (file is not null && problem is null)
+            return result with { Spec = spec with { EmbeddedWeights = file.Base64 } };
+
+        DiagnosticInfo diagnostic = file is null
+            ? new DiagnosticInfo(DiagnosticDescriptors.WeightsFileNotFound, result.Location, new EquatableArray<string>([spec.Name, name]))
+            : new DiagnosticInfo(DiagnosticDescriptors.WeightsFileMismatch, result.Location, new EquatableArray<string>([spec.Name, name, problem!]));
+        return new ParseResult(null, new EquatableArray<DiagnosticInfo>(result.Diagnostics.Append(diagnostic)), result.Location);
+    }
+
+    /// <summary>Null when the file holds exactly the model's tensors, else what is wrong.</summary>
+    public static string? Check(WeightsFile file, ModelSpec spec, out byte[]? bytes)
+    {
+        bytes = null;
+        try
+        {
+            bytes = Convert.FromBase64String(file.Base64);
+        }
+        catch (FormatException)
+        {
+            return "its obj/ copy is not valid base64; rebuild to regenerate it";
+        }
+        if (bytes.Length > MaxBytes)
+            return $"it has {bytes.Length} bytes; at most {MaxBytes} can be compiled in (load larger files with LoadSafetensors)";
+
+        Dictionary<string, (string DType, long[] Shape)> tensors;
+        try
+        {
+            tensors = ReadHeader(bytes);
+        }
+        catch (FormatException error)
+        {
+            return error.Message;
+        }
+
+        int gates = spec.Cell == CellKind.Lstm ? 4 : 3;
+        string kind = spec.Cell == CellKind.Lstm ? "LSTM" : "GRU";
+        int layersInFile = 0;
+        while (tensors.ContainsKey($"{spec.Prefix}weight_ih_l{layersInFile}")) layersInFile++;
+        if (layersInFile != spec.NumLayers)
+            return $"the file holds a {layersInFile}-layer {kind} (keys {spec.Prefix}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}";
+
+        var expected = new List<(string Name, long[] Shape)>();
+        for (int k = 0; k < spec.NumLayers; k++)
+        {
+            int inputs = k == 0 ? spec.InputSize : spec.HiddenSize;
+            expected.Add(($"{spec.Prefix}weight_ih_l{k}", [gates * spec.HiddenSize, inputs]));
+            expected.Add(($"{spec.Prefix}weight_hh_l{k}", [gates * spec.HiddenSize, spec.HiddenSize]));
+            expected.Add(($"{spec.Prefix}bias_ih_l{k}", [gates * spec.HiddenSize]));
+            expected.Add(($"{spec.Prefix}bias_hh_l{k}", [gates * spec.HiddenSize]));
+        }
+        expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.HiddenSize]));
+        expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
+
+        foreach (var (name, shape) in expected)
+        {
+            if (!tensors.TryGetValue(name, out var tensor))
+                return $"tensor '{name}' is missing (expected shape {Format(shape)})";
+            if (!tensor.Shape.SequenceEqual(shape))
+                return $"tensor '{name}' has shape {Format(tensor.Shape)} but the model expects {Format(shape)}";
+            if (!DTypeSizes.ContainsKey(tensor.DType))
+                return $"tensor '{name}' has dtype {tensor.DType}; supported: F32, F16, BF16, F64";
+        }
+        string? unexpected = tensors.Keys.FirstOrDefault(name => name.StartsWith(spec.Prefix, StringComparison.Ordinal)
+            && !expected.Any(e => e.Name == name)
+            && (name.Substring(spec.Prefix.Length).StartsWith("weight_") || name.Substring(spec.Prefix.Length).StartsWith("bias_")));
+        return unexpected is null ? null : $"tensor '{unexpected}' is not part of a unidirectional {kind} (bidirectional or proj_size?)";
+    }
+
+    // The tensor entries of a safetensors header, with their offsets checked against the data section.
+    private static Dictionary<string, (string DType, long[] Shape)> ReadHeader(byte[] bytes)
+    {
+        if (bytes.Length < 8)
+            throw new FormatException($"it has {bytes.Length} bytes, fewer than the 8-byte header length");
+        ulong headerLength = BitConverter.ToUInt64(bytes, 0);
+        if (!BitConverter.IsLittleEndian) headerLength = ReverseBytes(headerLength);
+        if (headerLength > (ulong)(bytes.Length - 8))
+            throw new FormatException($"its header length ({headerLength} bytes) runs past the end of the file ({bytes.Length} bytes)");
+        long dataLength = bytes.Length - 8 - (long)headerLength;
+
+        if (JsonReader.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength)) is not Dictionary<string, object?> header)
+            throw new FormatException("its header is not a JSON object");
+
+        var tensors = new Dictionary<string, (string, long[])>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, object?> entry in header)
+        {
+            if (entry.Key == "__metadata__") continue;
+            if (entry.Value is not Dictionary<string, object?> tensor ||
+                !(tensor.TryGetValue("dtype", out object? dtype) && dtype is string dtypeName) ||
+                !(tensor.TryGetValue("shape", out object? shapeValue) && shapeValue is List<object?> shapeList) ||
+                !(tensor.TryGetValue("data_offsets", out object? offsetsValue) && offsetsValue is List<object?> { Count: 2 } offsets))
+                throw new FormatException($"tensor '{entry.Key}' lacks a string dtype, a shape array or two data_offsets");
+
+            long[] shape = shapeList.Select(dimension => ToCount(dimension, entry.Key)).ToArray();
+            long begin = ToCount(offsets[0], entry.Key), end = ToCount(offsets[1], entry.Key);
+            if (begin > end || end > dataLength)
+                throw new FormatException($"tensor '{entry.Key}' has data_offsets [{begin}, {end}] outside the {dataLength}-byte data section");
+            if (DTypeSizes.TryGetValue(dtypeName, out int size) && shape.Aggregate(1.0, (product, d) => product * d) * size != end - begin)
+                throw new FormatException($"tensor '{entry.Key}' has {end - begin} bytes of data but dtype {dtypeName} and shape {Format(shape)} need {shape.Aggregate(1L, (product, d) => product * d) * size}");
+            tensors[entry.Key] = (dtypeName, shape);
+        }
+        return tensors;
+    }
+
+    private static long ToCount(object? value, string tensor) =>
+        value is double number && number >= 0 && number <= int.MaxValue && Math.Floor(number) == number
+            ? (long)number
+            : throw new FormatException($"tensor '{tensor}' has a shape or offset that is not a non-negative integer");
+
+    private static ulong ReverseBytes(ulong value)
+    {
+        ulong result = 0;
+        for (int i = 0; i < 8; i++, value >>= 8) result = (result << 8) | (value & 0xFF);
+        return result;
+    }
+
+    private static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+}
