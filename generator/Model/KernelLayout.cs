@@ -10,9 +10,9 @@ namespace LstmGen.Generator.Model;
 /// for H ≥ 128).
 /// </summary>
 /// <param name="Widths">The SIMD widths to emit: those no wider than the vector unit.</param>
-/// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays where one
-/// sequence cannot fill the FMA units (few hidden units: the step-to-step dependency chain dominates) and the
-/// group's state fits on the stack; larger models already stream their weights at full width.</param>
+/// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
+/// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
+/// stream their weights at full width, and their unrolled group code spills (measured: 3.5× slower at I 16, H 32).</param>
 /// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
 internal sealed record KernelLayout(Cell Cell, int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths, bool GroupKernel, bool Snake)
@@ -38,7 +38,7 @@ internal sealed record KernelLayout(Cell Cell, int Lanes, int Tiles, IReadOnlyLi
         return new KernelLayout(
             Cell.For(spec.Cell), lanes, tiles,
             AllWidths.Where(width => width.Lanes <= unit).ToArray(),
-            GroupKernel: spec.HiddenSize <= 32 && spec.InputSize <= 256,
+            GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
             Snake: 4 * (bottomLayer + upperLayers) > 32 * 1024);
     }
 }

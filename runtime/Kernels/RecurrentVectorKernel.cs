@@ -1,0 +1,378 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.Kernels;
+
+/// <summary>The instruction width a <see cref="RecurrentVectorKernel"/> step runs on.</summary>
+internal enum KernelPath
+{
+    /// <summary><see cref="RecurrentScalarKernel"/>, no SIMD.</summary>
+    Scalar,
+
+    /// <summary>Vector128: a tile in two halves of 8 lanes, 2 vectors per slot.</summary>
+    Vector128,
+
+    /// <summary>Vector256: 2 vectors per slot.</summary>
+    Vector256,
+
+    /// <summary>Vector512: 1 vector per slot, even and odd k in separate accumulators.</summary>
+    Vector512,
+}
+
+/// <summary>
+/// The sizes of a run-time-sized model and the offsets they imply in the <see cref="RecurrentPacking"/> layout
+/// and in the state layout of <see cref="RecurrentScalarKernel"/> (per layer two h buffers, then c for an LSTM,
+/// each <see cref="PaddedHidden"/> floats).
+/// </summary>
+internal readonly struct RecurrentLayout
+{
+    public RecurrentLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, bool gru, int lanes)
+    {
+        (InputSize, HiddenSize, OutputSize, NumLayers, Gru, Lanes) = (inputSize, hiddenSize, outputSize, numLayers, gru, lanes);
+        Tiles = (hiddenSize + lanes - 1) / lanes;
+        PaddedHidden = Tiles * lanes;
+        LayerStateLength = (gru ? 2 : 3) * PaddedHidden;
+        StateLength = checked(numLayers * LayerStateLength);
+        HeadOffset = LayerOffset(numLayers);
+        HeadBiasOffset = checked(HeadOffset + outputSize * hiddenSize);
+        PackedLength = checked(HeadBiasOffset + outputSize);
+    }
+
+    public int InputSize { get; }
+    public int HiddenSize { get; }
+    public int OutputSize { get; }
+    public int NumLayers { get; }
+    public bool Gru { get; }
+    public int Lanes { get; }
+    public int Tiles { get; }
+    public int PaddedHidden { get; }
+    public int LayerStateLength { get; }
+    public int StateLength { get; }
+
+    /// <summary>Where fc.weight ([OutputSize, HiddenSize]) starts in the packed weights.</summary>
+    public int HeadOffset { get; }
+
+    /// <summary>Where fc.bias starts in the packed weights.</summary>
+    public int HeadBiasOffset { get; }
+
+    public int PackedLength { get; }
+
+    /// <summary>Inputs of a layer: InputSize for layer 0, HiddenSize above.</summary>
+    public int LayerInputs(int layer) => layer == 0 ? InputSize : HiddenSize;
+
+    /// <summary>Floats in one tile's panel of a layer.</summary>
+    public int PanelLength(int layer) => checked((1 + LayerInputs(layer) + HiddenSize) * RecurrentPacking.Slots * Lanes);
+
+    /// <summary>Where a layer's panels start in the packed weights (for <see cref="NumLayers"/>: the head).</summary>
+    public int LayerOffset(int layer) =>
+        layer == 0 ? 0 : checked(Tiles * PanelLength(0) + (layer - 1) * Tiles * PanelLength(1));
+
+    /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
+    public int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+
+    /// <summary>Where the c of an LSTM layer starts in the state.</summary>
+    public int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
+}
+
+/// <summary>
+/// One time step of every layer of an LSTM or GRU whose sizes are known only at run time, over the
+/// <see cref="RecurrentPacking"/> layout with <see cref="Lanes"/> lanes per tile. Each tile accumulates its 4 slot
+/// vectors by broadcasting every input and hidden value and multiply-adding a panel row, as the generated kernels do,
+/// but with loops instead of unrolled constants. The state layout is <see cref="RecurrentScalarKernel"/>'s, which is
+/// also the fallback when no vector width is accelerated.
+/// </summary>
+internal static class RecurrentVectorKernel
+{
+    /// <summary>Hidden units per tile: 2 Vector256 or 1 Vector512 per slot.</summary>
+    public const int Lanes = 16;
+
+    private const int RowLength = RecurrentPacking.Slots * Lanes;
+
+    /// <summary>The widest accelerated path of this process.</summary>
+    public static KernelPath BestPath =>
+        Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+        : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+        : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
+        : KernelPath.Scalar;
+
+    /// <summary>
+    /// Runs one step of every layer on <paramref name="input"/> (InputSize values): reads each layer's h_{t-1} from
+    /// buffer <paramref name="parity"/> of <paramref name="state"/> and writes h_t to the other (c in place).
+    /// </summary>
+    public static void Step(in RecurrentLayout layout, ReadOnlySpan<float> packed, ReadOnlySpan<float> input,
+        Span<float> state, int parity, KernelPath path)
+    {
+        if (layout.Lanes != Lanes || packed.Length != layout.PackedLength || input.Length != layout.InputSize || state.Length != layout.StateLength)
+            throw new ArgumentException("The spans do not match the layout.");
+
+        if (path == KernelPath.Scalar)
+        {
+            RecurrentScalarKernel.Step(packed, input, state, layout.InputSize, layout.HiddenSize, layout.NumLayers, Lanes, layout.Gru, parity);
+            return;
+        }
+
+        ref float weights = ref MemoryMarshal.GetReference(packed);
+        ref float s = ref MemoryMarshal.GetReference(state);
+        for (int layer = 0; layer < layout.NumLayers; layer++)
+        {
+            // Layer 0 reads x_t; each layer above reads the h_t just computed below it.
+            ref float x = ref layer == 0
+                ? ref MemoryMarshal.GetReference(input)
+                : ref Unsafe.Add(ref s, layout.HiddenOffset(layer - 1, parity ^ 1));
+            ref float layerWeights = ref Unsafe.Add(ref weights, layout.LayerOffset(layer));
+            ref float hPrev = ref Unsafe.Add(ref s, layout.HiddenOffset(layer, parity));
+            ref float hNext = ref Unsafe.Add(ref s, layout.HiddenOffset(layer, parity ^ 1));
+            // A GRU has no cell state; the kernels do not touch this reference then.
+            ref float cell = ref layout.Gru ? ref hPrev : ref Unsafe.Add(ref s, layout.CellOffset(layer));
+            int inputs = layout.LayerInputs(layer);
+
+            switch (path)
+            {
+                case KernelPath.Vector512:
+                    Layer512(ref layerWeights, ref x, inputs, layout.HiddenSize, layout.Tiles, ref hPrev, ref hNext, ref cell, layout.Gru);
+                    break;
+                case KernelPath.Vector256:
+                    Layer256(ref layerWeights, ref x, inputs, layout.HiddenSize, layout.Tiles, ref hPrev, ref hNext, ref cell, layout.Gru);
+                    break;
+                default:
+                    Layer128(ref layerWeights, ref x, inputs, layout.HiddenSize, layout.Tiles, ref hPrev, ref hNext, ref cell, layout.Gru);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>y = fc.weight · h + fc.bias, with <paramref name="h"/> the last layer's HiddenSize values.</summary>
+    public static void Head(in RecurrentLayout layout, ReadOnlySpan<float> packed, ReadOnlySpan<float> h, Span<float> output)
+    {
+        if (packed.Length != layout.PackedLength || h.Length < layout.HiddenSize || output.Length != layout.OutputSize)
+            throw new ArgumentException("The spans do not match the layout.");
+        ref float weights = ref MemoryMarshal.GetReference(packed);
+        ref float hidden = ref MemoryMarshal.GetReference(h);
+        for (int o = 0; o < layout.OutputSize; o++)
+        {
+            output[o] = Unsafe.Add(ref weights, layout.HeadBiasOffset + o)
+                + KernelMath.Dot(ref Unsafe.Add(ref weights, layout.HeadOffset + o * layout.HiddenSize), ref hidden, layout.HiddenSize);
+        }
+    }
+
+    // ---- Vector512: one vector per slot; even and odd k accumulate separately to halve the dependency chains ----
+
+    private static void Layer512(ref float weights, ref float x, int inputs, int hidden, int tiles,
+        ref float hPrev, ref float hNext, ref float cell, bool gru)
+    {
+        int panelLength = (1 + inputs + hidden) * RowLength;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            ref float panel = ref Unsafe.Add(ref weights, tile * panelLength);
+
+            // The bias row, then W_ih rows against x, then W_hh rows against h_{t-1}.
+            var s0 = Vector512.LoadUnsafe(ref panel, 0 * Lanes);
+            var s1 = Vector512.LoadUnsafe(ref panel, 1 * Lanes);
+            var s2 = Vector512.LoadUnsafe(ref panel, 2 * Lanes);
+            var s3 = Vector512.LoadUnsafe(ref panel, 3 * Lanes);
+            var t0 = Vector512<float>.Zero;
+            var t1 = Vector512<float>.Zero;
+            var t2 = Vector512<float>.Zero;
+            var t3 = Vector512<float>.Zero;
+
+            ref float row = ref Unsafe.Add(ref panel, RowLength);
+            for (int source = 0; source < 2; source++)
+            {
+                ref float values = ref source == 0 ? ref x : ref hPrev;
+                int count = source == 0 ? inputs : hidden;
+                int k = 0;
+                for (; k + 1 < count; k += 2)
+                {
+                    var v = Vector512.Create(Unsafe.Add(ref values, k));
+                    s0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0 * Lanes), v, s0);
+                    s1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 1 * Lanes), v, s1);
+                    s2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 2 * Lanes), v, s2);
+                    s3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 3 * Lanes), v, s3);
+                    var w = Vector512.Create(Unsafe.Add(ref values, k + 1));
+                    t0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 0 * Lanes), w, t0);
+                    t1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 1 * Lanes), w, t1);
+                    t2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 2 * Lanes), w, t2);
+                    t3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 3 * Lanes), w, t3);
+                    row = ref Unsafe.Add(ref row, 2 * RowLength);
+                }
+                if (k < count)
+                {
+                    var v = Vector512.Create(Unsafe.Add(ref values, k));
+                    s0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0 * Lanes), v, s0);
+                    s1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 1 * Lanes), v, s1);
+                    s2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 2 * Lanes), v, s2);
+                    s3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 3 * Lanes), v, s3);
+                    row = ref Unsafe.Add(ref row, RowLength);
+                }
+            }
+
+            int at = tile * Lanes;
+            if (gru)
+                Gru(s0 + t0, s1 + t1, s2 + t2, s3 + t3, ref Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
+            else
+                Lstm(s0 + t0, s1 + t1, s2 + t2, s3 + t3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
+        }
+    }
+
+    // ---- Vector256: two vectors per slot (lanes 0–7 and 8–15) ----
+
+    private static void Layer256(ref float weights, ref float x, int inputs, int hidden, int tiles,
+        ref float hPrev, ref float hNext, ref float cell, bool gru)
+    {
+        const int Half = Lanes / 2;
+        int panelLength = (1 + inputs + hidden) * RowLength;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            ref float panel = ref Unsafe.Add(ref weights, tile * panelLength);
+
+            var s0 = Vector256.LoadUnsafe(ref panel, 0 * Lanes);
+            var s0b = Vector256.LoadUnsafe(ref panel, 0 * Lanes + Half);
+            var s1 = Vector256.LoadUnsafe(ref panel, 1 * Lanes);
+            var s1b = Vector256.LoadUnsafe(ref panel, 1 * Lanes + Half);
+            var s2 = Vector256.LoadUnsafe(ref panel, 2 * Lanes);
+            var s2b = Vector256.LoadUnsafe(ref panel, 2 * Lanes + Half);
+            var s3 = Vector256.LoadUnsafe(ref panel, 3 * Lanes);
+            var s3b = Vector256.LoadUnsafe(ref panel, 3 * Lanes + Half);
+
+            ref float row = ref Unsafe.Add(ref panel, RowLength);
+            for (int source = 0; source < 2; source++)
+            {
+                ref float values = ref source == 0 ? ref x : ref hPrev;
+                int count = source == 0 ? inputs : hidden;
+                for (int k = 0; k < count; k++)
+                {
+                    var v = Vector256.Create(Unsafe.Add(ref values, k));
+                    s0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0 * Lanes), v, s0);
+                    s0b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0 * Lanes + Half), v, s0b);
+                    s1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 1 * Lanes), v, s1);
+                    s1b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 1 * Lanes + Half), v, s1b);
+                    s2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 2 * Lanes), v, s2);
+                    s2b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 2 * Lanes + Half), v, s2b);
+                    s3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 3 * Lanes), v, s3);
+                    s3b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 3 * Lanes + Half), v, s3b);
+                    row = ref Unsafe.Add(ref row, RowLength);
+                }
+            }
+
+            int at = tile * Lanes;
+            if (gru)
+            {
+                Gru(s0, s1, s2, s3, ref Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
+                Gru(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref hPrev, at + Half), ref Unsafe.Add(ref hNext, at + Half));
+            }
+            else
+            {
+                Lstm(s0, s1, s2, s3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
+                Lstm(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref cell, at + Half), ref Unsafe.Add(ref hNext, at + Half));
+            }
+        }
+    }
+
+    // ---- Vector128: each tile in two halves of 8 lanes, two vectors per slot and half ----
+
+    private static void Layer128(ref float weights, ref float x, int inputs, int hidden, int tiles,
+        ref float hPrev, ref float hNext, ref float cell, bool gru)
+    {
+        const int Quarter = Lanes / 4;
+        int panelLength = (1 + inputs + hidden) * RowLength;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            for (int half = 0; half < Lanes; half += Lanes / 2)
+            {
+                ref float panel = ref Unsafe.Add(ref weights, tile * panelLength + half);
+
+                var s0 = Vector128.LoadUnsafe(ref panel, 0 * Lanes);
+                var s0b = Vector128.LoadUnsafe(ref panel, 0 * Lanes + Quarter);
+                var s1 = Vector128.LoadUnsafe(ref panel, 1 * Lanes);
+                var s1b = Vector128.LoadUnsafe(ref panel, 1 * Lanes + Quarter);
+                var s2 = Vector128.LoadUnsafe(ref panel, 2 * Lanes);
+                var s2b = Vector128.LoadUnsafe(ref panel, 2 * Lanes + Quarter);
+                var s3 = Vector128.LoadUnsafe(ref panel, 3 * Lanes);
+                var s3b = Vector128.LoadUnsafe(ref panel, 3 * Lanes + Quarter);
+
+                ref float row = ref Unsafe.Add(ref panel, RowLength);
+                for (int source = 0; source < 2; source++)
+                {
+                    ref float values = ref source == 0 ? ref x : ref hPrev;
+                    int count = source == 0 ? inputs : hidden;
+                    for (int k = 0; k < count; k++)
+                    {
+                        var v = Vector128.Create(Unsafe.Add(ref values, k));
+                        s0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0 * Lanes), v, s0);
+                        s0b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0 * Lanes + Quarter), v, s0b);
+                        s1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 1 * Lanes), v, s1);
+                        s1b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 1 * Lanes + Quarter), v, s1b);
+                        s2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 2 * Lanes), v, s2);
+                        s2b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 2 * Lanes + Quarter), v, s2b);
+                        s3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 3 * Lanes), v, s3);
+                        s3b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 3 * Lanes + Quarter), v, s3b);
+                        row = ref Unsafe.Add(ref row, RowLength);
+                    }
+                }
+
+                int at = tile * Lanes + half;
+                if (gru)
+                {
+                    Gru(s0, s1, s2, s3, ref Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
+                    Gru(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref hPrev, at + Quarter), ref Unsafe.Add(ref hNext, at + Quarter));
+                }
+                else
+                {
+                    Lstm(s0, s1, s2, s3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
+                    Lstm(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref cell, at + Quarter), ref Unsafe.Add(ref hNext, at + Quarter));
+                }
+            }
+        }
+    }
+
+    // ---- the gate math of one vector of hidden units (slots as in RecurrentPacking) ----
+
+    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lstm(Vector512<float> i, Vector512<float> f, Vector512<float> g, Vector512<float> o, ref float cell, ref float hNext)
+    {
+        var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
+        c.StoreUnsafe(ref cell);
+        (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext);
+    }
+
+    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gru(Vector512<float> r, Vector512<float> z, Vector512<float> nx, Vector512<float> nh, ref float hPrev, ref float hNext)
+    {
+        var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
+        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector512.LoadUnsafe(ref hPrev) - n, n).StoreUnsafe(ref hNext);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lstm(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o, ref float cell, ref float hNext)
+    {
+        var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
+        c.StoreUnsafe(ref cell);
+        (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gru(Vector256<float> r, Vector256<float> z, Vector256<float> nx, Vector256<float> nh, ref float hPrev, ref float hNext)
+    {
+        var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
+        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector256.LoadUnsafe(ref hPrev) - n, n).StoreUnsafe(ref hNext);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lstm(Vector128<float> i, Vector128<float> f, Vector128<float> g, Vector128<float> o, ref float cell, ref float hNext)
+    {
+        var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
+        c.StoreUnsafe(ref cell);
+        (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gru(Vector128<float> r, Vector128<float> z, Vector128<float> nx, Vector128<float> nh, ref float hPrev, ref float hNext)
+    {
+        var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
+        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector128.LoadUnsafe(ref hPrev) - n, n).StoreUnsafe(ref hNext);
+    }
+}
