@@ -124,7 +124,7 @@ public static class Report
                       $"{r.ElapsedMinutes.ToString("F1", Inv)} min. Times are BenchmarkDotNet medians, **ns per sequence** " +
                       "(batched rows: per call ÷ 64). Ratio = peer ÷ generated (> 1: the generated code is faster). " +
                       "Allocated = managed bytes per sequence (MemoryDiagnoser; native allocations are not seen). " +
-                      "± = standard deviation of the measured iterations, in % of their mean. GFLOP/s counts T·2·4H·(I+H) + 2·H·O FLOPs per sequence.");
+                      "± = standard deviation of the measured iterations, in % of their mean (a few % or more: something else was using the CPU; rerun). GFLOP/s counts T·2·4H·(I+H) + 2·H·O FLOPs per sequence.");
         md.AppendLine();
 
         md.AppendLine("## Machine");

@@ -1,8 +1,8 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.IO;
-using System.Runtime.CompilerServices;
 using LstmGen.Tests.Parity;
+using LstmGen.Tests.Support;
 using Xunit;
 
 namespace LstmGen.Tests.Packaging;
@@ -11,6 +11,7 @@ namespace LstmGen.Tests.Packaging;
 /// What a user does: pack LstmGen, create a fresh console project outside the repository that references only the
 /// package (from a local folder), annotate partial classes, build, run, and compare with libtorch's golden output.
 /// </summary>
+[Collection(Commands.BuildCollection)]
 public class ConsumerTests
 {
     private const string Program = """
@@ -44,14 +45,14 @@ public class ConsumerTests
     [Fact]
     public void A_fresh_project_using_the_package_matches_libtorch()
     {
-        string repository = RepositoryRoot();
+        string repository = Commands.RepositoryRoot();
         string work = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-" + Guid.NewGuid().ToString("N")[..8]);
         string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app");
         Directory.CreateDirectory(app);
         try
         {
             string version = "0.1.0-consumer." + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            Run(repository, "dotnet", "pack", Path.Combine(repository, "runtime"), "-c", "Release", "-o", feed, $"-p:Version={version}");
+            Dotnet(repository, "pack", Path.Combine(repository, "runtime"), "-c", "Release", "-o", feed, $"-p:Version={version}");
 
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
                 <configuration>
@@ -79,7 +80,7 @@ public class ConsumerTests
             foreach (string file in new[] { "seed.weights.safetensors", "seed.io.safetensors" })
                 File.Copy(GoldenParity.GoldenPath(file), Path.Combine(app, file));
 
-            string output = Run(app, "dotnet", "run", "-c", "Release");
+            string output = Dotnet(app, "run", "-c", "Release");
 
             Assert.Matches(@"loaded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);   // ≤ 1e-5
             Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
@@ -90,31 +91,11 @@ public class ConsumerTests
         }
     }
 
-    // Runs a command with a private NuGet cache, so the freshly packed version is what restores.
-    private static string Run(string directory, string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(command)
+    // A private NuGet cache, so the freshly packed version is what restores.
+    private static string Dotnet(string directory, params string[] arguments) =>
+        Commands.Run(directory, "dotnet", arguments, new Dictionary<string, string>
         {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["NUGET_PACKAGES"] = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-nuget");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{output}");
-        return output;
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string callerPath = "")
-    {
-        for (string? directory = Path.GetDirectoryName(callerPath); directory is not null; directory = Path.GetDirectoryName(directory))
-        {
-            if (File.Exists(Path.Combine(directory, "LstmGen.sln"))) return directory;
-        }
-        throw new InvalidOperationException($"No LstmGen.sln above {callerPath}.");
-    }
+            ["NUGET_PACKAGES"] = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-nuget"),
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        });
 }
