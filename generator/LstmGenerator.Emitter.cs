@@ -231,19 +231,20 @@ public sealed partial class LstmGenerator
             writer.Line($"private const int SeqLen = {spec.SeqLen};");
             writer.Line($"private const int NumLayers = {spec.NumLayers};");
             writer.Line();
-            writer.Line($"// Each layer's hidden units are processed in {layout.Tiles} tile(s) of {layout.Lanes}; a tile's values fill whole vectors.");
+            string tiles = layout.Tiles == 1 ? "one tile" : $"{layout.Tiles} tiles";
+            writer.Line($"// Each layer's hidden units are processed in {tiles} of {layout.Lanes}; a tile's values fill whole vectors.");
             writer.Line($"// A tile's panel holds rows of 4 · Lanes floats ({string.Join(", ", cell.Slots)} side by side): the bias row, then");
             writer.Line("// one row per layer input (W_ih columns) and per hidden unit (W_hh columns).");
             writer.Line($"public const int Lanes = {layout.Lanes};");
             writer.Line($"private const int Tiles = {layout.Tiles};");
             writer.Line("private const int PaddedHidden = Tiles * Lanes;");
             writer.Line("private const int RowLength = 4 * Lanes;");
-            writer.Line("private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;        // layer 0");
+            writer.Line("private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0");
             if (spec.NumLayers > 1)
-                writer.Line("private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength;         // layers 1 and up");
+                writer.Line("private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up");
             string upper = spec.NumLayers > 1 ? " + (NumLayers - 1) * Tiles * UpperPanelLength" : "";
             writer.Line($"private const int HeadOffset = Tiles * PanelLength{upper}; // fc.weight, [OutputSize, HiddenSize]");
-            writer.Line("private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize;                 // fc.bias");
+            writer.Line("private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias");
             writer.Line("private const int PackedLength = HeadBiasOffset + OutputSize;");
             writer.Line();
             writer.Line($"// State per layer: two hidden-state buffers (a step reads h_{{t-1}} from one and writes h_t to the other){(cell.HasCellState ? ", then c" : "")}.");

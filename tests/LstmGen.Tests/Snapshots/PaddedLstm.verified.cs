@@ -149,16 +149,16 @@ namespace LstmGen.Generated
         private const int SeqLen = 11;
         private const int NumLayers = 1;
 
-        // Each layer's hidden units are processed in 1 tile(s) of 16; a tile's values fill whole vectors.
+        // Each layer's hidden units are processed in one tile of 16; a tile's values fill whole vectors.
         // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
         // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
         public const int Lanes = 16;
         private const int Tiles = 1;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;        // layer 0
+        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
         private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize;                 // fc.bias
+        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
         private const int PackedLength = HeadBiasOffset + OutputSize;
 
         // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.

@@ -145,17 +145,17 @@ namespace LstmGen.Generated
         private const int SeqLen = 11;
         private const int NumLayers = 2;
 
-        // Each layer's hidden units are processed in 5 tile(s) of 16; a tile's values fill whole vectors.
+        // Each layer's hidden units are processed in 5 tiles of 16; a tile's values fill whole vectors.
         // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row, then
         // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
         public const int Lanes = 16;
         private const int Tiles = 5;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength;        // layer 0
-        private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength;         // layers 1 and up
+        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+        private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
         private const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize;                 // fc.bias
+        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
         private const int PackedLength = HeadBiasOffset + OutputSize;
 
         // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other).
