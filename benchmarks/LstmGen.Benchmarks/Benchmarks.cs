@@ -26,6 +26,7 @@ public sealed class PeerSet<TCase> : IDisposable where TCase : struct, ILstmCase
     public float[] Output { get; }
     public float[] Expected { get; }
     public TCase Generated;
+    public LstmModel? RunTimeSized;
     public ScalarLstm? Scalar;
     public TensorPrimitivesLstm? TensorPrimitives;
     public OnnxLstm? Onnx;
@@ -42,6 +43,11 @@ public sealed class PeerSet<TCase> : IDisposable where TCase : struct, ILstmCase
             case "Generated":
                 actual = new float[Output.Length];
                 if (Batch == 1) Generated.Forward(Input, actual); else Generated.Forward(Input, actual, Batch);
+                break;
+            case "RunTimeSized":
+                RunTimeSized = new LstmModel(Weights);
+                actual = new float[Output.Length];
+                if (Batch == 1) RunTimeSized.Forward(Input, actual); else RunTimeSized.Forward(Input, actual, Batch);
                 break;
             case "Scalar":
                 Scalar = new ScalarLstm(Weights);
@@ -85,6 +91,8 @@ public sealed class PeerSet<TCase> : IDisposable where TCase : struct, ILstmCase
         {
             "Generated" when Batch == 1 => () => Generated.Forward(Input, Output),
             "Generated" => () => Generated.Forward(Input, Output, Batch),
+            "RunTimeSized" when Batch == 1 => () => RunTimeSized!.Forward(Input, Output),
+            "RunTimeSized" => () => RunTimeSized!.Forward(Input, Output, Batch),
             "Scalar" when Batch == 1 => () => Scalar!.Forward(Input, Output),
             "Scalar" => () => Scalar!.Forward(Input, Output, Batch),
             "TensorPrimitives" when Batch == 1 => () => TensorPrimitives!.Forward(Input, Output),
@@ -118,6 +126,7 @@ public class SingleSequence<TCase> where TCase : struct, ILstmCase<TCase>
 {
     private PeerSet<TCase> _p = null!;
     private TCase _generated;
+    private LstmModel _runTime = null!;
     private ScalarLstm _scalar = null!;
     private TensorPrimitivesLstm _tp = null!;
     private OnnxLstm _onnx = null!;
@@ -132,6 +141,7 @@ public class SingleSequence<TCase> where TCase : struct, ILstmCase<TCase>
         _p.Add(peer);
         _p.WarmUp(peer);
         (_generated, _input, _output) = (_p.Generated, _p.Input, _p.Output);
+        _runTime = _p.RunTimeSized!;
         _scalar = _p.Scalar!;
         _tp = _p.TensorPrimitives!;
         _onnx = _p.Onnx!;
@@ -141,12 +151,14 @@ public class SingleSequence<TCase> where TCase : struct, ILstmCase<TCase>
     }
 
     [GlobalSetup(Target = nameof(Generated))] public void SetupGenerated() => Setup(nameof(Generated));
+    [GlobalSetup(Target = nameof(RunTimeSized))] public void SetupRunTimeSized() => Setup(nameof(RunTimeSized));
     [GlobalSetup(Target = nameof(Scalar))] public void SetupScalar() => Setup(nameof(Scalar));
     [GlobalSetup(Target = nameof(TensorPrimitives))] public void SetupTensorPrimitives() => Setup(nameof(TensorPrimitives));
     [GlobalSetup(Target = nameof(OnnxRuntime))] public void SetupOnnx() => Setup(nameof(OnnxRuntime));
     [GlobalCleanup] public void Cleanup() => _p?.Dispose();
 
     [Benchmark(Baseline = true)] public void Generated() => _generated.Forward(_input, _output);
+    [Benchmark] public void RunTimeSized() => _runTime.Forward(_input, _output);
     [Benchmark] public void Scalar() => _scalar.Forward(_input, _output);
     [Benchmark] public void TensorPrimitives() => _tp.Forward(_input, _output);
     [Benchmark] public void OnnxRuntime() => _onnx.Run();
@@ -162,6 +174,7 @@ public class Batch64<TCase> where TCase : struct, ILstmCase<TCase>
 {
     private PeerSet<TCase> _p = null!;
     private TCase _generated;
+    private LstmModel _runTime = null!;
     private ScalarLstm _scalar = null!;
     private TensorPrimitivesLstm _tp = null!;
     private OnnxLstm _onnx = null!;
@@ -176,6 +189,7 @@ public class Batch64<TCase> where TCase : struct, ILstmCase<TCase>
         _p.Add(peer);
         _p.WarmUp(peer);
         (_generated, _input, _output) = (_p.Generated, _p.Input, _p.Output);
+        _runTime = _p.RunTimeSized!;
         _scalar = _p.Scalar!;
         _tp = _p.TensorPrimitives!;
         _onnx = _p.Onnx!;
@@ -185,12 +199,14 @@ public class Batch64<TCase> where TCase : struct, ILstmCase<TCase>
     }
 
     [GlobalSetup(Target = nameof(Generated))] public void SetupGenerated() => Setup(nameof(Generated));
+    [GlobalSetup(Target = nameof(RunTimeSized))] public void SetupRunTimeSized() => Setup(nameof(RunTimeSized));
     [GlobalSetup(Target = nameof(Scalar))] public void SetupScalar() => Setup(nameof(Scalar));
     [GlobalSetup(Target = nameof(TensorPrimitives))] public void SetupTensorPrimitives() => Setup(nameof(TensorPrimitives));
     [GlobalSetup(Target = nameof(OnnxRuntime))] public void SetupOnnx() => Setup(nameof(OnnxRuntime));
     [GlobalCleanup] public void Cleanup() => _p?.Dispose();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Cases.Batch)] public void Generated() => _generated.Forward(_input, _output, Cases.Batch);
+    [Benchmark(OperationsPerInvoke = Cases.Batch)] public void RunTimeSized() => _runTime.Forward(_input, _output, Cases.Batch);
     [Benchmark(OperationsPerInvoke = Cases.Batch)] public void Scalar() => _scalar.Forward(_input, _output, Cases.Batch);
     [Benchmark(OperationsPerInvoke = Cases.Batch)] public void TensorPrimitives() => _tp.Forward(_input, _output, Cases.Batch);
     [Benchmark(OperationsPerInvoke = Cases.Batch)] public void OnnxRuntime() => _onnx.Run();

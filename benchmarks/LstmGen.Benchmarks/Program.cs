@@ -15,7 +15,8 @@ using Perfolizer.Horology;
 //   dotnet run -c Release --project benchmarks/LstmGen.Benchmarks -- [--quick] [--filter TEXT] [--torchsharp] [--out FILE]
 //   (no option)           the full suite; writes docs/benchmarks.md
 //   ... -- --quick        a short job (smoke test); writes benchmarks/BenchmarkDotNet.Artifacts/benchmarks-quick.md
-//   ... -- --filter TEXT  only benchmarks whose name contains TEXT (e.g. Sensor, Batch64, OnnxRuntime); report as --quick
+//   ... -- --filter TEXT  only benchmarks whose name contains TEXT (e.g. Sensor, Batch64, OnnxRuntime, RunTimeSized,
+//                         GeneratorCost, ReadBandwidth); report as --quick
 //   ... -- --validate     only the numerical checks
 //   ... -- --stopwatch    the checks, then a plain Stopwatch loop over every case (a quick cross-check)
 //   ... -- --report       rewrite docs/benchmarks.md from the last run's saved results
@@ -85,14 +86,15 @@ if (wantTorch)
 }
 #endif
 
+List<GeneratorFacts> generatorFacts;
 try
 {
-    Validation.RunAll(runTorch, Console.Out);
+    generatorFacts = Validation.RunAll(runTorch, Console.Out);
 }
 catch (Exception e)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("Benchmarks NOT run: a peer does not compute the same function as the generated model.");
+    Console.Error.WriteLine("Benchmarks NOT run: a peer does not compute the same function as the generated model, or the generator check failed.");
     return 1;
 }
 if (args.Contains("--stopwatch"))
@@ -124,11 +126,13 @@ IConfig config = ManualConfig.CreateEmpty()
     .WithOptions(ConfigOptions.DisableLogFile);
 
 var started = DateTime.UtcNow;
-Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched], config);
+// The model cases, then the generator's cost and the cache read bandwidth that the report's Targets use.
+Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth)], config);
 var elapsed = DateTime.UtcNow - started;
 
-SuiteResults results = SuiteResults.From(summaries, (quick ? "quick" : "full") + (filter != null ? $", filter \"{filter}\"" : ""), job, elapsed, torchStatus);
-if (results.Rows.Count == 0)
+SuiteResults results = SuiteResults.From(summaries, (quick ? "quick" : "full") + (filter != null ? $", filter \"{filter}\"" : ""), job, elapsed, torchStatus,
+    generatorFacts, WeightStreaming.All(), WeightStreaming.CacheSizes());
+if (results.Rows.Count == 0 && (results.Aux?.Count ?? 0) == 0)
 {
     Console.Error.WriteLine("No benchmark produced a result.");
     return 1;
@@ -136,7 +140,7 @@ if (results.Rows.Count == 0)
 Directory.CreateDirectory(artifacts);
 results.Save(resultsPath);
 Report.Write(results, docPath);
-Console.WriteLine($"Wrote {docPath} ({results.Rows.Count} results, {elapsed.TotalMinutes:F1} min)");
+Console.WriteLine($"Wrote {docPath} ({results.Rows.Count + (results.Aux?.Count ?? 0)} results, {elapsed.TotalMinutes:F1} min)");
 bool anyFailed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
 return anyFailed ? 2 : 0;
 

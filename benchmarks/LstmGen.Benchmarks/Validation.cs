@@ -40,13 +40,16 @@ public static class Validation
         return diff;
     }
 
-    /// <summary>Checks every peer of every case; prints one line per check. Throws on the first failure.</summary>
-    public static void RunAll(bool withTorch, TextWriter log)
+    /// <summary>
+    /// Checks every peer of every case and the generator's output for the generator benchmark; prints one line per
+    /// check. Throws on the first failure. Returns the generated source sizes for the report.
+    /// </summary>
+    public static List<GeneratorFacts> RunAll(bool withTorch, TextWriter log)
     {
         log.WriteLine("Validating every peer against the generated model (random weights, seed " + Cases.Seed + ") ...");
         string[] peers = withTorch
-            ? ["Generated", "Scalar", "TensorPrimitives", "OnnxRuntime", "TorchSharp"]
-            : ["Generated", "Scalar", "TensorPrimitives", "OnnxRuntime"];
+            ? ["Generated", "RunTimeSized", "Scalar", "TensorPrimitives", "OnnxRuntime", "TorchSharp"]
+            : ["Generated", "RunTimeSized", "Scalar", "TensorPrimitives", "OnnxRuntime"];
         Check<SeedCase>(1, peers, log);
         Check<Audio20Case>(1, peers, log);
         Check<Audio40Case>(1, peers, log);
@@ -56,6 +59,7 @@ public static class Validation
         Check<SeedCase>(Cases.Batch, peers, log);
         Check<SensorCase>(Cases.Batch, peers, log);
         Golden(log);
+        return GeneratorInput.Measure(log);
     }
 
     private static void Check<TCase>(int batch, string[] peers, TextWriter log) where TCase : struct, ILstmCase<TCase>

@@ -133,7 +133,29 @@ public class ModelApiTests
     }
 
     [Fact]
-    public void Separate_threads_get_identical_results()
+    public void Separate_instances_on_many_threads_get_identical_results()
+    {
+        Tensor x = Tensor.RandN([8, 7, 5], seed: 5);
+        float[] expected = CreateModel().Forward(x).ToArray();
+
+        Parallel.For(0, 16, _ =>
+        {
+            SeedModel own = CreateModel();
+            var output = new float[2];
+            for (int i = 0; i < 200; i++)
+            {
+                own.ResetState();
+                for (int b = 0; b < 8; b++)
+                {
+                    own.Forward(x.AsSpan().Slice(b * 35, 35), output);
+                    Assert.Equal(expected.AsSpan(b * 2, 2).ToArray(), output);
+                }
+            }
+        });
+    }
+
+    [Fact]
+    public void Concurrent_Forward_calls_on_one_instance_get_identical_results()
     {
         SeedModel model = CreateModel();
         Tensor x = Tensor.RandN([8, 7, 5], seed: 5);
