@@ -66,4 +66,9 @@ internal static class DiagnosticDescriptors
         "LSTMGEN012", "Weights file does not fit the model",
         "'{1}' cannot be compiled into '{0}': {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InheritedMemberConflict = new DiagnosticDescriptor(
+        "LSTMGEN013", "A base class has a member with a generated name",
+        "'{0}' inherits '{1}' from '{2}', and the member LstmGen generates would hide it; rename the base class's member",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

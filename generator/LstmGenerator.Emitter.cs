@@ -1,5 +1,7 @@
+using System.Linq;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace LstmGen.Generator;
 
@@ -47,13 +49,13 @@ public sealed partial class LstmGenerator
 
         private static void EmitModelClass(SourceWriter writer, ModelSpec spec, Cell cell)
         {
-            if (spec.Namespace is not null) writer.Open($"namespace {spec.Namespace}");
+            if (spec.Namespace is not null) writer.Open($"namespace {QualifiedName(spec.Namespace)}");
             foreach (ContainingType outer in spec.ContainingTypes)
-                writer.Open($"partial {outer.Keyword} {outer.Name}");
+                writer.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
 
             string kernel = "global::LstmGen.Generated." + KernelName(spec);
             string weightsType = "global::LstmGen." + cell.Weights;
-            writer.Open($"partial {spec.Keyword} {spec.Name}");
+            writer.Open($"partial {spec.Keyword} {Identifier(spec.Name)}");
             writer.Line("/// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>");
             writer.Line($"public const int InputSize = {spec.InputSize};");
             writer.Line($"/// <summary>Hidden units per {cell.Name} layer (PyTorch <c>hidden_size</c>).</summary>");
@@ -379,7 +381,13 @@ public sealed partial class LstmGenerator
         private static string KernelName(ModelSpec spec) => spec.Name + "Kernel";
 
         private static string FullName(ModelSpec spec) =>
-            "global::" + (spec.Namespace is null ? "" : spec.Namespace + ".") + spec.NestedName;
+            "global::" + QualifiedName((spec.Namespace is null ? "" : spec.Namespace + ".") + spec.NestedName);
+
+        // A name as C# source: keywords used as names need '@' (class @class).
+        private static string Identifier(string name) =>
+            SyntaxFacts.IsReservedKeyword(SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
+
+        private static string QualifiedName(string dotted) => string.Join(".", dotted.Split('.').Select(Identifier));
 
         private static string Literal(string value) =>
             "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";

@@ -45,10 +45,13 @@ public sealed partial class LstmGenerator
             void Report(DiagnosticDescriptor descriptor, params string[] arguments) =>
                 diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
-            // An attribute the compiler could not bind (wrong argument count or types) is the compiler's to report.
+            // The compiler reports these itself: an attribute it could not bind (wrong argument count or types), the
+            // attribute on a struct (it is for classes), or the attribute repeated on another part of a partial class
+            // (only the first is generated, so two parts don't generate the same file).
             ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
             if (attribute.AttributeConstructor is null || arguments.Length != Sizes.Length ||
-                arguments.Any(argument => argument.Kind != TypedConstantKind.Primitive || argument.Value is not int))
+                arguments.Any(argument => argument.Kind != TypedConstantKind.Primitive || argument.Value is not int) ||
+                type.TypeKind != TypeKind.Class || !IsFirstApplication(type, attribute))
             {
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
             }
@@ -99,6 +102,12 @@ public sealed partial class LstmGenerator
 
             foreach (string member in GeneratedMemberNames.Where(member => !type.GetMembers(member).IsEmpty))
                 Report(DiagnosticDescriptors.MemberConflict, name, member);
+            for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
+            {
+                foreach (string member in GeneratedMemberNames.Where(member =>
+                    baseType.GetMembers(member).Any(symbol => symbol.DeclaredAccessibility != Accessibility.Private)))
+                    Report(DiagnosticDescriptors.InheritedMemberConflict, name, member, baseType.Name);
+            }
 
             // The generated code uses Vector512 (.NET 8) and file-local types (C# 11).
             if (context.SemanticModel.Compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512`1") is null)
@@ -107,7 +116,7 @@ public sealed partial class LstmGenerator
                 Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must use C# 11 or later (LangVersion)");
 
             ModelSpec? spec = diagnostics.Count > 0 ? null : new ModelSpec(
-                type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                NamespaceOf(type),
                 new EquatableArray<ContainingType>(containingTypes),
                 name,
                 type.IsRecord ? "record" : "class",
@@ -115,6 +124,26 @@ public sealed partial class LstmGenerator
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
                 prefix!, fcPrefix!, weightsFile);
             return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), LocationInfo.From(location));
+        }
+
+        // The namespace as unescaped names ("@namespace" is the namespace "namespace"); the emitter escapes them.
+        private static string? NamespaceOf(INamedTypeSymbol type)
+        {
+            var names = new List<string>();
+            for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+                names.Insert(0, ns.Name);
+            return names.Count == 0 ? null : string.Join(".", names);
+        }
+
+        private static bool IsFirstApplication(INamedTypeSymbol type, AttributeData attribute)
+        {
+            AttributeData first = type.GetAttributes()
+                .Where(other => SymbolEqualityComparer.Default.Equals(other.AttributeClass, attribute.AttributeClass))
+                .OrderBy(other => other.ApplicationSyntaxReference?.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+                .ThenBy(other => other.ApplicationSyntaxReference?.Span.Start)
+                .First();
+            return first.ApplicationSyntaxReference?.Span == attribute.ApplicationSyntaxReference?.Span
+                && first.ApplicationSyntaxReference?.SyntaxTree == attribute.ApplicationSyntaxReference?.SyntaxTree;
         }
 
         private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>

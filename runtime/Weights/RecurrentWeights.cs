@@ -131,9 +131,9 @@ public abstract class RecurrentWeights
                 $"{file.SourceName}: the file holds a {layersInFile}-layer {kind} but the model has {sizes.NumLayers} layer{(sizes.NumLayers == 1 ? "" : "s")}.");
         }
 
-        int hidden = expected?.HiddenSize ?? ShapeOf(file, $"{prefix}weight_hh_l0", kind)[^1];
-        int inputs = expected?.InputSize ?? ShapeOf(file, $"{prefix}weight_ih_l0", kind)[^1];
-        int outputs = expected?.OutputSize ?? ShapeOf(file, $"{fcPrefix}weight", "Linear head")[0];
+        int hidden = expected?.HiddenSize ?? SizeOf(file, $"{prefix}weight_hh_l0", kind, dimension: 1, "hidden size");
+        int inputs = expected?.InputSize ?? SizeOf(file, $"{prefix}weight_ih_l0", kind, dimension: 1, "input size");
+        int outputs = expected?.OutputSize ?? SizeOf(file, $"{fcPrefix}weight", "Linear head", dimension: 0, "output size");
         string Sizes() => $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}, NumLayers {layersInFile}";
 
         var expectedNames = new HashSet<string>(StringComparer.Ordinal);
@@ -181,14 +181,17 @@ public abstract class RecurrentWeights
         return count;
     }
 
-    private static int[] ShapeOf(SafetensorsFile file, string name, string what)
+    // A size read from a tensor's shape, for weights whose sizes the file decides.
+    private static int SizeOf(SafetensorsFile file, string name, string what, int dimension, string size)
     {
         if (!file.Contains(name))
             throw new InvalidDataException($"{file.SourceName}: missing tensor '{name}' of the {what}. The file has: {Describe(file)}.");
         int[] shape = file.GetInfo(name).Shape.ToArray();
         if (shape.Length != 2)
             throw new InvalidDataException($"{file.SourceName}: tensor '{name}' has shape {Tensor.FormatShape(shape)}; expected a matrix.");
-        return shape;
+        if (shape[dimension] < 1)
+            throw new InvalidDataException($"{file.SourceName}: tensor '{name}' has shape {Tensor.FormatShape(shape)}, a {size} of {shape[dimension]}; it must be at least 1.");
+        return shape[dimension];
     }
 
     private static string Describe(SafetensorsFile file) =>
