@@ -4,12 +4,13 @@ using System.Linq;
 namespace LstmGen.Generator.Model;
 
 /// <summary>
-/// How the kernel lays out a model. Hidden units are processed in tiles of <see cref="Lanes"/> units, a multiple
-/// of the vector unit (4, 8 or 16 floats): up to 4 vector units make one tile, accumulated at once; larger models
-/// use one vector unit per tile, so each tile's panel streams through the cache in short rows (measured faster
-/// for H ≥ 128).
+/// How the kernel lays out a model. Hidden units are processed in tiles of <see cref="Lanes"/> units: 16, 8 or 4
+/// floats, the widest whose zero padding stays within a quarter of extra work. One vector per gate and tile keeps
+/// each tile's panel streaming through the cache in short rows; with even and odd columns in separate accumulators
+/// that is 8 independent FMA chains. Wider tiles (up to 4 vectors per gate, accumulated at once) measured slower on
+/// sensor- and mid-sized models and level elsewhere.
 /// </summary>
-/// <param name="Widths">The SIMD widths to emit: those no wider than the vector unit.</param>
+/// <param name="Widths">The SIMD widths to emit: those no wider than a tile.</param>
 /// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
 /// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
 /// stream their weights at full width, and their unrolled group code spills (measured: 3.5× slower at I 16, H 32).</param>
@@ -26,18 +27,15 @@ internal sealed record KernelLayout(Cell Cell, int Lanes, int Tiles, IReadOnlyLi
     public static KernelLayout For(ModelSpec spec)
     {
         // The widest vector unit whose zero padding costs at most a quarter more work than the narrowest.
-        int Padded(int unit) => (spec.HiddenSize + unit - 1) / unit * unit;
-        int unit = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
-        int units = Padded(unit) / unit;
-        int perTile = units <= 4 ? units : 1;
-        int lanes = unit * perTile;
-        int tiles = units / perTile;
+        int Padded(int lanes) => (spec.HiddenSize + lanes - 1) / lanes * lanes;
+        int lanes = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
+        int tiles = Padded(lanes) / lanes;
 
         long bottomLayer = (long)tiles * (1 + spec.InputSize + spec.HiddenSize) * 4 * lanes;
         long upperLayers = (spec.NumLayers - 1L) * tiles * (1 + 2 * spec.HiddenSize) * 4 * lanes;
         return new KernelLayout(
             Cell.For(spec.Cell), lanes, tiles,
-            AllWidths.Where(width => width.Lanes <= unit).ToArray(),
+            AllWidths.Where(width => width.Lanes <= lanes).ToArray(),
             GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
             Snake: 4 * (bottomLayer + upperLayers) > 32 * 1024);
     }
@@ -73,15 +71,15 @@ internal sealed record Cell(CellKind Kind, string Name, string Weights, string P
 }
 
 /// <summary>
-/// A run of a tile's vectors (per slot) accumulated together: at most 4 per slot (16 accumulators) on Vector512,
-/// 3 on narrower vectors (x64 without AVX-512 has 16 vector registers).
+/// A run of a tile's vectors (per slot) accumulated together, when a tile is wider than the vectors of a path:
+/// at most 3 per slot, so the accumulators fit the 16 vector registers of x64 without AVX-512.
 /// </summary>
 /// <param name="SplitK">With one vector per slot, even and odd k go to separate accumulators so 8 FMA chains run at once.</param>
 internal sealed record Pass(int Index, int First, int Count, bool SplitK, IReadOnlyList<Accumulator> Accumulators)
 {
     public static IReadOnlyList<Pass> Split(Cell cell, int vectorsPerSlot, VectorWidth width)
     {
-        int limit = width.Bits == 512 ? 4 : 3;
+        const int limit = 3;
         int count = (vectorsPerSlot + limit - 1) / limit;
         var passes = new List<Pass>();
         for (int index = 0, first = 0; index < count; index++)

@@ -155,11 +155,11 @@ namespace LstmGen.Generated
         private const int SeqLen = 9;
         private const int NumLayers = 1;
 
-        // Each layer's hidden units are processed in one tile of 24; a tile's values fill whole vectors.
+        // Each layer's hidden units are processed in 3 tiles of 8; a tile's values fill whole vectors.
         // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
         // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 24;
-        private const int Tiles = 1;
+        public const int Lanes = 8;
+        private const int Tiles = 3;
         private const int PaddedHidden = Tiles * Lanes;
         private const int RowLength = 4 * Lanes;
         private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
@@ -264,101 +264,158 @@ namespace LstmGen.Generated
             Layer256(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds 3 vectors per gate.</summary>
+        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Layer256(ref float weights, ref float x, ref float state, int parity)
         {
             ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
             ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-            ref float panel = ref weights;
-            ref float c = ref cell;
-            ref float h = ref hNext;
-
-            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-            var i0 = Vector256.LoadUnsafe(ref panel, 0);
-            var i1 = Vector256.LoadUnsafe(ref panel, 8);
-            var i2 = Vector256.LoadUnsafe(ref panel, 16);
-            var f0 = Vector256.LoadUnsafe(ref panel, 24);
-            var f1 = Vector256.LoadUnsafe(ref panel, 32);
-            var f2 = Vector256.LoadUnsafe(ref panel, 40);
-            var g0 = Vector256.LoadUnsafe(ref panel, 48);
-            var g1 = Vector256.LoadUnsafe(ref panel, 56);
-            var g2 = Vector256.LoadUnsafe(ref panel, 64);
-            var o0 = Vector256.LoadUnsafe(ref panel, 72);
-            var o1 = Vector256.LoadUnsafe(ref panel, 80);
-            var o2 = Vector256.LoadUnsafe(ref panel, 88);
-
-            // gates += W_ih · x_t
-            var x0 = Vector256.Create(x);
-            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, i1);
-            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, i2);
-            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, f0);
-            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, f1);
-            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, f2);
-            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, g0);
-            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 56), x0, g1);
-            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 64), x0, g2);
-            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 72), x0, o0);
-            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 80), x0, o1);
-            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 88), x0, o2);
-            var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
-            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, i1);
-            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, i2);
-            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, f0);
-            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, f1);
-            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, f2);
-            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, g0);
-            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 56), x1, g1);
-            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 64), x1, g2);
-            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 72), x1, o0);
-            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 80), x1, o1);
-            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 88), x1, o2);
-            var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-            i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
-            i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, i1);
-            i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, i2);
-            f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, f0);
-            f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, f1);
-            f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, f2);
-            g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, g0);
-            g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 56), x2, g1);
-            g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 64), x2, g2);
-            o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 72), x2, o0);
-            o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o1);
-            o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o2);
-
-            // gates += W_hh · h_{t-1}
-            for (int k = 0; k < HiddenSize; k++)
+            for (int tile = 0; tile < Tiles; tile++)
             {
-                ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
-                i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
-                i2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, i2);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f0);
-                f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, f1);
-                f2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, f2);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, g0);
-                g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, g1);
-                g2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 64), hPrevk, g2);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 72), hPrevk, o0);
-                o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 80), hPrevk, o1);
-                o2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 88), hPrevk, o2);
-            }
+                ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-            c0.StoreUnsafe(ref c, 0);
-            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-            c1.StoreUnsafe(ref c, 8);
-            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
-            var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector256.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-            c2.StoreUnsafe(ref c, 16);
-            (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 16);
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i0 = Vector256.LoadUnsafe(ref panel, 0);
+                var f0 = Vector256.LoadUnsafe(ref panel, 8);
+                var g0 = Vector256.LoadUnsafe(ref panel, 16);
+                var o0 = Vector256.LoadUnsafe(ref panel, 24);
+                var i0Odd = Vector256<float>.Zero;
+                var f0Odd = Vector256<float>.Zero;
+                var g0Odd = Vector256<float>.Zero;
+                var o0Odd = Vector256<float>.Zero;
+
+                // gates += W_ih · x_t
+                var x0 = Vector256.Create(x);
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o0);
+                var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, o0Odd);
+                var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o0);
+
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = Vector256.Create(hPrev);
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), hPrev0, o0);
+                var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), hPrev1, o0Odd);
+                var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev2, o0);
+                var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev3, o0Odd);
+                var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev4, o0);
+                var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev5, o0Odd);
+                var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev6, o0);
+                var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev7, o0Odd);
+                var hPrev8 = Vector256.Create(Unsafe.Add(ref hPrev, 8));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev8, o0);
+                var hPrev9 = Vector256.Create(Unsafe.Add(ref hPrev, 9));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev9, o0Odd);
+                var hPrev10 = Vector256.Create(Unsafe.Add(ref hPrev, 10));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev10, o0);
+                var hPrev11 = Vector256.Create(Unsafe.Add(ref hPrev, 11));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev11, o0Odd);
+                var hPrev12 = Vector256.Create(Unsafe.Add(ref hPrev, 12));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev12, o0);
+                var hPrev13 = Vector256.Create(Unsafe.Add(ref hPrev, 13));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 24), hPrev13, o0Odd);
+                var hPrev14 = Vector256.Create(Unsafe.Add(ref hPrev, 14));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 24), hPrev14, o0);
+                var hPrev15 = Vector256.Create(Unsafe.Add(ref hPrev, 15));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 24), hPrev15, o0Odd);
+                var hPrev16 = Vector256.Create(Unsafe.Add(ref hPrev, 16));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 24), hPrev16, o0);
+                var hPrev17 = Vector256.Create(Unsafe.Add(ref hPrev, 17));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 24), hPrev17, o0Odd);
+                var hPrev18 = Vector256.Create(Unsafe.Add(ref hPrev, 18));
+                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i0);
+                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, f0);
+                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, g0);
+                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 24), hPrev18, o0);
+                var hPrev19 = Vector256.Create(Unsafe.Add(ref hPrev, 19));
+                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, i0Odd);
+                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, f0Odd);
+                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, g0Odd);
+                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 24), hPrev19, o0Odd);
+
+                i0 += i0Odd;
+                f0 += f0Odd;
+                g0 += g0Odd;
+                o0 += o0Odd;
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
+                c0.StoreUnsafe(ref c, 0);
+                (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+            }
         }
 
         /// <summary>Runs every step of one sequence on Vector128.</summary>
@@ -375,73 +432,57 @@ namespace LstmGen.Generated
             Layer128(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 6 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
+        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 2 vectors per gate.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Layer128(ref float weights, ref float x, ref float state, int parity)
         {
             ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
             ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-            ref float panel = ref weights;
-            ref float c = ref cell;
-            ref float h = ref hNext;
-
-            // Pass 1 of 2: lanes 0..11 of the tile.
+            for (int tile = 0; tile < Tiles; tile++)
             {
+                ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 var i0 = Vector128.LoadUnsafe(ref panel, 0);
                 var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                var f0 = Vector128.LoadUnsafe(ref panel, 24);
-                var f1 = Vector128.LoadUnsafe(ref panel, 28);
-                var f2 = Vector128.LoadUnsafe(ref panel, 32);
-                var g0 = Vector128.LoadUnsafe(ref panel, 48);
-                var g1 = Vector128.LoadUnsafe(ref panel, 52);
-                var g2 = Vector128.LoadUnsafe(ref panel, 56);
-                var o0 = Vector128.LoadUnsafe(ref panel, 72);
-                var o1 = Vector128.LoadUnsafe(ref panel, 76);
-                var o2 = Vector128.LoadUnsafe(ref panel, 80);
+                var f0 = Vector128.LoadUnsafe(ref panel, 8);
+                var f1 = Vector128.LoadUnsafe(ref panel, 12);
+                var g0 = Vector128.LoadUnsafe(ref panel, 16);
+                var g1 = Vector128.LoadUnsafe(ref panel, 20);
+                var o0 = Vector128.LoadUnsafe(ref panel, 24);
+                var o1 = Vector128.LoadUnsafe(ref panel, 28);
 
                 // gates += W_ih · x_t
                 var x0 = Vector128.Create(x);
                 i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
                 i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, i1);
-                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, i2);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, f0);
-                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, f1);
-                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, f2);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, g0);
-                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 52), x0, g1);
-                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 56), x0, g2);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 72), x0, o0);
-                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 76), x0, o1);
-                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 80), x0, o2);
+                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f0);
+                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, f1);
+                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g0);
+                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, g1);
+                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o0);
+                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, o1);
                 var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
                 i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
                 i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, i1);
-                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, i2);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, f0);
-                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, f1);
-                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, f2);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, g0);
-                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 52), x1, g1);
-                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 56), x1, g2);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 72), x1, o0);
-                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 76), x1, o1);
-                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 80), x1, o2);
+                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, f0);
+                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, f1);
+                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, g0);
+                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, g1);
+                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, o0);
+                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, o1);
                 var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
                 i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
                 i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, i1);
-                i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, i2);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, f0);
-                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, f1);
-                f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, f2);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, g0);
-                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 52), x2, g1);
-                g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 56), x2, g2);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 72), x2, o0);
-                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 76), x2, o1);
-                o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 80), x2, o2);
+                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f0);
+                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, f1);
+                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g0);
+                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, g1);
+                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o0);
+                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, o1);
 
                 // gates += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
@@ -450,16 +491,12 @@ namespace LstmGen.Generated
                     var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
                     i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
                     i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
-                    i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
-                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f1);
-                    f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, f2);
-                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, g1);
-                    g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, g2);
-                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 72), hPrevk, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 76), hPrevk, o1);
-                    o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 80), hPrevk, o2);
+                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, f0);
+                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, f1);
+                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, g0);
+                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, g1);
+                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, o0);
+                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, o1);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
@@ -469,97 +506,6 @@ namespace LstmGen.Generated
                 var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
                 c1.StoreUnsafe(ref c, 4);
                 (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
-                var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                c2.StoreUnsafe(ref c, 8);
-                (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-            }
-
-            // Pass 2 of 2: lanes 12..23 of the tile.
-            {
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                var i4 = Vector128.LoadUnsafe(ref panel, 16);
-                var i5 = Vector128.LoadUnsafe(ref panel, 20);
-                var f3 = Vector128.LoadUnsafe(ref panel, 36);
-                var f4 = Vector128.LoadUnsafe(ref panel, 40);
-                var f5 = Vector128.LoadUnsafe(ref panel, 44);
-                var g3 = Vector128.LoadUnsafe(ref panel, 60);
-                var g4 = Vector128.LoadUnsafe(ref panel, 64);
-                var g5 = Vector128.LoadUnsafe(ref panel, 68);
-                var o3 = Vector128.LoadUnsafe(ref panel, 84);
-                var o4 = Vector128.LoadUnsafe(ref panel, 88);
-                var o5 = Vector128.LoadUnsafe(ref panel, 92);
-
-                // gates += W_ih · x_t
-                var x0 = Vector128.Create(x);
-                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, i3);
-                i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, i4);
-                i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, i5);
-                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 36), x0, f3);
-                f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, f4);
-                f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 44), x0, f5);
-                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 60), x0, g3);
-                g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 64), x0, g4);
-                g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 68), x0, g5);
-                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 84), x0, o3);
-                o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 88), x0, o4);
-                o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 92), x0, o5);
-                var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, i3);
-                i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, i4);
-                i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, i5);
-                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 36), x1, f3);
-                f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, f4);
-                f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 44), x1, f5);
-                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 60), x1, g3);
-                g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 64), x1, g4);
-                g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 68), x1, g5);
-                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 84), x1, o3);
-                o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 88), x1, o4);
-                o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 92), x1, o5);
-                var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, i3);
-                i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, i4);
-                i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, i5);
-                f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 36), x2, f3);
-                f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, f4);
-                f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 44), x2, f5);
-                g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 60), x2, g3);
-                g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 64), x2, g4);
-                g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 68), x2, g5);
-                o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 84), x2, o3);
-                o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 88), x2, o4);
-                o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 92), x2, o5);
-
-                // gates += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                    var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                    i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
-                    i4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, i4);
-                    i5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, i5);
-                    f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, f3);
-                    f4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, f4);
-                    f5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, f5);
-                    g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, g3);
-                    g4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 64), hPrevk, g4);
-                    g5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 68), hPrevk, g5);
-                    o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 84), hPrevk, o3);
-                    o4 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 88), hPrevk, o4);
-                    o5 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 92), hPrevk, o5);
-                }
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                c3.StoreUnsafe(ref c, 12);
-                (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
-                var c4 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f4), Vector128.LoadUnsafe(ref c, 16), KernelMath.SigmoidOfTwice(i4) * KernelMath.Tanh(g4));
-                c4.StoreUnsafe(ref c, 16);
-                (KernelMath.SigmoidOfTwice(o4) * KernelMath.Tanh(c4)).StoreUnsafe(ref h, 16);
-                var c5 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f5), Vector128.LoadUnsafe(ref c, 20), KernelMath.SigmoidOfTwice(i5) * KernelMath.Tanh(g5));
-                c5.StoreUnsafe(ref c, 20);
-                (KernelMath.SigmoidOfTwice(o5) * KernelMath.Tanh(c5)).StoreUnsafe(ref h, 20);
             }
         }
 
