@@ -111,11 +111,10 @@ public class LoadSafetensorsTests
 
             var error = Assert.Throws<InvalidDataException>(() => model.LoadSafetensors(path));
 
-            Assert.StartsWith(path, error.Message);
+            Assert.True(error.Message.StartsWith(path), $"{what}: the message should start with the file name: {error.Message}");
             foreach (string part in messageParts)
                 Assert.Contains(part, error.Message);
             Assert.Equal(before, Run(model));
-            _ = what;
         }
         finally
         {
