@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the LstmGen benchmark suite and regenerates docs/benchmarks.md.
 #
-#   benchmarks/run.sh                 full suite (~7 min on 2 cores), then docs/benchmarks.md
+#   benchmarks/run.sh                 full suite (~8 min on 2 cores), then docs/benchmarks.md
 #   benchmarks/run.sh --quick         short job: a smoke test in ~1-2 minutes; report in BenchmarkDotNet.Artifacts/benchmarks-quick.md
-#   benchmarks/run.sh --filter TEXT   only benchmarks whose name contains TEXT (Sensor, Batch64, OnnxRuntime, ...), same job as
+#   benchmarks/run.sh --filter TEXT   only benchmarks whose name contains TEXT (Sensor, Batch64, OnnxRuntime, Denormals, MultiCore, ...;
+#                                     comma-separated texts: any of them), same job as
 #                                     the full suite unless --quick; reported like --quick (docs/ untouched)
 #   benchmarks/run.sh --torchsharp    also TorchSharp-cpu (restores ~600 MB once; skipped if libtorch won't load)
 #   benchmarks/run.sh --validate      only the numerical checks of every peer

@@ -15,7 +15,8 @@ using Perfolizer.Horology;
 //   dotnet run -c Release --project benchmarks/LstmGen.Benchmarks -- [--quick] [--filter TEXT] [--torchsharp] [--out FILE]
 //   (no option)           the full suite; writes docs/benchmarks.md
 //   ... -- --quick        a short job (smoke test); writes benchmarks/BenchmarkDotNet.Artifacts/benchmarks-quick.md
-//   ... -- --filter TEXT  only benchmarks whose name contains TEXT (e.g. Sensor, Batch64, OnnxRuntime, RunTimeSized,
+//   ... -- --filter TEXT  only benchmarks whose name contains TEXT, or one of several comma-separated texts
+//                         (e.g. Sensor, Batch64, OnnxRuntime, RunTimeSized, Denormals, MultiCore,
 //                         GeneratorCost, ReadBandwidth); report as --quick
 //   ... -- --validate     only the numerical checks
 //   ... -- --stopwatch    the checks, then a plain Stopwatch loop over every case (a quick cross-check)
@@ -37,6 +38,7 @@ if (args.Contains("--help") || args.Contains("-h") || (outIndex >= 0 && outIndex
 
 string root = RepoPaths.FindRoot();
 string? filter = filterIndex >= 0 ? args[filterIndex + 1] : null;
+string[] filterTexts = filter?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 // Only the full, unfiltered suite writes docs/benchmarks.md; a smoke test or a subset reports beside the artifacts.
 bool partial = quick || filter != null;
 string artifacts = Path.Combine(root, "benchmarks", "BenchmarkDotNet.Artifacts");
@@ -87,9 +89,10 @@ if (wantTorch)
 #endif
 
 List<GeneratorFacts> generatorFacts;
+List<DenormalFacts> denormalFacts;
 try
 {
-    generatorFacts = Validation.RunAll(runTorch, Console.Out);
+    generatorFacts = Validation.RunAll(runTorch, Console.Out, out denormalFacts);
 }
 catch (Exception e)
 {
@@ -121,17 +124,18 @@ IConfig config = ManualConfig.CreateEmpty()
     .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
     .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
     .AddFilter(new SimpleFilter(b => runTorch || b.Descriptor.WorkloadMethod.Name != "TorchSharp"))
-    .AddFilter(new SimpleFilter(b => filter == null || b.Descriptor.DisplayInfo.Contains(filter, StringComparison.OrdinalIgnoreCase)))
+    .AddFilter(new SimpleFilter(b => filter == null || filterTexts.Any(t => b.Descriptor.DisplayInfo.Contains(t, StringComparison.OrdinalIgnoreCase))))
     .WithArtifactsPath(artifacts)
     .WithOptions(ConfigOptions.DisableLogFile);
 
 var started = DateTime.UtcNow;
-// The model cases, then the generator's cost and the cache read bandwidth that the report's Targets use.
-Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth)], config);
+// The model cases, then the generator's cost and the cache read bandwidth that the report's Targets use, then the
+// denormal-input and multi-core-batch measurements.
+Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth), .. Cases.Extra], config);
 var elapsed = DateTime.UtcNow - started;
 
 SuiteResults results = SuiteResults.From(summaries, (quick ? "quick" : "full") + (filter != null ? $", filter \"{filter}\"" : ""), job, elapsed, torchStatus,
-    generatorFacts, WeightStreaming.All(), WeightStreaming.CacheSizes());
+    generatorFacts, WeightStreaming.All(), WeightStreaming.CacheSizes(), denormalFacts);
 if (results.Rows.Count == 0 && (results.Aux?.Count ?? 0) == 0)
 {
     Console.Error.WriteLine("No benchmark produced a result.");

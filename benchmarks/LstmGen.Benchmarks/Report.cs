@@ -16,8 +16,13 @@ namespace LstmGen.Benchmarks;
 public sealed record ResultRow(string Case, string Shape, int Batch, string Method, double MedianNs, double MeanNs,
     double StdDevNs, long? AllocatedBytesPerSequence, double FlopsPerSequence, int SeqLen);
 
-/// <summary>A measured benchmark that is not a model case: <c>GeneratorCost</c> (Parameter = model) or <c>ReadBandwidth</c> (KB).</summary>
-public sealed record AuxRow(string Benchmark, string Parameter, double MedianNs, double MeanNs, double StdDevNs, long? AllocatedBytes);
+/// <summary>
+/// A measured benchmark that is not a model case: <c>GeneratorCost</c> (Parameter = model), <c>ReadBandwidth</c> (KB),
+/// <c>Denormals</c> (normal / subnormal) or <c>MultiCoreBatch</c> (Parameter = case, Method = OneThread / AllCores; per call).
+/// </summary>
+/// <remarks><see cref="Method"/> is absent (null) in results saved before it existed.</remarks>
+public sealed record AuxRow(string Benchmark, string Parameter, double MedianNs, double MeanNs, double StdDevNs, long? AllocatedBytes,
+    string? Method = null);
 
 /// <summary>What the generator writes for one attribute (UTF-8 bytes of all generated files).</summary>
 public sealed record GeneratorFacts(string Model, string Attribute, long SourceBytes, int Files);
@@ -26,15 +31,16 @@ public sealed record GeneratorFacts(string Model, string Attribute, long SourceB
 public sealed record WeightFacts(string Case, int PackedFloats, int HeadFloats, long BytesPerStep);
 
 /// <summary>A run's results and environment, saved as JSON so <c>--report</c> can redraw the page.</summary>
-/// <remarks>The last four are absent (null) in results saved before they existed.</remarks>
+/// <remarks>The optional ones are absent (null) in results saved before they existed.</remarks>
 public sealed record SuiteResults(string Mode, string JobDescription, DateTime StartedUtc, double ElapsedMinutes,
     List<string> Environment, string VectorIsa, string TorchSharpStatus, List<ResultRow> Rows, List<string> Failed,
-    List<AuxRow>? Aux = null, List<GeneratorFacts>? Generator = null, List<WeightFacts>? Weights = null, List<string>? Caches = null)
+    List<AuxRow>? Aux = null, List<GeneratorFacts>? Generator = null, List<WeightFacts>? Weights = null, List<string>? Caches = null,
+    List<DenormalFacts>? Denormals = null, int? ProcessorCount = null)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static SuiteResults From(IEnumerable<Summary> summaries, string mode, Job job, TimeSpan elapsed, string torchSharpStatus,
-        List<GeneratorFacts> generator, List<WeightFacts> weights, List<string> caches)
+        List<GeneratorFacts> generator, List<WeightFacts> weights, List<string> caches, List<DenormalFacts>? denormals = null)
     {
         var rows = new List<ResultRow>();
         var aux = new List<AuxRow>();
@@ -50,9 +56,22 @@ public sealed record SuiteResults(string Mode, string JobDescription, DateTime S
             foreach (BenchmarkReport report in summary.Reports)
             {
                 Type type = report.BenchmarkCase.Descriptor.Type;
+                if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(MultiCoreBatch<>))
+                {
+                    CaseInfo split = Cases.InfoOf(type);
+                    string how = report.BenchmarkCase.Descriptor.WorkloadMethod.Name;
+                    if (report.ResultStatistics is not { } splitStats)
+                    {
+                        failed.Add($"{split.Name} batch {Cases.Batch} {how} (multi-core)");
+                        continue;
+                    }
+                    aux.Add(new AuxRow(nameof(MultiCoreBatch<SensorCase>), split.Name, splitStats.Median, splitStats.Mean, splitStats.StandardDeviation,
+                        report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase), how));
+                    continue;
+                }
                 if (!type.IsGenericType)
                 {
-                    // GeneratorCost or ReadBandwidth: one parameter each.
+                    // GeneratorCost, ReadBandwidth or Denormals: one parameter each.
                     string parameter = report.BenchmarkCase.Parameters.Items.Count > 0
                         ? Convert.ToString(report.BenchmarkCase.Parameters.Items[0].Value, CultureInfo.InvariantCulture) ?? "" : "";
                     if (report.ResultStatistics is not { } auxStats)
@@ -61,7 +80,7 @@ public sealed record SuiteResults(string Mode, string JobDescription, DateTime S
                         continue;
                     }
                     aux.Add(new AuxRow(type.Name, parameter, auxStats.Median, auxStats.Mean, auxStats.StandardDeviation,
-                        report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase)));
+                        report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase), report.BenchmarkCase.Descriptor.WorkloadMethod.Name));
                     continue;
                 }
                 CaseInfo info = Cases.InfoOf(type);
@@ -78,7 +97,7 @@ public sealed record SuiteResults(string Mode, string JobDescription, DateTime S
         }
         string jobText = $"{job.Id}: {job.Run.LaunchCount} launch, {job.Run.WarmupCount} warmup + {job.Run.IterationCount} measured iterations of ~{job.Run.IterationTime.ToMilliseconds():F0} ms";
         return new SuiteResults(mode, jobText, DateTime.UtcNow - elapsed, elapsed.TotalMinutes, env, MachineInfo.VectorIsa(), torchSharpStatus, rows, failed,
-            aux, generator, weights, caches);
+            aux, generator, weights, caches, denormals, System.Environment.ProcessorCount);
     }
 
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
@@ -205,6 +224,8 @@ public static class Report
         }
         AppendWeightStreaming(md, r);
         AppendGenerator(md, r);
+        AppendDenormals(md, r);
+        AppendMultiCore(md, r);
         if (r.Failed.Count > 0)
         {
             md.AppendLine();
@@ -213,7 +234,7 @@ public static class Report
             foreach (string f in r.Failed) md.AppendLine($"- {f}");
         }
         md.AppendLine();
-        md.AppendLine("Reproduce: `benchmarks/run.sh` (full, about 7 minutes on 2 cores) or `benchmarks/run.sh --quick` (smoke test).");
+        md.AppendLine("Reproduce: `benchmarks/run.sh` (full, about 8 minutes on 2 cores) or `benchmarks/run.sh --quick` (smoke test).");
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, md.ToString());
@@ -454,6 +475,87 @@ public static class Report
             md.AppendLine($"| {model.Name} | `{facts?.Attribute ?? model.Attribute}` | {(time is null ? "–" : Ms(time.MedianNs))} | " +
                           $"{(time is null ? "–" : (time.StdDevNs / time.MeanNs * 100).ToString("F1", Inv) + "%")} | {alloc} | " +
                           $"{(facts is null ? "–" : $"{Kb(facts.SourceBytes)} ({facts.Files} file{(facts.Files == 1 ? "" : "s")})")} |");
+        }
+    }
+
+    private static string Pct(AuxRow row) => (row.StdDevNs / row.MeanNs * 100).ToString("F1", Inv) + "%";
+
+    private static void AppendDenormals(StringBuilder md, SuiteResults r)
+    {
+        AuxRow? normal = Aux(r, nameof(Denormals), "normal"), sub = Aux(r, nameof(Denormals), "subnormal");
+        md.AppendLine();
+        md.AppendLine("## Denormals");
+        md.AppendLine();
+        md.AppendLine("`Denormals`: the generated sensor model's batch-1 `Forward` (I=16, H=64, O=4, T=50) on its normal weights and " +
+                      $"inputs, and on the same ones scaled so that the state and every gate pre-activation are subnormal (non-zero, " +
+                      $"|x| < 2⁻¹²⁶ ≈ 1.18e-38): the weight matrices and the input × {Denormals.Scale.ToString("0.#e0", Inv)}, the biases × " +
+                      $"{((double)Denormals.Scale * Denormals.Scale).ToString("0.#e0", Inv)} (scaling them by the same factor would leave biases of ~1e-21 that keep everything normal). " +
+                      $"Then the input part of each pre-activation is {((double)Denormals.Scale * Denormals.Scale).ToString("0.#e0", Inv)} × the original one, the recurrent part underflows, σ gives ½ and " +
+                      "tanh(z) = z, so c and h stay subnormal for the whole sequence. .NET runs with flush-to-zero and denormals-are-zero off, " +
+                      "so the CPU handles every subnormal operand and result. Before timing, the streaming `Step` ran the sequence and " +
+                      "`GetState` was read after every step, with the pre-activations recomputed in float64:");
+        md.AppendLine();
+        if (r.Denormals is { Count: 2 } facts)
+        {
+            md.AppendLine($"- normal: {facts[0].Describe()}.");
+            md.AppendLine($"- scaled: {facts[1].Describe()}.");
+        }
+        else
+            md.AppendLine("- (the check's numbers were not saved with these results)");
+        md.AppendLine();
+        md.AppendLine("| weights and inputs | median ns/seq | ± | ratio |");
+        md.AppendLine("| --- | ---: | ---: | ---: |");
+        foreach ((AuxRow? row, string name) in new[] { (normal, "normal"), (sub, "subnormal (scaled)") })
+        {
+            if (row is null) { md.AppendLine($"| {name} | not measured | – | – |"); continue; }
+            string ratio = normal is null ? "–" : Times(row.MedianNs / normal.MedianNs);
+            md.AppendLine($"| {name} | {Ns(row.MedianNs)} | {Pct(row)} | {ratio} |");
+        }
+        if (normal is not null && sub is not null)
+        {
+            double ratio = sub.MedianNs / normal.MedianNs;
+            md.AppendLine();
+            md.AppendLine(ratio >= 1.1
+                ? $"Subnormal values make the generated kernel {Times(ratio)} slower on this CPU."
+                : ratio <= 0.9
+                    ? $"The subnormal run is {Times(ratio)} the normal time: faster, so subnormals cost nothing measurable here."
+                    : $"Subnormal values cost nothing measurable on this CPU ({Times(ratio)} the normal time, within ±10%).");
+        }
+    }
+
+    private static void AppendMultiCore(StringBuilder md, SuiteResults r)
+    {
+        string name = nameof(MultiCoreBatch<SensorCase>);
+        // Older results did not record Environment.ProcessorCount: take BenchmarkDotNet's "N logical and M physical cores".
+        int? cores = r.ProcessorCount ?? r.Environment
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"(\d+) logical and \d+ physical cores?"))
+            .Where(m => m.Success).Select(m => (int?)int.Parse(m.Groups[1].Value, Inv)).FirstOrDefault();
+        md.AppendLine();
+        md.AppendLine("## Multi-core batches");
+        md.AppendLine();
+        md.AppendLine($"`{name}`: {Cases.Batch} sequences per call, the generated batched `Forward(input, output, {Cases.Batch})` on one thread, " +
+                      $"against the same {Cases.Batch} sequences cut into `Environment.ProcessorCount` contiguous chunks run with `Parallel.For`, " +
+                      "each chunk one batched `Forward` on its slice of the input and output spans; one model instance serves every thread " +
+                      "(the generated `Forward` keeps its state on the stack), and the split output was checked against the single call's. " +
+                      $"This machine: **{(cores is { } n ? $"{n} logical core{(n == 1 ? "" : "s")}" : "core count not recorded with these results")}** " +
+                      $"(`Environment.ProcessorCount`{(cores is { } m ? $", so {Math.Min(m, Cases.Batch)} chunk{(m == 1 ? "" : "s")}" : "")}). " +
+                      $"Times are medians per sequence (per call ÷ {Cases.Batch}); speed-up = one thread ÷ split; efficiency = speed-up ÷ chunks. " +
+                      "Allocated = managed bytes per call of the split version (MemoryDiagnoser counts every thread's allocations; the " +
+                      "`Parallel.For` body is one delegate created once, so this is what `Parallel.For` itself allocates).");
+        md.AppendLine();
+        md.AppendLine("| case | one thread ns/seq | ± | split ns/seq | ± | speed-up | efficiency | split: allocated per call |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (string caseName in new[] { "sensor", "mid" })
+        {
+            AuxRow? one = r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == "OneThread");
+            AuxRow? all = r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == "AllCores");
+            string Cell(AuxRow? row) => row is null ? "not measured | –" : $"{Ns(row.MedianNs / Cases.Batch)} | {Pct(row)}";
+            string speedup = one is null || all is null ? "–" : Times(one.MedianNs / all.MedianNs);
+            string efficiency = one is null || all is null || cores is null ? "–"
+                : (one.MedianNs / all.MedianNs / Math.Min(cores.Value, Cases.Batch) * 100).ToString("F0", Inv) + "%";
+            string alloc = all?.AllocatedBytes is { } b ? b.ToString("N0", Inv) + " B" : "–";
+            CaseInfo info = Cases.All.First(c => c.Name == caseName);
+            md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(one)} | {Cell(all)} | {speedup} | {efficiency} | {alloc} |");
         }
     }
 

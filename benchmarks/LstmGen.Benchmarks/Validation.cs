@@ -42,9 +42,10 @@ public static class Validation
 
     /// <summary>
     /// Checks every peer of every case and the generator's output for the generator benchmark; prints one line per
-    /// check. Throws on the first failure. Returns the generated source sizes for the report.
+    /// check. Throws on the first failure. Returns the generated source sizes for the report, and in
+    /// <paramref name="denormals"/> what the denormal check found (normal and scaled sensor inputs).
     /// </summary>
-    public static List<GeneratorFacts> RunAll(bool withTorch, TextWriter log)
+    public static List<GeneratorFacts> RunAll(bool withTorch, TextWriter log, out List<DenormalFacts> denormals)
     {
         log.WriteLine("Validating every peer against the generated model (random weights, seed " + Cases.Seed + ") ...");
         string[] peers = withTorch
@@ -59,6 +60,11 @@ public static class Validation
         Check<SeedCase>(Cases.Batch, peers, log);
         Check<SensorCase>(Cases.Batch, peers, log);
         Golden(log);
+        log.WriteLine("Checking the extra measurements (denormal inputs, a batch split across cores) ...");
+        (DenormalFacts normal, DenormalFacts subnormal) = Denormals.CheckBoth(log);
+        denormals = [normal, subnormal];
+        MultiCoreBatch<SensorCase>.Check(log);
+        MultiCoreBatch<MidCase>.Check(log);
         return GeneratorInput.Measure(log);
     }
 
