@@ -124,10 +124,11 @@ public sealed partial class LstmGenerator
             writer.Line();
 
             writer.Line("/// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>");
+            writer.Line("/// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>");
             writer.Open("public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)");
             writer.Line($"int batchSize = {Guard}.RequireSequenceBatch(input, SeqLen, InputSize);");
             writer.Line("var output = new global::LstmGen.Tensor(new[] { batchSize, OutputSize });");
-            writer.Line("Forward(input.AsSpan(), output.AsSpan(), batchSize);");
+            writer.Line($"global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, {kernel}.MultiplyAddsPerSequence);");
             writer.Line("return output;");
             writer.Close();
         }
@@ -252,6 +253,10 @@ public sealed partial class LstmGenerator
             writer.Line($"// State per layer: two hidden-state buffers (a step reads h_{{t-1}} from one and writes h_t to the other){(cell.HasCellState ? ", then c" : "")}.");
             writer.Line($"private const int LayerStateLength = {cell.StateBuffers} * PaddedHidden;");
             writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
+            writer.Line();
+            string gates = cell.Kind == CellKind.Lstm ? "4" : "3";
+            writer.Line("/// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>");
+            writer.Line($"public const long MultiplyAddsPerSequence = (long)SeqLen * {gates} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
             writer.Line();
             writer.Line("/// <summary>Where the current h of a layer starts in the state.</summary>");
             writer.Line("public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;");

@@ -83,6 +83,19 @@ public class ModelApiTests
     }
 
     [Fact]
+    public void Tensor_batches_split_over_cores_give_the_span_results()
+    {
+        var model = new H64Model();                       // 64 sequences: about 65 million multiply-adds
+        model.InitializeWeights(seed: 2);
+        Tensor x = Tensor.RandN([64, H64Model.SeqLen, H64Model.InputSize], seed: 3);
+        var expected = new float[64 * H64Model.OutputSize];
+        model.Forward(x.AsSpan(), expected, batchSize: 64);
+
+        Assert.True(64 * H64Model.SeqLen * 4L * 64 * (16 + 64) >= LstmGen.Kernels.ParallelBatch.MinimumMultiplyAdds);
+        Assert.Equal(expected, model.Forward(x).ToArray());
+    }
+
+    [Fact]
     public void Forward_before_weights_is_an_error()
     {
         var error = Assert.Throws<InvalidOperationException>(() => new SeedModel().Forward(new float[35], new float[2]));

@@ -53,11 +53,12 @@ namespace Demo
         }
 
         /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
+        /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
         {
             int batchSize = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, SeqLen, InputSize);
             var output = new global::LstmGen.Tensor(new[] { batchSize, OutputSize });
-            Forward(input.AsSpan(), output.AsSpan(), batchSize);
+            global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, global::LstmGen.Generated.SimpleGruKernel.MultiplyAddsPerSequence);
             return output;
         }
 
@@ -160,6 +161,9 @@ namespace LstmGen.Generated
         // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other).
         private const int LayerStateLength = 2 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
+
+        /// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>
+        public const long MultiplyAddsPerSequence = (long)SeqLen * 3 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
 
         /// <summary>Where the current h of a layer starts in the state.</summary>
         public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
