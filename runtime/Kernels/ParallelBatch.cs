@@ -13,8 +13,8 @@ public static class ParallelBatch
 {
     /// <summary>
     /// Below this many multiply-adds in the whole batch, one thread is used. The benchmark suite measured 64
-    /// sequences of (16, 64, 4, 50) — about 65 million — 1.9× faster split over 2 cores, and (32, 128, 10, 100) 1.7×
-    /// (docs/benchmarks.md, "Multi-core batches"); a split costs a few microseconds and about 2 KB.
+    /// sequences of (16, 64, 4, 50) — about 65 million — 2.3× faster split over 2 cores, and (32, 128, 10, 100) 1.9×
+    /// (docs/benchmarks.md, "Multi-core batches"); a split allocates about 2 KB.
     /// </summary>
     public const long MinimumMultiplyAdds = 4_000_000;
 
