@@ -101,21 +101,17 @@ public sealed partial class LstmGenerator
             writer.Line();
             EmitGroupColumns(writer, cell, width, spec.HiddenSize, firstRow: 1 + inputs, firstRowName: $"1 + {inputsName}", countName: "HiddenSize", source: "hPrev", hidden: true);
             writer.Line();
-            string at = "(nuint)(j * Group)";
             writer.Line($"ref float hNext = ref Unsafe.Add(ref {state}, (parity ^ 1) * HiddenSize * Group);");
             if (cell.Kind == CellKind.Lstm)
             {
                 writer.Line($"ref float cell = ref Unsafe.Add(ref {state}, 2 * HiddenSize * Group);");
                 writer.Line("// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)");
-                writer.Line($"var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), {vector}.LoadUnsafe(ref cell, {at}), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));");
-                writer.Line($"c.StoreUnsafe(ref cell, {at});");
-                writer.Line($"(KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, {at});");
+                writer.Line("KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));");
             }
             else
             {
-                writer.Line("// n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)");
-                writer.Line("var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));");
-                writer.Line($"KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), {vector}.LoadUnsafe(ref hPrev, {at}) - n, n).StoreUnsafe(ref hNext, {at});");
+                writer.Line("// n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}");
+                writer.Line("KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));");
             }
             writer.Close();
         }

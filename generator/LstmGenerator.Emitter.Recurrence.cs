@@ -164,29 +164,19 @@ public sealed partial class LstmGenerator
             EmitCellUpdate(writer, cell, width, pass);
         }
 
-        // The cell update of the pass's vectors: new c (LSTM) and h from the accumulated slots.
+        // The cell update of the pass's vectors (KernelMath.LstmCell / GruCell): new c (LSTM) and h from the slots.
         private static void EmitCellUpdate(SourceWriter writer, Cell cell, VectorWidth width, Pass pass)
         {
-            string vector = width.Type;
-            if (cell.Kind == CellKind.Lstm)
-            {
-                writer.Line("// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)");
-                for (int v = pass.First; v < pass.First + pass.Count; v++)
-                {
-                    int offset = v * width.Lanes;
-                    writer.Line($"var c{v} = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f{v}), {vector}.LoadUnsafe(ref c, {offset}), KernelMath.SigmoidOfTwice(i{v}) * KernelMath.Tanh(g{v}));");
-                    writer.Line($"c{v}.StoreUnsafe(ref c, {offset});");
-                    writer.Line($"(KernelMath.SigmoidOfTwice(o{v}) * KernelMath.Tanh(c{v})).StoreUnsafe(ref h, {offset});");
-                }
-                return;
-            }
-
-            writer.Line("// n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)");
+            static string At(string buffer, int offset) => offset == 0 ? buffer : $"Unsafe.Add(ref {buffer}, {offset})";
+            writer.Line(cell.Kind == CellKind.Lstm
+                ? "// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)"
+                : "// n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}");
             for (int v = pass.First; v < pass.First + pass.Count; v++)
             {
                 int offset = v * width.Lanes;
-                writer.Line($"var n{v} = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r{v}), nh{v}, nx{v}));");
-                writer.Line($"KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z{v}), {vector}.LoadUnsafe(ref hOld, {offset}) - n{v}, n{v}).StoreUnsafe(ref h, {offset});");
+                writer.Line(cell.Kind == CellKind.Lstm
+                    ? $"KernelMath.LstmCell(i{v}, f{v}, g{v}, o{v}, ref {At("c", offset)}, ref {At("h", offset)});"
+                    : $"KernelMath.GruCell(r{v}, z{v}, nx{v}, nh{v}, in {At("hOld", offset)}, ref {At("h", offset)});");
             }
         }
 

@@ -121,6 +121,81 @@ public static class KernelMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> SigmoidOfTwice(Vector512<float> v) => MultiplyAdd(Tanh(v), Vector512.Create(0.5f), Vector512.Create(0.5f));
 
+    // ---- cell updates, for slots packed by RecurrentPacking (sigmoid gates pre-scaled by ½) ----
+
+    /// <summary>
+    /// The LSTM cell update of one hidden unit: <c>c_t = σ(f)·c_{t-1} + σ(i)·tanh(g)</c> in place of <paramref name="cell"/>,
+    /// and <c>h_t = σ(o)·tanh(c_t)</c> into <paramref name="hidden"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCell(float i, float f, float g, float o, ref float cell, ref float hidden)
+    {
+        cell = MultiplyAdd(SigmoidOfTwice(f), cell, SigmoidOfTwice(i) * Tanh(g));
+        hidden = SigmoidOfTwice(o) * Tanh(cell);
+    }
+
+    /// <summary>
+    /// The GRU cell update of one hidden unit: <c>n = tanh(n_x + σ(r)·n_h)</c>, then
+    /// <c>h_t = (1 − σ(z))·n + σ(z)·h_{t-1} = n + σ(z)·(h_{t-1} − n)</c> into <paramref name="hidden"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GruCell(float r, float z, float nx, float nh, in float previous, ref float hidden)
+    {
+        float n = Tanh(MultiplyAdd(SigmoidOfTwice(r), nh, nx));
+        hidden = MultiplyAdd(SigmoidOfTwice(z), previous - n, n);
+    }
+
+    /// <inheritdoc cref="LstmCell(float, float, float, float, ref float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCell(Vector128<float> i, Vector128<float> f, Vector128<float> g, Vector128<float> o, ref float cell, ref float hidden)
+    {
+        Vector128<float> c = MultiplyAdd(SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell), SigmoidOfTwice(i) * Tanh(g));
+        c.StoreUnsafe(ref cell);
+        (SigmoidOfTwice(o) * Tanh(c)).StoreUnsafe(ref hidden);
+    }
+
+    /// <inheritdoc cref="GruCell(float, float, float, float, in float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GruCell(Vector128<float> r, Vector128<float> z, Vector128<float> nx, Vector128<float> nh, in float previous, ref float hidden)
+    {
+        Vector128<float> n = Tanh(MultiplyAdd(SigmoidOfTwice(r), nh, nx));
+        MultiplyAdd(SigmoidOfTwice(z), Vector128.LoadUnsafe(in previous) - n, n).StoreUnsafe(ref hidden);
+    }
+
+    /// <inheritdoc cref="LstmCell(float, float, float, float, ref float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCell(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o, ref float cell, ref float hidden)
+    {
+        Vector256<float> c = MultiplyAdd(SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell), SigmoidOfTwice(i) * Tanh(g));
+        c.StoreUnsafe(ref cell);
+        (SigmoidOfTwice(o) * Tanh(c)).StoreUnsafe(ref hidden);
+    }
+
+    /// <inheritdoc cref="GruCell(float, float, float, float, in float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GruCell(Vector256<float> r, Vector256<float> z, Vector256<float> nx, Vector256<float> nh, in float previous, ref float hidden)
+    {
+        Vector256<float> n = Tanh(MultiplyAdd(SigmoidOfTwice(r), nh, nx));
+        MultiplyAdd(SigmoidOfTwice(z), Vector256.LoadUnsafe(in previous) - n, n).StoreUnsafe(ref hidden);
+    }
+
+    /// <inheritdoc cref="LstmCell(float, float, float, float, ref float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCell(Vector512<float> i, Vector512<float> f, Vector512<float> g, Vector512<float> o, ref float cell, ref float hidden)
+    {
+        Vector512<float> c = MultiplyAdd(SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell), SigmoidOfTwice(i) * Tanh(g));
+        c.StoreUnsafe(ref cell);
+        (SigmoidOfTwice(o) * Tanh(c)).StoreUnsafe(ref hidden);
+    }
+
+    /// <inheritdoc cref="GruCell(float, float, float, float, in float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GruCell(Vector512<float> r, Vector512<float> z, Vector512<float> nx, Vector512<float> nh, in float previous, ref float hidden)
+    {
+        Vector512<float> n = Tanh(MultiplyAdd(SigmoidOfTwice(r), nh, nx));
+        MultiplyAdd(SigmoidOfTwice(z), Vector512.LoadUnsafe(in previous) - n, n).StoreUnsafe(ref hidden);
+    }
+
     // ---- dot product (the Linear head) ----
 
     /// <summary>Returns <c>Σ a[k]·b[k]</c> for <c>k &lt; length</c>.</summary>

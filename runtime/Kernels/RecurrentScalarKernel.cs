@@ -50,19 +50,9 @@ public static class RecurrentScalarKernel
                 }
 
                 if (gru)
-                {
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
-                    float n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(slots[0]), slots[3], slots[2]));
-                    hNext[unit] = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(slots[1]), hPrev[unit] - n, n);
-                }
+                    KernelMath.GruCell(slots[0], slots[1], slots[2], slots[3], in hPrev[unit], ref hNext[unit]);
                 else
-                {
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    ref float cell = ref own[2 * padded + unit];
-                    cell = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(slots[1]), cell,
-                        KernelMath.SigmoidOfTwice(slots[0]) * KernelMath.Tanh(slots[2]));
-                    hNext[unit] = KernelMath.SigmoidOfTwice(slots[3]) * KernelMath.Tanh(cell);
-                }
+                    KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * padded + unit], ref hNext[unit]);
             }
             weightOffset += (hiddenSize + lanes - 1) / lanes * panelLength;
         }

@@ -210,9 +210,9 @@ internal static class RecurrentVectorKernel
 
             int at = tile * Lanes;
             if (gru)
-                Gru(s0 + t0, s1 + t1, s2 + t2, s3 + t3, ref Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
+                KernelMath.GruCell(s0 + t0, s1 + t1, s2 + t2, s3 + t3, in Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
             else
-                Lstm(s0 + t0, s1 + t1, s2 + t2, s3 + t3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
+                KernelMath.LstmCell(s0 + t0, s1 + t1, s2 + t2, s3 + t3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
         }
     }
 
@@ -259,13 +259,13 @@ internal static class RecurrentVectorKernel
             int at = tile * Lanes;
             if (gru)
             {
-                Gru(s0, s1, s2, s3, ref Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
-                Gru(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref hPrev, at + Half), ref Unsafe.Add(ref hNext, at + Half));
+                KernelMath.GruCell(s0, s1, s2, s3, in Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
+                KernelMath.GruCell(s0b, s1b, s2b, s3b, in Unsafe.Add(ref hPrev, at + Half), ref Unsafe.Add(ref hNext, at + Half));
             }
             else
             {
-                Lstm(s0, s1, s2, s3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
-                Lstm(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref cell, at + Half), ref Unsafe.Add(ref hNext, at + Half));
+                KernelMath.LstmCell(s0, s1, s2, s3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
+                KernelMath.LstmCell(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref cell, at + Half), ref Unsafe.Add(ref hNext, at + Half));
             }
         }
     }
@@ -315,64 +315,15 @@ internal static class RecurrentVectorKernel
                 int at = tile * Lanes + half;
                 if (gru)
                 {
-                    Gru(s0, s1, s2, s3, ref Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
-                    Gru(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref hPrev, at + Quarter), ref Unsafe.Add(ref hNext, at + Quarter));
+                    KernelMath.GruCell(s0, s1, s2, s3, in Unsafe.Add(ref hPrev, at), ref Unsafe.Add(ref hNext, at));
+                    KernelMath.GruCell(s0b, s1b, s2b, s3b, in Unsafe.Add(ref hPrev, at + Quarter), ref Unsafe.Add(ref hNext, at + Quarter));
                 }
                 else
                 {
-                    Lstm(s0, s1, s2, s3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
-                    Lstm(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref cell, at + Quarter), ref Unsafe.Add(ref hNext, at + Quarter));
+                    KernelMath.LstmCell(s0, s1, s2, s3, ref Unsafe.Add(ref cell, at), ref Unsafe.Add(ref hNext, at));
+                    KernelMath.LstmCell(s0b, s1b, s2b, s3b, ref Unsafe.Add(ref cell, at + Quarter), ref Unsafe.Add(ref hNext, at + Quarter));
                 }
             }
         }
-    }
-
-    // ---- the gate math of one vector of hidden units (slots as in RecurrentPacking) ----
-
-    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lstm(Vector512<float> i, Vector512<float> f, Vector512<float> g, Vector512<float> o, ref float cell, ref float hNext)
-    {
-        var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-        c.StoreUnsafe(ref cell);
-        (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext);
-    }
-
-    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gru(Vector512<float> r, Vector512<float> z, Vector512<float> nx, Vector512<float> nh, ref float hPrev, ref float hNext)
-    {
-        var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
-        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector512.LoadUnsafe(ref hPrev) - n, n).StoreUnsafe(ref hNext);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lstm(Vector256<float> i, Vector256<float> f, Vector256<float> g, Vector256<float> o, ref float cell, ref float hNext)
-    {
-        var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-        c.StoreUnsafe(ref cell);
-        (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gru(Vector256<float> r, Vector256<float> z, Vector256<float> nx, Vector256<float> nh, ref float hPrev, ref float hNext)
-    {
-        var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
-        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector256.LoadUnsafe(ref hPrev) - n, n).StoreUnsafe(ref hNext);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lstm(Vector128<float> i, Vector128<float> f, Vector128<float> g, Vector128<float> o, ref float cell, ref float hNext)
-    {
-        var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-        c.StoreUnsafe(ref cell);
-        (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gru(Vector128<float> r, Vector128<float> z, Vector128<float> nx, Vector128<float> nh, ref float hPrev, ref float hNext)
-    {
-        var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
-        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector128.LoadUnsafe(ref hPrev) - n, n).StoreUnsafe(ref hNext);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.Intrinsics;
 using LstmGen.Kernels;
 using Xunit;
@@ -81,5 +82,36 @@ public class KernelMathTests
             expected += a[i] * (double)b[i];
         }
         Assert.Equal((float)expected, KernelMath.Dot(ref a[0], ref b[0], length));
+    }
+
+    [Fact]
+    public void Cell_updates_agree_across_widths_and_follow_the_equations()
+    {
+        var random = new Random(3);
+        float[] Values() => Enumerable.Range(0, 16).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
+        float[] i = Values(), f = Values(), g = Values(), o = Values(), previous = Values();
+
+        float[] cell512 = (float[])previous.Clone(), hidden512 = new float[16];
+        KernelMath.LstmCell(Vector512.Create<float>(i), Vector512.Create<float>(f), Vector512.Create<float>(g), Vector512.Create<float>(o), ref cell512[0], ref hidden512[0]);
+        float[] gru256 = new float[8];
+        KernelMath.GruCell(Vector256.Create<float>(i), Vector256.Create<float>(f), Vector256.Create<float>(g), Vector256.Create<float>(o), in previous[0], ref gru256[0]);
+
+        for (int lane = 0; lane < 16; lane++)
+        {
+            float cell = previous[lane], hidden = 0;
+            KernelMath.LstmCell(i[lane], f[lane], g[lane], o[lane], ref cell, ref hidden);
+            Assert.Equal(cell, cell512[lane]);
+            Assert.Equal(hidden, hidden512[lane]);
+            double sigmoid(float v) => 1 / (1 + Math.Exp(-2.0 * v)); // gates pre-scaled by ½
+            double c = sigmoid(f[lane]) * previous[lane] + sigmoid(i[lane]) * Math.Tanh(g[lane]);
+            Assert.True(Math.Abs(cell - c) < 1e-6 && Math.Abs(hidden - sigmoid(o[lane]) * Math.Tanh(c)) < 1e-6);
+
+            if (lane >= 8) continue;
+            float gru = 0;
+            KernelMath.GruCell(i[lane], f[lane], g[lane], o[lane], in previous[lane], ref gru);
+            Assert.Equal(gru, gru256[lane]);
+            double n = Math.Tanh(g[lane] + sigmoid(i[lane]) * o[lane]);
+            Assert.True(Math.Abs(gru - (n + sigmoid(f[lane]) * (previous[lane] - n))) < 1e-6);
+        }
     }
 }

@@ -311,9 +311,7 @@ namespace LstmGen.Generated
                     o0 += o0Odd;
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                    c0.StoreUnsafe(ref c, 0);
-                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
                 }
             }
             else
@@ -372,9 +370,7 @@ namespace LstmGen.Generated
                     o0 += o0Odd;
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                    c0.StoreUnsafe(ref c, 0);
-                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
                 }
             }
         }
@@ -452,12 +448,8 @@ namespace LstmGen.Generated
                     }
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                    c0.StoreUnsafe(ref c, 0);
-                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                    var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                    c1.StoreUnsafe(ref c, 8);
-                    (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+                    KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
                 }
             }
             else
@@ -509,12 +501,8 @@ namespace LstmGen.Generated
                     }
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                    c0.StoreUnsafe(ref c, 0);
-                    (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                    var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                    c1.StoreUnsafe(ref c, 8);
-                    (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+                    KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
                 }
             }
         }
@@ -594,12 +582,8 @@ namespace LstmGen.Generated
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                        c0.StoreUnsafe(ref c, 0);
-                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                        c1.StoreUnsafe(ref c, 4);
-                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+                        KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+                        KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
                     }
 
                     // Pass 2 of 2: lanes 8..15 of the tile.
@@ -645,12 +629,8 @@ namespace LstmGen.Generated
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                        c2.StoreUnsafe(ref c, 8);
-                        (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-                        var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                        c3.StoreUnsafe(ref c, 12);
-                        (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
+                        KernelMath.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
+                        KernelMath.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref c, 12), ref Unsafe.Add(ref h, 12));
                     }
                 }
             }
@@ -705,12 +685,8 @@ namespace LstmGen.Generated
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                        c2.StoreUnsafe(ref c, 8);
-                        (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-                        var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                        c3.StoreUnsafe(ref c, 12);
-                        (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
+                        KernelMath.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
+                        KernelMath.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref c, 12), ref Unsafe.Add(ref h, 12));
                     }
 
                     // Pass 1 of 2: lanes 0..7 of the tile.
@@ -756,12 +732,8 @@ namespace LstmGen.Generated
                         }
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                        c0.StoreUnsafe(ref c, 0);
-                        (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                        var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                        c1.StoreUnsafe(ref c, 4);
-                        (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+                        KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+                        KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
                     }
                 }
             }

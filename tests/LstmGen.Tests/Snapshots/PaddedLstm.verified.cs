@@ -397,9 +397,7 @@ namespace LstmGen.Generated
             o0 += o0Odd;
 
             // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector512.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-            c0.StoreUnsafe(ref c, 0);
-            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+            KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
         }
 
         /// <summary>Runs every step of one sequence on Vector256.</summary>
@@ -622,12 +620,8 @@ namespace LstmGen.Generated
             o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 56), hPrev12, o1);
 
             // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-            c0.StoreUnsafe(ref c, 0);
-            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector256.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-            c1.StoreUnsafe(ref c, 8);
-            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 8);
+            KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+            KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
         }
 
         /// <summary>Runs every step of one sequence on Vector128.</summary>
@@ -852,12 +846,8 @@ namespace LstmGen.Generated
                 o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 52), hPrev12, o1);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-                c0.StoreUnsafe(ref c, 0);
-                (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-                var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-                c1.StoreUnsafe(ref c, 4);
-                (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+                KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+                KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
             }
 
             // Pass 2 of 2: lanes 8..15 of the tile.
@@ -1057,12 +1047,8 @@ namespace LstmGen.Generated
                 o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 60), hPrev12, o3);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                var c2 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f2), Vector128.LoadUnsafe(ref c, 8), KernelMath.SigmoidOfTwice(i2) * KernelMath.Tanh(g2));
-                c2.StoreUnsafe(ref c, 8);
-                (KernelMath.SigmoidOfTwice(o2) * KernelMath.Tanh(c2)).StoreUnsafe(ref h, 8);
-                var c3 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f3), Vector128.LoadUnsafe(ref c, 12), KernelMath.SigmoidOfTwice(i3) * KernelMath.Tanh(g3));
-                c3.StoreUnsafe(ref c, 12);
-                (KernelMath.SigmoidOfTwice(o3) * KernelMath.Tanh(c3)).StoreUnsafe(ref h, 12);
+                KernelMath.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
+                KernelMath.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref c, 12), ref Unsafe.Add(ref h, 12));
             }
         }
 
@@ -1205,9 +1191,7 @@ namespace LstmGen.Generated
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
                     ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
-                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 
@@ -1362,9 +1346,7 @@ namespace LstmGen.Generated
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
                     ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
-                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 
@@ -1519,9 +1501,7 @@ namespace LstmGen.Generated
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
                     ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
-                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 

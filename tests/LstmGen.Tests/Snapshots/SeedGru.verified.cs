@@ -336,9 +336,8 @@ namespace LstmGen.Generated
             nx0 += nx0Odd;
             nh0 += nh0Odd;
 
-            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-            var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-            KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector256.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
+            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+            KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
         }
 
         /// <summary>Runs every step of one sequence on Vector128.</summary>
@@ -470,11 +469,9 @@ namespace LstmGen.Generated
             nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, nh0);
             nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 28), hPrev7, nh1);
 
-            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-            var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-            KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector128.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-            var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-            KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector128.LoadUnsafe(ref hOld, 4) - n1, n1).StoreUnsafe(ref h, 4);
+            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+            KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+            KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
         }
 
         /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
@@ -566,9 +563,8 @@ namespace LstmGen.Generated
                     nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
 
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
-                    var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector512.LoadUnsafe(ref hPrev, (nuint)(j * Group)) - n, n).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 
@@ -673,9 +669,8 @@ namespace LstmGen.Generated
                     nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
 
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
-                    var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector256.LoadUnsafe(ref hPrev, (nuint)(j * Group)) - n, n).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 
@@ -780,9 +775,8 @@ namespace LstmGen.Generated
                     nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
 
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = n + z ⊙ (h_{t-1} − n)
-                    var n = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r), nh, nx));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z), Vector128.LoadUnsafe(ref hPrev, (nuint)(j * Group)) - n, n).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 

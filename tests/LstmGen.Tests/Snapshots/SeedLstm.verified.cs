@@ -358,9 +358,7 @@ namespace LstmGen.Generated
             o0 += o0Odd;
 
             // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector256.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-            c0.StoreUnsafe(ref c, 0);
-            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
+            KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
         }
 
         /// <summary>Runs every step of one sequence on Vector128.</summary>
@@ -520,12 +518,8 @@ namespace LstmGen.Generated
             o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 28), hPrev7, o1);
 
             // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-            var c0 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f0), Vector128.LoadUnsafe(ref c, 0), KernelMath.SigmoidOfTwice(i0) * KernelMath.Tanh(g0));
-            c0.StoreUnsafe(ref c, 0);
-            (KernelMath.SigmoidOfTwice(o0) * KernelMath.Tanh(c0)).StoreUnsafe(ref h, 0);
-            var c1 = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f1), Vector128.LoadUnsafe(ref c, 4), KernelMath.SigmoidOfTwice(i1) * KernelMath.Tanh(g1));
-            c1.StoreUnsafe(ref c, 4);
-            (KernelMath.SigmoidOfTwice(o1) * KernelMath.Tanh(c1)).StoreUnsafe(ref h, 4);
+            KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+            KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
         }
 
         /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
@@ -632,9 +626,7 @@ namespace LstmGen.Generated
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
                     ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector512.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
-                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 
@@ -754,9 +746,7 @@ namespace LstmGen.Generated
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
                     ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector256.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
-                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 
@@ -876,9 +866,7 @@ namespace LstmGen.Generated
                     ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
                     ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    var c = KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(f), Vector128.LoadUnsafe(ref cell, (nuint)(j * Group)), KernelMath.SigmoidOfTwice(i) * KernelMath.Tanh(g));
-                    c.StoreUnsafe(ref cell, (nuint)(j * Group));
-                    (KernelMath.SigmoidOfTwice(o) * KernelMath.Tanh(c)).StoreUnsafe(ref hNext, (nuint)(j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                 }
             }
 

@@ -326,9 +326,8 @@ namespace LstmGen.Generated
                     nx0 += nx0Odd;
                     nh0 += nh0Odd;
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector512.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
                 }
             }
             else
@@ -398,9 +397,8 @@ namespace LstmGen.Generated
                     nx0 += nx0Odd;
                     nh0 += nh0Odd;
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector512.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
                 }
             }
         }
@@ -465,9 +463,8 @@ namespace LstmGen.Generated
                     nx0 += nx0Odd;
                     nh0 += nh0Odd;
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector512.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
                 }
             }
             else
@@ -521,9 +518,8 @@ namespace LstmGen.Generated
                     nx0 += nx0Odd;
                     nh0 += nh0Odd;
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector512.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
                 }
             }
         }
@@ -641,11 +637,9 @@ namespace LstmGen.Generated
                         nh1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, nh1);
                     }
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector256.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                    var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector256.LoadUnsafe(ref hOld, 8) - n1, n1).StoreUnsafe(ref h, 8);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
                 }
             }
             else
@@ -730,11 +724,9 @@ namespace LstmGen.Generated
                     nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
                     nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, nx1);
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector256.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                    var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector256.LoadUnsafe(ref hOld, 8) - n1, n1).StoreUnsafe(ref h, 8);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
                 }
             }
         }
@@ -792,11 +784,9 @@ namespace LstmGen.Generated
                         nh1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, nh1);
                     }
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector256.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                    var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector256.LoadUnsafe(ref hOld, 8) - n1, n1).StoreUnsafe(ref h, 8);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
                 }
             }
             else
@@ -843,11 +833,9 @@ namespace LstmGen.Generated
                         nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, nx1);
                     }
 
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                    var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector256.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                    var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                    KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector256.LoadUnsafe(ref hOld, 8) - n1, n1).StoreUnsafe(ref h, 8);
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
                 }
             }
         }
@@ -967,11 +955,9 @@ namespace LstmGen.Generated
                             nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, nh1);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector128.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                        var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector128.LoadUnsafe(ref hOld, 4) - n1, n1).StoreUnsafe(ref h, 4);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
                     }
 
                     // Pass 2 of 2: lanes 8..15 of the tile.
@@ -1050,11 +1036,9 @@ namespace LstmGen.Generated
                             nh3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, nh3);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n2 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r2), nh2, nx2));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z2), Vector128.LoadUnsafe(ref hOld, 8) - n2, n2).StoreUnsafe(ref h, 8);
-                        var n3 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r3), nh3, nx3));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z3), Vector128.LoadUnsafe(ref hOld, 12) - n3, n3).StoreUnsafe(ref h, 12);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
+                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
                     }
                 }
             }
@@ -1142,11 +1126,9 @@ namespace LstmGen.Generated
                         nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, nx2);
                         nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 44), x0, nx3);
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n2 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r2), nh2, nx2));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z2), Vector128.LoadUnsafe(ref hOld, 8) - n2, n2).StoreUnsafe(ref h, 8);
-                        var n3 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r3), nh3, nx3));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z3), Vector128.LoadUnsafe(ref hOld, 12) - n3, n3).StoreUnsafe(ref h, 12);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
+                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
                     }
 
                     // Pass 1 of 2: lanes 0..7 of the tile.
@@ -1225,11 +1207,9 @@ namespace LstmGen.Generated
                         nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
                         nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 36), x0, nx1);
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector128.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                        var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector128.LoadUnsafe(ref hOld, 4) - n1, n1).StoreUnsafe(ref h, 4);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
                     }
                 }
             }
@@ -1290,11 +1270,9 @@ namespace LstmGen.Generated
                             nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, nh1);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector128.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                        var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector128.LoadUnsafe(ref hOld, 4) - n1, n1).StoreUnsafe(ref h, 4);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
                     }
 
                     // Pass 2 of 2: lanes 8..15 of the tile.
@@ -1335,11 +1313,9 @@ namespace LstmGen.Generated
                             nh3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, nh3);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n2 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r2), nh2, nx2));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z2), Vector128.LoadUnsafe(ref hOld, 8) - n2, n2).StoreUnsafe(ref h, 8);
-                        var n3 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r3), nh3, nx3));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z3), Vector128.LoadUnsafe(ref hOld, 12) - n3, n3).StoreUnsafe(ref h, 12);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
+                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
                     }
                 }
             }
@@ -1389,11 +1365,9 @@ namespace LstmGen.Generated
                             nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, nx3);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n2 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r2), nh2, nx2));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z2), Vector128.LoadUnsafe(ref hOld, 8) - n2, n2).StoreUnsafe(ref h, 8);
-                        var n3 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r3), nh3, nx3));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z3), Vector128.LoadUnsafe(ref hOld, 12) - n3, n3).StoreUnsafe(ref h, 12);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
+                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
                     }
 
                     // Pass 1 of 2: lanes 0..7 of the tile.
@@ -1434,11 +1408,9 @@ namespace LstmGen.Generated
                             nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, nx1);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1} = n + z ⊙ (h_{t-1} − n)
-                        var n0 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r0), nh0, nx0));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z0), Vector128.LoadUnsafe(ref hOld, 0) - n0, n0).StoreUnsafe(ref h, 0);
-                        var n1 = KernelMath.Tanh(KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(r1), nh1, nx1));
-                        KernelMath.MultiplyAdd(KernelMath.SigmoidOfTwice(z1), Vector128.LoadUnsafe(ref hOld, 4) - n1, n1).StoreUnsafe(ref h, 4);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
                     }
                 }
             }
