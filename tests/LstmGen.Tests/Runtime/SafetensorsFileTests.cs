@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
+using LstmGen.Tests.Support;
 using Xunit;
 using static LstmGen.Tests.SafetensorsWriter;
 
@@ -375,23 +376,5 @@ public class SafetensorsFileTests
         var bytes = new byte[totalLength];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, headerLength);
         return bytes;
-    }
-
-    /// <summary>A read-only stream that cannot seek or report its length, like a pipe or a network stream.</summary>
-    private sealed class NonSeekableStream(byte[] bytes) : Stream
-    {
-        private readonly MemoryStream _inner = new(bytes);
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        // Hands out at most 3 bytes at a time to exercise partial reads.
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 3));
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

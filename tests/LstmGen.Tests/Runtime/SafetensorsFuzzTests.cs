@@ -7,6 +7,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using LstmGen.Tests.Parity;
+using LstmGen.Tests.Support;
 using Xunit;
 using static LstmGen.Tests.SafetensorsWriter;
 
@@ -62,7 +63,7 @@ public class SafetensorsFuzzTests
             });
             outcomes[parsed ? 0 : 1]++;
             if (random.Next(4) == 0)
-                Check(Replay, bytes, "SafetensorsFile.Load (non-seekable)", () => SafetensorsFile.Load(new ChunkedStream(bytes), "fuzz"));
+                Check(Replay, bytes, "SafetensorsFile.Load (non-seekable)", () => SafetensorsFile.Load(new NonSeekableStream(bytes, chunk: 7), "fuzz"));
 
             // The model made for this file, and the seed model for every other file.
             ModelTarget target = targets.FirstOrDefault(t => origin.StartsWith(t.Origin, StringComparison.Ordinal)) ?? targets[0];
@@ -211,7 +212,7 @@ public class SafetensorsFuzzTests
         var loads = new (string What, bool MayParse, Action Load)[]
         {
             ("SafetensorsFile.Load", true, () => SafetensorsFile.Load(new MemoryStream(bytes)).TensorNames.Select(name => name).ToList()),
-            ("SafetensorsFile.Load (non-seekable)", true, () => SafetensorsFile.Load(new ChunkedStream(bytes))),
+            ("SafetensorsFile.Load (non-seekable)", true, () => SafetensorsFile.Load(new NonSeekableStream(bytes, chunk: 7))),
             ("SeedModel.LoadSafetensors", false, () => model.LoadSafetensors(new MemoryStream(bytes))),
             ("LstmModel.Load", false, () => LstmModel.Load(new MemoryStream(bytes))),
             ("GruModel.Load", false, () => GruModel.Load(new MemoryStream(bytes))),
@@ -699,21 +700,4 @@ public class SafetensorsFuzzTests
 
     private static int EnvironmentInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : fallback;
-
-    /// <summary>A non-seekable stream that hands out at most 7 bytes per read.</summary>
-    private sealed class ChunkedStream(byte[] bytes) : Stream
-    {
-        private readonly MemoryStream _inner = new(bytes, writable: false);
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 7));
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
