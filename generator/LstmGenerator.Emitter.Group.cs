@@ -22,7 +22,7 @@ public sealed partial class LstmGenerator
                 {
                     writer.Open($"{keyword} ({width.Type}.IsHardwareAccelerated)");
                     writer.Line($"for (; b + {width.Lanes} <= batchSize; b += {width.Lanes})");
-                    writer.Line($"    Group{width.Bits}(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+                    writer.Line($"    {layout.TilingOf(width).ClassName}.Group{width.Bits}(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
                     writer.Close();
                     keyword = "else if";
                 }
@@ -34,12 +34,11 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        private static void EmitGroup(SourceWriter writer, ModelSpec spec, KernelLayout layout, VectorWidth width)
+        private static void EmitGroup(SourceWriter writer, ModelSpec spec, Cell cell, VectorWidth width)
         {
-            Cell cell = layout.Cell;
             string vector = width.Type;
             writer.Line($"/// <summary>Runs {width.Lanes} sequences at once, sequence b on lane b of {vector}: each weight is broadcast once for all of them.</summary>");
-            writer.Open($"private static void Group{width.Bits}(ref float weights, ref float input, ref float output)");
+            writer.Open($"public static void Group{width.Bits}(ref float weights, ref float input, ref float output)");
             writer.Line($"const int Group = {width.Lanes};");
             writer.Line($"// Per layer and hidden unit, a vector over the group: two h buffers{(cell.HasCellState ? " and c" : "")}, all zero at t = 0;");
             writer.Line("// then x_t of the group, transposed to [InputSize, Group].");
@@ -74,11 +73,12 @@ public sealed partial class LstmGenerator
             writer.Close();
             writer.Line();
             writer.Line("// y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.");
+            writer.Line("ref float head = ref Unsafe.Add(ref weights, HeadOffset);");
             writer.Line("ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);");
             writer.Open("for (int o = 0; o < OutputSize; o++)");
-            writer.Line($"var y = {vector}.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));");
+            writer.Line($"var y = {vector}.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));");
             writer.Line("for (int k = 0; k < HiddenSize; k++)");
-            writer.Line($"    y = KernelMath.MultiplyAdd({vector}.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), {vector}.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);");
+            writer.Line($"    y = KernelMath.MultiplyAdd({vector}.Create(Unsafe.Add(ref head, o * HiddenSize + k)), {vector}.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);");
             writer.Line("for (int lane = 0; lane < Group; lane++)");
             writer.Line("    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);");
             writer.Close();

@@ -67,16 +67,16 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>Stacked {cell.Name} layers (PyTorch <c>num_layers</c>).</summary>");
             writer.Line($"public const int NumLayers = {spec.NumLayers};");
             writer.Line();
-            writer.Line("// The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,");
+            writer.Line("// The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,");
             if (spec.EmbeddedWeights is null)
             {
                 writer.Line("// so a failed load leaves the current weights untouched. Null until initialized or loaded.");
-                writer.Line("private float[]? _packedWeights;");
+                writer.Line("private global::LstmGen.Kernels.PackedWeights? _packedWeights;");
             }
             else
             {
                 writer.Line($"// so a failed load leaves the current weights untouched. They start as {spec.WeightsFile}, compiled in.");
-                writer.Line($"private float[]? _packedWeights = {kernel}.EmbeddedWeights;");
+                writer.Line($"private global::LstmGen.Kernels.PackedWeights? _packedWeights = {kernel}.EmbeddedWeights;");
             }
             writer.Line();
             writer.Line("// The streaming state of Step: per layer two h buffers" + (cell.HasCellState ? " and c" : "") + "; h_{t-1} is in buffer _streamParity.");
@@ -100,11 +100,11 @@ public sealed partial class LstmGenerator
             writer.Line("/// <summary>Runs one sequence: <paramref name=\"input\"/> is [SeqLen, InputSize] row-major, <paramref name=\"output\"/> receives OutputSize values.</summary>");
             writer.Line("/// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.</remarks>");
             writer.Open("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
-            writer.Line($"float[] weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
+            writer.Line($"global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
             writer.Line($"{Guard}.RequireLength(input.Length, SeqLen * InputSize, nameof(input), \"SeqLen × InputSize\");");
             writer.Line($"{Guard}.RequireLength(output.Length, OutputSize, nameof(output), \"OutputSize\");");
             writer.Line($"{kernel}.Forward(");
-            writer.Line($"    ref {MemoryMarshal}.GetArrayDataReference(weights),");
+            writer.Line($"    ref {MemoryMarshal}.GetReference(weights.Span),");
             writer.Line($"    ref {MemoryMarshal}.GetReference(input),");
             writer.Line($"    ref {MemoryMarshal}.GetReference(output));");
             writer.Close();
@@ -113,10 +113,10 @@ public sealed partial class LstmGenerator
             writer.Line("/// <summary>Runs a batch of sequences: <paramref name=\"input\"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name=\"output\"/> receives [batchSize, OutputSize].</summary>");
             writer.Line("/// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>");
             writer.Open("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)");
-            writer.Line($"float[] weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
+            writer.Line($"global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
             writer.Line($"{Guard}.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);");
             writer.Line($"{kernel}.ForwardBatch(");
-            writer.Line($"    ref {MemoryMarshal}.GetArrayDataReference(weights),");
+            writer.Line($"    ref {MemoryMarshal}.GetReference(weights.Span),");
             writer.Line($"    ref {MemoryMarshal}.GetReference(input),");
             writer.Line($"    ref {MemoryMarshal}.GetReference(output),");
             writer.Line("    batchSize);");
@@ -141,11 +141,11 @@ public sealed partial class LstmGenerator
             writer.Line("/// </summary>");
             writer.Line("/// <remarks>Allocation-free. The state starts at zero; see <see cref=\"ResetState\"/>, <see cref=\"GetState\"/> and <see cref=\"SetState\"/>.</remarks>");
             writer.Open("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
-            writer.Line($"float[] weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
+            writer.Line($"global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
             writer.Line($"{Guard}.RequireLength(input.Length, InputSize, nameof(input), \"InputSize\");");
             writer.Line($"{Guard}.RequireLength(output.Length, OutputSize, nameof(output), \"OutputSize\");");
             writer.Line($"{kernel}.Step(");
-            writer.Line($"    ref {MemoryMarshal}.GetArrayDataReference(weights),");
+            writer.Line($"    ref {MemoryMarshal}.GetReference(weights.Span),");
             writer.Line($"    ref {MemoryMarshal}.GetReference(input),");
             writer.Line($"    ref {MemoryMarshal}.GetArrayDataReference(_streamState),");
             writer.Line("    _streamParity,");
@@ -234,23 +234,10 @@ public sealed partial class LstmGenerator
             writer.Line($"private const int SeqLen = {spec.SeqLen};");
             writer.Line($"private const int NumLayers = {spec.NumLayers};");
             writer.Line();
-            string tiles = layout.Tiles == 1 ? "one tile" : $"{layout.Tiles} tiles";
-            writer.Line($"// Each layer's hidden units are processed in {tiles} of {layout.Lanes}; a tile's values fill whole vectors.");
-            writer.Line($"// A tile's panel holds rows of 4 · Lanes floats ({string.Join(", ", cell.Slots)} side by side): the bias row, then");
-            writer.Line("// one row per layer input (W_ih columns) and per hidden unit (W_hh columns).");
-            writer.Line($"public const int Lanes = {layout.Lanes};");
-            writer.Line($"private const int Tiles = {layout.Tiles};");
-            writer.Line("private const int PaddedHidden = Tiles * Lanes;");
-            writer.Line("private const int RowLength = 4 * Lanes;");
-            writer.Line("private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0");
-            if (spec.NumLayers > 1)
-                writer.Line("private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up");
-            string upper = spec.NumLayers > 1 ? " + (NumLayers - 1) * Tiles * UpperPanelLength" : "";
-            writer.Line($"private const int HeadOffset = Tiles * PanelLength{upper}; // fc.weight, [OutputSize, HiddenSize]");
-            writer.Line("private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias");
-            writer.Line("private const int PackedLength = HeadBiasOffset + OutputSize;");
-            writer.Line();
-            writer.Line($"// State per layer: two hidden-state buffers (a step reads h_{{t-1}} from one and writes h_t to the other){(cell.HasCellState ? ", then c" : "")}.");
+            writer.Line("// Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed");
+            writer.Line("// for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}");
+            writer.Line($"// from one and writes h_t to the other){(cell.HasCellState ? " and c" : "")}, each padded to whole tiles of the widest tiling.");
+            writer.Line($"private const int PaddedHidden = {layout.PaddedHidden};");
             writer.Line($"private const int LayerStateLength = {cell.StateBuffers} * PaddedHidden;");
             writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
             writer.Line();
@@ -267,6 +254,16 @@ public sealed partial class LstmGenerator
                 writer.Line("public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;");
             }
             writer.Line();
+            writer.Line("/// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>");
+            writer.Line("public static int Lanes =>");
+            string prefix = "    ";
+            foreach (Tiling tiling in layout.Tilings)
+            {
+                writer.Line($"{prefix}{tiling.Vector.Type}.IsHardwareAccelerated ? {tiling.ClassName}.Lanes");
+                prefix = "    : ";
+            }
+            writer.Line($"{prefix}{layout.Scalar.ClassName}.Lanes; // no SIMD: the scalar path reads the widest tiling");
+            writer.Line();
 
             if (spec.EmbeddedWeights is not null)
             {
@@ -280,18 +277,22 @@ public sealed partial class LstmGenerator
             EmitForwardBatch(writer, layout);
             writer.Line();
             EmitHead(writer);
-            foreach (VectorWidth width in layout.Widths)
-                EmitRecurrence(writer, spec, layout, width);
-            if (layout.GroupKernel)
+            foreach (Tiling tiling in layout.Tilings)
+                EmitTiling(writer, spec, layout, tiling);
+            writer.Close();
+            writer.Close();
+        }
+
+        // The JIT folds the IsHardwareAccelerated checks to constants and keeps only the widest accelerated path.
+        private static void EmitDispatch(SourceWriter writer, KernelLayout layout, string call)
+        {
+            string keyword = "if";
+            foreach (Tiling tiling in layout.Tilings)
             {
-                foreach (VectorWidth width in KernelLayout.AllWidths)
-                {
-                    writer.Line();
-                    EmitGroup(writer, spec, layout, width);
-                }
+                writer.Line($"{keyword} ({tiling.Vector.Type}.IsHardwareAccelerated)");
+                writer.Line($"    {tiling.ClassName}.{call};");
+                keyword = "else if";
             }
-            writer.Close();
-            writer.Close();
         }
 
         private static void EmitForward(SourceWriter writer, KernelLayout layout)
@@ -302,21 +303,12 @@ public sealed partial class LstmGenerator
             writer.Line("Span<float> state = stackalloc float[StateLength];");
             writer.Line("ref float s = ref MemoryMarshal.GetReference(state);");
             writer.Line();
-            writer.Line("// The JIT folds these checks to constants and keeps only the widest accelerated path.");
-            string keyword = "if";
-            foreach (VectorWidth width in layout.Widths)
-            {
-                writer.Line($"{keyword} ({width.Type}.IsHardwareAccelerated)");
-                writer.Line($"    Run{width.Bits}(ref weights, ref input, ref s);");
-                keyword = "else if";
-            }
+            EmitDispatch(writer, layout, "Run(ref weights, ref input, ref s, ref output)");
             writer.Open("else");
             writer.Line("for (int t = 0; t < SeqLen; t++)");
-            writer.Line("    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);");
+            writer.Line("    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);");
+            writer.Line($"Head(ref Unsafe.Add(ref weights, {layout.Scalar.ClassName}.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
             writer.Close();
-            writer.Line();
-            writer.Line("// After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.");
-            writer.Line("Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
             writer.Close();
         }
 
@@ -324,22 +316,18 @@ public sealed partial class LstmGenerator
         {
             writer.Line("/// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>");
             writer.Open("public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)");
-            string keyword = "if";
-            foreach (VectorWidth width in layout.Widths)
-            {
-                writer.Line($"{keyword} ({width.Type}.IsHardwareAccelerated)");
-                writer.Line($"    Step{width.Bits}(ref weights, ref input, ref state, parity);");
-                keyword = "else if";
-            }
-            writer.Line("else");
-            writer.Line("    ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);");
-            writer.Line("Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
+            EmitDispatch(writer, layout, "Step(ref weights, ref input, ref state, parity, ref output)");
+            writer.Open("else");
+            writer.Line("ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);");
+            writer.Line($"Head(ref Unsafe.Add(ref weights, {layout.Scalar.ClassName}.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
+            writer.Close();
             writer.Close();
             writer.Line();
-            writer.Line("/// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>");
-            writer.Line("private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>");
-            writer.Line("    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
-            writer.Line($"        state, InputSize, HiddenSize, NumLayers, Lanes, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity);");
+            string scalar = layout.Scalar.ClassName;
+            writer.Line($"/// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the {scalar} layout.</summary>");
+            writer.Line("private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>");
+            writer.Line($"    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, {scalar}.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
+            writer.Line($"        state, InputSize, HiddenSize, NumLayers, {scalar}.Lanes, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity);");
         }
 
         // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's
@@ -348,7 +336,7 @@ public sealed partial class LstmGenerator
         {
             string file = Literal(spec.WeightsFile!);
             writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
-            writer.Line("public static readonly float[] EmbeddedWeights = RecurrentPacking.Pack(");
+            writer.Line("public static readonly PackedWeights EmbeddedWeights = RecurrentPacking.Pack(");
             writer.Line($"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
             writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers),");
             writer.Line("    InputSize, HiddenSize, OutputSize, NumLayers, Lanes);");
@@ -375,11 +363,11 @@ public sealed partial class LstmGenerator
 
         private static void EmitHead(SourceWriter writer)
         {
-            writer.Line("/// <summary>y = fc.weight · h + fc.bias</summary>");
-            writer.Open("private static void Head(ref float weights, ref float h, ref float output)");
+            writer.Line("/// <summary>y = fc.weight · h + fc.bias, with <paramref name=\"head\"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>");
+            writer.Open("private static void Head(ref float head, ref float h, ref float output)");
             writer.Line("for (int o = 0; o < OutputSize; o++)");
-            writer.Line("    Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)");
-            writer.Line("        + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);");
+            writer.Line("    Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)");
+            writer.Line("        + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);");
             writer.Close();
         }
 

@@ -4,41 +4,69 @@ using System.Linq;
 namespace LstmGen.Generator.Model;
 
 /// <summary>
-/// How the kernel lays out a model. Hidden units are processed in tiles of <see cref="Lanes"/> units: 16, 8 or 4
-/// floats, the widest whose zero padding stays within a quarter of extra work. One vector per gate and tile keeps
-/// each tile's panel streaming through the cache in short rows; with even and odd columns in separate accumulators
-/// that is 8 independent FMA chains. Wider tiles (up to 4 vectors per gate, accumulated at once) measured slower on
-/// sensor- and mid-sized models and level elsewhere.
+/// How the kernel lays out a model. Hidden units are processed in tiles of one vector per slot; each SIMD path has its
+/// own tiling (<see cref="Tilings"/>), and the weights are packed at load time for the path of the CPU they run on.
+/// One vector per slot and tile keeps each tile's panel streaming through the cache in short rows; with even and odd
+/// columns in separate accumulators that is 8 independent FMA chains. Wider tiles (up to 4 vectors per gate,
+/// accumulated at once) measured slower on sensor- and mid-sized models and level elsewhere.
 /// </summary>
-/// <param name="Widths">The SIMD widths to emit: those no wider than a tile.</param>
+/// <param name="Tilings">The tilings, widest first; <see cref="Tiling.Paths"/> says which SIMD widths run each.</param>
+/// <param name="PaddedHidden">Floats per state buffer: the hidden units padded to whole tiles of the widest tiling,
+/// so every path (and the scalar one, which uses the widest tiling's layout) shares one state layout.</param>
 /// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
 /// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
 /// stream their weights at full width, and their unrolled group code spills (measured: 3.5× slower at I 16, H 32).</param>
 /// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
-internal sealed record KernelLayout(Cell Cell, int Lanes, int Tiles, IReadOnlyList<VectorWidth> Widths, bool GroupKernel, bool Snake)
+internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, int PaddedHidden, bool GroupKernel, bool Snake)
 {
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
     public const int UnrollBudget = 128;
 
+    /// <summary>The budget of one run of a layer's columns: a snake emits every layer twice, so each direction gets half.</summary>
+    public int ColumnUnrollBudget => Snake ? UnrollBudget / 2 : UnrollBudget;
+
     /// <summary>Every SIMD width, widest first.</summary>
     public static readonly VectorWidth[] AllWidths = [new(512), new(256), new(128)];
 
+    /// <summary>The tiling a SIMD path runs.</summary>
+    public Tiling TilingOf(VectorWidth path) => Tilings.First(tiling => tiling.Paths.Contains(path));
+
+    /// <summary>The tiling whose layout the scalar path reads: the widest, as the state is padded for it.</summary>
+    public Tiling Scalar => Tilings[0];
+
     public static KernelLayout For(ModelSpec spec)
     {
-        // The widest vector unit whose zero padding costs at most a quarter more work than the narrowest.
-        int Padded(int lanes) => (spec.HiddenSize + lanes - 1) / lanes * lanes;
-        int lanes = new[] { 16, 8, 4 }.First(candidate => Padded(candidate) * 4 <= Padded(4) * 5);
-        int tiles = Padded(lanes) / lanes;
+        // Each path takes the fewest tiles its vectors allow (the tiles' FMAs are the work), and among tilings
+        // with that count the narrowest vectors, which pad less: H = 8 runs one Vector256 tile even where
+        // Vector512 is accelerated. A narrower path never picks a wider tiling than a wider path does.
+        int TileCount(int lanes) => (spec.HiddenSize + lanes - 1) / lanes;
+        VectorWidth TilingOf(VectorWidth path) =>
+            AllWidths.Where(width => width.Lanes <= path.Lanes && TileCount(width.Lanes) == TileCount(path.Lanes)).Last();
 
-        long bottomLayer = (long)tiles * (1 + spec.InputSize + spec.HiddenSize) * 4 * lanes;
-        long upperLayers = (spec.NumLayers - 1L) * tiles * (1 + 2 * spec.HiddenSize) * 4 * lanes;
+        Tiling[] tilings = AllWidths
+            .GroupBy(TilingOf)
+            .Select(group => new Tiling(group.Key, TileCount(group.Key.Lanes), group.ToArray()))
+            .ToArray();
+
+        long weights = 4L * 4 * spec.HiddenSize * (1 + spec.InputSize + spec.HiddenSize + (spec.NumLayers - 1L) * (1 + 2 * spec.HiddenSize));
         return new KernelLayout(
-            Cell.For(spec.Cell), lanes, tiles,
-            AllWidths.Where(width => width.Lanes <= lanes).ToArray(),
+            Cell.For(spec.Cell), tilings, tilings[0].Count * tilings[0].Lanes,
             GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
-            Snake: 4 * (bottomLayer + upperLayers) > 32 * 1024);
+            Snake: weights > 32 * 1024);
     }
+}
+
+/// <summary>
+/// Hidden units in <see cref="Count"/> tiles of one <see cref="Vector"/> per slot: the layout and code of the
+/// <see cref="Paths"/>, the SIMD widths that run it (the widest accelerated one picks it at run time).
+/// </summary>
+internal sealed record Tiling(VectorWidth Vector, int Count, IReadOnlyList<VectorWidth> Paths)
+{
+    public int Lanes => Vector.Lanes;
+
+    /// <summary>The nested class holding this tiling's constants and code.</summary>
+    public string ClassName => Vector.Type + "Tiles";
 }
 
 /// <summary>A SIMD width the kernel can run on.</summary>
@@ -68,43 +96,4 @@ internal sealed record Cell(CellKind Kind, string Name, string Weights, string P
 
     /// <summary>Floats of state per layer and padded hidden unit: two h buffers, and the LSTM's c.</summary>
     public int StateBuffers => HasCellState ? 3 : 2;
-}
-
-/// <summary>
-/// A run of a tile's vectors (per slot) accumulated together, when a tile is wider than the vectors of a path:
-/// at most 3 per slot, so the accumulators fit the 16 vector registers of x64 without AVX-512.
-/// </summary>
-/// <param name="SplitK">With one vector per slot, even and odd k go to separate accumulators so 8 FMA chains run at once.</param>
-internal sealed record Pass(int Index, int First, int Count, bool SplitK, IReadOnlyList<Accumulator> Accumulators)
-{
-    public static IReadOnlyList<Pass> Split(Cell cell, int vectorsPerSlot, VectorWidth width)
-    {
-        const int limit = 3;
-        int count = (vectorsPerSlot + limit - 1) / limit;
-        var passes = new List<Pass>();
-        for (int index = 0, first = 0; index < count; index++)
-        {
-            int size = (vectorsPerSlot - first) / (count - index); // spread evenly
-            passes.Add(new Pass(index, first, size, size == 1, Accumulator.For(cell, first, size, vectorsPerSlot, width)));
-            first += size;
-        }
-        return passes;
-    }
-}
-
-/// <summary>The accumulator of one vector of one slot: its name (i0, f0, …), slot, and offset within a panel row.</summary>
-internal sealed record Accumulator(string Name, int Slot, int Offset)
-{
-    public string OddName => Name + "Odd";
-
-    public static IReadOnlyList<Accumulator> For(Cell cell, int first, int count, int vectorsPerSlot, VectorWidth width)
-    {
-        var accumulators = new List<Accumulator>();
-        for (int slot = 0; slot < cell.Slots.Count; slot++)
-        {
-            for (int v = first; v < first + count; v++)
-                accumulators.Add(new Accumulator($"{cell.Slots[slot]}{v}", slot, (slot * vectorsPerSlot + v) * width.Lanes));
-        }
-        return accumulators;
-    }
 }

@@ -37,7 +37,7 @@ public static class RecurrentPacking
 
     /// <summary>Packs <paramref name="weights"/> for a model of the given sizes.</summary>
     /// <exception cref="ArgumentException">The weights are for different sizes.</exception>
-    public static float[] Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes)
+    public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.InputSize != inputSize || weights.HiddenSize != hiddenSize || weights.OutputSize != outputSize || weights.NumLayers != numLayers)
@@ -48,16 +48,17 @@ public static class RecurrentPacking
                 nameof(weights));
         }
 
-        var packed = new float[PackedLength(inputSize, hiddenSize, outputSize, numLayers, lanes)];
+        var packed = new PackedWeights(PackedLength(inputSize, hiddenSize, outputSize, numLayers, lanes));
+        Span<float> destination = packed.Writable;
         int offset = 0;
         foreach (RecurrentLayer layer in weights.Layers)
         {
             int length = LayerLength(layer.InputSize, hiddenSize, lanes);
-            PackLayer(layer, packed.AsSpan(offset, length), lanes);
+            PackLayer(layer, destination.Slice(offset, length), lanes);
             offset += length;
         }
-        weights.FcWeight.AsSpan().CopyTo(packed.AsSpan(offset));
-        weights.FcBias.AsSpan().CopyTo(packed.AsSpan(offset + outputSize * hiddenSize));
+        weights.FcWeight.AsSpan().CopyTo(destination.Slice(offset));
+        weights.FcBias.AsSpan().CopyTo(destination.Slice(offset + outputSize * hiddenSize));
         return packed;
     }
 

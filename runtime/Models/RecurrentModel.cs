@@ -22,7 +22,7 @@ namespace LstmGen;
 public abstract class RecurrentModel
 {
     private readonly RecurrentLayout _layout;
-    private readonly float[] _packed;
+    private readonly PackedWeights _packed;
     private readonly float[] _forwardState;
     private readonly float[] _streamState;
     private int _streamParity;
@@ -132,9 +132,9 @@ public abstract class RecurrentModel
     {
         ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
         ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-        RecurrentVectorKernel.Step(_layout, _packed, input, _streamState, _streamParity, Path);
+        RecurrentVectorKernel.Step(_layout, _packed.Span, input, _streamState, _streamParity, Path);
         _streamParity ^= 1;
-        RecurrentVectorKernel.Head(_layout, _packed,
+        RecurrentVectorKernel.Head(_layout, _packed.Span,
             _streamState.AsSpan(_layout.HiddenOffset(NumLayers - 1, _streamParity), HiddenSize), output);
     }
 
@@ -187,9 +187,9 @@ public abstract class RecurrentModel
         int steps = input.Length / InputSize;
         KernelPath path = Path;
         for (int t = 0; t < steps; t++)
-            RecurrentVectorKernel.Step(_layout, _packed, input.Slice(t * InputSize, InputSize), _forwardState, t & 1, path);
+            RecurrentVectorKernel.Step(_layout, _packed.Span, input.Slice(t * InputSize, InputSize), _forwardState, t & 1, path);
         // After T steps the last layer's h_T is in buffer T % 2.
-        RecurrentVectorKernel.Head(_layout, _packed,
+        RecurrentVectorKernel.Head(_layout, _packed.Span,
             _forwardState.AsSpan(_layout.HiddenOffset(NumLayers - 1, steps & 1), HiddenSize), output);
     }
 }

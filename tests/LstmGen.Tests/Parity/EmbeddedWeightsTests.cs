@@ -72,6 +72,6 @@ public class EmbeddedWeightsTests
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
         Assert.Contains($"({SeedWeights.Length} bytes)", source);
-        Assert.Contains("private float[]? _packedWeights = global::LstmGen.Generated.MKernel.EmbeddedWeights;", source);
+        Assert.Contains("private global::LstmGen.Kernels.PackedWeights? _packedWeights = global::LstmGen.Generated.MKernel.EmbeddedWeights;", source);
     }
 }

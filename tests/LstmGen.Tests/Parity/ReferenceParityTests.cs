@@ -5,10 +5,11 @@ using Xunit;
 
 namespace LstmGen.Tests.Parity;
 
-// Sizes no golden case has: every tile width (4, 8, 16 lanes), padding, one and many tiles, long inputs.
-[Lstm(2, 3, 1, 9)] public partial class Lanes4Model : ILstmTestModel;
-[Lstm(3, 20, 1, 9)] public partial class Lanes8Model : ILstmTestModel;
-[Lstm(9, 33, 2, 6)] public partial class Lanes16PaddedModel : ILstmTestModel;
+// Sizes no golden case has: one padded tile, a different tiling per SIMD width, padding on every path, many tiles,
+// long inputs.
+[Lstm(2, 3, 1, 9)] public partial class OneTileModel : ILstmTestModel;
+[Lstm(3, 20, 1, 9)] public partial class ThreeTilingsModel : ILstmTestModel;
+[Lstm(9, 33, 2, 6)] public partial class PaddedTilesModel : ILstmTestModel;
 [Lstm(40, 100, 3, 4)] public partial class LoopedModel : ILstmTestModel;
 [Lstm(64, 256, 10, 100)] public partial class LargeModel : ILstmTestModel;
 [Lstm(1, 40, 1, 64)] public partial class AudioModel : ILstmTestModel;
@@ -18,9 +19,9 @@ public class ReferenceParityTests
 {
     public static IEnumerable<object[]> Models() =>
     [
-        [new Lanes4Model(), 2, 3, 9],
-        [new Lanes8Model(), 3, 20, 9],
-        [new Lanes16PaddedModel(), 9, 33, 6],
+        [new OneTileModel(), 2, 3, 9],
+        [new ThreeTilingsModel(), 3, 20, 9],
+        [new PaddedTilesModel(), 9, 33, 6],
         [new LoopedModel(), 40, 100, 4],
         [new LargeModel(), 64, 256, 100],
         [new AudioModel(), 1, 40, 64],
@@ -30,7 +31,7 @@ public class ReferenceParityTests
     [MemberData(nameof(Models))]
     public void Matches_the_float64_reference(ILstmTestModel model, int inputSize, int hiddenSize, int seqLen)
     {
-        int outputSize = model.GetType().Name switch { "LoopedModel" => 3, "LargeModel" => 10, "Lanes16PaddedModel" => 2, _ => 1 };
+        int outputSize = model.GetType().Name switch { "LoopedModel" => 3, "LargeModel" => 10, "PaddedTilesModel" => 2, _ => 1 };
         LstmWeights weights = LstmWeights.CreateRandom(inputSize, hiddenSize, outputSize, seed: hiddenSize);
         model.LoadWeights(weights);
         const int batch = 3;

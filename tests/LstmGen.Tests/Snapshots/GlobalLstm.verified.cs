@@ -16,9 +16,9 @@ partial class TinyLstm
     /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
     public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,
+    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
     // so a failed load leaves the current weights untouched. Null until initialized or loaded.
-    private float[]? _packedWeights;
+    private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
     // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
     private readonly float[] _streamState = new float[global::LstmGen.Generated.TinyLstmKernel.StateLength];
@@ -28,11 +28,11 @@ partial class TinyLstm
     /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
-        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
         global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
         global::LstmGen.Generated.TinyLstmKernel.Forward(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
     }
@@ -41,10 +41,10 @@ partial class TinyLstm
     /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
     {
-        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
         global::LstmGen.Generated.TinyLstmKernel.ForwardBatch(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
             batchSize);
@@ -67,11 +67,11 @@ partial class TinyLstm
     /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
     public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
-        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
         global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
         global::LstmGen.Generated.TinyLstmKernel.Step(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
             _streamParity,
@@ -147,19 +147,10 @@ namespace LstmGen.Generated
         private const int SeqLen = 1;
         private const int NumLayers = 1;
 
-        // Each layer's hidden units are processed in one tile of 4; a tile's values fill whole vectors.
-        // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
-        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 4;
-        private const int Tiles = 1;
-        private const int PaddedHidden = Tiles * Lanes;
-        private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
-        private const int PackedLength = HeadBiasOffset + OutputSize;
-
-        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.
+        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
+        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
+        // from one and writes h_t to the other) and c, each padded to whole tiles of the widest tiling.
+        private const int PaddedHidden = 4;
         private const int LayerStateLength = 3 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -172,6 +163,11 @@ namespace LstmGen.Generated
         /// <summary>Where the c of a layer starts in the state.</summary>
         public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
+        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
+        public static int Lanes =>
+            Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
+            : Vector128Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
@@ -179,33 +175,32 @@ namespace LstmGen.Generated
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
-            // The JIT folds these checks to constants and keeps only the widest accelerated path.
             if (Vector128.IsHardwareAccelerated)
-                Run128(ref weights, ref input, ref s);
+                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector128Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-
-            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
 
         /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector128.IsHardwareAccelerated)
-                Step128(ref weights, ref input, ref state, parity);
+                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else
-                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
-            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            {
+                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                Head(ref Unsafe.Add(ref weights, Vector128Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
         }
 
-        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
-        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Lanes, gru: false, parity);
+        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector128Tiles layout.</summary>
+        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector128Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Vector128Tiles.Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -215,17 +210,17 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector128Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector128Tiles.Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector128Tiles.Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
@@ -233,264 +228,291 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>y = fc.weight · h + fc.bias</summary>
-        private static void Head(ref float weights, ref float h, ref float output)
+        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
+        private static void Head(ref float head, ref float h, ref float output)
         {
             for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>Runs every step of one sequence on Vector128.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
+        /// <summary>
+        /// The path when Vector512 or Vector256 or Vector128 is the widest accelerated vector: the hidden units in one tile of 4,
+        /// one Vector128 per gate and tile.
+        /// </summary>
+        private static class Vector128Tiles
         {
-            for (int t = 0; t < SeqLen; t++)
-                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
+            public const int Lanes = 4;
+            private const int Tiles = 1;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-        /// <summary>One time step of every layer on Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step128(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer128(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-            ref float panel = ref weights;
-            ref float c = ref cell;
-            ref float h = ref hNext;
-
-            // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-            var i0 = Vector128.LoadUnsafe(ref panel, 0);
-            var f0 = Vector128.LoadUnsafe(ref panel, 4);
-            var g0 = Vector128.LoadUnsafe(ref panel, 8);
-            var o0 = Vector128.LoadUnsafe(ref panel, 12);
-            var i0Odd = Vector128<float>.Zero;
-            var f0Odd = Vector128<float>.Zero;
-            var g0Odd = Vector128<float>.Zero;
-            var o0Odd = Vector128<float>.Zero;
-
-            // gates += W_ih · x_t
-            var x0 = Vector128.Create(x);
-            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f0);
-            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g0);
-            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o0);
-
-            // gates += W_hh · h_{t-1}
-            var hPrev0 = Vector128.Create(hPrev);
-            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), hPrev0, i0);
-            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), hPrev0, f0);
-            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), hPrev0, g0);
-            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), hPrev0, o0);
-
-            i0 += i0Odd;
-            f0 += f0Odd;
-            g0 += g0Odd;
-            o0 += o0Odd;
-
-            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-            KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-        }
-
-        /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
-        private static void Group512(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 16;
-            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 3 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int lane = 0; lane < Group; lane++)
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float panel = ref weights;
+                ref float c = ref cell;
+                ref float h = ref hNext;
+
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i = Vector128.LoadUnsafe(ref panel, 0);
+                var f = Vector128.LoadUnsafe(ref panel, 4);
+                var g = Vector128.LoadUnsafe(ref panel, 8);
+                var o = Vector128.LoadUnsafe(ref panel, 12);
+                var iOdd = Vector128<float>.Zero;
+                var fOdd = Vector128<float>.Zero;
+                var gOdd = Vector128<float>.Zero;
+                var oOdd = Vector128<float>.Zero;
+
+                // gates += W_ih · x_t
+                var x0 = Vector128.Create(x);
+                i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
+                f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f);
+                g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g);
+                o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o);
+
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = Vector128.Create(hPrev);
+                i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), hPrev0, i);
+                f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), hPrev0, f);
+                g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), hPrev0, g);
+                o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), hPrev0, o);
+
+                i += iOdd;
+                f += fOdd;
+                g += gOdd;
+                o += oOdd;
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+            }
+
+            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
+            public static void Group512(ref float weights, ref float input, ref float output)
+            {
+                const int Group = 16;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector512.Create(w);
+                        var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
+                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
                 }
-                int parity = t & 1;
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
                 {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var i = Vector512.Create(w);
-                    var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
-                    var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                    // += W_ih · input
-                    var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
-
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
                 }
             }
 
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
+            /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
+            public static void Group256(ref float weights, ref float input, ref float output)
             {
-                var y = Vector512.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-            }
-        }
+                const int Group = 8;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
-        /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
-        private static void Group256(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 8;
-            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 3 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
-            {
-                for (int lane = 0; lane < Group; lane++)
+                for (int t = 0; t < SeqLen; t++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector256.Create(w);
+                        var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
+                        var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
                 }
-                int parity = t & 1;
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
                 {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var i = Vector256.Create(w);
-                    var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
-                    var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                    // += W_ih · input
-                    var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
-
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                }
-            }
-
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
-            {
-                var y = Vector256.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-            }
-        }
-
-        /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
-        private static void Group128(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 4;
-            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 3 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
-            {
-                for (int lane = 0; lane < Group; lane++)
-                {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
-
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var i = Vector128.Create(w);
-                    var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
-                    var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                    // += W_ih · input
-                    var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
-
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    var y = Vector256.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
                 }
             }
 
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
+            /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
+            public static void Group128(ref float weights, ref float input, ref float output)
             {
-                var y = Vector128.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                const int Group = 4;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
+                {
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector128.Create(w);
+                        var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
+                        var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), hPrev0, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    var y = Vector128.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
             }
         }
     }

@@ -16,9 +16,9 @@ partial class LargeLstm
     /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
     public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,
+    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
     // so a failed load leaves the current weights untouched. Null until initialized or loaded.
-    private float[]? _packedWeights;
+    private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
     // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
     private readonly float[] _streamState = new float[global::LstmGen.Generated.LargeLstmKernel.StateLength];
@@ -28,11 +28,11 @@ partial class LargeLstm
     /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
-        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
         global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
         global::LstmGen.Generated.LargeLstmKernel.Forward(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
     }
@@ -41,10 +41,10 @@ partial class LargeLstm
     /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
     {
-        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
         global::LstmGen.Generated.LargeLstmKernel.ForwardBatch(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
             batchSize);
@@ -67,11 +67,11 @@ partial class LargeLstm
     /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
     public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
-        float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
         global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
         global::LstmGen.Generated.LargeLstmKernel.Step(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
             _streamParity,
@@ -147,19 +147,10 @@ namespace LstmGen.Generated
         private const int SeqLen = 100;
         private const int NumLayers = 1;
 
-        // Each layer's hidden units are processed in 16 tiles of 16; a tile's values fill whole vectors.
-        // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
-        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 16;
-        private const int Tiles = 16;
-        private const int PaddedHidden = Tiles * Lanes;
-        private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
-        private const int PackedLength = HeadBiasOffset + OutputSize;
-
-        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.
+        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
+        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
+        // from one and writes h_t to the other) and c, each padded to whole tiles of the widest tiling.
+        private const int PaddedHidden = 256;
         private const int LayerStateLength = 3 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -172,6 +163,13 @@ namespace LstmGen.Generated
         /// <summary>Where the c of a layer starts in the state.</summary>
         public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
+        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
+        public static int Lanes =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
+            : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
@@ -179,41 +177,40 @@ namespace LstmGen.Generated
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
-            // The JIT folds these checks to constants and keeps only the widest accelerated path.
             if (Vector512.IsHardwareAccelerated)
-                Run512(ref weights, ref input, ref s);
+                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Run256(ref weights, ref input, ref s);
+                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Run128(ref weights, ref input, ref s);
+                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-
-            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
 
         /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
-                Step512(ref weights, ref input, ref state, parity);
+                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Step256(ref weights, ref input, ref state, parity);
+                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Step128(ref weights, ref input, ref state, parity);
+                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else
-                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
-            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            {
+                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
         }
 
-        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
-        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Lanes, gru: false, parity);
+        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
+        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -223,517 +220,513 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>y = fc.weight · h + fc.bias</summary>
-        private static void Head(ref float weights, ref float h, ref float output)
+        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
+        private static void Head(ref float head, ref float h, ref float output)
         {
             for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>Runs every step of one sequence on Vector512.</summary>
-        private static void Run512(ref float weights, ref float input, ref float state)
+        /// <summary>
+        /// The path when Vector512 is the widest accelerated vector: the hidden units in 16 tiles of 16,
+        /// one Vector512 per gate and tile.
+        /// </summary>
+        private static class Vector512Tiles
         {
-            for (int t = 0; t < SeqLen; t++)
-                Step512(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
+            public const int Lanes = 16;
+            private const int Tiles = 16;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-        /// <summary>One time step of every layer on Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step512(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer512(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector512: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer512(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var f0 = Vector512.LoadUnsafe(ref panel, 16);
-                    var g0 = Vector512.LoadUnsafe(ref panel, 32);
-                    var o0 = Vector512.LoadUnsafe(ref panel, 48);
-                    var i0Odd = Vector512<float>.Zero;
-                    var f0Odd = Vector512<float>.Zero;
-                    var g0Odd = Vector512<float>.Zero;
-                    var o0Odd = Vector512<float>.Zero;
-
-                    // gates += W_ih · x_t
-                    for (int k = 0; k + 1 < InputSize; k += 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i0);
-                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f0);
-                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g0);
-                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o0);
-                        var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
-                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, i0Odd);
-                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, f0Odd);
-                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, g0Odd);
-                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, o0Odd);
-                    }
-
-                    // gates += W_hh · h_{t-1}
-                    for (int k = 0; k + 1 < HiddenSize; k += 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i0);
-                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f0);
-                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g0);
-                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o0);
-                        var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, i0Odd);
-                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, f0Odd);
-                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, g0Odd);
-                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, o0Odd);
-                    }
-
-                    i0 += i0Odd;
-                    f0 += f0Odd;
-                    g0 += g0Odd;
-                    o0 += o0Odd;
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                }
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-            else
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var f0 = Vector512.LoadUnsafe(ref panel, 16);
-                    var g0 = Vector512.LoadUnsafe(ref panel, 32);
-                    var o0 = Vector512.LoadUnsafe(ref panel, 48);
-                    var i0Odd = Vector512<float>.Zero;
-                    var f0Odd = Vector512<float>.Zero;
-                    var g0Odd = Vector512<float>.Zero;
-                    var o0Odd = Vector512<float>.Zero;
-
-                    // gates += W_hh · h_{t-1}, last column first
-                    for (int k = HiddenSize - 1; k > 0; k -= 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i0);
-                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f0);
-                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g0);
-                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o0);
-                        var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, i0Odd);
-                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, f0Odd);
-                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, g0Odd);
-                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, o0Odd);
-                    }
-
-                    // gates += W_ih · x_t, last column first
-                    for (int k = InputSize - 1; k > 0; k -= 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                        i0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i0);
-                        f0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f0);
-                        g0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g0);
-                        o0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o0);
-                        var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
-                        i0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, i0Odd);
-                        f0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, f0Odd);
-                        g0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, g0Odd);
-                        o0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, o0Odd);
-                    }
-
-                    i0 += i0Odd;
-                    f0 += f0Odd;
-                    g0 += g0Odd;
-                    o0 += o0Odd;
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                }
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
-        }
 
-        /// <summary>Runs every step of one sequence on Vector256.</summary>
-        private static void Run256(ref float weights, ref float input, ref float state)
-        {
-            for (int t = 0; t < SeqLen; t++)
-                Step256(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
-
-        /// <summary>One time step of every layer on Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step256(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer256(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds 2 vectors per gate.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer256(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
             {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i0 = Vector256.LoadUnsafe(ref panel, 0);
-                    var i1 = Vector256.LoadUnsafe(ref panel, 8);
-                    var f0 = Vector256.LoadUnsafe(ref panel, 16);
-                    var f1 = Vector256.LoadUnsafe(ref panel, 24);
-                    var g0 = Vector256.LoadUnsafe(ref panel, 32);
-                    var g1 = Vector256.LoadUnsafe(ref panel, 40);
-                    var o0 = Vector256.LoadUnsafe(ref panel, 48);
-                    var o1 = Vector256.LoadUnsafe(ref panel, 56);
-
-                    // gates += W_ih · x_t
-                    for (int k = 0; k < InputSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, i1);
-                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, f1);
-                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, g1);
-                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), xk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), xk, o1);
-                    }
-
-                    // gates += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
-                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f1);
-                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, g1);
-                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, o1);
-                    }
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                    KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
-                }
+                Layer(ref weights, ref x, ref state, parity);
             }
-            else
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i0 = Vector256.LoadUnsafe(ref panel, 0);
-                    var i1 = Vector256.LoadUnsafe(ref panel, 8);
-                    var f0 = Vector256.LoadUnsafe(ref panel, 16);
-                    var f1 = Vector256.LoadUnsafe(ref panel, 24);
-                    var g0 = Vector256.LoadUnsafe(ref panel, 32);
-                    var g1 = Vector256.LoadUnsafe(ref panel, 40);
-                    var o0 = Vector256.LoadUnsafe(ref panel, 48);
-                    var o1 = Vector256.LoadUnsafe(ref panel, 56);
-
-                    // gates += W_hh · h_{t-1}, last column first
-                    for (int k = HiddenSize - 1; k >= 0; k--)
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, i1);
-                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, f1);
-                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), hPrevk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), hPrevk, g1);
-                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, o1);
-                    }
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                    // gates += W_ih · x_t, last column first
-                    for (int k = InputSize - 1; k >= 0; k--)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                        i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i0);
-                        i1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, i1);
-                        f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, f0);
-                        f1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, f1);
-                        g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, g0);
-                        g1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, g1);
-                        o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), xk, o0);
-                        o1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), xk, o1);
-                    }
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                    KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
-                }
-            }
-        }
-
-        /// <summary>Runs every step of one sequence on Vector128.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
-        {
-            for (int t = 0; t < SeqLen; t++)
-                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
-
-        /// <summary>One time step of every layer on Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step128(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer128(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 4 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // Pass 1 of 2: lanes 0..7 of the tile.
-                    {
                         // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var f0 = Vector128.LoadUnsafe(ref panel, 16);
-                        var f1 = Vector128.LoadUnsafe(ref panel, 20);
-                        var g0 = Vector128.LoadUnsafe(ref panel, 32);
-                        var g1 = Vector128.LoadUnsafe(ref panel, 36);
-                        var o0 = Vector128.LoadUnsafe(ref panel, 48);
-                        var o1 = Vector128.LoadUnsafe(ref panel, 52);
+                        var i = Vector512.LoadUnsafe(ref panel, 0);
+                        var f = Vector512.LoadUnsafe(ref panel, 16);
+                        var g = Vector512.LoadUnsafe(ref panel, 32);
+                        var o = Vector512.LoadUnsafe(ref panel, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
 
                         // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k++)
+                        for (int k = 0; k + 1 < InputSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), xk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), xk, o1);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
+                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, oOdd);
                         }
 
                         // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k++)
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, o1);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, oOdd);
                         }
 
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                        KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
-
-                    // Pass 2 of 2: lanes 8..15 of the tile.
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var f2 = Vector128.LoadUnsafe(ref panel, 24);
-                        var f3 = Vector128.LoadUnsafe(ref panel, 28);
-                        var g2 = Vector128.LoadUnsafe(ref panel, 40);
-                        var g3 = Vector128.LoadUnsafe(ref panel, 44);
-                        var o2 = Vector128.LoadUnsafe(ref panel, 56);
-                        var o3 = Vector128.LoadUnsafe(ref panel, 60);
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates += W_ih · x_t
-                        for (int k = 0; k < InputSize; k++)
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector512.LoadUnsafe(ref panel, 0);
+                        var f = Vector512.LoadUnsafe(ref panel, 16);
+                        var g = Vector512.LoadUnsafe(ref panel, 32);
+                        var o = Vector512.LoadUnsafe(ref panel, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, oOdd);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k > 0; k -= 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, i3);
-                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, f3);
-                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, g3);
-                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), xk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), xk, o3);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
+                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, oOdd);
                         }
 
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k++)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
-                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f3);
-                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, g3);
-                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, o3);
-                        }
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
 
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
-                        KernelMath.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref c, 12), ref Unsafe.Add(ref h, 12));
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
                 }
             }
-            else
+        }
+
+        /// <summary>
+        /// The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8,
+        /// one Vector256 per gate and tile.
+        /// </summary>
+        private static class Vector256Tiles
+        {
+            public const int Lanes = 8;
+            private const int Tiles = 32;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // Pass 2 of 2: lanes 8..15 of the tile.
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
                         // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var i3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var f2 = Vector128.LoadUnsafe(ref panel, 24);
-                        var f3 = Vector128.LoadUnsafe(ref panel, 28);
-                        var g2 = Vector128.LoadUnsafe(ref panel, 40);
-                        var g3 = Vector128.LoadUnsafe(ref panel, 44);
-                        var o2 = Vector128.LoadUnsafe(ref panel, 56);
-                        var o3 = Vector128.LoadUnsafe(ref panel, 60);
+                        var i = Vector256.LoadUnsafe(ref panel, 0);
+                        var f = Vector256.LoadUnsafe(ref panel, 8);
+                        var g = Vector256.LoadUnsafe(ref panel, 16);
+                        var o = Vector256.LoadUnsafe(ref panel, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
 
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, i3);
-                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, f3);
-                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), hPrevk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), hPrevk, g3);
-                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, o3);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k >= 0; k--)
+                        // gates += W_ih · x_t
+                        for (int k = 0; k + 1 < InputSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, i2);
-                            i3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, i3);
-                            f2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, f2);
-                            f3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, f3);
-                            g2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, g2);
-                            g3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, g3);
-                            o2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), xk, o2);
-                            o3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), xk, o3);
+                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
+                            var xkAfter = Vector256.Create(Unsafe.Add(ref x, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), xkAfter, oOdd);
                         }
 
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
+                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref c, 8), ref Unsafe.Add(ref h, 8));
-                        KernelMath.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref c, 12), ref Unsafe.Add(ref h, 12));
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
-
-                    // Pass 1 of 2: lanes 0..7 of the tile.
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
                         // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var f0 = Vector128.LoadUnsafe(ref panel, 16);
-                        var f1 = Vector128.LoadUnsafe(ref panel, 20);
-                        var g0 = Vector128.LoadUnsafe(ref panel, 32);
-                        var g1 = Vector128.LoadUnsafe(ref panel, 36);
-                        var o0 = Vector128.LoadUnsafe(ref panel, 48);
-                        var o1 = Vector128.LoadUnsafe(ref panel, 52);
+                        var i = Vector256.LoadUnsafe(ref panel, 0);
+                        var f = Vector256.LoadUnsafe(ref panel, 8);
+                        var g = Vector256.LoadUnsafe(ref panel, 16);
+                        var o = Vector256.LoadUnsafe(ref panel, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
 
                         // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), hPrevk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), hPrevk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, o1);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
+                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, oOdd);
                         }
 
                         // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k >= 0; k--)
+                        for (int k = InputSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
+                            var xkBefore = Vector256.Create(Unsafe.Add(ref x, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), xkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4,
+        /// one Vector128 per gate and tile.
+        /// </summary>
+        private static class Vector128Tiles
+        {
+            public const int Lanes = 4;
+            private const int Tiles = 64;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector128.LoadUnsafe(ref panel, 0);
+                        var f = Vector128.LoadUnsafe(ref panel, 4);
+                        var g = Vector128.LoadUnsafe(ref panel, 8);
+                        var o = Vector128.LoadUnsafe(ref panel, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+
+                        // gates += W_ih · x_t
+                        for (int k = 0; k + 1 < InputSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
                             var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i0);
-                            i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, i1);
-                            f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, f0);
-                            f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, f1);
-                            g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, g0);
-                            g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, g1);
-                            o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), xk, o0);
-                            o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), xk, o1);
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
+                            var xkAfter = Vector128.Create(Unsafe.Add(ref x, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), xkAfter, oOdd);
                         }
 
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
+                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                        KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector128.LoadUnsafe(ref panel, 0);
+                        var f = Vector128.LoadUnsafe(ref panel, 4);
+                        var g = Vector128.LoadUnsafe(ref panel, 8);
+                        var o = Vector128.LoadUnsafe(ref panel, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
+                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, oOdd);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
+                            var xkBefore = Vector128.Create(Unsafe.Add(ref x, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), xkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
                 }
             }

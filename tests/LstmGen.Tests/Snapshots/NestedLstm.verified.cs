@@ -22,9 +22,9 @@ namespace Demo.Models
                 /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
                 public const int NumLayers = 1;
 
-                // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,
+                // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
                 // so a failed load leaves the current weights untouched. Null until initialized or loaded.
-                private float[]? _packedWeights;
+                private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
                 // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
                 private readonly float[] _streamState = new float[global::LstmGen.Generated.AudioLstmKernel.StateLength];
@@ -34,11 +34,11 @@ namespace Demo.Models
                 /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
-                    float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+                    global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
                     global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
                     global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
                     global::LstmGen.Generated.AudioLstmKernel.Forward(
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
                 }
@@ -47,10 +47,10 @@ namespace Demo.Models
                 /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
                 {
-                    float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+                    global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
                     global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
                     global::LstmGen.Generated.AudioLstmKernel.ForwardBatch(
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
                         batchSize);
@@ -73,11 +73,11 @@ namespace Demo.Models
                 /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
                 public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
-                    float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+                    global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
                     global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
                     global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
                     global::LstmGen.Generated.AudioLstmKernel.Step(
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
                         _streamParity,
@@ -156,19 +156,10 @@ namespace LstmGen.Generated
         private const int SeqLen = 9;
         private const int NumLayers = 1;
 
-        // Each layer's hidden units are processed in 3 tiles of 8; a tile's values fill whole vectors.
-        // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row, then
-        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 8;
-        private const int Tiles = 3;
-        private const int PaddedHidden = Tiles * Lanes;
-        private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
-        private const int PackedLength = HeadBiasOffset + OutputSize;
-
-        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other), then c.
+        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
+        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
+        // from one and writes h_t to the other) and c, each padded to whole tiles of the widest tiling.
+        private const int PaddedHidden = 32;
         private const int LayerStateLength = 3 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -181,6 +172,13 @@ namespace LstmGen.Generated
         /// <summary>Where the c of a layer starts in the state.</summary>
         public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
+        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
+        public static int Lanes =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
+            : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
@@ -188,37 +186,40 @@ namespace LstmGen.Generated
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
-            // The JIT folds these checks to constants and keeps only the widest accelerated path.
-            if (Vector256.IsHardwareAccelerated)
-                Run256(ref weights, ref input, ref s);
+            if (Vector512.IsHardwareAccelerated)
+                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
+            else if (Vector256.IsHardwareAccelerated)
+                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Run128(ref weights, ref input, ref s);
+                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-
-            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
 
         /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
-            if (Vector256.IsHardwareAccelerated)
-                Step256(ref weights, ref input, ref state, parity);
+            if (Vector512.IsHardwareAccelerated)
+                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+            else if (Vector256.IsHardwareAccelerated)
+                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Step128(ref weights, ref input, ref state, parity);
+                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else
-                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
-            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            {
+                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
         }
 
-        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
-        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Lanes, gru: false, parity);
+        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
+        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -228,17 +229,17 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector512Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector256Tiles.Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector128Tiles.Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
@@ -246,774 +247,1094 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>y = fc.weight · h + fc.bias</summary>
-        private static void Head(ref float weights, ref float h, ref float output)
+        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
+        private static void Head(ref float head, ref float h, ref float output)
         {
             for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>Runs every step of one sequence on Vector256.</summary>
-        private static void Run256(ref float weights, ref float input, ref float state)
+        /// <summary>
+        /// The path when Vector512 is the widest accelerated vector: the hidden units in 2 tiles of 16,
+        /// one Vector512 per gate and tile.
+        /// </summary>
+        private static class Vector512Tiles
         {
-            for (int t = 0; t < SeqLen; t++)
-                Step256(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
+            public const int Lanes = 16;
+            private const int Tiles = 2;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-        /// <summary>One time step of every layer on Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step256(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer256(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer256(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-            for (int tile = 0; tile < Tiles; tile++)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                var i0 = Vector256.LoadUnsafe(ref panel, 0);
-                var f0 = Vector256.LoadUnsafe(ref panel, 8);
-                var g0 = Vector256.LoadUnsafe(ref panel, 16);
-                var o0 = Vector256.LoadUnsafe(ref panel, 24);
-                var i0Odd = Vector256<float>.Zero;
-                var f0Odd = Vector256<float>.Zero;
-                var g0Odd = Vector256<float>.Zero;
-                var o0Odd = Vector256<float>.Zero;
-
-                // gates += W_ih · x_t
-                var x0 = Vector256.Create(x);
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o0);
-                var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, o0Odd);
-                var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o0);
-
-                // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector256.Create(hPrev);
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), hPrev0, o0);
-                var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), hPrev1, o0Odd);
-                var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev2, o0);
-                var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev3, o0Odd);
-                var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev4, o0);
-                var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev5, o0Odd);
-                var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev6, o0);
-                var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev7, o0Odd);
-                var hPrev8 = Vector256.Create(Unsafe.Add(ref hPrev, 8));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev8, o0);
-                var hPrev9 = Vector256.Create(Unsafe.Add(ref hPrev, 9));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev9, o0Odd);
-                var hPrev10 = Vector256.Create(Unsafe.Add(ref hPrev, 10));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev10, o0);
-                var hPrev11 = Vector256.Create(Unsafe.Add(ref hPrev, 11));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev11, o0Odd);
-                var hPrev12 = Vector256.Create(Unsafe.Add(ref hPrev, 12));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev12, o0);
-                var hPrev13 = Vector256.Create(Unsafe.Add(ref hPrev, 13));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 24), hPrev13, o0Odd);
-                var hPrev14 = Vector256.Create(Unsafe.Add(ref hPrev, 14));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 24), hPrev14, o0);
-                var hPrev15 = Vector256.Create(Unsafe.Add(ref hPrev, 15));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 24), hPrev15, o0Odd);
-                var hPrev16 = Vector256.Create(Unsafe.Add(ref hPrev, 16));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 24), hPrev16, o0);
-                var hPrev17 = Vector256.Create(Unsafe.Add(ref hPrev, 17));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 24), hPrev17, o0Odd);
-                var hPrev18 = Vector256.Create(Unsafe.Add(ref hPrev, 18));
-                i0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i0);
-                f0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, f0);
-                g0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, g0);
-                o0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 24), hPrev18, o0);
-                var hPrev19 = Vector256.Create(Unsafe.Add(ref hPrev, 19));
-                i0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, i0Odd);
-                f0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, f0Odd);
-                g0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, g0Odd);
-                o0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 24), hPrev19, o0Odd);
-
-                i0 += i0Odd;
-                f0 += f0Odd;
-                g0 += g0Odd;
-                o0 += o0Odd;
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-        }
 
-        /// <summary>Runs every step of one sequence on Vector128.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
-        {
-            for (int t = 0; t < SeqLen; t++)
-                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
-
-        /// <summary>One time step of every layer on Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step128(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer128(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 2 vectors per gate.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-            for (int tile = 0; tile < Tiles; tile++)
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                var i0 = Vector128.LoadUnsafe(ref panel, 0);
-                var i1 = Vector128.LoadUnsafe(ref panel, 4);
-                var f0 = Vector128.LoadUnsafe(ref panel, 8);
-                var f1 = Vector128.LoadUnsafe(ref panel, 12);
-                var g0 = Vector128.LoadUnsafe(ref panel, 16);
-                var g1 = Vector128.LoadUnsafe(ref panel, 20);
-                var o0 = Vector128.LoadUnsafe(ref panel, 24);
-                var o1 = Vector128.LoadUnsafe(ref panel, 28);
-
-                // gates += W_ih · x_t
-                var x0 = Vector128.Create(x);
-                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i0);
-                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, i1);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f0);
-                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, f1);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g0);
-                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, g1);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o0);
-                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, o1);
-                var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, i0);
-                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, i1);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, f0);
-                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, f1);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, g0);
-                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, g1);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, o0);
-                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, o1);
-                var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i0);
-                i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, i1);
-                f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f0);
-                f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, f1);
-                g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g0);
-                g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, g1);
-                o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o0);
-                o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, o1);
-
-                // gates += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                    var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                    i0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i0);
-                    i1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, i1);
-                    f0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, f0);
-                    f1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, f1);
-                    g0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, g0);
-                    g1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, g1);
-                    o0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, o0);
-                    o1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, o1);
-                }
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                KernelMath.LstmCell(i0, f0, g0, o0, ref c, ref h);
-                KernelMath.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref c, 4), ref Unsafe.Add(ref h, 4));
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
-        }
 
-        /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
-        private static void Group512(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 16;
-            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 3 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
             {
-                for (int lane = 0; lane < Group; lane++)
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                for (int tile = 0; tile < Tiles; tile++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var i = Vector512.Create(w);
-                    var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
-                    var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i = Vector512.LoadUnsafe(ref panel, 0);
+                    var f = Vector512.LoadUnsafe(ref panel, 16);
+                    var g = Vector512.LoadUnsafe(ref panel, 32);
+                    var o = Vector512.LoadUnsafe(ref panel, 48);
+                    var iOdd = Vector512<float>.Zero;
+                    var fOdd = Vector512<float>.Zero;
+                    var gOdd = Vector512<float>.Zero;
+                    var oOdd = Vector512<float>.Zero;
 
-                    // += W_ih · input
-                    var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                    var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                    var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
+                    // gates += W_ih · x_t
+                    var x0 = Vector512.Create(x);
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, o);
+                    var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, oOdd);
+                    var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, o);
 
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
-                    var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
-                    var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
-                    var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
-                    var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
-                    var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
-                    var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
-                    var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
-                    var hPrev8 = Vector512.LoadUnsafe(ref hPrev, 8 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
-                    var hPrev9 = Vector512.LoadUnsafe(ref hPrev, 9 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
-                    var hPrev10 = Vector512.LoadUnsafe(ref hPrev, 10 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
-                    var hPrev11 = Vector512.LoadUnsafe(ref hPrev, 11 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
-                    var hPrev12 = Vector512.LoadUnsafe(ref hPrev, 12 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
-                    var hPrev13 = Vector512.LoadUnsafe(ref hPrev, 13 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
-                    var hPrev14 = Vector512.LoadUnsafe(ref hPrev, 14 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
-                    var hPrev15 = Vector512.LoadUnsafe(ref hPrev, 15 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
-                    var hPrev16 = Vector512.LoadUnsafe(ref hPrev, 16 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
-                    var hPrev17 = Vector512.LoadUnsafe(ref hPrev, 17 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
-                    var hPrev18 = Vector512.LoadUnsafe(ref hPrev, 18 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
-                    var hPrev19 = Vector512.LoadUnsafe(ref hPrev, 19 * Group);
-                    i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
-                    f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
-                    g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
-                    o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector512.Create(hPrev);
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 48), hPrev0, o);
+                    var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), hPrev1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 48), hPrev1, oOdd);
+                    var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), hPrev2, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 48), hPrev2, o);
+                    var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), hPrev3, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 48), hPrev3, oOdd);
+                    var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 32), hPrev4, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 48), hPrev4, o);
+                    var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 32), hPrev5, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 48), hPrev5, oOdd);
+                    var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 32), hPrev6, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 48), hPrev6, o);
+                    var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 32), hPrev7, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 48), hPrev7, oOdd);
+                    var hPrev8 = Vector512.Create(Unsafe.Add(ref hPrev, 8));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 32), hPrev8, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 48), hPrev8, o);
+                    var hPrev9 = Vector512.Create(Unsafe.Add(ref hPrev, 9));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 32), hPrev9, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 48), hPrev9, oOdd);
+                    var hPrev10 = Vector512.Create(Unsafe.Add(ref hPrev, 10));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 32), hPrev10, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 48), hPrev10, o);
+                    var hPrev11 = Vector512.Create(Unsafe.Add(ref hPrev, 11));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 32), hPrev11, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 48), hPrev11, oOdd);
+                    var hPrev12 = Vector512.Create(Unsafe.Add(ref hPrev, 12));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 32), hPrev12, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 48), hPrev12, o);
+                    var hPrev13 = Vector512.Create(Unsafe.Add(ref hPrev, 13));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 32), hPrev13, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 48), hPrev13, oOdd);
+                    var hPrev14 = Vector512.Create(Unsafe.Add(ref hPrev, 14));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 32), hPrev14, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 48), hPrev14, o);
+                    var hPrev15 = Vector512.Create(Unsafe.Add(ref hPrev, 15));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 32), hPrev15, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 48), hPrev15, oOdd);
+                    var hPrev16 = Vector512.Create(Unsafe.Add(ref hPrev, 16));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 32), hPrev16, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 48), hPrev16, o);
+                    var hPrev17 = Vector512.Create(Unsafe.Add(ref hPrev, 17));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 32), hPrev17, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 48), hPrev17, oOdd);
+                    var hPrev18 = Vector512.Create(Unsafe.Add(ref hPrev, 18));
+                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
+                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, f);
+                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 32), hPrev18, g);
+                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 48), hPrev18, o);
+                    var hPrev19 = Vector512.Create(Unsafe.Add(ref hPrev, 19));
+                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 32), hPrev19, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 48), hPrev19, oOdd);
 
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                    i += iOdd;
+                    f += fOdd;
+                    g += gOdd;
+                    o += oOdd;
+
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                 }
             }
 
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
+            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
+            public static void Group512(ref float weights, ref float input, ref float output)
             {
-                var y = Vector512.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                const int Group = 16;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
+                {
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector512.Create(w);
+                        var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
+                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
+                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
+                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
+                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
+                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
+                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
+                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
+                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
+                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
+                        var hPrev8 = Vector512.LoadUnsafe(ref hPrev, 8 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
+                        var hPrev9 = Vector512.LoadUnsafe(ref hPrev, 9 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
+                        var hPrev10 = Vector512.LoadUnsafe(ref hPrev, 10 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
+                        var hPrev11 = Vector512.LoadUnsafe(ref hPrev, 11 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
+                        var hPrev12 = Vector512.LoadUnsafe(ref hPrev, 12 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
+                        var hPrev13 = Vector512.LoadUnsafe(ref hPrev, 13 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
+                        var hPrev14 = Vector512.LoadUnsafe(ref hPrev, 14 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
+                        var hPrev15 = Vector512.LoadUnsafe(ref hPrev, 15 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
+                        var hPrev16 = Vector512.LoadUnsafe(ref hPrev, 16 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
+                        var hPrev17 = Vector512.LoadUnsafe(ref hPrev, 17 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
+                        var hPrev18 = Vector512.LoadUnsafe(ref hPrev, 18 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
+                        var hPrev19 = Vector512.LoadUnsafe(ref hPrev, 19 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
             }
         }
 
-        /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
-        private static void Group256(ref float weights, ref float input, ref float output)
+        /// <summary>
+        /// The path when Vector256 is the widest accelerated vector: the hidden units in 3 tiles of 8,
+        /// one Vector256 per gate and tile.
+        /// </summary>
+        private static class Vector256Tiles
         {
-            const int Group = 8;
-            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 3 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+            public const int Lanes = 8;
+            private const int Tiles = 3;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-            for (int t = 0; t < SeqLen; t++)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int lane = 0; lane < Group; lane++)
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                for (int tile = 0; tile < Tiles; tile++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var i = Vector256.Create(w);
-                    var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
-                    var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i = Vector256.LoadUnsafe(ref panel, 0);
+                    var f = Vector256.LoadUnsafe(ref panel, 8);
+                    var g = Vector256.LoadUnsafe(ref panel, 16);
+                    var o = Vector256.LoadUnsafe(ref panel, 24);
+                    var iOdd = Vector256<float>.Zero;
+                    var fOdd = Vector256<float>.Zero;
+                    var gOdd = Vector256<float>.Zero;
+                    var oOdd = Vector256<float>.Zero;
 
-                    // += W_ih · input
-                    var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                    var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                    var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
+                    // gates += W_ih · x_t
+                    var x0 = Vector256.Create(x);
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o);
+                    var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, oOdd);
+                    var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o);
 
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
-                    var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
-                    var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
-                    var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
-                    var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
-                    var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
-                    var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
-                    var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
-                    var hPrev8 = Vector256.LoadUnsafe(ref hPrev, 8 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
-                    var hPrev9 = Vector256.LoadUnsafe(ref hPrev, 9 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
-                    var hPrev10 = Vector256.LoadUnsafe(ref hPrev, 10 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
-                    var hPrev11 = Vector256.LoadUnsafe(ref hPrev, 11 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
-                    var hPrev12 = Vector256.LoadUnsafe(ref hPrev, 12 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
-                    var hPrev13 = Vector256.LoadUnsafe(ref hPrev, 13 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
-                    var hPrev14 = Vector256.LoadUnsafe(ref hPrev, 14 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
-                    var hPrev15 = Vector256.LoadUnsafe(ref hPrev, 15 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
-                    var hPrev16 = Vector256.LoadUnsafe(ref hPrev, 16 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
-                    var hPrev17 = Vector256.LoadUnsafe(ref hPrev, 17 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
-                    var hPrev18 = Vector256.LoadUnsafe(ref hPrev, 18 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
-                    var hPrev19 = Vector256.LoadUnsafe(ref hPrev, 19 * Group);
-                    i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
-                    f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
-                    g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
-                    o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector256.Create(hPrev);
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), hPrev0, o);
+                    var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), hPrev1, oOdd);
+                    var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev2, o);
+                    var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev3, oOdd);
+                    var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev4, o);
+                    var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev5, oOdd);
+                    var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev6, o);
+                    var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev7, oOdd);
+                    var hPrev8 = Vector256.Create(Unsafe.Add(ref hPrev, 8));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev8, o);
+                    var hPrev9 = Vector256.Create(Unsafe.Add(ref hPrev, 9));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev9, oOdd);
+                    var hPrev10 = Vector256.Create(Unsafe.Add(ref hPrev, 10));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev10, o);
+                    var hPrev11 = Vector256.Create(Unsafe.Add(ref hPrev, 11));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev11, oOdd);
+                    var hPrev12 = Vector256.Create(Unsafe.Add(ref hPrev, 12));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev12, o);
+                    var hPrev13 = Vector256.Create(Unsafe.Add(ref hPrev, 13));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 24), hPrev13, oOdd);
+                    var hPrev14 = Vector256.Create(Unsafe.Add(ref hPrev, 14));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 24), hPrev14, o);
+                    var hPrev15 = Vector256.Create(Unsafe.Add(ref hPrev, 15));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 24), hPrev15, oOdd);
+                    var hPrev16 = Vector256.Create(Unsafe.Add(ref hPrev, 16));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 24), hPrev16, o);
+                    var hPrev17 = Vector256.Create(Unsafe.Add(ref hPrev, 17));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 24), hPrev17, oOdd);
+                    var hPrev18 = Vector256.Create(Unsafe.Add(ref hPrev, 18));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 24), hPrev18, o);
+                    var hPrev19 = Vector256.Create(Unsafe.Add(ref hPrev, 19));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 24), hPrev19, oOdd);
 
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                    i += iOdd;
+                    f += fOdd;
+                    g += gOdd;
+                    o += oOdd;
+
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                 }
             }
 
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
+            /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
+            public static void Group256(ref float weights, ref float input, ref float output)
             {
-                var y = Vector256.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                const int Group = 8;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
+                {
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector256.Create(w);
+                        var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
+                        var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+                        var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
+                        var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
+                        var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
+                        var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
+                        var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
+                        var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
+                        var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
+                        var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
+                        var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
+                        var hPrev8 = Vector256.LoadUnsafe(ref hPrev, 8 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
+                        var hPrev9 = Vector256.LoadUnsafe(ref hPrev, 9 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
+                        var hPrev10 = Vector256.LoadUnsafe(ref hPrev, 10 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
+                        var hPrev11 = Vector256.LoadUnsafe(ref hPrev, 11 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
+                        var hPrev12 = Vector256.LoadUnsafe(ref hPrev, 12 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
+                        var hPrev13 = Vector256.LoadUnsafe(ref hPrev, 13 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
+                        var hPrev14 = Vector256.LoadUnsafe(ref hPrev, 14 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
+                        var hPrev15 = Vector256.LoadUnsafe(ref hPrev, 15 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
+                        var hPrev16 = Vector256.LoadUnsafe(ref hPrev, 16 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
+                        var hPrev17 = Vector256.LoadUnsafe(ref hPrev, 17 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
+                        var hPrev18 = Vector256.LoadUnsafe(ref hPrev, 18 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
+                        var hPrev19 = Vector256.LoadUnsafe(ref hPrev, 19 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    var y = Vector256.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
             }
         }
 
-        /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
-        private static void Group128(ref float weights, ref float input, ref float output)
+        /// <summary>
+        /// The path when Vector128 is the widest accelerated vector: the hidden units in 5 tiles of 4,
+        /// one Vector128 per gate and tile.
+        /// </summary>
+        private static class Vector128Tiles
         {
-            const int Group = 4;
-            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 3 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+            public const int Lanes = 4;
+            private const int Tiles = 5;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-            for (int t = 0; t < SeqLen; t++)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int lane = 0; lane < Group; lane++)
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                for (int tile = 0; tile < Tiles; tile++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var i = Vector128.Create(w);
-                    var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
-                    var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i = Vector128.LoadUnsafe(ref panel, 0);
+                    var f = Vector128.LoadUnsafe(ref panel, 4);
+                    var g = Vector128.LoadUnsafe(ref panel, 8);
+                    var o = Vector128.LoadUnsafe(ref panel, 12);
+                    var iOdd = Vector128<float>.Zero;
+                    var fOdd = Vector128<float>.Zero;
+                    var gOdd = Vector128<float>.Zero;
+                    var oOdd = Vector128<float>.Zero;
 
-                    // += W_ih · input
-                    var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                    var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                    var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
+                    // gates += W_ih · x_t
+                    var x0 = Vector128.Create(x);
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o);
+                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, oOdd);
+                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, o);
 
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
-                    var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
-                    var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
-                    var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
-                    var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
-                    var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
-                    var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
-                    var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
-                    var hPrev8 = Vector128.LoadUnsafe(ref hPrev, 8 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
-                    var hPrev9 = Vector128.LoadUnsafe(ref hPrev, 9 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
-                    var hPrev10 = Vector128.LoadUnsafe(ref hPrev, 10 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
-                    var hPrev11 = Vector128.LoadUnsafe(ref hPrev, 11 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
-                    var hPrev12 = Vector128.LoadUnsafe(ref hPrev, 12 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
-                    var hPrev13 = Vector128.LoadUnsafe(ref hPrev, 13 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
-                    var hPrev14 = Vector128.LoadUnsafe(ref hPrev, 14 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
-                    var hPrev15 = Vector128.LoadUnsafe(ref hPrev, 15 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
-                    var hPrev16 = Vector128.LoadUnsafe(ref hPrev, 16 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
-                    var hPrev17 = Vector128.LoadUnsafe(ref hPrev, 17 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
-                    var hPrev18 = Vector128.LoadUnsafe(ref hPrev, 18 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
-                    var hPrev19 = Vector128.LoadUnsafe(ref hPrev, 19 * Group);
-                    i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
-                    f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
-                    g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
-                    o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector128.Create(hPrev);
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), hPrev0, o);
+                    var hPrev1 = Vector128.Create(Unsafe.Add(ref hPrev, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), hPrev1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), hPrev1, oOdd);
+                    var hPrev2 = Vector128.Create(Unsafe.Add(ref hPrev, 2));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), hPrev2, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), hPrev2, o);
+                    var hPrev3 = Vector128.Create(Unsafe.Add(ref hPrev, 3));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), hPrev3, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), hPrev3, oOdd);
+                    var hPrev4 = Vector128.Create(Unsafe.Add(ref hPrev, 4));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 4), hPrev4, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 12), hPrev4, o);
+                    var hPrev5 = Vector128.Create(Unsafe.Add(ref hPrev, 5));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 4), hPrev5, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 12), hPrev5, oOdd);
+                    var hPrev6 = Vector128.Create(Unsafe.Add(ref hPrev, 6));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 4), hPrev6, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 12), hPrev6, o);
+                    var hPrev7 = Vector128.Create(Unsafe.Add(ref hPrev, 7));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 4), hPrev7, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 12), hPrev7, oOdd);
+                    var hPrev8 = Vector128.Create(Unsafe.Add(ref hPrev, 8));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 4), hPrev8, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 12), hPrev8, o);
+                    var hPrev9 = Vector128.Create(Unsafe.Add(ref hPrev, 9));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 4), hPrev9, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 12), hPrev9, oOdd);
+                    var hPrev10 = Vector128.Create(Unsafe.Add(ref hPrev, 10));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 4), hPrev10, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 12), hPrev10, o);
+                    var hPrev11 = Vector128.Create(Unsafe.Add(ref hPrev, 11));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 4), hPrev11, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 12), hPrev11, oOdd);
+                    var hPrev12 = Vector128.Create(Unsafe.Add(ref hPrev, 12));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 4), hPrev12, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 12), hPrev12, o);
+                    var hPrev13 = Vector128.Create(Unsafe.Add(ref hPrev, 13));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 4), hPrev13, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 12), hPrev13, oOdd);
+                    var hPrev14 = Vector128.Create(Unsafe.Add(ref hPrev, 14));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 4), hPrev14, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 12), hPrev14, o);
+                    var hPrev15 = Vector128.Create(Unsafe.Add(ref hPrev, 15));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 4), hPrev15, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 12), hPrev15, oOdd);
+                    var hPrev16 = Vector128.Create(Unsafe.Add(ref hPrev, 16));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 4), hPrev16, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 12), hPrev16, o);
+                    var hPrev17 = Vector128.Create(Unsafe.Add(ref hPrev, 17));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 4), hPrev17, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 12), hPrev17, oOdd);
+                    var hPrev18 = Vector128.Create(Unsafe.Add(ref hPrev, 18));
+                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
+                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 4), hPrev18, f);
+                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, g);
+                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 12), hPrev18, o);
+                    var hPrev19 = Vector128.Create(Unsafe.Add(ref hPrev, 19));
+                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 4), hPrev19, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 12), hPrev19, oOdd);
 
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                    i += iOdd;
+                    f += fOdd;
+                    g += gOdd;
+                    o += oOdd;
+
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                 }
             }
 
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
+            /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
+            public static void Group128(ref float weights, ref float input, ref float output)
             {
-                var y = Vector128.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                const int Group = 4;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
+                {
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector128.Create(w);
+                        var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
+                        var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
+                        var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
+                        var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
+                        var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
+                        var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
+                        var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
+                        var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
+                        var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
+                        var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
+                        var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
+                        var hPrev8 = Vector128.LoadUnsafe(ref hPrev, 8 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
+                        var hPrev9 = Vector128.LoadUnsafe(ref hPrev, 9 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
+                        var hPrev10 = Vector128.LoadUnsafe(ref hPrev, 10 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
+                        var hPrev11 = Vector128.LoadUnsafe(ref hPrev, 11 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
+                        var hPrev12 = Vector128.LoadUnsafe(ref hPrev, 12 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
+                        var hPrev13 = Vector128.LoadUnsafe(ref hPrev, 13 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
+                        var hPrev14 = Vector128.LoadUnsafe(ref hPrev, 14 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
+                        var hPrev15 = Vector128.LoadUnsafe(ref hPrev, 15 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
+                        var hPrev16 = Vector128.LoadUnsafe(ref hPrev, 16 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
+                        var hPrev17 = Vector128.LoadUnsafe(ref hPrev, 17 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
+                        var hPrev18 = Vector128.LoadUnsafe(ref hPrev, 18 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
+                        var hPrev19 = Vector128.LoadUnsafe(ref hPrev, 19 * Group);
+                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
+                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
+                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
+                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    var y = Vector128.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
             }
         }
     }

@@ -18,9 +18,9 @@ namespace Demo
         /// <summary>Stacked GRU layers (PyTorch <c>num_layers</c>).</summary>
         public const int NumLayers = 1;
 
-        // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,
+        // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
         // so a failed load leaves the current weights untouched. Null until initialized or loaded.
-        private float[]? _packedWeights;
+        private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers; h_{t-1} is in buffer _streamParity.
         private readonly float[] _streamState = new float[global::LstmGen.Generated.SimpleGruKernel.StateLength];
@@ -30,11 +30,11 @@ namespace Demo
         /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
             global::LstmGen.Generated.SimpleGruKernel.Forward(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
@@ -43,10 +43,10 @@ namespace Demo
         /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
         {
-            float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
             global::LstmGen.Generated.SimpleGruKernel.ForwardBatch(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
                 batchSize);
@@ -69,11 +69,11 @@ namespace Demo
         /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
             global::LstmGen.Generated.SimpleGruKernel.Step(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
                 _streamParity,
@@ -146,19 +146,10 @@ namespace LstmGen.Generated
         private const int SeqLen = 7;
         private const int NumLayers = 1;
 
-        // Each layer's hidden units are processed in one tile of 8; a tile's values fill whole vectors.
-        // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row, then
-        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 8;
-        private const int Tiles = 1;
-        private const int PaddedHidden = Tiles * Lanes;
-        private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-        private const int HeadOffset = Tiles * PanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
-        private const int PackedLength = HeadBiasOffset + OutputSize;
-
-        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other).
+        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
+        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
+        // from one and writes h_t to the other), each padded to whole tiles of the widest tiling.
+        private const int PaddedHidden = 8;
         private const int LayerStateLength = 2 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -168,6 +159,12 @@ namespace LstmGen.Generated
         /// <summary>Where the current h of a layer starts in the state.</summary>
         public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
 
+        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
+        public static int Lanes =>
+            Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
+            : Vector256Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
@@ -175,37 +172,36 @@ namespace LstmGen.Generated
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
-            // The JIT folds these checks to constants and keeps only the widest accelerated path.
             if (Vector256.IsHardwareAccelerated)
-                Run256(ref weights, ref input, ref s);
+                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Run128(ref weights, ref input, ref s);
+                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector256Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-
-            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
 
         /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector256.IsHardwareAccelerated)
-                Step256(ref weights, ref input, ref state, parity);
+                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Step128(ref weights, ref input, ref state, parity);
+                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else
-                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
-            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            {
+                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                Head(ref Unsafe.Add(ref weights, Vector256Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
         }
 
-        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
-        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Lanes, gru: true, parity);
+        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector256Tiles layout.</summary>
+        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector256Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Vector256Tiles.Lanes, gru: true, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -215,17 +211,17 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector256Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector256Tiles.Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector128Tiles.Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
@@ -233,562 +229,581 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>y = fc.weight · h + fc.bias</summary>
-        private static void Head(ref float weights, ref float h, ref float output)
+        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
+        private static void Head(ref float head, ref float h, ref float output)
         {
             for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>Runs every step of one sequence on Vector256.</summary>
-        private static void Run256(ref float weights, ref float input, ref float state)
+        /// <summary>
+        /// The path when Vector512 or Vector256 is the widest accelerated vector: the hidden units in one tile of 8,
+        /// one Vector256 per slot and tile.
+        /// </summary>
+        private static class Vector256Tiles
         {
-            for (int t = 0; t < SeqLen; t++)
-                Step256(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
+            public const int Lanes = 8;
+            private const int Tiles = 1;
+            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-        /// <summary>One time step of every layer on Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step256(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer256(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer256(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float panel = ref weights;
-            ref float h = ref hNext;
-            ref float hOld = ref hPrev;
-
-            // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-            var r0 = Vector256.LoadUnsafe(ref panel, 0);
-            var z0 = Vector256.LoadUnsafe(ref panel, 8);
-            var nx0 = Vector256.LoadUnsafe(ref panel, 16);
-            var nh0 = Vector256.LoadUnsafe(ref panel, 24);
-            var r0Odd = Vector256<float>.Zero;
-            var z0Odd = Vector256<float>.Zero;
-            var nx0Odd = Vector256<float>.Zero;
-            var nh0Odd = Vector256<float>.Zero;
-
-            // r, z, n_x += W_ih · x_t
-            var x0 = Vector256.Create(x);
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z0);
-            nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx0);
-            var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-            r0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0Odd);
-            z0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, z0Odd);
-            nx0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nx0Odd);
-            var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z0);
-            nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx0);
-            var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-            r0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0Odd);
-            z0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, z0Odd);
-            nx0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nx0Odd);
-            var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z0);
-            nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx0);
-
-            // r, z, n_h += W_hh · h_{t-1}
-            var hPrev0 = Vector256.Create(hPrev);
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev0, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev0, z0);
-            nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev0, nh0);
-            var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-            r0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, r0Odd);
-            z0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, z0Odd);
-            nh0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev1, nh0Odd);
-            var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev2, z0);
-            nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev2, nh0);
-            var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-            r0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, r0Odd);
-            z0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, z0Odd);
-            nh0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev3, nh0Odd);
-            var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev4, z0);
-            nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev4, nh0);
-            var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-            r0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, r0Odd);
-            z0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, z0Odd);
-            nh0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev5, nh0Odd);
-            var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
-            r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, r0);
-            z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev6, z0);
-            nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev6, nh0);
-            var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-            r0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, r0Odd);
-            z0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, z0Odd);
-            nh0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, nh0Odd);
-
-            r0 += r0Odd;
-            z0 += z0Odd;
-            nx0 += nx0Odd;
-            nh0 += nh0Odd;
-
-            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-            KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-        }
-
-        /// <summary>Runs every step of one sequence on Vector128.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
-        {
-            for (int t = 0; t < SeqLen; t++)
-                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
-
-        /// <summary>One time step of every layer on Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step128(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer128(ref weights, ref x, ref state, parity);
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 2 vectors per gate.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-            ref float panel = ref weights;
-            ref float h = ref hNext;
-            ref float hOld = ref hPrev;
-
-            // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-            var r0 = Vector128.LoadUnsafe(ref panel, 0);
-            var r1 = Vector128.LoadUnsafe(ref panel, 4);
-            var z0 = Vector128.LoadUnsafe(ref panel, 8);
-            var z1 = Vector128.LoadUnsafe(ref panel, 12);
-            var nx0 = Vector128.LoadUnsafe(ref panel, 16);
-            var nx1 = Vector128.LoadUnsafe(ref panel, 20);
-            var nh0 = Vector128.LoadUnsafe(ref panel, 24);
-            var nh1 = Vector128.LoadUnsafe(ref panel, 28);
-
-            // r, z, n_x += W_ih · x_t
-            var x0 = Vector128.Create(x);
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, z1);
-            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx0);
-            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, nx1);
-            var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, z1);
-            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nx0);
-            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, nx1);
-            var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, z1);
-            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx0);
-            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, nx1);
-            var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), x3, z1);
-            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nx0);
-            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 20), x3, nx1);
-            var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), x4, z1);
-            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx0);
-            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 20), x4, nx1);
-
-            // r, z, n_h += W_hh · h_{t-1}
-            var hPrev0 = Vector128.Create(hPrev);
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev0, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), hPrev0, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev0, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), hPrev0, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev0, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 28), hPrev0, nh1);
-            var hPrev1 = Vector128.Create(Unsafe.Add(ref hPrev, 1));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), hPrev1, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), hPrev1, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev1, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 28), hPrev1, nh1);
-            var hPrev2 = Vector128.Create(Unsafe.Add(ref hPrev, 2));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 4), hPrev2, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev2, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 12), hPrev2, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev2, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 28), hPrev2, nh1);
-            var hPrev3 = Vector128.Create(Unsafe.Add(ref hPrev, 3));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 4), hPrev3, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 12), hPrev3, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev3, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 28), hPrev3, nh1);
-            var hPrev4 = Vector128.Create(Unsafe.Add(ref hPrev, 4));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 4), hPrev4, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev4, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 12), hPrev4, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev4, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 28), hPrev4, nh1);
-            var hPrev5 = Vector128.Create(Unsafe.Add(ref hPrev, 5));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 4), hPrev5, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 12), hPrev5, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev5, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 28), hPrev5, nh1);
-            var hPrev6 = Vector128.Create(Unsafe.Add(ref hPrev, 6));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 4), hPrev6, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev6, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 12), hPrev6, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev6, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 28), hPrev6, nh1);
-            var hPrev7 = Vector128.Create(Unsafe.Add(ref hPrev, 7));
-            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, r0);
-            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 4), hPrev7, r1);
-            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, z0);
-            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 12), hPrev7, z1);
-            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, nh0);
-            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 28), hPrev7, nh1);
-
-            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-            KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-            KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
-        }
-
-        /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
-        private static void Group512(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 16;
-            // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 2 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int lane = 0; lane < Group; lane++)
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float panel = ref weights;
+                ref float h = ref hNext;
+                ref float hOld = ref hPrev;
+
+                // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var r = Vector256.LoadUnsafe(ref panel, 0);
+                var z = Vector256.LoadUnsafe(ref panel, 8);
+                var nx = Vector256.LoadUnsafe(ref panel, 16);
+                var nh = Vector256.LoadUnsafe(ref panel, 24);
+                var rOdd = Vector256<float>.Zero;
+                var zOdd = Vector256<float>.Zero;
+                var nxOdd = Vector256<float>.Zero;
+                var nhOdd = Vector256<float>.Zero;
+
+                // r, z, n_x += W_ih · x_t
+                var x0 = Vector256.Create(x);
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z);
+                nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx);
+                var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+                rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, zOdd);
+                nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nxOdd);
+                var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z);
+                nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx);
+                var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
+                rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, zOdd);
+                nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nxOdd);
+                var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z);
+                nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx);
+
+                // r, z, n_h += W_hh · h_{t-1}
+                var hPrev0 = Vector256.Create(hPrev);
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev0, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev0, z);
+                nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev0, nh);
+                var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
+                rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, rOdd);
+                zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, zOdd);
+                nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev1, nhOdd);
+                var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev2, z);
+                nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev2, nh);
+                var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
+                rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, rOdd);
+                zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, zOdd);
+                nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev3, nhOdd);
+                var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev4, z);
+                nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev4, nh);
+                var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
+                rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, rOdd);
+                zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, zOdd);
+                nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev5, nhOdd);
+                var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
+                r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, r);
+                z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev6, z);
+                nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev6, nh);
+                var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
+                rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, rOdd);
+                zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, zOdd);
+                nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, nhOdd);
+
+                r += rOdd;
+                z += zOdd;
+                nx += nxOdd;
+                nh += nhOdd;
+
+                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+            }
+
+            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
+            public static void Group512(ref float weights, ref float input, ref float output)
+            {
+                const int Group = 16;
+                // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 2 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var r = Vector512.Create(w);
+                        var z = Vector512.Create(Unsafe.Add(ref w, Lanes));
+                        var nx = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var nh = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, nx);
+                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, nx);
+                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, nx);
+                        var xs3 = Vector512.LoadUnsafe(ref xs, 3 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, nx);
+                        var xs4 = Vector512.LoadUnsafe(ref xs, 4 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, nx);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, nh);
+                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, nh);
+                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, nh);
+                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, nh);
+                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, nh);
+                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, nh);
+                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, nh);
+                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
+                        r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, r);
+                        z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, z);
+                        nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
                 }
-                int parity = t & 1;
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
                 {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var r = Vector512.Create(w);
-                    var z = Vector512.Create(Unsafe.Add(ref w, Lanes));
-                    var nx = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var nh = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
+                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
+            }
 
-                    // += W_ih · input
-                    var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, z);
-                    nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, nx);
-                    var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, z);
-                    nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, nx);
-                    var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, z);
-                    nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, nx);
-                    var xs3 = Vector512.LoadUnsafe(ref xs, 3 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, z);
-                    nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, nx);
-                    var xs4 = Vector512.LoadUnsafe(ref xs, 4 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, z);
-                    nx = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, nx);
+            /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
+            public static void Group256(ref float weights, ref float input, ref float output)
+            {
+                const int Group = 8;
+                // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 2 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, nh);
-                    var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, nh);
-                    var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, nh);
-                    var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, nh);
-                    var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, nh);
-                    var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, nh);
-                    var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, nh);
-                    var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                    r = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, r);
-                    z = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, z);
-                    nh = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
+                for (int t = 0; t < SeqLen; t++)
+                {
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
 
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var r = Vector256.Create(w);
+                        var z = Vector256.Create(Unsafe.Add(ref w, Lanes));
+                        var nx = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var nh = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, nx);
+                        var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, nx);
+                        var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, nx);
+                        var xs3 = Vector256.LoadUnsafe(ref xs, 3 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, nx);
+                        var xs4 = Vector256.LoadUnsafe(ref xs, 4 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, nx);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, nh);
+                        var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, nh);
+                        var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, nh);
+                        var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, nh);
+                        var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, nh);
+                        var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, nh);
+                        var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, nh);
+                        var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
+                        r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, r);
+                        z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, z);
+                        nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    var y = Vector256.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The path when Vector128 is the widest accelerated vector: the hidden units in 2 tiles of 4,
+        /// one Vector128 per slot and tile.
+        /// </summary>
+        private static class Vector128Tiles
+        {
+            public const int Lanes = 4;
+            private const int Tiles = 2;
+            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var r = Vector128.LoadUnsafe(ref panel, 0);
+                    var z = Vector128.LoadUnsafe(ref panel, 4);
+                    var nx = Vector128.LoadUnsafe(ref panel, 8);
+                    var nh = Vector128.LoadUnsafe(ref panel, 12);
+                    var rOdd = Vector128<float>.Zero;
+                    var zOdd = Vector128<float>.Zero;
+                    var nxOdd = Vector128<float>.Zero;
+                    var nhOdd = Vector128<float>.Zero;
+
+                    // r, z, n_x += W_ih · x_t
+                    var x0 = Vector128.Create(x);
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, z);
+                    nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, nx);
+                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
+                    rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                    zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, zOdd);
+                    nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, nxOdd);
+                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, z);
+                    nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, nx);
+                    var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
+                    rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                    zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, zOdd);
+                    nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, nxOdd);
+                    var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, z);
+                    nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, nx);
+
+                    // r, z, n_h += W_hh · h_{t-1}
+                    var hPrev0 = Vector128.Create(hPrev);
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev0, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), hPrev0, z);
+                    nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), hPrev0, nh);
+                    var hPrev1 = Vector128.Create(Unsafe.Add(ref hPrev, 1));
+                    rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, rOdd);
+                    zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), hPrev1, zOdd);
+                    nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), hPrev1, nhOdd);
+                    var hPrev2 = Vector128.Create(Unsafe.Add(ref hPrev, 2));
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 4), hPrev2, z);
+                    nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 12), hPrev2, nh);
+                    var hPrev3 = Vector128.Create(Unsafe.Add(ref hPrev, 3));
+                    rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, rOdd);
+                    zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 4), hPrev3, zOdd);
+                    nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 12), hPrev3, nhOdd);
+                    var hPrev4 = Vector128.Create(Unsafe.Add(ref hPrev, 4));
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 4), hPrev4, z);
+                    nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 12), hPrev4, nh);
+                    var hPrev5 = Vector128.Create(Unsafe.Add(ref hPrev, 5));
+                    rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, rOdd);
+                    zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 4), hPrev5, zOdd);
+                    nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 12), hPrev5, nhOdd);
+                    var hPrev6 = Vector128.Create(Unsafe.Add(ref hPrev, 6));
+                    r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, r);
+                    z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 4), hPrev6, z);
+                    nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 12), hPrev6, nh);
+                    var hPrev7 = Vector128.Create(Unsafe.Add(ref hPrev, 7));
+                    rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, rOdd);
+                    zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 4), hPrev7, zOdd);
+                    nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 12), hPrev7, nhOdd);
+
+                    r += rOdd;
+                    z += zOdd;
+                    nx += nxOdd;
+                    nh += nhOdd;
+
                     // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
                 }
             }
 
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
+            /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
+            public static void Group128(ref float weights, ref float input, ref float output)
             {
-                var y = Vector512.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-            }
-        }
+                const int Group = 4;
+                // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 2 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
+                ref float state = ref MemoryMarshal.GetReference(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
-        /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
-        private static void Group256(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 8;
-            // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 2 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
-            {
-                for (int lane = 0; lane < Group; lane++)
+                for (int t = 0; t < SeqLen; t++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
 
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
+                    // Layer 0 reads x_t.
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var r = Vector128.Create(w);
+                        var z = Vector128.Create(Unsafe.Add(ref w, Lanes));
+                        var nx = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
+                        var nh = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, nx);
+                        var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, nx);
+                        var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, nx);
+                        var xs3 = Vector128.LoadUnsafe(ref xs, 3 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, nx);
+                        var xs4 = Vector128.LoadUnsafe(ref xs, 4 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, nx);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, nh);
+                        var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, nh);
+                        var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, nh);
+                        var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, nh);
+                        var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, nh);
+                        var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, nh);
+                        var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, nh);
+                        var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
+                        r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, r);
+                        z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, z);
+                        nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
                 {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var r = Vector256.Create(w);
-                    var z = Vector256.Create(Unsafe.Add(ref w, Lanes));
-                    var nx = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var nh = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                    // += W_ih · input
-                    var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, z);
-                    nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, nx);
-                    var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, z);
-                    nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, nx);
-                    var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, z);
-                    nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, nx);
-                    var xs3 = Vector256.LoadUnsafe(ref xs, 3 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, z);
-                    nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, nx);
-                    var xs4 = Vector256.LoadUnsafe(ref xs, 4 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, z);
-                    nx = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, nx);
-
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, nh);
-                    var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, nh);
-                    var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, nh);
-                    var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, nh);
-                    var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, nh);
-                    var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, nh);
-                    var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, nh);
-                    var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
-                    r = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, r);
-                    z = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, z);
-                    nh = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
-
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    var y = Vector128.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
                 }
-            }
-
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
-            {
-                var y = Vector256.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-            }
-        }
-
-        /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
-        private static void Group128(ref float weights, ref float input, ref float output)
-        {
-            const int Group = 4;
-            // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, Group].
-            const int GroupLayerState = 2 * HiddenSize * Group;
-            Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-            ref float state = ref MemoryMarshal.GetReference(buffer);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-            for (int t = 0; t < SeqLen; t++)
-            {
-                for (int lane = 0; lane < Group; lane++)
-                {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
-
-                // Layer 0 reads x_t.
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                    ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                    ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                    var r = Vector128.Create(w);
-                    var z = Vector128.Create(Unsafe.Add(ref w, Lanes));
-                    var nx = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
-                    var nh = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                    // += W_ih · input
-                    var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, z);
-                    nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, nx);
-                    var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, z);
-                    nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, nx);
-                    var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, z);
-                    nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, nx);
-                    var xs3 = Vector128.LoadUnsafe(ref xs, 3 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, z);
-                    nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, nx);
-                    var xs4 = Vector128.LoadUnsafe(ref xs, 4 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, z);
-                    nx = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, nx);
-
-                    // += W_hh · h_{t-1}
-                    var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, nh);
-                    var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, nh);
-                    var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, nh);
-                    var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, nh);
-                    var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, nh);
-                    var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, nh);
-                    var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, nh);
-                    var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
-                    r = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, r);
-                    z = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, z);
-                    nh = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, nh);
-
-                    ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                }
-            }
-
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-            for (int o = 0; o < OutputSize; o++)
-            {
-                var y = Vector128.Create(Unsafe.Add(ref weights, HeadBiasOffset + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref weights, HeadOffset + o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                for (int lane = 0; lane < Group; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
             }
         }
     }

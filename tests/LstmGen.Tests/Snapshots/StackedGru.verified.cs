@@ -18,9 +18,9 @@ namespace Demo
         /// <summary>Stacked GRU layers (PyTorch <c>num_layers</c>).</summary>
         public const int NumLayers = 2;
 
-        // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new array,
+        // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
         // so a failed load leaves the current weights untouched. Null until initialized or loaded.
-        private float[]? _packedWeights;
+        private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers; h_{t-1} is in buffer _streamParity.
         private readonly float[] _streamState = new float[global::LstmGen.Generated.StackedGruKernel.StateLength];
@@ -30,11 +30,11 @@ namespace Demo
         /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
             global::LstmGen.Generated.StackedGruKernel.Forward(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
@@ -43,10 +43,10 @@ namespace Demo
         /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
         {
-            float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
             global::LstmGen.Generated.StackedGruKernel.ForwardBatch(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
                 batchSize);
@@ -69,11 +69,11 @@ namespace Demo
         /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            float[] weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
             global::LstmGen.Generated.StackedGruKernel.Step(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(weights),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
                 _streamParity,
@@ -146,20 +146,10 @@ namespace LstmGen.Generated
         private const int SeqLen = 11;
         private const int NumLayers = 2;
 
-        // Each layer's hidden units are processed in 5 tiles of 16; a tile's values fill whole vectors.
-        // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row, then
-        // one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-        public const int Lanes = 16;
-        private const int Tiles = 5;
-        private const int PaddedHidden = Tiles * Lanes;
-        private const int RowLength = 4 * Lanes;
-        private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-        private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-        private const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight, [OutputSize, HiddenSize]
-        private const int HeadBiasOffset = HeadOffset + OutputSize * HiddenSize; // fc.bias
-        private const int PackedLength = HeadBiasOffset + OutputSize;
-
-        // State per layer: two hidden-state buffers (a step reads h_{t-1} from one and writes h_t to the other).
+        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
+        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
+        // from one and writes h_t to the other), each padded to whole tiles of the widest tiling.
+        private const int PaddedHidden = 80;
         private const int LayerStateLength = 2 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -169,6 +159,13 @@ namespace LstmGen.Generated
         /// <summary>Where the current h of a layer starts in the state.</summary>
         public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
 
+        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
+        public static int Lanes =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
+            : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
@@ -176,41 +173,40 @@ namespace LstmGen.Generated
             Span<float> state = stackalloc float[StateLength];
             ref float s = ref MemoryMarshal.GetReference(state);
 
-            // The JIT folds these checks to constants and keeps only the widest accelerated path.
             if (Vector512.IsHardwareAccelerated)
-                Run512(ref weights, ref input, ref s);
+                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Run256(ref weights, ref input, ref s);
+                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Run128(ref weights, ref input, ref s);
+                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarStep(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-
-            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-            Head(ref weights, ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
         }
 
         /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
-                Step512(ref weights, ref input, ref state, parity);
+                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Step256(ref weights, ref input, ref state, parity);
+                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Step128(ref weights, ref input, ref state, parity);
+                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else
-                ScalarStep(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
-            Head(ref weights, ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            {
+                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
         }
 
-        /// <summary>The step without SIMD, for CPUs where no vector width is accelerated.</summary>
-        private static void ScalarStep(ref float weights, ref float input, Span<float> state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, PackedLength), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Lanes, gru: true, parity);
+        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
+        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, gru: true, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -220,1197 +216,972 @@ namespace LstmGen.Generated
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>y = fc.weight · h + fc.bias</summary>
-        private static void Head(ref float weights, ref float h, ref float output)
+        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
+        private static void Head(ref float head, ref float h, ref float output)
         {
             for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref weights, HeadBiasOffset + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref weights, HeadOffset + o * HiddenSize), ref h, HiddenSize);
+                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
+                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>Runs every step of one sequence on Vector512.</summary>
-        private static void Run512(ref float weights, ref float input, ref float state)
+        /// <summary>
+        /// The path when Vector512 is the widest accelerated vector: the hidden units in 5 tiles of 16,
+        /// one Vector512 per slot and tile.
+        /// </summary>
+        private static class Vector512Tiles
         {
-            for (int t = 0; t < SeqLen; t++)
-                Step512(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
+            public const int Lanes = 16;
+            private const int Tiles = 5;
+            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
+            public const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
-        /// <summary>One time step of every layer on Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step512(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer512(ref weights, ref x, ref state, parity);
-            for (int layer = 1; layer < NumLayers; layer++)
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                UpperLayer512(
-                    ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
-                    ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                    ref Unsafe.Add(ref state, layer * LayerStateLength),
-                    parity);
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
-        }
 
-        /// <summary>Layer 0, reading x_t, on Vector512: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer512(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                for (int tile = 0; tile < Tiles; tile++)
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var z0 = Vector512.LoadUnsafe(ref panel, 16);
-                    var nx0 = Vector512.LoadUnsafe(ref panel, 32);
-                    var nh0 = Vector512.LoadUnsafe(ref panel, 48);
-                    var r0Odd = Vector512<float>.Zero;
-                    var z0Odd = Vector512<float>.Zero;
-                    var nx0Odd = Vector512<float>.Zero;
-                    var nh0Odd = Vector512<float>.Zero;
-
-                    // r, z, n_x += W_ih · x_t
-                    var x0 = Vector512.Create(x);
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
-                    var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                    r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0Odd);
-                    z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, z0Odd);
-                    nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nx0Odd);
-                    var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx0);
-                    var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                    r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0Odd);
-                    z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, z0Odd);
-                    nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nx0Odd);
-                    var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx0);
-                    var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
-                    r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, r0Odd);
-                    z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, z0Odd);
-                    nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nx0Odd);
-                    var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx0);
-
-                    // r, z, n_h += W_hh · h_{t-1}
-                    for (int k = 0; k + 1 < HiddenSize; k += 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        nh0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                        r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, r0Odd);
-                        z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, z0Odd);
-                        nh0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, nh0Odd);
-                    }
-
-                    r0 += r0Odd;
-                    z0 += z0Odd;
-                    nx0 += nx0Odd;
-                    nh0 += nh0Odd;
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
+                    UpperLayer(
+                        ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
+                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                        ref Unsafe.Add(ref state, layer * LayerStateLength),
+                        parity);
                 }
             }
-            else
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var z0 = Vector512.LoadUnsafe(ref panel, 16);
-                    var nx0 = Vector512.LoadUnsafe(ref panel, 32);
-                    var nh0 = Vector512.LoadUnsafe(ref panel, 48);
-                    var r0Odd = Vector512<float>.Zero;
-                    var z0Odd = Vector512<float>.Zero;
-                    var nx0Odd = Vector512<float>.Zero;
-                    var nh0Odd = Vector512<float>.Zero;
-
-                    // r, z, n_h += W_hh · h_{t-1}, last column first
-                    for (int k = HiddenSize - 1; k > 0; k -= 2)
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        nh0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                        r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, r0Odd);
-                        z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, z0Odd);
-                        nh0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, nh0Odd);
-                    }
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
-                    // r, z, n_x += W_ih · x_t, last column first
-                    var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx0);
-                    var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
-                    r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, r0Odd);
-                    z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, z0Odd);
-                    nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nx0Odd);
-                    var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx0);
-                    var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                    r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0Odd);
-                    z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, z0Odd);
-                    nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nx0Odd);
-                    var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx0);
-                    var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                    r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0Odd);
-                    z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, z0Odd);
-                    nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nx0Odd);
-                    var x0 = Vector512.Create(x);
-                    r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-                    z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z0);
-                    nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
-
-                    r0 += r0Odd;
-                    z0 += z0Odd;
-                    nx0 += nx0Odd;
-                    nh0 += nh0Odd;
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                }
-            }
-        }
-
-        /// <summary>A layer above 0, reading the h_t of the layer below, on Vector512: a tile holds one vector per gate, even and odd k in separate accumulators to halve the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void UpperLayer512(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var z0 = Vector512.LoadUnsafe(ref panel, 16);
-                    var nx0 = Vector512.LoadUnsafe(ref panel, 32);
-                    var nh0 = Vector512.LoadUnsafe(ref panel, 48);
-                    var r0Odd = Vector512<float>.Zero;
-                    var z0Odd = Vector512<float>.Zero;
-                    var nx0Odd = Vector512<float>.Zero;
-                    var nh0Odd = Vector512<float>.Zero;
-
-                    // r, z, n_x += W_ih · x_t
-                    for (int k = 0; k + 1 < HiddenSize; k += 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                        r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, r0);
-                        z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, z0);
-                        nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, nx0);
-                        var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
-                        r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, r0Odd);
-                        z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, z0Odd);
-                        nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, nx0Odd);
-                    }
-
-                    // r, z, n_h += W_hh · h_{t-1}
-                    for (int k = 0; k + 1 < HiddenSize; k += 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        nh0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                        r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, r0Odd);
-                        z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, z0Odd);
-                        nh0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, nh0Odd);
-                    }
-
-                    r0 += r0Odd;
-                    z0 += z0Odd;
-                    nx0 += nx0Odd;
-                    nh0 += nh0Odd;
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                }
-            }
-            else
-            {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector512.LoadUnsafe(ref panel, 0);
-                    var z0 = Vector512.LoadUnsafe(ref panel, 16);
-                    var nx0 = Vector512.LoadUnsafe(ref panel, 32);
-                    var nh0 = Vector512.LoadUnsafe(ref panel, 48);
-                    var r0Odd = Vector512<float>.Zero;
-                    var z0Odd = Vector512<float>.Zero;
-                    var nx0Odd = Vector512<float>.Zero;
-                    var nh0Odd = Vector512<float>.Zero;
-
-                    // r, z, n_h += W_hh · h_{t-1}, last column first
-                    for (int k = HiddenSize - 1; k > 0; k -= 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                        var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        nh0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                        r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, r0Odd);
-                        z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, z0Odd);
-                        nh0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, nh0Odd);
-                    }
-
-                    // r, z, n_x += W_ih · x_t, last column first
-                    for (int k = HiddenSize - 1; k > 0; k -= 2)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                        r0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, r0);
-                        z0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, z0);
-                        nx0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, nx0);
-                        var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
-                        r0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, r0Odd);
-                        z0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, z0Odd);
-                        nx0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, nx0Odd);
-                    }
-
-                    r0 += r0Odd;
-                    z0 += z0Odd;
-                    nx0 += nx0Odd;
-                    nh0 += nh0Odd;
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                }
-            }
-        }
-
-        /// <summary>Runs every step of one sequence on Vector256.</summary>
-        private static void Run256(ref float weights, ref float input, ref float state)
-        {
-            for (int t = 0; t < SeqLen; t++)
-                Step256(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
-
-        /// <summary>One time step of every layer on Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step256(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer256(ref weights, ref x, ref state, parity);
-            for (int layer = 1; layer < NumLayers; layer++)
-            {
-                UpperLayer256(
-                    ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
-                    ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                    ref Unsafe.Add(ref state, layer * LayerStateLength),
-                    parity);
-            }
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector256: a tile holds 2 vectors per gate.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer256(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector256.LoadUnsafe(ref panel, 0);
-                    var r1 = Vector256.LoadUnsafe(ref panel, 8);
-                    var z0 = Vector256.LoadUnsafe(ref panel, 16);
-                    var z1 = Vector256.LoadUnsafe(ref panel, 24);
-                    var nx0 = Vector256.LoadUnsafe(ref panel, 32);
-                    var nx1 = Vector256.LoadUnsafe(ref panel, 40);
-                    var nh0 = Vector256.LoadUnsafe(ref panel, 48);
-                    var nh1 = Vector256.LoadUnsafe(ref panel, 56);
-
-                    // r, z, n_x += W_ih · x_t
-                    var x0 = Vector256.Create(x);
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, nx1);
-                    var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, nx1);
-                    var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, nx1);
-                    var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 40), x3, nx1);
-                    var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), x4, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 40), x4, nx1);
-                    var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), x5, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 40), x5, nx1);
-                    var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), x6, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 40), x6, nx1);
-
-                    // r, z, n_h += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, z1);
-                        nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        nh1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, nh1);
-                    }
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                }
-            }
-            else
-            {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector256.LoadUnsafe(ref panel, 0);
-                    var r1 = Vector256.LoadUnsafe(ref panel, 8);
-                    var z0 = Vector256.LoadUnsafe(ref panel, 16);
-                    var z1 = Vector256.LoadUnsafe(ref panel, 24);
-                    var nx0 = Vector256.LoadUnsafe(ref panel, 32);
-                    var nx1 = Vector256.LoadUnsafe(ref panel, 40);
-                    var nh0 = Vector256.LoadUnsafe(ref panel, 48);
-                    var nh1 = Vector256.LoadUnsafe(ref panel, 56);
-
-                    // r, z, n_h += W_hh · h_{t-1}, last column first
-                    for (int k = HiddenSize - 1; k >= 0; k--)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, z1);
-                        nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        nh1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, nh1);
-                    }
-
-                    // r, z, n_x += W_ih · x_t, last column first
-                    var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), x6, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 40), x6, nx1);
-                    var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), x5, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 40), x5, nx1);
-                    var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), x4, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 40), x4, nx1);
-                    var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 40), x3, nx1);
-                    var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, nx1);
-                    var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, nx1);
-                    var x0 = Vector256.Create(x);
-                    r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-                    r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, r1);
-                    z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z0);
-                    z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, z1);
-                    nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
-                    nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, nx1);
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                }
-            }
-        }
-
-        /// <summary>A layer above 0, reading the h_t of the layer below, on Vector256: a tile holds 2 vectors per gate.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void UpperLayer256(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector256.LoadUnsafe(ref panel, 0);
-                    var r1 = Vector256.LoadUnsafe(ref panel, 8);
-                    var z0 = Vector256.LoadUnsafe(ref panel, 16);
-                    var z1 = Vector256.LoadUnsafe(ref panel, 24);
-                    var nx0 = Vector256.LoadUnsafe(ref panel, 32);
-                    var nx1 = Vector256.LoadUnsafe(ref panel, 40);
-                    var nh0 = Vector256.LoadUnsafe(ref panel, 48);
-                    var nh1 = Vector256.LoadUnsafe(ref panel, 56);
-
-                    // r, z, n_x += W_ih · x_t
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                        r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, nx1);
-                    }
-
-                    // r, z, n_h += W_hh · h_{t-1}
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, z1);
-                        nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        nh1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, nh1);
-                    }
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                }
-            }
-            else
-            {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var r0 = Vector256.LoadUnsafe(ref panel, 0);
-                    var r1 = Vector256.LoadUnsafe(ref panel, 8);
-                    var z0 = Vector256.LoadUnsafe(ref panel, 16);
-                    var z1 = Vector256.LoadUnsafe(ref panel, 24);
-                    var nx0 = Vector256.LoadUnsafe(ref panel, 32);
-                    var nx1 = Vector256.LoadUnsafe(ref panel, 40);
-                    var nh0 = Vector256.LoadUnsafe(ref panel, 48);
-                    var nh1 = Vector256.LoadUnsafe(ref panel, 56);
-
-                    // r, z, n_h += W_hh · h_{t-1}, last column first
-                    for (int k = HiddenSize - 1; k >= 0; k--)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                        var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                        r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, z1);
-                        nh0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                        nh1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 56), hPrevk, nh1);
-                    }
-
-                    // r, z, n_x += W_ih · x_t, last column first
-                    for (int k = HiddenSize - 1; k >= 0; k--)
-                    {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                        var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                        r0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 32), xk, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 40), xk, nx1);
-                    }
-
-                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                    KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                }
-            }
-        }
-
-        /// <summary>Runs every step of one sequence on Vector128.</summary>
-        private static void Run128(ref float weights, ref float input, ref float state)
-        {
-            for (int t = 0; t < SeqLen; t++)
-                Step128(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-        }
-
-        /// <summary>One time step of every layer on Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Step128(ref float weights, ref float x, ref float state, int parity)
-        {
-            Layer128(ref weights, ref x, ref state, parity);
-            for (int layer = 1; layer < NumLayers; layer++)
-            {
-                UpperLayer128(
-                    ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
-                    ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                    ref Unsafe.Add(ref state, layer * LayerStateLength),
-                    parity);
-            }
-        }
-
-        /// <summary>Layer 0, reading x_t, on Vector128: a tile holds 4 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer128(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // Pass 1 of 2: lanes 0..7 of the tile.
-                    {
                         // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var r1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var z0 = Vector128.LoadUnsafe(ref panel, 16);
-                        var z1 = Vector128.LoadUnsafe(ref panel, 20);
-                        var nx0 = Vector128.LoadUnsafe(ref panel, 32);
-                        var nx1 = Vector128.LoadUnsafe(ref panel, 36);
-                        var nh0 = Vector128.LoadUnsafe(ref panel, 48);
-                        var nh1 = Vector128.LoadUnsafe(ref panel, 52);
+                        var r = Vector512.LoadUnsafe(ref panel, 0);
+                        var z = Vector512.LoadUnsafe(ref panel, 16);
+                        var nx = Vector512.LoadUnsafe(ref panel, 32);
+                        var nh = Vector512.LoadUnsafe(ref panel, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nxOdd = Vector512<float>.Zero;
+                        var nhOdd = Vector512<float>.Zero;
 
                         // r, z, n_x += W_ih · x_t
-                        var x0 = Vector128.Create(x);
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 36), x0, nx1);
-                        var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 36), x1, nx1);
-                        var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 36), x2, nx1);
-                        var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 20), x3, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 36), x3, nx1);
-                        var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 20), x4, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 36), x4, nx1);
-                        var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 20), x5, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 36), x5, nx1);
-                        var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 20), x6, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 36), x6, nx1);
+                        var x0 = Vector512.Create(x);
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx);
+                        var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nxOdd);
+                        var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx);
+                        var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nxOdd);
+                        var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx);
+                        var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nxOdd);
+                        var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx);
 
                         // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k++)
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r0);
-                            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, r1);
-                            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, z0);
-                            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, z1);
-                            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, nh1);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, nhOdd);
                         }
 
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
-                    }
-
-                    // Pass 2 of 2: lanes 8..15 of the tile.
-                    {
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var r3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var z2 = Vector128.LoadUnsafe(ref panel, 24);
-                        var z3 = Vector128.LoadUnsafe(ref panel, 28);
-                        var nx2 = Vector128.LoadUnsafe(ref panel, 40);
-                        var nx3 = Vector128.LoadUnsafe(ref panel, 44);
-                        var nh2 = Vector128.LoadUnsafe(ref panel, 56);
-                        var nh3 = Vector128.LoadUnsafe(ref panel, 60);
-
-                        // r, z, n_x += W_ih · x_t
-                        var x0 = Vector128.Create(x);
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 44), x0, nx3);
-                        var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 44), x1, nx3);
-                        var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 44), x2, nx3);
-                        var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), x3, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 28), x3, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 40), x3, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 44), x3, nx3);
-                        var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), x4, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 24), x4, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 28), x4, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 40), x4, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 44), x4, nx3);
-                        var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), x5, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 24), x5, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 28), x5, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 40), x5, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 44), x5, nx3);
-                        var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), x6, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 24), x6, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 28), x6, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 40), x6, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 44), x6, nx3);
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k++)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, r2);
-                            r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, r3);
-                            z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, z2);
-                            z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, z3);
-                            nh2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, nh2);
-                            nh3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, nh3);
-                        }
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
 
                         // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
                     }
                 }
-            }
-            else
-            {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
+                else
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // Pass 2 of 2: lanes 8..15 of the tile.
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
                         // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var r3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var z2 = Vector128.LoadUnsafe(ref panel, 24);
-                        var z3 = Vector128.LoadUnsafe(ref panel, 28);
-                        var nx2 = Vector128.LoadUnsafe(ref panel, 40);
-                        var nx3 = Vector128.LoadUnsafe(ref panel, 44);
-                        var nh2 = Vector128.LoadUnsafe(ref panel, 56);
-                        var nh3 = Vector128.LoadUnsafe(ref panel, 60);
+                        var r = Vector512.LoadUnsafe(ref panel, 0);
+                        var z = Vector512.LoadUnsafe(ref panel, 16);
+                        var nx = Vector512.LoadUnsafe(ref panel, 32);
+                        var nh = Vector512.LoadUnsafe(ref panel, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nxOdd = Vector512<float>.Zero;
+                        var nhOdd = Vector512<float>.Zero;
 
                         // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, nhOdd);
+                        }
+
+                        // r, z, n_x += W_ih · x_t, last column first
+                        var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx);
+                        var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nxOdd);
+                        var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx);
+                        var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nxOdd);
+                        var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx);
+                        var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nxOdd);
+                        var x0 = Vector512.Create(x);
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx);
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+
+            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector512.LoadUnsafe(ref panel, 0);
+                        var z = Vector512.LoadUnsafe(ref panel, 16);
+                        var nx = Vector512.LoadUnsafe(ref panel, 32);
+                        var nh = Vector512.LoadUnsafe(ref panel, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nxOdd = Vector512<float>.Zero;
+                        var nhOdd = Vector512<float>.Zero;
+
+                        // r, z, n_x += W_ih · x_t
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, z);
+                            nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, nx);
+                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, zOdd);
+                            nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, nxOdd);
+                        }
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector512.LoadUnsafe(ref panel, 0);
+                        var z = Vector512.LoadUnsafe(ref panel, 16);
+                        var nx = Vector512.LoadUnsafe(ref panel, 32);
+                        var nh = Vector512.LoadUnsafe(ref panel, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nxOdd = Vector512<float>.Zero;
+                        var nhOdd = Vector512<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, nhOdd);
+                        }
+
+                        // r, z, n_x += W_ih · x_t, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, z);
+                            nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, nx);
+                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, zOdd);
+                            nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, nxOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The path when Vector256 is the widest accelerated vector: the hidden units in 10 tiles of 8,
+        /// one Vector256 per slot and tile.
+        /// </summary>
+        private static class Vector256Tiles
+        {
+            public const int Lanes = 8;
+            private const int Tiles = 10;
+            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
+            public const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
+                {
+                    UpperLayer(
+                        ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
+                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                        ref Unsafe.Add(ref state, layer * LayerStateLength),
+                        parity);
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector256.LoadUnsafe(ref panel, 0);
+                        var z = Vector256.LoadUnsafe(ref panel, 8);
+                        var nx = Vector256.LoadUnsafe(ref panel, 16);
+                        var nh = Vector256.LoadUnsafe(ref panel, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nxOdd = Vector256<float>.Zero;
+                        var nhOdd = Vector256<float>.Zero;
+
+                        // r, z, n_x += W_ih · x_t
+                        var x0 = Vector256.Create(x);
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx);
+                        var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nxOdd);
+                        var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx);
+                        var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nxOdd);
+                        var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx);
+                        var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, nxOdd);
+                        var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, nx);
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
+                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector256.LoadUnsafe(ref panel, 0);
+                        var z = Vector256.LoadUnsafe(ref panel, 8);
+                        var nx = Vector256.LoadUnsafe(ref panel, 16);
+                        var nh = Vector256.LoadUnsafe(ref panel, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nxOdd = Vector256<float>.Zero;
+                        var nhOdd = Vector256<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
+                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, nhOdd);
+                        }
+
+                        // r, z, n_x += W_ih · x_t, last column first
+                        var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, nx);
+                        var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, nxOdd);
+                        var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx);
+                        var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nxOdd);
+                        var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx);
+                        var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nxOdd);
+                        var x0 = Vector256.Create(x);
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx);
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+
+            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector256.LoadUnsafe(ref panel, 0);
+                        var z = Vector256.LoadUnsafe(ref panel, 8);
+                        var nx = Vector256.LoadUnsafe(ref panel, 16);
+                        var nh = Vector256.LoadUnsafe(ref panel, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nxOdd = Vector256<float>.Zero;
+                        var nhOdd = Vector256<float>.Zero;
+
+                        // r, z, n_x += W_ih · x_t
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, z);
+                            nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, nx);
+                            var xkAfter = Vector256.Create(Unsafe.Add(ref x, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, zOdd);
+                            nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, nxOdd);
+                        }
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
+                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector256.LoadUnsafe(ref panel, 0);
+                        var z = Vector256.LoadUnsafe(ref panel, 8);
+                        var nx = Vector256.LoadUnsafe(ref panel, 16);
+                        var nh = Vector256.LoadUnsafe(ref panel, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nxOdd = Vector256<float>.Zero;
+                        var nhOdd = Vector256<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
+                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, nhOdd);
+                        }
+
+                        // r, z, n_x += W_ih · x_t, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, z);
+                            nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, nx);
+                            var xkBefore = Vector256.Create(Unsafe.Add(ref x, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, zOdd);
+                            nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, nxOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The path when Vector128 is the widest accelerated vector: the hidden units in 20 tiles of 4,
+        /// one Vector128 per slot and tile.
+        /// </summary>
+        private static class Vector128Tiles
+        {
+            public const int Lanes = 4;
+            private const int Tiles = 20;
+            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
+            public const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
+                {
+                    UpperLayer(
+                        ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
+                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                        ref Unsafe.Add(ref state, layer * LayerStateLength),
+                        parity);
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector128.LoadUnsafe(ref panel, 0);
+                        var z = Vector128.LoadUnsafe(ref panel, 4);
+                        var nx = Vector128.LoadUnsafe(ref panel, 8);
+                        var nh = Vector128.LoadUnsafe(ref panel, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nxOdd = Vector128<float>.Zero;
+                        var nhOdd = Vector128<float>.Zero;
+
+                        // r, z, n_x += W_ih · x_t
+                        var x0 = Vector128.Create(x);
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, nx);
+                        var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, nxOdd);
+                        var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, nx);
+                        var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, nxOdd);
+                        var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, nx);
+                        var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, nxOdd);
+                        var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, nx);
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, r2);
-                            r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, r3);
-                            z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, z2);
-                            z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, z3);
-                            nh2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, nh2);
-                            nh3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, nh3);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
+                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector128.LoadUnsafe(ref panel, 0);
+                        var z = Vector128.LoadUnsafe(ref panel, 4);
+                        var nx = Vector128.LoadUnsafe(ref panel, 8);
+                        var nh = Vector128.LoadUnsafe(ref panel, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nxOdd = Vector128<float>.Zero;
+                        var nhOdd = Vector128<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
+                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, nhOdd);
                         }
 
                         // r, z, n_x += W_ih · x_t, last column first
                         var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), x6, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 24), x6, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 28), x6, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 40), x6, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 44), x6, nx3);
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, nx);
                         var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), x5, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 24), x5, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 28), x5, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 40), x5, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 44), x5, nx3);
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, nxOdd);
                         var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), x4, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 24), x4, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 28), x4, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 40), x4, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 44), x4, nx3);
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, nx);
                         var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), x3, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 28), x3, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 40), x3, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 44), x3, nx3);
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, nxOdd);
                         var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 28), x2, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 40), x2, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 44), x2, nx3);
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, nx);
                         var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 28), x1, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 40), x1, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 44), x1, nx3);
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, nxOdd);
                         var x0 = Vector128.Create(x);
-                        r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, r2);
-                        r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, r3);
-                        z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, z2);
-                        z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 28), x0, z3);
-                        nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 40), x0, nx2);
-                        nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 44), x0, nx3);
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, nx);
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
 
                         // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
-                    }
-
-                    // Pass 1 of 2: lanes 0..7 of the tile.
-                    {
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var r1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var z0 = Vector128.LoadUnsafe(ref panel, 16);
-                        var z1 = Vector128.LoadUnsafe(ref panel, 20);
-                        var nx0 = Vector128.LoadUnsafe(ref panel, 32);
-                        var nx1 = Vector128.LoadUnsafe(ref panel, 36);
-                        var nh0 = Vector128.LoadUnsafe(ref panel, 48);
-                        var nh1 = Vector128.LoadUnsafe(ref panel, 52);
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r0);
-                            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, r1);
-                            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, z0);
-                            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, z1);
-                            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, nh1);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 20), x6, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 36), x6, nx1);
-                        var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 20), x5, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 36), x5, nx1);
-                        var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 20), x4, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 36), x4, nx1);
-                        var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 20), x3, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 36), x3, nx1);
-                        var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 20), x2, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 36), x2, nx1);
-                        var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 20), x1, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 36), x1, nx1);
-                        var x0 = Vector128.Create(x);
-                        r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r0);
-                        r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, r1);
-                        z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z0);
-                        z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 20), x0, z1);
-                        nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx0);
-                        nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 36), x0, nx1);
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
                     }
                 }
             }
-        }
 
-        /// <summary>A layer above 0, reading the h_t of the layer below, on Vector128: a tile holds 4 vectors per gate, in 2 passes to keep the accumulators in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void UpperLayer128(ref float weights, ref float x, ref float state, int parity)
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-            // Even steps stream the weights first to last, odd steps last to first:
-            // each step starts with the weights the previous one left in cache.
-            if (parity == 0)
+            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
-                for (int tile = 0; tile < Tiles; tile++)
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // Pass 1 of 2: lanes 0..7 of the tile.
+                    for (int tile = 0; tile < Tiles; tile++)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
                         // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var r1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var z0 = Vector128.LoadUnsafe(ref panel, 16);
-                        var z1 = Vector128.LoadUnsafe(ref panel, 20);
-                        var nx0 = Vector128.LoadUnsafe(ref panel, 32);
-                        var nx1 = Vector128.LoadUnsafe(ref panel, 36);
-                        var nh0 = Vector128.LoadUnsafe(ref panel, 48);
-                        var nh1 = Vector128.LoadUnsafe(ref panel, 52);
+                        var r = Vector128.LoadUnsafe(ref panel, 0);
+                        var z = Vector128.LoadUnsafe(ref panel, 4);
+                        var nx = Vector128.LoadUnsafe(ref panel, 8);
+                        var nh = Vector128.LoadUnsafe(ref panel, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nxOdd = Vector128<float>.Zero;
+                        var nhOdd = Vector128<float>.Zero;
 
                         // r, z, n_x += W_ih · x_t
-                        for (int k = 0; k < HiddenSize; k++)
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
                             var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, r0);
-                            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, r1);
-                            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, z0);
-                            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, z1);
-                            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, nx0);
-                            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, nx1);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, z);
+                            nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, nx);
+                            var xkAfter = Vector128.Create(Unsafe.Add(ref x, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xkAfter, zOdd);
+                            nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, nxOdd);
                         }
 
                         // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k++)
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r0);
-                            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, r1);
-                            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, z0);
-                            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, z1);
-                            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, nh1);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
+                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, nhOdd);
                         }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
 
                         // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
-                    }
-
-                    // Pass 2 of 2: lanes 8..15 of the tile.
-                    {
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var r3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var z2 = Vector128.LoadUnsafe(ref panel, 24);
-                        var z3 = Vector128.LoadUnsafe(ref panel, 28);
-                        var nx2 = Vector128.LoadUnsafe(ref panel, 40);
-                        var nx3 = Vector128.LoadUnsafe(ref panel, 44);
-                        var nh2 = Vector128.LoadUnsafe(ref panel, 56);
-                        var nh3 = Vector128.LoadUnsafe(ref panel, 60);
-
-                        // r, z, n_x += W_ih · x_t
-                        for (int k = 0; k < HiddenSize; k++)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, r2);
-                            r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, r3);
-                            z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, z2);
-                            z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, z3);
-                            nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, nx2);
-                            nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, nx3);
-                        }
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k < HiddenSize; k++)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, r2);
-                            r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, r3);
-                            z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, z2);
-                            z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, z3);
-                            nh2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, nh2);
-                            nh3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, nh3);
-                        }
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
                     }
                 }
-            }
-            else
-            {
-                for (int tile = Tiles - 1; tile >= 0; tile--)
+                else
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                    // Pass 2 of 2: lanes 8..15 of the tile.
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
                         // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r2 = Vector128.LoadUnsafe(ref panel, 8);
-                        var r3 = Vector128.LoadUnsafe(ref panel, 12);
-                        var z2 = Vector128.LoadUnsafe(ref panel, 24);
-                        var z3 = Vector128.LoadUnsafe(ref panel, 28);
-                        var nx2 = Vector128.LoadUnsafe(ref panel, 40);
-                        var nx3 = Vector128.LoadUnsafe(ref panel, 44);
-                        var nh2 = Vector128.LoadUnsafe(ref panel, 56);
-                        var nh3 = Vector128.LoadUnsafe(ref panel, 60);
+                        var r = Vector128.LoadUnsafe(ref panel, 0);
+                        var z = Vector128.LoadUnsafe(ref panel, 4);
+                        var nx = Vector128.LoadUnsafe(ref panel, 8);
+                        var nh = Vector128.LoadUnsafe(ref panel, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nxOdd = Vector128<float>.Zero;
+                        var nhOdd = Vector128<float>.Zero;
 
                         // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, r2);
-                            r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, r3);
-                            z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), hPrevk, z2);
-                            z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), hPrevk, z3);
-                            nh2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 56), hPrevk, nh2);
-                            nh3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 60), hPrevk, nh3);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
+                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, nhOdd);
                         }
 
                         // r, z, n_x += W_ih · x_t, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
                             ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
                             var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            r2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, r2);
-                            r3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, r3);
-                            z2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 24), xk, z2);
-                            z3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 28), xk, z3);
-                            nx2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 40), xk, nx2);
-                            nx3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 44), xk, nx3);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, z);
+                            nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, nx);
+                            var xkBefore = Vector128.Create(Unsafe.Add(ref x, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, zOdd);
+                            nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, nxOdd);
                         }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        nh += nhOdd;
 
                         // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref hOld, 8), ref Unsafe.Add(ref h, 8));
-                        KernelMath.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref hOld, 12), ref Unsafe.Add(ref h, 12));
-                    }
-
-                    // Pass 1 of 2: lanes 0..7 of the tile.
-                    {
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r0 = Vector128.LoadUnsafe(ref panel, 0);
-                        var r1 = Vector128.LoadUnsafe(ref panel, 4);
-                        var z0 = Vector128.LoadUnsafe(ref panel, 16);
-                        var z1 = Vector128.LoadUnsafe(ref panel, 20);
-                        var nx0 = Vector128.LoadUnsafe(ref panel, 32);
-                        var nx1 = Vector128.LoadUnsafe(ref panel, 36);
-                        var nh0 = Vector128.LoadUnsafe(ref panel, 48);
-                        var nh1 = Vector128.LoadUnsafe(ref panel, 52);
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r0);
-                            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, r1);
-                            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), hPrevk, z0);
-                            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), hPrevk, z1);
-                            nh0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 48), hPrevk, nh0);
-                            nh1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 52), hPrevk, nh1);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        for (int k = HiddenSize - 1; k >= 0; k--)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            r0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, r0);
-                            r1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, r1);
-                            z0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 16), xk, z0);
-                            z1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 20), xk, z1);
-                            nx0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 32), xk, nx0);
-                            nx1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 36), xk, nx1);
-                        }
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r0, z0, nx0, nh0, in hOld, ref h);
-                        KernelMath.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref hOld, 4), ref Unsafe.Add(ref h, 4));
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
                     }
                 }
             }
