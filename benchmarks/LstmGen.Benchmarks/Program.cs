@@ -16,7 +16,7 @@ using Perfolizer.Horology;
 //   (no option)           the full suite; writes docs/benchmarks.md
 //   ... -- --quick        a short job (smoke test); writes benchmarks/BenchmarkDotNet.Artifacts/benchmarks-quick.md
 //   ... -- --filter TEXT  only benchmarks whose name contains TEXT, or one of several comma-separated texts
-//                         (e.g. Sensor, Batch64, OnnxRuntime, RunTimeSized, Denormals, MultiCore,
+//                         (e.g. Sensor, Batch64, OnnxRuntime, RunTimeSized, Streaming, Denormals, MultiCore,
 //                         GeneratorCost, ReadBandwidth); report as --quick
 //   ... -- --validate     only the numerical checks
 //   ... -- --stopwatch    the checks, then a plain Stopwatch loop over every case (a quick cross-check)

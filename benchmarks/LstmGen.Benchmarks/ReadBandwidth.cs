@@ -116,7 +116,7 @@ public static class WeightStreaming
         object model = createModel();
         FieldInfo field = model.GetType().GetField("_packedWeights", BindingFlags.Instance | BindingFlags.NonPublic)
             ?? throw new InvalidOperationException($"{model.GetType().Name} has no _packedWeights field.");
-        var packed = (float[])(field.GetValue(model) ?? throw new InvalidOperationException($"{model.GetType().Name}: no weights loaded."));
+        var packed = (LstmGen.Kernels.PackedWeights)(field.GetValue(model) ?? throw new InvalidOperationException($"{model.GetType().Name}: no weights loaded."));
         int head = info.OutputSize * info.HiddenSize + info.OutputSize;
         return new WeightFacts(info.Name, packed.Length, head, (packed.Length - head) * 4L);
     }

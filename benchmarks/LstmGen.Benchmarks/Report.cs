@@ -224,6 +224,7 @@ public static class Report
         }
         AppendWeightStreaming(md, r);
         AppendGenerator(md, r);
+        AppendStreaming(md, r);
         AppendDenormals(md, r);
         AppendMultiCore(md, r);
         if (r.Failed.Count > 0)
@@ -520,6 +521,31 @@ public static class Report
                 : ratio <= 0.9
                     ? $"The subnormal run is {Times(ratio)} the normal time: faster, so subnormals cost nothing measurable here."
                     : $"Subnormal values cost nothing measurable on this CPU ({Times(ratio)} the normal time, within ±10%).");
+        }
+    }
+
+    private static void AppendStreaming(StringBuilder md, SuiteResults r)
+    {
+        string name = nameof(Streaming);
+        md.AppendLine();
+        md.AppendLine("## Streaming");
+        md.AppendLine();
+        md.AppendLine($"`{name}`: one `Step` per call, as an audio effect runs a model sample by sample (the state carried in the instance), " +
+                      "on the generated model and on the run-time-sized `LstmModel` made from the same weights; each call feeds the next " +
+                      "value of the case's input. Before timing, a whole sequence of `Step`s was checked against the sequence `Forward`. " +
+                      "Ratio = run-time-sized ÷ generated.");
+        md.AppendLine();
+        md.AppendLine("| case | generated ns/step | ± | run-time-sized ns/step | ± | ratio | allocated |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (string caseName in new[] { "audio20", "audio40" })
+        {
+            AuxRow? generated = r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == nameof(Streaming.GeneratedStep));
+            AuxRow? runTimeSized = r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == nameof(Streaming.RunTimeSizedStep));
+            string Cell(AuxRow? row) => row is null ? "not measured | –" : $"{Ns(row.MedianNs)} | {Pct(row)}";
+            string ratio = generated is null || runTimeSized is null ? "–" : Times(runTimeSized.MedianNs / generated.MedianNs);
+            string alloc = generated?.AllocatedBytes is { } g && runTimeSized?.AllocatedBytes is { } t ? $"{g} B / {t} B" : "–";
+            CaseInfo info = Cases.All.First(c => c.Name == caseName);
+            md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(generated)} | {Cell(runTimeSized)} | {ratio} | {alloc} |");
         }
     }
 
