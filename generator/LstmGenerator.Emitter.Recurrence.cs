@@ -169,7 +169,7 @@ public sealed partial class LstmGenerator
             {
                 writer.Line();
                 writer.Line(reverse ? part.Comment + ", last column first" : part.Comment);
-                EmitColumns(writer, vector, layout.ColumnUnrollBudget, part.Accumulators, part.Count, part.FirstRow, part.FirstRowName, part.CountName, part.Source, reverse);
+                EmitColumns(writer, vector, part.Accumulators, part.Count, part.FirstRow, part.FirstRowName, part.CountName, part.Source, reverse);
             }
             writer.Line();
             foreach (Accumulator accumulator in accumulators)
@@ -191,12 +191,12 @@ public sealed partial class LstmGenerator
         // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns alternating between
         // the even and the odd accumulators: unrolled with literal offsets when that stays within the code budget,
         // otherwise a loop (very large methods lose JIT optimizations).
-        private static void EmitColumns(SourceWriter writer, string vector, int unrollBudget, IReadOnlyList<Accumulator> accumulators,
+        private static void EmitColumns(SourceWriter writer, string vector, IReadOnlyList<Accumulator> accumulators,
             int count, int firstRow, string firstRowName, string countName, string source, bool reverse)
         {
             string Target(Accumulator accumulator, int position) => position % 2 == 1 ? accumulator.OddName : accumulator.Name;
 
-            if (count * accumulators.Count <= unrollBudget)
+            if (count * accumulators.Count <= KernelLayout.UnrollBudget)
             {
                 for (int position = 0; position < count; position++)
                 {

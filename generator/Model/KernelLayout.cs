@@ -23,9 +23,6 @@ internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, in
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
     public const int UnrollBudget = 128;
 
-    /// <summary>The budget of one run of a layer's columns: a snake emits every layer twice, so each direction gets half.</summary>
-    public int ColumnUnrollBudget => Snake ? UnrollBudget / 2 : UnrollBudget;
-
     /// <summary>Every SIMD width, widest first.</summary>
     public static readonly VectorWidth[] AllWidths = [new(512), new(256), new(128)];
 

@@ -21,7 +21,9 @@ public class CodeSizeTests
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
 
-        Assert.True(source.Length < 200_000, $"{source.Length} characters of generated source");
+        // Every SIMD path has its own tiling, and a model whose weights exceed the L1 cache gets each layer twice
+        // (odd steps read backwards): (32, 32) unrolls both column loops of 3 tilings × 2 directions, about 245 KB.
+        Assert.True(source.Length < 300_000, $"{source.Length} characters of generated source");
         string[] methods = Regex.Split(source, @"static void ").Skip(1).ToArray();
         Assert.Contains(methods, method => method.StartsWith("Run"));
         foreach (string method in methods)
