@@ -38,11 +38,11 @@ internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, in
         // with that count the narrowest vectors, which pad less: H = 8 runs one Vector256 tile even where
         // Vector512 is accelerated. A narrower path never picks a wider tiling than a wider path does.
         int TileCount(int lanes) => (spec.HiddenSize + lanes - 1) / lanes;
-        VectorWidth TilingOf(VectorWidth path) =>
+        VectorWidth TileVectorOf(VectorWidth path) =>
             AllWidths.Where(width => width.Lanes <= path.Lanes && TileCount(width.Lanes) == TileCount(path.Lanes)).Last();
 
         Tiling[] tilings = AllWidths
-            .GroupBy(TilingOf)
+            .GroupBy(TileVectorOf)
             .Select(group => new Tiling(group.Key, TileCount(group.Key.Lanes), group.ToArray()))
             .ToArray();
 

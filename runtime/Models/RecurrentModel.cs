@@ -186,10 +186,11 @@ public abstract class RecurrentModel
         Array.Clear(_forwardState);
         int steps = input.Length / InputSize;
         KernelPath path = Path;
+        ReadOnlySpan<float> packed = _packed.Span;
         for (int t = 0; t < steps; t++)
-            RecurrentVectorKernel.Step(_layout, _packed.Span, input.Slice(t * InputSize, InputSize), _forwardState, t & 1, path);
+            RecurrentVectorKernel.Step(_layout, packed, input.Slice(t * InputSize, InputSize), _forwardState, t & 1, path);
         // After T steps the last layer's h_T is in buffer T % 2.
-        RecurrentVectorKernel.Head(_layout, _packed.Span,
+        RecurrentVectorKernel.Head(_layout, packed,
             _forwardState.AsSpan(_layout.HiddenOffset(NumLayers - 1, steps & 1), HiddenSize), output);
     }
 }
