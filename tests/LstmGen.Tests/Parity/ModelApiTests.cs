@@ -1,5 +1,6 @@
 using System;
 using System.Threading.Tasks;
+using LstmGen.Tests.Support;
 using Xunit;
 
 namespace LstmGen.Tests.Parity;
@@ -32,10 +33,7 @@ public class ModelApiTests
             large.Forward(largeInput, largeOutput);
         }
 
-        for (int i = 0; i < 100; i++) Run(); // let tiered compilation settle
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++) Run();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.Measure(Run, repetitions: 200));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System;
+using LstmGen.Tests.Support;
 using Xunit;
 
 namespace LstmGen.Tests.Parity;
@@ -118,9 +119,6 @@ public class StreamingTests
         var sample = new float[1];
         var output = new float[1];
 
-        for (int i = 0; i < 200; i++) { lstm.Step(x, y); gru.Step(sample, output); }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2000; i++) { lstm.Step(x, y); gru.Step(sample, output); }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.Measure(() => { lstm.Step(x, y); gru.Step(sample, output); }, repetitions: 1000));
     }
 }

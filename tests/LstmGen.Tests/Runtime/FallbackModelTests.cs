@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.Intrinsics;
 using LstmGen.Kernels;
 using LstmGen.Tests.Parity;
+using LstmGen.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -357,10 +358,7 @@ public class FallbackModelTests
             gru.SetState(state);
         }
 
-        Run(); // warm-up: JIT, static initializers
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) Run();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.Measure(Run, repetitions: 10));
     }
 
     // ---- sizes and errors ----
