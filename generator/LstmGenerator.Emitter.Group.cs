@@ -34,7 +34,7 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        private static void EmitGroup(SourceWriter writer, ModelSpec spec, Cell cell, VectorWidth width)
+        private static void EmitGroup(SourceWriter writer, ModelSpec spec, Tiling tiling, Cell cell, VectorWidth width)
         {
             string vector = width.Type;
             writer.Line($"/// <summary>Runs {width.Lanes} sequences at once, sequence b on lane b of {vector}: each weight is broadcast once for all of them.</summary>");
@@ -43,8 +43,8 @@ public sealed partial class LstmGenerator
             writer.Line($"// Per layer and hidden unit, a vector over the group: two h buffers{(cell.HasCellState ? " and c" : "")}, all zero at t = 0;");
             writer.Line("// then x_t of the group, transposed to [InputSize, Group].");
             writer.Line($"const int GroupLayerState = {cell.StateBuffers} * HiddenSize * Group;");
-            writer.Line("Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];");
-            writer.Line("ref float state = ref MemoryMarshal.GetReference(buffer);");
+            writer.Line("Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];");
+            writer.Line("ref float state = ref AlignedBuffer.Align(buffer);");
             writer.Line("ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);");
             writer.Line();
             writer.Open("for (int t = 0; t < SeqLen; t++)");
@@ -56,17 +56,17 @@ public sealed partial class LstmGenerator
             writer.Line("int parity = t & 1;");
             writer.Line();
             writer.Line("// Layer 0 reads x_t.");
-            EmitGroupLayer(writer, spec, cell, width, inputs: spec.InputSize, inputsName: "InputSize", panelLength: "PanelLength",
+            EmitGroupLayer(writer, spec, tiling, width, inputs: spec.InputSize, inputsName: "InputSize", panelLength: "PanelLength",
                 weights: "weights", x: "xs", state: "state");
             if (spec.NumLayers > 1)
             {
                 writer.Line();
                 writer.Line("// Each layer above reads the h_t just computed below it.");
                 writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
-                writer.Line("ref float layerWeights = ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength));");
+                writer.Line("ref float layerWeights = ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength);");
                 writer.Line("ref float below = ref Unsafe.Add(ref state, (layer - 1) * GroupLayerState + (parity ^ 1) * HiddenSize * Group);");
                 writer.Line("ref float layerState = ref Unsafe.Add(ref state, layer * GroupLayerState);");
-                EmitGroupLayer(writer, spec, cell, width, inputs: spec.HiddenSize, inputsName: "HiddenSize", panelLength: "UpperPanelLength",
+                EmitGroupLayer(writer, spec, tiling, width, inputs: spec.HiddenSize, inputsName: "HiddenSize", panelLength: "UpperPanelLength",
                     weights: "layerWeights", x: "below", state: "layerState");
                 writer.Close();
             }
@@ -85,21 +85,41 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // One layer for the whole group: per hidden unit j, its slots as vectors over the group.
-        private static void EmitGroupLayer(SourceWriter writer, ModelSpec spec, Cell cell, VectorWidth width,
+        // One layer for the whole group: per hidden unit j, its slots as vectors over the group. The units of whole
+        // tiles and those of a rest tile find their weights with different strides, so each has its own loop.
+        private static void EmitGroupLayer(SourceWriter writer, ModelSpec spec, Tiling tiling, VectorWidth width,
             int inputs, string inputsName, string panelLength, string weights, string x, string state)
         {
+            if (tiling.RestLanes == 0)
+            {
+                EmitGroupUnits(writer, spec, width, "0", "HiddenSize", $"j / Lanes * {panelLength} + j % Lanes", WholeTileWeights,
+                    inputs, inputsName, weights, x, state);
+                return;
+            }
+            if (tiling.Count > 0)
+            {
+                EmitGroupUnits(writer, spec, width, "0", "Tiles * Lanes", $"j / Lanes * {panelLength} + j % Lanes", WholeTileWeights,
+                    inputs, inputsName, weights, x, state);
+            }
+            EmitGroupUnits(writer, spec, width, "Tiles * Lanes", "HiddenSize", $"Tiles * {panelLength} + (j - Tiles * Lanes)", RestTileWeights,
+                inputs, inputsName, weights, x, state);
+        }
+
+        private static void EmitGroupUnits(SourceWriter writer, ModelSpec spec, VectorWidth width, string first, string end, string unitOffset,
+            UnitWeights weight, int inputs, string inputsName, string weights, string x, string state)
+        {
+            Cell cell = Cell.For(spec.Cell);
             string vector = width.Type;
-            writer.Open("for (int j = 0; j < HiddenSize; j++)");
-            writer.Line("// Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.");
-            writer.Line($"ref float w = ref Unsafe.Add(ref {weights}, j / Lanes * {panelLength} + j % Lanes);");
+            writer.Open($"for (int j = {first}; j < {end}; j++)");
+            writer.Line($"// Hidden unit j's weights: slot s sits at column s · {weight.Lanes} of its tile's panel rows.");
+            writer.Line($"ref float w = ref Unsafe.Add(ref {weights}, {unitOffset});");
             writer.Line($"ref float hPrev = ref Unsafe.Add(ref {state}, parity * HiddenSize * Group);");
             for (int slot = 0; slot < cell.Slots.Count; slot++)
-                writer.Line($"var {cell.Slots[slot]} = {vector}.Create({WeightAt(slot, row: null)});");
+                writer.Line($"var {cell.Slots[slot]} = {vector}.Create({weight.At(slot, row: null)});");
             writer.Line();
-            EmitGroupColumns(writer, cell, width, inputs, firstRow: 1, firstRowName: "1", countName: inputsName, source: x, hidden: false);
+            EmitGroupColumns(writer, cell, width, weight, inputs, firstRow: 1, firstRowName: "1", countName: inputsName, source: x, hidden: false);
             writer.Line();
-            EmitGroupColumns(writer, cell, width, spec.HiddenSize, firstRow: 1 + inputs, firstRowName: $"1 + {inputsName}", countName: "HiddenSize", source: "hPrev", hidden: true);
+            EmitGroupColumns(writer, cell, width, weight, spec.HiddenSize, firstRow: 1 + inputs, firstRowName: $"1 + {inputsName}", countName: "HiddenSize", source: "hPrev", hidden: true);
             writer.Line();
             writer.Line($"ref float hNext = ref Unsafe.Add(ref {state}, (parity ^ 1) * HiddenSize * Group);");
             if (cell.Kind == CellKind.Lstm)
@@ -117,7 +137,7 @@ public sealed partial class LstmGenerator
         }
 
         // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
-        private static void EmitGroupColumns(SourceWriter writer, Cell cell, VectorWidth width, int count, int firstRow,
+        private static void EmitGroupColumns(SourceWriter writer, Cell cell, VectorWidth width, UnitWeights weight, int count, int firstRow,
             string firstRowName, string countName, string source, bool hidden)
         {
             string vector = width.Type;
@@ -130,7 +150,7 @@ public sealed partial class LstmGenerator
                     string value = $"{source}{k}";
                     writer.Line($"var {value} = {vector}.LoadUnsafe(ref {source}, {k} * Group);");
                     foreach (int slot in slots)
-                        writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({WeightAt(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
+                        writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.At(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
                 }
                 return;
             }
@@ -138,22 +158,29 @@ public sealed partial class LstmGenerator
             writer.Open($"for (int k = 0; k < {countName}; k++)");
             writer.Line($"var {source}k = {vector}.LoadUnsafe(ref {source}, (nuint)(k * Group));");
             foreach (int slot in slots)
-                writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({WeightAt(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
+                writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.At(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
             writer.Close();
         }
 
-        // Unit j's weight of a slot in a panel row (the bias row when row is null), relative to ref w.
-        private static string WeightAt(int slot, string? row)
+        private static readonly UnitWeights WholeTileWeights = new("RowLength", "Lanes");
+        private static readonly UnitWeights RestTileWeights = new("RestRowLength", "RestLanes");
+
+        /// <summary>Unit j's weights relative to <c>ref w</c>, in panel rows of <see cref="RowLength"/> with slots <see cref="Lanes"/> apart.</summary>
+        private sealed record UnitWeights(string RowLength, string Lanes)
         {
-            string column = slot == 0 ? "" : slot == 1 ? "Lanes" : $"{slot} * Lanes";
-            string offset = (row, column) switch
+            // Unit j's weight of a slot in a panel row (the bias row when row is null).
+            public string At(int slot, string? row)
             {
-                (null, "") => "",
-                (null, _) => column,
-                (_, "") => $"{row} * RowLength",
-                _ => $"{row} * RowLength + {column}",
-            };
-            return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
+                string column = slot == 0 ? "" : slot == 1 ? Lanes : $"{slot} * {Lanes}";
+                string offset = (row, column) switch
+                {
+                    (null, "") => "",
+                    (null, _) => column,
+                    (_, "") => $"{row} * {RowLength}",
+                    _ => $"{row} * {RowLength} + {column}",
+                };
+                return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
+            }
         }
     }
 }

@@ -9,11 +9,18 @@ public sealed partial class LstmGenerator
 {
     internal static partial class Emitter
     {
-        /// <summary>A layer as the kernel sees it: its method name, its inputs and where its panels start.</summary>
-        private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName);
+        /// <summary>A layer as the kernel sees it: its method name, its inputs and the names of its panels' lengths.</summary>
+        private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName, string RestPanelLengthName);
 
-        /// <summary>One accumulator per slot (i, f, g, o or r, z, nx, nh) and its offset in a panel row.</summary>
-        private sealed record Accumulator(string Name, int Slot, int Offset)
+        /// <summary>A tile's panel as the code names it: the panel, its row in a column loop, and the row length.</summary>
+        private sealed record Panel(string Name, string Row, string RowLength)
+        {
+            public static readonly Panel Tile = new("panel", "row", "RowLength");
+            public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength");
+        }
+
+        /// <summary>An accumulator vector: a slot of a whole tile, or a vector of the rest tile's slots side by side.</summary>
+        private sealed record Accumulator(string Name, Panel Panel, int Offset, bool ReadsInput, bool ReadsHidden)
         {
             public string OddName => Name + "Odd";
         }
@@ -23,23 +30,49 @@ public sealed partial class LstmGenerator
         private static void EmitTiling(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling)
         {
             string paths = string.Join(" or ", tiling.Paths.Select(path => path.Type));
-            string tiles = tiling.Count == 1 ? "one tile" : $"{tiling.Count} tiles";
+            string tiles = (tiling.Count, tiling.RestLanes) switch
+            {
+                (0, _) => $"a rest tile of {tiling.RestLanes}",
+                (1, 0) => $"one tile of {tiling.Lanes}",
+                (_, 0) => $"{tiling.Count} tiles of {tiling.Lanes}",
+                (1, _) => $"one tile of {tiling.Lanes} and a rest tile of {tiling.RestLanes}",
+                _ => $"{tiling.Count} tiles of {tiling.Lanes} and a rest tile of {tiling.RestLanes}",
+            };
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line($"/// The path when {paths} is the widest accelerated vector: the hidden units in {tiles} of {tiling.Lanes},");
-            writer.Line($"/// one {tiling.Vector.Type} per {(layout.Cell.Kind == CellKind.Lstm ? "gate" : "slot")} and tile.");
+            writer.Line($"/// The path when {paths} is the widest accelerated vector: the hidden units in {tiles},");
+            writer.Line($"/// one {tiling.Vector.Type} per {(layout.Cell.Kind == CellKind.Lstm ? "gate" : "slot")} and {(tiling.RestLanes > 0 ? "whole " : "")}tile.");
             writer.Line("/// </summary>");
             writer.Open($"private static class {tiling.ClassName}");
             writer.Line($"public const int Lanes = {tiling.Lanes};");
             writer.Line($"private const int Tiles = {tiling.Count};");
+            bool rest = tiling.RestLanes > 0;
+            if (rest)
+            {
+                string shared = tiling.RestVectors == 1 ? $"one {tiling.Vector.Type}, a quarter each" : $"{tiling.RestVectors} {tiling.Vector.Type}, half of one each";
+                writer.Line($"// The last RestLanes units form a rest tile: their {string.Join(", ", layout.Cell.Slots)} share {shared}.");
+                writer.Line($"public const int RestLanes = {tiling.RestLanes};");
+            }
             writer.Line($"// A tile's panel holds rows of 4 · Lanes floats ({string.Join(", ", layout.Cell.Slots)} side by side): the bias row,");
             writer.Line("// then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).");
             writer.Line("private const int RowLength = 4 * Lanes;");
+            if (rest) writer.Line("private const int RestRowLength = 4 * RestLanes;");
             writer.Line("private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0");
+            if (rest) writer.Line("private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;");
+            writer.Line($"private const int LayerLength = Tiles * PanelLength{(rest ? " + RestPanelLength" : "")};");
             if (spec.NumLayers > 1)
+            {
                 writer.Line("private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up");
-            string upper = spec.NumLayers > 1 ? " + (NumLayers - 1) * Tiles * UpperPanelLength" : "";
-            writer.Line($"public const int HeadOffset = Tiles * PanelLength{upper}; // fc.weight [OutputSize, HiddenSize], then fc.bias");
+                if (rest) writer.Line("private const int UpperRestPanelLength = (1 + 2 * HiddenSize) * RestRowLength;");
+                writer.Line($"private const int UpperLayerLength = Tiles * UpperPanelLength{(rest ? " + UpperRestPanelLength" : "")};");
+            }
+            string upper = spec.NumLayers > 1 ? " + (NumLayers - 1) * UpperLayerLength" : "";
+            writer.Line($"public const int HeadOffset = LayerLength{upper}; // fc.weight [OutputSize, HiddenSize], then fc.bias");
+
+            writer.Line();
+            writer.Line("/// <summary>Packs weights in PyTorch's layout for this tiling.</summary>");
+            writer.Line("public static PackedWeights Pack(RecurrentWeights weights) =>");
+            writer.Line($"    RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: {(rest ? "RestLanes" : "Lanes")});");
 
             writer.Line();
             writer.Line($"/// <summary>Runs one sequence from the zero state in <paramref name=\"state\"/>, then the head.</summary>");
@@ -57,8 +90,9 @@ public sealed partial class LstmGenerator
             writer.Line("Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
             writer.Close();
 
-            var bottom = new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "PanelLength");
-            var above = new LayerShape("UpperLayer", "A layer above 0, reading the h_t of the layer below", spec.HiddenSize, "HiddenSize", "UpperPanelLength");
+            var bottom = new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "PanelLength", "RestPanelLength");
+            var above = new LayerShape("UpperLayer", "A layer above 0, reading the h_t of the layer below", spec.HiddenSize, "HiddenSize",
+                "UpperPanelLength", "UpperRestPanelLength");
             writer.Line();
             writer.Line("/// <summary>One time step of every layer.</summary>");
             writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
@@ -68,7 +102,7 @@ public sealed partial class LstmGenerator
             {
                 writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
                 writer.Line($"{above.Method}(");
-                writer.Line("    ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),");
+                writer.Line("    ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),");
                 writer.Line("    ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),");
                 writer.Line("    ref Unsafe.Add(ref state, layer * LayerStateLength),");
                 writer.Line("    parity);");
@@ -84,7 +118,7 @@ public sealed partial class LstmGenerator
                 foreach (VectorWidth path in tiling.Paths)
                 {
                     writer.Line();
-                    EmitGroup(writer, spec, layout.Cell, path);
+                    EmitGroup(writer, spec, tiling, layout.Cell, path);
                 }
             }
             writer.Close();
@@ -119,40 +153,84 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // Every tile of a layer, in memory order or (reverse) backwards.
+        // Every tile of a layer, in memory order or (reverse) backwards. A rest tile shares its sweep over the
+        // columns with the last whole tile, so both use each broadcast of an input or hidden value.
         private static void EmitTiles(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape, bool reverse)
         {
-            bool gru = layout.Cell.Kind == CellKind.Gru;
-            if (tiling.Count == 1)
+            bool rest = tiling.RestLanes > 0;
+            int looped = rest ? System.Math.Max(tiling.Count - 1, 0) : tiling.Count;
+            if (looped == 1 && !rest)
             {
-                writer.Line("ref float panel = ref weights;");
-                if (!gru) writer.Line("ref float c = ref cell;");
-                writer.Line("ref float h = ref hNext;");
-                if (gru) writer.Line("ref float hOld = ref hPrev;");
-                EmitTile(writer, spec, layout, tiling, shape, reverse);
+                EmitTileReferences(writer, layout.Cell, "0", shape);
+                EmitTile(writer, spec, layout, tiling, shape, reverse, wholeTile: true, restTile: false);
                 return;
             }
-            writer.Open(reverse ? "for (int tile = Tiles - 1; tile >= 0; tile--)" : "for (int tile = 0; tile < Tiles; tile++)");
-            writer.Line($"ref float panel = ref Unsafe.Add(ref weights, tile * {shape.PanelLengthName});");
-            if (!gru) writer.Line("ref float c = ref Unsafe.Add(ref cell, tile * Lanes);");
-            writer.Line("ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);");
-            if (gru) writer.Line("ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);");
-            EmitTile(writer, spec, layout, tiling, shape, reverse);
+            if (!reverse) EmitTileLoop(writer, spec, layout, tiling, shape, looped, reverse);
+            if (rest)
+            {
+                bool scoped = looped > 0; // the loop body declares the same names
+                if (scoped)
+                {
+                    writer.Line();
+                    writer.Open("// The last whole tile and the rest tile, in one sweep.");
+                }
+                if (tiling.Count > 0) EmitTileReferences(writer, layout.Cell, tiling.Count == 1 ? "0" : "Tiles - 1", shape);
+                writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {shape.PanelLengthName});");
+                EmitTile(writer, spec, layout, tiling, shape, reverse, wholeTile: tiling.Count > 0, restTile: true);
+                if (scoped) writer.Close();
+            }
+            if (reverse) EmitTileLoop(writer, spec, layout, tiling, shape, looped, reverse);
+        }
+
+        // The first `count` whole tiles, one after the other (backwards when reverse).
+        private static void EmitTileLoop(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape, int count, bool reverse)
+        {
+            if (count == 0) return;
+            string last = count == tiling.Count ? "Tiles" : $"Tiles - {tiling.Count - count}";
+            writer.Open(reverse ? $"for (int tile = {last} - 1; tile >= 0; tile--)" : $"for (int tile = 0; tile < {last}; tile++)");
+            EmitTileReferences(writer, layout.Cell, "tile", shape);
+            EmitTile(writer, spec, layout, tiling, shape, reverse, wholeTile: true, restTile: false);
             writer.Close();
         }
 
-        // One tile: accumulate its slots over the bias, the layer input and h_{t-1}, then update the cell.
-        private static void EmitTile(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape, bool reverse)
+        // The references a whole tile's code uses: its panel, and its units' c (or previous h) and new h.
+        private static void EmitTileReferences(SourceWriter writer, Cell cell, string tile, LayerShape shape)
+        {
+            string factor = tile.Contains(' ') ? $"({tile})" : tile;
+            string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {stride})";
+            writer.Line($"ref float panel = {At("weights", shape.PanelLengthName)};");
+            if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
+            writer.Line($"ref float h = {At("hNext", "Lanes")};");
+            if (!cell.HasCellState) writer.Line($"ref float hOld = {At("hPrev", "Lanes")};");
+        }
+
+        // One sweep: accumulate the slots of a whole tile and/or the rest tile over the bias, the layer input and
+        // h_{t-1}, then update their cells.
+        private static void EmitTile(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape, bool reverse,
+            bool wholeTile, bool restTile)
         {
             Cell cell = layout.Cell;
             string vector = tiling.Vector.Type;
-            var accumulators = cell.Slots.Select((name, slot) => new Accumulator(name, slot, slot * tiling.Lanes)).ToList();
+            var accumulators = new List<Accumulator>();
+            if (wholeTile)
+            {
+                accumulators.AddRange(cell.Slots.Select((name, slot) =>
+                    new Accumulator(name, Panel.Tile, slot * tiling.Lanes, cell.ReadsInput(slot), cell.ReadsHidden(slot))));
+            }
+            if (restTile)
+            {
+                accumulators.AddRange(Enumerable.Range(0, tiling.RestVectors).Select(index =>
+                    new Accumulator(tiling.RestVectors == 1 ? "rest" : "rest" + index, Panel.Rest, index * tiling.Lanes, ReadsInput: true, ReadsHidden: true)));
+            }
+
             writer.Line();
             writer.Line(cell.Kind == CellKind.Lstm
                 ? "// gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))"
                 : "// r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))");
+            if (restTile)
+                writer.Line($"// {RestDescription(tiling)}");
             foreach (Accumulator accumulator in accumulators)
-                writer.Line($"var {accumulator.Name} = {vector}.LoadUnsafe(ref panel, {accumulator.Offset});");
+                writer.Line($"var {accumulator.Name} = {vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {accumulator.Offset});");
             foreach (Accumulator accumulator in accumulators)
                 writer.Line($"var {accumulator.OddName} = {vector}<float>.Zero;");
 
@@ -160,9 +238,9 @@ public sealed partial class LstmGenerator
             string hiddenComment = cell.Kind == CellKind.Lstm ? "// gates += W_hh · h_{t-1}" : "// r, z, n_h += W_hh · h_{t-1}";
             var parts = new[]
             {
-                (Comment: inputComment, Accumulators: accumulators.Where(a => cell.ReadsInput(a.Slot)).ToList(),
+                (Comment: inputComment, Accumulators: accumulators.Where(a => a.ReadsInput).ToList(),
                     Count: shape.Inputs, FirstRow: 1, FirstRowName: "1", CountName: shape.InputsName, Source: "x"),
-                (Comment: hiddenComment, Accumulators: accumulators.Where(a => cell.ReadsHidden(a.Slot)).ToList(),
+                (Comment: hiddenComment, Accumulators: accumulators.Where(a => a.ReadsHidden).ToList(),
                     Count: spec.HiddenSize, FirstRow: 1 + shape.Inputs, FirstRowName: $"1 + {shape.InputsName}", CountName: "HiddenSize", Source: "hPrev"),
             };
             foreach (var part in reverse ? Enumerable.Reverse(parts) : parts)
@@ -179,7 +257,12 @@ public sealed partial class LstmGenerator
             if (cell.Kind == CellKind.Lstm)
             {
                 writer.Line("// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)");
-                writer.Line("KernelMath.LstmCell(i, f, g, o, ref c, ref h);");
+                if (wholeTile) writer.Line("KernelMath.LstmCell(i, f, g, o, ref c, ref h);");
+                if (restTile)
+                {
+                    string gates = tiling.RestVectors == 1 ? "LstmCellQuarters(rest" : "LstmCellHalves(rest0, rest1";
+                    writer.Line($"KernelMath.{gates}, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));");
+                }
             }
             else
             {
@@ -187,6 +270,11 @@ public sealed partial class LstmGenerator
                 writer.Line("KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);");
             }
         }
+
+        // How the rest tile's accumulators hold its gates.
+        private static string RestDescription(Tiling tiling) => tiling.RestVectors == 1
+            ? "rest = [i | f | g | o] of the last RestLanes units, a quarter of the vector each"
+            : "rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each";
 
         // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns alternating between
         // the even and the odd accumulators: unrolled with literal offsets when that stays within the code budget,
@@ -206,26 +294,27 @@ public sealed partial class LstmGenerator
                     foreach (Accumulator accumulator in accumulators)
                     {
                         string target = Target(accumulator, position);
-                        writer.Line($"{target} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {accumulator.Offset}), {source}{k}, {target});");
+                        writer.Line($"{target} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {firstRow + k} * {accumulator.Panel.RowLength} + {accumulator.Offset}), {source}{k}, {target});");
                     }
                 }
                 return;
             }
 
             writer.Open(reverse ? $"for (int k = {countName} - 1; k > 0; k -= 2)" : $"for (int k = 0; k + 1 < {countName}; k += 2)");
-            writer.Line($"ref float row = ref Unsafe.Add(ref panel, ({firstRowName} + k) * RowLength);");
+            foreach (Panel panel in accumulators.Select(accumulator => accumulator.Panel).Distinct())
+                writer.Line($"ref float {panel.Row} = ref Unsafe.Add(ref {panel.Name}, ({firstRowName} + k) * {panel.RowLength});");
             for (int chain = 0; chain < 2; chain++)
             {
                 string value = chain == 0 ? $"{source}k" : $"{source}k{(reverse ? "Before" : "After")}";
                 string index = chain == 0 ? "k" : reverse ? "k - 1" : "k + 1";
-                string rowOffset = chain == 0 ? "" : reverse ? "-RowLength + " : "RowLength + ";
                 writer.Line($"var {value} = {vector}.Create(Unsafe.Add(ref {source}, {index}));");
                 foreach (Accumulator accumulator in accumulators)
                 {
                     string target = Target(accumulator, chain);
+                    string rowOffset = reverse ? $"-{accumulator.Panel.RowLength} + " : $"{accumulator.Panel.RowLength} + ";
                     string load = chain == 0
-                        ? $"{vector}.LoadUnsafe(ref row, {accumulator.Offset})"
-                        : $"{vector}.LoadUnsafe(ref Unsafe.Add(ref row, {rowOffset}{accumulator.Offset}))";
+                        ? $"{vector}.LoadUnsafe(ref {accumulator.Panel.Row}, {accumulator.Offset})"
+                        : $"{vector}.LoadUnsafe(ref Unsafe.Add(ref {accumulator.Panel.Row}, {rowOffset}{accumulator.Offset}))";
                     writer.Line($"{target} = KernelMath.MultiplyAdd({load}, {value}, {target});");
                 }
             }
@@ -235,7 +324,7 @@ public sealed partial class LstmGenerator
                 int k = reverse ? 0 : count - 1;
                 writer.Line($"var {source}Last = {vector}.Create(Unsafe.Add(ref {source}, {k}));");
                 foreach (Accumulator accumulator in accumulators)
-                    writer.Line($"{accumulator.Name} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref panel, {firstRow + k} * RowLength + {accumulator.Offset}), {source}Last, {accumulator.Name});");
+                    writer.Line($"{accumulator.Name} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {firstRow + k} * {accumulator.Panel.RowLength} + {accumulator.Offset}), {source}Last, {accumulator.Name});");
             }
         }
     }

@@ -80,7 +80,7 @@ public sealed partial class LstmGenerator
             }
             writer.Line();
             writer.Line("// The streaming state of Step: per layer two h buffers" + (cell.HasCellState ? " and c" : "") + "; h_{t-1} is in buffer _streamParity.");
-            writer.Line($"private readonly float[] _streamState = new float[{kernel}.StateLength];");
+            writer.Line($"private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new({kernel}.StateLength);");
             writer.Line("private int _streamParity;");
             writer.Line();
 
@@ -147,7 +147,7 @@ public sealed partial class LstmGenerator
             writer.Line($"{kernel}.Step(");
             writer.Line($"    ref {MemoryMarshal}.GetReference(weights.Span),");
             writer.Line($"    ref {MemoryMarshal}.GetReference(input),");
-            writer.Line($"    ref {MemoryMarshal}.GetArrayDataReference(_streamState),");
+            writer.Line($"    ref {MemoryMarshal}.GetReference(_streamState.Span),");
             writer.Line("    _streamParity,");
             writer.Line($"    ref {MemoryMarshal}.GetReference(output));");
             writer.Line("_streamParity ^= 1;");
@@ -156,7 +156,7 @@ public sealed partial class LstmGenerator
 
             writer.Line("/// <summary>Sets the streaming state back to zero, as at construction.</summary>");
             writer.Open("public void ResetState()");
-            writer.Line("global::System.Array.Clear(_streamState);");
+            writer.Line("_streamState.Span.Clear();");
             writer.Line("_streamParity = 0;");
             writer.Close();
             writer.Line();
@@ -166,9 +166,9 @@ public sealed partial class LstmGenerator
             writer.Open($"public void GetState(global::System.Span<float> h{(cell.HasCellState ? ", global::System.Span<float> c" : "")})");
             EmitStateChecks(writer, cell);
             writer.Open("for (int layer = 0; layer < NumLayers; layer++)");
-            writer.Line($"new global::System.Span<float>(_streamState, {kernel}.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));");
+            writer.Line($"_streamState.Span.Slice({kernel}.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));");
             if (cell.HasCellState)
-                writer.Line($"new global::System.Span<float>(_streamState, {kernel}.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));");
+                writer.Line($"_streamState.Span.Slice({kernel}.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));");
             writer.Close();
             writer.Close();
             writer.Line();
@@ -177,9 +177,9 @@ public sealed partial class LstmGenerator
             writer.Open($"public void SetState(global::System.ReadOnlySpan<float> h{(cell.HasCellState ? ", global::System.ReadOnlySpan<float> c" : "")})");
             EmitStateChecks(writer, cell);
             writer.Open("for (int layer = 0; layer < NumLayers; layer++)");
-            writer.Line($"h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, {kernel}.HiddenOffset(layer, _streamParity), HiddenSize));");
+            writer.Line($"h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice({kernel}.HiddenOffset(layer, _streamParity), HiddenSize));");
             if (cell.HasCellState)
-                writer.Line($"c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, {kernel}.CellOffset(layer), HiddenSize));");
+                writer.Line($"c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice({kernel}.CellOffset(layer), HiddenSize));");
             writer.Close();
             writer.Close();
         }
@@ -200,7 +200,7 @@ public sealed partial class LstmGenerator
             writer.Line("/// <summary>Uses <paramref name=\"weights\"/> (PyTorch's layout), packing them for the kernel.</summary>");
             writer.Line("/// <exception cref=\"global::System.ArgumentException\">The weights are for other sizes.</exception>");
             writer.Line($"public void LoadWeights({weightsType} weights) =>");
-            writer.Line($"    _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, {kernel}.Lanes);");
+            writer.Line($"    _packedWeights = {kernel}.Pack(weights);");
             writer.Line();
             string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers";
             writer.Line($"/// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys {Xml(spec.Prefix)}weight_ih_l0 … {Xml(spec.FcPrefix)}bias).</summary>");
@@ -236,7 +236,8 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line("// Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed");
             writer.Line("// for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}");
-            writer.Line($"// from one and writes h_t to the other){(cell.HasCellState ? " and c" : "")}, each padded to whole tiles of the widest tiling.");
+            writer.Line($"// from one and writes h_t to the other){(cell.HasCellState ? " and c" : "")}, each padded to whole tiles of every tiling and to whole");
+            writer.Line("// cache lines, so that no full-width store of the aligned state straddles two.");
             writer.Line($"private const int PaddedHidden = {layout.PaddedHidden};");
             writer.Line($"private const int LayerStateLength = {cell.StateBuffers} * PaddedHidden;");
             writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
@@ -254,15 +255,15 @@ public sealed partial class LstmGenerator
                 writer.Line("public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;");
             }
             writer.Line();
-            writer.Line("/// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>");
-            writer.Line("public static int Lanes =>");
+            writer.Line("/// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>");
+            writer.Line("public static PackedWeights Pack(RecurrentWeights weights) =>");
             string prefix = "    ";
             foreach (Tiling tiling in layout.Tilings)
             {
-                writer.Line($"{prefix}{tiling.Vector.Type}.IsHardwareAccelerated ? {tiling.ClassName}.Lanes");
+                writer.Line($"{prefix}{tiling.Vector.Type}.IsHardwareAccelerated ? {tiling.ClassName}.Pack(weights)");
                 prefix = "    : ";
             }
-            writer.Line($"{prefix}{layout.Scalar.ClassName}.Lanes; // no SIMD: the scalar path reads the widest tiling");
+            writer.Line($"{prefix}{layout.Scalar.ClassName}.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for");
             writer.Line();
 
             if (spec.EmbeddedWeights is not null)
@@ -299,14 +300,14 @@ public sealed partial class LstmGenerator
         {
             writer.Line("/// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>");
             writer.Open("public static void Forward(ref float weights, ref float input, ref float output)");
-            writer.Line("// Every layer's h_0 (and c_0) is zero.");
-            writer.Line("Span<float> state = stackalloc float[StateLength];");
-            writer.Line("ref float s = ref MemoryMarshal.GetReference(state);");
+            writer.Line("// Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).");
+            writer.Line("Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];");
+            writer.Line("ref float s = ref AlignedBuffer.Align(buffer);");
             writer.Line();
             EmitDispatch(writer, layout, "Run(ref weights, ref input, ref s, ref output)");
             writer.Open("else");
             writer.Line("for (int t = 0; t < SeqLen; t++)");
-            writer.Line("    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);");
+            writer.Line("    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);");
             writer.Line($"Head(ref Unsafe.Add(ref weights, {layout.Scalar.ClassName}.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
             writer.Close();
             writer.Close();
@@ -327,7 +328,8 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the {scalar} layout.</summary>");
             writer.Line("private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>");
             writer.Line($"    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, {scalar}.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
-            writer.Line($"        state, InputSize, HiddenSize, NumLayers, {scalar}.Lanes, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity);");
+            string restLanes = layout.Scalar.RestLanes > 0 ? $"{scalar}.RestLanes" : $"{scalar}.Lanes";
+            writer.Line($"        state, InputSize, HiddenSize, NumLayers, {scalar}.Lanes, restLanes: {restLanes}, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity);");
         }
 
         // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's
@@ -336,10 +338,9 @@ public sealed partial class LstmGenerator
         {
             string file = Literal(spec.WeightsFile!);
             writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
-            writer.Line("public static readonly PackedWeights EmbeddedWeights = RecurrentPacking.Pack(");
+            writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
             writer.Line($"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
-            writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers),");
-            writer.Line("    InputSize, HiddenSize, OutputSize, NumLayers, Lanes);");
+            writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers));");
             writer.Line();
             byte[] bytes = System.Convert.FromBase64String(spec.EmbeddedWeights!);
             writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");

@@ -11,14 +11,12 @@ namespace LstmGen.Generator.Model;
 /// accumulated at once) measured slower on sensor- and mid-sized models and level elsewhere.
 /// </summary>
 /// <param name="Tilings">The tilings, widest first; <see cref="Tiling.Paths"/> says which SIMD widths run each.</param>
-/// <param name="PaddedHidden">Floats per state buffer: the hidden units padded to whole tiles of the widest tiling,
-/// so every path (and the scalar one, which uses the widest tiling's layout) shares one state layout.</param>
 /// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
 /// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
 /// stream their weights at full width, and their unrolled group code spills (measured: 3.5× slower at I 16, H 32).</param>
 /// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
-internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, int PaddedHidden, bool GroupKernel, bool Snake)
+internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, bool GroupKernel, bool Snake)
 {
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
     public const int UnrollBudget = 128;
@@ -29,41 +27,81 @@ internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, in
     /// <summary>The tiling a SIMD path runs.</summary>
     public Tiling TilingOf(VectorWidth path) => Tilings.First(tiling => tiling.Paths.Contains(path));
 
-    /// <summary>The tiling whose layout the scalar path reads: the widest, as the state is padded for it.</summary>
-    public Tiling Scalar => Tilings[0];
+    /// <summary>
+    /// The tiling whose layout the scalar path reads: the one that pads most (the widest), since the state is padded
+    /// for it.
+    /// </summary>
+    public Tiling Scalar => Tilings.OrderByDescending(tiling => tiling.PaddedHidden).First();
+
+    /// <summary>
+    /// Floats per state buffer: the hidden units padded to whole tiles of every tiling, then to whole cache lines
+    /// (16 floats), so that in the aligned state no full-width store straddles two (RecurrentPacking.StateStride).
+    /// </summary>
+    public int PaddedHidden => (Scalar.PaddedHidden + 15) / 16 * 16;
 
     public static KernelLayout For(ModelSpec spec)
     {
-        // Each path takes the fewest tiles its vectors allow (the tiles' FMAs are the work), and among tilings
-        // with that count the narrowest vectors, which pad less: H = 8 runs one Vector256 tile even where
-        // Vector512 is accelerated. A narrower path never picks a wider tiling than a wider path does.
-        int TileCount(int lanes) => (spec.HiddenSize + lanes - 1) / lanes;
-        VectorWidth TileVectorOf(VectorWidth path) =>
-            AllWidths.Where(width => width.Lanes <= path.Lanes && TileCount(width.Lanes) == TileCount(path.Lanes)).Last();
+        // Each path takes the tiling with the fewest vectors per weight column (the multiply-adds are the work), on a
+        // tie the narrowest vectors, which pad less. A narrower path never picks a wider tiling than a wider path does.
+        VectorWidth TileVectorOf(VectorWidth path) => AllWidths
+            .Where(width => width.Lanes <= path.Lanes)
+            .OrderBy(width => Tiling.For(width, spec, []).VectorsPerColumn)
+            .ThenBy(width => width.Lanes)
+            .First();
 
         Tiling[] tilings = AllWidths
             .GroupBy(TileVectorOf)
-            .Select(group => new Tiling(group.Key, TileCount(group.Key.Lanes), group.ToArray()))
+            .Select(group => Tiling.For(group.Key, spec, group.ToArray()))
             .ToArray();
 
         long weights = 4L * 4 * spec.HiddenSize * (1 + spec.InputSize + spec.HiddenSize + (spec.NumLayers - 1L) * (1 + 2 * spec.HiddenSize));
         return new KernelLayout(
-            Cell.For(spec.Cell), tilings, tilings[0].Count * tilings[0].Lanes,
+            Cell.For(spec.Cell), tilings,
             GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
             Snake: weights > 32 * 1024);
     }
 }
 
 /// <summary>
-/// Hidden units in <see cref="Count"/> tiles of one <see cref="Vector"/> per slot: the layout and code of the
-/// <see cref="Paths"/>, the SIMD widths that run it (the widest accelerated one picks it at run time).
+/// Hidden units in <see cref="Count"/> tiles of one <see cref="Vector"/> per slot, then maybe a narrow rest tile:
+/// the layout and code of the <see cref="Paths"/>, the SIMD widths that run it (the widest accelerated one picks it
+/// at run time).
 /// </summary>
-internal sealed record Tiling(VectorWidth Vector, int Count, IReadOnlyList<VectorWidth> Paths)
+/// <param name="RestLanes">
+/// Units in the rest tile, or 0 without one. When a quarter or a half of a vector can hold the units that whole
+/// tiles leave over, their four slots share vectors, side by side: <see cref="RestVectors"/> vectors instead of 4
+/// (H = 20 on Vector512: one tile of 16, then the last 4 units' gates [i | f | g | o] in one vector). Otherwise the
+/// last tile is a whole, zero-padded one, counted in <see cref="Count"/>.
+/// </param>
+internal sealed record Tiling(VectorWidth Vector, int Count, int RestLanes, IReadOnlyList<VectorWidth> Paths)
 {
     public int Lanes => Vector.Lanes;
 
+    /// <summary>The vectors the rest tile's slots fill: 1 (a quarter each) or 2 (a half each); 0 without a rest tile.</summary>
+    public int RestVectors => 4 * RestLanes / Lanes;
+
+    /// <summary>Vectors multiply-added per weight column, over all tiles: the tiling's work.</summary>
+    public int VectorsPerColumn => 4 * Count + RestVectors;
+
+    /// <summary>The hidden units padded to whole tiles.</summary>
+    public int PaddedHidden => Count * Lanes + RestLanes;
+
     /// <summary>The nested class holding this tiling's constants and code.</summary>
     public string ClassName => Vector.Type + "Tiles";
+
+    /// <summary>
+    /// Tiles of <paramref name="vector"/> for the model's hidden units. A rest tile's gates split a vector into blocks
+    /// of at least a Vector128, so the cell update reads them as whole vectors. Only LSTMs have rest tiles: a GRU's
+    /// n_h must not meet the input columns, where a zero weight times an infinite input would give NaN.
+    /// </summary>
+    public static Tiling For(VectorWidth vector, ModelSpec spec, IReadOnlyList<VectorWidth> paths)
+    {
+        int lanes = vector.Lanes, left = spec.HiddenSize % lanes;
+        int restLanes = left == 0 || spec.Cell != CellKind.Lstm ? 0
+            : new[] { lanes / 4, lanes / 2 }.FirstOrDefault(block => block >= 4 && block >= left);
+        int count = spec.HiddenSize / lanes + (left > 0 && restLanes == 0 ? 1 : 0);
+        return new Tiling(vector, count, restLanes, paths);
+    }
 }
 
 /// <summary>A SIMD width the kernel can run on.</summary>

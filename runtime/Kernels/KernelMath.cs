@@ -196,6 +196,58 @@ public static class KernelMath
         MultiplyAdd(SigmoidOfTwice(z), Vector512.LoadUnsafe(in previous) - n, n).StoreUnsafe(ref hidden);
     }
 
+    // ---- LSTM cell updates of a rest tile: a few units whose four gates share vectors (see RecurrentPacking) ----
+
+    /// <summary>
+    /// The LSTM cell update of 4 units whose gates fill one vector, a quarter each: <c>[i | f | g | o]</c>. One
+    /// <c>tanh</c> over the whole vector activates all four gates.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCellQuarters(Vector512<float> gates, ref float cell, ref float hidden)
+    {
+        Vector512<float> t = Tanh(gates);
+        LstmCellOfTanh(t.GetLower().GetLower(), t.GetLower().GetUpper(), t.GetUpper().GetLower(), t.GetUpper().GetUpper(), ref cell, ref hidden);
+    }
+
+    /// <summary>
+    /// The LSTM cell update of 8 units whose gates fill two vectors, a half each: <c>[i | f]</c> and <c>[g | o]</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCellHalves(Vector512<float> inputForget, Vector512<float> cellOutput, ref float cell, ref float hidden)
+    {
+        Vector512<float> a = Tanh(inputForget), b = Tanh(cellOutput);
+        LstmCellOfTanh(a.GetLower(), a.GetUpper(), b.GetLower(), b.GetUpper(), ref cell, ref hidden);
+    }
+
+    /// <summary>
+    /// The LSTM cell update of 4 units whose gates fill two vectors, a half each: <c>[i | f]</c> and <c>[g | o]</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmCellHalves(Vector256<float> inputForget, Vector256<float> cellOutput, ref float cell, ref float hidden)
+    {
+        Vector256<float> a = Tanh(inputForget), b = Tanh(cellOutput);
+        LstmCellOfTanh(a.GetLower(), a.GetUpper(), b.GetLower(), b.GetUpper(), ref cell, ref hidden);
+    }
+
+    // The LSTM cell update from tanh of the (½-scaled) pre-activations: σ(2v) = ½ + ½·tanh(v).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmCellOfTanh(Vector128<float> ti, Vector128<float> tf, Vector128<float> tg, Vector128<float> to, ref float cell, ref float hidden)
+    {
+        Vector128<float> half = Vector128.Create(0.5f);
+        Vector128<float> c = MultiplyAdd(MultiplyAdd(tf, half, half), Vector128.LoadUnsafe(ref cell), MultiplyAdd(ti, half, half) * tg);
+        c.StoreUnsafe(ref cell);
+        (MultiplyAdd(to, half, half) * Tanh(c)).StoreUnsafe(ref hidden);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmCellOfTanh(Vector256<float> ti, Vector256<float> tf, Vector256<float> tg, Vector256<float> to, ref float cell, ref float hidden)
+    {
+        Vector256<float> half = Vector256.Create(0.5f);
+        Vector256<float> c = MultiplyAdd(MultiplyAdd(tf, half, half), Vector256.LoadUnsafe(ref cell), MultiplyAdd(ti, half, half) * tg);
+        c.StoreUnsafe(ref cell);
+        (MultiplyAdd(to, half, half) * Tanh(c)).StoreUnsafe(ref hidden);
+    }
+
     // ---- dot product (the Linear head) ----
 
     /// <summary>Returns <c>Σ a[k]·b[k]</c> for <c>k &lt; length</c>.</summary>

@@ -8,15 +8,18 @@ namespace LstmGen.Kernels;
 /// kernels read. Packing runs once, when weights are loaded; never on the forward path.
 /// </summary>
 /// <remarks>
-/// <para>Per layer, the hidden units are split into tiles of <c>lanes</c> units (the last one zero-padded), so a
-/// tile's gate values fill whole SIMD vectors. Tile <c>j</c> owns a panel of <c>1 + in + H</c> rows
-/// (<c>in</c> = the layer's inputs) of <see cref="Slots"/> · <c>lanes</c> floats each:</para>
+/// <para>Per layer, the hidden units are split into tiles: <c>hiddenSize / lanes</c> full tiles of <c>lanes</c> units,
+/// then, for the units left over, one rest tile of <c>restLanes</c> units (zero-padded). With <c>restLanes</c> =
+/// <c>lanes</c> every tile fills its slots' SIMD vectors alone; a narrower rest tile puts its four slots side by side
+/// in fewer vectors (<c>restLanes</c> = <c>lanes</c>/4: one vector holds all four), so the few units that
+/// remain cost fewer multiply-adds. A tile of <c>w</c> units owns a panel of <c>1 + in + H</c> rows
+/// (<c>in</c> = the layer's inputs) of <see cref="Slots"/> · <c>w</c> floats each:</para>
 /// <code>
 /// row 0          the biases
 /// row 1 + k      column k of W_ih   (k &lt; in)
 /// row 1 + in + k column k of W_hh   (k &lt; H)
 /// </code>
-/// <para>Within a row, slot <c>s</c> of hidden unit <c>j · lanes + l</c> sits at <c>s · lanes + l</c>. LSTM slots are the
+/// <para>Within a row, slot <c>s</c> of the tile's unit <c>l</c> sits at <c>s · w + l</c>. LSTM slots are the
 /// gates i, f, g, o (bias b_ih + b_hh). GRU slots are r, z, then n's input part (W_in, b_in; zero in W_hh rows)
 /// and n's hidden part (W_hn, b_hn; zero in W_ih rows), since the reset gate scales only the latter.
 /// Sigmoid gates (LSTM i, f, o; GRU r, z) are multiplied by ½ so that <c>σ(v) = ½ + ½·tanh(v/2)</c> needs just a tanh
@@ -30,14 +33,30 @@ public static class RecurrentPacking
     /// <summary>Accumulator slots per hidden unit in a panel row.</summary>
     public const int Slots = 4;
 
-    /// <summary>The number of floats <see cref="Pack"/> returns for these sizes.</summary>
-    public static int PackedLength(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes) =>
-        checked(LayerLength(inputSize, hiddenSize, lanes) + (numLayers - 1) * LayerLength(hiddenSize, hiddenSize, lanes)
+    /// <summary>The number of floats <see cref="Pack"/> returns for these sizes and tiles.</summary>
+    public static int PackedLength(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes) =>
+        checked(LayerLength(inputSize, hiddenSize, lanes, restLanes) + (numLayers - 1) * LayerLength(hiddenSize, hiddenSize, lanes, restLanes)
             + outputSize * hiddenSize + outputSize);
 
-    /// <summary>Packs <paramref name="weights"/> for a model of the given sizes.</summary>
-    /// <exception cref="ArgumentException">The weights are for different sizes.</exception>
-    public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes)
+    /// <summary>The hidden units padded to whole tiles: the full tiles, then the rest tile if any units are left.</summary>
+    public static int PaddedHidden(int hiddenSize, int lanes, int restLanes) =>
+        hiddenSize / lanes * lanes + (hiddenSize % lanes == 0 ? 0 : restLanes);
+
+    /// <summary>
+    /// Floats per state buffer (a layer's h or c): the padded hidden units rounded up to whole cache lines, so that in
+    /// an <see cref="AlignedBuffer"/> every buffer starts a cache line and no full-width store straddles two.
+    /// </summary>
+    public static int StateStride(int hiddenSize, int lanes, int restLanes) =>
+        checked(PaddedHidden(hiddenSize, lanes, restLanes) + Line - 1) / Line * Line;
+
+    private const int Line = AlignedBuffer.Alignment / sizeof(float);
+
+    /// <summary>
+    /// Packs <paramref name="weights"/> for a model of the given sizes, in tiles of <paramref name="lanes"/> units and
+    /// a rest tile of <paramref name="restLanes"/> units.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights are for different sizes, or the rest tile cannot hold the units left over.</exception>
+    public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.InputSize != inputSize || weights.HiddenSize != hiddenSize || weights.OutputSize != outputSize || weights.NumLayers != numLayers)
@@ -48,13 +67,20 @@ public static class RecurrentPacking
                 nameof(weights));
         }
 
-        var packed = new PackedWeights(PackedLength(inputSize, hiddenSize, outputSize, numLayers, lanes));
+        if (lanes < 1 || restLanes < hiddenSize % lanes || restLanes > lanes)
+        {
+            throw new ArgumentException(
+                $"A rest tile of {restLanes} lanes cannot hold the {hiddenSize % lanes} units that tiles of {lanes} leave of {hiddenSize}.",
+                nameof(restLanes));
+        }
+
+        var packed = new PackedWeights(PackedLength(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes));
         Span<float> destination = packed.Writable;
         int offset = 0;
         foreach (RecurrentLayer layer in weights.Layers)
         {
-            int length = LayerLength(layer.InputSize, hiddenSize, lanes);
-            PackLayer(layer, destination.Slice(offset, length), lanes);
+            int length = LayerLength(layer.InputSize, hiddenSize, lanes, restLanes);
+            PackLayer(layer, destination.Slice(offset, length), lanes, restLanes);
             offset += length;
         }
         weights.FcWeight.AsSpan().CopyTo(destination.Slice(offset));
@@ -62,18 +88,18 @@ public static class RecurrentPacking
         return packed;
     }
 
-    private static void PackLayer(RecurrentLayer layer, Span<float> destination, int lanes)
+    private static void PackLayer(RecurrentLayer layer, Span<float> destination, int lanes, int restLanes)
     {
         int inputs = layer.InputSize, hidden = layer.HiddenSize;
         bool gru = layer.Gates == 3;
         ReadOnlySpan<float> wih = layer.WeightIh.AsSpan(), whh = layer.WeightHh.AsSpan();
         ReadOnlySpan<float> bih = layer.BiasIh.AsSpan(), bhh = layer.BiasHh.AsSpan();
-        int rowLength = Slots * lanes;
-        int panelLength = (1 + inputs + hidden) * rowLength;
 
         for (int unit = 0; unit < hidden; unit++)
         {
-            Span<float> panel = destination.Slice(unit / lanes * panelLength, panelLength);
+            PanelPosition position = Position(unit, inputs, hidden, lanes, restLanes);
+            int rowLength = Slots * position.Width;
+            Span<float> panel = destination.Slice(position.PanelOffset, (1 + inputs + hidden) * rowLength);
             for (int slot = 0; slot < Slots; slot++)
             {
                 // The PyTorch gate each slot reads, whether it takes the W_ih and W_hh sides, and its scale.
@@ -81,7 +107,7 @@ public static class RecurrentPacking
                 bool fromInput = !gru || slot != 3, fromHidden = !gru || slot != 2;
                 float scale = (gru ? slot < 2 : slot != 2) ? 0.5f : 1f;
                 int row = gate * hidden + unit;
-                int column = slot * lanes + unit % lanes;
+                int column = slot * position.Width + position.Lane;
 
                 panel[column] = scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f));
                 if (fromInput)
@@ -98,6 +124,21 @@ public static class RecurrentPacking
         }
     }
 
-    private static int LayerLength(int layerInputs, int hiddenSize, int lanes) =>
-        checked((hiddenSize + lanes - 1) / lanes * (1 + layerInputs + hiddenSize) * Slots * lanes);
+    /// <summary>
+    /// Where a hidden unit's weights sit in its layer's panels: the panel's offset from the layer's first panel, the
+    /// panel's width in units (its rows hold <see cref="Slots"/> · Width floats) and the unit's lane in it.
+    /// </summary>
+    internal static PanelPosition Position(int unit, int layerInputs, int hiddenSize, int lanes, int restLanes)
+    {
+        int fullTiles = hiddenSize / lanes;
+        int tile = unit / lanes;
+        int panelOffset = checked(tile * (1 + layerInputs + hiddenSize) * Slots * lanes);
+        return tile < fullTiles ? new(panelOffset, lanes, unit % lanes) : new(panelOffset, restLanes, unit - fullTiles * lanes);
+    }
+
+    private static int LayerLength(int layerInputs, int hiddenSize, int lanes, int restLanes) =>
+        checked((1 + layerInputs + hiddenSize) * Slots * PaddedHidden(hiddenSize, lanes, restLanes));
 }
+
+/// <summary>A hidden unit's place in the packed weights (see <see cref="RecurrentPacking.Position"/>).</summary>
+internal readonly record struct PanelPosition(int PanelOffset, int Width, int Lane);

@@ -12,14 +12,16 @@ public static class RecurrentScalarKernel
 {
     /// <summary>
     /// Runs one step of every layer on <paramref name="input"/> (inputSize values). Each layer's state holds two
-    /// hidden-state buffers (and, for an LSTM, the cell state), each <c>tiles · lanes</c> floats: the step reads
-    /// h_{t-1} from buffer <paramref name="parity"/> and writes h_t to the other.
+    /// hidden-state buffers (and, for an LSTM, the cell state), each <see cref="RecurrentPacking.StateStride"/> floats:
+    /// the step reads h_{t-1} from buffer <paramref name="parity"/> and writes h_t to the other. The weights are
+    /// packed in tiles of <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/>.
     /// </summary>
     public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
-        int inputSize, int hiddenSize, int numLayers, int lanes, bool gru, int parity)
+        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity)
     {
-        int padded = (hiddenSize + lanes - 1) / lanes * lanes;
-        int layerState = (gru ? 2 : 3) * padded;
+        int padded = RecurrentPacking.PaddedHidden(hiddenSize, lanes, restLanes);
+        int stride = RecurrentPacking.StateStride(hiddenSize, lanes, restLanes);
+        int layerState = (gru ? 2 : 3) * stride;
         int weightOffset = 0;
         Span<float> slots = stackalloc float[RecurrentPacking.Slots];
 
@@ -28,19 +30,19 @@ public static class RecurrentScalarKernel
             int inputs = layer == 0 ? inputSize : hiddenSize;
             ReadOnlySpan<float> x = layer == 0
                 ? input
-                : state.Slice((layer - 1) * layerState + (parity ^ 1) * padded, hiddenSize);
+                : state.Slice((layer - 1) * layerState + (parity ^ 1) * stride, hiddenSize);
             Span<float> own = state.Slice(layer * layerState, layerState);
-            ReadOnlySpan<float> hPrev = own.Slice(parity * padded, hiddenSize);
-            Span<float> hNext = own.Slice((parity ^ 1) * padded, padded);
-            int rowLength = RecurrentPacking.Slots * lanes;
-            int panelLength = (1 + inputs + hiddenSize) * rowLength;
+            ReadOnlySpan<float> hPrev = own.Slice(parity * stride, hiddenSize);
+            Span<float> hNext = own.Slice((parity ^ 1) * stride, stride);
 
             for (int unit = 0; unit < hiddenSize; unit++)
             {
-                ReadOnlySpan<float> panel = packed.Slice(weightOffset + unit / lanes * panelLength, panelLength);
+                PanelPosition position = RecurrentPacking.Position(unit, inputs, hiddenSize, lanes, restLanes);
+                int rowLength = RecurrentPacking.Slots * position.Width;
+                ReadOnlySpan<float> panel = packed.Slice(weightOffset + position.PanelOffset, (1 + inputs + hiddenSize) * rowLength);
                 for (int slot = 0; slot < slots.Length; slot++)
                 {
-                    int column = slot * lanes + unit % lanes;
+                    int column = slot * position.Width + position.Lane;
                     float sum = panel[column];
                     for (int k = 0; k < inputs; k++)
                         sum = KernelMath.MultiplyAdd(panel[(1 + k) * rowLength + column], x[k], sum);
@@ -52,9 +54,9 @@ public static class RecurrentScalarKernel
                 if (gru)
                     KernelMath.GruCell(slots[0], slots[1], slots[2], slots[3], in hPrev[unit], ref hNext[unit]);
                 else
-                    KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * padded + unit], ref hNext[unit]);
+                    KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref hNext[unit]);
             }
-            weightOffset += (hiddenSize + lanes - 1) / lanes * panelLength;
+            weightOffset += (1 + inputs + hiddenSize) * RecurrentPacking.Slots * padded;
         }
     }
 }

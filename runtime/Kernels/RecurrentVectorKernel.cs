@@ -109,7 +109,7 @@ internal static class RecurrentVectorKernel
 
         if (path == KernelPath.Scalar)
         {
-            RecurrentScalarKernel.Step(packed, input, state, layout.InputSize, layout.HiddenSize, layout.NumLayers, Lanes, layout.Gru, parity);
+            RecurrentScalarKernel.Step(packed, input, state, layout.InputSize, layout.HiddenSize, layout.NumLayers, Lanes, Lanes, layout.Gru, parity);
             return;
         }
 

@@ -23,19 +23,19 @@ public abstract class RecurrentModel
 {
     private readonly RecurrentLayout _layout;
     private readonly PackedWeights _packed;
-    private readonly float[] _forwardState;
-    private readonly float[] _streamState;
+    private readonly AlignedBuffer _forwardState;
+    private readonly AlignedBuffer _streamState;
     private int _streamParity;
 
     private protected RecurrentModel(RecurrentWeights weights, bool gru)
     {
         ArgumentNullException.ThrowIfNull(weights);
         _layout = new RecurrentLayout(weights.InputSize, weights.HiddenSize, weights.OutputSize, weights.NumLayers, gru, RecurrentVectorKernel.Lanes);
-        _packed = RecurrentPacking.Pack(weights, weights.InputSize, weights.HiddenSize, weights.OutputSize, weights.NumLayers, RecurrentVectorKernel.Lanes);
+        _packed = RecurrentPacking.Pack(weights, weights.InputSize, weights.HiddenSize, weights.OutputSize, weights.NumLayers, RecurrentVectorKernel.Lanes, RecurrentVectorKernel.Lanes);
         if (_packed.Length != _layout.PackedLength)
             throw new InvalidOperationException($"Packed {_packed.Length} floats; the kernel layout expects {_layout.PackedLength}.");
-        _forwardState = new float[_layout.StateLength];
-        _streamState = new float[_layout.StateLength];
+        _forwardState = new AlignedBuffer(_layout.StateLength);
+        _streamState = new AlignedBuffer(_layout.StateLength);
     }
 
     /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
@@ -132,16 +132,16 @@ public abstract class RecurrentModel
     {
         ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
         ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-        RecurrentVectorKernel.Step(_layout, _packed.Span, input, _streamState, _streamParity, Path);
+        RecurrentVectorKernel.Step(_layout, _packed.Span, input, _streamState.Span, _streamParity, Path);
         _streamParity ^= 1;
         RecurrentVectorKernel.Head(_layout, _packed.Span,
-            _streamState.AsSpan(_layout.HiddenOffset(NumLayers - 1, _streamParity), HiddenSize), output);
+            _streamState.Span.Slice(_layout.HiddenOffset(NumLayers - 1, _streamParity), HiddenSize), output);
     }
 
     /// <summary>Sets the streaming state back to zero, as at creation.</summary>
     public void ResetState()
     {
-        Array.Clear(_streamState);
+        _streamState.Span.Clear();
         _streamParity = 0;
     }
 
@@ -152,9 +152,9 @@ public abstract class RecurrentModel
         if (withCell) RequireStateLength(c.Length, "c");
         for (int layer = 0; layer < NumLayers; layer++)
         {
-            _streamState.AsSpan(_layout.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+            _streamState.Span.Slice(_layout.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
             if (withCell)
-                _streamState.AsSpan(_layout.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+                _streamState.Span.Slice(_layout.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
         }
     }
 
@@ -165,9 +165,9 @@ public abstract class RecurrentModel
         if (withCell) RequireStateLength(c.Length, "c");
         for (int layer = 0; layer < NumLayers; layer++)
         {
-            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.AsSpan(_layout.HiddenOffset(layer, _streamParity), HiddenSize));
+            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(_layout.HiddenOffset(layer, _streamParity), HiddenSize));
             if (withCell)
-                c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.AsSpan(_layout.CellOffset(layer), HiddenSize));
+                c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(_layout.CellOffset(layer), HiddenSize));
         }
     }
 
@@ -183,14 +183,14 @@ public abstract class RecurrentModel
     // One sequence of input.Length / InputSize steps from a zero state, in the forward scratch state.
     private void RunSequence(ReadOnlySpan<float> input, Span<float> output)
     {
-        Array.Clear(_forwardState);
+        Span<float> state = _forwardState.Span;
+        state.Clear();
         int steps = input.Length / InputSize;
         KernelPath path = Path;
         ReadOnlySpan<float> packed = _packed.Span;
         for (int t = 0; t < steps; t++)
-            RecurrentVectorKernel.Step(_layout, packed, input.Slice(t * InputSize, InputSize), _forwardState, t & 1, path);
+            RecurrentVectorKernel.Step(_layout, packed, input.Slice(t * InputSize, InputSize), state, t & 1, path);
         // After T steps the last layer's h_T is in buffer T % 2.
-        RecurrentVectorKernel.Head(_layout, packed,
-            _forwardState.AsSpan(_layout.HiddenOffset(NumLayers - 1, steps & 1), HiddenSize), output);
+        RecurrentVectorKernel.Head(_layout, packed, state.Slice(_layout.HiddenOffset(NumLayers - 1, steps & 1), HiddenSize), output);
     }
 }

@@ -6,23 +6,28 @@ using Xunit;
 namespace LstmGen.Tests.Generator;
 
 /// <summary>
-/// Each SIMD path takes the fewest tiles its vectors allow and, among tilings with that many tiles, the narrowest
-/// vectors; the weights are packed for the tiling of the CPU they run on.
+/// Each SIMD path takes the tiling with the fewest vectors per weight column, then the narrowest vectors; an LSTM's
+/// units left over by whole tiles share vectors in a rest tile when a quarter or half of a vector holds them. The
+/// weights are packed for the tiling of the CPU they run on.
 /// </summary>
 public class TilingTests
 {
     [Theory]
-    [InlineData(4, "Vector128:1")] // every path: one tile of 4
-    [InlineData(8, "Vector256:1 Vector128:2")] // Vector512 gains nothing over one Vector256 tile
-    [InlineData(12, "Vector512:1 Vector256:2 Vector128:3")]
-    [InlineData(20, "Vector512:2 Vector256:3 Vector128:5")]
-    [InlineData(64, "Vector512:4 Vector256:8 Vector128:16")]
-    public void Each_path_gets_the_fewest_and_narrowest_tiles(int hiddenSize, string expected)
+    [InlineData("Lstm", 4, "Vector512:0+4 Vector256:0+4 Vector128:1")] // 4 units' gates in one Vector512, or two Vector256
+    [InlineData("Lstm", 8, "Vector512:0+8 Vector256:1 Vector128:2")]
+    [InlineData("Lstm", 12, "Vector512:1 Vector256:1+4 Vector128:3")] // 12 units fit no quarter or half of a Vector512
+    [InlineData("Lstm", 20, "Vector512:1+4 Vector256:2+4 Vector128:5")]
+    [InlineData("Lstm", 40, "Vector512:2+8 Vector256:5 Vector128:10")]
+    [InlineData("Lstm", 64, "Vector512:4 Vector256:8 Vector128:16")]
+    [InlineData("Gru", 20, "Vector512:2 Vector256:3 Vector128:5")] // GRU tiles stay whole
+    [InlineData("Gru", 8, "Vector256:1 Vector128:2")]
+    public void Each_path_gets_the_fewest_vectors_per_column(string cell, int hiddenSize, string expected)
     {
-        string source = Generate(hiddenSize);
+        string source = Generate(hiddenSize, cell);
 
-        var tilings = Regex.Matches(source, @"private static class (Vector\d+)Tiles\s*\{\s*public const int Lanes = \d+;\s*private const int Tiles = (\d+);")
-            .Select(match => $"{match.Groups[1].Value}:{match.Groups[2].Value}");
+        var tilings = Regex.Matches(source,
+                @"private static class (Vector\d+)Tiles\s*\{\s*public const int Lanes = \d+;\s*private const int Tiles = (\d+);(?:\s*//[^\n]*\s*public const int RestLanes = (\d+);)?")
+            .Select(match => $"{match.Groups[1].Value}:{match.Groups[2].Value}{(match.Groups[3].Success ? "+" + match.Groups[3].Value : "")}");
         Assert.Equal(expected, string.Join(" ", tilings));
     }
 
@@ -32,18 +37,19 @@ public class TilingTests
         string source = Generate(20);
 
         Assert.Contains("""
-                    public static int Lanes =>
-                        Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
-                        : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
-                        : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
-                        : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+                    public static PackedWeights Pack(RecurrentWeights weights) =>
+                        Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
+                        : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
+                        : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
+                        : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
             """, source);
-        Assert.Contains("RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.MKernel.Lanes)", source);
+        Assert.Contains("_packedWeights = global::LstmGen.Generated.MKernel.Pack(weights);", source);
+        Assert.Contains("RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);", source);
     }
 
-    private static string Generate(int hiddenSize)
+    private static string Generate(int hiddenSize, string cell = "Lstm")
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run($"[LstmGen.Lstm(3, {hiddenSize}, 2, 5)] public partial class M {{ }}");
+        GeneratorHarness.Result result = GeneratorHarness.Run($"[LstmGen.{cell}(3, {hiddenSize}, 2, 5)] public partial class M {{ }}");
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         return result.Sources.Single().SourceText.ToString();

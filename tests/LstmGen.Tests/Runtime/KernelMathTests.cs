@@ -114,4 +114,37 @@ public class KernelMathTests
             Assert.True(Math.Abs(gru - (n + sigmoid(f[lane]) * (previous[lane] - n))) < 1e-6);
         }
     }
+
+    [Theory]
+    [InlineData("quarters of a Vector512", 4)]
+    [InlineData("halves of two Vector512", 8)]
+    [InlineData("halves of two Vector256", 4)]
+    public void Rest_tile_cells_compute_the_whole_tile_result(string layout, int units)
+    {
+        var random = new Random(units);
+        float[] Values() => Enumerable.Range(0, units).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
+        float[] i = Values(), f = Values(), g = Values(), o = Values(), previous = Values();
+        float[] cell = (float[])previous.Clone(), hidden = new float[units];
+
+        switch (layout)
+        {
+            case "quarters of a Vector512":
+                KernelMath.LstmCellQuarters(Vector512.Create<float>([.. i, .. f, .. g, .. o]), ref cell[0], ref hidden[0]);
+                break;
+            case "halves of two Vector512":
+                KernelMath.LstmCellHalves(Vector512.Create<float>([.. i, .. f]), Vector512.Create<float>([.. g, .. o]), ref cell[0], ref hidden[0]);
+                break;
+            default:
+                KernelMath.LstmCellHalves(Vector256.Create<float>([.. i, .. f]), Vector256.Create<float>([.. g, .. o]), ref cell[0], ref hidden[0]);
+                break;
+        }
+
+        for (int unit = 0; unit < units; unit++)
+        {
+            float expectedCell = previous[unit], expectedHidden = 0;
+            KernelMath.LstmCell(i[unit], f[unit], g[unit], o[unit], ref expectedCell, ref expectedHidden);
+            Assert.Equal(expectedCell, cell[unit]);
+            Assert.Equal(expectedHidden, hidden[unit]);
+        }
+    }
 }

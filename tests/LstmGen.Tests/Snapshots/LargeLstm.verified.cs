@@ -21,7 +21,7 @@ partial class LargeLstm
     private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
     // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-    private readonly float[] _streamState = new float[global::LstmGen.Generated.LargeLstmKernel.StateLength];
+    private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.LargeLstmKernel.StateLength);
     private int _streamParity;
 
     /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
@@ -73,7 +73,7 @@ partial class LargeLstm
         global::LstmGen.Generated.LargeLstmKernel.Step(
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
             _streamParity,
             ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         _streamParity ^= 1;
@@ -82,7 +82,7 @@ partial class LargeLstm
     /// <summary>Sets the streaming state back to zero, as at construction.</summary>
     public void ResetState()
     {
-        global::System.Array.Clear(_streamState);
+        _streamState.Span.Clear();
         _streamParity = 0;
     }
 
@@ -93,8 +93,8 @@ partial class LargeLstm
         global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
         for (int layer = 0; layer < NumLayers; layer++)
         {
-            new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
-            new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+            _streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+            _streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
         }
     }
 
@@ -105,8 +105,8 @@ partial class LargeLstm
         global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
         for (int layer = 0; layer < NumLayers; layer++)
         {
-            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
-            c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize));
+            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+            c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize));
         }
     }
 
@@ -117,7 +117,7 @@ partial class LargeLstm
     /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
     /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
     public void LoadWeights(global::LstmGen.LstmWeights weights) =>
-        _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.LargeLstmKernel.Lanes);
+        _packedWeights = global::LstmGen.Generated.LargeLstmKernel.Pack(weights);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … fc.bias).</summary>
     /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
@@ -149,7 +149,8 @@ namespace LstmGen.Generated
 
         // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
         // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other) and c, each padded to whole tiles of the widest tiling.
+        // from one and writes h_t to the other) and c, each padded to whole tiles of every tiling and to whole
+        // cache lines, so that no full-width store of the aligned state straddles two.
         private const int PaddedHidden = 256;
         private const int LayerStateLength = 3 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
@@ -163,19 +164,19 @@ namespace LstmGen.Generated
         /// <summary>Where the c of a layer starts in the state.</summary>
         public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
-        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
-        public static int Lanes =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
-            : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
+        public static PackedWeights Pack(RecurrentWeights weights) =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
+            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero.
-            Span<float> state = stackalloc float[StateLength];
-            ref float s = ref MemoryMarshal.GetReference(state);
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
+            ref float s = ref AlignedBuffer.Align(buffer);
 
             if (Vector512.IsHardwareAccelerated)
                 Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
@@ -186,7 +187,7 @@ namespace LstmGen.Generated
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
@@ -210,7 +211,7 @@ namespace LstmGen.Generated
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, gru: false, parity);
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -240,7 +241,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -408,7 +414,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -576,7 +587,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)

@@ -27,7 +27,7 @@ namespace Demo.Models
                 private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
                 // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-                private readonly float[] _streamState = new float[global::LstmGen.Generated.AudioLstmKernel.StateLength];
+                private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.AudioLstmKernel.StateLength);
                 private int _streamParity;
 
                 /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
@@ -79,7 +79,7 @@ namespace Demo.Models
                     global::LstmGen.Generated.AudioLstmKernel.Step(
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
                         _streamParity,
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
                     _streamParity ^= 1;
@@ -88,7 +88,7 @@ namespace Demo.Models
                 /// <summary>Sets the streaming state back to zero, as at construction.</summary>
                 public void ResetState()
                 {
-                    global::System.Array.Clear(_streamState);
+                    _streamState.Span.Clear();
                     _streamParity = 0;
                 }
 
@@ -99,8 +99,8 @@ namespace Demo.Models
                     global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
                     for (int layer = 0; layer < NumLayers; layer++)
                     {
-                        new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
-                        new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+                        _streamState.Span.Slice(global::LstmGen.Generated.AudioLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+                        _streamState.Span.Slice(global::LstmGen.Generated.AudioLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
                     }
                 }
 
@@ -111,8 +111,8 @@ namespace Demo.Models
                     global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
                     for (int layer = 0; layer < NumLayers; layer++)
                     {
-                        h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
-                        c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.AudioLstmKernel.CellOffset(layer), HiddenSize));
+                        h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.AudioLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+                        c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.AudioLstmKernel.CellOffset(layer), HiddenSize));
                     }
                 }
 
@@ -123,7 +123,7 @@ namespace Demo.Models
                 /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
                 /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
                 public void LoadWeights(global::LstmGen.LstmWeights weights) =>
-                    _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.AudioLstmKernel.Lanes);
+                    _packedWeights = global::LstmGen.Generated.AudioLstmKernel.Pack(weights);
 
                 /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … head.bias).</summary>
                 /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
@@ -158,7 +158,8 @@ namespace LstmGen.Generated
 
         // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
         // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other) and c, each padded to whole tiles of the widest tiling.
+        // from one and writes h_t to the other) and c, each padded to whole tiles of every tiling and to whole
+        // cache lines, so that no full-width store of the aligned state straddles two.
         private const int PaddedHidden = 32;
         private const int LayerStateLength = 3 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
@@ -172,19 +173,19 @@ namespace LstmGen.Generated
         /// <summary>Where the c of a layer starts in the state.</summary>
         public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
-        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
-        public static int Lanes =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
-            : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
+        public static PackedWeights Pack(RecurrentWeights weights) =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
+            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero.
-            Span<float> state = stackalloc float[StateLength];
-            ref float s = ref MemoryMarshal.GetReference(state);
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
+            ref float s = ref AlignedBuffer.Align(buffer);
 
             if (Vector512.IsHardwareAccelerated)
                 Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
@@ -195,7 +196,7 @@ namespace LstmGen.Generated
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
@@ -219,7 +220,7 @@ namespace LstmGen.Generated
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, gru: false, parity);
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.RestLanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -256,18 +257,27 @@ namespace LstmGen.Generated
         }
 
         /// <summary>
-        /// The path when Vector512 is the widest accelerated vector: the hidden units in 2 tiles of 16,
-        /// one Vector512 per gate and tile.
+        /// The path when Vector512 is the widest accelerated vector: the hidden units in one tile of 16 and a rest tile of 4,
+        /// one Vector512 per gate and whole tile.
         /// </summary>
         private static class Vector512Tiles
         {
             public const int Lanes = 16;
-            private const int Tiles = 2;
+            private const int Tiles = 1;
+            // The last RestLanes units form a rest tile: their i, f, g, o share one Vector512, a quarter each.
+            public const int RestLanes = 4;
             // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
+            private const int RestRowLength = 4 * RestLanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;
+            private const int LayerLength = Tiles * PanelLength + RestPanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -299,149 +309,175 @@ namespace LstmGen.Generated
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
                 ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                ref float panel = ref weights;
+                ref float c = ref cell;
+                ref float h = ref hNext;
+                ref float restPanel = ref Unsafe.Add(ref weights, Tiles * PanelLength);
 
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i = Vector512.LoadUnsafe(ref panel, 0);
-                    var f = Vector512.LoadUnsafe(ref panel, 16);
-                    var g = Vector512.LoadUnsafe(ref panel, 32);
-                    var o = Vector512.LoadUnsafe(ref panel, 48);
-                    var iOdd = Vector512<float>.Zero;
-                    var fOdd = Vector512<float>.Zero;
-                    var gOdd = Vector512<float>.Zero;
-                    var oOdd = Vector512<float>.Zero;
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                // rest = [i | f | g | o] of the last RestLanes units, a quarter of the vector each
+                var i = Vector512.LoadUnsafe(ref panel, 0);
+                var f = Vector512.LoadUnsafe(ref panel, 16);
+                var g = Vector512.LoadUnsafe(ref panel, 32);
+                var o = Vector512.LoadUnsafe(ref panel, 48);
+                var rest = Vector512.LoadUnsafe(ref restPanel, 0);
+                var iOdd = Vector512<float>.Zero;
+                var fOdd = Vector512<float>.Zero;
+                var gOdd = Vector512<float>.Zero;
+                var oOdd = Vector512<float>.Zero;
+                var restOdd = Vector512<float>.Zero;
 
-                    // gates += W_ih · x_t
-                    var x0 = Vector512.Create(x);
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, o);
-                    var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, oOdd);
-                    var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, o);
+                // gates += W_ih · x_t
+                var x0 = Vector512.Create(x);
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest);
+                var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, restOdd);
+                var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest);
 
-                    // gates += W_hh · h_{t-1}
-                    var hPrev0 = Vector512.Create(hPrev);
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 48), hPrev0, o);
-                    var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), hPrev1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 48), hPrev1, oOdd);
-                    var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 48), hPrev2, o);
-                    var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), hPrev3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 48), hPrev3, oOdd);
-                    var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 32), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 48), hPrev4, o);
-                    var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 32), hPrev5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 48), hPrev5, oOdd);
-                    var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 32), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 48), hPrev6, o);
-                    var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 32), hPrev7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 48), hPrev7, oOdd);
-                    var hPrev8 = Vector512.Create(Unsafe.Add(ref hPrev, 8));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 32), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 48), hPrev8, o);
-                    var hPrev9 = Vector512.Create(Unsafe.Add(ref hPrev, 9));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 32), hPrev9, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 48), hPrev9, oOdd);
-                    var hPrev10 = Vector512.Create(Unsafe.Add(ref hPrev, 10));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 32), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 48), hPrev10, o);
-                    var hPrev11 = Vector512.Create(Unsafe.Add(ref hPrev, 11));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 32), hPrev11, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 48), hPrev11, oOdd);
-                    var hPrev12 = Vector512.Create(Unsafe.Add(ref hPrev, 12));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 32), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 48), hPrev12, o);
-                    var hPrev13 = Vector512.Create(Unsafe.Add(ref hPrev, 13));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 32), hPrev13, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 48), hPrev13, oOdd);
-                    var hPrev14 = Vector512.Create(Unsafe.Add(ref hPrev, 14));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 32), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 48), hPrev14, o);
-                    var hPrev15 = Vector512.Create(Unsafe.Add(ref hPrev, 15));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 32), hPrev15, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 48), hPrev15, oOdd);
-                    var hPrev16 = Vector512.Create(Unsafe.Add(ref hPrev, 16));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 32), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 48), hPrev16, o);
-                    var hPrev17 = Vector512.Create(Unsafe.Add(ref hPrev, 17));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 32), hPrev17, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 48), hPrev17, oOdd);
-                    var hPrev18 = Vector512.Create(Unsafe.Add(ref hPrev, 18));
-                    i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 32), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 48), hPrev18, o);
-                    var hPrev19 = Vector512.Create(Unsafe.Add(ref hPrev, 19));
-                    iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 32), hPrev19, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 48), hPrev19, oOdd);
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = Vector512.Create(hPrev);
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), hPrev0, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 48), hPrev0, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), hPrev0, rest);
+                var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), hPrev1, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 48), hPrev1, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), hPrev1, restOdd);
+                var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), hPrev2, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 48), hPrev2, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev2, rest);
+                var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), hPrev3, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 48), hPrev3, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev3, restOdd);
+                var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 32), hPrev4, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 48), hPrev4, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev4, rest);
+                var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 32), hPrev5, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 48), hPrev5, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev5, restOdd);
+                var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 32), hPrev6, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 48), hPrev6, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev6, rest);
+                var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 32), hPrev7, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 48), hPrev7, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev7, restOdd);
+                var hPrev8 = Vector512.Create(Unsafe.Add(ref hPrev, 8));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 32), hPrev8, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 48), hPrev8, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev8, rest);
+                var hPrev9 = Vector512.Create(Unsafe.Add(ref hPrev, 9));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 32), hPrev9, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 48), hPrev9, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev9, restOdd);
+                var hPrev10 = Vector512.Create(Unsafe.Add(ref hPrev, 10));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 32), hPrev10, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 48), hPrev10, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev10, rest);
+                var hPrev11 = Vector512.Create(Unsafe.Add(ref hPrev, 11));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 32), hPrev11, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 48), hPrev11, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev11, restOdd);
+                var hPrev12 = Vector512.Create(Unsafe.Add(ref hPrev, 12));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 32), hPrev12, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 48), hPrev12, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev12, rest);
+                var hPrev13 = Vector512.Create(Unsafe.Add(ref hPrev, 13));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 32), hPrev13, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 48), hPrev13, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 17 * RestRowLength + 0), hPrev13, restOdd);
+                var hPrev14 = Vector512.Create(Unsafe.Add(ref hPrev, 14));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 32), hPrev14, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 48), hPrev14, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 18 * RestRowLength + 0), hPrev14, rest);
+                var hPrev15 = Vector512.Create(Unsafe.Add(ref hPrev, 15));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 32), hPrev15, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 48), hPrev15, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 19 * RestRowLength + 0), hPrev15, restOdd);
+                var hPrev16 = Vector512.Create(Unsafe.Add(ref hPrev, 16));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 32), hPrev16, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 48), hPrev16, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 20 * RestRowLength + 0), hPrev16, rest);
+                var hPrev17 = Vector512.Create(Unsafe.Add(ref hPrev, 17));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 32), hPrev17, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 48), hPrev17, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 21 * RestRowLength + 0), hPrev17, restOdd);
+                var hPrev18 = Vector512.Create(Unsafe.Add(ref hPrev, 18));
+                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
+                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, f);
+                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 32), hPrev18, g);
+                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 48), hPrev18, o);
+                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 22 * RestRowLength + 0), hPrev18, rest);
+                var hPrev19 = Vector512.Create(Unsafe.Add(ref hPrev, 19));
+                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
+                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, fOdd);
+                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 32), hPrev19, gOdd);
+                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 48), hPrev19, oOdd);
+                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 23 * RestRowLength + 0), hPrev19, restOdd);
 
-                    i += iOdd;
-                    f += fOdd;
-                    g += gOdd;
-                    o += oOdd;
+                i += iOdd;
+                f += fOdd;
+                g += gOdd;
+                o += oOdd;
+                rest += restOdd;
 
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                }
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                KernelMath.LstmCellQuarters(rest, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
             }
 
             /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
@@ -451,8 +487,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -466,7 +502,7 @@ namespace LstmGen.Generated
                     int parity = t & 1;
 
                     // Layer 0 reads x_t.
-                    for (int j = 0; j < HiddenSize; j++)
+                    for (int j = 0; j < Tiles * Lanes; j++)
                     {
                         // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                         ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
@@ -600,6 +636,140 @@ namespace LstmGen.Generated
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                         KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                     }
+                    for (int j = Tiles * Lanes; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, Tiles * PanelLength + (j - Tiles * Lanes));
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector512.Create(w);
+                        var f = Vector512.Create(Unsafe.Add(ref w, RestLanes));
+                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * RestLanes));
+                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * RestLanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), xs0, o);
+                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength)), xs1, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), xs1, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), xs1, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), xs1, o);
+                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength)), xs2, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), xs2, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), xs2, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), xs2, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), hPrev0, o);
+                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength)), hPrev1, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), hPrev1, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), hPrev1, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), hPrev1, o);
+                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength)), hPrev2, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), hPrev2, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), hPrev2, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), hPrev2, o);
+                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength)), hPrev3, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), hPrev3, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), hPrev3, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), hPrev3, o);
+                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength)), hPrev4, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), hPrev4, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), hPrev4, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), hPrev4, o);
+                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev5, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev5, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev5, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev5, o);
+                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev6, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev6, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev6, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev6, o);
+                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev7, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev7, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev7, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev7, o);
+                        var hPrev8 = Vector512.LoadUnsafe(ref hPrev, 8 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev8, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev8, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev8, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev8, o);
+                        var hPrev9 = Vector512.LoadUnsafe(ref hPrev, 9 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev9, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev9, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev9, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev9, o);
+                        var hPrev10 = Vector512.LoadUnsafe(ref hPrev, 10 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength)), hPrev10, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + RestLanes)), hPrev10, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + 2 * RestLanes)), hPrev10, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + 3 * RestLanes)), hPrev10, o);
+                        var hPrev11 = Vector512.LoadUnsafe(ref hPrev, 11 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength)), hPrev11, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + RestLanes)), hPrev11, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + 2 * RestLanes)), hPrev11, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + 3 * RestLanes)), hPrev11, o);
+                        var hPrev12 = Vector512.LoadUnsafe(ref hPrev, 12 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength)), hPrev12, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + RestLanes)), hPrev12, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + 2 * RestLanes)), hPrev12, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + 3 * RestLanes)), hPrev12, o);
+                        var hPrev13 = Vector512.LoadUnsafe(ref hPrev, 13 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength)), hPrev13, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength + RestLanes)), hPrev13, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength + 2 * RestLanes)), hPrev13, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength + 3 * RestLanes)), hPrev13, o);
+                        var hPrev14 = Vector512.LoadUnsafe(ref hPrev, 14 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength)), hPrev14, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength + RestLanes)), hPrev14, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength + 2 * RestLanes)), hPrev14, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength + 3 * RestLanes)), hPrev14, o);
+                        var hPrev15 = Vector512.LoadUnsafe(ref hPrev, 15 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength)), hPrev15, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength + RestLanes)), hPrev15, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength + 2 * RestLanes)), hPrev15, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength + 3 * RestLanes)), hPrev15, o);
+                        var hPrev16 = Vector512.LoadUnsafe(ref hPrev, 16 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength)), hPrev16, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength + RestLanes)), hPrev16, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength + 2 * RestLanes)), hPrev16, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength + 3 * RestLanes)), hPrev16, o);
+                        var hPrev17 = Vector512.LoadUnsafe(ref hPrev, 17 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength)), hPrev17, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength + RestLanes)), hPrev17, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength + 2 * RestLanes)), hPrev17, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength + 3 * RestLanes)), hPrev17, o);
+                        var hPrev18 = Vector512.LoadUnsafe(ref hPrev, 18 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength)), hPrev18, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength + RestLanes)), hPrev18, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength + 2 * RestLanes)), hPrev18, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength + 3 * RestLanes)), hPrev18, o);
+                        var hPrev19 = Vector512.LoadUnsafe(ref hPrev, 19 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength)), hPrev19, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength + RestLanes)), hPrev19, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength + 2 * RestLanes)), hPrev19, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength + 3 * RestLanes)), hPrev19, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
                 }
 
                 // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
@@ -617,18 +787,27 @@ namespace LstmGen.Generated
         }
 
         /// <summary>
-        /// The path when Vector256 is the widest accelerated vector: the hidden units in 3 tiles of 8,
-        /// one Vector256 per gate and tile.
+        /// The path when Vector256 is the widest accelerated vector: the hidden units in 2 tiles of 8 and a rest tile of 4,
+        /// one Vector256 per gate and whole tile.
         /// </summary>
         private static class Vector256Tiles
         {
             public const int Lanes = 8;
-            private const int Tiles = 3;
+            private const int Tiles = 2;
+            // The last RestLanes units form a rest tile: their i, f, g, o share 2 Vector256, half of one each.
+            public const int RestLanes = 4;
             // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
+            private const int RestRowLength = 4 * RestLanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;
+            private const int LayerLength = Tiles * PanelLength + RestPanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -660,7 +839,7 @@ namespace LstmGen.Generated
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
                 ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                for (int tile = 0; tile < Tiles; tile++)
+                for (int tile = 0; tile < Tiles - 1; tile++)
                 {
                     ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                     ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
@@ -803,6 +982,205 @@ namespace LstmGen.Generated
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                     KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                 }
+
+                // The last whole tile and the rest tile, in one sweep.
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, (Tiles - 1) * PanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, (Tiles - 1) * Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, (Tiles - 1) * Lanes);
+                    ref float restPanel = ref Unsafe.Add(ref weights, Tiles * PanelLength);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
+                    var i = Vector256.LoadUnsafe(ref panel, 0);
+                    var f = Vector256.LoadUnsafe(ref panel, 8);
+                    var g = Vector256.LoadUnsafe(ref panel, 16);
+                    var o = Vector256.LoadUnsafe(ref panel, 24);
+                    var rest0 = Vector256.LoadUnsafe(ref restPanel, 0);
+                    var rest1 = Vector256.LoadUnsafe(ref restPanel, 8);
+                    var iOdd = Vector256<float>.Zero;
+                    var fOdd = Vector256<float>.Zero;
+                    var gOdd = Vector256<float>.Zero;
+                    var oOdd = Vector256<float>.Zero;
+                    var rest0Odd = Vector256<float>.Zero;
+                    var rest1Odd = Vector256<float>.Zero;
+
+                    // gates += W_ih · x_t
+                    var x0 = Vector256.Create(x);
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 1 * RestRowLength + 8), x0, rest1);
+                    var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 2 * RestRowLength + 8), x1, rest1Odd);
+                    var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 3 * RestRowLength + 8), x2, rest1);
+
+                    // gates += W_hh · h_{t-1}
+                    var hPrev0 = Vector256.Create(hPrev);
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), hPrev0, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), hPrev0, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 4 * RestRowLength + 8), hPrev0, rest1);
+                    var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), hPrev1, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), hPrev1, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 5 * RestRowLength + 8), hPrev1, rest1Odd);
+                    var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev2, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev2, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 6 * RestRowLength + 8), hPrev2, rest1);
+                    var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev3, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev3, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 7 * RestRowLength + 8), hPrev3, rest1Odd);
+                    var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev4, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev4, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 8 * RestRowLength + 8), hPrev4, rest1);
+                    var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev5, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev5, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 9 * RestRowLength + 8), hPrev5, rest1Odd);
+                    var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev6, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev6, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 10 * RestRowLength + 8), hPrev6, rest1);
+                    var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev7, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev7, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 11 * RestRowLength + 8), hPrev7, rest1Odd);
+                    var hPrev8 = Vector256.Create(Unsafe.Add(ref hPrev, 8));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev8, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev8, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 12 * RestRowLength + 8), hPrev8, rest1);
+                    var hPrev9 = Vector256.Create(Unsafe.Add(ref hPrev, 9));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev9, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev9, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 13 * RestRowLength + 8), hPrev9, rest1Odd);
+                    var hPrev10 = Vector256.Create(Unsafe.Add(ref hPrev, 10));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev10, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev10, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 14 * RestRowLength + 8), hPrev10, rest1);
+                    var hPrev11 = Vector256.Create(Unsafe.Add(ref hPrev, 11));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev11, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev11, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 15 * RestRowLength + 8), hPrev11, rest1Odd);
+                    var hPrev12 = Vector256.Create(Unsafe.Add(ref hPrev, 12));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev12, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev12, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 16 * RestRowLength + 8), hPrev12, rest1);
+                    var hPrev13 = Vector256.Create(Unsafe.Add(ref hPrev, 13));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 24), hPrev13, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 17 * RestRowLength + 0), hPrev13, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 17 * RestRowLength + 8), hPrev13, rest1Odd);
+                    var hPrev14 = Vector256.Create(Unsafe.Add(ref hPrev, 14));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 24), hPrev14, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 18 * RestRowLength + 0), hPrev14, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 18 * RestRowLength + 8), hPrev14, rest1);
+                    var hPrev15 = Vector256.Create(Unsafe.Add(ref hPrev, 15));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 24), hPrev15, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 19 * RestRowLength + 0), hPrev15, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 19 * RestRowLength + 8), hPrev15, rest1Odd);
+                    var hPrev16 = Vector256.Create(Unsafe.Add(ref hPrev, 16));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 24), hPrev16, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 20 * RestRowLength + 0), hPrev16, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 20 * RestRowLength + 8), hPrev16, rest1);
+                    var hPrev17 = Vector256.Create(Unsafe.Add(ref hPrev, 17));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 24), hPrev17, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 21 * RestRowLength + 0), hPrev17, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 21 * RestRowLength + 8), hPrev17, rest1Odd);
+                    var hPrev18 = Vector256.Create(Unsafe.Add(ref hPrev, 18));
+                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
+                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, f);
+                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, g);
+                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 24), hPrev18, o);
+                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 22 * RestRowLength + 0), hPrev18, rest0);
+                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 22 * RestRowLength + 8), hPrev18, rest1);
+                    var hPrev19 = Vector256.Create(Unsafe.Add(ref hPrev, 19));
+                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
+                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, fOdd);
+                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, gOdd);
+                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 24), hPrev19, oOdd);
+                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 23 * RestRowLength + 0), hPrev19, rest0Odd);
+                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 23 * RestRowLength + 8), hPrev19, rest1Odd);
+
+                    i += iOdd;
+                    f += fOdd;
+                    g += gOdd;
+                    o += oOdd;
+                    rest0 += rest0Odd;
+                    rest1 += rest1Odd;
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
+                }
             }
 
             /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
@@ -812,8 +1190,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -827,7 +1205,7 @@ namespace LstmGen.Generated
                     int parity = t & 1;
 
                     // Layer 0 reads x_t.
-                    for (int j = 0; j < HiddenSize; j++)
+                    for (int j = 0; j < Tiles * Lanes; j++)
                     {
                         // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
                         ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
@@ -961,6 +1339,140 @@ namespace LstmGen.Generated
                         // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                         KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
                     }
+                    for (int j = Tiles * Lanes; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, Tiles * PanelLength + (j - Tiles * Lanes));
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector256.Create(w);
+                        var f = Vector256.Create(Unsafe.Add(ref w, RestLanes));
+                        var g = Vector256.Create(Unsafe.Add(ref w, 2 * RestLanes));
+                        var o = Vector256.Create(Unsafe.Add(ref w, 3 * RestLanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), xs0, o);
+                        var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength)), xs1, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), xs1, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), xs1, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), xs1, o);
+                        var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength)), xs2, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), xs2, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), xs2, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), xs2, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), hPrev0, o);
+                        var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength)), hPrev1, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), hPrev1, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), hPrev1, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), hPrev1, o);
+                        var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength)), hPrev2, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), hPrev2, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), hPrev2, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), hPrev2, o);
+                        var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength)), hPrev3, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), hPrev3, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), hPrev3, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), hPrev3, o);
+                        var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength)), hPrev4, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), hPrev4, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), hPrev4, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), hPrev4, o);
+                        var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev5, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev5, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev5, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev5, o);
+                        var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev6, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev6, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev6, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev6, o);
+                        var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev7, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev7, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev7, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev7, o);
+                        var hPrev8 = Vector256.LoadUnsafe(ref hPrev, 8 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev8, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev8, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev8, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev8, o);
+                        var hPrev9 = Vector256.LoadUnsafe(ref hPrev, 9 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev9, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev9, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev9, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev9, o);
+                        var hPrev10 = Vector256.LoadUnsafe(ref hPrev, 10 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength)), hPrev10, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength + RestLanes)), hPrev10, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength + 2 * RestLanes)), hPrev10, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength + 3 * RestLanes)), hPrev10, o);
+                        var hPrev11 = Vector256.LoadUnsafe(ref hPrev, 11 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength)), hPrev11, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength + RestLanes)), hPrev11, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength + 2 * RestLanes)), hPrev11, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength + 3 * RestLanes)), hPrev11, o);
+                        var hPrev12 = Vector256.LoadUnsafe(ref hPrev, 12 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength)), hPrev12, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength + RestLanes)), hPrev12, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength + 2 * RestLanes)), hPrev12, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength + 3 * RestLanes)), hPrev12, o);
+                        var hPrev13 = Vector256.LoadUnsafe(ref hPrev, 13 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength)), hPrev13, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength + RestLanes)), hPrev13, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength + 2 * RestLanes)), hPrev13, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength + 3 * RestLanes)), hPrev13, o);
+                        var hPrev14 = Vector256.LoadUnsafe(ref hPrev, 14 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength)), hPrev14, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength + RestLanes)), hPrev14, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength + 2 * RestLanes)), hPrev14, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength + 3 * RestLanes)), hPrev14, o);
+                        var hPrev15 = Vector256.LoadUnsafe(ref hPrev, 15 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength)), hPrev15, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength + RestLanes)), hPrev15, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength + 2 * RestLanes)), hPrev15, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength + 3 * RestLanes)), hPrev15, o);
+                        var hPrev16 = Vector256.LoadUnsafe(ref hPrev, 16 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength)), hPrev16, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength + RestLanes)), hPrev16, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength + 2 * RestLanes)), hPrev16, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength + 3 * RestLanes)), hPrev16, o);
+                        var hPrev17 = Vector256.LoadUnsafe(ref hPrev, 17 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength)), hPrev17, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength + RestLanes)), hPrev17, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength + 2 * RestLanes)), hPrev17, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength + 3 * RestLanes)), hPrev17, o);
+                        var hPrev18 = Vector256.LoadUnsafe(ref hPrev, 18 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength)), hPrev18, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength + RestLanes)), hPrev18, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength + 2 * RestLanes)), hPrev18, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength + 3 * RestLanes)), hPrev18, o);
+                        var hPrev19 = Vector256.LoadUnsafe(ref hPrev, 19 * Group);
+                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength)), hPrev19, i);
+                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength + RestLanes)), hPrev19, f);
+                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength + 2 * RestLanes)), hPrev19, g);
+                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength + 3 * RestLanes)), hPrev19, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
                 }
 
                 // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
@@ -989,7 +1501,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -1173,8 +1690,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)

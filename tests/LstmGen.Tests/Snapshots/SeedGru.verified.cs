@@ -23,7 +23,7 @@ namespace Demo
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers; h_{t-1} is in buffer _streamParity.
-        private readonly float[] _streamState = new float[global::LstmGen.Generated.SimpleGruKernel.StateLength];
+        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.SimpleGruKernel.StateLength);
         private int _streamParity;
 
         /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
@@ -75,7 +75,7 @@ namespace Demo
             global::LstmGen.Generated.SimpleGruKernel.Step(
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
                 _streamParity,
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             _streamParity ^= 1;
@@ -84,7 +84,7 @@ namespace Demo
         /// <summary>Sets the streaming state back to zero, as at construction.</summary>
         public void ResetState()
         {
-            global::System.Array.Clear(_streamState);
+            _streamState.Span.Clear();
             _streamParity = 0;
         }
 
@@ -94,7 +94,7 @@ namespace Demo
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
             for (int layer = 0; layer < NumLayers; layer++)
             {
-                new global::System.Span<float>(_streamState, global::LstmGen.Generated.SimpleGruKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+                _streamState.Span.Slice(global::LstmGen.Generated.SimpleGruKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
             }
         }
 
@@ -104,7 +104,7 @@ namespace Demo
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
             for (int layer = 0; layer < NumLayers; layer++)
             {
-                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.SimpleGruKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.SimpleGruKernel.HiddenOffset(layer, _streamParity), HiddenSize));
             }
         }
 
@@ -115,7 +115,7 @@ namespace Demo
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
         public void LoadWeights(global::LstmGen.GruWeights weights) =>
-            _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.SimpleGruKernel.Lanes);
+            _packedWeights = global::LstmGen.Generated.SimpleGruKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys gru.weight_ih_l0 … fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
@@ -148,8 +148,9 @@ namespace LstmGen.Generated
 
         // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
         // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other), each padded to whole tiles of the widest tiling.
-        private const int PaddedHidden = 8;
+        // from one and writes h_t to the other), each padded to whole tiles of every tiling and to whole
+        // cache lines, so that no full-width store of the aligned state straddles two.
+        private const int PaddedHidden = 16;
         private const int LayerStateLength = 2 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -159,18 +160,18 @@ namespace LstmGen.Generated
         /// <summary>Where the current h of a layer starts in the state.</summary>
         public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
 
-        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
-        public static int Lanes =>
-            Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
-            : Vector256Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
+        public static PackedWeights Pack(RecurrentWeights weights) =>
+            Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
+            : Vector256Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero.
-            Span<float> state = stackalloc float[StateLength];
-            ref float s = ref MemoryMarshal.GetReference(state);
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
+            ref float s = ref AlignedBuffer.Align(buffer);
 
             if (Vector256.IsHardwareAccelerated)
                 Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
@@ -179,7 +180,7 @@ namespace LstmGen.Generated
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
                 Head(ref Unsafe.Add(ref weights, Vector256Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
@@ -201,7 +202,7 @@ namespace LstmGen.Generated
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector256Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector256Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector256Tiles.Lanes, gru: true, parity);
+                state, InputSize, HiddenSize, NumLayers, Vector256Tiles.Lanes, restLanes: Vector256Tiles.Lanes, gru: true, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -249,7 +250,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -366,8 +372,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 2 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -473,8 +479,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 2 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -586,7 +592,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -706,8 +717,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 2 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)

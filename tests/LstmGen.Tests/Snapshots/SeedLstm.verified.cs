@@ -23,7 +23,7 @@ namespace Demo
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-        private readonly float[] _streamState = new float[global::LstmGen.Generated.SimpleLstmKernel.StateLength];
+        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.SimpleLstmKernel.StateLength);
         private int _streamParity;
 
         /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
@@ -75,7 +75,7 @@ namespace Demo
             global::LstmGen.Generated.SimpleLstmKernel.Step(
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
                 _streamParity,
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             _streamParity ^= 1;
@@ -84,7 +84,7 @@ namespace Demo
         /// <summary>Sets the streaming state back to zero, as at construction.</summary>
         public void ResetState()
         {
-            global::System.Array.Clear(_streamState);
+            _streamState.Span.Clear();
             _streamParity = 0;
         }
 
@@ -95,8 +95,8 @@ namespace Demo
             global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
             for (int layer = 0; layer < NumLayers; layer++)
             {
-                new global::System.Span<float>(_streamState, global::LstmGen.Generated.SimpleLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
-                new global::System.Span<float>(_streamState, global::LstmGen.Generated.SimpleLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
+                _streamState.Span.Slice(global::LstmGen.Generated.SimpleLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+                _streamState.Span.Slice(global::LstmGen.Generated.SimpleLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
             }
         }
 
@@ -107,8 +107,8 @@ namespace Demo
             global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
             for (int layer = 0; layer < NumLayers; layer++)
             {
-                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.SimpleLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
-                c.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.SimpleLstmKernel.CellOffset(layer), HiddenSize));
+                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.SimpleLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+                c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.SimpleLstmKernel.CellOffset(layer), HiddenSize));
             }
         }
 
@@ -119,7 +119,7 @@ namespace Demo
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
         public void LoadWeights(global::LstmGen.LstmWeights weights) =>
-            _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.SimpleLstmKernel.Lanes);
+            _packedWeights = global::LstmGen.Generated.SimpleLstmKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
@@ -152,8 +152,9 @@ namespace LstmGen.Generated
 
         // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
         // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other) and c, each padded to whole tiles of the widest tiling.
-        private const int PaddedHidden = 8;
+        // from one and writes h_t to the other) and c, each padded to whole tiles of every tiling and to whole
+        // cache lines, so that no full-width store of the aligned state straddles two.
+        private const int PaddedHidden = 16;
         private const int LayerStateLength = 3 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
 
@@ -166,49 +167,54 @@ namespace LstmGen.Generated
         /// <summary>Where the c of a layer starts in the state.</summary>
         public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
 
-        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
-        public static int Lanes =>
-            Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
-            : Vector256Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
+        public static PackedWeights Pack(RecurrentWeights weights) =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
+            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero.
-            Span<float> state = stackalloc float[StateLength];
-            ref float s = ref MemoryMarshal.GetReference(state);
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
+            ref float s = ref AlignedBuffer.Align(buffer);
 
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
+            else if (Vector256.IsHardwareAccelerated)
                 Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
             else if (Vector128.IsHardwareAccelerated)
                 Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
-                Head(ref Unsafe.Add(ref weights, Vector256Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
 
         /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+            else if (Vector256.IsHardwareAccelerated)
                 Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
                 Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
             else
             {
                 ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
-                Head(ref Unsafe.Add(ref weights, Vector256Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
         }
 
-        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector256Tiles layout.</summary>
+        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector256Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector256Tiles.Lanes, gru: false, parity);
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.RestLanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -218,7 +224,7 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Vector256Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Vector512Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
@@ -245,7 +251,241 @@ namespace LstmGen.Generated
         }
 
         /// <summary>
-        /// The path when Vector512 or Vector256 is the widest accelerated vector: the hidden units in one tile of 8,
+        /// The path when Vector512 is the widest accelerated vector: the hidden units in a rest tile of 8,
+        /// one Vector512 per gate and whole tile.
+        /// </summary>
+        private static class Vector512Tiles
+        {
+            public const int Lanes = 16;
+            private const int Tiles = 0;
+            // The last RestLanes units form a rest tile: their i, f, g, o share 2 Vector512, half of one each.
+            public const int RestLanes = 8;
+            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
+            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
+            private const int RowLength = 4 * Lanes;
+            private const int RestRowLength = 4 * RestLanes;
+            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;
+            private const int LayerLength = Tiles * PanelLength + RestPanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);
+
+            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
+            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            {
+                for (int t = 0; t < SeqLen; t++)
+                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+
+            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            {
+                Layers(ref weights, ref x, ref state, parity);
+                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float restPanel = ref Unsafe.Add(ref weights, Tiles * PanelLength);
+
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
+                var rest0 = Vector512.LoadUnsafe(ref restPanel, 0);
+                var rest1 = Vector512.LoadUnsafe(ref restPanel, 16);
+                var rest0Odd = Vector512<float>.Zero;
+                var rest1Odd = Vector512<float>.Zero;
+
+                // gates += W_ih · x_t
+                var x0 = Vector512.Create(x);
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 16), x0, rest1);
+                var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
+                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Odd);
+                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Odd);
+                var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1);
+                var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
+                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Odd);
+                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Odd);
+                var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), x4, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 16), x4, rest1);
+
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = Vector512.Create(hPrev);
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev0, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 16), hPrev0, rest1);
+                var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
+                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev1, rest0Odd);
+                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), hPrev1, rest1Odd);
+                var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev2, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), hPrev2, rest1);
+                var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
+                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev3, rest0Odd);
+                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 16), hPrev3, rest1Odd);
+                var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev4, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 16), hPrev4, rest1);
+                var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
+                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev5, rest0Odd);
+                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev5, rest1Odd);
+                var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
+                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev6, rest0);
+                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev6, rest1);
+                var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
+                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev7, rest0Odd);
+                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 16), hPrev7, rest1Odd);
+
+                rest0 += rest0Odd;
+                rest1 += rest1Odd;
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
+            }
+
+            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
+            public static void Group512(ref float weights, ref float input, ref float output)
+            {
+                const int Group = 16;
+                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+                // then x_t of the group, transposed to [InputSize, Group].
+                const int GroupLayerState = 3 * HiddenSize * Group;
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
+                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
+
+                for (int t = 0; t < SeqLen; t++)
+                {
+                    for (int lane = 0; lane < Group; lane++)
+                    {
+                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                        for (int k = 0; k < InputSize; k++)
+                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
+                    }
+                    int parity = t & 1;
+
+                    // Layer 0 reads x_t.
+                    for (int j = Tiles * Lanes; j < HiddenSize; j++)
+                    {
+                        // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
+                        ref float w = ref Unsafe.Add(ref weights, Tiles * PanelLength + (j - Tiles * Lanes));
+                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
+                        var i = Vector512.Create(w);
+                        var f = Vector512.Create(Unsafe.Add(ref w, RestLanes));
+                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * RestLanes));
+                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * RestLanes));
+
+                        // += W_ih · input
+                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength)), xs0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), xs0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), xs0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), xs0, o);
+                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength)), xs1, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), xs1, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), xs1, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), xs1, o);
+                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength)), xs2, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), xs2, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), xs2, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), xs2, o);
+                        var xs3 = Vector512.LoadUnsafe(ref xs, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength)), xs3, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), xs3, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), xs3, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), xs3, o);
+                        var xs4 = Vector512.LoadUnsafe(ref xs, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength)), xs4, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), xs4, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), xs4, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), xs4, o);
+
+                        // += W_hh · h_{t-1}
+                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength)), hPrev0, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), hPrev0, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), hPrev0, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), hPrev0, o);
+                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength)), hPrev1, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), hPrev1, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), hPrev1, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), hPrev1, o);
+                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength)), hPrev2, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), hPrev2, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), hPrev2, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), hPrev2, o);
+                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev3, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev3, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev3, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev3, o);
+                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev4, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev4, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev4, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev4, o);
+                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev5, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev5, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev5, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev5, o);
+                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev6, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev6, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev6, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev6, o);
+                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
+                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev7, i);
+                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev7, f);
+                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev7, g);
+                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev7, o);
+
+                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
+                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
+                    }
+                }
+
+                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
+                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                    for (int k = 0; k < HiddenSize; k++)
+                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
+                    for (int lane = 0; lane < Group; lane++)
+                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The path when Vector256 is the widest accelerated vector: the hidden units in one tile of 8,
         /// one Vector256 per gate and tile.
         /// </summary>
         private static class Vector256Tiles
@@ -256,7 +496,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -380,127 +625,6 @@ namespace LstmGen.Generated
                 KernelMath.LstmCell(i, f, g, o, ref c, ref h);
             }
 
-            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
-            public static void Group512(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 16;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = 0; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector512.Create(w);
-                        var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
-                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
-                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
-                        var xs3 = Vector512.LoadUnsafe(ref xs, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), xs3, o);
-                        var xs4 = Vector512.LoadUnsafe(ref xs, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), xs4, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, o);
-                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, o);
-                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, o);
-                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, o);
-                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, o);
-                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, o);
-                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, o);
-                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-                }
-            }
-
             /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
             public static void Group256(ref float weights, ref float input, ref float output)
             {
@@ -508,8 +632,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -635,7 +759,12 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            public const int HeadOffset = Tiles * PanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int LayerLength = Tiles * PanelLength;
+            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -769,8 +898,8 @@ namespace LstmGen.Generated
                 // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group];
-                ref float state = ref MemoryMarshal.GetReference(buffer);
+                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
+                ref float state = ref AlignedBuffer.Align(buffer);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)

@@ -23,7 +23,7 @@ namespace Demo
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers; h_{t-1} is in buffer _streamParity.
-        private readonly float[] _streamState = new float[global::LstmGen.Generated.StackedGruKernel.StateLength];
+        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.StackedGruKernel.StateLength);
         private int _streamParity;
 
         /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
@@ -75,7 +75,7 @@ namespace Demo
             global::LstmGen.Generated.StackedGruKernel.Step(
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_streamState),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
                 _streamParity,
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             _streamParity ^= 1;
@@ -84,7 +84,7 @@ namespace Demo
         /// <summary>Sets the streaming state back to zero, as at construction.</summary>
         public void ResetState()
         {
-            global::System.Array.Clear(_streamState);
+            _streamState.Span.Clear();
             _streamParity = 0;
         }
 
@@ -94,7 +94,7 @@ namespace Demo
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
             for (int layer = 0; layer < NumLayers; layer++)
             {
-                new global::System.Span<float>(_streamState, global::LstmGen.Generated.StackedGruKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
+                _streamState.Span.Slice(global::LstmGen.Generated.StackedGruKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
             }
         }
 
@@ -104,7 +104,7 @@ namespace Demo
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
             for (int layer = 0; layer < NumLayers; layer++)
             {
-                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(new global::System.Span<float>(_streamState, global::LstmGen.Generated.StackedGruKernel.HiddenOffset(layer, _streamParity), HiddenSize));
+                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.StackedGruKernel.HiddenOffset(layer, _streamParity), HiddenSize));
             }
         }
 
@@ -115,7 +115,7 @@ namespace Demo
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
         public void LoadWeights(global::LstmGen.GruWeights weights) =>
-            _packedWeights = global::LstmGen.Kernels.RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, global::LstmGen.Generated.StackedGruKernel.Lanes);
+            _packedWeights = global::LstmGen.Generated.StackedGruKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
@@ -148,7 +148,8 @@ namespace LstmGen.Generated
 
         // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
         // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other), each padded to whole tiles of the widest tiling.
+        // from one and writes h_t to the other), each padded to whole tiles of every tiling and to whole
+        // cache lines, so that no full-width store of the aligned state straddles two.
         private const int PaddedHidden = 80;
         private const int LayerStateLength = 2 * PaddedHidden;
         public const int StateLength = NumLayers * LayerStateLength;
@@ -159,19 +160,19 @@ namespace LstmGen.Generated
         /// <summary>Where the current h of a layer starts in the state.</summary>
         public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
 
-        /// <summary>The tile width the weights are packed for: that of this CPU's path (the JIT folds it to a constant).</summary>
-        public static int Lanes =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Lanes
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Lanes
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Lanes
-            : Vector512Tiles.Lanes; // no SIMD: the scalar path reads the widest tiling
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
+        public static PackedWeights Pack(RecurrentWeights weights) =>
+            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
+            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
+            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
+            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero.
-            Span<float> state = stackalloc float[StateLength];
-            ref float s = ref MemoryMarshal.GetReference(state);
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
+            ref float s = ref AlignedBuffer.Align(buffer);
 
             if (Vector512.IsHardwareAccelerated)
                 Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
@@ -182,7 +183,7 @@ namespace LstmGen.Generated
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), state, t & 1);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
@@ -206,7 +207,7 @@ namespace LstmGen.Generated
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, gru: true, parity);
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: true, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -236,8 +237,14 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int LayerLength = Tiles * PanelLength;
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            public const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int UpperLayerLength = Tiles * UpperPanelLength;
+            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -263,7 +270,7 @@ namespace LstmGen.Generated
                 for (int layer = 1; layer < NumLayers; layer++)
                 {
                     UpperLayer(
-                        ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
+                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
                         ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
                         ref Unsafe.Add(ref state, layer * LayerStateLength),
                         parity);
@@ -557,8 +564,14 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int LayerLength = Tiles * PanelLength;
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            public const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int UpperLayerLength = Tiles * UpperPanelLength;
+            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -584,7 +597,7 @@ namespace LstmGen.Generated
                 for (int layer = 1; layer < NumLayers; layer++)
                 {
                     UpperLayer(
-                        ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
+                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
                         ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
                         ref Unsafe.Add(ref state, layer * LayerStateLength),
                         parity);
@@ -878,8 +891,14 @@ namespace LstmGen.Generated
             // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
             private const int RowLength = 4 * Lanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
+            private const int LayerLength = Tiles * PanelLength;
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            public const int HeadOffset = Tiles * PanelLength + (NumLayers - 1) * Tiles * UpperPanelLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            private const int UpperLayerLength = Tiles * UpperPanelLength;
+            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+
+            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
+            public static PackedWeights Pack(RecurrentWeights weights) =>
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -905,7 +924,7 @@ namespace LstmGen.Generated
                 for (int layer = 1; layer < NumLayers; layer++)
                 {
                     UpperLayer(
-                        ref Unsafe.Add(ref weights, Tiles * (PanelLength + (layer - 1) * UpperPanelLength)),
+                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
                         ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
                         ref Unsafe.Add(ref state, layer * LayerStateLength),
                         parity);
