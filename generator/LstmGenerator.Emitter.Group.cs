@@ -56,7 +56,7 @@ public sealed partial class LstmGenerator
             writer.Line("int parity = t & 1;");
             writer.Line();
             writer.Line("// Layer 0 reads x_t.");
-            EmitGroupLayer(writer, spec, tiling, width, inputs: spec.InputSize, inputsName: "InputSize", panelLength: "PanelLength",
+            EmitGroupLayer(writer, spec, cell, tiling, width, inputs: spec.InputSize, inputsName: "InputSize", panelLength: "PanelLength",
                 weights: "weights", x: "xs", state: "state");
             if (spec.NumLayers > 1)
             {
@@ -66,7 +66,7 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float layerWeights = ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength);");
                 writer.Line("ref float below = ref Unsafe.Add(ref state, (layer - 1) * GroupLayerState + (parity ^ 1) * HiddenSize * Group);");
                 writer.Line("ref float layerState = ref Unsafe.Add(ref state, layer * GroupLayerState);");
-                EmitGroupLayer(writer, spec, tiling, width, inputs: spec.HiddenSize, inputsName: "HiddenSize", panelLength: "UpperPanelLength",
+                EmitGroupLayer(writer, spec, cell, tiling, width, inputs: spec.HiddenSize, inputsName: "HiddenSize", panelLength: "UpperPanelLength",
                     weights: "layerWeights", x: "below", state: "layerState");
                 writer.Close();
             }
@@ -87,35 +87,32 @@ public sealed partial class LstmGenerator
 
         // One layer for the whole group: per hidden unit j, its slots as vectors over the group. The units of whole
         // tiles and those of a rest tile find their weights with different strides, so each has its own loop.
-        private static void EmitGroupLayer(SourceWriter writer, ModelSpec spec, Tiling tiling, VectorWidth width,
+        private static void EmitGroupLayer(SourceWriter writer, ModelSpec spec, Cell cell, Tiling tiling, VectorWidth width,
             int inputs, string inputsName, string panelLength, string weights, string x, string state)
         {
-            if (tiling.RestLanes == 0)
-            {
-                EmitGroupUnits(writer, spec, width, "0", "HiddenSize", $"j / Lanes * {panelLength} + j % Lanes", WholeTileWeights,
-                    inputs, inputsName, weights, x, state);
-                return;
-            }
+            bool rest = tiling.RestLanes > 0;
             if (tiling.Count > 0)
             {
-                EmitGroupUnits(writer, spec, width, "0", "Tiles * Lanes", $"j / Lanes * {panelLength} + j % Lanes", WholeTileWeights,
-                    inputs, inputsName, weights, x, state);
+                EmitGroupUnits(writer, spec, cell, width, "0", rest ? "Tiles * Lanes" : "HiddenSize", $"j / Lanes * {panelLength} + j % Lanes",
+                    Panel.Tile, inputs, inputsName, weights, x, state);
             }
-            EmitGroupUnits(writer, spec, width, "Tiles * Lanes", "HiddenSize", $"Tiles * {panelLength} + (j - Tiles * Lanes)", RestTileWeights,
-                inputs, inputsName, weights, x, state);
+            if (rest)
+            {
+                EmitGroupUnits(writer, spec, cell, width, "Tiles * Lanes", "HiddenSize", $"Tiles * {panelLength} + (j - Tiles * Lanes)",
+                    Panel.Rest, inputs, inputsName, weights, x, state);
+            }
         }
 
-        private static void EmitGroupUnits(SourceWriter writer, ModelSpec spec, VectorWidth width, string first, string end, string unitOffset,
-            UnitWeights weight, int inputs, string inputsName, string weights, string x, string state)
+        private static void EmitGroupUnits(SourceWriter writer, ModelSpec spec, Cell cell, VectorWidth width, string first, string end,
+            string unitOffset, Panel weight, int inputs, string inputsName, string weights, string x, string state)
         {
-            Cell cell = Cell.For(spec.Cell);
             string vector = width.Type;
             writer.Open($"for (int j = {first}; j < {end}; j++)");
             writer.Line($"// Hidden unit j's weights: slot s sits at column s · {weight.Lanes} of its tile's panel rows.");
             writer.Line($"ref float w = ref Unsafe.Add(ref {weights}, {unitOffset});");
             writer.Line($"ref float hPrev = ref Unsafe.Add(ref {state}, parity * HiddenSize * Group);");
             for (int slot = 0; slot < cell.Slots.Count; slot++)
-                writer.Line($"var {cell.Slots[slot]} = {vector}.Create({weight.At(slot, row: null)});");
+                writer.Line($"var {cell.Slots[slot]} = {vector}.Create({weight.WeightAt(slot, row: null)});");
             writer.Line();
             EmitGroupColumns(writer, cell, width, weight, inputs, firstRow: 1, firstRowName: "1", countName: inputsName, source: x, hidden: false);
             writer.Line();
@@ -137,7 +134,7 @@ public sealed partial class LstmGenerator
         }
 
         // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
-        private static void EmitGroupColumns(SourceWriter writer, Cell cell, VectorWidth width, UnitWeights weight, int count, int firstRow,
+        private static void EmitGroupColumns(SourceWriter writer, Cell cell, VectorWidth width, Panel weight, int count, int firstRow,
             string firstRowName, string countName, string source, bool hidden)
         {
             string vector = width.Type;
@@ -150,7 +147,7 @@ public sealed partial class LstmGenerator
                     string value = $"{source}{k}";
                     writer.Line($"var {value} = {vector}.LoadUnsafe(ref {source}, {k} * Group);");
                     foreach (int slot in slots)
-                        writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.At(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
+                        writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.WeightAt(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
                 }
                 return;
             }
@@ -158,29 +155,8 @@ public sealed partial class LstmGenerator
             writer.Open($"for (int k = 0; k < {countName}; k++)");
             writer.Line($"var {source}k = {vector}.LoadUnsafe(ref {source}, (nuint)(k * Group));");
             foreach (int slot in slots)
-                writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.At(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
+                writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.WeightAt(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
             writer.Close();
-        }
-
-        private static readonly UnitWeights WholeTileWeights = new("RowLength", "Lanes");
-        private static readonly UnitWeights RestTileWeights = new("RestRowLength", "RestLanes");
-
-        /// <summary>Unit j's weights relative to <c>ref w</c>, in panel rows of <see cref="RowLength"/> with slots <see cref="Lanes"/> apart.</summary>
-        private sealed record UnitWeights(string RowLength, string Lanes)
-        {
-            // Unit j's weight of a slot in a panel row (the bias row when row is null).
-            public string At(int slot, string? row)
-            {
-                string column = slot == 0 ? "" : slot == 1 ? Lanes : $"{slot} * {Lanes}";
-                string offset = (row, column) switch
-                {
-                    (null, "") => "",
-                    (null, _) => column,
-                    (_, "") => $"{row} * {RowLength}",
-                    _ => $"{row} * {RowLength} + {column}",
-                };
-                return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
-            }
         }
     }
 }

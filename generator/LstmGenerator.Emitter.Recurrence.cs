@@ -12,11 +12,28 @@ public sealed partial class LstmGenerator
         /// <summary>A layer as the kernel sees it: its method name, its inputs and the names of its panels' lengths.</summary>
         private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName, string RestPanelLengthName);
 
-        /// <summary>A tile's panel as the code names it: the panel, its row in a column loop, and the row length.</summary>
-        private sealed record Panel(string Name, string Row, string RowLength)
+        /// <summary>
+        /// A tile's panel as the code names it: the panel, its row in a column loop, the row length, and the units
+        /// per slot (the distance between a unit's slots in a row).
+        /// </summary>
+        private sealed record Panel(string Name, string Row, string RowLength, string Lanes)
         {
-            public static readonly Panel Tile = new("panel", "row", "RowLength");
-            public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength");
+            public static readonly Panel Tile = new("panel", "row", "RowLength", "Lanes");
+            public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength", "RestLanes");
+
+            // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
+            public string WeightAt(int slot, string? row)
+            {
+                string column = slot == 0 ? "" : slot == 1 ? Lanes : $"{slot} * {Lanes}";
+                string offset = (row, column) switch
+                {
+                    (null, "") => "",
+                    (null, _) => column,
+                    (_, "") => $"{row} * {RowLength}",
+                    _ => $"{row} * {RowLength} + {column}",
+                };
+                return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
+            }
         }
 
         /// <summary>An accumulator vector: a slot of a whole tile, or a vector of the rest tile's slots side by side.</summary>
