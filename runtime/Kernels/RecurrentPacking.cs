@@ -136,7 +136,8 @@ public static class RecurrentPacking
         return tile < fullTiles ? new(panelOffset, lanes, unit % lanes) : new(panelOffset, restLanes, unit - fullTiles * lanes);
     }
 
-    private static int LayerLength(int layerInputs, int hiddenSize, int lanes, int restLanes) =>
+    /// <summary>The floats of one layer's panels.</summary>
+    internal static int LayerLength(int layerInputs, int hiddenSize, int lanes, int restLanes) =>
         checked((1 + layerInputs + hiddenSize) * Slots * PaddedHidden(hiddenSize, lanes, restLanes));
 }
 

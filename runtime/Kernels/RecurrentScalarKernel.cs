@@ -19,7 +19,6 @@ public static class RecurrentScalarKernel
     public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
         int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity)
     {
-        int padded = RecurrentPacking.PaddedHidden(hiddenSize, lanes, restLanes);
         int stride = RecurrentPacking.StateStride(hiddenSize, lanes, restLanes);
         int layerState = (gru ? 2 : 3) * stride;
         int weightOffset = 0;
@@ -56,7 +55,7 @@ public static class RecurrentScalarKernel
                 else
                     KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref hNext[unit]);
             }
-            weightOffset += (1 + inputs + hiddenSize) * RecurrentPacking.Slots * padded;
+            weightOffset += RecurrentPacking.LayerLength(inputs, hiddenSize, lanes, restLanes);
         }
     }
 }
