@@ -7,7 +7,8 @@ namespace LstmGen.Tests.Parity;
 
 /// <summary>
 /// Non-finite and denormal numbers: NaN propagates as IEEE arithmetic does (from the step it enters, in its own
-/// sequence only), ±Inf gives finite or NaN outputs, subnormal inputs and states give finite results, and nothing
+/// sequence only), ±Inf gives finite or NaN outputs, subnormal inputs and states give finite results and leave no
+/// subnormal state behind, and nothing
 /// throws or hangs. Through Forward, batched Forward and Step, for LSTMs and GRUs of one and two layers.
 /// </summary>
 public class NumericEdgeTests
@@ -277,7 +278,7 @@ public class NumericEdgeTests
     {
         // Every parameter scaled into the subnormal range: each gate sees ≈ 0, so h ≈ 0 and the output is ≈ fc.bias ≈ 0.
         ITestModel model = sizes.Create();
-        model.LoadSafetensors(new System.IO.MemoryStream(SubnormalWeights(sizes)));
+        model.LoadSafetensors(new System.IO.MemoryStream(ScaledWeights(sizes, matrixScale: 1e-39f, biasScale: 1e-39f)));
         float[] x = Sequence(sizes, seed: 6);
         var output = new float[sizes.OutputSize];
         model.Forward(x, output);
@@ -286,25 +287,57 @@ public class NumericEdgeTests
         Assert.True(steps.All(value => float.IsFinite(value) && Math.Abs(value) < 1e-30f), $"{sizes}: Step gave {Show(steps)}");
     });
 
-    // The model's own random weights, each multiplied by 1e-39 (so subnormal), as a safetensors file.
-    private static byte[] SubnormalWeights(Case sizes)
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Subnormal_pre_activations_leave_no_subnormal_state(Case sizes) => Bounded(() =>
+    {
+        // Normal weights and inputs around 5e-20 and subnormal biases: every pre-activation is about 1e-39, and in exact
+        // arithmetic c and h would stay that small. The kernel flushes them (subnormal numbers slow many CPUs down).
+        byte[] weights = ScaledWeights(sizes, matrixScale: 1e-19f, biasScale: 5e-39f);
+        float[] x = Sequence(sizes, seed: 8).Select(v => v * 5e-20f).ToArray();
+        var output = new float[sizes.OutputSize];
+        var h = new float[sizes.NumLayers * sizes.HiddenSize];
+        var c = new float[sizes.NumLayers * sizes.HiddenSize];
+
+        ITestModel model = sizes.Create();
+        model.LoadSafetensors(new System.IO.MemoryStream(weights));
+        LstmModel? fallback = model is ILstmTestModel ? LstmModel.Load(new System.IO.MemoryStream(weights)) : null;
+        for (int t = 0; t < sizes.SeqLen; t++)
+        {
+            ReadOnlySpan<float> step = x.AsSpan(t * sizes.InputSize, sizes.InputSize);
+            model.Step(step, output);
+            switch (model)
+            {
+                case ILstmTestModel lstm: lstm.GetState(h, c); break;
+                case IGruTestModel gru: gru.GetState(h); break;
+            }
+            Assert.False(h.Any(float.IsSubnormal) || c.Any(float.IsSubnormal), $"{sizes}: step {t}: h {Show(h)}, c {Show(c)}");
+            if (fallback is null) continue;
+            fallback.Step(step, output);
+            fallback.GetState(h, c);
+            Assert.False(h.Any(float.IsSubnormal) || c.Any(float.IsSubnormal), $"{sizes}, LstmModel: step {t}: h {Show(h)}, c {Show(c)}");
+        }
+    });
+
+    // The model's own random weights, matrices × matrixScale and biases × biasScale, as a safetensors file.
+    private static byte[] ScaledWeights(Case sizes, float matrixScale, float biasScale)
     {
         ITestModel model = sizes.Create();
         string prefix = model is ILstmTestModel ? "lstm." : "gru.";
         int gates = model is ILstmTestModel ? 4 : 3;
         var random = new Random(7);
-        SafetensorsWriter.Entry Tiny(string name, params int[] shape) =>
-            SafetensorsWriter.F32(name, shape, Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() - 0.5) * 1e-39f).ToArray());
+        SafetensorsWriter.Entry Scaled(string name, float scale, params int[] shape) =>
+            SafetensorsWriter.F32(name, shape, Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() - 0.5) * scale).ToArray());
         var entries = new System.Collections.Generic.List<SafetensorsWriter.Entry>();
         for (int k = 0; k < sizes.NumLayers; k++)
         {
-            entries.Add(Tiny($"{prefix}weight_ih_l{k}", gates * sizes.HiddenSize, k == 0 ? sizes.InputSize : sizes.HiddenSize));
-            entries.Add(Tiny($"{prefix}weight_hh_l{k}", gates * sizes.HiddenSize, sizes.HiddenSize));
-            entries.Add(Tiny($"{prefix}bias_ih_l{k}", gates * sizes.HiddenSize));
-            entries.Add(Tiny($"{prefix}bias_hh_l{k}", gates * sizes.HiddenSize));
+            entries.Add(Scaled($"{prefix}weight_ih_l{k}", matrixScale, gates * sizes.HiddenSize, k == 0 ? sizes.InputSize : sizes.HiddenSize));
+            entries.Add(Scaled($"{prefix}weight_hh_l{k}", matrixScale, gates * sizes.HiddenSize, sizes.HiddenSize));
+            entries.Add(Scaled($"{prefix}bias_ih_l{k}", biasScale, gates * sizes.HiddenSize));
+            entries.Add(Scaled($"{prefix}bias_hh_l{k}", biasScale, gates * sizes.HiddenSize));
         }
-        entries.Add(Tiny("fc.weight", sizes.OutputSize, sizes.HiddenSize));
-        entries.Add(Tiny("fc.bias", sizes.OutputSize));
+        entries.Add(Scaled("fc.weight", matrixScale, sizes.OutputSize, sizes.HiddenSize));
+        entries.Add(Scaled("fc.bias", biasScale, sizes.OutputSize));
         Assert.Contains(entries, e => e.Data.Any(b => b != 0));
         return SafetensorsWriter.Build(entries);
     }

@@ -8,12 +8,15 @@ namespace LstmGen.Tests.Runtime;
 
 public class KernelMathTests
 {
+    private const float SmallestNormal = 1.17549435e-38f; // 2⁻¹²⁶
+
     // Every float in [-10, 10] at a fine step, plus the extremes.
     private static float[] Samples()
     {
         var values = new System.Collections.Generic.List<float>();
         for (float x = -10f; x <= 10f; x += 0.0007f) values.Add(x);
         values.AddRange([0f, -0f, 1e-8f, -1e-8f, 1e-3f, 20f, -20f, 1e30f, -1e30f, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity]);
+        values.AddRange([float.Epsilon, -float.Epsilon, 1e-40f, -1e-40f, SmallestNormal, -SmallestNormal, 1e-35f, 7e-31f, 8e-31f, -8e-31f, 1e-25f]);
         return values.ToArray();
     }
 
@@ -52,6 +55,72 @@ public class KernelMathTests
         Assert.True(float.IsNaN(KernelMath.Tanh(Vector256.Create(float.NaN))[0]));
         Assert.True(float.IsNaN(KernelMath.Tanh(Vector512.Create(float.NaN))[0]));
     }
+
+    [Fact]
+    public void FlushSubnormals_zeroes_exactly_the_subnormal_values()
+    {
+        float[] subnormal = [float.Epsilon, -float.Epsilon, 1e-40f, -1e-40f, BitConverter.Int32BitsToSingle(0x007FFFFF)];
+        float[] kept = [0f, SmallestNormal, -SmallestNormal, 1e-30f, -2.5f, float.MaxValue, float.PositiveInfinity, float.NegativeInfinity];
+        foreach (float x in subnormal)
+        {
+            Assert.True(float.IsSubnormal(x));
+            Assert.Equal(0f, KernelMath.FlushSubnormals(x));
+        }
+        foreach (float x in kept) Assert.Equal(x, KernelMath.FlushSubnormals(x));
+        Assert.True(float.IsNaN(KernelMath.FlushSubnormals(float.NaN)));
+
+        float[] all = [.. subnormal, .. kept, float.NaN, 0f, 0f];
+        Vector512<float> v512 = KernelMath.FlushSubnormals(Vector512.Create<float>(all));
+        Vector256<float> v256 = KernelMath.FlushSubnormals(Vector256.Create<float>(all.AsSpan(4)));
+        Vector128<float> v128 = KernelMath.FlushSubnormals(Vector128.Create<float>(all.AsSpan(2)));
+        for (int lane = 0; lane < 16; lane++)
+        {
+            Assert.Equal(KernelMath.FlushSubnormals(all[lane]), v512[lane]);
+            if (lane < 8) Assert.Equal(KernelMath.FlushSubnormals(all[lane + 4]), v256[lane]);
+            if (lane < 4) Assert.Equal(KernelMath.FlushSubnormals(all[lane + 2]), v128[lane]);
+        }
+    }
+
+    [Fact]
+    public void Tanh_of_a_tiny_value_is_zero_below_2_pow_minus_100_and_never_subnormal()
+    {
+        const float ZeroBelow = 7.88860905e-31f; // 2⁻¹⁰⁰
+        for (int exponent = -149; exponent <= -90; exponent++)
+        {
+            foreach (float x in new[] { MathF.ScaleB(1f, exponent), -MathF.ScaleB(1.7f, exponent) })
+            {
+                float t = KernelMath.Tanh(x);
+                if (MathF.Abs(x) < ZeroBelow) Assert.Equal(0f, t);
+                else Assert.True(!float.IsSubnormal(t) && Math.Abs(t - x) <= 1e-6 * Math.Abs(x), $"tanh({x}) = {t}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Lstm_cells_store_no_subnormal_cell_state()
+    {
+        // c_{t-1} subnormal, f and o saturated to 1, i = ½ and g = 0: exactly c_t = c_{t-1}, which a cell must not keep.
+        const float Open = 20f;
+        float[] ClosedOpen(int units) => [.. new float[units], .. Enumerable.Repeat(Open, units)]; // [i | f] or [g | o]
+        var updates = new (string Name, CellUpdate Update)[]
+        {
+            ("scalar", (ref float c, ref float h) => KernelMath.LstmCell(0f, Open, 0f, Open, ref c, ref h)),
+            ("Vector128", (ref float c, ref float h) => KernelMath.LstmCell(Vector128<float>.Zero, Vector128.Create(Open), Vector128<float>.Zero, Vector128.Create(Open), ref c, ref h)),
+            ("Vector256", (ref float c, ref float h) => KernelMath.LstmCell(Vector256<float>.Zero, Vector256.Create(Open), Vector256<float>.Zero, Vector256.Create(Open), ref c, ref h)),
+            ("Vector512", (ref float c, ref float h) => KernelMath.LstmCell(Vector512<float>.Zero, Vector512.Create(Open), Vector512<float>.Zero, Vector512.Create(Open), ref c, ref h)),
+            ("quarters of a Vector512", (ref float c, ref float h) => KernelMath.LstmCellQuarters(Vector512.Create<float>([.. ClosedOpen(4), .. ClosedOpen(4)]), ref c, ref h)),
+            ("halves of two Vector512", (ref float c, ref float h) => KernelMath.LstmCellHalves(Vector512.Create<float>(ClosedOpen(8)), Vector512.Create<float>(ClosedOpen(8)), ref c, ref h)),
+            ("halves of two Vector256", (ref float c, ref float h) => KernelMath.LstmCellHalves(Vector256.Create<float>(ClosedOpen(4)), Vector256.Create<float>(ClosedOpen(4)), ref c, ref h)),
+        };
+        foreach (var (name, update) in updates)
+        {
+            float[] cell = Enumerable.Repeat(3e-39f, 16).ToArray(), hidden = Enumerable.Repeat(1f, 16).ToArray();
+            update(ref cell[0], ref hidden[0]);
+            Assert.True(cell[0] == 0f && hidden[0] == 0f, $"{name}: c = {cell[0]}, h = {hidden[0]}");
+        }
+    }
+
+    private delegate void CellUpdate(ref float cell, ref float hidden);
 
     [Fact]
     public void SigmoidOfTwice_is_the_sigmoid_of_twice_its_input()
