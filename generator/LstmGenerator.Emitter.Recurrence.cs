@@ -9,17 +9,21 @@ public sealed partial class LstmGenerator
 {
     internal static partial class Emitter
     {
-        /// <summary>A layer as the kernel sees it: its method name, its inputs and the names of its panels' lengths.</summary>
-        private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName, string RestPanelLengthName);
+        /// <summary>
+        /// A layer as the kernel sees it: its method name, its inputs and the names of its panels' lengths. A projected
+        /// layer starts from its input part computed ahead (<see cref="KernelLayout.ProjectionSteps"/>) instead of x_t.
+        /// </summary>
+        private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName, string RestPanelLengthName,
+            bool Projected = false);
 
         /// <summary>
-        /// A tile's panel as the code names it: the panel, its row in a column loop, the row length, and the units
-        /// per slot (the distance between a unit's slots in a row).
+        /// A tile's panel as the code names it: the panel, its row in a column loop, the row length, the units per slot
+        /// (the distance between a unit's slots in a row), and its part of a step's projected input.
         /// </summary>
-        private sealed record Panel(string Name, string Row, string RowLength, string Lanes)
+        private sealed record Panel(string Name, string Row, string RowLength, string Lanes, string Projected)
         {
-            public static readonly Panel Tile = new("panel", "row", "RowLength", "Lanes");
-            public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength", "RestLanes");
+            public static readonly Panel Tile = new("panel", "row", "RowLength", "Lanes", "projected");
+            public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength", "RestLanes", "restProjected");
 
             // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
             public string WeightAt(int slot, string? row)
@@ -85,6 +89,14 @@ public sealed partial class LstmGenerator
             }
             string upper = spec.NumLayers > 1 ? " + (NumLayers - 1) * UpperLayerLength" : "";
             writer.Line($"public const int HeadOffset = LayerLength{upper}; // fc.weight [OutputSize, HiddenSize], then fc.bias");
+            bool projected = layout.ProjectionSteps > 0;
+            if (projected)
+            {
+                writer.Line("// Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,");
+                writer.Line("// laid out as the panels' bias rows side by side, take ProjectionLength floats.");
+                writer.Line($"private const int ProjectionSteps = {layout.ProjectionSteps};");
+                writer.Line($"private const int ProjectionLength = Tiles * RowLength{(rest ? " + RestRowLength" : "")};");
+            }
 
             writer.Line();
             writer.Line("/// <summary>Packs weights in PyTorch's layout for this tiling.</summary>");
@@ -94,8 +106,22 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line($"/// <summary>Runs one sequence from the zero state in <paramref name=\"state\"/>, then the head.</summary>");
             writer.Open("public static void Run(ref float weights, ref float input, ref float state, ref float output)");
-            writer.Line("for (int t = 0; t < SeqLen; t++)");
-            writer.Line("    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
+            if (projected)
+            {
+                writer.Line("Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];");
+                writer.Line("ref float projection = ref AlignedBuffer.Align(buffer);");
+                writer.Open("for (int start = 0; start < SeqLen; start += ProjectionSteps)");
+                writer.Line("int steps = Math.Min(ProjectionSteps, SeqLen - start);");
+                writer.Line("Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);");
+                writer.Line("for (int t = start; t < start + steps; t++)");
+                writer.Line("    ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);");
+                writer.Close();
+            }
+            else
+            {
+                writer.Line("for (int t = 0; t < SeqLen; t++)");
+                writer.Line("    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
+            }
             writer.Line("// After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.");
             writer.Line("Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
             writer.Close();
@@ -110,24 +136,17 @@ public sealed partial class LstmGenerator
             var bottom = new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "PanelLength", "RestPanelLength");
             var above = new LayerShape("UpperLayer", "A layer above 0, reading the h_t of the layer below", spec.HiddenSize, "HiddenSize",
                 "UpperPanelLength", "UpperRestPanelLength");
-            writer.Line();
-            writer.Line("/// <summary>One time step of every layer.</summary>");
-            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-            writer.Open("private static void Layers(ref float weights, ref float x, ref float state, int parity)");
-            writer.Line($"{bottom.Method}(ref weights, ref x, ref state, parity);");
-            if (spec.NumLayers > 1)
+            var bottomProjected = bottom with { Method = "ProjectedLayer", Description = "Layer 0, from b + W_ih · x_t projected ahead", Projected = true };
+            EmitLayers(writer, spec, "Layers", "One time step of every layer.", bottom, above);
+            if (projected)
             {
-                writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
-                writer.Line($"{above.Method}(");
-                writer.Line("    ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),");
-                writer.Line("    ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),");
-                writer.Line("    ref Unsafe.Add(ref state, layer * LayerStateLength),");
-                writer.Line("    parity);");
-                writer.Close();
+                EmitLayers(writer, spec, "ProjectedLayers", "One time step of every layer, layer 0 from its projected input.", bottomProjected, above);
+                EmitProject(writer, spec, layout, tiling, bottom);
             }
-            writer.Close();
 
             EmitLayer(writer, spec, layout, tiling, bottom);
+            if (projected)
+                EmitLayer(writer, spec, layout, tiling, bottomProjected);
             if (spec.NumLayers > 1)
                 EmitLayer(writer, spec, layout, tiling, above);
             if (layout.GroupKernel)
@@ -141,12 +160,89 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
+        // One time step of every layer: layer 0 (bottom), then the layers above in a loop.
+        private static void EmitLayers(SourceWriter writer, ModelSpec spec, string method, string summary, LayerShape bottom, LayerShape above)
+        {
+            string source = bottom.Projected ? "projection" : "x";
+            writer.Line();
+            writer.Line($"/// <summary>{summary}</summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Open($"private static void {method}(ref float weights, ref float {source}, ref float state, int parity)");
+            writer.Line($"{bottom.Method}(ref weights, ref {source}, ref state, parity);");
+            if (spec.NumLayers > 1)
+            {
+                writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
+                writer.Line($"{above.Method}(");
+                writer.Line("    ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),");
+                writer.Line("    ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),");
+                writer.Line("    ref Unsafe.Add(ref state, layer * LayerStateLength),");
+                writer.Line("    parity);");
+                writer.Close();
+            }
+            writer.Close();
+        }
+
+        // Layer 0's input part, b + W_ih · x_t, of `steps` consecutive steps, tile by tile: a tile's W_ih columns are read
+        // from memory for the first step and from L1 for the others.
+        private static void EmitProject(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape)
+        {
+            Cell cell = layout.Cell;
+            bool rest = tiling.RestLanes > 0;
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Layer 0's b + W_ih · x_t for <paramref name=\"steps\"/> steps from <paramref name=\"x\"/>, into ProjectionLength floats per step:");
+            writer.Line("/// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.");
+            writer.Line("/// </summary>");
+            writer.Open("private static void Project(ref float weights, ref float x, ref float projection, int steps)");
+            if (tiling.Count > 0)
+            {
+                writer.Open("for (int tile = 0; tile < Tiles; tile++)");
+                writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);");
+                writer.Line("ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);");
+                EmitProjectSteps(writer, tiling, shape, cell.Slots.Select((name, slot) =>
+                    new Accumulator(name, Panel.Tile, slot * tiling.Lanes, cell.ReadsInput(slot), cell.ReadsHidden(slot))).ToList());
+                writer.Close();
+            }
+            if (rest)
+            {
+                if (tiling.Count > 0) writer.Line();
+                writer.Line("ref float restPanel = ref Unsafe.Add(ref weights, Tiles * PanelLength);");
+                writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
+                EmitProjectSteps(writer, tiling, shape, RestAccumulators(tiling));
+            }
+            writer.Close();
+        }
+
+        private static void EmitProjectSteps(SourceWriter writer, Tiling tiling, LayerShape shape, IReadOnlyList<Accumulator> accumulators)
+        {
+            string vector = tiling.Vector.Type;
+            Panel panel = accumulators[0].Panel;
+            writer.Open("for (int step = 0; step < steps; step++)");
+            writer.Line("ref float xt = ref Unsafe.Add(ref x, step * InputSize);");
+            writer.Line($"ref float into = ref Unsafe.Add(ref {panel.Projected}, step * ProjectionLength);");
+            foreach (Accumulator accumulator in accumulators)
+                writer.Line($"var {accumulator.Name} = {vector}.LoadUnsafe(ref {panel.Name}, {accumulator.Offset});");
+            foreach (Accumulator accumulator in accumulators.Where(a => a.ReadsInput))
+                writer.Line($"var {accumulator.OddName} = {vector}<float>.Zero;");
+            EmitColumns(writer, vector, accumulators.Where(a => a.ReadsInput).ToList(), shape.Inputs, 1, "1", shape.InputsName, "xt", reverse: false);
+            foreach (Accumulator accumulator in accumulators.Where(a => a.ReadsInput))
+                writer.Line($"{accumulator.Name} += {accumulator.OddName};");
+            foreach (Accumulator accumulator in accumulators)
+                writer.Line($"{accumulator.Name}.StoreUnsafe(ref into, {accumulator.Offset});");
+            writer.Close();
+        }
+
+        // The rest tile's accumulators: rest (a quarter of the vector per gate) or rest0, rest1 (a half each).
+        private static List<Accumulator> RestAccumulators(Tiling tiling) =>
+            Enumerable.Range(0, tiling.RestVectors).Select(index =>
+                new Accumulator(tiling.RestVectors == 1 ? "rest" : "rest" + index, Panel.Rest, index * tiling.Lanes, ReadsInput: true, ReadsHidden: true)).ToList();
+
         private static void EmitLayer(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape)
         {
             writer.Line();
             writer.Line($"/// <summary>{shape.Description}; even and odd k accumulate separately, to halve the dependency chains.</summary>");
             writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-            writer.Open($"private static void {shape.Method}(ref float weights, ref float x, ref float state, int parity)");
+            writer.Open($"private static void {shape.Method}(ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity)");
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);");
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);");
             if (layout.Cell.HasCellState)
@@ -193,6 +289,7 @@ public sealed partial class LstmGenerator
                 }
                 if (tiling.Count > 0) EmitTileReferences(writer, layout.Cell, tiling.Count == 1 ? "0" : "Tiles - 1", shape);
                 writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {shape.PanelLengthName});");
+                if (shape.Projected) writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
                 EmitTile(writer, spec, layout, tiling, shape, reverse, wholeTile: tiling.Count > 0, restTile: true);
                 if (scoped) writer.Close();
             }
@@ -210,12 +307,13 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // The references a whole tile's code uses: its panel, and its units' c (or previous h) and new h.
+        // The references a whole tile's code uses: its panel (and projected input), and its units' c (or previous h) and new h.
         private static void EmitTileReferences(SourceWriter writer, Cell cell, string tile, LayerShape shape)
         {
             string factor = tile.Contains(' ') ? $"({tile})" : tile;
             string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {stride})";
             writer.Line($"ref float panel = {At("weights", shape.PanelLengthName)};");
+            if (shape.Projected) writer.Line($"ref float projected = {At("projection", "RowLength")};");
             if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
             writer.Line($"ref float h = {At("hNext", "Lanes")};");
             if (!cell.HasCellState) writer.Line($"ref float hOld = {At("hPrev", "Lanes")};");
@@ -235,20 +333,24 @@ public sealed partial class LstmGenerator
                     new Accumulator(name, Panel.Tile, slot * tiling.Lanes, cell.ReadsInput(slot), cell.ReadsHidden(slot))));
             }
             if (restTile)
-            {
-                accumulators.AddRange(Enumerable.Range(0, tiling.RestVectors).Select(index =>
-                    new Accumulator(tiling.RestVectors == 1 ? "rest" : "rest" + index, Panel.Rest, index * tiling.Lanes, ReadsInput: true, ReadsHidden: true)));
-            }
+                accumulators.AddRange(RestAccumulators(tiling));
 
             writer.Line();
-            writer.Line(cell.Kind == CellKind.Lstm
-                ? "// gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))"
-                : "// r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))");
+            if (shape.Projected)
+                writer.Line(cell.Kind == CellKind.Lstm
+                    ? "// gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))"
+                    : "// r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))");
+            else
+                writer.Line(cell.Kind == CellKind.Lstm
+                    ? "// gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))"
+                    : "// r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))");
             if (restTile)
                 writer.Line($"// {RestDescription(tiling)}");
             foreach (Accumulator accumulator in accumulators)
-                writer.Line($"var {accumulator.Name} = {vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {accumulator.Offset});");
-            foreach (Accumulator accumulator in accumulators)
+                writer.Line($"var {accumulator.Name} = {vector}.LoadUnsafe(ref {(shape.Projected ? accumulator.Panel.Projected : accumulator.Panel.Name)}, {accumulator.Offset});");
+            // Accumulators that sum columns (with a projected input, the GRU's n_x is complete).
+            var summing = accumulators.Where(a => a.ReadsHidden || !shape.Projected).ToList();
+            foreach (Accumulator accumulator in summing)
                 writer.Line($"var {accumulator.OddName} = {vector}<float>.Zero;");
 
             string inputComment = cell.Kind == CellKind.Lstm ? "// gates += W_ih · x_t" : "// r, z, n_x += W_ih · x_t";
@@ -260,14 +362,14 @@ public sealed partial class LstmGenerator
                 (Comment: hiddenComment, Accumulators: accumulators.Where(a => a.ReadsHidden).ToList(),
                     Count: spec.HiddenSize, FirstRow: 1 + shape.Inputs, FirstRowName: $"1 + {shape.InputsName}", CountName: "HiddenSize", Source: "hPrev"),
             };
-            foreach (var part in reverse ? Enumerable.Reverse(parts) : parts)
+            foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Projected || part.Source != "x"))
             {
                 writer.Line();
                 writer.Line(reverse ? part.Comment + ", last column first" : part.Comment);
                 EmitColumns(writer, vector, part.Accumulators, part.Count, part.FirstRow, part.FirstRowName, part.CountName, part.Source, reverse);
             }
             writer.Line();
-            foreach (Accumulator accumulator in accumulators)
+            foreach (Accumulator accumulator in summing)
                 writer.Line($"{accumulator.Name} += {accumulator.OddName};");
 
             writer.Line();

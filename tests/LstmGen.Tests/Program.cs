@@ -7,7 +7,8 @@ namespace LstmGen.Tests;
 
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
-/// prints the SIMD widths this process accelerates, then the error of every golden case, and exits 0 when all pass.
+/// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
+/// their input ahead (<see cref="ProjectedInputTests"/>), and exits 0 when all pass.
 /// </summary>
 public static class Program
 {
@@ -30,6 +31,14 @@ public static class Program
                 allPass &= pass;
                 Console.WriteLine($"{name} {api}: {error:E2} {(pass ? "ok" : "FAIL")}");
             }
+        }
+        foreach (object[] row in ProjectedInputTests.Names())
+        {
+            string name = (string)row[0];
+            float error = ProjectedInputTests.MaxError(name);
+            bool pass = error <= GoldenParity.Tolerance;
+            allPass &= pass;
+            Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
         return allPass ? 0 : 1;
     }

@@ -243,6 +243,10 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            private const int ProjectionSteps = 8;
+            private const int ProjectionLength = Tiles * RowLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
@@ -251,8 +255,15 @@ namespace LstmGen.Generated
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                {
+                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                    for (int t = start; t < start + steps; t++)
+                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
+                }
                 // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
@@ -269,6 +280,61 @@ namespace LstmGen.Generated
             private static void Layers(ref float weights, ref float x, ref float state, int parity)
             {
                 Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ProjectedLayer(ref weights, ref projection, ref state, parity);
+            }
+
+            /// <summary>
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
+            /// </summary>
+            private static void Project(ref float weights, ref float x, ref float projection, int steps)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                    for (int step = 0; step < steps; step++)
+                    {
+                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        var i = Vector512.LoadUnsafe(ref panel, 0);
+                        var f = Vector512.LoadUnsafe(ref panel, 16);
+                        var g = Vector512.LoadUnsafe(ref panel, 32);
+                        var o = Vector512.LoadUnsafe(ref panel, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xtk = Vector512.Create(Unsafe.Add(ref xt, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xtk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xtk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xtk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xtk, o);
+                            var xtkAfter = Vector512.Create(Unsafe.Add(ref xt, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xtkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xtkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xtkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xtkAfter, oOdd);
+                        }
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+                        i.StoreUnsafe(ref into, 0);
+                        f.StoreUnsafe(ref into, 16);
+                        g.StoreUnsafe(ref into, 32);
+                        o.StoreUnsafe(ref into, 48);
+                    }
+                }
             }
 
             /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
@@ -400,6 +466,106 @@ namespace LstmGen.Generated
                     }
                 }
             }
+
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector512.LoadUnsafe(ref projected, 0);
+                        var f = Vector512.LoadUnsafe(ref projected, 16);
+                        var g = Vector512.LoadUnsafe(ref projected, 32);
+                        var o = Vector512.LoadUnsafe(ref projected, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector512.LoadUnsafe(ref projected, 0);
+                        var f = Vector512.LoadUnsafe(ref projected, 16);
+                        var g = Vector512.LoadUnsafe(ref projected, 32);
+                        var o = Vector512.LoadUnsafe(ref projected, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
         }
 
         /// <summary>
@@ -416,6 +582,10 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            private const int ProjectionSteps = 8;
+            private const int ProjectionLength = Tiles * RowLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
@@ -424,8 +594,15 @@ namespace LstmGen.Generated
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                {
+                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                    for (int t = start; t < start + steps; t++)
+                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
+                }
                 // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
@@ -442,6 +619,61 @@ namespace LstmGen.Generated
             private static void Layers(ref float weights, ref float x, ref float state, int parity)
             {
                 Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ProjectedLayer(ref weights, ref projection, ref state, parity);
+            }
+
+            /// <summary>
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
+            /// </summary>
+            private static void Project(ref float weights, ref float x, ref float projection, int steps)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                    for (int step = 0; step < steps; step++)
+                    {
+                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        var i = Vector256.LoadUnsafe(ref panel, 0);
+                        var f = Vector256.LoadUnsafe(ref panel, 8);
+                        var g = Vector256.LoadUnsafe(ref panel, 16);
+                        var o = Vector256.LoadUnsafe(ref panel, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xtk = Vector256.Create(Unsafe.Add(ref xt, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xtk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xtk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xtk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xtk, o);
+                            var xtkAfter = Vector256.Create(Unsafe.Add(ref xt, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xtkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xtkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xtkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), xtkAfter, oOdd);
+                        }
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+                        i.StoreUnsafe(ref into, 0);
+                        f.StoreUnsafe(ref into, 8);
+                        g.StoreUnsafe(ref into, 16);
+                        o.StoreUnsafe(ref into, 24);
+                    }
+                }
             }
 
             /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
@@ -573,6 +805,106 @@ namespace LstmGen.Generated
                     }
                 }
             }
+
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector256.LoadUnsafe(ref projected, 0);
+                        var f = Vector256.LoadUnsafe(ref projected, 8);
+                        var g = Vector256.LoadUnsafe(ref projected, 16);
+                        var o = Vector256.LoadUnsafe(ref projected, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
+                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector256.LoadUnsafe(ref projected, 0);
+                        var f = Vector256.LoadUnsafe(ref projected, 8);
+                        var g = Vector256.LoadUnsafe(ref projected, 16);
+                        var o = Vector256.LoadUnsafe(ref projected, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
+                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
         }
 
         /// <summary>
@@ -589,6 +921,10 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            private const int ProjectionSteps = 8;
+            private const int ProjectionLength = Tiles * RowLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
@@ -597,8 +933,15 @@ namespace LstmGen.Generated
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                {
+                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                    for (int t = start; t < start + steps; t++)
+                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
+                }
                 // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
@@ -615,6 +958,61 @@ namespace LstmGen.Generated
             private static void Layers(ref float weights, ref float x, ref float state, int parity)
             {
                 Layer(ref weights, ref x, ref state, parity);
+            }
+
+            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ProjectedLayer(ref weights, ref projection, ref state, parity);
+            }
+
+            /// <summary>
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
+            /// </summary>
+            private static void Project(ref float weights, ref float x, ref float projection, int steps)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                    for (int step = 0; step < steps; step++)
+                    {
+                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        var i = Vector128.LoadUnsafe(ref panel, 0);
+                        var f = Vector128.LoadUnsafe(ref panel, 4);
+                        var g = Vector128.LoadUnsafe(ref panel, 8);
+                        var o = Vector128.LoadUnsafe(ref panel, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xtk = Vector128.Create(Unsafe.Add(ref xt, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xtk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xtk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xtk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xtk, o);
+                            var xtkAfter = Vector128.Create(Unsafe.Add(ref xt, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xtkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xtkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xtkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), xtkAfter, oOdd);
+                        }
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+                        i.StoreUnsafe(ref into, 0);
+                        f.StoreUnsafe(ref into, 4);
+                        g.StoreUnsafe(ref into, 8);
+                        o.StoreUnsafe(ref into, 12);
+                    }
+                }
             }
 
             /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
@@ -734,6 +1132,106 @@ namespace LstmGen.Generated
                             fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, fOdd);
                             gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, gOdd);
                             oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), xkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector128.LoadUnsafe(ref projected, 0);
+                        var f = Vector128.LoadUnsafe(ref projected, 4);
+                        var g = Vector128.LoadUnsafe(ref projected, 8);
+                        var o = Vector128.LoadUnsafe(ref projected, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
+                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector128.LoadUnsafe(ref projected, 0);
+                        var f = Vector128.LoadUnsafe(ref projected, 4);
+                        var g = Vector128.LoadUnsafe(ref projected, 8);
+                        var o = Vector128.LoadUnsafe(ref projected, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
+                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, oOdd);
                         }
 
                         i += iOdd;

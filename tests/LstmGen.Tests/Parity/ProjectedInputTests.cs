@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using LstmGen.Tests.Support;
+using Xunit;
+
+namespace LstmGen.Tests.Parity;
+
+// Weights beyond 1 MB: the generated Forward projects layer 0's input, b + W_ih · x_t, 8 steps ahead
+// (KernelLayout.ProjectionSteps). Rest tiles on the wider paths, a GRU, stacked layers, a last chunk shorter than 8.
+[Lstm(8, 260, 2, 9)] public partial class ProjectedRestModel : ILstmTestModel;
+[Lstm(16, 200, 3, 10, NumLayers = 2)] public partial class ProjectedStackedModel : ILstmTestModel;
+[Gru(24, 200, 2, 11, NumLayers = 2)] public partial class ProjectedGruModel : IGruTestModel;
+
+/// <summary>
+/// Models whose <c>Forward</c> projects the input ahead, against code that does not: the float64 reference (one-layer
+/// LSTM) and the run-time-sized <see cref="LstmModel"/>/<see cref="GruModel"/>, which step through the input.
+/// </summary>
+public static class ProjectedInputTests
+{
+    private const int Batch = 3;
+
+    public static IEnumerable<object[]> Names() => [["lstm rest"], ["lstm stacked"], ["gru stacked"]];
+
+    /// <summary>The largest difference, over a batch of random sequences, between the generated <c>Forward</c> and the others.</summary>
+    public static float MaxError(string name)
+    {
+        var (model, reference, seqLen, inputSize, outputSize, singleLayerLstm) = Create(name);
+        Tensor x = Tensor.RandN([Batch, seqLen, inputSize], seed: 5);
+        Tensor y = model.Forward(x);
+        float[] expected = reference.Forward(x).ToArray();
+        float error = GoldenParity.MaxAbsDifference(y.AsSpan(), expected);
+        if (singleLayerLstm is { } weights)
+        {
+            for (int b = 0; b < Batch; b++)
+            {
+                float[] exact = ReferenceLstm.Forward(weights, x.AsSpan().Slice(b * seqLen * inputSize, seqLen * inputSize), seqLen);
+                error = Math.Max(error, GoldenParity.MaxAbsDifference(y.AsSpan().Slice(b * outputSize, outputSize), exact));
+            }
+        }
+        return error;
+    }
+
+    private static (ITestModel Model, RecurrentModel Reference, int SeqLen, int InputSize, int OutputSize, LstmWeights? SingleLayer) Create(string name)
+    {
+        switch (name)
+        {
+            case "lstm rest":
+            {
+                var weights = LstmWeights.CreateRandom(ProjectedRestModel.InputSize, ProjectedRestModel.HiddenSize, ProjectedRestModel.OutputSize, seed: 1);
+                var model = new ProjectedRestModel();
+                model.LoadWeights(weights);
+                return (model, new LstmModel(weights), ProjectedRestModel.SeqLen, ProjectedRestModel.InputSize, ProjectedRestModel.OutputSize, weights);
+            }
+            case "lstm stacked":
+            {
+                var weights = LstmWeights.CreateRandom(ProjectedStackedModel.InputSize, ProjectedStackedModel.HiddenSize, ProjectedStackedModel.OutputSize,
+                    seed: 2, numLayers: ProjectedStackedModel.NumLayers);
+                var model = new ProjectedStackedModel();
+                model.LoadWeights(weights);
+                return (model, new LstmModel(weights), ProjectedStackedModel.SeqLen, ProjectedStackedModel.InputSize, ProjectedStackedModel.OutputSize, null);
+            }
+            case "gru stacked":
+            {
+                var weights = GruWeights.CreateRandom(ProjectedGruModel.InputSize, ProjectedGruModel.HiddenSize, ProjectedGruModel.OutputSize,
+                    seed: 3, numLayers: ProjectedGruModel.NumLayers);
+                var model = new ProjectedGruModel();
+                model.LoadWeights(weights);
+                return (model, new GruModel(weights), ProjectedGruModel.SeqLen, ProjectedGruModel.InputSize, ProjectedGruModel.OutputSize, null);
+            }
+            default:
+                throw new ArgumentException($"unknown case {name}", nameof(name));
+        }
+    }
+}
+
+public class ProjectedInputParityTests
+{
+    [Theory]
+    [MemberData(nameof(ProjectedInputTests.Names), MemberType = typeof(ProjectedInputTests))]
+    public void Projected_forward_matches_step_by_step_code(string name)
+    {
+        float error = ProjectedInputTests.MaxError(name);
+        Assert.True(error <= GoldenParity.Tolerance, $"{name}: max error {error:E2}");
+    }
+}
