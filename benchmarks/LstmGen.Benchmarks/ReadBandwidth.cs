@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -118,7 +119,28 @@ public static class WeightStreaming
             ?? throw new InvalidOperationException($"{model.GetType().Name} has no _packedWeights field.");
         var packed = (LstmGen.Kernels.PackedWeights)(field.GetValue(model) ?? throw new InvalidOperationException($"{model.GetType().Name}: no weights loaded."));
         int head = info.OutputSize * info.HiddenSize + info.OutputSize;
-        return new WeightFacts(info.Name, packed.Length, head, (packed.Length - head) * 4L);
+        int layer = packed.Length - head; // one layer: 4 · PaddedHidden · (1 + I + H) floats
+        int columns = 1 + info.InputSize + info.HiddenSize;
+        if (layer % columns != 0)
+            throw new InvalidOperationException($"{info.Name}: {layer} packed floats are not one layer of {columns} rows.");
+        long inputBytes = 4L * layer / columns * info.InputSize;
+        return new WeightFacts(info.Name, packed.Length, head, layer * 4L, ProjectionSteps(model), inputBytes);
+    }
+
+    /// <summary>
+    /// The generated kernel's <c>ProjectionSteps</c> constant (see the generator's KernelLayout), read by reflection
+    /// from the kernel's tiling classes; 1 when it has none.
+    /// </summary>
+    private static int ProjectionSteps(object model)
+    {
+        string kernel = model.GetType().Name + "Kernel"; // a file-local class: the compiler prefixes its name
+        return model.GetType().Assembly.GetTypes()
+            .Where(type => type.Name.EndsWith(kernel, StringComparison.Ordinal))
+            .SelectMany(type => type.GetNestedTypes(BindingFlags.NonPublic))
+            .Select(tiling => tiling.GetField("ProjectionSteps", BindingFlags.NonPublic | BindingFlags.Static)?.GetRawConstantValue())
+            .OfType<int>()
+            .DefaultIfEmpty(1)
+            .Max();
     }
 
     public static List<WeightFacts> All() =>

@@ -19,8 +19,8 @@ namespace LstmGen.Generator.Model;
 /// <param name="ProjectionSteps">For weights larger than a core's L2 cache, a sequence's <c>Forward</c> computes layer
 /// 0's input part (bias + W_ih · x_t) this many steps at a time before their recurrent parts, so that it reads W_ih
 /// from memory once per chunk instead of once per step (a tile's W_ih columns stay in L1 across the chunk); 0: step by
-/// step. Measured on Zen 5 (1 MB L2): the large model (1.3 MB of weights) 11% faster; within L2 it was mixed (sensor,
-/// 83 KB, 5% faster; mid, 330 KB, 12% slower), so smaller models read their weights step by step.</param>
+/// step. Measured on Zen 5 (1 MB L2, a Stopwatch loop): the large model (1.3 MB of weights) 11% faster; within L2 it
+/// was mixed (sensor, 83 KB, 5% faster; mid, 330 KB, 12% slower), so smaller models read their weights step by step.</param>
 internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, bool GroupKernel, bool Snake, int ProjectionSteps)
 {
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
