@@ -129,24 +129,36 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line("/// <summary>One streaming step: h_{t-1} is in buffer <paramref name=\"parity\"/> of each layer, h_t goes to the other.</summary>");
             writer.Open("public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)");
-            writer.Line("Layers(ref weights, ref x, ref state, parity);");
+            if (projected)
+            {
+                writer.Line("Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];");
+                writer.Line("ref float projection = ref AlignedBuffer.Align(buffer);");
+                writer.Line("Project(ref weights, ref x, ref projection, steps: 1);");
+                writer.Line("ProjectedLayers(ref weights, ref projection, ref state, parity);");
+            }
+            else
+            {
+                writer.Line("Layers(ref weights, ref x, ref state, parity);");
+            }
             writer.Line("Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
             writer.Close();
 
             var bottom = new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "PanelLength", "RestPanelLength");
             var above = new LayerShape("UpperLayer", "A layer above 0, reading the h_t of the layer below", spec.HiddenSize, "HiddenSize",
                 "UpperPanelLength", "UpperRestPanelLength");
-            var bottomProjected = bottom with { Method = "ProjectedLayer", Description = "Layer 0, from b + W_ih · x_t projected ahead", Projected = true };
-            EmitLayers(writer, spec, "Layers", "One time step of every layer.", bottom, above);
+            // With a projected input, layer 0 always starts from it (a streaming step projects one step ahead).
             if (projected)
             {
+                var bottomProjected = bottom with { Method = "ProjectedLayer", Description = "Layer 0, from b + W_ih · x_t projected ahead", Projected = true };
                 EmitLayers(writer, spec, "ProjectedLayers", "One time step of every layer, layer 0 from its projected input.", bottomProjected, above);
                 EmitProject(writer, spec, layout, tiling, bottom);
-            }
-
-            EmitLayer(writer, spec, layout, tiling, bottom);
-            if (projected)
                 EmitLayer(writer, spec, layout, tiling, bottomProjected);
+            }
+            else
+            {
+                EmitLayers(writer, spec, "Layers", "One time step of every layer.", bottom, above);
+                EmitLayer(writer, spec, layout, tiling, bottom);
+            }
             if (spec.NumLayers > 1)
                 EmitLayer(writer, spec, layout, tiling, above);
             if (layout.GroupKernel)

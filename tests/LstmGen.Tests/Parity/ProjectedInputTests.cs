@@ -12,8 +12,8 @@ namespace LstmGen.Tests.Parity;
 [Gru(24, 200, 2, 11, NumLayers = 2)] public partial class ProjectedGruModel : IGruTestModel;
 
 /// <summary>
-/// Models whose <c>Forward</c> projects the input ahead, against code that does not: the float64 reference (one-layer
-/// LSTM) and the run-time-sized <see cref="LstmModel"/>/<see cref="GruModel"/>, which step through the input.
+/// Models whose <c>Forward</c> projects the input ahead (and <c>Step</c> one step ahead), against code that does not: the
+/// float64 reference (one-layer LSTM) and the run-time-sized <see cref="LstmModel"/>/<see cref="GruModel"/>.
 /// </summary>
 public static class ProjectedInputTests
 {
@@ -29,6 +29,12 @@ public static class ProjectedInputTests
         Tensor y = model.Forward(x);
         float[] expected = reference.Forward(x).ToArray();
         float error = GoldenParity.MaxAbsDifference(y.AsSpan(), expected);
+        // Step projects one step ahead: over the first sequence it ends where Forward does.
+        model.ResetState();
+        var stepOutput = new float[outputSize];
+        for (int t = 0; t < seqLen; t++)
+            model.Step(x.AsSpan().Slice(t * inputSize, inputSize), stepOutput);
+        error = Math.Max(error, GoldenParity.MaxAbsDifference(stepOutput, expected.AsSpan(0, outputSize)));
         if (singleLayerLstm is { } weights)
         {
             for (int b = 0; b < Batch; b++)

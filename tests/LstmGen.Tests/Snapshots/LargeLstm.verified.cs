@@ -271,15 +271,11 @@ namespace LstmGen.Generated
             /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
             public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                Layers(ref weights, ref x, ref state, parity);
+                Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                Project(ref weights, ref x, ref projection, steps: 1);
+                ProjectedLayers(ref weights, ref projection, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
             }
 
             /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
@@ -333,136 +329,6 @@ namespace LstmGen.Generated
                         f.StoreUnsafe(ref into, 16);
                         g.StoreUnsafe(ref into, 32);
                         o.StoreUnsafe(ref into, 48);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector512.LoadUnsafe(ref panel, 0);
-                        var f = Vector512.LoadUnsafe(ref panel, 16);
-                        var g = Vector512.LoadUnsafe(ref panel, 32);
-                        var o = Vector512.LoadUnsafe(ref panel, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
-                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, oOdd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector512.LoadUnsafe(ref panel, 0);
-                        var f = Vector512.LoadUnsafe(ref panel, 16);
-                        var g = Vector512.LoadUnsafe(ref panel, 32);
-                        var o = Vector512.LoadUnsafe(ref panel, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, oOdd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
-                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
                 }
             }
@@ -610,15 +476,11 @@ namespace LstmGen.Generated
             /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
             public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                Layers(ref weights, ref x, ref state, parity);
+                Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                Project(ref weights, ref x, ref projection, steps: 1);
+                ProjectedLayers(ref weights, ref projection, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
             }
 
             /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
@@ -672,136 +534,6 @@ namespace LstmGen.Generated
                         f.StoreUnsafe(ref into, 8);
                         g.StoreUnsafe(ref into, 16);
                         o.StoreUnsafe(ref into, 24);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector256.LoadUnsafe(ref panel, 0);
-                        var f = Vector256.LoadUnsafe(ref panel, 8);
-                        var g = Vector256.LoadUnsafe(ref panel, 16);
-                        var o = Vector256.LoadUnsafe(ref panel, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
-                            var xkAfter = Vector256.Create(Unsafe.Add(ref x, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), xkAfter, oOdd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
-                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector256.LoadUnsafe(ref panel, 0);
-                        var f = Vector256.LoadUnsafe(ref panel, 8);
-                        var g = Vector256.LoadUnsafe(ref panel, 16);
-                        var o = Vector256.LoadUnsafe(ref panel, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
-                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, oOdd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
-                            var xkBefore = Vector256.Create(Unsafe.Add(ref x, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), xkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
                 }
             }
@@ -949,15 +681,11 @@ namespace LstmGen.Generated
             /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
             public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                Layers(ref weights, ref x, ref state, parity);
+                Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                Project(ref weights, ref x, ref projection, steps: 1);
+                ProjectedLayers(ref weights, ref projection, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
             }
 
             /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
@@ -1011,136 +739,6 @@ namespace LstmGen.Generated
                         f.StoreUnsafe(ref into, 4);
                         g.StoreUnsafe(ref into, 8);
                         o.StoreUnsafe(ref into, 12);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector128.LoadUnsafe(ref panel, 0);
-                        var f = Vector128.LoadUnsafe(ref panel, 4);
-                        var g = Vector128.LoadUnsafe(ref panel, 8);
-                        var o = Vector128.LoadUnsafe(ref panel, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
-                            var xkAfter = Vector128.Create(Unsafe.Add(ref x, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), xkAfter, oOdd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
-                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector128.LoadUnsafe(ref panel, 0);
-                        var f = Vector128.LoadUnsafe(ref panel, 4);
-                        var g = Vector128.LoadUnsafe(ref panel, 8);
-                        var o = Vector128.LoadUnsafe(ref panel, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
-                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, oOdd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
-                            var xkBefore = Vector128.Create(Unsafe.Add(ref x, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), xkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
                     }
                 }
             }
