@@ -92,8 +92,8 @@ public sealed partial class LstmGenerator
             bool projected = layout.ProjectionSteps > 0;
             if (projected)
             {
-                writer.Line("// Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,");
-                writer.Line("// laid out as the panels' bias rows side by side, take ProjectionLength floats.");
+                writer.Line("// Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,");
+                writer.Line("// Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.");
                 writer.Line($"private const int ProjectionSteps = {layout.ProjectionSteps};");
                 writer.Line($"private const int ProjectionLength = Tiles * RowLength{(rest ? " + RestRowLength" : "")};");
             }
@@ -211,8 +211,7 @@ public sealed partial class LstmGenerator
                 writer.Open("for (int tile = 0; tile < Tiles; tile++)");
                 writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);");
                 writer.Line("ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);");
-                EmitProjectSteps(writer, tiling, shape, cell.Slots.Select((name, slot) =>
-                    new Accumulator(name, Panel.Tile, slot * tiling.Lanes, cell.ReadsInput(slot), cell.ReadsHidden(slot))).ToList());
+                EmitProjectSteps(writer, tiling, shape, TileAccumulators(tiling, cell));
                 writer.Close();
             }
             if (rest)
@@ -243,6 +242,10 @@ public sealed partial class LstmGenerator
                 writer.Line($"{accumulator.Name}.StoreUnsafe(ref into, {accumulator.Offset});");
             writer.Close();
         }
+
+        // A whole tile's accumulators: one vector per slot, named after it.
+        private static List<Accumulator> TileAccumulators(Tiling tiling, Cell cell) =>
+            cell.Slots.Select((name, slot) => new Accumulator(name, Panel.Tile, slot * tiling.Lanes, cell.ReadsInput(slot), cell.ReadsHidden(slot))).ToList();
 
         // The rest tile's accumulators: rest (a quarter of the vector per gate) or rest0, rest1 (a half each).
         private static List<Accumulator> RestAccumulators(Tiling tiling) =>
@@ -340,10 +343,7 @@ public sealed partial class LstmGenerator
             string vector = tiling.Vector.Type;
             var accumulators = new List<Accumulator>();
             if (wholeTile)
-            {
-                accumulators.AddRange(cell.Slots.Select((name, slot) =>
-                    new Accumulator(name, Panel.Tile, slot * tiling.Lanes, cell.ReadsInput(slot), cell.ReadsHidden(slot))));
-            }
+                accumulators.AddRange(TileAccumulators(tiling, cell));
             if (restTile)
                 accumulators.AddRange(RestAccumulators(tiling));
 

@@ -243,8 +243,8 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            // Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,
+            // Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.
             private const int ProjectionSteps = 8;
             private const int ProjectionLength = Tiles * RowLength;
 
@@ -448,8 +448,8 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            // Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,
+            // Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.
             private const int ProjectionSteps = 8;
             private const int ProjectionLength = Tiles * RowLength;
 
@@ -653,8 +653,8 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward projects layer 0's input, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            // Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,
+            // Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.
             private const int ProjectionSteps = 8;
             private const int ProjectionLength = Tiles * RowLength;
 
