@@ -10,11 +10,18 @@ public sealed partial class LstmGenerator
     internal static partial class Emitter
     {
         /// <summary>
-        /// A layer as the kernel sees it: its method name, its inputs and the names of its panels' lengths. A projected
-        /// layer starts from its input part computed ahead (<see cref="KernelLayout.ProjectionSteps"/>) instead of x_t.
+        /// A layer as the kernel sees it: its method name, its inputs and the name of its panels' length. With
+        /// <paramref name="SeparateInput"/> a tile's input rows (bias, W_ih) and W_hh rows are two panels, packed apart
+        /// (see EmitTiling); a projected layer reads only the latter, starting from its input part computed ahead
+        /// (<see cref="KernelLayout.ProjectionSteps"/>) instead of x_t.
         /// </summary>
-        private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName, string RestPanelLengthName,
-            bool Projected = false);
+        private sealed record LayerShape(string Method, string Description, int Inputs, string InputsName, string PanelLengthName,
+            bool SeparateInput = false, bool Projected = false)
+        {
+            public int HiddenFirstRow => SeparateInput ? 0 : 1 + Inputs;
+
+            public string HiddenFirstRowName => SeparateInput ? "0" : $"1 + {InputsName}";
+        }
 
         /// <summary>
         /// A tile's panel as the code names it: the panel, its row in a column loop, the row length, the units per slot
@@ -24,6 +31,11 @@ public sealed partial class LstmGenerator
         {
             public static readonly Panel Tile = new("panel", "row", "RowLength", "Lanes", "projected");
             public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength", "RestLanes", "restProjected");
+
+            /// <summary>The same tile's W_hh rows, where they are packed apart from its input rows.</summary>
+            public Panel HiddenRows => this with { Name = Hidden(Name), Row = Hidden(Row) };
+
+            private static string Hidden(string name) => name.StartsWith("rest") ? "restHidden" + name.Substring(4) : "hidden" + char.ToUpperInvariant(name[0]) + name.Substring(1);
 
             // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
             public string WeightAt(int slot, string? row)
@@ -79,29 +91,32 @@ public sealed partial class LstmGenerator
             writer.Line("private const int RowLength = 4 * Lanes;");
             if (rest) writer.Line("private const int RestRowLength = 4 * RestLanes;");
             writer.Line("private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0");
-            if (rest) writer.Line("private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;");
-            writer.Line($"private const int LayerLength = Tiles * PanelLength{(rest ? " + RestPanelLength" : "")};");
+            writer.Line($"private const int LayerLength = Tiles * PanelLength{(rest ? " + (1 + InputSize + HiddenSize) * RestRowLength" : "")};");
             if (spec.NumLayers > 1)
             {
                 writer.Line("private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up");
-                if (rest) writer.Line("private const int UpperRestPanelLength = (1 + 2 * HiddenSize) * RestRowLength;");
-                writer.Line($"private const int UpperLayerLength = Tiles * UpperPanelLength{(rest ? " + UpperRestPanelLength" : "")};");
+                writer.Line($"private const int UpperLayerLength = Tiles * UpperPanelLength{(rest ? " + (1 + 2 * HiddenSize) * RestRowLength" : "")};");
             }
             string upper = spec.NumLayers > 1 ? " + (NumLayers - 1) * UpperLayerLength" : "";
             writer.Line($"public const int HeadOffset = LayerLength{upper}; // fc.weight [OutputSize, HiddenSize], then fc.bias");
             bool projected = layout.ProjectionSteps > 0;
             if (projected)
             {
-                writer.Line("// Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,");
-                writer.Line("// Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.");
+                writer.Line("// Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,");
+                writer.Line("// laid out as the panels' bias rows side by side, take ProjectionLength floats.");
                 writer.Line($"private const int ProjectionSteps = {layout.ProjectionSteps};");
                 writer.Line($"private const int ProjectionLength = Tiles * RowLength{(rest ? " + RestRowLength" : "")};");
+                writer.Line("// So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,");
+                writer.Line("// which a projected step reads in one contiguous stream.");
+                writer.Line("private const int InputPanelLength = (1 + InputSize) * RowLength;");
+                writer.Line("private const int HiddenPanelLength = HiddenSize * RowLength;");
+                writer.Line($"private const int HiddenPanelsOffset = Tiles * InputPanelLength{(rest ? " + (1 + InputSize) * RestRowLength" : "")};");
             }
 
             writer.Line();
             writer.Line("/// <summary>Packs weights in PyTorch's layout for this tiling.</summary>");
             writer.Line("public static PackedWeights Pack(RecurrentWeights weights) =>");
-            writer.Line($"    RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: {(rest ? "RestLanes" : "Lanes")});");
+            writer.Line($"    RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: {(rest ? "RestLanes" : "Lanes")}{(projected ? ", separateInput: true" : "")});");
 
             writer.Line();
             writer.Line($"/// <summary>Runs one sequence from the zero state in <paramref name=\"state\"/>, then the head.</summary>");
@@ -129,24 +144,16 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line("/// <summary>One streaming step: h_{t-1} is in buffer <paramref name=\"parity\"/> of each layer, h_t goes to the other.</summary>");
             writer.Open("public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)");
-            if (projected)
-            {
-                writer.Line("Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];");
-                writer.Line("ref float projection = ref AlignedBuffer.Align(buffer);");
-                writer.Line("Project(ref weights, ref x, ref projection, steps: 1);");
-                writer.Line("ProjectedLayers(ref weights, ref projection, ref state, parity);");
-            }
-            else
-            {
-                writer.Line("Layers(ref weights, ref x, ref state, parity);");
-            }
+            writer.Line("Layers(ref weights, ref x, ref state, parity);");
             writer.Line("Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
             writer.Close();
 
-            var bottom = new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "PanelLength", "RestPanelLength");
-            var above = new LayerShape("UpperLayer", "A layer above 0, reading the h_t of the layer below", spec.HiddenSize, "HiddenSize",
-                "UpperPanelLength", "UpperRestPanelLength");
-            // With a projected input, layer 0 always starts from it (a streaming step projects one step ahead).
+            var bottom = projected
+                ? new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "InputPanelLength", SeparateInput: true)
+                : new LayerShape("Layer", "Layer 0, reading x_t", spec.InputSize, "InputSize", "PanelLength");
+            var above = new LayerShape("UpperLayer", "A layer above 0, reading the h_t of the layer below", spec.HiddenSize, "HiddenSize", "UpperPanelLength");
+            EmitLayers(writer, spec, "Layers", "One time step of every layer.", bottom, above);
+            // A streaming step reads x_t as it comes: one step's projection would read W_ih just the same, in a second pass.
             if (projected)
             {
                 var bottomProjected = bottom with { Method = "ProjectedLayer", Description = "Layer 0, from b + W_ih · x_t projected ahead", Projected = true };
@@ -154,11 +161,7 @@ public sealed partial class LstmGenerator
                 EmitProject(writer, spec, layout, tiling, bottom);
                 EmitLayer(writer, spec, layout, tiling, bottomProjected);
             }
-            else
-            {
-                EmitLayers(writer, spec, "Layers", "One time step of every layer.", bottom, above);
-                EmitLayer(writer, spec, layout, tiling, bottom);
-            }
+            EmitLayer(writer, spec, layout, tiling, bottom);
             if (spec.NumLayers > 1)
                 EmitLayer(writer, spec, layout, tiling, above);
             if (layout.GroupKernel)
@@ -209,7 +212,7 @@ public sealed partial class LstmGenerator
             if (tiling.Count > 0)
             {
                 writer.Open("for (int tile = 0; tile < Tiles; tile++)");
-                writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);");
+                writer.Line("ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);");
                 writer.Line("ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);");
                 EmitProjectSteps(writer, tiling, shape, TileAccumulators(tiling, cell));
                 writer.Close();
@@ -217,7 +220,7 @@ public sealed partial class LstmGenerator
             if (rest)
             {
                 if (tiling.Count > 0) writer.Line();
-                writer.Line("ref float restPanel = ref Unsafe.Add(ref weights, Tiles * PanelLength);");
+                writer.Line("ref float restPanel = ref Unsafe.Add(ref weights, Tiles * InputPanelLength);");
                 writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
                 EmitProjectSteps(writer, tiling, shape, RestAccumulators(tiling));
             }
@@ -262,6 +265,8 @@ public sealed partial class LstmGenerator
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);");
             if (layout.Cell.HasCellState)
                 writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);");
+            if (shape.SeparateInput)
+                writer.Line("ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);");
             if (layout.Snake)
             {
                 writer.Line();
@@ -303,8 +308,9 @@ public sealed partial class LstmGenerator
                     writer.Open("// The last whole tile and the rest tile, in one sweep.");
                 }
                 if (tiling.Count > 0) EmitTileReferences(writer, layout.Cell, tiling.Count == 1 ? "0" : "Tiles - 1", shape);
-                writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {shape.PanelLengthName});");
                 if (shape.Projected) writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
+                else writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {shape.PanelLengthName});");
+                if (shape.SeparateInput) writer.Line("ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);");
                 EmitTile(writer, spec, layout, tiling, shape, reverse, wholeTile: tiling.Count > 0, restTile: true);
                 if (scoped) writer.Close();
             }
@@ -322,13 +328,15 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // The references a whole tile's code uses: its panel (and projected input), and its units' c (or previous h) and new h.
+        // The references a whole tile's code uses: its panel (or projected input; and its W_hh panel where packed apart),
+        // and its units' c (or previous h) and new h.
         private static void EmitTileReferences(SourceWriter writer, Cell cell, string tile, LayerShape shape)
         {
             string factor = tile.Contains(' ') ? $"({tile})" : tile;
             string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {stride})";
-            writer.Line($"ref float panel = {At("weights", shape.PanelLengthName)};");
             if (shape.Projected) writer.Line($"ref float projected = {At("projection", "RowLength")};");
+            else writer.Line($"ref float panel = {At("weights", shape.PanelLengthName)};");
+            if (shape.SeparateInput) writer.Line($"ref float hiddenPanel = {At("hiddenPanels", "HiddenPanelLength")};");
             if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
             writer.Line($"ref float h = {At("hNext", "Lanes")};");
             if (!cell.HasCellState) writer.Line($"ref float hOld = {At("hPrev", "Lanes")};");
@@ -371,8 +379,9 @@ public sealed partial class LstmGenerator
             {
                 (Comment: inputComment, Accumulators: accumulators.Where(a => a.ReadsInput).ToList(),
                     Count: shape.Inputs, FirstRow: 1, FirstRowName: "1", CountName: shape.InputsName, Source: "x"),
-                (Comment: hiddenComment, Accumulators: accumulators.Where(a => a.ReadsHidden).ToList(),
-                    Count: spec.HiddenSize, FirstRow: 1 + shape.Inputs, FirstRowName: $"1 + {shape.InputsName}", CountName: "HiddenSize", Source: "hPrev"),
+                (Comment: hiddenComment, Accumulators: accumulators.Where(a => a.ReadsHidden)
+                        .Select(a => shape.SeparateInput ? a with { Panel = a.Panel.HiddenRows } : a).ToList(),
+                    Count: spec.HiddenSize, FirstRow: shape.HiddenFirstRow, FirstRowName: shape.HiddenFirstRowName, CountName: "HiddenSize", Source: "hPrev"),
             };
             foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Projected || part.Source != "x"))
             {
@@ -407,6 +416,10 @@ public sealed partial class LstmGenerator
             ? "rest = [i | f | g | o] of the last RestLanes units, a quarter of the vector each"
             : "rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each";
 
+        // Where an accumulator's vector of a panel row starts, relative to the panel.
+        private static string RowOffset(Accumulator accumulator, int row) =>
+            row == 0 ? accumulator.Offset.ToString() : $"{row} * {accumulator.Panel.RowLength} + {accumulator.Offset}";
+
         // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns alternating between
         // the even and the odd accumulators: unrolled with literal offsets when that stays within the code budget,
         // otherwise a loop (very large methods lose JIT optimizations).
@@ -425,7 +438,7 @@ public sealed partial class LstmGenerator
                     foreach (Accumulator accumulator in accumulators)
                     {
                         string target = Target(accumulator, position);
-                        writer.Line($"{target} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {firstRow + k} * {accumulator.Panel.RowLength} + {accumulator.Offset}), {source}{k}, {target});");
+                        writer.Line($"{target} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {RowOffset(accumulator, firstRow + k)}), {source}{k}, {target});");
                     }
                 }
                 return;
@@ -433,7 +446,7 @@ public sealed partial class LstmGenerator
 
             writer.Open(reverse ? $"for (int k = {countName} - 1; k > 0; k -= 2)" : $"for (int k = 0; k + 1 < {countName}; k += 2)");
             foreach (Panel panel in accumulators.Select(accumulator => accumulator.Panel).Distinct())
-                writer.Line($"ref float {panel.Row} = ref Unsafe.Add(ref {panel.Name}, ({firstRowName} + k) * {panel.RowLength});");
+                writer.Line($"ref float {panel.Row} = ref Unsafe.Add(ref {panel.Name}, {(firstRow == 0 ? "k" : $"({firstRowName} + k)")} * {panel.RowLength});");
             for (int chain = 0; chain < 2; chain++)
             {
                 string value = chain == 0 ? $"{source}k" : $"{source}k{(reverse ? "Before" : "After")}";
@@ -455,7 +468,7 @@ public sealed partial class LstmGenerator
                 int k = reverse ? 0 : count - 1;
                 writer.Line($"var {source}Last = {vector}.Create(Unsafe.Add(ref {source}, {k}));");
                 foreach (Accumulator accumulator in accumulators)
-                    writer.Line($"{accumulator.Name} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {firstRow + k} * {accumulator.Panel.RowLength} + {accumulator.Offset}), {source}Last, {accumulator.Name});");
+                    writer.Line($"{accumulator.Name} = KernelMath.MultiplyAdd({vector}.LoadUnsafe(ref {accumulator.Panel.Name}, {RowOffset(accumulator, firstRow + k)}), {source}Last, {accumulator.Name});");
             }
         }
     }

@@ -329,7 +329,7 @@ public sealed partial class LstmGenerator
             writer.Line("private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>");
             writer.Line($"    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, {scalar}.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
             string restLanes = layout.Scalar.RestLanes > 0 ? $"{scalar}.RestLanes" : $"{scalar}.Lanes";
-            writer.Line($"        state, InputSize, HiddenSize, NumLayers, {scalar}.Lanes, restLanes: {restLanes}, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity);");
+            writer.Line($"        state, InputSize, HiddenSize, NumLayers, {scalar}.Lanes, restLanes: {restLanes}, gru: {(layout.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity{(layout.ProjectionSteps > 0 ? ", separateInput: true" : "")});");
         }
 
         // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's

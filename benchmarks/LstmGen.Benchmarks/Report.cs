@@ -541,14 +541,14 @@ public static class Report
         md.AppendLine();
         md.AppendLine("## Streaming");
         md.AppendLine();
-        md.AppendLine($"`{name}`: one `Step` per call, as an audio effect runs a model sample by sample (the state carried in the instance), " +
+        md.AppendLine($"`{name}`: one `Step` per call, as an audio effect or a sensor service runs a model sample by sample (the state carried in the instance), " +
                       "on the generated model and on the run-time-sized `LstmModel` made from the same weights; each call feeds the next " +
                       "value of the case's input. Before timing, a whole sequence of `Step`s was checked against the sequence `Forward`. " +
                       "Ratio = run-time-sized ÷ generated.");
         md.AppendLine();
         md.AppendLine("| case | generated ns/step | ± | run-time-sized ns/step | ± | ratio | allocated |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (string caseName in new[] { "audio20", "audio40" })
+        foreach (string caseName in new[] { "audio20", "audio40", "sensor" })
         {
             AuxRow? generated = r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == nameof(Streaming.GeneratedStep));
             AuxRow? runTimeSized = r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == nameof(Streaming.RunTimeSizedStep));

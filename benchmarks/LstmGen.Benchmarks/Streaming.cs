@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 namespace LstmGen.Benchmarks;
 
 /// <summary>
-/// The streaming API as an audio effect uses it: one <c>Step</c> per sample (InputSize values in, OutputSize out),
+/// The streaming API as an audio effect or a sensor service uses it: one <c>Step</c> per sample (InputSize values in, OutputSize out),
 /// the state carried in the instance, on the generated model and on the run-time-sized <see cref="LstmModel"/> made
 /// from the same weights. Each call feeds the next value of the case's input sequence, cycling through it.
 /// </summary>
@@ -16,14 +16,19 @@ public class Streaming
     private float[] _input = null!, _output = null!;
     private int _t;
 
-    [Params("audio20", "audio40")] public string Case { get; set; } = "audio20";
+    [Params("audio20", "audio40", "sensor")] public string Case { get; set; } = "audio20";
 
     [GlobalSetup]
     public void Setup()
     {
         CaseInfo info = Info;
         LstmWeights weights = Cases.Weights(info);
-        _generated = Case == "audio20" ? new Audio20Model() : new Audio40Model();
+        _generated = Case switch
+        {
+            "audio20" => new Audio20Model(),
+            "audio40" => new Audio40Model(),
+            _ => new SensorModel(),
+        };
         _generated.LoadWeights(weights);
         _runTimeSized = new LstmModel(weights);
         _input = Cases.Input(info, 1);
@@ -41,6 +46,7 @@ public class Streaming
     {
         "audio20" => Audio20Case.Info,
         "audio40" => Audio40Case.Info,
+        "sensor" => SensorCase.Info,
         _ => throw new ArgumentException($"unknown streaming case {Case}"),
     };
 
@@ -84,3 +90,4 @@ public interface IStreamingModel
 
 public partial class Audio20Model : IStreamingModel;
 public partial class Audio40Model : IStreamingModel;
+public partial class SensorModel : IStreamingModel;

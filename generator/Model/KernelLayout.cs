@@ -16,11 +16,15 @@ namespace LstmGen.Generator.Model;
 /// stream their weights at full width, and their unrolled group code spills (measured: 3.5× slower at I 16, H 32).</param>
 /// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
-/// <param name="ProjectionSteps">For weights larger than a core's L2 cache, a sequence's <c>Forward</c> computes layer
-/// 0's input part (bias + W_ih · x_t) this many steps at a time before their recurrent parts, so that it reads W_ih
-/// from memory once per chunk instead of once per step (a tile's W_ih columns stay in L1 across the chunk); 0: step by
-/// step. Measured on Zen 5 (1 MB L2, a Stopwatch loop): the large model (1.3 MB of weights) 11% faster; within L2 it
-/// was mixed (sensor, 83 KB, 5% faster; mid, 330 KB, 12% slower), so smaller models read their weights step by step.</param>
+/// <param name="ProjectionSteps">How many steps ahead a sequence's <c>Forward</c> computes layer 0's input part
+/// (bias + W_ih · x_t), tile by tile, before their recurrent parts; 0: step by step. A chunk reads W_ih once instead of
+/// once per step (a tile's W_ih columns stay in L1 across it), and each step then streams only W_hh, which a projecting
+/// model packs apart from the input rows (RecurrentPacking's separateInput). That pays when the weights live well
+/// beyond L1 (over 64 KB) and W_ih is large enough (8 KB or more) that the bytes saved outweigh storing and reloading
+/// the pre-activations. Measured on Zen 5 (48 KB L1, 1 MB L2; Stopwatch, ns per step, step by step → projected):
+/// I 16, H 64 (83 KB) 320 → 296; I 8, H 64 (W_ih 8 KB) 284 → 277; I 16, H 128: 1439 → 1294; I 64, H 128: 2202 → 1625;
+/// I 48, H 64: 540 → 401; but with W_ih under 8 KB slower: I 1, H 64: 252 → 259; I 4, H 96: 680 → 716; I 8, H 48
+/// (43 KB): 133 → 140.</param>
 internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, bool GroupKernel, bool Snake, int ProjectionSteps)
 {
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
@@ -60,9 +64,12 @@ internal sealed record KernelLayout(Cell Cell, IReadOnlyList<Tiling> Tilings, bo
             .ToArray();
 
         long weights = 4L * 4 * spec.HiddenSize * (1 + spec.InputSize + spec.HiddenSize + (spec.NumLayers - 1L) * (1 + 2 * spec.HiddenSize));
+        long inputWeights = 4L * 4 * spec.HiddenSize * spec.InputSize;
         // Up to 8 steps, with the chunk's pre-activations (4 · hidden size floats per step) within 32 KB of stack.
         int paddedHidden = tilings.Max(tiling => tiling.PaddedHidden);
-        int projectionSteps = weights > 1024 * 1024 ? System.Math.Min(System.Math.Min(8, spec.SeqLen), 8192 / (4 * paddedHidden)) : 0;
+        int projectionSteps = weights > 64 * 1024 && inputWeights >= 8 * 1024
+            ? System.Math.Min(System.Math.Min(8, spec.SeqLen), 8192 / (4 * paddedHidden))
+            : 0;
         return new KernelLayout(
             Cell.For(spec.Cell), tilings,
             GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,

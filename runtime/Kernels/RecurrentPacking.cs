@@ -19,6 +19,9 @@ namespace LstmGen.Kernels;
 /// row 1 + k      column k of W_ih   (k &lt; in)
 /// row 1 + in + k column k of W_hh   (k &lt; H)
 /// </code>
+/// <para>With <c>separateInput</c>, layer 0's panels are cut in two: first every tile's bias and W_ih rows, then every
+/// tile's W_hh rows. A kernel that computes layer 0's input part ahead, several steps at a time, then streams W_hh
+/// alone at each step, in one contiguous pass.</para>
 /// <para>Within a row, slot <c>s</c> of the tile's unit <c>l</c> sits at <c>s · w + l</c>. LSTM slots are the
 /// gates i, f, g, o (bias b_ih + b_hh). GRU slots are r, z, then n's input part (W_in, b_in; zero in W_hh rows)
 /// and n's hidden part (W_hn, b_hn; zero in W_ih rows), since the reset gate scales only the latter.
@@ -53,10 +56,12 @@ public static class RecurrentPacking
 
     /// <summary>
     /// Packs <paramref name="weights"/> for a model of the given sizes, in tiles of <paramref name="lanes"/> units and
-    /// a rest tile of <paramref name="restLanes"/> units.
+    /// a rest tile of <paramref name="restLanes"/> units; with <paramref name="separateInput"/>, layer 0's input rows
+    /// (bias and W_ih) of every tile come before its W_hh rows.
     /// </summary>
     /// <exception cref="ArgumentException">The weights are for different sizes, or the rest tile cannot hold the units left over.</exception>
-    public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes)
+    public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes,
+        bool separateInput = false)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.InputSize != inputSize || weights.HiddenSize != hiddenSize || weights.OutputSize != outputSize || weights.NumLayers != numLayers)
@@ -80,7 +85,7 @@ public static class RecurrentPacking
         foreach (RecurrentLayer layer in weights.Layers)
         {
             int length = LayerLength(layer.InputSize, hiddenSize, lanes, restLanes);
-            PackLayer(layer, destination.Slice(offset, length), lanes, restLanes);
+            PackLayer(layer, destination.Slice(offset, length), lanes, restLanes, separateInput && offset == 0);
             offset += length;
         }
         weights.FcWeight.AsSpan().CopyTo(destination.Slice(offset));
@@ -88,7 +93,7 @@ public static class RecurrentPacking
         return packed;
     }
 
-    private static void PackLayer(RecurrentLayer layer, Span<float> destination, int lanes, int restLanes)
+    private static void PackLayer(RecurrentLayer layer, Span<float> destination, int lanes, int restLanes, bool separateInput)
     {
         int inputs = layer.InputSize, hidden = layer.HiddenSize;
         bool gru = layer.Gates == 3;
@@ -97,9 +102,10 @@ public static class RecurrentPacking
 
         for (int unit = 0; unit < hidden; unit++)
         {
-            PanelPosition position = Position(unit, inputs, hidden, lanes, restLanes);
+            PanelPosition position = Position(unit, inputs, hidden, lanes, restLanes, separateInput);
             int rowLength = Slots * position.Width;
-            Span<float> panel = destination.Slice(position.PanelOffset, (1 + inputs + hidden) * rowLength);
+            Span<float> inputRows = destination.Slice(position.InputOffset, (1 + inputs) * rowLength);
+            Span<float> hiddenRows = destination.Slice(position.HiddenOffset, hidden * rowLength);
             for (int slot = 0; slot < Slots; slot++)
             {
                 // The PyTorch gate each slot reads, whether it takes the W_ih and W_hh sides, and its scale.
@@ -109,31 +115,40 @@ public static class RecurrentPacking
                 int row = gate * hidden + unit;
                 int column = slot * position.Width + position.Lane;
 
-                panel[column] = scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f));
+                inputRows[column] = scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f));
                 if (fromInput)
                 {
                     for (int k = 0; k < inputs; k++)
-                        panel[(1 + k) * rowLength + column] = scale * wih[row * inputs + k];
+                        inputRows[(1 + k) * rowLength + column] = scale * wih[row * inputs + k];
                 }
                 if (fromHidden)
                 {
                     for (int k = 0; k < hidden; k++)
-                        panel[(1 + inputs + k) * rowLength + column] = scale * whh[row * hidden + k];
+                        hiddenRows[k * rowLength + column] = scale * whh[row * hidden + k];
                 }
             }
         }
     }
 
     /// <summary>
-    /// Where a hidden unit's weights sit in its layer's panels: the panel's offset from the layer's first panel, the
-    /// panel's width in units (its rows hold <see cref="Slots"/> · Width floats) and the unit's lane in it.
+    /// Where a hidden unit's weights sit in its layer: the offsets, from the layer's start, of its tile's input rows
+    /// (bias, then W_ih) and hidden rows (W_hh); the tile's width in units (its rows hold <see cref="Slots"/> · Width
+    /// floats) and the unit's lane in it. Without <paramref name="separateInput"/> the hidden rows follow the input
+    /// rows in one panel per tile.
     /// </summary>
-    internal static PanelPosition Position(int unit, int layerInputs, int hiddenSize, int lanes, int restLanes)
+    internal static PanelPosition Position(int unit, int layerInputs, int hiddenSize, int lanes, int restLanes, bool separateInput)
     {
         int fullTiles = hiddenSize / lanes;
         int tile = unit / lanes;
-        int panelOffset = checked(tile * (1 + layerInputs + hiddenSize) * Slots * lanes);
-        return tile < fullTiles ? new(panelOffset, lanes, unit % lanes) : new(panelOffset, restLanes, unit - fullTiles * lanes);
+        (int width, int lane) = tile < fullTiles ? (lanes, unit % lanes) : (restLanes, unit - fullTiles * lanes);
+        int inputRows = checked((1 + layerInputs) * Slots), hiddenRows = checked(hiddenSize * Slots);
+        if (separateInput)
+        {
+            int inputBlock = checked(inputRows * PaddedHidden(hiddenSize, lanes, restLanes));
+            return new(checked(tile * inputRows * lanes), checked(inputBlock + tile * hiddenRows * lanes), width, lane);
+        }
+        int panelOffset = checked(tile * (inputRows + hiddenRows) * lanes);
+        return new(panelOffset, panelOffset + inputRows * width, width, lane);
     }
 
     /// <summary>The floats of one layer's panels.</summary>
@@ -142,4 +157,4 @@ public static class RecurrentPacking
 }
 
 /// <summary>A hidden unit's place in the packed weights (see <see cref="RecurrentPacking.Position"/>).</summary>
-internal readonly record struct PanelPosition(int PanelOffset, int Width, int Lane);
+internal readonly record struct PanelPosition(int InputOffset, int HiddenOffset, int Width, int Lane);

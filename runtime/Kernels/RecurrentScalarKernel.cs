@@ -14,10 +14,11 @@ public static class RecurrentScalarKernel
     /// Runs one step of every layer on <paramref name="input"/> (inputSize values). Each layer's state holds two
     /// hidden-state buffers (and, for an LSTM, the cell state), each <see cref="RecurrentPacking.StateStride"/> floats:
     /// the step reads h_{t-1} from buffer <paramref name="parity"/> and writes h_t to the other. The weights are
-    /// packed in tiles of <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/>.
+    /// packed in tiles of <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/>, with layer 0's
+    /// input rows apart when <paramref name="separateInput"/> (see <see cref="RecurrentPacking.Pack"/>).
     /// </summary>
     public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
-        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity)
+        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity, bool separateInput = false)
     {
         int stride = RecurrentPacking.StateStride(hiddenSize, lanes, restLanes);
         int layerState = (gru ? 2 : 3) * stride;
@@ -36,17 +37,18 @@ public static class RecurrentScalarKernel
 
             for (int unit = 0; unit < hiddenSize; unit++)
             {
-                PanelPosition position = RecurrentPacking.Position(unit, inputs, hiddenSize, lanes, restLanes);
+                PanelPosition position = RecurrentPacking.Position(unit, inputs, hiddenSize, lanes, restLanes, separateInput && layer == 0);
                 int rowLength = RecurrentPacking.Slots * position.Width;
-                ReadOnlySpan<float> panel = packed.Slice(weightOffset + position.PanelOffset, (1 + inputs + hiddenSize) * rowLength);
+                ReadOnlySpan<float> inputRows = packed.Slice(weightOffset + position.InputOffset, (1 + inputs) * rowLength);
+                ReadOnlySpan<float> hiddenRows = packed.Slice(weightOffset + position.HiddenOffset, hiddenSize * rowLength);
                 for (int slot = 0; slot < slots.Length; slot++)
                 {
                     int column = slot * position.Width + position.Lane;
-                    float sum = panel[column];
+                    float sum = inputRows[column];
                     for (int k = 0; k < inputs; k++)
-                        sum = KernelMath.MultiplyAdd(panel[(1 + k) * rowLength + column], x[k], sum);
+                        sum = KernelMath.MultiplyAdd(inputRows[(1 + k) * rowLength + column], x[k], sum);
                     for (int k = 0; k < hiddenSize; k++)
-                        sum = KernelMath.MultiplyAdd(panel[(1 + inputs + k) * rowLength + column], hPrev[k], sum);
+                        sum = KernelMath.MultiplyAdd(hiddenRows[k * rowLength + column], hPrev[k], sum);
                     slots[slot] = sum;
                 }
 

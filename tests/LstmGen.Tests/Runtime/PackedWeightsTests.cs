@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using LstmGen.Kernels;
 using Xunit;
 
@@ -30,6 +32,48 @@ public class PackedWeightsTests
         var weights = LstmWeights.CreateRandom(2, 22, 1, seed: 1);
         var error = Assert.Throws<ArgumentException>(() => RecurrentPacking.Pack(weights, 2, 22, 1, 1, lanes: 16, restLanes: 4));
         Assert.Contains("A rest tile of 4 lanes cannot hold the 6 units that tiles of 16 leave of 22", error.Message);
+    }
+
+    [Theory]
+    [InlineData(5, 8, 1, 8, 8)]
+    [InlineData(3, 20, 2, 16, 4)]
+    [InlineData(7, 33, 2, 16, 16)]
+    public void Separate_input_rows_move_layer_0s_W_hh_behind_every_tiles_W_ih(int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes)
+    {
+        var weights = LstmWeights.CreateRandom(inputSize, hiddenSize, 3, seed: 4, numLayers);
+        float[] panels = RecurrentPacking.Pack(weights, inputSize, hiddenSize, 3, numLayers, lanes, restLanes).Span.ToArray();
+        float[] separate = RecurrentPacking.Pack(weights, inputSize, hiddenSize, 3, numLayers, lanes, restLanes, separateInput: true).Span.ToArray();
+
+        // Layer 0 holds the same floats, its W_hh rows (the last H rows of each panel) after all the input rows;
+        // the layers above and the head are unchanged.
+        int padded = RecurrentPacking.PaddedHidden(hiddenSize, lanes, restLanes);
+        int inputRows = (1 + inputSize) * RecurrentPacking.Slots, hiddenRows = hiddenSize * RecurrentPacking.Slots;
+        var expected = new List<float>();
+        var hidden = new List<float>();
+        for (int start = 0, tile = 0; start < padded; start += lanes, tile++)
+        {
+            int width = Math.Min(lanes, padded - start);
+            int panel = tile * (inputRows + hiddenRows) * lanes;
+            expected.AddRange(panels.AsSpan(panel, inputRows * width).ToArray());
+            hidden.AddRange(panels.AsSpan(panel + inputRows * width, hiddenRows * width).ToArray());
+        }
+        expected.AddRange(hidden);
+        expected.AddRange(panels.AsSpan(expected.Count).ToArray());
+        Assert.Equal(expected, separate);
+
+        // The scalar kernel reads either layout to the same bits.
+        float[] input = [.. Enumerable.Range(0, inputSize).Select(k => 0.3f * k - 0.5f)];
+        int stateLength = numLayers * 3 * RecurrentPacking.StateStride(hiddenSize, lanes, restLanes);
+        float[] fromPanels = new float[stateLength], fromSeparate = new float[stateLength];
+        for (int step = 0; step < 3; step++)
+        {
+            int headOffset = panels.Length - 3 * hiddenSize - 3;
+            RecurrentScalarKernel.Step(panels.AsSpan(0, headOffset), input, fromPanels, inputSize, hiddenSize, numLayers, lanes, restLanes, gru: false, step & 1);
+            RecurrentScalarKernel.Step(separate.AsSpan(0, headOffset), input, fromSeparate, inputSize, hiddenSize, numLayers, lanes, restLanes, gru: false, step & 1,
+                separateInput: true);
+        }
+        Assert.Equal(fromPanels, fromSeparate);
+        Assert.Contains(fromPanels, value => value != 0);
     }
 
     [Fact]

@@ -262,8 +262,7 @@ namespace LstmGen.Generated
             private const int RowLength = 4 * Lanes;
             private const int RestRowLength = 4 * RestLanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;
-            private const int LayerLength = Tiles * PanelLength + RestPanelLength;
+            private const int LayerLength = Tiles * PanelLength + (1 + InputSize + HiddenSize) * RestRowLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
@@ -403,8 +402,7 @@ namespace LstmGen.Generated
             private const int RowLength = 4 * Lanes;
             private const int RestRowLength = 4 * RestLanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;
-            private const int LayerLength = Tiles * PanelLength + RestPanelLength;
+            private const int LayerLength = Tiles * PanelLength + (1 + InputSize + HiddenSize) * RestRowLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>

@@ -211,7 +211,7 @@ namespace LstmGen.Generated
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: false, parity);
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: false, parity, separateInput: true);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -243,14 +243,19 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,
-            // Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
             private const int ProjectionSteps = 8;
             private const int ProjectionLength = Tiles * RowLength;
+            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
+            // which a projected step reads in one contiguous stream.
+            private const int InputPanelLength = (1 + InputSize) * RowLength;
+            private const int HiddenPanelLength = HiddenSize * RowLength;
+            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -271,11 +276,15 @@ namespace LstmGen.Generated
             /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
             public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                Project(ref weights, ref x, ref projection, steps: 1);
-                ProjectedLayers(ref weights, ref projection, ref state, parity);
+                Layers(ref weights, ref x, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
             }
 
             /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
@@ -293,7 +302,7 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < Tiles; tile++)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
                     ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
                     for (int step = 0; step < steps; step++)
                     {
@@ -340,6 +349,7 @@ namespace LstmGen.Generated
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
                 ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
 
                 // Even steps stream the weights first to last, odd steps last to first:
                 // each step starts with the weights the previous one left in cache.
@@ -347,8 +357,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                         ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
@@ -365,17 +375,17 @@ namespace LstmGen.Generated
                         // gates += W_hh · h_{t-1}
                         for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
                             var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, oOdd);
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 32)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, oOdd);
                         }
 
                         i += iOdd;
@@ -391,8 +401,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                         ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
@@ -409,17 +419,150 @@ namespace LstmGen.Generated
                         // gates += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, o);
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
                             var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, oOdd);
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 32)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector512.LoadUnsafe(ref panel, 0);
+                        var f = Vector512.LoadUnsafe(ref panel, 16);
+                        var g = Vector512.LoadUnsafe(ref panel, 32);
+                        var o = Vector512.LoadUnsafe(ref panel, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
+
+                        // gates += W_ih · x_t
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
+                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, oOdd);
+                        }
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 32)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector512.LoadUnsafe(ref panel, 0);
+                        var f = Vector512.LoadUnsafe(ref panel, 16);
+                        var g = Vector512.LoadUnsafe(ref panel, 32);
+                        var o = Vector512.LoadUnsafe(ref panel, 48);
+                        var iOdd = Vector512<float>.Zero;
+                        var fOdd = Vector512<float>.Zero;
+                        var gOdd = Vector512<float>.Zero;
+                        var oOdd = Vector512<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 32)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, oOdd);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
+                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, oOdd);
                         }
 
                         i += iOdd;
@@ -448,14 +591,19 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,
-            // Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
             private const int ProjectionSteps = 8;
             private const int ProjectionLength = Tiles * RowLength;
+            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
+            // which a projected step reads in one contiguous stream.
+            private const int InputPanelLength = (1 + InputSize) * RowLength;
+            private const int HiddenPanelLength = HiddenSize * RowLength;
+            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -476,11 +624,15 @@ namespace LstmGen.Generated
             /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
             public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                Project(ref weights, ref x, ref projection, steps: 1);
-                ProjectedLayers(ref weights, ref projection, ref state, parity);
+                Layers(ref weights, ref x, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
             }
 
             /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
@@ -498,7 +650,7 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < Tiles; tile++)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
                     ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
                     for (int step = 0; step < steps; step++)
                     {
@@ -545,6 +697,7 @@ namespace LstmGen.Generated
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
                 ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
 
                 // Even steps stream the weights first to last, odd steps last to first:
                 // each step starts with the weights the previous one left in cache.
@@ -552,8 +705,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                         ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
@@ -570,17 +723,17 @@ namespace LstmGen.Generated
                         // gates += W_hh · h_{t-1}
                         for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
                             var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, oOdd);
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, oOdd);
                         }
 
                         i += iOdd;
@@ -596,8 +749,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                         ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
@@ -614,17 +767,150 @@ namespace LstmGen.Generated
                         // gates += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, o);
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
                             var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, oOdd);
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector256.LoadUnsafe(ref panel, 0);
+                        var f = Vector256.LoadUnsafe(ref panel, 8);
+                        var g = Vector256.LoadUnsafe(ref panel, 16);
+                        var o = Vector256.LoadUnsafe(ref panel, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
+
+                        // gates += W_ih · x_t
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
+                            var xkAfter = Vector256.Create(Unsafe.Add(ref x, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), xkAfter, oOdd);
+                        }
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
+                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector256.LoadUnsafe(ref panel, 0);
+                        var f = Vector256.LoadUnsafe(ref panel, 8);
+                        var g = Vector256.LoadUnsafe(ref panel, 16);
+                        var o = Vector256.LoadUnsafe(ref panel, 24);
+                        var iOdd = Vector256<float>.Zero;
+                        var fOdd = Vector256<float>.Zero;
+                        var gOdd = Vector256<float>.Zero;
+                        var oOdd = Vector256<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
+                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, oOdd);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
+                            var xkBefore = Vector256.Create(Unsafe.Add(ref x, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), xkBefore, oOdd);
                         }
 
                         i += iOdd;
@@ -653,14 +939,19 @@ namespace LstmGen.Generated
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
             private const int LayerLength = Tiles * PanelLength;
             public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Layer 0 starts from its input part, b + W_ih · x_t, projected ahead (Forward: ProjectionSteps steps at a time,
-            // Step: one): one step's pre-activations, laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
             private const int ProjectionSteps = 8;
             private const int ProjectionLength = Tiles * RowLength;
+            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
+            // which a projected step reads in one contiguous stream.
+            private const int InputPanelLength = (1 + InputSize) * RowLength;
+            private const int HiddenPanelLength = HiddenSize * RowLength;
+            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
@@ -681,11 +972,15 @@ namespace LstmGen.Generated
             /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
             public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
             {
-                Span<float> buffer = stackalloc float[ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                Project(ref weights, ref x, ref projection, steps: 1);
-                ProjectedLayers(ref weights, ref projection, ref state, parity);
+                Layers(ref weights, ref x, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+            }
+
+            /// <summary>One time step of every layer.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+            {
+                Layer(ref weights, ref x, ref state, parity);
             }
 
             /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
@@ -703,7 +998,7 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < Tiles; tile++)
                 {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
                     ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
                     for (int step = 0; step < steps; step++)
                     {
@@ -750,6 +1045,7 @@ namespace LstmGen.Generated
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
                 ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
 
                 // Even steps stream the weights first to last, odd steps last to first:
                 // each step starts with the weights the previous one left in cache.
@@ -757,8 +1053,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                         ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
@@ -775,17 +1071,17 @@ namespace LstmGen.Generated
                         // gates += W_hh · h_{t-1}
                         for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
                             var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, oOdd);
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, oOdd);
                         }
 
                         i += iOdd;
@@ -801,8 +1097,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
                         ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
@@ -819,17 +1115,150 @@ namespace LstmGen.Generated
                         // gates += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, o);
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
                             var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, oOdd);
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector128.LoadUnsafe(ref panel, 0);
+                        var f = Vector128.LoadUnsafe(ref panel, 4);
+                        var g = Vector128.LoadUnsafe(ref panel, 8);
+                        var o = Vector128.LoadUnsafe(ref panel, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+
+                        // gates += W_ih · x_t
+                        for (int k = 0; k + 1 < InputSize; k += 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
+                            var xkAfter = Vector128.Create(Unsafe.Add(ref x, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), xkAfter, oOdd);
+                        }
+
+                        // gates += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
+                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, oOdd);
+                        }
+
+                        i += iOdd;
+                        f += fOdd;
+                        g += gOdd;
+                        o += oOdd;
+
+                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var i = Vector128.LoadUnsafe(ref panel, 0);
+                        var f = Vector128.LoadUnsafe(ref panel, 4);
+                        var g = Vector128.LoadUnsafe(ref panel, 8);
+                        var o = Vector128.LoadUnsafe(ref panel, 12);
+                        var iOdd = Vector128<float>.Zero;
+                        var fOdd = Vector128<float>.Zero;
+                        var gOdd = Vector128<float>.Zero;
+                        var oOdd = Vector128<float>.Zero;
+
+                        // gates += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
+                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, oOdd);
+                        }
+
+                        // gates += W_ih · x_t, last column first
+                        for (int k = InputSize - 1; k > 0; k -= 2)
+                        {
+                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
+                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
+                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
+                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
+                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
+                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
+                            var xkBefore = Vector128.Create(Unsafe.Add(ref x, k - 1));
+                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
+                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, fOdd);
+                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, gOdd);
+                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), xkBefore, oOdd);
                         }
 
                         i += iOdd;

@@ -207,7 +207,7 @@ namespace LstmGen.Generated
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
         private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: true, parity);
+                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: true, parity, separateInput: true);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -241,16 +241,32 @@ namespace LstmGen.Generated
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
             private const int UpperLayerLength = Tiles * UpperPanelLength;
             public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            private const int ProjectionSteps = 8;
+            private const int ProjectionLength = Tiles * RowLength;
+            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
+            // which a projected step reads in one contiguous stream.
+            private const int InputPanelLength = (1 + InputSize) * RowLength;
+            private const int HiddenPanelLength = HiddenSize * RowLength;
+            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                {
+                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                    for (int t = start; t < start + steps; t++)
+                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
+                }
                 // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
@@ -277,12 +293,88 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ProjectedLayer(ref weights, ref projection, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
+                {
+                    UpperLayer(
+                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
+                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                        ref Unsafe.Add(ref state, layer * LayerStateLength),
+                        parity);
+                }
+            }
+
+            /// <summary>
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
+            /// </summary>
+            private static void Project(ref float weights, ref float x, ref float projection, int steps)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                    for (int step = 0; step < steps; step++)
+                    {
+                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        var r = Vector512.LoadUnsafe(ref panel, 0);
+                        var z = Vector512.LoadUnsafe(ref panel, 16);
+                        var nx = Vector512.LoadUnsafe(ref panel, 32);
+                        var nh = Vector512.LoadUnsafe(ref panel, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nxOdd = Vector512<float>.Zero;
+                        var xt0 = Vector512.Create(xt);
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), xt0, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), xt0, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), xt0, nx);
+                        var xt1 = Vector512.Create(Unsafe.Add(ref xt, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), xt1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), xt1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), xt1, nxOdd);
+                        var xt2 = Vector512.Create(Unsafe.Add(ref xt, 2));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), xt2, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), xt2, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), xt2, nx);
+                        var xt3 = Vector512.Create(Unsafe.Add(ref xt, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), xt3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), xt3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), xt3, nxOdd);
+                        var xt4 = Vector512.Create(Unsafe.Add(ref xt, 4));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), xt4, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), xt4, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), xt4, nx);
+                        var xt5 = Vector512.Create(Unsafe.Add(ref xt, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), xt5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), xt5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), xt5, nxOdd);
+                        var xt6 = Vector512.Create(Unsafe.Add(ref xt, 6));
+                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), xt6, r);
+                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), xt6, z);
+                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), xt6, nx);
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        r.StoreUnsafe(ref into, 0);
+                        z.StoreUnsafe(ref into, 16);
+                        nx.StoreUnsafe(ref into, 32);
+                        nh.StoreUnsafe(ref into, 48);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
 
                 // Even steps stream the weights first to last, odd steps last to first:
                 // each step starts with the weights the previous one left in cache.
@@ -290,7 +382,100 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector512.LoadUnsafe(ref projected, 0);
+                        var z = Vector512.LoadUnsafe(ref projected, 16);
+                        var nx = Vector512.LoadUnsafe(ref projected, 32);
+                        var nh = Vector512.LoadUnsafe(ref projected, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nhOdd = Vector512<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
+                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector512.LoadUnsafe(ref projected, 0);
+                        var z = Vector512.LoadUnsafe(ref projected, 16);
+                        var nx = Vector512.LoadUnsafe(ref projected, 32);
+                        var nh = Vector512.LoadUnsafe(ref projected, 48);
+                        var rOdd = Vector512<float>.Zero;
+                        var zOdd = Vector512<float>.Zero;
+                        var nhOdd = Vector512<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
+                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
                         ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
@@ -337,15 +522,15 @@ namespace LstmGen.Generated
                         // r, z, n_h += W_hh · h_{t-1}
                         for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
                             var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, nhOdd);
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, nhOdd);
                         }
 
                         r += rOdd;
@@ -361,7 +546,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
                         ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
@@ -378,15 +564,15 @@ namespace LstmGen.Generated
                         // r, z, n_h += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
+                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
                             var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, nhOdd);
+                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, nhOdd);
                         }
 
                         // r, z, n_x += W_ih · x_t, last column first
@@ -568,16 +754,32 @@ namespace LstmGen.Generated
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
             private const int UpperLayerLength = Tiles * UpperPanelLength;
             public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            private const int ProjectionSteps = 8;
+            private const int ProjectionLength = Tiles * RowLength;
+            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
+            // which a projected step reads in one contiguous stream.
+            private const int InputPanelLength = (1 + InputSize) * RowLength;
+            private const int HiddenPanelLength = HiddenSize * RowLength;
+            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                {
+                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                    for (int t = start; t < start + steps; t++)
+                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
+                }
                 // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
@@ -604,12 +806,88 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ProjectedLayer(ref weights, ref projection, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
+                {
+                    UpperLayer(
+                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
+                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                        ref Unsafe.Add(ref state, layer * LayerStateLength),
+                        parity);
+                }
+            }
+
+            /// <summary>
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
+            /// </summary>
+            private static void Project(ref float weights, ref float x, ref float projection, int steps)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                    for (int step = 0; step < steps; step++)
+                    {
+                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        var r = Vector256.LoadUnsafe(ref panel, 0);
+                        var z = Vector256.LoadUnsafe(ref panel, 8);
+                        var nx = Vector256.LoadUnsafe(ref panel, 16);
+                        var nh = Vector256.LoadUnsafe(ref panel, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nxOdd = Vector256<float>.Zero;
+                        var xt0 = Vector256.Create(xt);
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), xt0, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), xt0, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), xt0, nx);
+                        var xt1 = Vector256.Create(Unsafe.Add(ref xt, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), xt1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), xt1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), xt1, nxOdd);
+                        var xt2 = Vector256.Create(Unsafe.Add(ref xt, 2));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), xt2, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), xt2, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), xt2, nx);
+                        var xt3 = Vector256.Create(Unsafe.Add(ref xt, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), xt3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), xt3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), xt3, nxOdd);
+                        var xt4 = Vector256.Create(Unsafe.Add(ref xt, 4));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), xt4, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), xt4, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), xt4, nx);
+                        var xt5 = Vector256.Create(Unsafe.Add(ref xt, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), xt5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), xt5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), xt5, nxOdd);
+                        var xt6 = Vector256.Create(Unsafe.Add(ref xt, 6));
+                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), xt6, r);
+                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), xt6, z);
+                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), xt6, nx);
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        r.StoreUnsafe(ref into, 0);
+                        z.StoreUnsafe(ref into, 8);
+                        nx.StoreUnsafe(ref into, 16);
+                        nh.StoreUnsafe(ref into, 24);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
 
                 // Even steps stream the weights first to last, odd steps last to first:
                 // each step starts with the weights the previous one left in cache.
@@ -617,7 +895,100 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector256.LoadUnsafe(ref projected, 0);
+                        var z = Vector256.LoadUnsafe(ref projected, 8);
+                        var nx = Vector256.LoadUnsafe(ref projected, 16);
+                        var nh = Vector256.LoadUnsafe(ref projected, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nhOdd = Vector256<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
+                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector256.LoadUnsafe(ref projected, 0);
+                        var z = Vector256.LoadUnsafe(ref projected, 8);
+                        var nx = Vector256.LoadUnsafe(ref projected, 16);
+                        var nh = Vector256.LoadUnsafe(ref projected, 24);
+                        var rOdd = Vector256<float>.Zero;
+                        var zOdd = Vector256<float>.Zero;
+                        var nhOdd = Vector256<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
+                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
                         ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
@@ -664,15 +1035,15 @@ namespace LstmGen.Generated
                         // r, z, n_h += W_hh · h_{t-1}
                         for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
                             var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, nhOdd);
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, nhOdd);
                         }
 
                         r += rOdd;
@@ -688,7 +1059,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
                         ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
@@ -705,15 +1077,15 @@ namespace LstmGen.Generated
                         // r, z, n_h += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
+                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
                             var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, nhOdd);
+                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, nhOdd);
                         }
 
                         // r, z, n_x += W_ih · x_t, last column first
@@ -895,16 +1267,32 @@ namespace LstmGen.Generated
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
             private const int UpperLayerLength = Tiles * UpperPanelLength;
             public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
+            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
+            private const int ProjectionSteps = 8;
+            private const int ProjectionLength = Tiles * RowLength;
+            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
+            // which a projected step reads in one contiguous stream.
+            private const int InputPanelLength = (1 + InputSize) * RowLength;
+            private const int HiddenPanelLength = HiddenSize * RowLength;
+            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
             public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
 
             /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
             public static void Run(ref float weights, ref float input, ref float state, ref float output)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
+                ref float projection = ref AlignedBuffer.Align(buffer);
+                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                {
+                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                    for (int t = start; t < start + steps; t++)
+                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
+                }
                 // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
                 Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
@@ -931,12 +1319,88 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
+            {
+                ProjectedLayer(ref weights, ref projection, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
+                {
+                    UpperLayer(
+                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
+                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                        ref Unsafe.Add(ref state, layer * LayerStateLength),
+                        parity);
+                }
+            }
+
+            /// <summary>
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
+            /// </summary>
+            private static void Project(ref float weights, ref float x, ref float projection, int steps)
+            {
+                for (int tile = 0; tile < Tiles; tile++)
+                {
+                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                    for (int step = 0; step < steps; step++)
+                    {
+                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        var r = Vector128.LoadUnsafe(ref panel, 0);
+                        var z = Vector128.LoadUnsafe(ref panel, 4);
+                        var nx = Vector128.LoadUnsafe(ref panel, 8);
+                        var nh = Vector128.LoadUnsafe(ref panel, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nxOdd = Vector128<float>.Zero;
+                        var xt0 = Vector128.Create(xt);
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), xt0, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), xt0, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), xt0, nx);
+                        var xt1 = Vector128.Create(Unsafe.Add(ref xt, 1));
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), xt1, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), xt1, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), xt1, nxOdd);
+                        var xt2 = Vector128.Create(Unsafe.Add(ref xt, 2));
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), xt2, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), xt2, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), xt2, nx);
+                        var xt3 = Vector128.Create(Unsafe.Add(ref xt, 3));
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), xt3, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), xt3, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), xt3, nxOdd);
+                        var xt4 = Vector128.Create(Unsafe.Add(ref xt, 4));
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), xt4, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), xt4, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), xt4, nx);
+                        var xt5 = Vector128.Create(Unsafe.Add(ref xt, 5));
+                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), xt5, rOdd);
+                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), xt5, zOdd);
+                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), xt5, nxOdd);
+                        var xt6 = Vector128.Create(Unsafe.Add(ref xt, 6));
+                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), xt6, r);
+                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), xt6, z);
+                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), xt6, nx);
+                        r += rOdd;
+                        z += zOdd;
+                        nx += nxOdd;
+                        r.StoreUnsafe(ref into, 0);
+                        z.StoreUnsafe(ref into, 4);
+                        nx.StoreUnsafe(ref into, 8);
+                        nh.StoreUnsafe(ref into, 12);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
                 ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
 
                 // Even steps stream the weights first to last, odd steps last to first:
                 // each step starts with the weights the previous one left in cache.
@@ -944,7 +1408,100 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles; tile++)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector128.LoadUnsafe(ref projected, 0);
+                        var z = Vector128.LoadUnsafe(ref projected, 4);
+                        var nx = Vector128.LoadUnsafe(ref projected, 8);
+                        var nh = Vector128.LoadUnsafe(ref projected, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nhOdd = Vector128<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}
+                        for (int k = 0; k + 1 < HiddenSize; k += 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
+                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+                else
+                {
+                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    {
+                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
+                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
+                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
+
+                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                        var r = Vector128.LoadUnsafe(ref projected, 0);
+                        var z = Vector128.LoadUnsafe(ref projected, 4);
+                        var nx = Vector128.LoadUnsafe(ref projected, 8);
+                        var nh = Vector128.LoadUnsafe(ref projected, 12);
+                        var rOdd = Vector128<float>.Zero;
+                        var zOdd = Vector128<float>.Zero;
+                        var nhOdd = Vector128<float>.Zero;
+
+                        // r, z, n_h += W_hh · h_{t-1}, last column first
+                        for (int k = HiddenSize - 1; k > 0; k -= 2)
+                        {
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
+                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
+                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, nhOdd);
+                        }
+
+                        r += rOdd;
+                        z += zOdd;
+                        nh += nhOdd;
+
+                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                    }
+                }
+            }
+
+            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            {
+                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
+                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
+
+                // Even steps stream the weights first to last, odd steps last to first:
+                // each step starts with the weights the previous one left in cache.
+                if (parity == 0)
+                {
+                    for (int tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
                         ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
@@ -991,15 +1548,15 @@ namespace LstmGen.Generated
                         // r, z, n_h += W_hh · h_{t-1}
                         for (int k = 0; k + 1 < HiddenSize; k += 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
                             var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, nhOdd);
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, nhOdd);
                         }
 
                         r += rOdd;
@@ -1015,7 +1572,8 @@ namespace LstmGen.Generated
                 {
                     for (int tile = Tiles - 1; tile >= 0; tile--)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
+                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
+                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
                         ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
@@ -1032,15 +1590,15 @@ namespace LstmGen.Generated
                         // r, z, n_h += W_hh · h_{t-1}, last column first
                         for (int k = HiddenSize - 1; k > 0; k -= 2)
                         {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + InputSize + k) * RowLength);
+                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
                             var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
+                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
+                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
+                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
                             var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, nhOdd);
+                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
+                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, zOdd);
+                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, nhOdd);
                         }
 
                         // r, z, n_x += W_ih · x_t, last column first

@@ -265,11 +265,9 @@ namespace LstmGen.Generated
             private const int RowLength = 4 * Lanes;
             private const int RestRowLength = 4 * RestLanes;
             private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int RestPanelLength = (1 + InputSize + HiddenSize) * RestRowLength;
-            private const int LayerLength = Tiles * PanelLength + RestPanelLength;
+            private const int LayerLength = Tiles * PanelLength + (1 + InputSize + HiddenSize) * RestRowLength;
             private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperRestPanelLength = (1 + 2 * HiddenSize) * RestRowLength;
-            private const int UpperLayerLength = Tiles * UpperPanelLength + UpperRestPanelLength;
+            private const int UpperLayerLength = Tiles * UpperPanelLength + (1 + 2 * HiddenSize) * RestRowLength;
             public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
 
             /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
