@@ -446,9 +446,10 @@ public static class Report
         md.AppendLine();
         md.AppendLine("Weights read per step = the generated model's `_packedWeights` (read by reflection) minus the Linear head " +
                       "(O·H + O floats, read once per sequence), × 4 bytes: per layer 4 · PaddedHidden · (1 + I + H) floats, " +
-                      "PaddedHidden = H rounded up to a multiple of 16. With more than 1 MB of weights, the generated `Forward` computes " +
-                      "layer 0's input part 8 steps ahead and so reads W_ih (4 · PaddedHidden · I floats) once per 8 steps: its bytes per " +
-                      "step count W_ih ÷ 8 (the run-time-sized model reads every weight every step). " +
+                      "PaddedHidden = H rounded up to a multiple of 16. Where the generated kernel projects its input (its `ProjectionSteps` " +
+                      "constant, read by reflection; here mid and large), `Forward` computes layer 0's input part that many steps ahead and so " +
+                      "reads W_ih (4 · PaddedHidden · I floats) once per chunk: its bytes per step count W_ih ÷ ProjectionSteps " +
+                      "(the run-time-sized model reads every weight every step). " +
                       "Achieved = bytes per step ÷ (median ns per sequence ÷ T). " +
                       "Limit ÷ achieved ≤ 1.5× is the target for mid and large.");
         md.AppendLine();
