@@ -32,10 +32,11 @@ public sealed partial class LstmGenerator
             public static readonly Panel Tile = new("panel", "row", "RowLength", "Lanes", "projected");
             public static readonly Panel Rest = new("restPanel", "restRow", "RestRowLength", "RestLanes", "restProjected");
 
-            /// <summary>The same tile's W_hh rows, where they are packed apart from its input rows.</summary>
-            public Panel HiddenRows => this with { Name = Hidden(Name), Row = Hidden(Row) };
+            private static readonly Panel TileHidden = new("hiddenPanel", "hiddenRow", "RowLength", "Lanes", "projected");
+            private static readonly Panel RestHidden = new("restHiddenPanel", "restHiddenRow", "RestRowLength", "RestLanes", "restProjected");
 
-            private static string Hidden(string name) => name.StartsWith("rest") ? "restHidden" + name.Substring(4) : "hidden" + char.ToUpperInvariant(name[0]) + name.Substring(1);
+            /// <summary>The same tile's W_hh rows, where they are packed apart from its input rows.</summary>
+            public Panel HiddenRows => this == Rest ? RestHidden : TileHidden;
 
             // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
             public string WeightAt(int slot, string? row)
