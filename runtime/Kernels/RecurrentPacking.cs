@@ -82,10 +82,11 @@ public static class RecurrentPacking
         var packed = new PackedWeights(PackedLength(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes));
         Span<float> destination = packed.Writable;
         int offset = 0;
-        foreach (RecurrentLayer layer in weights.Layers)
+        for (int index = 0; index < numLayers; index++)
         {
+            RecurrentLayer layer = weights.Layers[index];
             int length = LayerLength(layer.InputSize, hiddenSize, lanes, restLanes);
-            PackLayer(layer, destination.Slice(offset, length), lanes, restLanes, separateInput && offset == 0);
+            PackLayer(layer, destination.Slice(offset, length), lanes, restLanes, separateInput && index == 0);
             offset += length;
         }
         weights.FcWeight.AsSpan().CopyTo(destination.Slice(offset));
