@@ -44,7 +44,7 @@ public sealed partial class LstmGenerator
             writer.Line("// then x_t of the group, transposed to [InputSize, Group].");
             writer.Line($"const int GroupLayerState = {cell.StateBuffers} * HiddenSize * Group;");
             writer.Line("Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];");
-            writer.Line("ref float state = ref AlignedBuffer.Align(buffer);");
+            writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);");
             writer.Line("ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);");
             writer.Line();
             writer.Open("for (int t = 0; t < SeqLen; t++)");

@@ -300,9 +300,9 @@ public sealed partial class LstmGenerator
         {
             writer.Line("/// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>");
             writer.Open("public static void Forward(ref float weights, ref float input, ref float output)");
-            writer.Line("// Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).");
+            writer.Line("// Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).");
             writer.Line("Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];");
-            writer.Line("ref float s = ref AlignedBuffer.Align(buffer);");
+            writer.Line("ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);");
             writer.Line();
             EmitDispatch(writer, layout, "Run(ref weights, ref input, ref s, ref output)");
             writer.Open("else");

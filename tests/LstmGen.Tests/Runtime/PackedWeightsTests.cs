@@ -93,6 +93,38 @@ public class PackedWeightsTests
     }
 
     [Fact]
+    public unsafe void ClearAligned_zeroes_exactly_the_aligned_run()
+    {
+        float[] memory = GC.AllocateArray<float>(64, pinned: true);
+        for (int offset = 0; offset < 16; offset++)
+        {
+            memory.AsSpan().Fill(7f);
+            Span<float> buffer = memory.AsSpan(offset, 20 + AlignedBuffer.Slack);
+            fixed (float* first = buffer)
+            fixed (float* aligned = &AlignedBuffer.ClearAligned(buffer, 20))
+            {
+                Assert.Equal(0, (long)aligned % AlignedBuffer.Alignment);
+                long start = offset + (aligned - first);
+                for (int i = 0; i < memory.Length; i++)
+                    Assert.Equal(i >= start && i < start + 20 ? 0f : 7f, memory[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public unsafe void ClearAligned_throws_for_a_buffer_without_the_slack()
+    {
+        float[] memory = GC.AllocateArray<float>(64, pinned: true);
+        fixed (float* first = memory)
+        {
+            // A start off the cache line leaves fewer than 20 floats after the boundary.
+            int offset = (long)first % AlignedBuffer.Alignment == 0 ? 1 : 0;
+            Assert.Throws<ArgumentOutOfRangeException>(() => AlignedBuffer.ClearAligned(memory.AsSpan(offset, 20), 20));
+            Assert.All(memory, value => Assert.Equal(0f, value));
+        }
+    }
+
+    [Fact]
     public unsafe void State_buffers_start_on_a_cache_line()
     {
         for (int i = 0; i < 64; i++)

@@ -174,9 +174,9 @@ namespace LstmGen.Generated
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float s = ref AlignedBuffer.Align(buffer);
+            ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);
 
             if (Vector512.IsHardwareAccelerated)
                 Vector512Tiles.Run(ref weights, ref input, ref s, ref output);

@@ -177,9 +177,9 @@ namespace LstmGen.Generated
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
-            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line (see AlignedBuffer).
+            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float s = ref AlignedBuffer.Align(buffer);
+            ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);
 
             if (Vector512.IsHardwareAccelerated)
                 Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
@@ -454,7 +454,7 @@ namespace LstmGen.Generated
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
                 Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.Align(buffer);
+                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -948,7 +948,7 @@ namespace LstmGen.Generated
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
                 Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.Align(buffer);
+                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
@@ -1448,7 +1448,7 @@ namespace LstmGen.Generated
                 // then x_t of the group, transposed to [InputSize, Group].
                 const int GroupLayerState = 3 * HiddenSize * Group;
                 Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.Align(buffer);
+                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
                 ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
 
                 for (int t = 0; t < SeqLen; t++)
