@@ -53,10 +53,22 @@ public sealed partial class LstmGenerator
             }
         }
 
-        /// <summary>An accumulator vector: a slot of a whole tile, or a vector of the rest tile's slots side by side.</summary>
-        private sealed record Accumulator(string Name, Panel Panel, int Offset, bool ReadsInput, bool ReadsHidden)
+        /// <summary>
+        /// An accumulator vector: a slot of a whole tile, or a vector of the rest tile's slots side by side. A sweep over
+        /// the columns splits it into <paramref name="Chains"/> independent chains (see KernelLayout.ChainsPerAccumulator).
+        /// </summary>
+        private sealed record Accumulator(string Name, Panel Panel, int Offset, bool ReadsInput, bool ReadsHidden, int Chains = 2)
         {
-            public string OddName => Name + "Odd";
+            /// <summary>A chain's variable: the column at position p of a sweep accumulates into chain p mod Chains.</summary>
+            public string ChainName(int chain) => chain == 0 ? Name : Chains == 2 ? Name + "Odd" : $"{Name}Chain{chain}";
+
+            /// <summary>The chains after the first, which start at zero.</summary>
+            public IEnumerable<string> ZeroChains => Enumerable.Range(1, Chains - 1).Select(ChainName);
+
+            /// <summary>The statement that adds the chains up into the first, pairwise.</summary>
+            public string SumChains => Chains == 2
+                ? $"{Name} += {ChainName(1)};"
+                : $"{Name} = ({Name} + {ChainName(1)}) + ({ChainName(2)} + {ChainName(3)});";
         }
 
         // A tiling's nested class: its layout constants, one sequence, one streaming step, the layer bodies and,
@@ -238,10 +250,11 @@ public sealed partial class LstmGenerator
             foreach (Accumulator accumulator in accumulators)
                 writer.Line($"var {accumulator.Name} = {vector}.LoadUnsafe(ref {panel.Name}, {accumulator.Offset});");
             foreach (Accumulator accumulator in accumulators.Where(a => a.ReadsInput))
-                writer.Line($"var {accumulator.OddName} = {vector}<float>.Zero;");
+                foreach (string chain in accumulator.ZeroChains)
+                    writer.Line($"var {chain} = {vector}<float>.Zero;");
             EmitColumns(writer, vector, accumulators.Where(a => a.ReadsInput).ToList(), shape.Inputs, 1, "1", shape.InputsName, "xt", reverse: false);
             foreach (Accumulator accumulator in accumulators.Where(a => a.ReadsInput))
-                writer.Line($"{accumulator.Name} += {accumulator.OddName};");
+                writer.Line(accumulator.SumChains);
             foreach (Accumulator accumulator in accumulators)
                 writer.Line($"{accumulator.Name}.StoreUnsafe(ref into, {accumulator.Offset});");
             writer.Close();
@@ -259,7 +272,7 @@ public sealed partial class LstmGenerator
         private static void EmitLayer(SourceWriter writer, ModelSpec spec, KernelLayout layout, Tiling tiling, LayerShape shape)
         {
             writer.Line();
-            writer.Line($"/// <summary>{shape.Description}; even and odd k accumulate separately, to halve the dependency chains.</summary>");
+            writer.Line($"/// <summary>{shape.Description}; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>");
             writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
             writer.Open($"private static void {shape.Method}(ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity)");
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);");
@@ -355,6 +368,8 @@ public sealed partial class LstmGenerator
                 accumulators.AddRange(TileAccumulators(tiling, cell));
             if (restTile)
                 accumulators.AddRange(RestAccumulators(tiling));
+            int chains = KernelLayout.ChainsPerAccumulator(accumulators.Count);
+            accumulators = accumulators.Select(a => a with { Chains = chains }).ToList();
 
             writer.Line();
             if (shape.Projected)
@@ -372,7 +387,8 @@ public sealed partial class LstmGenerator
             // Accumulators that sum columns (with a projected input, the GRU's n_x is complete).
             var summing = accumulators.Where(a => a.ReadsHidden || !shape.Projected).ToList();
             foreach (Accumulator accumulator in summing)
-                writer.Line($"var {accumulator.OddName} = {vector}<float>.Zero;");
+                foreach (string chain in accumulator.ZeroChains)
+                    writer.Line($"var {chain} = {vector}<float>.Zero;");
 
             string inputComment = cell.Kind == CellKind.Lstm ? "// gates += W_ih · x_t" : "// r, z, n_x += W_ih · x_t";
             string hiddenComment = cell.Kind == CellKind.Lstm ? "// gates += W_hh · h_{t-1}" : "// r, z, n_h += W_hh · h_{t-1}";
@@ -392,7 +408,7 @@ public sealed partial class LstmGenerator
             }
             writer.Line();
             foreach (Accumulator accumulator in summing)
-                writer.Line($"{accumulator.Name} += {accumulator.OddName};");
+                writer.Line(accumulator.SumChains);
 
             writer.Line();
             if (cell.Kind == CellKind.Lstm)
@@ -421,13 +437,13 @@ public sealed partial class LstmGenerator
         private static string RowOffset(Accumulator accumulator, int row) =>
             row == 0 ? accumulator.Offset.ToString() : $"{row} * {accumulator.Panel.RowLength} + {accumulator.Offset}";
 
-        // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns alternating between
-        // the even and the odd accumulators: unrolled with literal offsets when that stays within the code budget,
-        // otherwise a loop (very large methods lose JIT optimizations).
+        // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns going to consecutive
+        // chains of each accumulator: unrolled with literal offsets when that stays within the code budget, otherwise
+        // a loop over pairs of columns and the first two chains (very large methods lose JIT optimizations).
         private static void EmitColumns(SourceWriter writer, string vector, IReadOnlyList<Accumulator> accumulators,
             int count, int firstRow, string firstRowName, string countName, string source, bool reverse)
         {
-            string Target(Accumulator accumulator, int position) => position % 2 == 1 ? accumulator.OddName : accumulator.Name;
+            string Target(Accumulator accumulator, int position) => accumulator.ChainName(position % accumulator.Chains);
 
             if (count * accumulators.Count <= KernelLayout.UnrollBudget)
             {

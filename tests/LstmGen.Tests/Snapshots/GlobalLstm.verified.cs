@@ -292,7 +292,7 @@ namespace LstmGen.Generated
                 Layer(ref weights, ref x, ref state, parity);
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -304,7 +304,9 @@ namespace LstmGen.Generated
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 // rest = [i | f | g | o] of the last RestLanes units, a quarter of the vector each
                 var rest = Vector512.LoadUnsafe(ref restPanel, 0);
-                var restOdd = Vector512<float>.Zero;
+                var restChain1 = Vector512<float>.Zero;
+                var restChain2 = Vector512<float>.Zero;
+                var restChain3 = Vector512<float>.Zero;
 
                 // gates += W_ih · x_t
                 var x0 = Vector512.Create(x);
@@ -314,7 +316,7 @@ namespace LstmGen.Generated
                 var hPrev0 = Vector512.Create(hPrev);
                 rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), hPrev0, rest);
 
-                rest += restOdd;
+                rest = (rest + restChain1) + (restChain2 + restChain3);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellQuarters(rest, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
@@ -432,7 +434,7 @@ namespace LstmGen.Generated
                 Layer(ref weights, ref x, ref state, parity);
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -445,8 +447,12 @@ namespace LstmGen.Generated
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Vector256.LoadUnsafe(ref restPanel, 0);
                 var rest1 = Vector256.LoadUnsafe(ref restPanel, 8);
-                var rest0Odd = Vector256<float>.Zero;
-                var rest1Odd = Vector256<float>.Zero;
+                var rest0Chain1 = Vector256<float>.Zero;
+                var rest0Chain2 = Vector256<float>.Zero;
+                var rest0Chain3 = Vector256<float>.Zero;
+                var rest1Chain1 = Vector256<float>.Zero;
+                var rest1Chain2 = Vector256<float>.Zero;
+                var rest1Chain3 = Vector256<float>.Zero;
 
                 // gates += W_ih · x_t
                 var x0 = Vector256.Create(x);
@@ -458,8 +464,8 @@ namespace LstmGen.Generated
                 rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), hPrev0, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 2 * RestRowLength + 8), hPrev0, rest1);
 
-                rest0 += rest0Odd;
-                rest1 += rest1Odd;
+                rest0 = (rest0 + rest0Chain1) + (rest0Chain2 + rest0Chain3);
+                rest1 = (rest1 + rest1Chain1) + (rest1Chain2 + rest1Chain3);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
@@ -574,7 +580,7 @@ namespace LstmGen.Generated
                 Layer(ref weights, ref x, ref state, parity);
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {

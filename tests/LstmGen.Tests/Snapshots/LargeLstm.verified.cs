@@ -342,7 +342,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
@@ -443,7 +443,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -690,7 +690,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
@@ -791,7 +791,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -1038,7 +1038,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
@@ -1139,7 +1139,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {

@@ -280,7 +280,7 @@ namespace LstmGen.Generated
                 Layer(ref weights, ref x, ref state, parity);
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -622,7 +622,7 @@ namespace LstmGen.Generated
                 Layer(ref weights, ref x, ref state, parity);
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {

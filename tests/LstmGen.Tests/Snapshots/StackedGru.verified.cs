@@ -368,7 +368,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
@@ -460,7 +460,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -616,7 +616,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -881,7 +881,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
@@ -973,7 +973,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -1129,7 +1129,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -1394,7 +1394,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
@@ -1486,7 +1486,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -1642,7 +1642,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {

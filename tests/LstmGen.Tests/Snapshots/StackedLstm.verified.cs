@@ -305,7 +305,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -318,22 +318,26 @@ namespace LstmGen.Generated
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Vector512.LoadUnsafe(ref restPanel, 0);
                 var rest1 = Vector512.LoadUnsafe(ref restPanel, 16);
-                var rest0Odd = Vector512<float>.Zero;
-                var rest1Odd = Vector512<float>.Zero;
+                var rest0Chain1 = Vector512<float>.Zero;
+                var rest0Chain2 = Vector512<float>.Zero;
+                var rest0Chain3 = Vector512<float>.Zero;
+                var rest1Chain1 = Vector512<float>.Zero;
+                var rest1Chain2 = Vector512<float>.Zero;
+                var rest1Chain3 = Vector512<float>.Zero;
 
                 // gates += W_ih · x_t
                 var x0 = Vector512.Create(x);
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 16), x0, rest1);
                 var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Chain1);
                 var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1Chain2);
                 var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Chain3);
                 var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), x4, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 16), x4, rest1);
@@ -343,35 +347,35 @@ namespace LstmGen.Generated
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev0, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 16), hPrev0, rest1);
                 var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev1, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), hPrev1, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev1, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), hPrev1, rest1Chain1);
                 var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev2, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), hPrev2, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev2, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), hPrev2, rest1Chain2);
                 var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev3, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 16), hPrev3, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev3, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 16), hPrev3, rest1Chain3);
                 var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev4, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 16), hPrev4, rest1);
                 var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev5, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev5, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev5, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev5, rest1Chain1);
                 var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev6, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev6, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev6, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev6, rest1Chain2);
                 var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev7, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 16), hPrev7, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev7, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 16), hPrev7, rest1Chain3);
 
-                rest0 += rest0Odd;
-                rest1 += rest1Odd;
+                rest0 = (rest0 + rest0Chain1) + (rest0Chain2 + rest0Chain3);
+                rest1 = (rest1 + rest1Chain1) + (rest1Chain2 + rest1Chain3);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -384,63 +388,67 @@ namespace LstmGen.Generated
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Vector512.LoadUnsafe(ref restPanel, 0);
                 var rest1 = Vector512.LoadUnsafe(ref restPanel, 16);
-                var rest0Odd = Vector512<float>.Zero;
-                var rest1Odd = Vector512<float>.Zero;
+                var rest0Chain1 = Vector512<float>.Zero;
+                var rest0Chain2 = Vector512<float>.Zero;
+                var rest0Chain3 = Vector512<float>.Zero;
+                var rest1Chain1 = Vector512<float>.Zero;
+                var rest1Chain2 = Vector512<float>.Zero;
+                var rest1Chain3 = Vector512<float>.Zero;
 
                 // gates += W_ih · x_t
                 var x0 = Vector512.Create(x);
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 16), x0, rest1);
                 var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Chain1);
                 var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1Chain2);
                 var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Chain3);
                 var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), x4, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 16), x4, rest1);
                 var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), x5, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 16), x5, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), x5, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 16), x5, rest1Chain1);
                 var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), x6, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), x6, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), x6, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), x6, rest1Chain2);
                 var x7 = Vector512.Create(Unsafe.Add(ref x, 7));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), x7, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), x7, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), x7, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), x7, rest1Chain3);
 
                 // gates += W_hh · h_{t-1}
                 var hPrev0 = Vector512.Create(hPrev);
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev0, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 16), hPrev0, rest1);
                 var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev1, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 16), hPrev1, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev1, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 16), hPrev1, rest1Chain1);
                 var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev2, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev2, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev2, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev2, rest1Chain2);
                 var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev3, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev3, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev3, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev3, rest1Chain3);
                 var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
                 rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev4, rest0);
                 rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 16), hPrev4, rest1);
                 var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev5, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 16), hPrev5, rest1Odd);
+                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev5, rest0Chain1);
+                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 16), hPrev5, rest1Chain1);
                 var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev6, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 16), hPrev6, rest1);
+                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev6, rest0Chain2);
+                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 16), hPrev6, rest1Chain2);
                 var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
-                rest0Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev7, rest0Odd);
-                rest1Odd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 16), hPrev7, rest1Odd);
+                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev7, rest0Chain3);
+                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 16), hPrev7, rest1Chain3);
 
-                rest0 += rest0Odd;
-                rest1 += rest1Odd;
+                rest0 = (rest0 + rest0Chain1) + (rest0Chain2 + rest0Chain3);
+                rest1 = (rest1 + rest1Chain1) + (rest1Chain2 + rest1Chain3);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
@@ -727,7 +735,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -826,7 +834,7 @@ namespace LstmGen.Generated
                 KernelMath.LstmCell(i, f, g, o, ref c, ref h);
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -1221,7 +1229,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, reading x_t; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
@@ -1323,7 +1331,7 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; even and odd k accumulate separately, to halve the dependency chains.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
