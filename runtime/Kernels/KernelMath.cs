@@ -13,9 +13,9 @@ namespace LstmGen.Kernels;
 /// formula, so all SIMD paths agree to within float rounding.
 /// </summary>
 /// <remarks>
-/// <c>tanh</c> is a rational function x·P(x²)/Q(x²) (degrees 9 and 8) with x² clamped to [2⁻⁶⁰, 81]: 9 multiply-adds
-/// and one division, 3 of the multiply-adds in a row, absolute error below 3e-7 (<c>KernelMathTests</c> samples it; an
-/// exhaustive check of every float in [2⁻⁴⁰, 12] found at most 2.94e-7). Sigmoid gates use <c>σ(2v) = ½ + ½·tanh(v)</c>: the packed
+/// <c>tanh</c> is a rational function x·P(x²)/Q(x²) (degrees 9 and 8) with x² clamped to [2⁻⁶⁰, 81]: 9 multiply-adds,
+/// 2 multiplies and one division, absolute error below 3e-7 (<c>KernelMathTests</c> samples it; an exhaustive check of
+/// every float in [2⁻⁴⁰, 12] found at most 2.94e-7). Sigmoid gates use <c>σ(2v) = ½ + ½·tanh(v)</c>: the packed
 /// weights of the i, f and o gates are pre-scaled by ½, so every gate needs just one <c>tanh</c>.
 /// <para>
 /// Subnormal floats (0 &lt; |x| &lt; 2⁻¹²⁶) slow many CPUs down, and .NET cannot switch on flush-to-zero. So <c>tanh</c>
@@ -28,8 +28,8 @@ public static class KernelMath
 {
     // tanh(x) ≈ x·P(x²)/Q(x²) on [−9, 9], our own Lawson-reweighted least-squares fit (tests/…/KernelMathTests
     // measure it). P and Q are evaluated in Estrin's scheme, P = (1 + P1·s) + s²·(P2 + P3·s + P4·s²): a step's
-    // critical path runs through two tanh, and this takes 3 dependent multiply-adds where Horner's takes 4
-    // (seed model: 194 → 187 ns per sequence, Stopwatch).
+    // critical path runs through two tanh, and after s = x² this takes 3 dependent operations (s², then 2 multiply-adds)
+    // where Horner's scheme takes 4 multiply-adds (seed model: 194 → 187 ns per sequence, Stopwatch).
     // x² is clamped: beyond ±9, x·P(81)/Q(81) ≥ 1 and the result clamps to ±1, as tanh rounds in float32; below 2⁻⁶⁰,
     // P and Q round to 1 either way, and s² stays normal (no subnormal operation, see below).
     private const float TanhSquareMin = 8.67361738e-19f; // 2⁻⁶⁰
