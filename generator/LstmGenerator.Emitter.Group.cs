@@ -9,20 +9,20 @@ public sealed partial class LstmGenerator
     internal static partial class Emitter
     {
         // Batches: groups of sequences side by side on the SIMD lanes (small models), the rest one by one.
-        private static void EmitForwardBatch(SourceWriter writer, KernelLayout layout)
+        private static void EmitForwardBatch(SourceWriter writer, KernelPlan plan)
         {
             writer.Line("/// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>");
             writer.Open("public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)");
             writer.Line("int b = 0;");
-            if (layout.GroupKernel)
+            if (plan.GroupKernel)
             {
                 writer.Line("// Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.");
                 string keyword = "if";
-                foreach (VectorWidth width in KernelLayout.AllWidths)
+                foreach (VectorWidth width in KernelPlan.AllWidths)
                 {
                     writer.Open($"{keyword} ({width.Type}.IsHardwareAccelerated)");
                     writer.Line($"for (; b + {width.Lanes} <= batchSize; b += {width.Lanes})");
-                    writer.Line($"    {layout.TilingOf(width).ClassName}.Group{width.Bits}(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+                    writer.Line($"    Group<{plan.TilingOf(width).Name}, {width.Simd}, {width.Type}<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
                     writer.Close();
                     keyword = "else if";
                 }
@@ -34,128 +34,141 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        private static void EmitGroup(SourceWriter writer, ModelSpec spec, Tiling tiling, Cell cell, VectorWidth width)
+        private const string GroupConstraints = " where T : ITiles where S : ISimd<V> where V : struct";
+
+        private static void EmitGroup(SourceWriter writer, KernelPlan plan)
         {
-            string vector = width.Type;
-            writer.Line($"/// <summary>Runs {width.Lanes} sequences at once, sequence b on lane b of {vector}: each weight is broadcast once for all of them.</summary>");
-            writer.Open($"public static void Group{width.Bits}(ref float weights, ref float input, ref float output)");
-            writer.Line($"const int Group = {width.Lanes};");
+            ModelSpec spec = plan.Spec;
+            Cell cell = plan.Cell;
+            writer.Line("/// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>");
+            writer.Open($"private static void Group<T, S, V>(ref float weights, ref float input, ref float output){GroupConstraints}");
             writer.Line($"// Per layer and hidden unit, a vector over the group: two h buffers{(cell.HasCellState ? " and c" : "")}, all zero at t = 0;");
-            writer.Line("// then x_t of the group, transposed to [InputSize, Group].");
-            writer.Line($"const int GroupLayerState = {cell.StateBuffers} * HiddenSize * Group;");
-            writer.Line("Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];");
-            writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);");
-            writer.Line("ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);");
+            writer.Line("// then x_t of the group, transposed to [InputSize, S.Lanes].");
+            writer.Line($"int layerState = {cell.StateBuffers} * HiddenSize * S.Lanes;");
+            writer.Line("Span<float> buffer = stackalloc float[NumLayers * layerState + InputSize * S.Lanes + AlignedBuffer.Slack];");
+            writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);");
+            writer.Line("ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);");
             writer.Line();
             writer.Open("for (int t = 0; t < SeqLen; t++)");
-            writer.Open("for (int lane = 0; lane < Group; lane++)");
+            writer.Open("for (int lane = 0; lane < S.Lanes; lane++)");
             writer.Line("ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);");
             writer.Line("for (int k = 0; k < InputSize; k++)");
-            writer.Line("    Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);");
+            writer.Line("    Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);");
             writer.Close();
             writer.Line("int parity = t & 1;");
-            writer.Line();
-            writer.Line("// Layer 0 reads x_t.");
-            EmitGroupLayer(writer, spec, cell, tiling, width, inputs: spec.InputSize, inputsName: "InputSize", panelLength: "PanelLength",
-                weights: "weights", x: "xs", state: "state");
+            writer.Line("GroupLayer<T, S, V>(ref weights, ref xs, ref state, parity);");
             if (spec.NumLayers > 1)
             {
-                writer.Line();
-                writer.Line("// Each layer above reads the h_t just computed below it.");
-                writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
-                writer.Line("ref float layerWeights = ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength);");
-                writer.Line("ref float below = ref Unsafe.Add(ref state, (layer - 1) * GroupLayerState + (parity ^ 1) * HiddenSize * Group);");
-                writer.Line("ref float layerState = ref Unsafe.Add(ref state, layer * GroupLayerState);");
-                EmitGroupLayer(writer, spec, cell, tiling, width, inputs: spec.HiddenSize, inputsName: "HiddenSize", panelLength: "UpperPanelLength",
-                    weights: "layerWeights", x: "below", state: "layerState");
-                writer.Close();
+                writer.Line("for (int layer = 1; layer < NumLayers; layer++)");
+                writer.Line("    GroupUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),");
+                writer.Line("        ref Unsafe.Add(ref state, (layer - 1) * layerState + (parity ^ 1) * HiddenSize * S.Lanes), ref Unsafe.Add(ref state, layer * layerState), parity);");
             }
             writer.Close();
             writer.Line();
             writer.Line("// y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.");
-            writer.Line("ref float head = ref Unsafe.Add(ref weights, HeadOffset);");
-            writer.Line("ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);");
+            writer.Line("ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);");
+            writer.Line("ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + SeqLen % 2 * HiddenSize * S.Lanes);");
             writer.Open("for (int o = 0; o < OutputSize; o++)");
-            writer.Line($"var y = {vector}.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));");
+            writer.Line("var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));");
             writer.Line("for (int k = 0; k < HiddenSize; k++)");
-            writer.Line($"    y = KernelMath.MultiplyAdd({vector}.Create(Unsafe.Add(ref head, o * HiddenSize + k)), {vector}.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);");
-            writer.Line("for (int lane = 0; lane < Group; lane++)");
-            writer.Line("    Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);");
+            writer.Line("    y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * HiddenSize + k)), S.Load(ref hLast, k * S.Lanes), y);");
+            writer.Line("for (int lane = 0; lane < S.Lanes; lane++)");
+            writer.Line("    Unsafe.Add(ref output, lane * OutputSize + o) = S.GetElement(y, lane);");
             writer.Close();
             writer.Close();
+
+            EmitGroupLayer(writer, plan, "GroupLayer", "Layer 0 of the group, reading x_t", LayerShape.Bottom(plan));
+            if (spec.NumLayers > 1)
+                EmitGroupLayer(writer, plan, "GroupUpperLayer", "A layer above 0 of the group, reading the h_t of the layer below (x)", LayerShape.Upper(plan));
         }
 
         // One layer for the whole group: per hidden unit j, its slots as vectors over the group. The units of whole
-        // tiles and those of a rest tile find their weights with different strides, so each has its own loop.
-        private static void EmitGroupLayer(SourceWriter writer, ModelSpec spec, Cell cell, Tiling tiling, VectorWidth width,
-            int inputs, string inputsName, string panelLength, string weights, string x, string state)
+        // tiles and those of a rest tile find their weights with different strides, each a constant of T.
+        private static void EmitGroupLayer(SourceWriter writer, KernelPlan plan, string method, string summary, LayerShape shape)
         {
-            bool rest = tiling.RestLanes > 0;
-            if (tiling.Count > 0)
+            bool whole = plan.Tilings.Any(tiling => tiling.Tiles > 0), rest = plan.Tilings.Any(tiling => tiling.HasRest);
+            string panelLength = shape.Layer == 0 ? "T.PanelLength" : "T.UpperPanelLength";
+            writer.Line();
+            writer.Line($"/// <summary>{summary}.</summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Open($"private static void {method}<T, S, V>(ref float weights, ref float x, ref float state, int parity){GroupConstraints}");
+            if (whole)
             {
-                EmitGroupUnits(writer, spec, cell, width, "0", rest ? "Tiles * Lanes" : "HiddenSize", $"j / Lanes * {panelLength} + j % Lanes",
-                    Panel.Tile, inputs, inputsName, weights, x, state);
+                writer.Line("for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)");
+                writer.Line($"    {method}Unit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * {panelLength} + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);");
             }
             if (rest)
             {
-                EmitGroupUnits(writer, spec, cell, width, "Tiles * Lanes", "HiddenSize", $"Tiles * {panelLength} + (j - Tiles * Lanes)",
-                    Panel.Rest, inputs, inputsName, weights, x, state);
+                writer.Line("for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)");
+                writer.Line($"    {method}Unit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes)), T.RestLanes, ref x, ref state, j, parity);");
             }
-        }
+            writer.Close();
 
-        private static void EmitGroupUnits(SourceWriter writer, ModelSpec spec, Cell cell, VectorWidth width, string first, string end,
-            string unitOffset, Panel weight, int inputs, string inputsName, string weights, string x, string state)
-        {
-            string vector = width.Type;
-            writer.Open($"for (int j = {first}; j < {end}; j++)");
-            writer.Line($"// Hidden unit j's weights: slot s sits at column s · {weight.Lanes} of its tile's panel rows.");
-            writer.Line($"ref float w = ref Unsafe.Add(ref {weights}, {unitOffset});");
-            writer.Line($"ref float hPrev = ref Unsafe.Add(ref {state}, parity * HiddenSize * Group);");
+            Cell cell = plan.Cell;
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name=\"lanes\"/> of its tile's panel rows");
+            writer.Line("/// (a constant where this is inlined), rows of 4 · lanes floats.");
+            writer.Line("/// </summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Open($"private static void {method}Unit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct");
+            writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);");
             for (int slot = 0; slot < cell.Slots.Count; slot++)
-                writer.Line($"var {cell.Slots[slot]} = {vector}.Create({weight.WeightAt(slot, row: null)});");
+                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null)});");
             writer.Line();
-            EmitGroupColumns(writer, cell, width, weight, inputs, firstRow: 1, firstRowName: "1", countName: inputsName, source: x, hidden: false);
+            EmitGroupColumns(writer, cell, shape.Inputs, firstRow: 1, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false);
             writer.Line();
-            EmitGroupColumns(writer, cell, width, weight, spec.HiddenSize, firstRow: 1 + inputs, firstRowName: $"1 + {inputsName}", countName: "HiddenSize", source: "hPrev", hidden: true);
+            EmitGroupColumns(writer, cell, plan.Spec.HiddenSize, firstRow: 1 + shape.Inputs, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true);
             writer.Line();
-            writer.Line($"ref float hNext = ref Unsafe.Add(ref {state}, (parity ^ 1) * HiddenSize * Group);");
+            writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);");
+            writer.Line("// " + cell.UpdateComment);
             if (cell.Kind == CellKind.Lstm)
             {
-                writer.Line($"ref float cell = ref Unsafe.Add(ref {state}, 2 * HiddenSize * Group);");
-                writer.Line("// c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)");
-                writer.Line("KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));");
+                writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);");
+                writer.Line("S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));");
             }
             else
             {
-                writer.Line("// n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}");
-                writer.Line("KernelMath.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * Group), ref Unsafe.Add(ref hNext, j * Group));");
+                writer.Line("S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));");
             }
             writer.Close();
         }
 
-        // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
-        private static void EmitGroupColumns(SourceWriter writer, Cell cell, VectorWidth width, Panel weight, int count, int firstRow,
-            string firstRowName, string countName, string source, bool hidden)
+        // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
+        private static string WeightAt(int slot, string? row)
         {
-            string vector = width.Type;
+            string column = slot == 0 ? "" : slot == 1 ? "lanes" : $"{slot} * lanes";
+            string offset = (row, column) switch
+            {
+                (null, "") => "",
+                (null, _) => column,
+                (_, "") => $"{row} * 4 * lanes",
+                _ => $"{row} * 4 * lanes + {column}",
+            };
+            return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
+        }
+
+        // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
+        private static void EmitGroupColumns(SourceWriter writer, Cell cell, int count, int firstRow, string firstRowName, string countName, string source, bool hidden)
+        {
             int[] slots = Enumerable.Range(0, cell.Slots.Count).Where(slot => hidden ? cell.ReadsHidden(slot) : cell.ReadsInput(slot)).ToArray();
             writer.Line(hidden ? "// += W_hh · h_{t-1}" : "// += W_ih · input");
-            if (count * slots.Length <= KernelLayout.UnrollBudget)
+            if (KernelPlan.Unrolled(count, slots.Length))
             {
                 for (int k = 0; k < count; k++)
                 {
                     string value = $"{source}{k}";
-                    writer.Line($"var {value} = {vector}.LoadUnsafe(ref {source}, {k} * Group);");
+                    writer.Line($"var {value} = S.Load(ref {source}, {(k == 0 ? "0" : k == 1 ? "S.Lanes" : $"{k} * S.Lanes")});");
                     foreach (int slot in slots)
-                        writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.WeightAt(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
+                        writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
                 }
                 return;
             }
 
             writer.Open($"for (int k = 0; k < {countName}; k++)");
-            writer.Line($"var {source}k = {vector}.LoadUnsafe(ref {source}, (nuint)(k * Group));");
+            writer.Line($"var {source}k = S.Load(ref {source}, k * S.Lanes);");
             foreach (int slot in slots)
-                writer.Line($"{cell.Slots[slot]} = KernelMath.MultiplyAdd({vector}.Create({weight.WeightAt(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
+                writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
             writer.Close();
         }
     }

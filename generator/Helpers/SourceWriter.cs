@@ -22,6 +22,13 @@ internal sealed class SourceWriter
         _indent++;
     }
 
+    /// <summary>Opens a block below a header already written (a declaration with documentation lines above it).</summary>
+    public void Open()
+    {
+        Line("{");
+        _indent++;
+    }
+
     public void Close(string closing = "}")
     {
         _indent--;

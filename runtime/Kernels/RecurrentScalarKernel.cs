@@ -12,18 +12,18 @@ public static class RecurrentScalarKernel
 {
     /// <summary>
     /// Runs one step of every layer on <paramref name="input"/> (inputSize values). Each layer's state holds two
-    /// hidden-state buffers (and, for an LSTM, the cell state), each <see cref="RecurrentPacking.StateStride"/> floats:
+    /// hidden-state buffers (and, for an LSTM, the cell state), each <see cref="PackedLayout.StateStride"/> floats:
     /// the step reads h_{t-1} from buffer <paramref name="parity"/> and writes h_t to the other. The weights are
-    /// packed in tiles of <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/>, with layer 0's
-    /// input rows apart when <paramref name="separateInput"/> (see <see cref="RecurrentPacking.Pack"/>).
+    /// packed in tiles of <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/> (0: none), with
+    /// layer 0's input rows apart when <paramref name="separateInput"/> (see <see cref="PackedLayout"/>).
     /// </summary>
     public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
         int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity, bool separateInput = false)
     {
-        int stride = RecurrentPacking.StateStride(hiddenSize, lanes, restLanes);
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput);
+        int stride = layout.StateStride;
         int layerState = (gru ? 2 : 3) * stride;
-        int weightOffset = 0;
-        Span<float> slots = stackalloc float[RecurrentPacking.Slots];
+                Span<float> slots = stackalloc float[PackedLayout.Slots];
 
         for (int layer = 0; layer < numLayers; layer++)
         {
@@ -37,10 +37,10 @@ public static class RecurrentScalarKernel
 
             for (int unit = 0; unit < hiddenSize; unit++)
             {
-                PanelPosition position = RecurrentPacking.Position(unit, inputs, hiddenSize, lanes, restLanes, separateInput && layer == 0);
-                int rowLength = RecurrentPacking.Slots * position.Width;
-                ReadOnlySpan<float> inputRows = packed.Slice(weightOffset + position.InputOffset, (1 + inputs) * rowLength);
-                ReadOnlySpan<float> hiddenRows = packed.Slice(weightOffset + position.HiddenOffset, hiddenSize * rowLength);
+                PanelPosition position = layout.Position(unit, layer);
+                int rowLength = PackedLayout.Slots * position.Width;
+                ReadOnlySpan<float> inputRows = packed.Slice(layout.LayerOffset(layer) + position.InputOffset, (1 + inputs) * rowLength);
+                ReadOnlySpan<float> hiddenRows = packed.Slice(layout.LayerOffset(layer) + position.HiddenOffset, hiddenSize * rowLength);
                 for (int slot = 0; slot < slots.Length; slot++)
                 {
                     int column = slot * position.Width + position.Lane;
@@ -57,7 +57,6 @@ public static class RecurrentScalarKernel
                 else
                     KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref hNext[unit]);
             }
-            weightOffset += RecurrentPacking.LayerLength(inputs, hiddenSize, lanes, restLanes);
         }
     }
 }

@@ -22,58 +22,50 @@ internal enum KernelPath
 }
 
 /// <summary>
-/// The sizes of a run-time-sized model and the offsets they imply in the <see cref="RecurrentPacking"/> layout
-/// and in the state layout of <see cref="RecurrentScalarKernel"/> (per layer two h buffers, then c for an LSTM,
-/// each <see cref="PaddedHidden"/> floats).
+/// The sizes of a run-time-sized model and the offsets they imply in the <see cref="PackedLayout"/> of its weights and
+/// state (whole tiles of <see cref="Lanes"/> units, no rest tile).
 /// </summary>
 internal readonly struct RecurrentLayout
 {
+    private readonly PackedLayout _packed;
+
     public RecurrentLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, bool gru, int lanes)
     {
-        (InputSize, HiddenSize, OutputSize, NumLayers, Gru, Lanes) = (inputSize, hiddenSize, outputSize, numLayers, gru, lanes);
-        Tiles = (hiddenSize + lanes - 1) / lanes;
-        PaddedHidden = Tiles * lanes;
-        LayerStateLength = (gru ? 2 : 3) * PaddedHidden;
+        _packed = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes: 0);
+        Gru = gru;
+        LayerStateLength = (gru ? 2 : 3) * _packed.StateStride;
         StateLength = checked(numLayers * LayerStateLength);
-        HeadOffset = LayerOffset(numLayers);
-        HeadBiasOffset = checked(HeadOffset + outputSize * hiddenSize);
-        PackedLength = checked(HeadBiasOffset + outputSize);
     }
 
-    public int InputSize { get; }
-    public int HiddenSize { get; }
-    public int OutputSize { get; }
-    public int NumLayers { get; }
+    public int InputSize => _packed.InputSize;
+    public int HiddenSize => _packed.HiddenSize;
+    public int OutputSize => _packed.OutputSize;
+    public int NumLayers => _packed.NumLayers;
     public bool Gru { get; }
-    public int Lanes { get; }
-    public int Tiles { get; }
-    public int PaddedHidden { get; }
+    public int Lanes => _packed.Lanes;
+    public int Tiles => _packed.Tiles;
     public int LayerStateLength { get; }
     public int StateLength { get; }
 
     /// <summary>Where fc.weight ([OutputSize, HiddenSize]) starts in the packed weights.</summary>
-    public int HeadOffset { get; }
+    public int HeadOffset => _packed.HeadOffset;
 
     /// <summary>Where fc.bias starts in the packed weights.</summary>
-    public int HeadBiasOffset { get; }
+    public int HeadBiasOffset => _packed.HeadOffset + OutputSize * HiddenSize;
 
-    public int PackedLength { get; }
+    public int PackedLength => _packed.PackedLength;
 
     /// <summary>Inputs of a layer: InputSize for layer 0, HiddenSize above.</summary>
-    public int LayerInputs(int layer) => layer == 0 ? InputSize : HiddenSize;
+    public int LayerInputs(int layer) => _packed.LayerInputs(layer);
 
-    /// <summary>Floats in one tile's panel of a layer.</summary>
-    public int PanelLength(int layer) => checked((1 + LayerInputs(layer) + HiddenSize) * RecurrentPacking.Slots * Lanes);
-
-    /// <summary>Where a layer's panels start in the packed weights (for <see cref="NumLayers"/>: the head).</summary>
-    public int LayerOffset(int layer) =>
-        layer == 0 ? 0 : checked(Tiles * PanelLength(0) + (layer - 1) * Tiles * PanelLength(1));
+    /// <summary>Where a layer's panels start in the packed weights.</summary>
+    public int LayerOffset(int layer) => _packed.LayerOffset(layer);
 
     /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
-    public int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+    public int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * _packed.StateStride;
 
     /// <summary>Where the c of an LSTM layer starts in the state.</summary>
-    public int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
+    public int CellOffset(int layer) => layer * LayerStateLength + 2 * _packed.StateStride;
 }
 
 /// <summary>
@@ -88,7 +80,7 @@ internal static class RecurrentVectorKernel
     /// <summary>Hidden units per tile: 2 Vector256 or 1 Vector512 per slot.</summary>
     public const int Lanes = 16;
 
-    private const int RowLength = RecurrentPacking.Slots * Lanes;
+    private const int RowLength = PackedLayout.Slots * Lanes;
 
     /// <summary>The widest accelerated path of this process.</summary>
     public static KernelPath BestPath =>
@@ -109,7 +101,7 @@ internal static class RecurrentVectorKernel
 
         if (path == KernelPath.Scalar)
         {
-            RecurrentScalarKernel.Step(packed, input, state, layout.InputSize, layout.HiddenSize, layout.NumLayers, Lanes, Lanes, layout.Gru, parity);
+            RecurrentScalarKernel.Step(packed, input, state, layout.InputSize, layout.HiddenSize, layout.NumLayers, Lanes, restLanes: 0, layout.Gru, parity);
             return;
         }
 

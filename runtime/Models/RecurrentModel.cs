@@ -31,7 +31,7 @@ public abstract class RecurrentModel
     {
         ArgumentNullException.ThrowIfNull(weights);
         _layout = new RecurrentLayout(weights.InputSize, weights.HiddenSize, weights.OutputSize, weights.NumLayers, gru, RecurrentVectorKernel.Lanes);
-        _packed = RecurrentPacking.Pack(weights, weights.InputSize, weights.HiddenSize, weights.OutputSize, weights.NumLayers, RecurrentVectorKernel.Lanes, RecurrentVectorKernel.Lanes);
+        _packed = RecurrentPacking.Pack(weights, weights.InputSize, weights.HiddenSize, weights.OutputSize, weights.NumLayers, RecurrentVectorKernel.Lanes, restLanes: 0);
         if (_packed.Length != _layout.PackedLength)
             throw new InvalidOperationException($"Packed {_packed.Length} floats; the kernel layout expects {_layout.PackedLength}.");
         _forwardState = new AlignedBuffer(_layout.StateLength);

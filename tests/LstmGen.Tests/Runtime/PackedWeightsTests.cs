@@ -9,9 +9,9 @@ namespace LstmGen.Tests.Runtime;
 public class PackedWeightsTests
 {
     [Theory]
-    [InlineData(5, 8, 2, 1, 8, 8)]
+    [InlineData(5, 8, 2, 1, 8, 0)]
     [InlineData(1, 20, 1, 1, 16, 4)]
-    [InlineData(3, 33, 4, 2, 4, 4)]
+    [InlineData(3, 33, 4, 2, 4, 0)]
     public unsafe void Packed_weights_start_on_a_cache_line(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes)
     {
         var weights = LstmWeights.CreateRandom(inputSize, hiddenSize, outputSize, seed: 1, numLayers);
@@ -19,11 +19,29 @@ public class PackedWeightsTests
         for (int i = 0; i < 64; i++)
         {
             PackedWeights packed = RecurrentPacking.Pack(weights, inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes);
-            Assert.Equal(RecurrentPacking.PackedLength(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes), packed.Length);
+            Assert.Equal(new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes).PackedLength, packed.Length);
             fixed (float* first = packed.Span)
                 Assert.Equal(0, (long)first % AlignedBuffer.Alignment);
             _ = new byte[4 * i + 4]; // shift the next allocation
         }
+    }
+
+    [Theory]
+    [InlineData(20, 16, 4, 20)] // one tile of 16, a rest tile of 4
+    [InlineData(33, 16, 0, 48)] // three whole tiles, the last one padded
+    [InlineData(8, 16, 8, 8)]   // a lone rest tile
+    public void The_layout_pads_hidden_units_to_tiles_and_state_to_cache_lines(int hiddenSize, int lanes, int restLanes, int paddedHidden)
+    {
+        var layout = new PackedLayout(inputSize: 3, hiddenSize, outputSize: 2, numLayers: 2, lanes, restLanes);
+        Assert.Equal(hiddenSize % lanes == 0 || restLanes > 0 ? hiddenSize / lanes : hiddenSize / lanes + 1, layout.Tiles);
+        Assert.Equal(paddedHidden, layout.PaddedHidden);
+        Assert.Equal(0, layout.StateStride % PackedLayout.CacheLineFloats);
+        Assert.InRange(layout.StateStride - layout.PaddedHidden, 0, PackedLayout.CacheLineFloats - 1);
+        Assert.Equal(paddedHidden * (1 + 3 + hiddenSize) * PackedLayout.Slots, layout.LayerLength(0));
+        // The head follows both layers; the packer writes exactly PackedLength floats.
+        Assert.Equal(layout.LayerLength(0) + layout.LayerLength(1), layout.HeadOffset);
+        var weights = LstmWeights.CreateRandom(3, hiddenSize, 2, seed: 1, numLayers: 2);
+        Assert.Equal(layout.PackedLength, RecurrentPacking.Pack(weights, 3, hiddenSize, 2, 2, lanes, restLanes).Length);
     }
 
     [Fact]
@@ -35,9 +53,9 @@ public class PackedWeightsTests
     }
 
     [Theory]
-    [InlineData(5, 8, 1, 8, 8)]
+    [InlineData(5, 8, 1, 8, 0)]
     [InlineData(3, 20, 2, 16, 4)]
-    [InlineData(7, 33, 2, 16, 16)]
+    [InlineData(7, 33, 2, 16, 0)]
     public void Separate_input_rows_move_layer_0s_W_hh_behind_every_tiles_W_ih(int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes)
     {
         var weights = LstmWeights.CreateRandom(inputSize, hiddenSize, 3, seed: 4, numLayers);
@@ -46,8 +64,9 @@ public class PackedWeightsTests
 
         // Layer 0 holds the same floats, its W_hh rows (the last H rows of each panel) after all the input rows;
         // the layers above and the head are unchanged.
-        int padded = RecurrentPacking.PaddedHidden(hiddenSize, lanes, restLanes);
-        int inputRows = (1 + inputSize) * RecurrentPacking.Slots, hiddenRows = hiddenSize * RecurrentPacking.Slots;
+        var layout = new PackedLayout(inputSize, hiddenSize, 3, numLayers, lanes, restLanes);
+        int padded = layout.PaddedHidden;
+        int inputRows = (1 + inputSize) * PackedLayout.Slots, hiddenRows = hiddenSize * PackedLayout.Slots;
         var expected = new List<float>();
         var hidden = new List<float>();
         for (int start = 0, tile = 0; start < padded; start += lanes, tile++)
@@ -63,7 +82,7 @@ public class PackedWeightsTests
 
         // The scalar kernel reads either layout to the same bits.
         float[] input = [.. Enumerable.Range(0, inputSize).Select(k => 0.3f * k - 0.5f)];
-        int stateLength = numLayers * 3 * RecurrentPacking.StateStride(hiddenSize, lanes, restLanes);
+        int stateLength = numLayers * 3 * layout.StateStride;
         float[] fromPanels = new float[stateLength], fromSeparate = new float[stateLength];
         for (int step = 0; step < 3; step++)
         {

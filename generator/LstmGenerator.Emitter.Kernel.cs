@@ -1,0 +1,361 @@
+using System;
+using System.Linq;
+using LstmGen.Generator.Helpers;
+using LstmGen.Generator.Model;
+using LstmGen.Kernels;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    internal static partial class Emitter
+    {
+        // ---- the kernel class: constants, entry points, the code shared by every tiling, and the tilings ----
+
+        private static void EmitKernelClass(SourceWriter writer, KernelPlan plan)
+        {
+            ModelSpec spec = plan.Spec;
+            Cell cell = plan.Cell;
+            writer.Open("namespace LstmGen.Generated");
+            foreach (string name in new[] { "System", "System.Runtime.CompilerServices", "System.Runtime.InteropServices", "System.Runtime.Intrinsics", "LstmGen.Kernels" })
+                writer.Line($"using global::{name};");
+            writer.Line();
+            writer.Line($"/// <summary>The forward pass of <see cref=\"{FullName(spec)}\"/>, specialized for its sizes.</summary>");
+            writer.Line(GeneratedCodeAttribute);
+            writer.Open($"file static class {KernelName(spec)}");
+            writer.Line($"private const int InputSize = {spec.InputSize};");
+            writer.Line($"private const int HiddenSize = {spec.HiddenSize};");
+            writer.Line($"private const int OutputSize = {spec.OutputSize};");
+            writer.Line($"private const int SeqLen = {spec.SeqLen};");
+            writer.Line($"private const int NumLayers = {spec.NumLayers};");
+            if (plan.ProjectionSteps > 0)
+                writer.Line($"private const int ProjectionSteps = {plan.ProjectionSteps}; // Forward computes layer 0's b + W_ih · x_t this many steps ahead");
+            writer.Line();
+            writer.Line("// The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.");
+            writer.Line($"private const int LayoutVersion = {PackedLayout.Version};");
+            writer.Line($"private const string GeneratorVersion = \"{GeneratorVersion}\";");
+            writer.Line();
+            writer.Line("// The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other)" + (cell.HasCellState ? " and c," : ","));
+            writer.Line("// each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.");
+            writer.Line($"private const int StateStride = {plan.StateStride};");
+            writer.Line($"private const int LayerStateLength = {cell.StateBuffers} * StateStride;");
+            writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
+            writer.Line();
+            writer.Line("/// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>");
+            writer.Line($"public const long MultiplyAddsPerSequence = (long)SeqLen * {(cell.Kind == CellKind.Lstm ? 4 : 3)} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
+            writer.Line();
+            writer.Line("/// <summary>Where the h buffer <paramref name=\"parity\"/> of a layer starts in the state.</summary>");
+            writer.Line("public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;");
+            if (cell.HasCellState)
+            {
+                writer.Line();
+                writer.Line("/// <summary>Where the c of a layer starts in the state.</summary>");
+                writer.Line("public static int CellOffset(int layer) => layer * LayerStateLength + 2 * StateStride;");
+            }
+            writer.Line();
+            writer.Line("/// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>");
+            writer.Open("public static AlignedBuffer CreateState()");
+            writer.Line("ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);");
+            writer.Line("return new AlignedBuffer(StateLength);");
+            writer.Close();
+            writer.Line();
+            EmitPack(writer, plan);
+            if (spec.EmbeddedWeights is not null)
+            {
+                writer.Line();
+                EmitEmbeddedWeights(writer, spec, cell);
+            }
+            writer.Line();
+            EmitForward(writer, plan);
+            writer.Line();
+            EmitStep(writer, plan);
+            writer.Line();
+            EmitForwardBatch(writer, plan);
+            writer.Line();
+            EmitRun(writer, plan);
+            writer.Line();
+            EmitHead(writer);
+            if (plan.GroupKernel)
+            {
+                writer.Line();
+                EmitGroup(writer, plan);
+            }
+            if (plan.GenericTilings.Any())
+                EmitLayerCode(writer, plan, Code.Generic);
+            writer.Line();
+            EmitTilesInterface(writer, plan);
+            foreach (TilingPlan tiling in plan.Tilings)
+            {
+                writer.Line();
+                EmitTiling(writer, plan, tiling);
+            }
+            writer.Close();
+            writer.Close();
+        }
+
+        // The SIMD dispatch: one branch per tiling, widest first, then the scalar path. The JIT folds the
+        // IsHardwareAccelerated checks to constants and keeps only the widest accelerated branch.
+        private static void EmitDispatch(SourceWriter writer, KernelPlan plan, Func<TilingPlan, string> statement, params string[] scalar)
+        {
+            string keyword = "if";
+            foreach (TilingPlan tiling in plan.Tilings)
+            {
+                writer.Line($"{keyword} ({tiling.Vector.Type}.IsHardwareAccelerated)");
+                writer.Line($"    {statement(tiling)}");
+                keyword = "else if";
+            }
+            if (scalar.Length == 1)
+            {
+                writer.Line("else");
+                writer.Line("    " + scalar[0]);
+                return;
+            }
+            writer.Open("else");
+            foreach (string line in scalar) writer.Line(line);
+            writer.Close();
+        }
+
+        private static void EmitPack(SourceWriter writer, KernelPlan plan)
+        {
+            writer.Line("/// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>");
+            writer.Open("public static PackedWeights Pack(RecurrentWeights weights)");
+            writer.Line("ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);");
+            EmitDispatch(writer, plan, tiling => $"return Pack<{tiling.Name}>(weights);",
+                $"return Pack<{plan.ScalarTiling.Name}>(weights); // no SIMD: the scalar path reads the tiling the state is padded for");
+            writer.Close();
+            writer.Line();
+            writer.Line("// The runtime packs; the length it packed must be the one this code reads.");
+            writer.Line("private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>");
+            writer.Line("    ModelGuard.RequirePackedLength(");
+            writer.Line($"        RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes{(plan.SeparateInput ? ", separateInput: true" : "")}),");
+            writer.Line("        T.PackedLength);");
+        }
+
+        private static void EmitForward(SourceWriter writer, KernelPlan plan)
+        {
+            string scalar = plan.ScalarTiling.Name;
+            writer.Line("/// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>");
+            writer.Open("public static void Forward(ref float weights, ref float input, ref float output)");
+            writer.Line("// Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).");
+            writer.Line("Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];");
+            writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);");
+            EmitDispatch(writer, plan, tiling => $"Run<{tiling.Name}>(ref weights, ref input, ref state, ref output);",
+                "for (int t = 0; t < SeqLen; t++)",
+                "    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);",
+                $"Head(ref Unsafe.Add(ref weights, {scalar}.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
+            writer.Close();
+        }
+
+        private static void EmitStep(SourceWriter writer, KernelPlan plan)
+        {
+            string scalar = plan.ScalarTiling.Name;
+            writer.Line("/// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>");
+            writer.Open("public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)");
+            EmitDispatch(writer, plan, tiling => $"Step<{tiling.Name}>(ref weights, ref input, ref state, parity, ref output);",
+                "ScalarLayers(ref weights, ref input, ref state, parity);",
+                $"Head(ref Unsafe.Add(ref weights, {scalar}.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
+            writer.Close();
+            writer.Line();
+            writer.Line($"/// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the {scalar} layout.</summary>");
+            writer.Line("private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>");
+            writer.Line($"    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, {scalar}.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
+            writer.Line($"        MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, {scalar}.Lanes, {scalar}.RestLanes, " +
+                $"gru: {(plan.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity{(plan.SeparateInput ? ", separateInput: true" : "")});");
+        }
+
+        // A sequence and a step of every layer, once for every tiling: T says where the tiling's weights are.
+        private static void EmitRun(SourceWriter writer, KernelPlan plan)
+        {
+            const string Constraint = " where T : ITiles";
+            writer.Line("/// <summary>Runs one sequence on tiling T from the zero state in <paramref name=\"state\"/>, then the head.</summary>");
+            writer.Open($"private static void Run<T>(ref float weights, ref float input, ref float state, ref float output){Constraint}");
+            if (plan.ProjectionSteps > 0)
+            {
+                writer.Line("// Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.");
+                writer.Line("Span<float> buffer = stackalloc float[ProjectionSteps * T.ProjectionLength + AlignedBuffer.Slack];");
+                writer.Line("ref float projection = ref AlignedBuffer.Align(buffer);");
+                writer.Open("for (int start = 0; start < SeqLen; start += ProjectionSteps)");
+                writer.Line("int steps = Math.Min(ProjectionSteps, SeqLen - start);");
+                writer.Line("T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);");
+                writer.Line("for (int t = start; t < start + steps; t++)");
+                writer.Line("    ProjectedLayers<T>(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);");
+                writer.Close();
+            }
+            else
+            {
+                writer.Line("for (int t = 0; t < SeqLen; t++)");
+                writer.Line("    Layers<T>(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
+            }
+            writer.Line("// After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.");
+            writer.Line("Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
+            writer.Close();
+            writer.Line();
+            writer.Line("/// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name=\"parity\"/> of each layer, h_t goes to the other.</summary>");
+            writer.Open($"private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output){Constraint}");
+            writer.Line("Layers<T>(ref weights, ref x, ref state, parity);");
+            writer.Line("Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
+            writer.Close();
+
+            EmitLayers(writer, plan, "Layers", "T.Layer", "x", "One time step of every layer on tiling T.");
+            if (plan.ProjectionSteps > 0)
+                EmitLayers(writer, plan, "ProjectedLayers", "T.ProjectedLayer", "projection", "One time step of every layer, layer 0 from its input part projected ahead.");
+        }
+
+        // One time step of every layer: layer 0, then the layers above it in a loop.
+        private static void EmitLayers(SourceWriter writer, KernelPlan plan, string method, string bottom, string source, string summary)
+        {
+            writer.Line();
+            writer.Line($"/// <summary>{summary}</summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Open($"private static void {method}<T>(ref float weights, ref float {source}, ref float state, int parity) where T : ITiles");
+            writer.Line($"{bottom}(ref weights, ref {source}, ref state, parity);");
+            if (plan.Spec.NumLayers > 1)
+            {
+                writer.Line("for (int layer = 1; layer < NumLayers; layer++)");
+                writer.Line("    T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),");
+                writer.Line("        ref Unsafe.Add(ref state, layer * LayerStateLength), parity);");
+            }
+            writer.Close();
+        }
+
+        private static void EmitHead(SourceWriter writer)
+        {
+            writer.Line("/// <summary>y = fc.weight · h + fc.bias, with <paramref name=\"head\"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>");
+            writer.Open("private static void Head(ref float head, ref float h, ref float output)");
+            writer.Line("for (int o = 0; o < OutputSize; o++)");
+            writer.Line("    Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)");
+            writer.Line("        + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);");
+            writer.Close();
+        }
+
+        // The constants and layer code the shared code reads from a tiling: one interface, one struct per tiling.
+        private static void EmitTilesInterface(SourceWriter writer, KernelPlan plan)
+        {
+            writer.Line("/// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>");
+            writer.Open("private interface ITiles");
+            foreach ((string name, string comment, _) in TilingConstants(plan, plan.Tilings[0]))
+                writer.Line($"static abstract int {name} {{ get; }} // {comment}");
+            foreach (LayerMethod method in TilingMethods(plan))
+                writer.Line($"static abstract void {method.Signature};");
+            writer.Close();
+        }
+
+        private static void EmitTiling(SourceWriter writer, KernelPlan plan, TilingPlan tiling)
+        {
+            string paths = string.Join(" or ", tiling.Paths.Select(path => path.Type));
+            string tiles = (tiling.Tiles, tiling.RestLanes) switch
+            {
+                (0, _) => $"a rest tile of {tiling.RestLanes}",
+                (1, 0) => $"one tile of {tiling.Lanes}",
+                (_, 0) => $"{tiling.Tiles} tiles of {tiling.Lanes}",
+                (1, _) => $"one tile of {tiling.Lanes} and a rest tile of {tiling.RestLanes}",
+                _ => $"{tiling.Tiles} tiles of {tiling.Lanes} and a rest tile of {tiling.RestLanes}",
+            };
+            string shared = tiling.RestVectors == 1 ? $"one {tiling.Vector.Type}, a quarter each" : $"two {tiling.Vector.Type}, half of one each";
+            writer.Line($"/// <summary>The path when {paths} is the widest accelerated vector: the hidden units in {tiles}.</summary>");
+            if (tiling.HasRest)
+                writer.Line($"/// <remarks>The rest tile's {string.Join(", ", plan.Cell.Slots)} share {shared}.</remarks>");
+            writer.Open($"private readonly struct {tiling.Name} : ITiles");
+            foreach ((string name, _, int value) in TilingConstants(plan, tiling))
+                writer.Line($"public static int {name} => {value};");
+            if (tiling.HasRest)
+            {
+                writer.Line($"private static int RestRowLength => {tiling.Layout.RestRowLength}; // floats per panel row of the rest tile");
+                EmitLayerCode(writer, plan, Code.Concrete(tiling));
+            }
+            else
+            {
+                string arguments = $"<{tiling.Name}, {tiling.Vector.Simd}, {tiling.Vector.Type}<float>>";
+                foreach (LayerMethod method in TilingMethods(plan))
+                    writer.Line($"public static void {method.Signature} => {method.Generic}{arguments}({method.Arguments});");
+            }
+            writer.Close();
+        }
+
+        // The numbers a tiling gives the shared code, with what each is.
+        private static (string Name, string Comment, int Value)[] TilingConstants(KernelPlan plan, TilingPlan tiling)
+        {
+            PackedLayout layout = tiling.Layout;
+            var constants = new System.Collections.Generic.List<(string, string, int)>
+            {
+                ("Lanes", "hidden units per whole tile: one vector per slot", layout.Lanes),
+                ("Tiles", "whole tiles, the last one zero-padded if need be", layout.Tiles),
+                ("RestLanes", "units of the rest tile, whose slots share vectors; 0: none", layout.RestLanes),
+                ("RowLength", "floats per panel row of a whole tile: 4 slots side by side", layout.RowLength),
+                (plan.SeparateInput ? "InputPanelLength" : "PanelLength",
+                    plan.SeparateInput ? "a whole tile's bias and W_ih rows in layer 0" : "a whole tile's panel in layer 0: bias, W_ih and W_hh rows",
+                    plan.SeparateInput ? layout.InputPanelLength : layout.PanelLength(0)),
+            };
+            if (plan.SeparateInput)
+            {
+                constants.Add(("HiddenPanelLength", "a whole tile's W_hh rows in layer 0", layout.HiddenPanelLength));
+                constants.Add(("HiddenPanelsOffset", "where layer 0's W_hh rows start, after every tile's input rows", layout.HiddenPanelsOffset));
+                constants.Add(("ProjectionLength", "floats of a step's projected input: every tile's bias row", PackedLayout.Slots * layout.PaddedHidden));
+            }
+            if (plan.Spec.NumLayers > 1)
+            {
+                constants.Add(("UpperPanelLength", "a whole tile's panel in the layers above 0", layout.PanelLength(1)));
+                constants.Add(("LayerLength", "floats of layer 0", layout.LayerLength(0)));
+                constants.Add(("UpperLayerLength", "floats of each layer above 0", layout.LayerLength(1)));
+            }
+            constants.Add(("HeadOffset", "where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows", layout.HeadOffset));
+            constants.Add(("PackedLength", "floats of the packed weights", layout.PackedLength));
+            return constants.ToArray();
+        }
+
+        /// <summary>A layer method every tiling provides; tilings without a rest tile forward it to one generic body.</summary>
+        private sealed record LayerMethod(string Name, string Source, string Last)
+        {
+            public string Signature => $"{Name}(ref float weights, ref float {Source}, ref float {(Name == "Project" ? "projection" : "state")}, int {Last})";
+
+            public string Arguments => $"ref weights, ref {Source}, ref {(Name == "Project" ? "projection" : "state")}, {Last}";
+
+            /// <summary>The generic body, written once for every tiling without a rest tile.</summary>
+            public string Generic => "Tiles" + Name;
+        }
+
+        // The layer methods of a tiling.
+        private static LayerMethod[] TilingMethods(KernelPlan plan)
+        {
+            var methods = new System.Collections.Generic.List<LayerMethod> { new("Layer", "x", "parity") };
+            if (plan.Spec.NumLayers > 1)
+                methods.Add(new("UpperLayer", "x", "parity"));
+            if (plan.ProjectionSteps > 0)
+            {
+                methods.Add(new("ProjectedLayer", "projection", "parity"));
+                methods.Add(new("Project", "x", "steps"));
+            }
+            return methods.ToArray();
+        }
+
+        // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's
+        // data, no copy), and the packed weights made from it once, shared by every instance.
+        private static void EmitEmbeddedWeights(SourceWriter writer, ModelSpec spec, Cell cell)
+        {
+            string file = Literal(spec.WeightsFile!);
+            writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
+            writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
+            writer.Line($"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
+            writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers));");
+            writer.Line();
+            byte[] bytes = Convert.FromBase64String(spec.EmbeddedWeights!);
+            writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
+            writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");
+            var line = new System.Text.StringBuilder();
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                line.Append("0x").Append(bytes[i].ToString("X2")).Append(',');
+                if (i % 16 == 15 || i == bytes.Length - 1)
+                {
+                    writer.Line(line.ToString());
+                    line.Clear();
+                }
+                else
+                {
+                    line.Append(' ');
+                }
+            }
+            writer.Close("};");
+        }
+    }
+}

@@ -1,0 +1,340 @@
+using System.Collections.Generic;
+using System.Linq;
+using LstmGen.Generator.Helpers;
+using LstmGen.Generator.Model;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>
+        /// How layer code is printed: <see cref="Generic"/> once for every tiling without a rest tile, with the tiling
+        /// (T) and the SIMD width (S, vector V) as type arguments; or for one tiling with a rest tile, in its struct.
+        /// </summary>
+        private sealed record Code(string Ops, string Of, string Suffix)
+        {
+            public static readonly Code Generic = new("S", "T.", "<T, S, V>(");
+
+            public static Code Concrete(TilingPlan tiling) => new(tiling.Vector.Simd, "", "(");
+
+            public bool IsGeneric => this == Generic;
+
+            public string Constraints => IsGeneric ? " where T : ITiles where S : ISimd<V> where V : struct" : "";
+
+            /// <summary>The n-th vector of a panel row: n · Lanes.</summary>
+            public string VectorOffset(int n) => n == 0 ? "0" : n == 1 ? $"{Of}Lanes" : $"{n} * {Of}Lanes";
+        }
+
+        // The layer steps of one tiling (concrete) or of every tiling without a rest tile (generic).
+        private static void EmitLayerCode(SourceWriter writer, KernelPlan plan, Code code)
+        {
+            LayerShape bottom = LayerShape.Bottom(plan);
+            EmitLayer(writer, plan, code, "Layer", $"Layer 0, reading x_t", bottom);
+            if (plan.Spec.NumLayers > 1)
+                EmitLayer(writer, plan, code, "UpperLayer", "A layer above 0, reading the h_t of the layer below (x)", LayerShape.Upper(plan));
+            if (plan.ProjectionSteps > 0)
+            {
+                EmitLayer(writer, plan, code, "ProjectedLayer", "Layer 0, from b + W_ih · x_t projected ahead", bottom.AsProjected);
+                EmitProject(writer, plan, code, bottom);
+            }
+        }
+
+        private static string Header(Code code, string method, string parameters) =>
+            code.IsGeneric ? $"private static void Tiles{method}{code.Suffix}{parameters}){code.Constraints}" : $"public static void {method}({parameters})";
+
+        private static void EmitLayer(SourceWriter writer, KernelPlan plan, Code code, string method, string description, LayerShape shape)
+        {
+            writer.Line();
+            writer.Line($"/// <summary>{description}; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity"));
+            writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);");
+            writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);");
+            if (plan.Cell.HasCellState)
+                writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);");
+            if (shape.SeparateInput)
+                writer.Line($"ref float hiddenPanels = ref Unsafe.Add(ref weights, {code.Of}HiddenPanelsOffset);");
+            if (plan.Snake)
+            {
+                writer.Line();
+                writer.Line("// Even steps stream the weights first to last, odd steps last to first:");
+                writer.Line("// each step starts with the weights the previous one left in cache.");
+                writer.Open("if (parity == 0)");
+                EmitTiles(writer, plan, code, shape, reverse: false);
+                writer.Close();
+                writer.Open("else");
+                EmitTiles(writer, plan, code, shape, reverse: true);
+                writer.Close();
+            }
+            else
+            {
+                EmitTiles(writer, plan, code, shape, reverse: false);
+            }
+            writer.Close();
+        }
+
+        // Every tile of a layer, in memory order or (reverse) backwards: the whole tiles one by one, then the rest
+        // tile, which shares its sweep over the columns with the last whole tile, so both use each broadcast value.
+        private static void EmitTiles(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, bool reverse)
+        {
+            TilingPlan? tiling = code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
+            int looped = tiling?.LoopedTiles ?? -1; // generic: T.Tiles, unknown here
+            bool rest = tiling?.HasRest ?? false;
+            Sweep whole = (tiling ?? plan.GenericTilings.First()).WholeSweep(plan.Cell, shape, plan.Spec.HiddenSize);
+            if (looped == 1 && !rest)
+            {
+                EmitTileReferences(writer, plan.Cell, code, "0", shape);
+                EmitSweep(writer, plan, code, shape, whole, reverse);
+                return;
+            }
+            if (!reverse) EmitTileLoop(writer, plan, code, shape, whole, looped, reverse);
+            if (rest)
+            {
+                bool scoped = looped > 0; // the loop body declares the same names
+                if (scoped)
+                {
+                    writer.Line();
+                    writer.Open("// The last whole tile and the rest tile, in one sweep.");
+                }
+                if (tiling!.RestWithWholeTile) EmitTileReferences(writer, plan.Cell, code, tiling.Tiles == 1 ? "0" : "Tiles - 1", shape);
+                if (shape.Projected) writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
+                else writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {PanelLengthName(shape)});");
+                if (shape.SeparateInput) writer.Line("ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);");
+                EmitSweep(writer, plan, code, shape, tiling.RestSweep(plan.Cell, shape, plan.Spec.HiddenSize), reverse, tiling);
+                if (scoped) writer.Close();
+            }
+            if (reverse) EmitTileLoop(writer, plan, code, shape, whole, looped, reverse);
+        }
+
+        // The whole tiles swept one at a time: all of them (generic), or all but the one the rest tile's sweep takes.
+        private static void EmitTileLoop(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, Sweep whole, int looped, bool reverse)
+        {
+            if (looped == 0) return;
+            string count = code.IsGeneric ? "T.Tiles" : looped == plan.Tilings.Single(t => code.Ops == t.Vector.Simd).Tiles ? "Tiles" : "Tiles - 1";
+            writer.Open(reverse ? $"for (int tile = {count} - 1; tile >= 0; tile--)" : $"for (int tile = 0; tile < {count}; tile++)");
+            EmitTileReferences(writer, plan.Cell, code, "tile", shape);
+            EmitSweep(writer, plan, code, shape, whole, reverse);
+            writer.Close();
+        }
+
+        private static string PanelLengthName(LayerShape shape) =>
+            shape.Layer > 0 ? "UpperPanelLength" : shape.SeparateInput ? "InputPanelLength" : "PanelLength";
+
+        // The references a whole tile's code uses: its panel (or projected input; and its W_hh panel where packed apart),
+        // and its units' c (or previous h) and new h.
+        private static void EmitTileReferences(SourceWriter writer, Cell cell, Code code, string tile, LayerShape shape)
+        {
+            string factor = tile.Contains(' ') ? $"({tile})" : tile;
+            string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {code.Of}{stride})";
+            if (shape.Projected) writer.Line($"ref float projected = {At("projection", "RowLength")};");
+            else writer.Line($"ref float panel = {At("weights", PanelLengthName(shape))};");
+            if (shape.SeparateInput) writer.Line($"ref float hiddenPanel = {At("hiddenPanels", "HiddenPanelLength")};");
+            if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
+            writer.Line($"ref float h = {At("hNext", "Lanes")};");
+            if (!cell.HasCellState) writer.Line($"ref float hOld = {At("hPrev", "Lanes")};");
+        }
+
+        // One sweep: accumulate the slots of a whole tile and/or the rest tile over the bias, the layer input and
+        // h_{t-1}, then update their cells.
+        private static void EmitSweep(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, Sweep sweep, bool reverse, TilingPlan? restTiling = null)
+        {
+            Cell cell = plan.Cell;
+            writer.Line();
+            writer.Line("// " + (shape.Projected ? cell.ProjectedComment : cell.BiasComment));
+            if (restTiling is not null)
+                writer.Line($"// {RestDescription(restTiling)}");
+            foreach (Accumulator accumulator in sweep.Accumulators)
+                writer.Line($"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {(shape.Projected ? ProjectedName(accumulator) : PanelName(accumulator, hiddenRows: false))}, {code.VectorOffset(accumulator.Index)});");
+            List<Accumulator> summing = sweep.Summing(shape).ToList();
+            foreach (Accumulator accumulator in summing)
+                foreach (int chain in Enumerable.Range(1, accumulator.Chains - 1))
+                    writer.Line($"var {ChainName(cell, accumulator, chain)} = {code.Ops}.Zero;");
+
+            var parts = new[]
+            {
+                (Comment: cell.InputComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsInput).ToList(), Count: shape.Inputs,
+                    FirstRow: 1, FirstRowName: "1", HiddenRows: false, Source: "x", CountName: shape.InputsName),
+                (Comment: cell.HiddenComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsHidden).ToList(), Count: plan.Spec.HiddenSize,
+                    FirstRow: shape.HiddenFirstRow, FirstRowName: shape.SeparateInput ? "0" : $"1 + {shape.InputsName}", HiddenRows: shape.SeparateInput, Source: "hPrev", CountName: "HiddenSize"),
+            };
+            foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Projected || part.Source != "x"))
+            {
+                writer.Line();
+                writer.Line("// " + (reverse ? part.Comment + ", last column first" : part.Comment));
+                EmitColumns(writer, cell, code, part.Accumulators, part.Count, part.FirstRow, part.FirstRowName, part.HiddenRows, part.CountName, part.Source, reverse);
+            }
+            writer.Line();
+            foreach (Accumulator accumulator in summing.Where(a => a.Chains > 1))
+                writer.Line(SumChains(cell, code, accumulator));
+
+            writer.Line();
+            writer.Line("// " + cell.UpdateComment);
+            if (sweep.WholeTile)
+            {
+                writer.Line(cell.Kind == CellKind.Lstm
+                    ? $"{code.Ops}.LstmCell(i, f, g, o, ref c, ref h);"
+                    : $"{code.Ops}.GruCell(r, z, nx, nh, in hOld, ref h);");
+            }
+            if (sweep.RestTile)
+            {
+                string gates = restTiling!.RestVectors == 1 ? "LstmCellQuarters(rest" : "LstmCellHalves(rest0, rest1";
+                writer.Line($"KernelMath.{gates}, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));");
+            }
+        }
+
+        // Layer 0's input part, b + W_ih · x_t, of `steps` consecutive steps, tile by tile: a tile's W_ih columns are read
+        // from memory for the first step and from L1 for the others.
+        private static void EmitProject(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape)
+        {
+            TilingPlan tiling = code.IsGeneric ? plan.GenericTilings.First() : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Layer 0's b + W_ih · x_t for <paramref name=\"steps\"/> steps from <paramref name=\"x\"/>, into ProjectionLength floats per step:");
+            writer.Line("/// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.");
+            writer.Line("/// </summary>");
+            writer.Open(Header(code, "Project", "ref float weights, ref float x, ref float projection, int steps"));
+            if (code.IsGeneric || tiling.Tiles > 0)
+            {
+                writer.Open($"for (int tile = 0; tile < {code.Of}Tiles; tile++)");
+                writer.Line($"ref float panel = ref Unsafe.Add(ref weights, tile * {code.Of}InputPanelLength);");
+                writer.Line($"ref float projected = ref Unsafe.Add(ref projection, tile * {code.Of}RowLength);");
+                EmitProjectSteps(writer, plan, code, shape, tiling.ProjectSweep(plan.Cell, shape, rest: false));
+                writer.Close();
+            }
+            if (tiling.HasRest && !code.IsGeneric)
+            {
+                if (tiling.Tiles > 0) writer.Line();
+                writer.Line("ref float restPanel = ref Unsafe.Add(ref weights, Tiles * InputPanelLength);");
+                writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
+                EmitProjectSteps(writer, plan, code, shape, tiling.ProjectSweep(plan.Cell, shape, rest: true));
+            }
+            writer.Close();
+        }
+
+        private static void EmitProjectSteps(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, Sweep sweep)
+        {
+            Cell cell = plan.Cell;
+            string projected = ProjectedName(sweep.Accumulators[0]);
+            writer.Open("for (int step = 0; step < steps; step++)");
+            writer.Line("ref float xt = ref Unsafe.Add(ref x, step * InputSize);");
+            writer.Line($"ref float into = ref Unsafe.Add(ref {projected}, step * {code.Of}ProjectionLength);");
+            foreach (Accumulator accumulator in sweep.Accumulators)
+                writer.Line($"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {PanelName(accumulator, hiddenRows: false)}, {code.VectorOffset(accumulator.Index)});");
+            List<Accumulator> summing = sweep.Accumulators.Where(a => a.ReadsInput).ToList();
+            foreach (Accumulator accumulator in summing)
+                foreach (int chain in Enumerable.Range(1, accumulator.Chains - 1))
+                    writer.Line($"var {ChainName(cell, accumulator, chain)} = {code.Ops}.Zero;");
+            EmitColumns(writer, cell, code, summing, shape.Inputs, 1, "1", hiddenRows: false, "InputSize", "xt", reverse: false);
+            foreach (Accumulator accumulator in summing.Where(a => a.Chains > 1))
+                writer.Line(SumChains(cell, code, accumulator));
+            foreach (Accumulator accumulator in sweep.Accumulators)
+                writer.Line($"{code.Ops}.Store({Name(cell, accumulator)}, ref into, {code.VectorOffset(accumulator.Index)});");
+            writer.Close();
+        }
+
+        // How the rest tile's accumulators hold its gates.
+        private static string RestDescription(TilingPlan tiling) => tiling.RestVectors == 1
+            ? "rest = [i | f | g | o] of the last RestLanes units, a quarter of the vector each"
+            : "rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each";
+
+        // An accumulator's variable: its slot's name, or rest (rest0, rest1 when the rest tile fills two vectors).
+        private static string Name(Cell cell, Accumulator accumulator) =>
+            !accumulator.Rest ? cell.Slots[accumulator.Index] : accumulator.RestVectors == 1 ? "rest" : "rest" + accumulator.Index;
+
+        // A chain's variable: the column at position p of a sweep accumulates into chain p mod Chains.
+        private static string ChainName(Cell cell, Accumulator accumulator, int chain) =>
+            chain == 0 ? Name(cell, accumulator) : accumulator.Chains == 2 ? Name(cell, accumulator) + "Odd" : $"{Name(cell, accumulator)}Chain{chain}";
+
+        // The statement that adds an accumulator's chains up into the first, pairwise.
+        private static string SumChains(Cell cell, Code code, Accumulator accumulator)
+        {
+            string Chain(int chain) => ChainName(cell, accumulator, chain);
+            string Add(string a, string b) => $"{code.Ops}.Add({a}, {b})";
+            string name = Name(cell, accumulator);
+            return accumulator.Chains switch
+            {
+                2 => $"{name} = {Add(name, Chain(1))};",
+                3 => $"{name} = {Add(Add(name, Chain(1)), Chain(2))};",
+                _ => $"{name} = {Add(Add(name, Chain(1)), Add(Chain(2), Chain(3)))};",
+            };
+        }
+
+        private static string PanelName(Accumulator accumulator, bool hiddenRows) =>
+            (accumulator.Rest, hiddenRows) switch
+            {
+                (false, false) => "panel",
+                (false, true) => "hiddenPanel",
+                (true, false) => "restPanel",
+                (true, true) => "restHiddenPanel",
+            };
+
+        private static string ProjectedName(Accumulator accumulator) => accumulator.Rest ? "restProjected" : "projected";
+
+        private static string RowLength(Code code, Accumulator accumulator) => accumulator.Rest ? "RestRowLength" : code.Of + "RowLength";
+
+        // Where an accumulator's vector of a panel row starts, relative to the panel.
+        private static string RowOffset(Code code, Accumulator accumulator, int row)
+        {
+            string vector = code.VectorOffset(accumulator.Index);
+            string start = row == 0 ? "" : row == 1 ? RowLength(code, accumulator) : $"{row} * {RowLength(code, accumulator)}";
+            return start.Length == 0 ? vector : vector == "0" ? start : $"{start} + {vector}";
+        }
+
+        // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns going to consecutive
+        // chains of each accumulator: unrolled with literal offsets when that stays within the code budget, otherwise
+        // a loop over pairs of columns and the first two chains (very large methods lose JIT optimizations).
+        private static void EmitColumns(SourceWriter writer, Cell cell, Code code, IReadOnlyList<Accumulator> accumulators,
+            int count, int firstRow, string firstRowName, bool hiddenRows, string countName, string source, bool reverse)
+        {
+            string Target(Accumulator accumulator, int position) => ChainName(cell, accumulator, position % accumulator.Chains);
+
+            if (KernelPlan.Unrolled(count, accumulators.Count))
+            {
+                for (int position = 0; position < count; position++)
+                {
+                    int k = reverse ? count - 1 - position : position;
+                    string value = k == 0 ? source : $"Unsafe.Add(ref {source}, {k})";
+                    writer.Line($"var {source}{k} = {code.Ops}.Create({value});");
+                    foreach (Accumulator accumulator in accumulators)
+                    {
+                        string target = Target(accumulator, position);
+                        writer.Line($"{target} = {code.Ops}.MultiplyAdd({code.Ops}.Load(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}), {source}{k}, {target});");
+                    }
+                }
+                return;
+            }
+
+            writer.Open(reverse ? $"for (int k = {countName} - 1; k > 0; k -= 2)" : $"for (int k = 0; k + 1 < {countName}; k += 2)");
+            foreach (Accumulator accumulator in accumulators.GroupBy(a => a.Rest).Select(group => group.First()))
+            {
+                string row = accumulator.Rest ? "restRow" : "row";
+                writer.Line($"ref float {row} = ref Unsafe.Add(ref {PanelName(accumulator, hiddenRows)}, {(firstRow == 0 ? "k" : $"({firstRowName} + k)")} * {RowLength(code, accumulator)});");
+            }
+            for (int chain = 0; chain < 2; chain++)
+            {
+                string value = chain == 0 ? $"{source}k" : $"{source}k{(reverse ? "Before" : "After")}";
+                string index = chain == 0 ? "k" : reverse ? "k - 1" : "k + 1";
+                writer.Line($"var {value} = {code.Ops}.Create(Unsafe.Add(ref {source}, {index}));");
+                foreach (Accumulator accumulator in accumulators)
+                {
+                    string target = Target(accumulator, chain);
+                    string row = accumulator.Rest ? "restRow" : "row";
+                    string load = chain == 0
+                        ? $"{code.Ops}.Load(ref {row}, {code.VectorOffset(accumulator.Index)})"
+                        : $"{code.Ops}.Load(ref Unsafe.Add(ref {row}, {(reverse ? "-" : "")}{RowLength(code, accumulator)}), {code.VectorOffset(accumulator.Index)})";
+                    writer.Line($"{target} = {code.Ops}.MultiplyAdd({load}, {value}, {target});");
+                }
+            }
+            writer.Close();
+            if (count % 2 == 1)
+            {
+                int k = reverse ? 0 : count - 1;
+                writer.Line($"var {source}Last = {code.Ops}.Create(Unsafe.Add(ref {source}, {k}));");
+                foreach (Accumulator accumulator in accumulators)
+                    writer.Line($"{Name(cell, accumulator)} = {code.Ops}.MultiplyAdd({code.Ops}.Load(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}), {source}Last, {Name(cell, accumulator)});");
+            }
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Collections.Generic;
+using System.Linq;
+using LstmGen.Kernels;
+
+namespace LstmGen.Generator.Model;
+
+/// <summary>
+/// What the kernel of one model does, as values: the tiling each SIMD path runs, how a layer's step sweeps it, and the
+/// model-wide choices. The emitter prints this plan; names of generated variables exist only there.
+/// </summary>
+/// <param name="Tilings">The tilings, widest first; <see cref="TilingPlan.Paths"/> says which SIMD widths run each.</param>
+/// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
+/// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
+/// stream their weights at full width, and their unrolled group code spills (docs/benchmarks.md, "Kernel choices").</param>
+/// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
+/// cache: for weights larger than the L1 cache.</param>
+/// <param name="ProjectionSteps">How many steps ahead a sequence's <c>Forward</c> computes layer 0's input part
+/// (bias + W_ih · x_t), tile by tile, before their recurrent parts; 0: step by step. A chunk reads W_ih once instead of
+/// once per step (a tile's W_ih columns stay in L1 across it), and each step then streams only W_hh, which a projecting
+/// model packs apart from the input rows (<see cref="PackedLayout.SeparateInput"/>). That pays when the weights live well
+/// beyond L1 (over 64 KB) and W_ih is large enough (8 KB or more) that the bytes saved outweigh storing and reloading
+/// the pre-activations (docs/benchmarks.md, "Kernel choices").</param>
+internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool GroupKernel, bool Snake, int ProjectionSteps)
+{
+    /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
+    public const int UnrollBudget = 128;
+
+    /// <summary>Every SIMD width, widest first.</summary>
+    public static readonly VectorWidth[] AllWidths = [new(512), new(256), new(128)];
+
+    /// <summary>The tiling a SIMD path runs.</summary>
+    public TilingPlan TilingOf(VectorWidth path) => Tilings.First(tiling => tiling.Paths.Contains(path));
+
+    /// <summary>
+    /// The tiling whose layout the scalar path reads: the one that pads most (the widest), since the state is padded
+    /// for it.
+    /// </summary>
+    public TilingPlan ScalarTiling => Tilings.OrderByDescending(tiling => tiling.Layout.PaddedHidden).First();
+
+    /// <summary>Floats per state buffer: the hidden units padded for every tiling, to whole cache lines.</summary>
+    public int StateStride => ScalarTiling.Layout.StateStride;
+
+    /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows (for the projection).</summary>
+    public bool SeparateInput => ProjectionSteps > 0;
+
+    /// <summary>The tilings whose layers are printed once, generic over the SIMD width: those without a rest tile.</summary>
+    public IEnumerable<TilingPlan> GenericTilings => Tilings.Where(tiling => !tiling.HasRest);
+
+    public static KernelPlan For(ModelSpec spec)
+    {
+        Cell cell = Cell.For(spec.Cell);
+        long weights = 4L * 4 * spec.HiddenSize * (1 + spec.InputSize + spec.HiddenSize + (spec.NumLayers - 1L) * (1 + 2 * spec.HiddenSize));
+        long inputWeights = 4L * 4 * spec.HiddenSize * spec.InputSize;
+
+        // Each path takes the tiling with the fewest vectors per weight column (the multiply-adds are the work), on a
+        // tie the narrowest vectors, which pad less. A narrower path never picks a wider tiling than a wider path does.
+        VectorWidth TileVectorOf(VectorWidth path) => AllWidths
+            .Where(width => width.Lanes <= path.Lanes)
+            .OrderBy(width => TilingPlan.VectorsPerColumnFor(width, spec))
+            .ThenBy(width => width.Lanes)
+            .First();
+        VectorWidth[][] groups = AllWidths.GroupBy(TileVectorOf).Select(group => group.ToArray()).ToArray();
+
+        // Up to 8 steps, with the chunk's pre-activations (4 · hidden size floats per step) within 32 KB of stack.
+        int paddedHidden = groups.Max(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: false).Layout.PaddedHidden);
+        int projectionSteps = weights > 64 * 1024 && inputWeights >= 8 * 1024
+            ? System.Math.Min(System.Math.Min(8, spec.SeqLen), 8192 / (4 * paddedHidden))
+            : 0;
+        if (projectionSteps < 2) projectionSteps = 0;
+
+        TilingPlan[] tilings = groups
+            .Select(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: projectionSteps > 0))
+            .ToArray();
+        return new KernelPlan(spec, cell, tilings,
+            GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
+            Snake: weights > 32 * 1024,
+            ProjectionSteps: projectionSteps);
+    }
+
+    /// <summary>Whether a sweep of <paramref name="accumulators"/> over <paramref name="columns"/> columns is unrolled.</summary>
+    public static bool Unrolled(int columns, int accumulators) => columns * accumulators <= UnrollBudget;
+}
+
+/// <summary>
+/// The hidden units in whole tiles of one <see cref="Vector"/> per slot, then maybe a narrow rest tile: the layout and
+/// code of the <see cref="Paths"/>, the SIMD widths that run it (the widest accelerated one picks it at run time).
+/// </summary>
+/// <remarks>
+/// When a quarter or a half of a vector can hold the units that whole tiles leave over, their four slots share vectors,
+/// side by side: <see cref="RestVectors"/> vectors instead of 4 (H = 20 on Vector512: one tile of 16, then the last 4
+/// units' gates [i | f | g | o] in one vector). Otherwise the last tile is a whole, zero-padded one.
+/// </remarks>
+internal sealed record TilingPlan(VectorWidth Vector, PackedLayout Layout, IReadOnlyList<VectorWidth> Paths)
+{
+    public int Lanes => Layout.Lanes;
+
+    /// <summary>Whole tiles.</summary>
+    public int Tiles => Layout.Tiles;
+
+    public int RestLanes => Layout.RestLanes;
+
+    public bool HasRest => RestLanes > 0;
+
+    /// <summary>The vectors the rest tile's slots fill: 1 (a quarter each) or 2 (a half each); 0 without a rest tile.</summary>
+    public int RestVectors => PackedLayout.Slots * RestLanes / Lanes;
+
+    /// <summary>Whole tiles swept one by one in a loop; the last whole one shares its sweep with a rest tile.</summary>
+    public int LoopedTiles => HasRest ? System.Math.Max(Tiles - 1, 0) : Tiles;
+
+    /// <summary>Whether the rest tile's sweep also carries the last whole tile.</summary>
+    public bool RestWithWholeTile => HasRest && Tiles > 0;
+
+    /// <summary>The sweep of each whole tile that <see cref="LoopedTiles"/> counts: its slots.</summary>
+    public Sweep WholeSweep(Cell cell, LayerShape shape, int hiddenSize) =>
+        Sweep.Of(SlotAccumulators(cell), wholeTile: true, restTile: false, shape, hiddenSize);
+
+    /// <summary>The rest tile's sweep, with the last whole tile's slots when there is one.</summary>
+    public Sweep RestSweep(Cell cell, LayerShape shape, int hiddenSize)
+    {
+        var accumulators = RestWithWholeTile ? SlotAccumulators(cell) : new List<Accumulator>();
+        accumulators.AddRange(RestAccumulators());
+        return Sweep.Of(accumulators, RestWithWholeTile, restTile: true, shape, hiddenSize);
+    }
+
+    /// <summary>Layer 0's input part of a step, computed ahead: every slot of a whole tile, or the rest tile's vectors.</summary>
+    public Sweep ProjectSweep(Cell cell, LayerShape shape, bool rest)
+    {
+        List<Accumulator> accumulators = (rest ? RestAccumulators() : SlotAccumulators(cell)).Select(a => a with { ReadsHidden = false }).ToList();
+        return Sweep.Of(accumulators, wholeTile: !rest, restTile: rest, shape with { Projected = false }, hiddenSize: 0, projection: true);
+    }
+
+    private List<Accumulator> RestAccumulators() =>
+        Enumerable.Range(0, RestVectors).Select(index => new Accumulator(index, Rest: true, ReadsInput: true, ReadsHidden: true, RestVectors: RestVectors)).ToList();
+
+    private static List<Accumulator> SlotAccumulators(Cell cell) =>
+        Enumerable.Range(0, PackedLayout.Slots).Select(slot => new Accumulator(slot, Rest: false, cell.ReadsInput(slot), cell.ReadsHidden(slot))).ToList();
+
+    /// <summary>The struct holding this tiling's constants (and code, with a rest tile).</summary>
+    public string Name => Vector.Type + "Tiles";
+
+    public static TilingPlan For(VectorWidth vector, ModelSpec spec, IReadOnlyList<VectorWidth> paths, bool separateInput) =>
+        new(vector, new PackedLayout(spec.InputSize, spec.HiddenSize, spec.OutputSize, spec.NumLayers, vector.Lanes, RestLanesFor(vector, spec), separateInput), paths);
+
+    /// <summary>
+    /// The units of a rest tile on <paramref name="vector"/>: its gates split a vector into blocks of at least a
+    /// Vector128, so the cell update reads them as whole vectors. Only LSTMs have rest tiles: a GRU's n_h must not meet
+    /// the input columns, where a zero weight times an infinite input would give NaN.
+    /// </summary>
+    public static int RestLanesFor(VectorWidth vector, ModelSpec spec)
+    {
+        int lanes = vector.Lanes, left = spec.HiddenSize % lanes;
+        return left == 0 || spec.Cell != CellKind.Lstm ? 0
+            : new[] { lanes / 4, lanes / 2 }.FirstOrDefault(block => block >= 4 && block >= left);
+    }
+
+    /// <summary>Vectors multiply-added per weight column, over all tiles: a tiling's work.</summary>
+    public static int VectorsPerColumnFor(VectorWidth vector, ModelSpec spec)
+    {
+        int rest = RestLanesFor(vector, spec);
+        int tiles = rest > 0 ? spec.HiddenSize / vector.Lanes : (spec.HiddenSize + vector.Lanes - 1) / vector.Lanes;
+        return PackedLayout.Slots * tiles + PackedLayout.Slots * rest / vector.Lanes;
+    }
+}
+
+/// <summary>A SIMD width the kernel can run on.</summary>
+internal sealed record VectorWidth(int Bits)
+{
+    public int Lanes => Bits / 32;
+
+    public string Type => "Vector" + Bits;
+
+    /// <summary>The runtime's <c>ISimd</c> implementation for this width.</summary>
+    public string Simd => "Simd" + Bits;
+}
+
+/// <summary>
+/// An accumulator vector of a sweep: slot <see cref="Index"/> of a whole tile, or vector <see cref="Index"/> of the
+/// rest tile's slots side by side. It starts at vector <see cref="Index"/> of its panel's rows.
+/// </summary>
+/// <param name="Chains">The independent chains a sweep splits it into (see <see cref="Sweep.Of"/>); 0 until planned.</param>
+/// <param name="RestVectors">For the rest tile's accumulators: how many vectors its slots fill.</param>
+internal sealed record Accumulator(int Index, bool Rest, bool ReadsInput, bool ReadsHidden, int Chains = 0, int RestVectors = 0);
+
+/// <summary>One sweep over a layer's columns: the accumulators of a whole tile and/or of the rest tile.</summary>
+internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool WholeTile, bool RestTile)
+{
+    /// <summary>
+    /// A sweep of <paramref name="accumulators"/> over a layer's columns, consecutive columns going to consecutive
+    /// chains of each accumulator, so that enough multiply-adds are in flight: two chains halve the chain a step waits
+    /// for once h_{t-1} is known; a sweep of at most 2 accumulators (a lone rest tile) takes 4. A column loop (beyond
+    /// the unroll budget) takes two at a time, and so does the projection; no accumulator gets a chain no column reaches.
+    /// </summary>
+    public static Sweep Of(List<Accumulator> accumulators, bool wholeTile, bool restTile, LayerShape shape, int hiddenSize, bool projection = false)
+    {
+        int wanted = accumulators.Count <= 2 && !projection ? 4 : 2;
+        int inputs = shape.Projected ? 0 : shape.Inputs;
+        int inputAccumulators = accumulators.Count(a => a.ReadsInput), hiddenAccumulators = accumulators.Count(a => a.ReadsHidden);
+        int Used(int columns, int count) =>
+            System.Math.Min(KernelPlan.Unrolled(columns, count) ? wanted : 2, columns);
+        return new Sweep(
+            accumulators.Select(a => a with
+            {
+                Chains = System.Math.Max(1, System.Math.Max(a.ReadsInput ? Used(inputs, inputAccumulators) : 0, a.ReadsHidden ? Used(hiddenSize, hiddenAccumulators) : 0)),
+            }).ToList(),
+            wholeTile, restTile);
+    }
+
+    /// <summary>The accumulators that sum columns: with a projected input, the GRU's n_x is complete already.</summary>
+    public IEnumerable<Accumulator> Summing(LayerShape shape) => Accumulators.Where(a => a.ReadsHidden || !shape.Projected);
+}
+
+/// <summary>A layer's step as the kernel runs it.</summary>
+/// <param name="Layer">0 for the bottom layer, 1 for every layer above it (they share code).</param>
+/// <param name="Inputs">The layer's inputs: InputSize, or HiddenSize above layer 0.</param>
+/// <param name="SeparateInput">Whether its W_hh rows are packed apart from the input rows.</param>
+/// <param name="Projected">Whether it starts from its input part computed ahead instead of x_t.</param>
+internal sealed record LayerShape(int Layer, int Inputs, bool SeparateInput, bool Projected)
+{
+    public static LayerShape Bottom(KernelPlan plan) => new(0, plan.Spec.InputSize, plan.SeparateInput, Projected: false);
+
+    public static LayerShape Upper(KernelPlan plan) => new(1, plan.Spec.HiddenSize, SeparateInput: false, Projected: false);
+
+    public LayerShape AsProjected => this with { Projected = true };
+
+    /// <summary>The constant that names the layer's inputs in generated code.</summary>
+    public string InputsName => Layer == 0 ? "InputSize" : "HiddenSize";
+
+    /// <summary>The panel row of W_hh's first column: after the bias and input rows, or 0 where packed apart.</summary>
+    public int HiddenFirstRow => SeparateInput ? 0 : 1 + Inputs;
+}
+
+/// <summary>
+/// A recurrent cell's accumulator slots per hidden unit, in the packed row order (see RecurrentPacking): the LSTM's
+/// gates i, f, g, o; the GRU's r, z and the input and hidden parts of n, which the reset gate keeps apart.
+/// </summary>
+internal sealed record Cell(CellKind Kind, string Name, string Weights, IReadOnlyList<string> Slots, bool HasCellState)
+{
+    public static readonly Cell Lstm = new(CellKind.Lstm, "LSTM", "LstmWeights", ["i", "f", "g", "o"], HasCellState: true);
+    public static readonly Cell Gru = new(CellKind.Gru, "GRU", "GruWeights", ["r", "z", "nx", "nh"], HasCellState: false);
+
+    public static Cell For(CellKind kind) => kind == CellKind.Lstm ? Lstm : Gru;
+
+    /// <summary>Whether a slot accumulates over the layer's input (the GRU's n_h does not).</summary>
+    public bool ReadsInput(int slot) => Kind == CellKind.Lstm || slot != 3;
+
+    /// <summary>Whether a slot accumulates over h_{t-1} (the GRU's n_x does not).</summary>
+    public bool ReadsHidden(int slot) => Kind == CellKind.Lstm || slot != 2;
+
+    /// <summary>Buffers of state per layer: two h buffers, and the LSTM's c.</summary>
+    public int StateBuffers => HasCellState ? 3 : 2;
+
+    /// <summary>The PyTorch module.</summary>
+    public string Module => Kind == CellKind.Lstm ? "nn.LSTM" : "nn.GRU";
+
+    /// <summary>The attribute.</summary>
+    public string Attribute => Kind == CellKind.Lstm ? "Lstm" : "Gru";
+
+    /// <summary>The step's comments: the bias, the input columns, the hidden columns and the cell update.</summary>
+    public string BiasComment => Kind == CellKind.Lstm
+        ? "gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))"
+        : "r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))";
+
+    public string ProjectedComment => Kind == CellKind.Lstm
+        ? "gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)"
+        : "r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)";
+
+    public string InputComment => Kind == CellKind.Lstm ? "gates += W_ih · x_t" : "r, z, n_x += W_ih · x_t";
+
+    public string HiddenComment => Kind == CellKind.Lstm ? "gates += W_hh · h_{t-1}" : "r, z, n_h += W_hh · h_{t-1}";
+
+    public string UpdateComment => Kind == CellKind.Lstm
+        ? "c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)"
+        : "n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}";
+}

@@ -1,0 +1,142 @@
+namespace LstmGen.Kernels;
+
+/// <summary>
+/// Where everything sits in the packed weights and in the state of a model run in tiles of <see cref="Lanes"/>
+/// hidden units: the one owner of the layout. The runtime compiles this file (its packer and run-time-sized kernels
+/// call it) and so does the generator (netstandard2.0), which prints its numbers into generated code as constants.
+/// </summary>
+/// <remarks>
+/// <para>Per layer, the hidden units are split into <see cref="Tiles"/> whole tiles of <see cref="Lanes"/> units (the
+/// last one zero-padded if needed), then, when <see cref="RestLanes"/> &gt; 0, a rest tile of that many units whose
+/// four slots share fewer vectors. A tile of <c>w</c> units owns a panel of rows of <see cref="Slots"/> · <c>w</c>
+/// floats:</para>
+/// <code>
+/// row 0          the biases
+/// row 1 + k      column k of W_ih   (k &lt; the layer's inputs)
+/// row 1 + in + k column k of W_hh   (k &lt; H)
+/// </code>
+/// <para>With <see cref="SeparateInput"/>, layer 0's panels are cut in two: first every tile's bias and W_ih rows, then
+/// every tile's W_hh rows. The layers follow each other, bottom first; after them comes the Linear head:
+/// <c>fc.weight</c> (O × H, row-major), then <c>fc.bias</c> (O).</para>
+/// <para>The state holds, per layer, two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and,
+/// for an LSTM, c, each <see cref="StateStride"/> floats.</para>
+/// </remarks>
+internal readonly struct PackedLayout
+{
+    /// <summary>
+    /// The version of this layout. Raise it with every change to where a weight or a state value sits: generated
+    /// code carries the version it was built for and refuses a runtime with another (ModelGuard.RequireLayout).
+    /// </summary>
+    public const int Version = 1;
+
+    /// <summary>Accumulator slots per hidden unit in a panel row.</summary>
+    public const int Slots = 4;
+
+    /// <summary>Floats per cache line: state buffers start on one, so no full-width store straddles two.</summary>
+    public const int CacheLineFloats = 16;
+
+    public PackedLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes, bool separateInput = false)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        OutputSize = outputSize;
+        NumLayers = numLayers;
+        Lanes = lanes;
+        RestLanes = restLanes;
+        SeparateInput = separateInput;
+        Tiles = restLanes > 0 ? hiddenSize / lanes : (hiddenSize + lanes - 1) / lanes;
+    }
+
+    public int InputSize { get; }
+    public int HiddenSize { get; }
+    public int OutputSize { get; }
+    public int NumLayers { get; }
+
+    /// <summary>Hidden units per whole tile.</summary>
+    public int Lanes { get; }
+
+    /// <summary>Units of the rest tile; 0 without one (the units left over by whole tiles then fill a padded tile).</summary>
+    public int RestLanes { get; }
+
+    /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows.</summary>
+    public bool SeparateInput { get; }
+
+    /// <summary>Whole tiles per layer.</summary>
+    public int Tiles { get; }
+
+    /// <summary>The hidden units padded to whole tiles and the rest tile.</summary>
+    public int PaddedHidden => Tiles * Lanes + RestLanes;
+
+    /// <summary>Floats per panel row of a whole tile.</summary>
+    public int RowLength => Slots * Lanes;
+
+    /// <summary>Floats per panel row of the rest tile.</summary>
+    public int RestRowLength => Slots * RestLanes;
+
+    /// <summary>The inputs of a layer: InputSize for layer 0, HiddenSize above.</summary>
+    public int LayerInputs(int layer) => layer == 0 ? InputSize : HiddenSize;
+
+    /// <summary>Panel rows of a layer: the bias, its inputs and the hidden units.</summary>
+    public int PanelRows(int layer) => 1 + LayerInputs(layer) + HiddenSize;
+
+    /// <summary>Floats of one whole tile's panel of a layer (without <see cref="SeparateInput"/>).</summary>
+    public int PanelLength(int layer) => checked(PanelRows(layer) * RowLength);
+
+    /// <summary>Floats of one layer's panels.</summary>
+    public int LayerLength(int layer) => checked(PanelRows(layer) * Slots * PaddedHidden);
+
+    /// <summary>Where a layer's panels start (for <see cref="NumLayers"/>: the head).</summary>
+    public int LayerOffset(int layer) =>
+        layer == 0 ? 0 : checked(LayerLength(0) + (layer - 1) * LayerLength(1));
+
+    /// <summary>Where fc.weight starts; fc.bias follows it.</summary>
+    public int HeadOffset => LayerOffset(NumLayers);
+
+    /// <summary>The floats of the packed weights.</summary>
+    public int PackedLength => checked(HeadOffset + OutputSize * (HiddenSize + 1));
+
+    /// <summary>With <see cref="SeparateInput"/>: floats of a whole tile's bias and W_ih rows in layer 0.</summary>
+    public int InputPanelLength => checked((1 + InputSize) * RowLength);
+
+    /// <summary>With <see cref="SeparateInput"/>: floats of a whole tile's W_hh rows in layer 0.</summary>
+    public int HiddenPanelLength => checked(HiddenSize * RowLength);
+
+    /// <summary>With <see cref="SeparateInput"/>: where layer 0's W_hh rows start, after every tile's input rows.</summary>
+    public int HiddenPanelsOffset => checked((1 + InputSize) * Slots * PaddedHidden);
+
+    /// <summary>Floats per state buffer: <see cref="PaddedHidden"/> rounded up to whole cache lines.</summary>
+    public int StateStride => (PaddedHidden + CacheLineFloats - 1) / CacheLineFloats * CacheLineFloats;
+
+    /// <summary>
+    /// Where a hidden unit's weights sit in its layer: the offsets, from the layer's start, of its tile's input rows
+    /// (bias, then W_ih) and hidden rows (W_hh); the tile's width in units and the unit's lane in it.
+    /// </summary>
+    public PanelPosition Position(int unit, int layer)
+    {
+        int tile = unit / Lanes;
+        bool whole = tile < Tiles;
+        int width = whole ? Lanes : RestLanes, lane = whole ? unit % Lanes : unit - Tiles * Lanes;
+        int inputRows = checked((1 + LayerInputs(layer)) * Slots), hiddenRows = checked(HiddenSize * Slots);
+        if (SeparateInput && layer == 0)
+            return new PanelPosition(checked(tile * inputRows * Lanes), checked(HiddenPanelsOffset + tile * hiddenRows * Lanes), width, lane);
+        int panelOffset = checked(tile * (inputRows + hiddenRows) * Lanes);
+        return new PanelPosition(panelOffset, panelOffset + inputRows * width, width, lane);
+    }
+}
+
+/// <summary>A hidden unit's place in the packed weights (see <see cref="PackedLayout.Position"/>).</summary>
+internal readonly struct PanelPosition
+{
+    public PanelPosition(int inputOffset, int hiddenOffset, int width, int lane)
+    {
+        InputOffset = inputOffset;
+        HiddenOffset = hiddenOffset;
+        Width = width;
+        Lane = lane;
+    }
+
+    public int InputOffset { get; }
+    public int HiddenOffset { get; }
+    public int Width { get; }
+    public int Lane { get; }
+}
