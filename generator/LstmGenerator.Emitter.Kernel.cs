@@ -167,6 +167,7 @@ public sealed partial class LstmGenerator
         private static void EmitRun(SourceWriter writer, KernelPlan plan)
         {
             const string Constraint = " where T : ITiles";
+            string layers = plan.Spec.NumLayers == 1 ? "T.Layer" : "Layers<T>";
             writer.Line("/// <summary>Runs one sequence on tiling T from the zero state in <paramref name=\"state\"/>, then the head.</summary>");
             writer.Open($"private static void Run<T>(ref float weights, ref float input, ref float state, ref float output){Constraint}");
             if (plan.ProjectionSteps > 0)
@@ -178,13 +179,13 @@ public sealed partial class LstmGenerator
                 writer.Line("int steps = Math.Min(ProjectionSteps, SeqLen - start);");
                 writer.Line("T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);");
                 writer.Line("for (int t = start; t < start + steps; t++)");
-                writer.Line("    ProjectedLayers<T>(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);");
+                writer.Line($"    {(plan.Spec.NumLayers == 1 ? "T.ProjectedLayer" : "ProjectedLayers<T>")}(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);");
                 writer.Close();
             }
             else
             {
                 writer.Line("for (int t = 0; t < SeqLen; t++)");
-                writer.Line("    Layers<T>(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
+                writer.Line($"    {layers}(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
             }
             writer.Line("// After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.");
             writer.Line("Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
@@ -192,29 +193,27 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line("/// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name=\"parity\"/> of each layer, h_t goes to the other.</summary>");
             writer.Open($"private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output){Constraint}");
-            writer.Line("Layers<T>(ref weights, ref x, ref state, parity);");
+            writer.Line($"{layers}(ref weights, ref x, ref state, parity);");
             writer.Line("Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
             writer.Close();
 
-            EmitLayers(writer, plan, "Layers", "T.Layer", "x", "One time step of every layer on tiling T.");
+            if (plan.Spec.NumLayers == 1) return;
+            EmitLayers(writer, "Layers", "T.Layer", "x", "One time step of every layer on tiling T.");
             if (plan.ProjectionSteps > 0)
-                EmitLayers(writer, plan, "ProjectedLayers", "T.ProjectedLayer", "projection", "One time step of every layer, layer 0 from its input part projected ahead.");
+                EmitLayers(writer, "ProjectedLayers", "T.ProjectedLayer", "projection", "One time step of every layer, layer 0 from its input part projected ahead.");
         }
 
         // One time step of every layer: layer 0, then the layers above it in a loop.
-        private static void EmitLayers(SourceWriter writer, KernelPlan plan, string method, string bottom, string source, string summary)
+        private static void EmitLayers(SourceWriter writer, string method, string bottom, string source, string summary)
         {
             writer.Line();
             writer.Line($"/// <summary>{summary}</summary>");
             writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
             writer.Open($"private static void {method}<T>(ref float weights, ref float {source}, ref float state, int parity) where T : ITiles");
             writer.Line($"{bottom}(ref weights, ref {source}, ref state, parity);");
-            if (plan.Spec.NumLayers > 1)
-            {
-                writer.Line("for (int layer = 1; layer < NumLayers; layer++)");
-                writer.Line("    T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),");
-                writer.Line("        ref Unsafe.Add(ref state, layer * LayerStateLength), parity);");
-            }
+            writer.Line("for (int layer = 1; layer < NumLayers; layer++)");
+            writer.Line("    T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),");
+            writer.Line("        ref Unsafe.Add(ref state, layer * LayerStateLength), parity);");
             writer.Close();
         }
 

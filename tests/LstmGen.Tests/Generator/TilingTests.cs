@@ -26,8 +26,8 @@ public class TilingTests
         string source = Generate(hiddenSize, cell);
 
         var tilings = Regex.Matches(source,
-                @"private static class (Vector\d+)Tiles\s*\{\s*public const int Lanes = \d+;\s*private const int Tiles = (\d+);(?:\s*//[^\n]*\s*public const int RestLanes = (\d+);)?")
-            .Select(match => $"{match.Groups[1].Value}:{match.Groups[2].Value}{(match.Groups[3].Success ? "+" + match.Groups[3].Value : "")}");
+                @"private readonly struct (Vector\d+)Tiles : ITiles\s*\{\s*public static int Lanes => \d+;\s*public static int Tiles => (\d+);\s*public static int RestLanes => (\d+);")
+            .Select(match => $"{match.Groups[1].Value}:{match.Groups[2].Value}{(match.Groups[3].Value != "0" ? "+" + match.Groups[3].Value : "")}");
         Assert.Equal(expected, string.Join(" ", tilings));
     }
 
@@ -37,14 +37,17 @@ public class TilingTests
         string source = Generate(20);
 
         Assert.Contains("""
-                    public static PackedWeights Pack(RecurrentWeights weights) =>
-                        Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
-                        : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
-                        : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
-                        : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+                        if (Vector512.IsHardwareAccelerated)
+                            return Pack<Vector512Tiles>(weights);
+                        else if (Vector256.IsHardwareAccelerated)
+                            return Pack<Vector256Tiles>(weights);
+                        else if (Vector128.IsHardwareAccelerated)
+                            return Pack<Vector128Tiles>(weights);
+                        else
+                            return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
             """, source);
         Assert.Contains("_packedWeights = global::LstmGen.Generated.MKernel.Pack(weights);", source);
-        Assert.Contains("RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);", source);
+        Assert.Contains("RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes),", source);
     }
 
     private static string Generate(int hiddenSize, string cell = "Lstm")

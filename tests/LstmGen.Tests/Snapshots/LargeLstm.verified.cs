@@ -6,52 +6,57 @@
 partial class LargeLstm
 {
     /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int InputSize = 64;
     /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int HiddenSize = 256;
     /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int OutputSize = 10;
     /// <summary>Time steps per sequence.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int SeqLen = 100;
     /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
+    // The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,
     // so a failed load leaves the current weights untouched. Null until initialized or loaded.
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
     // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-    private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.LargeLstmKernel.StateLength);
+    // Creating it checks that the LstmGen runtime lays out state and weights as this code reads them.
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+    private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.LargeLstmKernel.CreateState();
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     private int _streamParity;
 
     /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
     /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
         global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-        global::LstmGen.Generated.LargeLstmKernel.Forward(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+        global::LstmGen.Generated.LargeLstmKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
     }
 
     /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
     /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
     {
         global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-        global::LstmGen.Generated.LargeLstmKernel.ForwardBatch(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
-            batchSize);
+        global::LstmGen.Generated.LargeLstmKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize);
     }
 
     /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
     /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
     {
         int batchSize = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, SeqLen, InputSize);
@@ -65,21 +70,18 @@ partial class LargeLstm
     /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
     /// </summary>
     /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
         global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
         global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-        global::LstmGen.Generated.LargeLstmKernel.Step(
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
-            _streamParity,
-            ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+        global::LstmGen.Generated.LargeLstmKernel.Step(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span), _streamParity, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         _streamParity ^= 1;
     }
 
     /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void ResetState()
     {
         _streamState.Span.Clear();
@@ -87,6 +89,7 @@ partial class LargeLstm
     }
 
     /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void GetState(global::System.Span<float> h, global::System.Span<float> c)
     {
         global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -99,6 +102,7 @@ partial class LargeLstm
     }
 
     /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
     {
         global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -111,31 +115,35 @@ partial class LargeLstm
     }
 
     /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void InitializeWeights(int seed) =>
         LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
     /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
     /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void LoadWeights(global::LstmGen.LstmWeights weights) =>
         _packedWeights = global::LstmGen.Generated.LargeLstmKernel.Pack(weights);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … fc.bias).</summary>
     /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void LoadSafetensors(string path) =>
         LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 
     /// <inheritdoc cref="LoadSafetensors(string)"/>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void LoadSafetensors(global::System.IO.Stream stream) =>
         LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 }
 
 namespace LstmGen.Generated
 {
-    using System;
-    using System.Runtime.CompilerServices;
-    using System.Runtime.InteropServices;
-    using System.Runtime.Intrinsics;
-    using LstmGen.Kernels;
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::LstmGen.Kernels;
 
     /// <summary>The forward pass of <see cref="global::LargeLstm"/>, specialized for its sizes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -146,49 +154,71 @@ namespace LstmGen.Generated
         private const int OutputSize = 10;
         private const int SeqLen = 100;
         private const int NumLayers = 1;
+        private const int ProjectionSteps = 8; // Forward computes layer 0's b + W_ih · x_t this many steps ahead
 
-        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
-        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other) and c, each padded to whole tiles of every tiling and to whole
-        // cache lines, so that no full-width store of the aligned state straddles two.
-        private const int PaddedHidden = 256;
-        private const int LayerStateLength = 3 * PaddedHidden;
+        // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
+        private const int LayoutVersion = 1;
+        private const string GeneratorVersion = "%VERSION%";
+
+        // The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and c,
+        // each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.
+        private const int StateStride = 256;
+        private const int LayerStateLength = 3 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
 
         /// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>
         public const long MultiplyAddsPerSequence = (long)SeqLen * 4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
 
-        /// <summary>Where the current h of a layer starts in the state.</summary>
-        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+        /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
 
         /// <summary>Where the c of a layer starts in the state.</summary>
-        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
+        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * StateStride;
 
-        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
-        public static PackedWeights Pack(RecurrentWeights weights) =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
-            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        /// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>
+        public static AlignedBuffer CreateState()
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            return new AlignedBuffer(StateLength);
+        }
+
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
+        public static PackedWeights Pack(RecurrentWeights weights)
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            if (Vector512.IsHardwareAccelerated)
+                return Pack<Vector512Tiles>(weights);
+            else if (Vector256.IsHardwareAccelerated)
+                return Pack<Vector256Tiles>(weights);
+            else if (Vector128.IsHardwareAccelerated)
+                return Pack<Vector128Tiles>(weights);
+            else
+                return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        }
+
+        // The runtime packs; the length it packed must be the one this code reads.
+        private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>
+            ModelGuard.RequirePackedLength(
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes, separateInput: true),
+                T.PackedLength);
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
             // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);
-
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector512Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector256Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector128Tiles>(ref weights, ref input, ref state, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
 
@@ -196,22 +226,22 @@ namespace LstmGen.Generated
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector512Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector256Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector128Tiles>(ref weights, ref input, ref state, parity, ref output);
             else
             {
-                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                ScalarLayers(ref weights, ref input, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
         }
 
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
-        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+        private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: false, parity, separateInput: true);
+                MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: false, parity, separateInput: true);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -219,6 +249,30 @@ namespace LstmGen.Generated
             int b = 0;
             for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+        }
+
+        /// <summary>Runs one sequence on tiling T from the zero state in <paramref name="state"/>, then the head.</summary>
+        private static void Run<T>(ref float weights, ref float input, ref float state, ref float output) where T : ITiles
+        {
+            // Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.
+            Span<float> buffer = stackalloc float[ProjectionSteps * T.ProjectionLength + AlignedBuffer.Slack];
+            ref float projection = ref AlignedBuffer.Align(buffer);
+            for (int start = 0; start < SeqLen; start += ProjectionSteps)
+            {
+                int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                for (int t = start; t < start + steps; t++)
+                    T.ProjectedLayer(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
+            }
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+        }
+
+        /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+        private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : ITiles
+        {
+            T.Layer(ref weights, ref x, ref state, parity);
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
         }
 
         /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
@@ -229,1048 +283,358 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>
-        /// The path when Vector512 is the widest accelerated vector: the hidden units in 16 tiles of 16,
-        /// one Vector512 per gate and tile.
-        /// </summary>
-        private static class Vector512Tiles
+        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
-            public const int Lanes = 16;
-            private const int Tiles = 16;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
-            private const int ProjectionSteps = 8;
-            private const int ProjectionLength = Tiles * RowLength;
-            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
-            // which a projected step reads in one contiguous stream.
-            private const int InputPanelLength = (1 + InputSize) * RowLength;
-            private const int HiddenPanelLength = HiddenSize * RowLength;
-            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
+            ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
 
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
             {
-                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
-                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
-                    for (int t = start; t < start + steps; t++)
-                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
-                }
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
+                    ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
 
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i = S.Load(ref panel, 0);
+                    var f = S.Load(ref panel, T.Lanes);
+                    var g = S.Load(ref panel, 2 * T.Lanes);
+                    var o = S.Load(ref panel, 3 * T.Lanes);
+                    var iOdd = S.Zero;
+                    var fOdd = S.Zero;
+                    var gOdd = S.Zero;
+                    var oOdd = S.Zero;
 
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-            }
-
-            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ProjectedLayer(ref weights, ref projection, ref state, parity);
-            }
-
-            /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
-            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
-            /// </summary>
-            private static void Project(ref float weights, ref float x, ref float projection, int steps)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                    for (int step = 0; step < steps; step++)
+                    // gates += W_ih · x_t
+                    for (int k = 0; k + 1 < InputSize; k += 2)
                     {
-                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        var i = Vector512.LoadUnsafe(ref panel, 0);
-                        var f = Vector512.LoadUnsafe(ref panel, 16);
-                        var g = Vector512.LoadUnsafe(ref panel, 32);
-                        var o = Vector512.LoadUnsafe(ref panel, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xtk = Vector512.Create(Unsafe.Add(ref xt, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xtk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xtk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xtk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xtk, o);
-                            var xtkAfter = Vector512.Create(Unsafe.Add(ref xt, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xtkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xtkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xtkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xtkAfter, oOdd);
-                        }
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-                        i.StoreUnsafe(ref into, 0);
-                        f.StoreUnsafe(ref into, 16);
-                        g.StoreUnsafe(ref into, 32);
-                        o.StoreUnsafe(ref into, 48);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        var xk = S.Create(Unsafe.Add(ref x, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), xk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), xk, o);
+                        var xkAfter = S.Create(Unsafe.Add(ref x, k + 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), xkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), xkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), xkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), xkAfter, oOdd);
                     }
+
+                    // gates += W_hh · h_{t-1}
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
+                    {
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), hPrevkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, oOdd);
+                    }
+
+                    i = S.Add(i, iOdd);
+                    f = S.Add(f, fOdd);
+                    g = S.Add(g, gOdd);
+                    o = S.Add(o, oOdd);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    S.LstmCell(i, f, g, o, ref c, ref h);
                 }
             }
-
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
+            else
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
+                for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    for (int tile = 0; tile < Tiles; tile++)
+                    ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var i = S.Load(ref panel, 0);
+                    var f = S.Load(ref panel, T.Lanes);
+                    var g = S.Load(ref panel, 2 * T.Lanes);
+                    var o = S.Load(ref panel, 3 * T.Lanes);
+                    var iOdd = S.Zero;
+                    var fOdd = S.Zero;
+                    var gOdd = S.Zero;
+                    var oOdd = S.Zero;
+
+                    // gates += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector512.LoadUnsafe(ref projected, 0);
-                        var f = Vector512.LoadUnsafe(ref projected, 16);
-                        var g = Vector512.LoadUnsafe(ref projected, 32);
-                        var o = Vector512.LoadUnsafe(ref projected, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 32)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), hPrevkBefore, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, oOdd);
                     }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
+
+                    // gates += W_ih · x_t, last column first
+                    for (int k = InputSize - 1; k > 0; k -= 2)
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector512.LoadUnsafe(ref projected, 0);
-                        var f = Vector512.LoadUnsafe(ref projected, 16);
-                        var g = Vector512.LoadUnsafe(ref projected, 32);
-                        var o = Vector512.LoadUnsafe(ref projected, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 32)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        var xk = S.Create(Unsafe.Add(ref x, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), xk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), xk, o);
+                        var xkBefore = S.Create(Unsafe.Add(ref x, k - 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), xkBefore, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), xkBefore, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), xkBefore, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), xkBefore, oOdd);
                     }
+
+                    i = S.Add(i, iOdd);
+                    f = S.Add(f, fOdd);
+                    g = S.Add(g, gOdd);
+                    o = S.Add(o, oOdd);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    S.LstmCell(i, f, g, o, ref c, ref h);
                 }
             }
+        }
 
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+        /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
+            ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
+
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
+                for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    for (int tile = 0; tile < Tiles; tile++)
+                    ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+
+                    // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
+                    var i = S.Load(ref projected, 0);
+                    var f = S.Load(ref projected, T.Lanes);
+                    var g = S.Load(ref projected, 2 * T.Lanes);
+                    var o = S.Load(ref projected, 3 * T.Lanes);
+                    var iOdd = S.Zero;
+                    var fOdd = S.Zero;
+                    var gOdd = S.Zero;
+                    var oOdd = S.Zero;
+
+                    // gates += W_hh · h_{t-1}
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector512.LoadUnsafe(ref panel, 0);
-                        var f = Vector512.LoadUnsafe(ref panel, 16);
-                        var g = Vector512.LoadUnsafe(ref panel, 32);
-                        var o = Vector512.LoadUnsafe(ref panel, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
-                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), xkAfter, oOdd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 32)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), hPrevkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, oOdd);
                     }
+
+                    i = S.Add(i, iOdd);
+                    f = S.Add(f, fOdd);
+                    g = S.Add(g, gOdd);
+                    o = S.Add(o, oOdd);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    S.LstmCell(i, f, g, o, ref c, ref h);
                 }
-                else
+            }
+            else
+            {
+                for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+
+                    // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
+                    var i = S.Load(ref projected, 0);
+                    var f = S.Load(ref projected, T.Lanes);
+                    var g = S.Load(ref projected, 2 * T.Lanes);
+                    var o = S.Load(ref projected, 3 * T.Lanes);
+                    var iOdd = S.Zero;
+                    var fOdd = S.Zero;
+                    var gOdd = S.Zero;
+                    var oOdd = S.Zero;
+
+                    // gates += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector512.LoadUnsafe(ref panel, 0);
-                        var f = Vector512.LoadUnsafe(ref panel, 16);
-                        var g = Vector512.LoadUnsafe(ref panel, 32);
-                        var o = Vector512.LoadUnsafe(ref panel, 48);
-                        var iOdd = Vector512<float>.Zero;
-                        var fOdd = Vector512<float>.Zero;
-                        var gOdd = Vector512<float>.Zero;
-                        var oOdd = Vector512<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 32), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, o);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 32)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, oOdd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), xk, o);
-                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), xkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), hPrevkBefore, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, oOdd);
                     }
+
+                    i = S.Add(i, iOdd);
+                    f = S.Add(f, fOdd);
+                    g = S.Add(g, gOdd);
+                    o = S.Add(o, oOdd);
+
+                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                    S.LstmCell(i, f, g, o, ref c, ref h);
                 }
             }
         }
 
         /// <summary>
-        /// The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8,
-        /// one Vector256 per gate and tile.
+        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+        /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
-        private static class Vector256Tiles
+        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiles where S : ISimd<V> where V : struct
         {
-            public const int Lanes = 8;
-            private const int Tiles = 32;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
-            private const int ProjectionSteps = 8;
-            private const int ProjectionLength = Tiles * RowLength;
-            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
-            // which a projected step reads in one contiguous stream.
-            private const int InputPanelLength = (1 + InputSize) * RowLength;
-            private const int HiddenPanelLength = HiddenSize * RowLength;
-            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
-
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            for (int tile = 0; tile < T.Tiles; tile++)
             {
-                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                for (int step = 0; step < steps; step++)
                 {
-                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
-                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
-                    for (int t = start; t < start + steps; t++)
-                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
-                }
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-            }
-
-            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ProjectedLayer(ref weights, ref projection, ref state, parity);
-            }
-
-            /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
-            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
-            /// </summary>
-            private static void Project(ref float weights, ref float x, ref float projection, int steps)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                    for (int step = 0; step < steps; step++)
+                    ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                    ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
+                    var i = S.Load(ref panel, 0);
+                    var f = S.Load(ref panel, T.Lanes);
+                    var g = S.Load(ref panel, 2 * T.Lanes);
+                    var o = S.Load(ref panel, 3 * T.Lanes);
+                    var iOdd = S.Zero;
+                    var fOdd = S.Zero;
+                    var gOdd = S.Zero;
+                    var oOdd = S.Zero;
+                    for (int k = 0; k + 1 < InputSize; k += 2)
                     {
-                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        var i = Vector256.LoadUnsafe(ref panel, 0);
-                        var f = Vector256.LoadUnsafe(ref panel, 8);
-                        var g = Vector256.LoadUnsafe(ref panel, 16);
-                        var o = Vector256.LoadUnsafe(ref panel, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xtk = Vector256.Create(Unsafe.Add(ref xt, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xtk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xtk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xtk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xtk, o);
-                            var xtkAfter = Vector256.Create(Unsafe.Add(ref xt, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xtkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xtkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xtkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), xtkAfter, oOdd);
-                        }
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-                        i.StoreUnsafe(ref into, 0);
-                        f.StoreUnsafe(ref into, 8);
-                        g.StoreUnsafe(ref into, 16);
-                        o.StoreUnsafe(ref into, 24);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        var xtk = S.Create(Unsafe.Add(ref xt, k));
+                        i = S.MultiplyAdd(S.Load(ref row, 0), xtk, i);
+                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), xtk, f);
+                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xtk, g);
+                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), xtk, o);
+                        var xtkAfter = S.Create(Unsafe.Add(ref xt, k + 1));
+                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), xtkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), xtkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), xtkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), xtkAfter, oOdd);
                     }
-                }
-            }
-
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector256.LoadUnsafe(ref projected, 0);
-                        var f = Vector256.LoadUnsafe(ref projected, 8);
-                        var g = Vector256.LoadUnsafe(ref projected, 16);
-                        var o = Vector256.LoadUnsafe(ref projected, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
-                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector256.LoadUnsafe(ref projected, 0);
-                        var f = Vector256.LoadUnsafe(ref projected, 8);
-                        var g = Vector256.LoadUnsafe(ref projected, 16);
-                        var o = Vector256.LoadUnsafe(ref projected, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
-                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector256.LoadUnsafe(ref panel, 0);
-                        var f = Vector256.LoadUnsafe(ref panel, 8);
-                        var g = Vector256.LoadUnsafe(ref panel, 16);
-                        var o = Vector256.LoadUnsafe(ref panel, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
-                            var xkAfter = Vector256.Create(Unsafe.Add(ref x, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), xkAfter, oOdd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
-                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector256.LoadUnsafe(ref panel, 0);
-                        var f = Vector256.LoadUnsafe(ref panel, 8);
-                        var g = Vector256.LoadUnsafe(ref panel, 16);
-                        var o = Vector256.LoadUnsafe(ref panel, 24);
-                        var iOdd = Vector256<float>.Zero;
-                        var fOdd = Vector256<float>.Zero;
-                        var gOdd = Vector256<float>.Zero;
-                        var oOdd = Vector256<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 16), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, o);
-                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, oOdd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), xk, o);
-                            var xkBefore = Vector256.Create(Unsafe.Add(ref x, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), xkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
+                    i = S.Add(i, iOdd);
+                    f = S.Add(f, fOdd);
+                    g = S.Add(g, gOdd);
+                    o = S.Add(o, oOdd);
+                    S.Store(i, ref into, 0);
+                    S.Store(f, ref into, T.Lanes);
+                    S.Store(g, ref into, 2 * T.Lanes);
+                    S.Store(o, ref into, 3 * T.Lanes);
                 }
             }
         }
 
-        /// <summary>
-        /// The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4,
-        /// one Vector128 per gate and tile.
-        /// </summary>
-        private static class Vector128Tiles
+        /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
+        private interface ITiles
         {
-            public const int Lanes = 4;
-            private const int Tiles = 64;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
-            private const int ProjectionSteps = 8;
-            private const int ProjectionLength = Tiles * RowLength;
-            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
-            // which a projected step reads in one contiguous stream.
-            private const int InputPanelLength = (1 + InputSize) * RowLength;
-            private const int HiddenPanelLength = HiddenSize * RowLength;
-            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
+            static abstract int Lanes { get; } // hidden units per whole tile: one vector per slot
+            static abstract int Tiles { get; } // whole tiles, the last one zero-padded if need be
+            static abstract int RestLanes { get; } // units of the rest tile, whose slots share vectors; 0: none
+            static abstract int RowLength { get; } // floats per panel row of a whole tile: 4 slots side by side
+            static abstract int InputPanelLength { get; } // a whole tile's bias and W_ih rows in layer 0
+            static abstract int HiddenPanelLength { get; } // a whole tile's W_hh rows in layer 0
+            static abstract int HiddenPanelsOffset { get; } // where layer 0's W_hh rows start, after every tile's input rows
+            static abstract int ProjectionLength { get; } // floats of a step's projected input: every tile's bias row
+            static abstract int HeadOffset { get; } // where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows
+            static abstract int PackedLength { get; } // floats of the packed weights
+            static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
+            static abstract void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity);
+            static abstract void Project(ref float weights, ref float x, ref float projection, int steps);
+        }
 
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
+        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 16 tiles of 16.</summary>
+        private readonly struct Vector512Tiles : ITiles
+        {
+            public static int Lanes => 16;
+            public static int Tiles => 16;
+            public static int RestLanes => 0;
+            public static int RowLength => 64;
+            public static int InputPanelLength => 4160;
+            public static int HiddenPanelLength => 16384;
+            public static int HiddenPanelsOffset => 66560;
+            public static int ProjectionLength => 1024;
+            public static int HeadOffset => 328704;
+            public static int PackedLength => 331274;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
+            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
+            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
+        }
 
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
-            {
-                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                for (int start = 0; start < SeqLen; start += ProjectionSteps)
-                {
-                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
-                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
-                    for (int t = start; t < start + steps; t++)
-                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
-                }
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
+        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8.</summary>
+        private readonly struct Vector256Tiles : ITiles
+        {
+            public static int Lanes => 8;
+            public static int Tiles => 32;
+            public static int RestLanes => 0;
+            public static int RowLength => 32;
+            public static int InputPanelLength => 2080;
+            public static int HiddenPanelLength => 8192;
+            public static int HiddenPanelsOffset => 66560;
+            public static int ProjectionLength => 1024;
+            public static int HeadOffset => 328704;
+            public static int PackedLength => 331274;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
+            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
+            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+        }
 
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-            }
-
-            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ProjectedLayer(ref weights, ref projection, ref state, parity);
-            }
-
-            /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
-            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
-            /// </summary>
-            private static void Project(ref float weights, ref float x, ref float projection, int steps)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                    for (int step = 0; step < steps; step++)
-                    {
-                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        var i = Vector128.LoadUnsafe(ref panel, 0);
-                        var f = Vector128.LoadUnsafe(ref panel, 4);
-                        var g = Vector128.LoadUnsafe(ref panel, 8);
-                        var o = Vector128.LoadUnsafe(ref panel, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xtk = Vector128.Create(Unsafe.Add(ref xt, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xtk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xtk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xtk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xtk, o);
-                            var xtkAfter = Vector128.Create(Unsafe.Add(ref xt, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xtkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xtkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xtkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), xtkAfter, oOdd);
-                        }
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-                        i.StoreUnsafe(ref into, 0);
-                        f.StoreUnsafe(ref into, 4);
-                        g.StoreUnsafe(ref into, 8);
-                        o.StoreUnsafe(ref into, 12);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector128.LoadUnsafe(ref projected, 0);
-                        var f = Vector128.LoadUnsafe(ref projected, 4);
-                        var g = Vector128.LoadUnsafe(ref projected, 8);
-                        var o = Vector128.LoadUnsafe(ref projected, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
-                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector128.LoadUnsafe(ref projected, 0);
-                        var f = Vector128.LoadUnsafe(ref projected, 4);
-                        var g = Vector128.LoadUnsafe(ref projected, 8);
-                        var o = Vector128.LoadUnsafe(ref projected, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
-                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector128.LoadUnsafe(ref panel, 0);
-                        var f = Vector128.LoadUnsafe(ref panel, 4);
-                        var g = Vector128.LoadUnsafe(ref panel, 8);
-                        var o = Vector128.LoadUnsafe(ref panel, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-
-                        // gates += W_ih · x_t
-                        for (int k = 0; k + 1 < InputSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
-                            var xkAfter = Vector128.Create(Unsafe.Add(ref x, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), xkAfter, oOdd);
-                        }
-
-                        // gates += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
-                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var i = Vector128.LoadUnsafe(ref panel, 0);
-                        var f = Vector128.LoadUnsafe(ref panel, 4);
-                        var g = Vector128.LoadUnsafe(ref panel, 8);
-                        var o = Vector128.LoadUnsafe(ref panel, 12);
-                        var iOdd = Vector128<float>.Zero;
-                        var fOdd = Vector128<float>.Zero;
-                        var gOdd = Vector128<float>.Zero;
-                        var oOdd = Vector128<float>.Zero;
-
-                        // gates += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 8), hPrevk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, o);
-                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, oOdd);
-                        }
-
-                        // gates += W_ih · x_t, last column first
-                        for (int k = InputSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, i);
-                            f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, f);
-                            g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, g);
-                            o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), xk, o);
-                            var xkBefore = Vector128.Create(Unsafe.Add(ref x, k - 1));
-                            iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, iOdd);
-                            fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, fOdd);
-                            gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, gOdd);
-                            oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), xkBefore, oOdd);
-                        }
-
-                        i += iOdd;
-                        f += fOdd;
-                        g += gOdd;
-                        o += oOdd;
-
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                    }
-                }
-            }
+        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4.</summary>
+        private readonly struct Vector128Tiles : ITiles
+        {
+            public static int Lanes => 4;
+            public static int Tiles => 64;
+            public static int RestLanes => 0;
+            public static int RowLength => 16;
+            public static int InputPanelLength => 1040;
+            public static int HiddenPanelLength => 4096;
+            public static int HiddenPanelsOffset => 66560;
+            public static int ProjectionLength => 1024;
+            public static int HeadOffset => 328704;
+            public static int PackedLength => 331274;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
+            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
+            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
         }
     }
 }

@@ -12,52 +12,57 @@ namespace Demo.Models
             partial record AudioLstm
             {
                 /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public const int InputSize = 3;
                 /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public const int HiddenSize = 20;
                 /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public const int OutputSize = 1;
                 /// <summary>Time steps per sequence.</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public const int SeqLen = 9;
                 /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public const int NumLayers = 1;
 
-                // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
+                // The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,
                 // so a failed load leaves the current weights untouched. Null until initialized or loaded.
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
                 // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-                private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.AudioLstmKernel.StateLength);
+                // Creating it checks that the LstmGen runtime lays out state and weights as this code reads them.
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+                private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.AudioLstmKernel.CreateState();
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 private int _streamParity;
 
                 /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
                 /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
                     global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
                     global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
                     global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-                    global::LstmGen.Generated.AudioLstmKernel.Forward(
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+                    global::LstmGen.Generated.AudioLstmKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
                 }
 
                 /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
                 /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
                 {
                     global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
                     global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-                    global::LstmGen.Generated.AudioLstmKernel.ForwardBatch(
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
-                        batchSize);
+                    global::LstmGen.Generated.AudioLstmKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize);
                 }
 
                 /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
                 /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
                 {
                     int batchSize = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, SeqLen, InputSize);
@@ -71,21 +76,18 @@ namespace Demo.Models
                 /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
                 /// </summary>
                 /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
                 {
                     global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
                     global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
                     global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-                    global::LstmGen.Generated.AudioLstmKernel.Step(
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
-                        _streamParity,
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+                    global::LstmGen.Generated.AudioLstmKernel.Step(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span), _streamParity, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
                     _streamParity ^= 1;
                 }
 
                 /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void ResetState()
                 {
                     _streamState.Span.Clear();
@@ -93,6 +95,7 @@ namespace Demo.Models
                 }
 
                 /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void GetState(global::System.Span<float> h, global::System.Span<float> c)
                 {
                     global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -105,6 +108,7 @@ namespace Demo.Models
                 }
 
                 /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
                 {
                     global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -117,20 +121,24 @@ namespace Demo.Models
                 }
 
                 /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void InitializeWeights(int seed) =>
                     LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
                 /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
                 /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void LoadWeights(global::LstmGen.LstmWeights weights) =>
                     _packedWeights = global::LstmGen.Generated.AudioLstmKernel.Pack(weights);
 
                 /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … head.bias).</summary>
                 /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void LoadSafetensors(string path) =>
                     LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "rnn.", "head.", NumLayers));
 
                 /// <inheritdoc cref="LoadSafetensors(string)"/>
+                [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void LoadSafetensors(global::System.IO.Stream stream) =>
                     LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "rnn.", "head.", NumLayers));
             }
@@ -140,11 +148,11 @@ namespace Demo.Models
 
 namespace LstmGen.Generated
 {
-    using System;
-    using System.Runtime.CompilerServices;
-    using System.Runtime.InteropServices;
-    using System.Runtime.Intrinsics;
-    using LstmGen.Kernels;
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::LstmGen.Kernels;
 
     /// <summary>The forward pass of <see cref="global::Demo.Models.Registry.Holder.AudioLstm"/>, specialized for its sizes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -156,48 +164,69 @@ namespace LstmGen.Generated
         private const int SeqLen = 9;
         private const int NumLayers = 1;
 
-        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
-        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other) and c, each padded to whole tiles of every tiling and to whole
-        // cache lines, so that no full-width store of the aligned state straddles two.
-        private const int PaddedHidden = 32;
-        private const int LayerStateLength = 3 * PaddedHidden;
+        // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
+        private const int LayoutVersion = 1;
+        private const string GeneratorVersion = "%VERSION%";
+
+        // The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and c,
+        // each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.
+        private const int StateStride = 32;
+        private const int LayerStateLength = 3 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
 
         /// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>
         public const long MultiplyAddsPerSequence = (long)SeqLen * 4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
 
-        /// <summary>Where the current h of a layer starts in the state.</summary>
-        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+        /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
 
         /// <summary>Where the c of a layer starts in the state.</summary>
-        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
+        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * StateStride;
 
-        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
-        public static PackedWeights Pack(RecurrentWeights weights) =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
-            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        /// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>
+        public static AlignedBuffer CreateState()
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            return new AlignedBuffer(StateLength);
+        }
+
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
+        public static PackedWeights Pack(RecurrentWeights weights)
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            if (Vector512.IsHardwareAccelerated)
+                return Pack<Vector512Tiles>(weights);
+            else if (Vector256.IsHardwareAccelerated)
+                return Pack<Vector256Tiles>(weights);
+            else if (Vector128.IsHardwareAccelerated)
+                return Pack<Vector128Tiles>(weights);
+            else
+                return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        }
+
+        // The runtime packs; the length it packed must be the one this code reads.
+        private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>
+            ModelGuard.RequirePackedLength(
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes),
+                T.PackedLength);
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
             // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);
-
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector512Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector256Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector128Tiles>(ref weights, ref input, ref state, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
 
@@ -205,22 +234,22 @@ namespace LstmGen.Generated
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector512Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector256Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector128Tiles>(ref weights, ref input, ref state, parity, ref output);
             else
             {
-                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                ScalarLayers(ref weights, ref input, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
         }
 
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
-        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+        private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.RestLanes, gru: false, parity);
+                MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -230,22 +259,38 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Vector512Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Group<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Vector256Tiles.Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Group<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Vector128Tiles.Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Group<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
             for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+        }
+
+        /// <summary>Runs one sequence on tiling T from the zero state in <paramref name="state"/>, then the head.</summary>
+        private static void Run<T>(ref float weights, ref float input, ref float state, ref float output) where T : ITiles
+        {
+            for (int t = 0; t < SeqLen; t++)
+                T.Layer(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+        }
+
+        /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+        private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : ITiles
+        {
+            T.Layer(ref weights, ref x, ref state, parity);
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
         }
 
         /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
@@ -256,58 +301,374 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>
-        /// The path when Vector512 is the widest accelerated vector: the hidden units in one tile of 16 and a rest tile of 4,
-        /// one Vector512 per gate and whole tile.
-        /// </summary>
-        private static class Vector512Tiles
+        /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
+        private static void Group<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
         {
-            public const int Lanes = 16;
-            private const int Tiles = 1;
-            // The last RestLanes units form a rest tile: their i, f, g, o share one Vector512, a quarter each.
-            public const int RestLanes = 4;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int RestRowLength = 4 * RestLanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength + (1 + InputSize + HiddenSize) * RestRowLength;
-            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, S.Lanes].
+            int layerState = 3 * HiddenSize * S.Lanes;
+            Span<float> buffer = stackalloc float[NumLayers * layerState + InputSize * S.Lanes + AlignedBuffer.Slack];
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);
 
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            for (int t = 0; t < SeqLen; t++)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                for (int lane = 0; lane < S.Lanes; lane++)
+                {
+                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                    for (int k = 0; k < InputSize; k++)
+                        Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
+                }
+                int parity = t & 1;
+                GroupLayer<T, S, V>(ref weights, ref xs, ref state, parity);
             }
 
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
+            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + SeqLen % 2 * HiddenSize * S.Lanes);
+            for (int o = 0; o < OutputSize; o++)
             {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+                var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                for (int k = 0; k < HiddenSize; k++)
+                    y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * HiddenSize + k)), S.Load(ref hLast, k * S.Lanes), y);
+                for (int lane = 0; lane < S.Lanes; lane++)
+                    Unsafe.Add(ref output, lane * OutputSize + o) = S.GetElement(y, lane);
             }
+        }
 
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
+        /// <summary>Layer 0 of the group, reading x_t.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GroupLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);
+            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
+                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes)), T.RestLanes, ref x, ref state, j, parity);
+        }
+
+        /// <summary>
+        /// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name="lanes"/> of its tile's panel rows
+        /// (a constant where this is inlined), rows of 4 · lanes floats.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GroupLayerUnit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
+            var i = S.Create(w);
+            var f = S.Create(Unsafe.Add(ref w, lanes));
+            var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
+            var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
+
+            // += W_ih · input
+            var x0 = S.Load(ref x, 0);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes)), x0, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + lanes)), x0, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 2 * lanes)), x0, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 3 * lanes)), x0, o);
+            var x1 = S.Load(ref x, S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes)), x1, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + lanes)), x1, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 2 * lanes)), x1, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 3 * lanes)), x1, o);
+            var x2 = S.Load(ref x, 2 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes)), x2, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + lanes)), x2, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 2 * lanes)), x2, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 3 * lanes)), x2, o);
+
+            // += W_hh · h_{t-1}
+            var hPrev0 = S.Load(ref hPrev, 0);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes)), hPrev0, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + lanes)), hPrev0, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 2 * lanes)), hPrev0, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 3 * lanes)), hPrev0, o);
+            var hPrev1 = S.Load(ref hPrev, S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes)), hPrev1, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + lanes)), hPrev1, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 2 * lanes)), hPrev1, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 3 * lanes)), hPrev1, o);
+            var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes)), hPrev2, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + lanes)), hPrev2, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 2 * lanes)), hPrev2, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 3 * lanes)), hPrev2, o);
+            var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes)), hPrev3, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + lanes)), hPrev3, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 2 * lanes)), hPrev3, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 3 * lanes)), hPrev3, o);
+            var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes)), hPrev4, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + lanes)), hPrev4, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 2 * lanes)), hPrev4, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 3 * lanes)), hPrev4, o);
+            var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes)), hPrev5, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + lanes)), hPrev5, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 2 * lanes)), hPrev5, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 3 * lanes)), hPrev5, o);
+            var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes)), hPrev6, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + lanes)), hPrev6, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 2 * lanes)), hPrev6, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 3 * lanes)), hPrev6, o);
+            var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes)), hPrev7, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + lanes)), hPrev7, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 2 * lanes)), hPrev7, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 3 * lanes)), hPrev7, o);
+            var hPrev8 = S.Load(ref hPrev, 8 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes)), hPrev8, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + lanes)), hPrev8, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 2 * lanes)), hPrev8, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 3 * lanes)), hPrev8, o);
+            var hPrev9 = S.Load(ref hPrev, 9 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes)), hPrev9, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + lanes)), hPrev9, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 2 * lanes)), hPrev9, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 3 * lanes)), hPrev9, o);
+            var hPrev10 = S.Load(ref hPrev, 10 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes)), hPrev10, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes + lanes)), hPrev10, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes + 2 * lanes)), hPrev10, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes + 3 * lanes)), hPrev10, o);
+            var hPrev11 = S.Load(ref hPrev, 11 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes)), hPrev11, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes + lanes)), hPrev11, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes + 2 * lanes)), hPrev11, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes + 3 * lanes)), hPrev11, o);
+            var hPrev12 = S.Load(ref hPrev, 12 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes)), hPrev12, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes + lanes)), hPrev12, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes + 2 * lanes)), hPrev12, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes + 3 * lanes)), hPrev12, o);
+            var hPrev13 = S.Load(ref hPrev, 13 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 17 * 4 * lanes)), hPrev13, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 17 * 4 * lanes + lanes)), hPrev13, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 17 * 4 * lanes + 2 * lanes)), hPrev13, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 17 * 4 * lanes + 3 * lanes)), hPrev13, o);
+            var hPrev14 = S.Load(ref hPrev, 14 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 18 * 4 * lanes)), hPrev14, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 18 * 4 * lanes + lanes)), hPrev14, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 18 * 4 * lanes + 2 * lanes)), hPrev14, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 18 * 4 * lanes + 3 * lanes)), hPrev14, o);
+            var hPrev15 = S.Load(ref hPrev, 15 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 19 * 4 * lanes)), hPrev15, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 19 * 4 * lanes + lanes)), hPrev15, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 19 * 4 * lanes + 2 * lanes)), hPrev15, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 19 * 4 * lanes + 3 * lanes)), hPrev15, o);
+            var hPrev16 = S.Load(ref hPrev, 16 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 20 * 4 * lanes)), hPrev16, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 20 * 4 * lanes + lanes)), hPrev16, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 20 * 4 * lanes + 2 * lanes)), hPrev16, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 20 * 4 * lanes + 3 * lanes)), hPrev16, o);
+            var hPrev17 = S.Load(ref hPrev, 17 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 21 * 4 * lanes)), hPrev17, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 21 * 4 * lanes + lanes)), hPrev17, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 21 * 4 * lanes + 2 * lanes)), hPrev17, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 21 * 4 * lanes + 3 * lanes)), hPrev17, o);
+            var hPrev18 = S.Load(ref hPrev, 18 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 22 * 4 * lanes)), hPrev18, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 22 * 4 * lanes + lanes)), hPrev18, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 22 * 4 * lanes + 2 * lanes)), hPrev18, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 22 * 4 * lanes + 3 * lanes)), hPrev18, o);
+            var hPrev19 = S.Load(ref hPrev, 19 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 23 * 4 * lanes)), hPrev19, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 23 * 4 * lanes + lanes)), hPrev19, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 23 * 4 * lanes + 2 * lanes)), hPrev19, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 23 * 4 * lanes + 3 * lanes)), hPrev19, o);
+
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
+            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+            ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
+            S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+        }
+
+        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
+            for (int tile = 0; tile < T.Tiles; tile++)
             {
-                Layer(ref weights, ref x, ref state, parity);
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.PanelLength);
+                ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i = S.Load(ref panel, 0);
+                var f = S.Load(ref panel, T.Lanes);
+                var g = S.Load(ref panel, 2 * T.Lanes);
+                var o = S.Load(ref panel, 3 * T.Lanes);
+                var iOdd = S.Zero;
+                var fOdd = S.Zero;
+                var gOdd = S.Zero;
+                var oOdd = S.Zero;
+
+                // gates += W_ih · x_t
+                var x0 = S.Create(x);
+                i = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, i);
+                f = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, f);
+                g = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, g);
+                o = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 3 * T.Lanes), x0, o);
+                var x1 = S.Create(Unsafe.Add(ref x, 1));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 3 * T.Lanes), x1, oOdd);
+                var x2 = S.Create(Unsafe.Add(ref x, 2));
+                i = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 3 * T.Lanes), x2, o);
+
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = S.Create(hPrev);
+                i = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), hPrev0, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), hPrev0, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), hPrev0, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 3 * T.Lanes), hPrev0, o);
+                var hPrev1 = S.Create(Unsafe.Add(ref hPrev, 1));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), hPrev1, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), hPrev1, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), hPrev1, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 3 * T.Lanes), hPrev1, oOdd);
+                var hPrev2 = S.Create(Unsafe.Add(ref hPrev, 2));
+                i = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), hPrev2, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), hPrev2, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), hPrev2, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 3 * T.Lanes), hPrev2, o);
+                var hPrev3 = S.Create(Unsafe.Add(ref hPrev, 3));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), hPrev3, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), hPrev3, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), hPrev3, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 3 * T.Lanes), hPrev3, oOdd);
+                var hPrev4 = S.Create(Unsafe.Add(ref hPrev, 4));
+                i = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength), hPrev4, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + T.Lanes), hPrev4, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 2 * T.Lanes), hPrev4, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 3 * T.Lanes), hPrev4, o);
+                var hPrev5 = S.Create(Unsafe.Add(ref hPrev, 5));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength), hPrev5, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + T.Lanes), hPrev5, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 2 * T.Lanes), hPrev5, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 3 * T.Lanes), hPrev5, oOdd);
+                var hPrev6 = S.Create(Unsafe.Add(ref hPrev, 6));
+                i = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength), hPrev6, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + T.Lanes), hPrev6, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 2 * T.Lanes), hPrev6, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 3 * T.Lanes), hPrev6, o);
+                var hPrev7 = S.Create(Unsafe.Add(ref hPrev, 7));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength), hPrev7, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + T.Lanes), hPrev7, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 2 * T.Lanes), hPrev7, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 3 * T.Lanes), hPrev7, oOdd);
+                var hPrev8 = S.Create(Unsafe.Add(ref hPrev, 8));
+                i = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength), hPrev8, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + T.Lanes), hPrev8, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 2 * T.Lanes), hPrev8, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 3 * T.Lanes), hPrev8, o);
+                var hPrev9 = S.Create(Unsafe.Add(ref hPrev, 9));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength), hPrev9, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + T.Lanes), hPrev9, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 2 * T.Lanes), hPrev9, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 3 * T.Lanes), hPrev9, oOdd);
+                var hPrev10 = S.Create(Unsafe.Add(ref hPrev, 10));
+                i = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength), hPrev10, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength + T.Lanes), hPrev10, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength + 2 * T.Lanes), hPrev10, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength + 3 * T.Lanes), hPrev10, o);
+                var hPrev11 = S.Create(Unsafe.Add(ref hPrev, 11));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength), hPrev11, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength + T.Lanes), hPrev11, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength + 2 * T.Lanes), hPrev11, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength + 3 * T.Lanes), hPrev11, oOdd);
+                var hPrev12 = S.Create(Unsafe.Add(ref hPrev, 12));
+                i = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength), hPrev12, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength + T.Lanes), hPrev12, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength + 2 * T.Lanes), hPrev12, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength + 3 * T.Lanes), hPrev12, o);
+                var hPrev13 = S.Create(Unsafe.Add(ref hPrev, 13));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 17 * T.RowLength), hPrev13, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 17 * T.RowLength + T.Lanes), hPrev13, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 17 * T.RowLength + 2 * T.Lanes), hPrev13, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 17 * T.RowLength + 3 * T.Lanes), hPrev13, oOdd);
+                var hPrev14 = S.Create(Unsafe.Add(ref hPrev, 14));
+                i = S.MultiplyAdd(S.Load(ref panel, 18 * T.RowLength), hPrev14, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 18 * T.RowLength + T.Lanes), hPrev14, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 18 * T.RowLength + 2 * T.Lanes), hPrev14, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 18 * T.RowLength + 3 * T.Lanes), hPrev14, o);
+                var hPrev15 = S.Create(Unsafe.Add(ref hPrev, 15));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 19 * T.RowLength), hPrev15, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 19 * T.RowLength + T.Lanes), hPrev15, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 19 * T.RowLength + 2 * T.Lanes), hPrev15, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 19 * T.RowLength + 3 * T.Lanes), hPrev15, oOdd);
+                var hPrev16 = S.Create(Unsafe.Add(ref hPrev, 16));
+                i = S.MultiplyAdd(S.Load(ref panel, 20 * T.RowLength), hPrev16, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 20 * T.RowLength + T.Lanes), hPrev16, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 20 * T.RowLength + 2 * T.Lanes), hPrev16, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 20 * T.RowLength + 3 * T.Lanes), hPrev16, o);
+                var hPrev17 = S.Create(Unsafe.Add(ref hPrev, 17));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 21 * T.RowLength), hPrev17, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 21 * T.RowLength + T.Lanes), hPrev17, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 21 * T.RowLength + 2 * T.Lanes), hPrev17, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 21 * T.RowLength + 3 * T.Lanes), hPrev17, oOdd);
+                var hPrev18 = S.Create(Unsafe.Add(ref hPrev, 18));
+                i = S.MultiplyAdd(S.Load(ref panel, 22 * T.RowLength), hPrev18, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 22 * T.RowLength + T.Lanes), hPrev18, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 22 * T.RowLength + 2 * T.Lanes), hPrev18, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 22 * T.RowLength + 3 * T.Lanes), hPrev18, o);
+                var hPrev19 = S.Create(Unsafe.Add(ref hPrev, 19));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 23 * T.RowLength), hPrev19, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 23 * T.RowLength + T.Lanes), hPrev19, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 23 * T.RowLength + 2 * T.Lanes), hPrev19, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 23 * T.RowLength + 3 * T.Lanes), hPrev19, oOdd);
+
+                i = S.Add(i, iOdd);
+                f = S.Add(f, fOdd);
+                g = S.Add(g, gOdd);
+                o = S.Add(o, oOdd);
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i, f, g, o, ref c, ref h);
             }
+        }
+
+        /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
+        private interface ITiles
+        {
+            static abstract int Lanes { get; } // hidden units per whole tile: one vector per slot
+            static abstract int Tiles { get; } // whole tiles, the last one zero-padded if need be
+            static abstract int RestLanes { get; } // units of the rest tile, whose slots share vectors; 0: none
+            static abstract int RowLength { get; } // floats per panel row of a whole tile: 4 slots side by side
+            static abstract int PanelLength { get; } // a whole tile's panel in layer 0: bias, W_ih and W_hh rows
+            static abstract int HeadOffset { get; } // where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows
+            static abstract int PackedLength { get; } // floats of the packed weights
+            static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
+        }
+
+        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in one tile of 16 and a rest tile of 4.</summary>
+        /// <remarks>The rest tile's i, f, g, o share one Vector512, a quarter each.</remarks>
+        private readonly struct Vector512Tiles : ITiles
+        {
+            public static int Lanes => 16;
+            public static int Tiles => 1;
+            public static int RestLanes => 4;
+            public static int RowLength => 64;
+            public static int PanelLength => 1536;
+            public static int HeadOffset => 1920;
+            public static int PackedLength => 1941;
+            private static int RestRowLength => 16; // floats per panel row of the rest tile
 
             /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+                ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
                 ref float panel = ref weights;
                 ref float c = ref cell;
                 ref float h = ref hNext;
@@ -315,528 +676,191 @@ namespace LstmGen.Generated
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 // rest = [i | f | g | o] of the last RestLanes units, a quarter of the vector each
-                var i = Vector512.LoadUnsafe(ref panel, 0);
-                var f = Vector512.LoadUnsafe(ref panel, 16);
-                var g = Vector512.LoadUnsafe(ref panel, 32);
-                var o = Vector512.LoadUnsafe(ref panel, 48);
-                var rest = Vector512.LoadUnsafe(ref restPanel, 0);
-                var iOdd = Vector512<float>.Zero;
-                var fOdd = Vector512<float>.Zero;
-                var gOdd = Vector512<float>.Zero;
-                var oOdd = Vector512<float>.Zero;
-                var restOdd = Vector512<float>.Zero;
+                var i = Simd512.Load(ref panel, 0);
+                var f = Simd512.Load(ref panel, Lanes);
+                var g = Simd512.Load(ref panel, 2 * Lanes);
+                var o = Simd512.Load(ref panel, 3 * Lanes);
+                var rest = Simd512.Load(ref restPanel, 0);
+                var iOdd = Simd512.Zero;
+                var fOdd = Simd512.Zero;
+                var gOdd = Simd512.Zero;
+                var oOdd = Simd512.Zero;
+                var restOdd = Simd512.Zero;
 
                 // gates += W_ih · x_t
-                var x0 = Vector512.Create(x);
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 48), x0, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest);
-                var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 48), x1, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, restOdd);
-                var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 48), x2, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest);
+                var x0 = Simd512.Create(x);
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, RowLength), x0, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, RowLength + Lanes), x0, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, RowLength + 2 * Lanes), x0, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, RowLength + 3 * Lanes), x0, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength), x0, rest);
+                var x1 = Simd512.Create(Unsafe.Add(ref x, 1));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 2 * RowLength), x1, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 2 * RowLength + Lanes), x1, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 2 * RowLength + 2 * Lanes), x1, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 2 * RowLength + 3 * Lanes), x1, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength), x1, restOdd);
+                var x2 = Simd512.Create(Unsafe.Add(ref x, 2));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 3 * RowLength), x2, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 3 * RowLength + Lanes), x2, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 3 * RowLength + 2 * Lanes), x2, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 3 * RowLength + 3 * Lanes), x2, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength), x2, rest);
 
                 // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector512.Create(hPrev);
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), hPrev0, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 48), hPrev0, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), hPrev0, rest);
-                var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), hPrev1, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 48), hPrev1, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), hPrev1, restOdd);
-                var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), hPrev2, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 48), hPrev2, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev2, rest);
-                var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), hPrev3, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 48), hPrev3, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev3, restOdd);
-                var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 32), hPrev4, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 8 * RowLength + 48), hPrev4, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev4, rest);
-                var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 32), hPrev5, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 9 * RowLength + 48), hPrev5, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev5, restOdd);
-                var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 32), hPrev6, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 10 * RowLength + 48), hPrev6, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev6, rest);
-                var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 32), hPrev7, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 11 * RowLength + 48), hPrev7, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev7, restOdd);
-                var hPrev8 = Vector512.Create(Unsafe.Add(ref hPrev, 8));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 32), hPrev8, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 12 * RowLength + 48), hPrev8, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev8, rest);
-                var hPrev9 = Vector512.Create(Unsafe.Add(ref hPrev, 9));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 32), hPrev9, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 13 * RowLength + 48), hPrev9, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev9, restOdd);
-                var hPrev10 = Vector512.Create(Unsafe.Add(ref hPrev, 10));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 32), hPrev10, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 14 * RowLength + 48), hPrev10, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev10, rest);
-                var hPrev11 = Vector512.Create(Unsafe.Add(ref hPrev, 11));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 32), hPrev11, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 15 * RowLength + 48), hPrev11, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev11, restOdd);
-                var hPrev12 = Vector512.Create(Unsafe.Add(ref hPrev, 12));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 32), hPrev12, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 16 * RowLength + 48), hPrev12, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev12, rest);
-                var hPrev13 = Vector512.Create(Unsafe.Add(ref hPrev, 13));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 32), hPrev13, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 17 * RowLength + 48), hPrev13, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 17 * RestRowLength + 0), hPrev13, restOdd);
-                var hPrev14 = Vector512.Create(Unsafe.Add(ref hPrev, 14));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 32), hPrev14, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 18 * RowLength + 48), hPrev14, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 18 * RestRowLength + 0), hPrev14, rest);
-                var hPrev15 = Vector512.Create(Unsafe.Add(ref hPrev, 15));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 32), hPrev15, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 19 * RowLength + 48), hPrev15, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 19 * RestRowLength + 0), hPrev15, restOdd);
-                var hPrev16 = Vector512.Create(Unsafe.Add(ref hPrev, 16));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 32), hPrev16, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 20 * RowLength + 48), hPrev16, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 20 * RestRowLength + 0), hPrev16, rest);
-                var hPrev17 = Vector512.Create(Unsafe.Add(ref hPrev, 17));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 32), hPrev17, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 21 * RowLength + 48), hPrev17, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 21 * RestRowLength + 0), hPrev17, restOdd);
-                var hPrev18 = Vector512.Create(Unsafe.Add(ref hPrev, 18));
-                i = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
-                f = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, f);
-                g = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 32), hPrev18, g);
-                o = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 22 * RowLength + 48), hPrev18, o);
-                rest = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 22 * RestRowLength + 0), hPrev18, rest);
-                var hPrev19 = Vector512.Create(Unsafe.Add(ref hPrev, 19));
-                iOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 32), hPrev19, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 23 * RowLength + 48), hPrev19, oOdd);
-                restOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 23 * RestRowLength + 0), hPrev19, restOdd);
+                var hPrev0 = Simd512.Create(hPrev);
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 4 * RowLength), hPrev0, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 4 * RowLength + Lanes), hPrev0, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 4 * RowLength + 2 * Lanes), hPrev0, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 4 * RowLength + 3 * Lanes), hPrev0, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength), hPrev0, rest);
+                var hPrev1 = Simd512.Create(Unsafe.Add(ref hPrev, 1));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 5 * RowLength), hPrev1, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 5 * RowLength + Lanes), hPrev1, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 5 * RowLength + 2 * Lanes), hPrev1, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 5 * RowLength + 3 * Lanes), hPrev1, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength), hPrev1, restOdd);
+                var hPrev2 = Simd512.Create(Unsafe.Add(ref hPrev, 2));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 6 * RowLength), hPrev2, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 6 * RowLength + Lanes), hPrev2, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 6 * RowLength + 2 * Lanes), hPrev2, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 6 * RowLength + 3 * Lanes), hPrev2, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength), hPrev2, rest);
+                var hPrev3 = Simd512.Create(Unsafe.Add(ref hPrev, 3));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 7 * RowLength), hPrev3, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 7 * RowLength + Lanes), hPrev3, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 7 * RowLength + 2 * Lanes), hPrev3, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 7 * RowLength + 3 * Lanes), hPrev3, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength), hPrev3, restOdd);
+                var hPrev4 = Simd512.Create(Unsafe.Add(ref hPrev, 4));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 8 * RowLength), hPrev4, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 8 * RowLength + Lanes), hPrev4, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 8 * RowLength + 2 * Lanes), hPrev4, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 8 * RowLength + 3 * Lanes), hPrev4, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength), hPrev4, rest);
+                var hPrev5 = Simd512.Create(Unsafe.Add(ref hPrev, 5));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 9 * RowLength), hPrev5, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 9 * RowLength + Lanes), hPrev5, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 9 * RowLength + 2 * Lanes), hPrev5, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 9 * RowLength + 3 * Lanes), hPrev5, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength), hPrev5, restOdd);
+                var hPrev6 = Simd512.Create(Unsafe.Add(ref hPrev, 6));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 10 * RowLength), hPrev6, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 10 * RowLength + Lanes), hPrev6, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 10 * RowLength + 2 * Lanes), hPrev6, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 10 * RowLength + 3 * Lanes), hPrev6, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength), hPrev6, rest);
+                var hPrev7 = Simd512.Create(Unsafe.Add(ref hPrev, 7));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 11 * RowLength), hPrev7, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 11 * RowLength + Lanes), hPrev7, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 11 * RowLength + 2 * Lanes), hPrev7, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 11 * RowLength + 3 * Lanes), hPrev7, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength), hPrev7, restOdd);
+                var hPrev8 = Simd512.Create(Unsafe.Add(ref hPrev, 8));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 12 * RowLength), hPrev8, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 12 * RowLength + Lanes), hPrev8, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 12 * RowLength + 2 * Lanes), hPrev8, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 12 * RowLength + 3 * Lanes), hPrev8, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength), hPrev8, rest);
+                var hPrev9 = Simd512.Create(Unsafe.Add(ref hPrev, 9));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 13 * RowLength), hPrev9, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 13 * RowLength + Lanes), hPrev9, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 13 * RowLength + 2 * Lanes), hPrev9, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 13 * RowLength + 3 * Lanes), hPrev9, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength), hPrev9, restOdd);
+                var hPrev10 = Simd512.Create(Unsafe.Add(ref hPrev, 10));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 14 * RowLength), hPrev10, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 14 * RowLength + Lanes), hPrev10, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 14 * RowLength + 2 * Lanes), hPrev10, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 14 * RowLength + 3 * Lanes), hPrev10, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 14 * RestRowLength), hPrev10, rest);
+                var hPrev11 = Simd512.Create(Unsafe.Add(ref hPrev, 11));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 15 * RowLength), hPrev11, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 15 * RowLength + Lanes), hPrev11, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 15 * RowLength + 2 * Lanes), hPrev11, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 15 * RowLength + 3 * Lanes), hPrev11, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 15 * RestRowLength), hPrev11, restOdd);
+                var hPrev12 = Simd512.Create(Unsafe.Add(ref hPrev, 12));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 16 * RowLength), hPrev12, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 16 * RowLength + Lanes), hPrev12, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 16 * RowLength + 2 * Lanes), hPrev12, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 16 * RowLength + 3 * Lanes), hPrev12, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 16 * RestRowLength), hPrev12, rest);
+                var hPrev13 = Simd512.Create(Unsafe.Add(ref hPrev, 13));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 17 * RowLength), hPrev13, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 17 * RowLength + Lanes), hPrev13, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 17 * RowLength + 2 * Lanes), hPrev13, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 17 * RowLength + 3 * Lanes), hPrev13, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 17 * RestRowLength), hPrev13, restOdd);
+                var hPrev14 = Simd512.Create(Unsafe.Add(ref hPrev, 14));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 18 * RowLength), hPrev14, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 18 * RowLength + Lanes), hPrev14, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 18 * RowLength + 2 * Lanes), hPrev14, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 18 * RowLength + 3 * Lanes), hPrev14, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 18 * RestRowLength), hPrev14, rest);
+                var hPrev15 = Simd512.Create(Unsafe.Add(ref hPrev, 15));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 19 * RowLength), hPrev15, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 19 * RowLength + Lanes), hPrev15, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 19 * RowLength + 2 * Lanes), hPrev15, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 19 * RowLength + 3 * Lanes), hPrev15, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 19 * RestRowLength), hPrev15, restOdd);
+                var hPrev16 = Simd512.Create(Unsafe.Add(ref hPrev, 16));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 20 * RowLength), hPrev16, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 20 * RowLength + Lanes), hPrev16, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 20 * RowLength + 2 * Lanes), hPrev16, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 20 * RowLength + 3 * Lanes), hPrev16, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 20 * RestRowLength), hPrev16, rest);
+                var hPrev17 = Simd512.Create(Unsafe.Add(ref hPrev, 17));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 21 * RowLength), hPrev17, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 21 * RowLength + Lanes), hPrev17, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 21 * RowLength + 2 * Lanes), hPrev17, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 21 * RowLength + 3 * Lanes), hPrev17, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 21 * RestRowLength), hPrev17, restOdd);
+                var hPrev18 = Simd512.Create(Unsafe.Add(ref hPrev, 18));
+                i = Simd512.MultiplyAdd(Simd512.Load(ref panel, 22 * RowLength), hPrev18, i);
+                f = Simd512.MultiplyAdd(Simd512.Load(ref panel, 22 * RowLength + Lanes), hPrev18, f);
+                g = Simd512.MultiplyAdd(Simd512.Load(ref panel, 22 * RowLength + 2 * Lanes), hPrev18, g);
+                o = Simd512.MultiplyAdd(Simd512.Load(ref panel, 22 * RowLength + 3 * Lanes), hPrev18, o);
+                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 22 * RestRowLength), hPrev18, rest);
+                var hPrev19 = Simd512.Create(Unsafe.Add(ref hPrev, 19));
+                iOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 23 * RowLength), hPrev19, iOdd);
+                fOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 23 * RowLength + Lanes), hPrev19, fOdd);
+                gOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 23 * RowLength + 2 * Lanes), hPrev19, gOdd);
+                oOdd = Simd512.MultiplyAdd(Simd512.Load(ref panel, 23 * RowLength + 3 * Lanes), hPrev19, oOdd);
+                restOdd = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 23 * RestRowLength), hPrev19, restOdd);
 
-                i += iOdd;
-                f += fOdd;
-                g += gOdd;
-                o += oOdd;
-                rest += restOdd;
+                i = Simd512.Add(i, iOdd);
+                f = Simd512.Add(f, fOdd);
+                g = Simd512.Add(g, gOdd);
+                o = Simd512.Add(o, oOdd);
+                rest = Simd512.Add(rest, restOdd);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                Simd512.LstmCell(i, f, g, o, ref c, ref h);
                 KernelMath.LstmCellQuarters(rest, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
-            }
-
-            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
-            public static void Group512(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 16;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = 0; j < Tiles * Lanes; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector512.Create(w);
-                        var f = Vector512.Create(Unsafe.Add(ref w, Lanes));
-                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * Lanes));
-                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
-                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
-                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
-                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
-                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
-                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
-                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
-                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
-                        var hPrev8 = Vector512.LoadUnsafe(ref hPrev, 8 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
-                        var hPrev9 = Vector512.LoadUnsafe(ref hPrev, 9 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
-                        var hPrev10 = Vector512.LoadUnsafe(ref hPrev, 10 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
-                        var hPrev11 = Vector512.LoadUnsafe(ref hPrev, 11 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
-                        var hPrev12 = Vector512.LoadUnsafe(ref hPrev, 12 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
-                        var hPrev13 = Vector512.LoadUnsafe(ref hPrev, 13 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
-                        var hPrev14 = Vector512.LoadUnsafe(ref hPrev, 14 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
-                        var hPrev15 = Vector512.LoadUnsafe(ref hPrev, 15 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
-                        var hPrev16 = Vector512.LoadUnsafe(ref hPrev, 16 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
-                        var hPrev17 = Vector512.LoadUnsafe(ref hPrev, 17 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
-                        var hPrev18 = Vector512.LoadUnsafe(ref hPrev, 18 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
-                        var hPrev19 = Vector512.LoadUnsafe(ref hPrev, 19 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-                    for (int j = Tiles * Lanes; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, Tiles * PanelLength + (j - Tiles * Lanes));
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector512.Create(w);
-                        var f = Vector512.Create(Unsafe.Add(ref w, RestLanes));
-                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * RestLanes));
-                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * RestLanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), xs0, o);
-                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), xs1, o);
-                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), xs2, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), hPrev0, o);
-                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), hPrev1, o);
-                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), hPrev2, o);
-                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), hPrev3, o);
-                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), hPrev4, o);
-                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev5, o);
-                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev6, o);
-                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev7, o);
-                        var hPrev8 = Vector512.LoadUnsafe(ref hPrev, 8 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev8, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev8, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev8, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev8, o);
-                        var hPrev9 = Vector512.LoadUnsafe(ref hPrev, 9 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev9, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev9, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev9, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev9, o);
-                        var hPrev10 = Vector512.LoadUnsafe(ref hPrev, 10 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength)), hPrev10, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + RestLanes)), hPrev10, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + 2 * RestLanes)), hPrev10, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + 3 * RestLanes)), hPrev10, o);
-                        var hPrev11 = Vector512.LoadUnsafe(ref hPrev, 11 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength)), hPrev11, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + RestLanes)), hPrev11, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + 2 * RestLanes)), hPrev11, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + 3 * RestLanes)), hPrev11, o);
-                        var hPrev12 = Vector512.LoadUnsafe(ref hPrev, 12 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength)), hPrev12, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + RestLanes)), hPrev12, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + 2 * RestLanes)), hPrev12, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + 3 * RestLanes)), hPrev12, o);
-                        var hPrev13 = Vector512.LoadUnsafe(ref hPrev, 13 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength)), hPrev13, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength + RestLanes)), hPrev13, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength + 2 * RestLanes)), hPrev13, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 17 * RestRowLength + 3 * RestLanes)), hPrev13, o);
-                        var hPrev14 = Vector512.LoadUnsafe(ref hPrev, 14 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength)), hPrev14, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength + RestLanes)), hPrev14, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength + 2 * RestLanes)), hPrev14, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 18 * RestRowLength + 3 * RestLanes)), hPrev14, o);
-                        var hPrev15 = Vector512.LoadUnsafe(ref hPrev, 15 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength)), hPrev15, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength + RestLanes)), hPrev15, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength + 2 * RestLanes)), hPrev15, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 19 * RestRowLength + 3 * RestLanes)), hPrev15, o);
-                        var hPrev16 = Vector512.LoadUnsafe(ref hPrev, 16 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength)), hPrev16, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength + RestLanes)), hPrev16, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength + 2 * RestLanes)), hPrev16, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 20 * RestRowLength + 3 * RestLanes)), hPrev16, o);
-                        var hPrev17 = Vector512.LoadUnsafe(ref hPrev, 17 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength)), hPrev17, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength + RestLanes)), hPrev17, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength + 2 * RestLanes)), hPrev17, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 21 * RestRowLength + 3 * RestLanes)), hPrev17, o);
-                        var hPrev18 = Vector512.LoadUnsafe(ref hPrev, 18 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength)), hPrev18, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength + RestLanes)), hPrev18, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength + 2 * RestLanes)), hPrev18, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 22 * RestRowLength + 3 * RestLanes)), hPrev18, o);
-                        var hPrev19 = Vector512.LoadUnsafe(ref hPrev, 19 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength)), hPrev19, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength + RestLanes)), hPrev19, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength + 2 * RestLanes)), hPrev19, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 23 * RestRowLength + 3 * RestLanes)), hPrev19, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-                }
             }
         }
 
-        /// <summary>
-        /// The path when Vector256 is the widest accelerated vector: the hidden units in 2 tiles of 8 and a rest tile of 4,
-        /// one Vector256 per gate and whole tile.
-        /// </summary>
-        private static class Vector256Tiles
+        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 2 tiles of 8 and a rest tile of 4.</summary>
+        /// <remarks>The rest tile's i, f, g, o share two Vector256, half of one each.</remarks>
+        private readonly struct Vector256Tiles : ITiles
         {
-            public const int Lanes = 8;
-            private const int Tiles = 2;
-            // The last RestLanes units form a rest tile: their i, f, g, o share 2 Vector256, half of one each.
-            public const int RestLanes = 4;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int RestRowLength = 4 * RestLanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength + (1 + InputSize + HiddenSize) * RestRowLength;
-            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
-            {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-            }
+            public static int Lanes => 8;
+            public static int Tiles => 2;
+            public static int RestLanes => 4;
+            public static int RowLength => 32;
+            public static int PanelLength => 768;
+            public static int HeadOffset => 1920;
+            public static int PackedLength => 1941;
+            private static int RestRowLength => 16; // floats per panel row of the rest tile
 
             /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+                ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
                 for (int tile = 0; tile < Tiles - 1; tile++)
                 {
                     ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
@@ -844,141 +868,141 @@ namespace LstmGen.Generated
                     ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
                     // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i = Vector256.LoadUnsafe(ref panel, 0);
-                    var f = Vector256.LoadUnsafe(ref panel, 8);
-                    var g = Vector256.LoadUnsafe(ref panel, 16);
-                    var o = Vector256.LoadUnsafe(ref panel, 24);
-                    var iOdd = Vector256<float>.Zero;
-                    var fOdd = Vector256<float>.Zero;
-                    var gOdd = Vector256<float>.Zero;
-                    var oOdd = Vector256<float>.Zero;
+                    var i = Simd256.Load(ref panel, 0);
+                    var f = Simd256.Load(ref panel, Lanes);
+                    var g = Simd256.Load(ref panel, 2 * Lanes);
+                    var o = Simd256.Load(ref panel, 3 * Lanes);
+                    var iOdd = Simd256.Zero;
+                    var fOdd = Simd256.Zero;
+                    var gOdd = Simd256.Zero;
+                    var oOdd = Simd256.Zero;
 
                     // gates += W_ih · x_t
-                    var x0 = Vector256.Create(x);
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o);
-                    var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, oOdd);
-                    var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o);
+                    var x0 = Simd256.Create(x);
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength), x0, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength + Lanes), x0, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength + 2 * Lanes), x0, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength + 3 * Lanes), x0, o);
+                    var x1 = Simd256.Create(Unsafe.Add(ref x, 1));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength), x1, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength + Lanes), x1, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength + 2 * Lanes), x1, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength + 3 * Lanes), x1, oOdd);
+                    var x2 = Simd256.Create(Unsafe.Add(ref x, 2));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength), x2, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength + Lanes), x2, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength + 2 * Lanes), x2, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength + 3 * Lanes), x2, o);
 
                     // gates += W_hh · h_{t-1}
-                    var hPrev0 = Vector256.Create(hPrev);
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), hPrev0, o);
-                    var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), hPrev1, oOdd);
-                    var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev2, o);
-                    var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev3, oOdd);
-                    var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev4, o);
-                    var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev5, oOdd);
-                    var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev6, o);
-                    var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev7, oOdd);
-                    var hPrev8 = Vector256.Create(Unsafe.Add(ref hPrev, 8));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev8, o);
-                    var hPrev9 = Vector256.Create(Unsafe.Add(ref hPrev, 9));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev9, oOdd);
-                    var hPrev10 = Vector256.Create(Unsafe.Add(ref hPrev, 10));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev10, o);
-                    var hPrev11 = Vector256.Create(Unsafe.Add(ref hPrev, 11));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev11, oOdd);
-                    var hPrev12 = Vector256.Create(Unsafe.Add(ref hPrev, 12));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev12, o);
-                    var hPrev13 = Vector256.Create(Unsafe.Add(ref hPrev, 13));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 24), hPrev13, oOdd);
-                    var hPrev14 = Vector256.Create(Unsafe.Add(ref hPrev, 14));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 24), hPrev14, o);
-                    var hPrev15 = Vector256.Create(Unsafe.Add(ref hPrev, 15));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 24), hPrev15, oOdd);
-                    var hPrev16 = Vector256.Create(Unsafe.Add(ref hPrev, 16));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 24), hPrev16, o);
-                    var hPrev17 = Vector256.Create(Unsafe.Add(ref hPrev, 17));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 24), hPrev17, oOdd);
-                    var hPrev18 = Vector256.Create(Unsafe.Add(ref hPrev, 18));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 24), hPrev18, o);
-                    var hPrev19 = Vector256.Create(Unsafe.Add(ref hPrev, 19));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 24), hPrev19, oOdd);
+                    var hPrev0 = Simd256.Create(hPrev);
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength), hPrev0, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength + Lanes), hPrev0, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength + 2 * Lanes), hPrev0, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength + 3 * Lanes), hPrev0, o);
+                    var hPrev1 = Simd256.Create(Unsafe.Add(ref hPrev, 1));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength), hPrev1, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength + Lanes), hPrev1, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength + 2 * Lanes), hPrev1, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength + 3 * Lanes), hPrev1, oOdd);
+                    var hPrev2 = Simd256.Create(Unsafe.Add(ref hPrev, 2));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength), hPrev2, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength + Lanes), hPrev2, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength + 2 * Lanes), hPrev2, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength + 3 * Lanes), hPrev2, o);
+                    var hPrev3 = Simd256.Create(Unsafe.Add(ref hPrev, 3));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength), hPrev3, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength + Lanes), hPrev3, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength + 2 * Lanes), hPrev3, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength + 3 * Lanes), hPrev3, oOdd);
+                    var hPrev4 = Simd256.Create(Unsafe.Add(ref hPrev, 4));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength), hPrev4, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength + Lanes), hPrev4, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength + 2 * Lanes), hPrev4, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength + 3 * Lanes), hPrev4, o);
+                    var hPrev5 = Simd256.Create(Unsafe.Add(ref hPrev, 5));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength), hPrev5, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength + Lanes), hPrev5, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength + 2 * Lanes), hPrev5, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength + 3 * Lanes), hPrev5, oOdd);
+                    var hPrev6 = Simd256.Create(Unsafe.Add(ref hPrev, 6));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength), hPrev6, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength + Lanes), hPrev6, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength + 2 * Lanes), hPrev6, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength + 3 * Lanes), hPrev6, o);
+                    var hPrev7 = Simd256.Create(Unsafe.Add(ref hPrev, 7));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength), hPrev7, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength + Lanes), hPrev7, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength + 2 * Lanes), hPrev7, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength + 3 * Lanes), hPrev7, oOdd);
+                    var hPrev8 = Simd256.Create(Unsafe.Add(ref hPrev, 8));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength), hPrev8, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength + Lanes), hPrev8, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength + 2 * Lanes), hPrev8, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength + 3 * Lanes), hPrev8, o);
+                    var hPrev9 = Simd256.Create(Unsafe.Add(ref hPrev, 9));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength), hPrev9, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength + Lanes), hPrev9, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength + 2 * Lanes), hPrev9, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength + 3 * Lanes), hPrev9, oOdd);
+                    var hPrev10 = Simd256.Create(Unsafe.Add(ref hPrev, 10));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength), hPrev10, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength + Lanes), hPrev10, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength + 2 * Lanes), hPrev10, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength + 3 * Lanes), hPrev10, o);
+                    var hPrev11 = Simd256.Create(Unsafe.Add(ref hPrev, 11));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength), hPrev11, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength + Lanes), hPrev11, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength + 2 * Lanes), hPrev11, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength + 3 * Lanes), hPrev11, oOdd);
+                    var hPrev12 = Simd256.Create(Unsafe.Add(ref hPrev, 12));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength), hPrev12, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength + Lanes), hPrev12, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength + 2 * Lanes), hPrev12, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength + 3 * Lanes), hPrev12, o);
+                    var hPrev13 = Simd256.Create(Unsafe.Add(ref hPrev, 13));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength), hPrev13, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength + Lanes), hPrev13, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength + 2 * Lanes), hPrev13, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength + 3 * Lanes), hPrev13, oOdd);
+                    var hPrev14 = Simd256.Create(Unsafe.Add(ref hPrev, 14));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength), hPrev14, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength + Lanes), hPrev14, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength + 2 * Lanes), hPrev14, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength + 3 * Lanes), hPrev14, o);
+                    var hPrev15 = Simd256.Create(Unsafe.Add(ref hPrev, 15));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength), hPrev15, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength + Lanes), hPrev15, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength + 2 * Lanes), hPrev15, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength + 3 * Lanes), hPrev15, oOdd);
+                    var hPrev16 = Simd256.Create(Unsafe.Add(ref hPrev, 16));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength), hPrev16, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength + Lanes), hPrev16, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength + 2 * Lanes), hPrev16, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength + 3 * Lanes), hPrev16, o);
+                    var hPrev17 = Simd256.Create(Unsafe.Add(ref hPrev, 17));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength), hPrev17, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength + Lanes), hPrev17, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength + 2 * Lanes), hPrev17, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength + 3 * Lanes), hPrev17, oOdd);
+                    var hPrev18 = Simd256.Create(Unsafe.Add(ref hPrev, 18));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength), hPrev18, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength + Lanes), hPrev18, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength + 2 * Lanes), hPrev18, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength + 3 * Lanes), hPrev18, o);
+                    var hPrev19 = Simd256.Create(Unsafe.Add(ref hPrev, 19));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength), hPrev19, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength + Lanes), hPrev19, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength + 2 * Lanes), hPrev19, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength + 3 * Lanes), hPrev19, oOdd);
 
-                    i += iOdd;
-                    f += fOdd;
-                    g += gOdd;
-                    o += oOdd;
+                    i = Simd256.Add(i, iOdd);
+                    f = Simd256.Add(f, fOdd);
+                    g = Simd256.Add(g, gOdd);
+                    o = Simd256.Add(o, oOdd);
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    Simd256.LstmCell(i, f, g, o, ref c, ref h);
                 }
 
                 // The last whole tile and the rest tile, in one sweep.
@@ -990,867 +1014,209 @@ namespace LstmGen.Generated
 
                     // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
-                    var i = Vector256.LoadUnsafe(ref panel, 0);
-                    var f = Vector256.LoadUnsafe(ref panel, 8);
-                    var g = Vector256.LoadUnsafe(ref panel, 16);
-                    var o = Vector256.LoadUnsafe(ref panel, 24);
-                    var rest0 = Vector256.LoadUnsafe(ref restPanel, 0);
-                    var rest1 = Vector256.LoadUnsafe(ref restPanel, 8);
-                    var iOdd = Vector256<float>.Zero;
-                    var fOdd = Vector256<float>.Zero;
-                    var gOdd = Vector256<float>.Zero;
-                    var oOdd = Vector256<float>.Zero;
-                    var rest0Odd = Vector256<float>.Zero;
-                    var rest1Odd = Vector256<float>.Zero;
+                    var i = Simd256.Load(ref panel, 0);
+                    var f = Simd256.Load(ref panel, Lanes);
+                    var g = Simd256.Load(ref panel, 2 * Lanes);
+                    var o = Simd256.Load(ref panel, 3 * Lanes);
+                    var rest0 = Simd256.Load(ref restPanel, 0);
+                    var rest1 = Simd256.Load(ref restPanel, Lanes);
+                    var iOdd = Simd256.Zero;
+                    var fOdd = Simd256.Zero;
+                    var gOdd = Simd256.Zero;
+                    var oOdd = Simd256.Zero;
+                    var rest0Odd = Simd256.Zero;
+                    var rest1Odd = Simd256.Zero;
 
                     // gates += W_ih · x_t
-                    var x0 = Vector256.Create(x);
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 1 * RestRowLength + 8), x0, rest1);
-                    var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 2 * RestRowLength + 8), x1, rest1Odd);
-                    var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 3 * RestRowLength + 8), x2, rest1);
+                    var x0 = Simd256.Create(x);
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength), x0, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength + Lanes), x0, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength + 2 * Lanes), x0, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, RowLength + 3 * Lanes), x0, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, RestRowLength), x0, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, RestRowLength + Lanes), x0, rest1);
+                    var x1 = Simd256.Create(Unsafe.Add(ref x, 1));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength), x1, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength + Lanes), x1, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength + 2 * Lanes), x1, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 2 * RowLength + 3 * Lanes), x1, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 2 * RestRowLength), x1, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 2 * RestRowLength + Lanes), x1, rest1Odd);
+                    var x2 = Simd256.Create(Unsafe.Add(ref x, 2));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength), x2, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength + Lanes), x2, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength + 2 * Lanes), x2, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 3 * RowLength + 3 * Lanes), x2, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 3 * RestRowLength), x2, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 3 * RestRowLength + Lanes), x2, rest1);
 
                     // gates += W_hh · h_{t-1}
-                    var hPrev0 = Vector256.Create(hPrev);
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), hPrev0, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), hPrev0, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 4 * RestRowLength + 8), hPrev0, rest1);
-                    var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), hPrev1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), hPrev1, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), hPrev1, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 5 * RestRowLength + 8), hPrev1, rest1Odd);
-                    var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev2, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev2, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 6 * RestRowLength + 8), hPrev2, rest1);
-                    var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev3, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev3, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 7 * RestRowLength + 8), hPrev3, rest1Odd);
-                    var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev4, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev4, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 8 * RestRowLength + 8), hPrev4, rest1);
-                    var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev5, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev5, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 9 * RestRowLength + 8), hPrev5, rest1Odd);
-                    var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev6, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev6, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 10 * RestRowLength + 8), hPrev6, rest1);
-                    var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev7, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev7, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 11 * RestRowLength + 8), hPrev7, rest1Odd);
-                    var hPrev8 = Vector256.Create(Unsafe.Add(ref hPrev, 8));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev8, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev8, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 12 * RestRowLength + 8), hPrev8, rest1);
-                    var hPrev9 = Vector256.Create(Unsafe.Add(ref hPrev, 9));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev9, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev9, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev9, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 13 * RestRowLength + 8), hPrev9, rest1Odd);
-                    var hPrev10 = Vector256.Create(Unsafe.Add(ref hPrev, 10));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev10, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev10, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 14 * RestRowLength + 8), hPrev10, rest1);
-                    var hPrev11 = Vector256.Create(Unsafe.Add(ref hPrev, 11));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev11, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev11, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev11, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 15 * RestRowLength + 8), hPrev11, rest1Odd);
-                    var hPrev12 = Vector256.Create(Unsafe.Add(ref hPrev, 12));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev12, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev12, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 16 * RestRowLength + 8), hPrev12, rest1);
-                    var hPrev13 = Vector256.Create(Unsafe.Add(ref hPrev, 13));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 16), hPrev13, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 17 * RowLength + 24), hPrev13, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 17 * RestRowLength + 0), hPrev13, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 17 * RestRowLength + 8), hPrev13, rest1Odd);
-                    var hPrev14 = Vector256.Create(Unsafe.Add(ref hPrev, 14));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 16), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 18 * RowLength + 24), hPrev14, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 18 * RestRowLength + 0), hPrev14, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 18 * RestRowLength + 8), hPrev14, rest1);
-                    var hPrev15 = Vector256.Create(Unsafe.Add(ref hPrev, 15));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 16), hPrev15, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 19 * RowLength + 24), hPrev15, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 19 * RestRowLength + 0), hPrev15, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 19 * RestRowLength + 8), hPrev15, rest1Odd);
-                    var hPrev16 = Vector256.Create(Unsafe.Add(ref hPrev, 16));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 16), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 20 * RowLength + 24), hPrev16, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 20 * RestRowLength + 0), hPrev16, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 20 * RestRowLength + 8), hPrev16, rest1);
-                    var hPrev17 = Vector256.Create(Unsafe.Add(ref hPrev, 17));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 16), hPrev17, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 21 * RowLength + 24), hPrev17, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 21 * RestRowLength + 0), hPrev17, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 21 * RestRowLength + 8), hPrev17, rest1Odd);
-                    var hPrev18 = Vector256.Create(Unsafe.Add(ref hPrev, 18));
-                    i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 16), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 22 * RowLength + 24), hPrev18, o);
-                    rest0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 22 * RestRowLength + 0), hPrev18, rest0);
-                    rest1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 22 * RestRowLength + 8), hPrev18, rest1);
-                    var hPrev19 = Vector256.Create(Unsafe.Add(ref hPrev, 19));
-                    iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 16), hPrev19, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 23 * RowLength + 24), hPrev19, oOdd);
-                    rest0Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 23 * RestRowLength + 0), hPrev19, rest0Odd);
-                    rest1Odd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref restPanel, 23 * RestRowLength + 8), hPrev19, rest1Odd);
+                    var hPrev0 = Simd256.Create(hPrev);
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength), hPrev0, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength + Lanes), hPrev0, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength + 2 * Lanes), hPrev0, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 4 * RowLength + 3 * Lanes), hPrev0, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 4 * RestRowLength), hPrev0, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 4 * RestRowLength + Lanes), hPrev0, rest1);
+                    var hPrev1 = Simd256.Create(Unsafe.Add(ref hPrev, 1));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength), hPrev1, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength + Lanes), hPrev1, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength + 2 * Lanes), hPrev1, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 5 * RowLength + 3 * Lanes), hPrev1, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 5 * RestRowLength), hPrev1, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 5 * RestRowLength + Lanes), hPrev1, rest1Odd);
+                    var hPrev2 = Simd256.Create(Unsafe.Add(ref hPrev, 2));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength), hPrev2, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength + Lanes), hPrev2, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength + 2 * Lanes), hPrev2, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 6 * RowLength + 3 * Lanes), hPrev2, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 6 * RestRowLength), hPrev2, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 6 * RestRowLength + Lanes), hPrev2, rest1);
+                    var hPrev3 = Simd256.Create(Unsafe.Add(ref hPrev, 3));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength), hPrev3, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength + Lanes), hPrev3, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength + 2 * Lanes), hPrev3, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 7 * RowLength + 3 * Lanes), hPrev3, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 7 * RestRowLength), hPrev3, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 7 * RestRowLength + Lanes), hPrev3, rest1Odd);
+                    var hPrev4 = Simd256.Create(Unsafe.Add(ref hPrev, 4));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength), hPrev4, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength + Lanes), hPrev4, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength + 2 * Lanes), hPrev4, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 8 * RowLength + 3 * Lanes), hPrev4, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 8 * RestRowLength), hPrev4, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 8 * RestRowLength + Lanes), hPrev4, rest1);
+                    var hPrev5 = Simd256.Create(Unsafe.Add(ref hPrev, 5));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength), hPrev5, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength + Lanes), hPrev5, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength + 2 * Lanes), hPrev5, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 9 * RowLength + 3 * Lanes), hPrev5, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 9 * RestRowLength), hPrev5, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 9 * RestRowLength + Lanes), hPrev5, rest1Odd);
+                    var hPrev6 = Simd256.Create(Unsafe.Add(ref hPrev, 6));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength), hPrev6, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength + Lanes), hPrev6, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength + 2 * Lanes), hPrev6, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 10 * RowLength + 3 * Lanes), hPrev6, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 10 * RestRowLength), hPrev6, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 10 * RestRowLength + Lanes), hPrev6, rest1);
+                    var hPrev7 = Simd256.Create(Unsafe.Add(ref hPrev, 7));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength), hPrev7, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength + Lanes), hPrev7, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength + 2 * Lanes), hPrev7, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 11 * RowLength + 3 * Lanes), hPrev7, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 11 * RestRowLength), hPrev7, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 11 * RestRowLength + Lanes), hPrev7, rest1Odd);
+                    var hPrev8 = Simd256.Create(Unsafe.Add(ref hPrev, 8));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength), hPrev8, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength + Lanes), hPrev8, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength + 2 * Lanes), hPrev8, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 12 * RowLength + 3 * Lanes), hPrev8, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 12 * RestRowLength), hPrev8, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 12 * RestRowLength + Lanes), hPrev8, rest1);
+                    var hPrev9 = Simd256.Create(Unsafe.Add(ref hPrev, 9));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength), hPrev9, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength + Lanes), hPrev9, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength + 2 * Lanes), hPrev9, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 13 * RowLength + 3 * Lanes), hPrev9, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 13 * RestRowLength), hPrev9, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 13 * RestRowLength + Lanes), hPrev9, rest1Odd);
+                    var hPrev10 = Simd256.Create(Unsafe.Add(ref hPrev, 10));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength), hPrev10, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength + Lanes), hPrev10, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength + 2 * Lanes), hPrev10, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 14 * RowLength + 3 * Lanes), hPrev10, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 14 * RestRowLength), hPrev10, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 14 * RestRowLength + Lanes), hPrev10, rest1);
+                    var hPrev11 = Simd256.Create(Unsafe.Add(ref hPrev, 11));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength), hPrev11, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength + Lanes), hPrev11, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength + 2 * Lanes), hPrev11, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 15 * RowLength + 3 * Lanes), hPrev11, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 15 * RestRowLength), hPrev11, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 15 * RestRowLength + Lanes), hPrev11, rest1Odd);
+                    var hPrev12 = Simd256.Create(Unsafe.Add(ref hPrev, 12));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength), hPrev12, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength + Lanes), hPrev12, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength + 2 * Lanes), hPrev12, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 16 * RowLength + 3 * Lanes), hPrev12, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 16 * RestRowLength), hPrev12, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 16 * RestRowLength + Lanes), hPrev12, rest1);
+                    var hPrev13 = Simd256.Create(Unsafe.Add(ref hPrev, 13));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength), hPrev13, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength + Lanes), hPrev13, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength + 2 * Lanes), hPrev13, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 17 * RowLength + 3 * Lanes), hPrev13, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 17 * RestRowLength), hPrev13, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 17 * RestRowLength + Lanes), hPrev13, rest1Odd);
+                    var hPrev14 = Simd256.Create(Unsafe.Add(ref hPrev, 14));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength), hPrev14, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength + Lanes), hPrev14, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength + 2 * Lanes), hPrev14, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 18 * RowLength + 3 * Lanes), hPrev14, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 18 * RestRowLength), hPrev14, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 18 * RestRowLength + Lanes), hPrev14, rest1);
+                    var hPrev15 = Simd256.Create(Unsafe.Add(ref hPrev, 15));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength), hPrev15, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength + Lanes), hPrev15, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength + 2 * Lanes), hPrev15, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 19 * RowLength + 3 * Lanes), hPrev15, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 19 * RestRowLength), hPrev15, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 19 * RestRowLength + Lanes), hPrev15, rest1Odd);
+                    var hPrev16 = Simd256.Create(Unsafe.Add(ref hPrev, 16));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength), hPrev16, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength + Lanes), hPrev16, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength + 2 * Lanes), hPrev16, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 20 * RowLength + 3 * Lanes), hPrev16, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 20 * RestRowLength), hPrev16, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 20 * RestRowLength + Lanes), hPrev16, rest1);
+                    var hPrev17 = Simd256.Create(Unsafe.Add(ref hPrev, 17));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength), hPrev17, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength + Lanes), hPrev17, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength + 2 * Lanes), hPrev17, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 21 * RowLength + 3 * Lanes), hPrev17, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 21 * RestRowLength), hPrev17, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 21 * RestRowLength + Lanes), hPrev17, rest1Odd);
+                    var hPrev18 = Simd256.Create(Unsafe.Add(ref hPrev, 18));
+                    i = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength), hPrev18, i);
+                    f = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength + Lanes), hPrev18, f);
+                    g = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength + 2 * Lanes), hPrev18, g);
+                    o = Simd256.MultiplyAdd(Simd256.Load(ref panel, 22 * RowLength + 3 * Lanes), hPrev18, o);
+                    rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 22 * RestRowLength), hPrev18, rest0);
+                    rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 22 * RestRowLength + Lanes), hPrev18, rest1);
+                    var hPrev19 = Simd256.Create(Unsafe.Add(ref hPrev, 19));
+                    iOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength), hPrev19, iOdd);
+                    fOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength + Lanes), hPrev19, fOdd);
+                    gOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength + 2 * Lanes), hPrev19, gOdd);
+                    oOdd = Simd256.MultiplyAdd(Simd256.Load(ref panel, 23 * RowLength + 3 * Lanes), hPrev19, oOdd);
+                    rest0Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 23 * RestRowLength), hPrev19, rest0Odd);
+                    rest1Odd = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 23 * RestRowLength + Lanes), hPrev19, rest1Odd);
 
-                    i += iOdd;
-                    f += fOdd;
-                    g += gOdd;
-                    o += oOdd;
-                    rest0 += rest0Odd;
-                    rest1 += rest1Odd;
+                    i = Simd256.Add(i, iOdd);
+                    f = Simd256.Add(f, fOdd);
+                    g = Simd256.Add(g, gOdd);
+                    o = Simd256.Add(o, oOdd);
+                    rest0 = Simd256.Add(rest0, rest0Odd);
+                    rest1 = Simd256.Add(rest1, rest1Odd);
 
                     // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
+                    Simd256.LstmCell(i, f, g, o, ref c, ref h);
                     KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
-                }
-            }
-
-            /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
-            public static void Group256(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 8;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = 0; j < Tiles * Lanes; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector256.Create(w);
-                        var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
-                        var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
-                        var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                        var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                        var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
-                        var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
-                        var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
-                        var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
-                        var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
-                        var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
-                        var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
-                        var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
-                        var hPrev8 = Vector256.LoadUnsafe(ref hPrev, 8 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
-                        var hPrev9 = Vector256.LoadUnsafe(ref hPrev, 9 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
-                        var hPrev10 = Vector256.LoadUnsafe(ref hPrev, 10 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
-                        var hPrev11 = Vector256.LoadUnsafe(ref hPrev, 11 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
-                        var hPrev12 = Vector256.LoadUnsafe(ref hPrev, 12 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
-                        var hPrev13 = Vector256.LoadUnsafe(ref hPrev, 13 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
-                        var hPrev14 = Vector256.LoadUnsafe(ref hPrev, 14 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
-                        var hPrev15 = Vector256.LoadUnsafe(ref hPrev, 15 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
-                        var hPrev16 = Vector256.LoadUnsafe(ref hPrev, 16 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
-                        var hPrev17 = Vector256.LoadUnsafe(ref hPrev, 17 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
-                        var hPrev18 = Vector256.LoadUnsafe(ref hPrev, 18 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
-                        var hPrev19 = Vector256.LoadUnsafe(ref hPrev, 19 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-                    for (int j = Tiles * Lanes; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, Tiles * PanelLength + (j - Tiles * Lanes));
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector256.Create(w);
-                        var f = Vector256.Create(Unsafe.Add(ref w, RestLanes));
-                        var g = Vector256.Create(Unsafe.Add(ref w, 2 * RestLanes));
-                        var o = Vector256.Create(Unsafe.Add(ref w, 3 * RestLanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), xs0, o);
-                        var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), xs1, o);
-                        var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), xs2, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), hPrev0, o);
-                        var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), hPrev1, o);
-                        var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), hPrev2, o);
-                        var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), hPrev3, o);
-                        var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), hPrev4, o);
-                        var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev5, o);
-                        var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev6, o);
-                        var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev7, o);
-                        var hPrev8 = Vector256.LoadUnsafe(ref hPrev, 8 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev8, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev8, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev8, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev8, o);
-                        var hPrev9 = Vector256.LoadUnsafe(ref hPrev, 9 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev9, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev9, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev9, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev9, o);
-                        var hPrev10 = Vector256.LoadUnsafe(ref hPrev, 10 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength)), hPrev10, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength + RestLanes)), hPrev10, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength + 2 * RestLanes)), hPrev10, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RestRowLength + 3 * RestLanes)), hPrev10, o);
-                        var hPrev11 = Vector256.LoadUnsafe(ref hPrev, 11 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength)), hPrev11, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength + RestLanes)), hPrev11, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength + 2 * RestLanes)), hPrev11, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RestRowLength + 3 * RestLanes)), hPrev11, o);
-                        var hPrev12 = Vector256.LoadUnsafe(ref hPrev, 12 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength)), hPrev12, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength + RestLanes)), hPrev12, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength + 2 * RestLanes)), hPrev12, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RestRowLength + 3 * RestLanes)), hPrev12, o);
-                        var hPrev13 = Vector256.LoadUnsafe(ref hPrev, 13 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength)), hPrev13, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength + RestLanes)), hPrev13, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength + 2 * RestLanes)), hPrev13, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 17 * RestRowLength + 3 * RestLanes)), hPrev13, o);
-                        var hPrev14 = Vector256.LoadUnsafe(ref hPrev, 14 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength)), hPrev14, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength + RestLanes)), hPrev14, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength + 2 * RestLanes)), hPrev14, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 18 * RestRowLength + 3 * RestLanes)), hPrev14, o);
-                        var hPrev15 = Vector256.LoadUnsafe(ref hPrev, 15 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength)), hPrev15, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength + RestLanes)), hPrev15, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength + 2 * RestLanes)), hPrev15, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 19 * RestRowLength + 3 * RestLanes)), hPrev15, o);
-                        var hPrev16 = Vector256.LoadUnsafe(ref hPrev, 16 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength)), hPrev16, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength + RestLanes)), hPrev16, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength + 2 * RestLanes)), hPrev16, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 20 * RestRowLength + 3 * RestLanes)), hPrev16, o);
-                        var hPrev17 = Vector256.LoadUnsafe(ref hPrev, 17 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength)), hPrev17, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength + RestLanes)), hPrev17, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength + 2 * RestLanes)), hPrev17, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 21 * RestRowLength + 3 * RestLanes)), hPrev17, o);
-                        var hPrev18 = Vector256.LoadUnsafe(ref hPrev, 18 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength)), hPrev18, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength + RestLanes)), hPrev18, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength + 2 * RestLanes)), hPrev18, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 22 * RestRowLength + 3 * RestLanes)), hPrev18, o);
-                        var hPrev19 = Vector256.LoadUnsafe(ref hPrev, 19 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength)), hPrev19, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength + RestLanes)), hPrev19, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength + 2 * RestLanes)), hPrev19, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 23 * RestRowLength + 3 * RestLanes)), hPrev19, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector256.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
                 }
             }
         }
 
-        /// <summary>
-        /// The path when Vector128 is the widest accelerated vector: the hidden units in 5 tiles of 4,
-        /// one Vector128 per gate and tile.
-        /// </summary>
-        private static class Vector128Tiles
+        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 5 tiles of 4.</summary>
+        private readonly struct Vector128Tiles : ITiles
         {
-            public const int Lanes = 4;
-            private const int Tiles = 5;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            public const int HeadOffset = LayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
-            {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i = Vector128.LoadUnsafe(ref panel, 0);
-                    var f = Vector128.LoadUnsafe(ref panel, 4);
-                    var g = Vector128.LoadUnsafe(ref panel, 8);
-                    var o = Vector128.LoadUnsafe(ref panel, 12);
-                    var iOdd = Vector128<float>.Zero;
-                    var fOdd = Vector128<float>.Zero;
-                    var gOdd = Vector128<float>.Zero;
-                    var oOdd = Vector128<float>.Zero;
-
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.Create(x);
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o);
-                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, oOdd);
-                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, o);
-
-                    // gates += W_hh · h_{t-1}
-                    var hPrev0 = Vector128.Create(hPrev);
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), hPrev0, o);
-                    var hPrev1 = Vector128.Create(Unsafe.Add(ref hPrev, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), hPrev1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), hPrev1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), hPrev1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), hPrev1, oOdd);
-                    var hPrev2 = Vector128.Create(Unsafe.Add(ref hPrev, 2));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), hPrev2, o);
-                    var hPrev3 = Vector128.Create(Unsafe.Add(ref hPrev, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), hPrev3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), hPrev3, oOdd);
-                    var hPrev4 = Vector128.Create(Unsafe.Add(ref hPrev, 4));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 4), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 12), hPrev4, o);
-                    var hPrev5 = Vector128.Create(Unsafe.Add(ref hPrev, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 4), hPrev5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 12), hPrev5, oOdd);
-                    var hPrev6 = Vector128.Create(Unsafe.Add(ref hPrev, 6));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 4), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 12), hPrev6, o);
-                    var hPrev7 = Vector128.Create(Unsafe.Add(ref hPrev, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 4), hPrev7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 12), hPrev7, oOdd);
-                    var hPrev8 = Vector128.Create(Unsafe.Add(ref hPrev, 8));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev8, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 4), hPrev8, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev8, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 12), hPrev8, o);
-                    var hPrev9 = Vector128.Create(Unsafe.Add(ref hPrev, 9));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev9, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 4), hPrev9, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev9, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 12), hPrev9, oOdd);
-                    var hPrev10 = Vector128.Create(Unsafe.Add(ref hPrev, 10));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev10, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 4), hPrev10, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev10, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 12), hPrev10, o);
-                    var hPrev11 = Vector128.Create(Unsafe.Add(ref hPrev, 11));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev11, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 4), hPrev11, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev11, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 12), hPrev11, oOdd);
-                    var hPrev12 = Vector128.Create(Unsafe.Add(ref hPrev, 12));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev12, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 4), hPrev12, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev12, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 12), hPrev12, o);
-                    var hPrev13 = Vector128.Create(Unsafe.Add(ref hPrev, 13));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 0), hPrev13, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 4), hPrev13, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 8), hPrev13, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 17 * RowLength + 12), hPrev13, oOdd);
-                    var hPrev14 = Vector128.Create(Unsafe.Add(ref hPrev, 14));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 0), hPrev14, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 4), hPrev14, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 8), hPrev14, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 18 * RowLength + 12), hPrev14, o);
-                    var hPrev15 = Vector128.Create(Unsafe.Add(ref hPrev, 15));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 0), hPrev15, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 4), hPrev15, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 8), hPrev15, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 19 * RowLength + 12), hPrev15, oOdd);
-                    var hPrev16 = Vector128.Create(Unsafe.Add(ref hPrev, 16));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 0), hPrev16, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 4), hPrev16, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 8), hPrev16, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 20 * RowLength + 12), hPrev16, o);
-                    var hPrev17 = Vector128.Create(Unsafe.Add(ref hPrev, 17));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 0), hPrev17, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 4), hPrev17, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 8), hPrev17, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 21 * RowLength + 12), hPrev17, oOdd);
-                    var hPrev18 = Vector128.Create(Unsafe.Add(ref hPrev, 18));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 0), hPrev18, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 4), hPrev18, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 8), hPrev18, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 22 * RowLength + 12), hPrev18, o);
-                    var hPrev19 = Vector128.Create(Unsafe.Add(ref hPrev, 19));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 0), hPrev19, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 4), hPrev19, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 8), hPrev19, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 23 * RowLength + 12), hPrev19, oOdd);
-
-                    i += iOdd;
-                    f += fOdd;
-                    g += gOdd;
-                    o += oOdd;
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                }
-            }
-
-            /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
-            public static void Group128(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 4;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = 0; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector128.Create(w);
-                        var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
-                        var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
-                        var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                        var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                        var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), hPrev0, o);
-                        var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), hPrev1, o);
-                        var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev2, o);
-                        var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev3, o);
-                        var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev4, o);
-                        var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev5, o);
-                        var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev6, o);
-                        var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev7, o);
-                        var hPrev8 = Vector128.LoadUnsafe(ref hPrev, 8 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev8, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev8, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev8, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev8, o);
-                        var hPrev9 = Vector128.LoadUnsafe(ref hPrev, 9 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev9, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev9, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev9, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev9, o);
-                        var hPrev10 = Vector128.LoadUnsafe(ref hPrev, 10 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev10, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev10, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev10, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev10, o);
-                        var hPrev11 = Vector128.LoadUnsafe(ref hPrev, 11 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev11, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev11, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev11, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev11, o);
-                        var hPrev12 = Vector128.LoadUnsafe(ref hPrev, 12 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev12, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev12, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev12, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev12, o);
-                        var hPrev13 = Vector128.LoadUnsafe(ref hPrev, 13 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength)), hPrev13, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + Lanes)), hPrev13, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + 2 * Lanes)), hPrev13, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 17 * RowLength + 3 * Lanes)), hPrev13, o);
-                        var hPrev14 = Vector128.LoadUnsafe(ref hPrev, 14 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength)), hPrev14, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + Lanes)), hPrev14, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + 2 * Lanes)), hPrev14, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 18 * RowLength + 3 * Lanes)), hPrev14, o);
-                        var hPrev15 = Vector128.LoadUnsafe(ref hPrev, 15 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength)), hPrev15, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + Lanes)), hPrev15, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + 2 * Lanes)), hPrev15, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 19 * RowLength + 3 * Lanes)), hPrev15, o);
-                        var hPrev16 = Vector128.LoadUnsafe(ref hPrev, 16 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength)), hPrev16, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + Lanes)), hPrev16, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + 2 * Lanes)), hPrev16, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 20 * RowLength + 3 * Lanes)), hPrev16, o);
-                        var hPrev17 = Vector128.LoadUnsafe(ref hPrev, 17 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength)), hPrev17, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + Lanes)), hPrev17, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + 2 * Lanes)), hPrev17, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 21 * RowLength + 3 * Lanes)), hPrev17, o);
-                        var hPrev18 = Vector128.LoadUnsafe(ref hPrev, 18 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength)), hPrev18, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + Lanes)), hPrev18, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + 2 * Lanes)), hPrev18, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 22 * RowLength + 3 * Lanes)), hPrev18, o);
-                        var hPrev19 = Vector128.LoadUnsafe(ref hPrev, 19 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength)), hPrev19, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + Lanes)), hPrev19, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 2 * Lanes)), hPrev19, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 23 * RowLength + 3 * Lanes)), hPrev19, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector128.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-                }
-            }
+            public static int Lanes => 4;
+            public static int Tiles => 5;
+            public static int RestLanes => 0;
+            public static int RowLength => 16;
+            public static int PanelLength => 384;
+            public static int HeadOffset => 1920;
+            public static int PackedLength => 1941;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
         }
     }
 }

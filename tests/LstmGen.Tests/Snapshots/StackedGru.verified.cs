@@ -8,52 +8,57 @@ namespace Demo
     partial class StackedGru
     {
         /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int InputSize = 7;
         /// <summary>Hidden units per GRU layer (PyTorch <c>hidden_size</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int HiddenSize = 80;
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 5;
         /// <summary>Time steps per sequence.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 11;
         /// <summary>Stacked GRU layers (PyTorch <c>num_layers</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 2;
 
-        // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
+        // The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,
         // so a failed load leaves the current weights untouched. Null until initialized or loaded.
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers; h_{t-1} is in buffer _streamParity.
-        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.StackedGruKernel.StateLength);
+        // Creating it checks that the LstmGen runtime lays out state and weights as this code reads them.
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.StackedGruKernel.CreateState();
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private int _streamParity;
 
         /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
         /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.StackedGruKernel.Forward(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            global::LstmGen.Generated.StackedGruKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
         /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
         /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-            global::LstmGen.Generated.StackedGruKernel.ForwardBatch(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
-                batchSize);
+            global::LstmGen.Generated.StackedGruKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize);
         }
 
         /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
         /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
         {
             int batchSize = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, SeqLen, InputSize);
@@ -67,21 +72,18 @@ namespace Demo
         /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
         /// </summary>
         /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.StackedGruKernel.Step(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
-                _streamParity,
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            global::LstmGen.Generated.StackedGruKernel.Step(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span), _streamParity, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             _streamParity ^= 1;
         }
 
         /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void ResetState()
         {
             _streamState.Span.Clear();
@@ -89,6 +91,7 @@ namespace Demo
         }
 
         /// <summary>Copies the streaming state into <paramref name="h"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void GetState(global::System.Span<float> h)
         {
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -99,6 +102,7 @@ namespace Demo
         }
 
         /// <summary>Sets the streaming state from <paramref name="h"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void SetState(global::System.ReadOnlySpan<float> h)
         {
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -109,20 +113,24 @@ namespace Demo
         }
 
         /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.GruWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadWeights(global::LstmGen.GruWeights weights) =>
             _packedWeights = global::LstmGen.Generated.StackedGruKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(string path) =>
             LoadWeights(global::LstmGen.GruWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "rnn.", "fc.", NumLayers));
 
         /// <inheritdoc cref="LoadSafetensors(string)"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(global::System.IO.Stream stream) =>
             LoadWeights(global::LstmGen.GruWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "rnn.", "fc.", NumLayers));
     }
@@ -130,11 +138,11 @@ namespace Demo
 
 namespace LstmGen.Generated
 {
-    using System;
-    using System.Runtime.CompilerServices;
-    using System.Runtime.InteropServices;
-    using System.Runtime.Intrinsics;
-    using LstmGen.Kernels;
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::LstmGen.Kernels;
 
     /// <summary>The forward pass of <see cref="global::Demo.StackedGru"/>, specialized for its sizes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -145,46 +153,68 @@ namespace LstmGen.Generated
         private const int OutputSize = 5;
         private const int SeqLen = 11;
         private const int NumLayers = 2;
+        private const int ProjectionSteps = 8; // Forward computes layer 0's b + W_ih · x_t this many steps ahead
 
-        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
-        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other), each padded to whole tiles of every tiling and to whole
-        // cache lines, so that no full-width store of the aligned state straddles two.
-        private const int PaddedHidden = 80;
-        private const int LayerStateLength = 2 * PaddedHidden;
+        // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
+        private const int LayoutVersion = 1;
+        private const string GeneratorVersion = "%VERSION%";
+
+        // The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other),
+        // each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.
+        private const int StateStride = 80;
+        private const int LayerStateLength = 2 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
 
         /// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>
         public const long MultiplyAddsPerSequence = (long)SeqLen * 3 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
 
-        /// <summary>Where the current h of a layer starts in the state.</summary>
-        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+        /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
 
-        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
-        public static PackedWeights Pack(RecurrentWeights weights) =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
-            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        /// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>
+        public static AlignedBuffer CreateState()
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            return new AlignedBuffer(StateLength);
+        }
+
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
+        public static PackedWeights Pack(RecurrentWeights weights)
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            if (Vector512.IsHardwareAccelerated)
+                return Pack<Vector512Tiles>(weights);
+            else if (Vector256.IsHardwareAccelerated)
+                return Pack<Vector256Tiles>(weights);
+            else if (Vector128.IsHardwareAccelerated)
+                return Pack<Vector128Tiles>(weights);
+            else
+                return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        }
+
+        // The runtime packs; the length it packed must be the one this code reads.
+        private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>
+            ModelGuard.RequirePackedLength(
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes, separateInput: true),
+                T.PackedLength);
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
             // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);
-
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector512Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector256Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector128Tiles>(ref weights, ref input, ref state, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
 
@@ -192,22 +222,22 @@ namespace LstmGen.Generated
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector512Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector256Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector128Tiles>(ref weights, ref input, ref state, parity, ref output);
             else
             {
-                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                ScalarLayers(ref weights, ref input, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
         }
 
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
-        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+        private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.Lanes, gru: true, parity, separateInput: true);
+                MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: true, parity, separateInput: true);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -215,6 +245,50 @@ namespace LstmGen.Generated
             int b = 0;
             for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+        }
+
+        /// <summary>Runs one sequence on tiling T from the zero state in <paramref name="state"/>, then the head.</summary>
+        private static void Run<T>(ref float weights, ref float input, ref float state, ref float output) where T : ITiles
+        {
+            // Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.
+            Span<float> buffer = stackalloc float[ProjectionSteps * T.ProjectionLength + AlignedBuffer.Slack];
+            ref float projection = ref AlignedBuffer.Align(buffer);
+            for (int start = 0; start < SeqLen; start += ProjectionSteps)
+            {
+                int steps = Math.Min(ProjectionSteps, SeqLen - start);
+                T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
+                for (int t = start; t < start + steps; t++)
+                    ProjectedLayers<T>(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
+            }
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+        }
+
+        /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+        private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : ITiles
+        {
+            Layers<T>(ref weights, ref x, ref state, parity);
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+        }
+
+        /// <summary>One time step of every layer on tiling T.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layers<T>(ref float weights, ref float x, ref float state, int parity) where T : ITiles
+        {
+            T.Layer(ref weights, ref x, ref state, parity);
+            for (int layer = 1; layer < NumLayers; layer++)
+                T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                    ref Unsafe.Add(ref state, layer * LayerStateLength), parity);
+        }
+
+        /// <summary>One time step of every layer, layer 0 from its input part projected ahead.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ProjectedLayers<T>(ref float weights, ref float projection, ref float state, int parity) where T : ITiles
+        {
+            T.ProjectedLayer(ref weights, ref projection, ref state, parity);
+            for (int layer = 1; layer < NumLayers; layer++)
+                T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                    ref Unsafe.Add(ref state, layer * LayerStateLength), parity);
         }
 
         /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
@@ -225,1543 +299,521 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>
-        /// The path when Vector512 is the widest accelerated vector: the hidden units in 5 tiles of 16,
-        /// one Vector512 per slot and tile.
-        /// </summary>
-        private static class Vector512Tiles
+        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
-            public const int Lanes = 16;
-            private const int Tiles = 5;
-            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperLayerLength = Tiles * UpperPanelLength;
-            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
-            private const int ProjectionSteps = 8;
-            private const int ProjectionLength = Tiles * RowLength;
-            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
-            // which a projected step reads in one contiguous stream.
-            private const int InputPanelLength = (1 + InputSize) * RowLength;
-            private const int HiddenPanelLength = HiddenSize * RowLength;
-            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
 
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
             {
-                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
-                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
-                    for (int t = start; t < start + steps; t++)
-                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
-                }
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
+                    ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
 
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var r = S.Load(ref panel, 0);
+                    var z = S.Load(ref panel, T.Lanes);
+                    var nx = S.Load(ref panel, 2 * T.Lanes);
+                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nxOdd = S.Zero;
+                    var nhOdd = S.Zero;
 
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
+                    // r, z, n_x += W_ih · x_t
+                    var x0 = S.Create(x);
+                    r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, nx);
+                    var x1 = S.Create(Unsafe.Add(ref x, 1));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, nxOdd);
+                    var x2 = S.Create(Unsafe.Add(ref x, 2));
+                    r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, nx);
+                    var x3 = S.Create(Unsafe.Add(ref x, 3));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, nxOdd);
+                    var x4 = S.Create(Unsafe.Add(ref x, 4));
+                    r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, nx);
+                    var x5 = S.Create(Unsafe.Add(ref x, 5));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), x5, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), x5, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), x5, nxOdd);
+                    var x6 = S.Create(Unsafe.Add(ref x, 6));
+                    r = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), x6, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), x6, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), x6, nx);
 
-            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ProjectedLayer(ref weights, ref projection, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
-            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
-            /// </summary>
-            private static void Project(ref float weights, ref float x, ref float projection, int steps)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                    for (int step = 0; step < steps; step++)
+                    // r, z, n_h += W_hh · h_{t-1}
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        var r = Vector512.LoadUnsafe(ref panel, 0);
-                        var z = Vector512.LoadUnsafe(ref panel, 16);
-                        var nx = Vector512.LoadUnsafe(ref panel, 32);
-                        var nh = Vector512.LoadUnsafe(ref panel, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nxOdd = Vector512<float>.Zero;
-                        var xt0 = Vector512.Create(xt);
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), xt0, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), xt0, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), xt0, nx);
-                        var xt1 = Vector512.Create(Unsafe.Add(ref xt, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), xt1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), xt1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), xt1, nxOdd);
-                        var xt2 = Vector512.Create(Unsafe.Add(ref xt, 2));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), xt2, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), xt2, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), xt2, nx);
-                        var xt3 = Vector512.Create(Unsafe.Add(ref xt, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), xt3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), xt3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), xt3, nxOdd);
-                        var xt4 = Vector512.Create(Unsafe.Add(ref xt, 4));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), xt4, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), xt4, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), xt4, nx);
-                        var xt5 = Vector512.Create(Unsafe.Add(ref xt, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), xt5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), xt5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), xt5, nxOdd);
-                        var xt6 = Vector512.Create(Unsafe.Add(ref xt, 6));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), xt6, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), xt6, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), xt6, nx);
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        r.StoreUnsafe(ref into, 0);
-                        z.StoreUnsafe(ref into, 16);
-                        nx.StoreUnsafe(ref into, 32);
-                        nh.StoreUnsafe(ref into, 48);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
+                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, zOdd);
+                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, nhOdd);
                     }
+
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nx = S.Add(nx, nxOdd);
+                    nh = S.Add(nh, nhOdd);
+
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    S.GruCell(r, z, nx, nh, in hOld, ref h);
                 }
             }
-
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
+            else
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
+                for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    for (int tile = 0; tile < Tiles; tile++)
+                    ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
+
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var r = S.Load(ref panel, 0);
+                    var z = S.Load(ref panel, T.Lanes);
+                    var nx = S.Load(ref panel, 2 * T.Lanes);
+                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nxOdd = S.Zero;
+                    var nhOdd = S.Zero;
+
+                    // r, z, n_h += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector512.LoadUnsafe(ref projected, 0);
-                        var z = Vector512.LoadUnsafe(ref projected, 16);
-                        var nx = Vector512.LoadUnsafe(ref projected, 32);
-                        var nh = Vector512.LoadUnsafe(ref projected, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nhOdd = Vector512<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
+                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, zOdd);
+                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, nhOdd);
                     }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
 
-                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector512.LoadUnsafe(ref projected, 0);
-                        var z = Vector512.LoadUnsafe(ref projected, 16);
-                        var nx = Vector512.LoadUnsafe(ref projected, 32);
-                        var nh = Vector512.LoadUnsafe(ref projected, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nhOdd = Vector512<float>.Zero;
+                    // r, z, n_x += W_ih · x_t, last column first
+                    var x6 = S.Create(Unsafe.Add(ref x, 6));
+                    r = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), x6, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), x6, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), x6, nx);
+                    var x5 = S.Create(Unsafe.Add(ref x, 5));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), x5, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), x5, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), x5, nxOdd);
+                    var x4 = S.Create(Unsafe.Add(ref x, 4));
+                    r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, nx);
+                    var x3 = S.Create(Unsafe.Add(ref x, 3));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, nxOdd);
+                    var x2 = S.Create(Unsafe.Add(ref x, 2));
+                    r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, nx);
+                    var x1 = S.Create(Unsafe.Add(ref x, 1));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, nxOdd);
+                    var x0 = S.Create(x);
+                    r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, nx);
 
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, nhOdd);
-                        }
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nx = S.Add(nx, nxOdd);
+                    nh = S.Add(nh, nhOdd);
 
-                        r += rOdd;
-                        z += zOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    S.GruCell(r, z, nx, nh, in hOld, ref h);
                 }
             }
+        }
 
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+        /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
+                for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    for (int tile = 0; tile < Tiles; tile++)
+                    ref float panel = ref Unsafe.Add(ref weights, tile * T.UpperPanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
+
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var r = S.Load(ref panel, 0);
+                    var z = S.Load(ref panel, T.Lanes);
+                    var nx = S.Load(ref panel, 2 * T.Lanes);
+                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nxOdd = S.Zero;
+                    var nhOdd = S.Zero;
+
+                    // r, z, n_x += W_ih · x_t
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector512.LoadUnsafe(ref panel, 0);
-                        var z = Vector512.LoadUnsafe(ref panel, 16);
-                        var nx = Vector512.LoadUnsafe(ref panel, 32);
-                        var nh = Vector512.LoadUnsafe(ref panel, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nxOdd = Vector512<float>.Zero;
-                        var nhOdd = Vector512<float>.Zero;
-
-                        // r, z, n_x += W_ih · x_t
-                        var x0 = Vector512.Create(x);
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx);
-                        var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nxOdd);
-                        var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx);
-                        var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nxOdd);
-                        var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx);
-                        var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nxOdd);
-                        var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx);
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 16)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 48)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        var xk = S.Create(Unsafe.Add(ref x, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), xk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, z);
+                        nx = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, nx);
+                        var xkAfter = S.Create(Unsafe.Add(ref x, k + 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), xkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), xkAfter, zOdd);
+                        nxOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), xkAfter, nxOdd);
                     }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
+
+                    // r, z, n_h += W_hh · h_{t-1}
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector512.LoadUnsafe(ref panel, 0);
-                        var z = Vector512.LoadUnsafe(ref panel, 16);
-                        var nx = Vector512.LoadUnsafe(ref panel, 32);
-                        var nh = Vector512.LoadUnsafe(ref panel, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nxOdd = Vector512<float>.Zero;
-                        var nhOdd = Vector512<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref hiddenRow, 48), hPrevk, nh);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 16)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 48)), hPrevkBefore, nhOdd);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 7 * RowLength + 32), x6, nx);
-                        var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 6 * RowLength + 32), x5, nxOdd);
-                        var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 5 * RowLength + 32), x4, nx);
-                        var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 4 * RowLength + 32), x3, nxOdd);
-                        var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 3 * RowLength + 32), x2, nx);
-                        var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 2 * RowLength + 32), x1, nxOdd);
-                        var x0 = Vector512.Create(x);
-                        r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
-                        z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, z);
-                        nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref panel, 1 * RowLength + 32), x0, nx);
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
+                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, zOdd);
+                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, nhOdd);
                     }
+
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nx = S.Add(nx, nxOdd);
+                    nh = S.Add(nh, nhOdd);
+
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    S.GruCell(r, z, nx, nh, in hOld, ref h);
                 }
             }
-
-            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
+            else
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
+                for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    for (int tile = 0; tile < Tiles; tile++)
+                    ref float panel = ref Unsafe.Add(ref weights, tile * T.UpperPanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
+
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                    var r = S.Load(ref panel, 0);
+                    var z = S.Load(ref panel, T.Lanes);
+                    var nx = S.Load(ref panel, 2 * T.Lanes);
+                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nxOdd = S.Zero;
+                    var nhOdd = S.Zero;
+
+                    // r, z, n_h += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector512.LoadUnsafe(ref panel, 0);
-                        var z = Vector512.LoadUnsafe(ref panel, 16);
-                        var nx = Vector512.LoadUnsafe(ref panel, 32);
-                        var nh = Vector512.LoadUnsafe(ref panel, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nxOdd = Vector512<float>.Zero;
-                        var nhOdd = Vector512<float>.Zero;
-
-                        // r, z, n_x += W_ih · x_t
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, z);
-                            nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, nx);
-                            var xkAfter = Vector512.Create(Unsafe.Add(ref x, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, zOdd);
-                            nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 32)), xkAfter, nxOdd);
-                        }
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
-                            var hPrevkAfter = Vector512.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 48)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
+                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, zOdd);
+                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, nhOdd);
                     }
+
+                    // r, z, n_x += W_ih · x_t, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
+                    {
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        var xk = S.Create(Unsafe.Add(ref x, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), xk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, z);
+                        nx = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, nx);
+                        var xkBefore = S.Create(Unsafe.Add(ref x, k - 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), xkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), xkBefore, zOdd);
+                        nxOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), xkBefore, nxOdd);
+                    }
+
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nx = S.Add(nx, nxOdd);
+                    nh = S.Add(nh, nhOdd);
+
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    S.GruCell(r, z, nx, nh, in hOld, ref h);
                 }
-                else
+            }
+        }
+
+        /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
+
+            // Even steps stream the weights first to last, odd steps last to first:
+            // each step starts with the weights the previous one left in cache.
+            if (parity == 0)
+            {
+                for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
+                    ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
+
+                    // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)
+                    var r = S.Load(ref projected, 0);
+                    var z = S.Load(ref projected, T.Lanes);
+                    var nx = S.Load(ref projected, 2 * T.Lanes);
+                    var nh = S.Load(ref projected, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nhOdd = S.Zero;
+
+                    // r, z, n_h += W_hh · h_{t-1}
+                    for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector512.LoadUnsafe(ref panel, 0);
-                        var z = Vector512.LoadUnsafe(ref panel, 16);
-                        var nx = Vector512.LoadUnsafe(ref panel, 32);
-                        var nh = Vector512.LoadUnsafe(ref panel, 48);
-                        var rOdd = Vector512<float>.Zero;
-                        var zOdd = Vector512<float>.Zero;
-                        var nxOdd = Vector512<float>.Zero;
-                        var nhOdd = Vector512<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector512.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 48), hPrevk, nh);
-                            var hPrevkBefore = Vector512.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 48)), hPrevkBefore, nhOdd);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                            r = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0), xk, r);
-                            z = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 16), xk, z);
-                            nx = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 32), xk, nx);
-                            var xkBefore = Vector512.Create(Unsafe.Add(ref x, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, zOdd);
-                            nxOdd = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 32)), xkBefore, nxOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
+                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, zOdd);
+                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, nhOdd);
                     }
+
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nh = S.Add(nh, nhOdd);
+
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    S.GruCell(r, z, nx, nh, in hOld, ref h);
+                }
+            }
+            else
+            {
+                for (int tile = T.Tiles - 1; tile >= 0; tile--)
+                {
+                    ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                    ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                    ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+                    ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
+
+                    // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)
+                    var r = S.Load(ref projected, 0);
+                    var z = S.Load(ref projected, T.Lanes);
+                    var nx = S.Load(ref projected, 2 * T.Lanes);
+                    var nh = S.Load(ref projected, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nhOdd = S.Zero;
+
+                    // r, z, n_h += W_hh · h_{t-1}, last column first
+                    for (int k = HiddenSize - 1; k > 0; k -= 2)
+                    {
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
+                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
+                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
+                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
+                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, zOdd);
+                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, nhOdd);
+                    }
+
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nh = S.Add(nh, nhOdd);
+
+                    // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    S.GruCell(r, z, nx, nh, in hOld, ref h);
                 }
             }
         }
 
         /// <summary>
-        /// The path when Vector256 is the widest accelerated vector: the hidden units in 10 tiles of 8,
-        /// one Vector256 per slot and tile.
+        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+        /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
-        private static class Vector256Tiles
+        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiles where S : ISimd<V> where V : struct
         {
-            public const int Lanes = 8;
-            private const int Tiles = 10;
-            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperLayerLength = Tiles * UpperPanelLength;
-            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
-            private const int ProjectionSteps = 8;
-            private const int ProjectionLength = Tiles * RowLength;
-            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
-            // which a projected step reads in one contiguous stream.
-            private const int InputPanelLength = (1 + InputSize) * RowLength;
-            private const int HiddenPanelLength = HiddenSize * RowLength;
-            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
-
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            for (int tile = 0; tile < T.Tiles; tile++)
             {
-                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                for (int start = 0; start < SeqLen; start += ProjectionSteps)
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                for (int step = 0; step < steps; step++)
                 {
-                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
-                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
-                    for (int t = start; t < start + steps; t++)
-                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
-                }
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ProjectedLayer(ref weights, ref projection, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
-            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
-            /// </summary>
-            private static void Project(ref float weights, ref float x, ref float projection, int steps)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                    for (int step = 0; step < steps; step++)
-                    {
-                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        var r = Vector256.LoadUnsafe(ref panel, 0);
-                        var z = Vector256.LoadUnsafe(ref panel, 8);
-                        var nx = Vector256.LoadUnsafe(ref panel, 16);
-                        var nh = Vector256.LoadUnsafe(ref panel, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nxOdd = Vector256<float>.Zero;
-                        var xt0 = Vector256.Create(xt);
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), xt0, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), xt0, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), xt0, nx);
-                        var xt1 = Vector256.Create(Unsafe.Add(ref xt, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), xt1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), xt1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), xt1, nxOdd);
-                        var xt2 = Vector256.Create(Unsafe.Add(ref xt, 2));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), xt2, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), xt2, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), xt2, nx);
-                        var xt3 = Vector256.Create(Unsafe.Add(ref xt, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), xt3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), xt3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), xt3, nxOdd);
-                        var xt4 = Vector256.Create(Unsafe.Add(ref xt, 4));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), xt4, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), xt4, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), xt4, nx);
-                        var xt5 = Vector256.Create(Unsafe.Add(ref xt, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), xt5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), xt5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), xt5, nxOdd);
-                        var xt6 = Vector256.Create(Unsafe.Add(ref xt, 6));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), xt6, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), xt6, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), xt6, nx);
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        r.StoreUnsafe(ref into, 0);
-                        z.StoreUnsafe(ref into, 8);
-                        nx.StoreUnsafe(ref into, 16);
-                        nh.StoreUnsafe(ref into, 24);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector256.LoadUnsafe(ref projected, 0);
-                        var z = Vector256.LoadUnsafe(ref projected, 8);
-                        var nx = Vector256.LoadUnsafe(ref projected, 16);
-                        var nh = Vector256.LoadUnsafe(ref projected, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nhOdd = Vector256<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
-                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector256.LoadUnsafe(ref projected, 0);
-                        var z = Vector256.LoadUnsafe(ref projected, 8);
-                        var nx = Vector256.LoadUnsafe(ref projected, 16);
-                        var nh = Vector256.LoadUnsafe(ref projected, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nhOdd = Vector256<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
-                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector256.LoadUnsafe(ref panel, 0);
-                        var z = Vector256.LoadUnsafe(ref panel, 8);
-                        var nx = Vector256.LoadUnsafe(ref panel, 16);
-                        var nh = Vector256.LoadUnsafe(ref panel, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nxOdd = Vector256<float>.Zero;
-                        var nhOdd = Vector256<float>.Zero;
-
-                        // r, z, n_x += W_ih · x_t
-                        var x0 = Vector256.Create(x);
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx);
-                        var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nxOdd);
-                        var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx);
-                        var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nxOdd);
-                        var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx);
-                        var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, nxOdd);
-                        var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, nx);
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
-                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 8)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 24)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector256.LoadUnsafe(ref panel, 0);
-                        var z = Vector256.LoadUnsafe(ref panel, 8);
-                        var nx = Vector256.LoadUnsafe(ref panel, 16);
-                        var nh = Vector256.LoadUnsafe(ref panel, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nxOdd = Vector256<float>.Zero;
-                        var nhOdd = Vector256<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref hiddenRow, 24), hPrevk, nh);
-                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 8)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 24)), hPrevkBefore, nhOdd);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, nx);
-                        var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, nxOdd);
-                        var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, nx);
-                        var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, nxOdd);
-                        var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, nx);
-                        var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, nxOdd);
-                        var x0 = Vector256.Create(x);
-                        r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
-                        z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, z);
-                        nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, nx);
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-            }
-
-            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector256.LoadUnsafe(ref panel, 0);
-                        var z = Vector256.LoadUnsafe(ref panel, 8);
-                        var nx = Vector256.LoadUnsafe(ref panel, 16);
-                        var nh = Vector256.LoadUnsafe(ref panel, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nxOdd = Vector256<float>.Zero;
-                        var nhOdd = Vector256<float>.Zero;
-
-                        // r, z, n_x += W_ih · x_t
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, z);
-                            nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, nx);
-                            var xkAfter = Vector256.Create(Unsafe.Add(ref x, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, zOdd);
-                            nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 16)), xkAfter, nxOdd);
-                        }
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
-                            var hPrevkAfter = Vector256.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 24)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector256.LoadUnsafe(ref panel, 0);
-                        var z = Vector256.LoadUnsafe(ref panel, 8);
-                        var nx = Vector256.LoadUnsafe(ref panel, 16);
-                        var nh = Vector256.LoadUnsafe(ref panel, 24);
-                        var rOdd = Vector256<float>.Zero;
-                        var zOdd = Vector256<float>.Zero;
-                        var nxOdd = Vector256<float>.Zero;
-                        var nhOdd = Vector256<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector256.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 24), hPrevk, nh);
-                            var hPrevkBefore = Vector256.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 24)), hPrevkBefore, nhOdd);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                            r = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0), xk, r);
-                            z = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 8), xk, z);
-                            nx = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 16), xk, nx);
-                            var xkBefore = Vector256.Create(Unsafe.Add(ref x, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, zOdd);
-                            nxOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 16)), xkBefore, nxOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
+                    ref float xt = ref Unsafe.Add(ref x, step * InputSize);
+                    ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
+                    var r = S.Load(ref panel, 0);
+                    var z = S.Load(ref panel, T.Lanes);
+                    var nx = S.Load(ref panel, 2 * T.Lanes);
+                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var rOdd = S.Zero;
+                    var zOdd = S.Zero;
+                    var nxOdd = S.Zero;
+                    var xt0 = S.Create(xt);
+                    r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), xt0, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), xt0, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), xt0, nx);
+                    var xt1 = S.Create(Unsafe.Add(ref xt, 1));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), xt1, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), xt1, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), xt1, nxOdd);
+                    var xt2 = S.Create(Unsafe.Add(ref xt, 2));
+                    r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), xt2, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), xt2, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), xt2, nx);
+                    var xt3 = S.Create(Unsafe.Add(ref xt, 3));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), xt3, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), xt3, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), xt3, nxOdd);
+                    var xt4 = S.Create(Unsafe.Add(ref xt, 4));
+                    r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), xt4, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), xt4, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), xt4, nx);
+                    var xt5 = S.Create(Unsafe.Add(ref xt, 5));
+                    rOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), xt5, rOdd);
+                    zOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), xt5, zOdd);
+                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), xt5, nxOdd);
+                    var xt6 = S.Create(Unsafe.Add(ref xt, 6));
+                    r = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), xt6, r);
+                    z = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), xt6, z);
+                    nx = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), xt6, nx);
+                    r = S.Add(r, rOdd);
+                    z = S.Add(z, zOdd);
+                    nx = S.Add(nx, nxOdd);
+                    S.Store(r, ref into, 0);
+                    S.Store(z, ref into, T.Lanes);
+                    S.Store(nx, ref into, 2 * T.Lanes);
+                    S.Store(nh, ref into, 3 * T.Lanes);
                 }
             }
         }
 
-        /// <summary>
-        /// The path when Vector128 is the widest accelerated vector: the hidden units in 20 tiles of 4,
-        /// one Vector128 per slot and tile.
-        /// </summary>
-        private static class Vector128Tiles
+        /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
+        private interface ITiles
         {
-            public const int Lanes = 4;
-            private const int Tiles = 20;
-            // A tile's panel holds rows of 4 · Lanes floats (r, z, nx, nh side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperLayerLength = Tiles * UpperPanelLength;
-            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-            // Forward computes layer 0's input part, b + W_ih · x_t, ProjectionSteps steps ahead: one step's pre-activations,
-            // laid out as the panels' bias rows side by side, take ProjectionLength floats.
-            private const int ProjectionSteps = 8;
-            private const int ProjectionLength = Tiles * RowLength;
-            // So layer 0's panels are cut in two: every tile's bias and W_ih rows, then every tile's W_hh rows,
-            // which a projected step reads in one contiguous stream.
-            private const int InputPanelLength = (1 + InputSize) * RowLength;
-            private const int HiddenPanelLength = HiddenSize * RowLength;
-            private const int HiddenPanelsOffset = Tiles * InputPanelLength;
+            static abstract int Lanes { get; } // hidden units per whole tile: one vector per slot
+            static abstract int Tiles { get; } // whole tiles, the last one zero-padded if need be
+            static abstract int RestLanes { get; } // units of the rest tile, whose slots share vectors; 0: none
+            static abstract int RowLength { get; } // floats per panel row of a whole tile: 4 slots side by side
+            static abstract int InputPanelLength { get; } // a whole tile's bias and W_ih rows in layer 0
+            static abstract int HiddenPanelLength { get; } // a whole tile's W_hh rows in layer 0
+            static abstract int HiddenPanelsOffset { get; } // where layer 0's W_hh rows start, after every tile's input rows
+            static abstract int ProjectionLength { get; } // floats of a step's projected input: every tile's bias row
+            static abstract int UpperPanelLength { get; } // a whole tile's panel in the layers above 0
+            static abstract int LayerLength { get; } // floats of layer 0
+            static abstract int UpperLayerLength { get; } // floats of each layer above 0
+            static abstract int HeadOffset { get; } // where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows
+            static abstract int PackedLength { get; } // floats of the packed weights
+            static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
+            static abstract void UpperLayer(ref float weights, ref float x, ref float state, int parity);
+            static abstract void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity);
+            static abstract void Project(ref float weights, ref float x, ref float projection, int steps);
+        }
 
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes, separateInput: true);
+        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 5 tiles of 16.</summary>
+        private readonly struct Vector512Tiles : ITiles
+        {
+            public static int Lanes => 16;
+            public static int Tiles => 5;
+            public static int RestLanes => 0;
+            public static int RowLength => 64;
+            public static int InputPanelLength => 512;
+            public static int HiddenPanelLength => 5120;
+            public static int HiddenPanelsOffset => 2560;
+            public static int ProjectionLength => 320;
+            public static int UpperPanelLength => 10304;
+            public static int LayerLength => 28160;
+            public static int UpperLayerLength => 51520;
+            public static int HeadOffset => 79680;
+            public static int PackedLength => 80085;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
+            public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
+            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
+            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
+        }
 
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
-            {
-                Span<float> buffer = stackalloc float[ProjectionSteps * ProjectionLength + AlignedBuffer.Slack];
-                ref float projection = ref AlignedBuffer.Align(buffer);
-                for (int start = 0; start < SeqLen; start += ProjectionSteps)
-                {
-                    int steps = Math.Min(ProjectionSteps, SeqLen - start);
-                    Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);
-                    for (int t = start; t < start + steps; t++)
-                        ProjectedLayers(ref weights, ref Unsafe.Add(ref projection, (t - start) * ProjectionLength), ref state, t & 1);
-                }
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
+        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 10 tiles of 8.</summary>
+        private readonly struct Vector256Tiles : ITiles
+        {
+            public static int Lanes => 8;
+            public static int Tiles => 10;
+            public static int RestLanes => 0;
+            public static int RowLength => 32;
+            public static int InputPanelLength => 256;
+            public static int HiddenPanelLength => 2560;
+            public static int HiddenPanelsOffset => 2560;
+            public static int ProjectionLength => 320;
+            public static int UpperPanelLength => 5152;
+            public static int LayerLength => 28160;
+            public static int UpperLayerLength => 51520;
+            public static int HeadOffset => 79680;
+            public static int PackedLength => 80085;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
+            public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
+            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
+            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+        }
 
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>One time step of every layer, layer 0 from its projected input.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayers(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ProjectedLayer(ref weights, ref projection, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
-            /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
-            /// </summary>
-            private static void Project(ref float weights, ref float x, ref float projection, int steps)
-            {
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                    for (int step = 0; step < steps; step++)
-                    {
-                        ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        var r = Vector128.LoadUnsafe(ref panel, 0);
-                        var z = Vector128.LoadUnsafe(ref panel, 4);
-                        var nx = Vector128.LoadUnsafe(ref panel, 8);
-                        var nh = Vector128.LoadUnsafe(ref panel, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nxOdd = Vector128<float>.Zero;
-                        var xt0 = Vector128.Create(xt);
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), xt0, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), xt0, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), xt0, nx);
-                        var xt1 = Vector128.Create(Unsafe.Add(ref xt, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), xt1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), xt1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), xt1, nxOdd);
-                        var xt2 = Vector128.Create(Unsafe.Add(ref xt, 2));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), xt2, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), xt2, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), xt2, nx);
-                        var xt3 = Vector128.Create(Unsafe.Add(ref xt, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), xt3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), xt3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), xt3, nxOdd);
-                        var xt4 = Vector128.Create(Unsafe.Add(ref xt, 4));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), xt4, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), xt4, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), xt4, nx);
-                        var xt5 = Vector128.Create(Unsafe.Add(ref xt, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), xt5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), xt5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), xt5, nxOdd);
-                        var xt6 = Vector128.Create(Unsafe.Add(ref xt, 6));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), xt6, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), xt6, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), xt6, nx);
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        r.StoreUnsafe(ref into, 0);
-                        z.StoreUnsafe(ref into, 4);
-                        nx.StoreUnsafe(ref into, 8);
-                        nh.StoreUnsafe(ref into, 12);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector128.LoadUnsafe(ref projected, 0);
-                        var z = Vector128.LoadUnsafe(ref projected, 4);
-                        var nx = Vector128.LoadUnsafe(ref projected, 8);
-                        var nh = Vector128.LoadUnsafe(ref projected, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nhOdd = Vector128<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
-                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * RowLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector128.LoadUnsafe(ref projected, 0);
-                        var z = Vector128.LoadUnsafe(ref projected, 4);
-                        var nx = Vector128.LoadUnsafe(ref projected, 8);
-                        var nh = Vector128.LoadUnsafe(ref projected, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nhOdd = Vector128<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
-                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float hiddenPanels = ref Unsafe.Add(ref weights, HiddenPanelsOffset);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector128.LoadUnsafe(ref panel, 0);
-                        var z = Vector128.LoadUnsafe(ref panel, 4);
-                        var nx = Vector128.LoadUnsafe(ref panel, 8);
-                        var nh = Vector128.LoadUnsafe(ref panel, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nxOdd = Vector128<float>.Zero;
-                        var nhOdd = Vector128<float>.Zero;
-
-                        // r, z, n_x += W_ih · x_t
-                        var x0 = Vector128.Create(x);
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, nx);
-                        var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, nxOdd);
-                        var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, nx);
-                        var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, nxOdd);
-                        var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, nx);
-                        var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, nxOdd);
-                        var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, nx);
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
-                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 4)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, RowLength + 12)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                        ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector128.LoadUnsafe(ref panel, 0);
-                        var z = Vector128.LoadUnsafe(ref panel, 4);
-                        var nx = Vector128.LoadUnsafe(ref panel, 8);
-                        var nh = Vector128.LoadUnsafe(ref panel, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nxOdd = Vector128<float>.Zero;
-                        var nhOdd = Vector128<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float hiddenRow = ref Unsafe.Add(ref hiddenPanel, k * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref hiddenRow, 12), hPrevk, nh);
-                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 4)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref hiddenRow, -RowLength + 12)), hPrevkBefore, nhOdd);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, nx);
-                        var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, nxOdd);
-                        var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, nx);
-                        var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, nxOdd);
-                        var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, nx);
-                        var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                        rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, rOdd);
-                        zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, zOdd);
-                        nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, nxOdd);
-                        var x0 = Vector128.Create(x);
-                        r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, r);
-                        z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, z);
-                        nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, nx);
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-            }
-
-            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-
-                // Even steps stream the weights first to last, odd steps last to first:
-                // each step starts with the weights the previous one left in cache.
-                if (parity == 0)
-                {
-                    for (int tile = 0; tile < Tiles; tile++)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector128.LoadUnsafe(ref panel, 0);
-                        var z = Vector128.LoadUnsafe(ref panel, 4);
-                        var nx = Vector128.LoadUnsafe(ref panel, 8);
-                        var nh = Vector128.LoadUnsafe(ref panel, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nxOdd = Vector128<float>.Zero;
-                        var nhOdd = Vector128<float>.Zero;
-
-                        // r, z, n_x += W_ih · x_t
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, z);
-                            nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, nx);
-                            var xkAfter = Vector128.Create(Unsafe.Add(ref x, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), xkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), xkAfter, zOdd);
-                            nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 8)), xkAfter, nxOdd);
-                        }
-
-                        // r, z, n_h += W_hh · h_{t-1}
-                        for (int k = 0; k + 1 < HiddenSize; k += 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
-                            var hPrevkAfter = Vector128.Create(Unsafe.Add(ref hPrev, k + 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 0)), hPrevkAfter, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 4)), hPrevkAfter, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, RowLength + 12)), hPrevkAfter, nhOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-                else
-                {
-                    for (int tile = Tiles - 1; tile >= 0; tile--)
-                    {
-                        ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                        ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-                        ref float hOld = ref Unsafe.Add(ref hPrev, tile * Lanes);
-
-                        // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                        var r = Vector128.LoadUnsafe(ref panel, 0);
-                        var z = Vector128.LoadUnsafe(ref panel, 4);
-                        var nx = Vector128.LoadUnsafe(ref panel, 8);
-                        var nh = Vector128.LoadUnsafe(ref panel, 12);
-                        var rOdd = Vector128<float>.Zero;
-                        var zOdd = Vector128<float>.Zero;
-                        var nxOdd = Vector128<float>.Zero;
-                        var nhOdd = Vector128<float>.Zero;
-
-                        // r, z, n_h += W_hh · h_{t-1}, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * RowLength);
-                            var hPrevk = Vector128.Create(Unsafe.Add(ref hPrev, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), hPrevk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), hPrevk, z);
-                            nh = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 12), hPrevk, nh);
-                            var hPrevkBefore = Vector128.Create(Unsafe.Add(ref hPrev, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), hPrevkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), hPrevkBefore, zOdd);
-                            nhOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 12)), hPrevkBefore, nhOdd);
-                        }
-
-                        // r, z, n_x += W_ih · x_t, last column first
-                        for (int k = HiddenSize - 1; k > 0; k -= 2)
-                        {
-                            ref float row = ref Unsafe.Add(ref panel, (1 + k) * RowLength);
-                            var xk = Vector128.Create(Unsafe.Add(ref x, k));
-                            r = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0), xk, r);
-                            z = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 4), xk, z);
-                            nx = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 8), xk, nx);
-                            var xkBefore = Vector128.Create(Unsafe.Add(ref x, k - 1));
-                            rOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 0)), xkBefore, rOdd);
-                            zOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 4)), xkBefore, zOdd);
-                            nxOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, -RowLength + 8)), xkBefore, nxOdd);
-                        }
-
-                        r += rOdd;
-                        z += zOdd;
-                        nx += nxOdd;
-                        nh += nhOdd;
-
-                        // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        KernelMath.GruCell(r, z, nx, nh, in hOld, ref h);
-                    }
-                }
-            }
+        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 20 tiles of 4.</summary>
+        private readonly struct Vector128Tiles : ITiles
+        {
+            public static int Lanes => 4;
+            public static int Tiles => 20;
+            public static int RestLanes => 0;
+            public static int RowLength => 16;
+            public static int InputPanelLength => 128;
+            public static int HiddenPanelLength => 1280;
+            public static int HiddenPanelsOffset => 2560;
+            public static int ProjectionLength => 320;
+            public static int UpperPanelLength => 2576;
+            public static int LayerLength => 28160;
+            public static int UpperLayerLength => 51520;
+            public static int HeadOffset => 79680;
+            public static int PackedLength => 80085;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
+            public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
+            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
+            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
         }
     }
 }

@@ -8,52 +8,57 @@ namespace Demo
     partial class StackedLstm
     {
         /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int InputSize = 5;
         /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int HiddenSize = 8;
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 2;
         /// <summary>Time steps per sequence.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 7;
         /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 2;
 
-        // The weights in the kernel's layout (see LstmGen.Kernels.RecurrentPacking). Loading swaps in a new buffer,
+        // The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,
         // so a failed load leaves the current weights untouched. Null until initialized or loaded.
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = new(global::LstmGen.Generated.StackedLstmKernel.StateLength);
+        // Creating it checks that the LstmGen runtime lays out state and weights as this code reads them.
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.StackedLstmKernel.CreateState();
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private int _streamParity;
 
         /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
         /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.StackedLstmKernel.Forward(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            global::LstmGen.Generated.StackedLstmKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
         /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
         /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-            global::LstmGen.Generated.StackedLstmKernel.ForwardBatch(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output),
-                batchSize);
+            global::LstmGen.Generated.StackedLstmKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize);
         }
 
         /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
         /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
         {
             int batchSize = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, SeqLen, InputSize);
@@ -67,21 +72,18 @@ namespace Demo
         /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
         /// </summary>
         /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
             global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
             global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.StackedLstmKernel.Step(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input),
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span),
-                _streamParity,
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            global::LstmGen.Generated.StackedLstmKernel.Step(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span), _streamParity, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             _streamParity ^= 1;
         }
 
         /// <summary>Sets the streaming state back to zero, as at construction.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void ResetState()
         {
             _streamState.Span.Clear();
@@ -89,6 +91,7 @@ namespace Demo
         }
 
         /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void GetState(global::System.Span<float> h, global::System.Span<float> c)
         {
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -101,6 +104,7 @@ namespace Demo
         }
 
         /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
         {
             global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
@@ -113,20 +117,24 @@ namespace Demo
         }
 
         /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadWeights(global::LstmGen.LstmWeights weights) =>
             _packedWeights = global::LstmGen.Generated.StackedLstmKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(string path) =>
             LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 
         /// <inheritdoc cref="LoadSafetensors(string)"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(global::System.IO.Stream stream) =>
             LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
     }
@@ -134,11 +142,11 @@ namespace Demo
 
 namespace LstmGen.Generated
 {
-    using System;
-    using System.Runtime.CompilerServices;
-    using System.Runtime.InteropServices;
-    using System.Runtime.Intrinsics;
-    using LstmGen.Kernels;
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::LstmGen.Kernels;
 
     /// <summary>The forward pass of <see cref="global::Demo.StackedLstm"/>, specialized for its sizes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -150,48 +158,69 @@ namespace LstmGen.Generated
         private const int SeqLen = 7;
         private const int NumLayers = 2;
 
-        // Each SIMD path has its own tiling of the hidden units (the nested classes below); the weights are packed
-        // for the path of this CPU. The state is shared: per layer two hidden-state buffers (a step reads h_{t-1}
-        // from one and writes h_t to the other) and c, each padded to whole tiles of every tiling and to whole
-        // cache lines, so that no full-width store of the aligned state straddles two.
-        private const int PaddedHidden = 16;
-        private const int LayerStateLength = 3 * PaddedHidden;
+        // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
+        private const int LayoutVersion = 1;
+        private const string GeneratorVersion = "%VERSION%";
+
+        // The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and c,
+        // each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.
+        private const int StateStride = 16;
+        private const int LayerStateLength = 3 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
 
         /// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>
         public const long MultiplyAddsPerSequence = (long)SeqLen * 4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
 
-        /// <summary>Where the current h of a layer starts in the state.</summary>
-        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * PaddedHidden;
+        /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
+        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
 
         /// <summary>Where the c of a layer starts in the state.</summary>
-        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * PaddedHidden;
+        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * StateStride;
 
-        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path (the JIT folds the checks to constants).</summary>
-        public static PackedWeights Pack(RecurrentWeights weights) =>
-            Vector512.IsHardwareAccelerated ? Vector512Tiles.Pack(weights)
-            : Vector256.IsHardwareAccelerated ? Vector256Tiles.Pack(weights)
-            : Vector128.IsHardwareAccelerated ? Vector128Tiles.Pack(weights)
-            : Vector512Tiles.Pack(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        /// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>
+        public static AlignedBuffer CreateState()
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            return new AlignedBuffer(StateLength);
+        }
+
+        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
+        public static PackedWeights Pack(RecurrentWeights weights)
+        {
+            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
+            if (Vector512.IsHardwareAccelerated)
+                return Pack<Vector512Tiles>(weights);
+            else if (Vector256.IsHardwareAccelerated)
+                return Pack<Vector256Tiles>(weights);
+            else if (Vector128.IsHardwareAccelerated)
+                return Pack<Vector128Tiles>(weights);
+            else
+                return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
+        }
+
+        // The runtime packs; the length it packed must be the one this code reads.
+        private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>
+            ModelGuard.RequirePackedLength(
+                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes),
+                T.PackedLength);
 
         /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
         public static void Forward(ref float weights, ref float input, ref float output)
         {
             // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float s = ref AlignedBuffer.ClearAligned(buffer, StateLength);
-
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector512Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector256Tiles>(ref weights, ref input, ref state, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Run(ref weights, ref input, ref s, ref output);
+                Run<Vector128Tiles>(ref weights, ref input, ref state, ref output);
             else
             {
                 for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), MemoryMarshal.CreateSpan(ref s, StateLength), t & 1);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref s, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
             }
         }
 
@@ -199,22 +228,22 @@ namespace LstmGen.Generated
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
-                Vector512Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector512Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Vector256Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector256Tiles>(ref weights, ref input, ref state, parity, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Vector128Tiles.Step(ref weights, ref input, ref state, parity, ref output);
+                Step<Vector128Tiles>(ref weights, ref input, ref state, parity, ref output);
             else
             {
-                ScalarLayers(ref weights, ref input, MemoryMarshal.CreateSpan(ref state, StateLength), parity);
+                ScalarLayers(ref weights, ref input, ref state, parity);
                 Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
             }
         }
 
         /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
-        private static void ScalarLayers(ref float weights, ref float input, Span<float> state, int parity) =>
+        private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                state, InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, restLanes: Vector512Tiles.RestLanes, gru: false, parity);
+                MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: false, parity);
 
         /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
@@ -224,22 +253,48 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Vector512Tiles.Group512(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Group<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Vector256Tiles.Group256(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Group<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Vector128Tiles.Group128(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    Group<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
             for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+        }
+
+        /// <summary>Runs one sequence on tiling T from the zero state in <paramref name="state"/>, then the head.</summary>
+        private static void Run<T>(ref float weights, ref float input, ref float state, ref float output) where T : ITiles
+        {
+            for (int t = 0; t < SeqLen; t++)
+                Layers<T>(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+        }
+
+        /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+        private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : ITiles
+        {
+            Layers<T>(ref weights, ref x, ref state, parity);
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
+        }
+
+        /// <summary>One time step of every layer on tiling T.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Layers<T>(ref float weights, ref float x, ref float state, int parity) where T : ITiles
+        {
+            T.Layer(ref weights, ref x, ref state, parity);
+            for (int layer = 1; layer < NumLayers; layer++)
+                T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
+                    ref Unsafe.Add(ref state, layer * LayerStateLength), parity);
         }
 
         /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
@@ -250,1431 +305,689 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>
-        /// The path when Vector512 is the widest accelerated vector: the hidden units in a rest tile of 8,
-        /// one Vector512 per gate and whole tile.
-        /// </summary>
-        private static class Vector512Tiles
+        /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
+        private static void Group<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
         {
-            public const int Lanes = 16;
-            private const int Tiles = 0;
-            // The last RestLanes units form a rest tile: their i, f, g, o share 2 Vector512, half of one each.
-            public const int RestLanes = 8;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int RestRowLength = 4 * RestLanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength + (1 + InputSize + HiddenSize) * RestRowLength;
-            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperLayerLength = Tiles * UpperPanelLength + (1 + 2 * HiddenSize) * RestRowLength;
-            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
+            // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
+            // then x_t of the group, transposed to [InputSize, S.Lanes].
+            int layerState = 3 * HiddenSize * S.Lanes;
+            Span<float> buffer = stackalloc float[NumLayers * layerState + InputSize * S.Lanes + AlignedBuffer.Slack];
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);
+            ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);
 
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: RestLanes);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
+            for (int t = 0; t < SeqLen; t++)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
+                for (int lane = 0; lane < S.Lanes; lane++)
                 {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
+                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                    for (int k = 0; k < InputSize; k++)
+                        Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
                 }
+                int parity = t & 1;
+                GroupLayer<T, S, V>(ref weights, ref xs, ref state, parity);
+                for (int layer = 1; layer < NumLayers; layer++)
+                    GroupUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),
+                        ref Unsafe.Add(ref state, (layer - 1) * layerState + (parity ^ 1) * HiddenSize * S.Lanes), ref Unsafe.Add(ref state, layer * layerState), parity);
             }
+
+            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
+            ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + SeqLen % 2 * HiddenSize * S.Lanes);
+            for (int o = 0; o < OutputSize; o++)
+            {
+                var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
+                for (int k = 0; k < HiddenSize; k++)
+                    y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * HiddenSize + k)), S.Load(ref hLast, k * S.Lanes), y);
+                for (int lane = 0; lane < S.Lanes; lane++)
+                    Unsafe.Add(ref output, lane * OutputSize + o) = S.GetElement(y, lane);
+            }
+        }
+
+        /// <summary>Layer 0 of the group, reading x_t.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GroupLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);
+            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
+                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes)), T.RestLanes, ref x, ref state, j, parity);
+        }
+
+        /// <summary>
+        /// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name="lanes"/> of its tile's panel rows
+        /// (a constant where this is inlined), rows of 4 · lanes floats.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GroupLayerUnit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
+            var i = S.Create(w);
+            var f = S.Create(Unsafe.Add(ref w, lanes));
+            var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
+            var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
+
+            // += W_ih · input
+            var x0 = S.Load(ref x, 0);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes)), x0, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + lanes)), x0, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 2 * lanes)), x0, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 3 * lanes)), x0, o);
+            var x1 = S.Load(ref x, S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes)), x1, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + lanes)), x1, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 2 * lanes)), x1, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 3 * lanes)), x1, o);
+            var x2 = S.Load(ref x, 2 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes)), x2, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + lanes)), x2, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 2 * lanes)), x2, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 3 * lanes)), x2, o);
+            var x3 = S.Load(ref x, 3 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes)), x3, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + lanes)), x3, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 2 * lanes)), x3, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 3 * lanes)), x3, o);
+            var x4 = S.Load(ref x, 4 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes)), x4, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + lanes)), x4, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 2 * lanes)), x4, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 3 * lanes)), x4, o);
+
+            // += W_hh · h_{t-1}
+            var hPrev0 = S.Load(ref hPrev, 0);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes)), hPrev0, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + lanes)), hPrev0, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 2 * lanes)), hPrev0, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 3 * lanes)), hPrev0, o);
+            var hPrev1 = S.Load(ref hPrev, S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes)), hPrev1, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + lanes)), hPrev1, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 2 * lanes)), hPrev1, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 3 * lanes)), hPrev1, o);
+            var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes)), hPrev2, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + lanes)), hPrev2, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 2 * lanes)), hPrev2, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 3 * lanes)), hPrev2, o);
+            var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes)), hPrev3, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + lanes)), hPrev3, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 2 * lanes)), hPrev3, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 3 * lanes)), hPrev3, o);
+            var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes)), hPrev4, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + lanes)), hPrev4, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 2 * lanes)), hPrev4, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 3 * lanes)), hPrev4, o);
+            var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes)), hPrev5, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + lanes)), hPrev5, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 2 * lanes)), hPrev5, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 3 * lanes)), hPrev5, o);
+            var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes)), hPrev6, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + lanes)), hPrev6, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 2 * lanes)), hPrev6, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 3 * lanes)), hPrev6, o);
+            var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes)), hPrev7, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + lanes)), hPrev7, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 2 * lanes)), hPrev7, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 3 * lanes)), hPrev7, o);
+
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
+            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+            ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
+            S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+        }
+
+        /// <summary>A layer above 0 of the group, reading the h_t of the layer below (x).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GroupUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+                GroupUpperLayerUnit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * T.UpperPanelLength + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);
+            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
+                GroupUpperLayerUnit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * T.UpperPanelLength + (j - T.Tiles * T.Lanes)), T.RestLanes, ref x, ref state, j, parity);
+        }
+
+        /// <summary>
+        /// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name="lanes"/> of its tile's panel rows
+        /// (a constant where this is inlined), rows of 4 · lanes floats.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GroupUpperLayerUnit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
+            var i = S.Create(w);
+            var f = S.Create(Unsafe.Add(ref w, lanes));
+            var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
+            var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
+
+            // += W_ih · input
+            var x0 = S.Load(ref x, 0);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes)), x0, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + lanes)), x0, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 2 * lanes)), x0, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 3 * lanes)), x0, o);
+            var x1 = S.Load(ref x, S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes)), x1, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + lanes)), x1, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 2 * lanes)), x1, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 3 * lanes)), x1, o);
+            var x2 = S.Load(ref x, 2 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes)), x2, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + lanes)), x2, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 2 * lanes)), x2, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 3 * lanes)), x2, o);
+            var x3 = S.Load(ref x, 3 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes)), x3, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + lanes)), x3, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 2 * lanes)), x3, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 3 * lanes)), x3, o);
+            var x4 = S.Load(ref x, 4 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes)), x4, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + lanes)), x4, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 2 * lanes)), x4, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 3 * lanes)), x4, o);
+            var x5 = S.Load(ref x, 5 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes)), x5, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + lanes)), x5, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 2 * lanes)), x5, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 3 * lanes)), x5, o);
+            var x6 = S.Load(ref x, 6 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes)), x6, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + lanes)), x6, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 2 * lanes)), x6, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 3 * lanes)), x6, o);
+            var x7 = S.Load(ref x, 7 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes)), x7, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + lanes)), x7, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 2 * lanes)), x7, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 3 * lanes)), x7, o);
+
+            // += W_hh · h_{t-1}
+            var hPrev0 = S.Load(ref hPrev, 0);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes)), hPrev0, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + lanes)), hPrev0, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 2 * lanes)), hPrev0, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 3 * lanes)), hPrev0, o);
+            var hPrev1 = S.Load(ref hPrev, S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes)), hPrev1, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + lanes)), hPrev1, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 2 * lanes)), hPrev1, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 3 * lanes)), hPrev1, o);
+            var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes)), hPrev2, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + lanes)), hPrev2, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 2 * lanes)), hPrev2, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 3 * lanes)), hPrev2, o);
+            var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes)), hPrev3, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + lanes)), hPrev3, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 2 * lanes)), hPrev3, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 3 * lanes)), hPrev3, o);
+            var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes)), hPrev4, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + lanes)), hPrev4, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 2 * lanes)), hPrev4, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 3 * lanes)), hPrev4, o);
+            var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes)), hPrev5, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes + lanes)), hPrev5, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes + 2 * lanes)), hPrev5, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 14 * 4 * lanes + 3 * lanes)), hPrev5, o);
+            var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes)), hPrev6, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes + lanes)), hPrev6, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes + 2 * lanes)), hPrev6, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 15 * 4 * lanes + 3 * lanes)), hPrev6, o);
+            var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
+            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes)), hPrev7, i);
+            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes + lanes)), hPrev7, f);
+            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes + 2 * lanes)), hPrev7, g);
+            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 16 * 4 * lanes + 3 * lanes)), hPrev7, o);
+
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
+            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+            ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
+            S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+        }
+
+        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.PanelLength);
+                ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i = S.Load(ref panel, 0);
+                var f = S.Load(ref panel, T.Lanes);
+                var g = S.Load(ref panel, 2 * T.Lanes);
+                var o = S.Load(ref panel, 3 * T.Lanes);
+                var iOdd = S.Zero;
+                var fOdd = S.Zero;
+                var gOdd = S.Zero;
+                var oOdd = S.Zero;
+
+                // gates += W_ih · x_t
+                var x0 = S.Create(x);
+                i = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, i);
+                f = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, f);
+                g = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, g);
+                o = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 3 * T.Lanes), x0, o);
+                var x1 = S.Create(Unsafe.Add(ref x, 1));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 3 * T.Lanes), x1, oOdd);
+                var x2 = S.Create(Unsafe.Add(ref x, 2));
+                i = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 3 * T.Lanes), x2, o);
+                var x3 = S.Create(Unsafe.Add(ref x, 3));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 3 * T.Lanes), x3, oOdd);
+                var x4 = S.Create(Unsafe.Add(ref x, 4));
+                i = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 3 * T.Lanes), x4, o);
+
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = S.Create(hPrev);
+                i = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), hPrev0, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), hPrev0, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), hPrev0, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 3 * T.Lanes), hPrev0, o);
+                var hPrev1 = S.Create(Unsafe.Add(ref hPrev, 1));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), hPrev1, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), hPrev1, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), hPrev1, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 3 * T.Lanes), hPrev1, oOdd);
+                var hPrev2 = S.Create(Unsafe.Add(ref hPrev, 2));
+                i = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength), hPrev2, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + T.Lanes), hPrev2, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 2 * T.Lanes), hPrev2, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 3 * T.Lanes), hPrev2, o);
+                var hPrev3 = S.Create(Unsafe.Add(ref hPrev, 3));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength), hPrev3, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + T.Lanes), hPrev3, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 2 * T.Lanes), hPrev3, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 3 * T.Lanes), hPrev3, oOdd);
+                var hPrev4 = S.Create(Unsafe.Add(ref hPrev, 4));
+                i = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength), hPrev4, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + T.Lanes), hPrev4, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 2 * T.Lanes), hPrev4, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 3 * T.Lanes), hPrev4, o);
+                var hPrev5 = S.Create(Unsafe.Add(ref hPrev, 5));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength), hPrev5, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + T.Lanes), hPrev5, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 2 * T.Lanes), hPrev5, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 3 * T.Lanes), hPrev5, oOdd);
+                var hPrev6 = S.Create(Unsafe.Add(ref hPrev, 6));
+                i = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength), hPrev6, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + T.Lanes), hPrev6, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 2 * T.Lanes), hPrev6, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 3 * T.Lanes), hPrev6, o);
+                var hPrev7 = S.Create(Unsafe.Add(ref hPrev, 7));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength), hPrev7, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + T.Lanes), hPrev7, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 2 * T.Lanes), hPrev7, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 3 * T.Lanes), hPrev7, oOdd);
+
+                i = S.Add(i, iOdd);
+                f = S.Add(f, fOdd);
+                g = S.Add(g, gOdd);
+                o = S.Add(o, oOdd);
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i, f, g, o, ref c, ref h);
+            }
+        }
+
+        /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+            ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.UpperPanelLength);
+                ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
+                ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
+
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                var i = S.Load(ref panel, 0);
+                var f = S.Load(ref panel, T.Lanes);
+                var g = S.Load(ref panel, 2 * T.Lanes);
+                var o = S.Load(ref panel, 3 * T.Lanes);
+                var iOdd = S.Zero;
+                var fOdd = S.Zero;
+                var gOdd = S.Zero;
+                var oOdd = S.Zero;
+
+                // gates += W_ih · x_t
+                var x0 = S.Create(x);
+                i = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, i);
+                f = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, f);
+                g = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, g);
+                o = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 3 * T.Lanes), x0, o);
+                var x1 = S.Create(Unsafe.Add(ref x, 1));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 3 * T.Lanes), x1, oOdd);
+                var x2 = S.Create(Unsafe.Add(ref x, 2));
+                i = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 3 * T.Lanes), x2, o);
+                var x3 = S.Create(Unsafe.Add(ref x, 3));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 3 * T.Lanes), x3, oOdd);
+                var x4 = S.Create(Unsafe.Add(ref x, 4));
+                i = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 3 * T.Lanes), x4, o);
+                var x5 = S.Create(Unsafe.Add(ref x, 5));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), x5, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), x5, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), x5, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 3 * T.Lanes), x5, oOdd);
+                var x6 = S.Create(Unsafe.Add(ref x, 6));
+                i = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), x6, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), x6, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), x6, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 3 * T.Lanes), x6, o);
+                var x7 = S.Create(Unsafe.Add(ref x, 7));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength), x7, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + T.Lanes), x7, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 2 * T.Lanes), x7, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 3 * T.Lanes), x7, oOdd);
+
+                // gates += W_hh · h_{t-1}
+                var hPrev0 = S.Create(hPrev);
+                i = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength), hPrev0, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + T.Lanes), hPrev0, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 2 * T.Lanes), hPrev0, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 3 * T.Lanes), hPrev0, o);
+                var hPrev1 = S.Create(Unsafe.Add(ref hPrev, 1));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength), hPrev1, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + T.Lanes), hPrev1, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 2 * T.Lanes), hPrev1, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 3 * T.Lanes), hPrev1, oOdd);
+                var hPrev2 = S.Create(Unsafe.Add(ref hPrev, 2));
+                i = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength), hPrev2, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + T.Lanes), hPrev2, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 2 * T.Lanes), hPrev2, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 3 * T.Lanes), hPrev2, o);
+                var hPrev3 = S.Create(Unsafe.Add(ref hPrev, 3));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength), hPrev3, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + T.Lanes), hPrev3, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 2 * T.Lanes), hPrev3, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 3 * T.Lanes), hPrev3, oOdd);
+                var hPrev4 = S.Create(Unsafe.Add(ref hPrev, 4));
+                i = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength), hPrev4, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + T.Lanes), hPrev4, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 2 * T.Lanes), hPrev4, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 3 * T.Lanes), hPrev4, o);
+                var hPrev5 = S.Create(Unsafe.Add(ref hPrev, 5));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength), hPrev5, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength + T.Lanes), hPrev5, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength + 2 * T.Lanes), hPrev5, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 14 * T.RowLength + 3 * T.Lanes), hPrev5, oOdd);
+                var hPrev6 = S.Create(Unsafe.Add(ref hPrev, 6));
+                i = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength), hPrev6, i);
+                f = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength + T.Lanes), hPrev6, f);
+                g = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength + 2 * T.Lanes), hPrev6, g);
+                o = S.MultiplyAdd(S.Load(ref panel, 15 * T.RowLength + 3 * T.Lanes), hPrev6, o);
+                var hPrev7 = S.Create(Unsafe.Add(ref hPrev, 7));
+                iOdd = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength), hPrev7, iOdd);
+                fOdd = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength + T.Lanes), hPrev7, fOdd);
+                gOdd = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength + 2 * T.Lanes), hPrev7, gOdd);
+                oOdd = S.MultiplyAdd(S.Load(ref panel, 16 * T.RowLength + 3 * T.Lanes), hPrev7, oOdd);
+
+                i = S.Add(i, iOdd);
+                f = S.Add(f, fOdd);
+                g = S.Add(g, gOdd);
+                o = S.Add(o, oOdd);
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i, f, g, o, ref c, ref h);
+            }
+        }
+
+        /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
+        private interface ITiles
+        {
+            static abstract int Lanes { get; } // hidden units per whole tile: one vector per slot
+            static abstract int Tiles { get; } // whole tiles, the last one zero-padded if need be
+            static abstract int RestLanes { get; } // units of the rest tile, whose slots share vectors; 0: none
+            static abstract int RowLength { get; } // floats per panel row of a whole tile: 4 slots side by side
+            static abstract int PanelLength { get; } // a whole tile's panel in layer 0: bias, W_ih and W_hh rows
+            static abstract int UpperPanelLength { get; } // a whole tile's panel in the layers above 0
+            static abstract int LayerLength { get; } // floats of layer 0
+            static abstract int UpperLayerLength { get; } // floats of each layer above 0
+            static abstract int HeadOffset { get; } // where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows
+            static abstract int PackedLength { get; } // floats of the packed weights
+            static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
+            static abstract void UpperLayer(ref float weights, ref float x, ref float state, int parity);
+        }
+
+        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in a rest tile of 8.</summary>
+        /// <remarks>The rest tile's i, f, g, o share two Vector512, half of one each.</remarks>
+        private readonly struct Vector512Tiles : ITiles
+        {
+            public static int Lanes => 16;
+            public static int Tiles => 0;
+            public static int RestLanes => 8;
+            public static int RowLength => 64;
+            public static int PanelLength => 896;
+            public static int UpperPanelLength => 1088;
+            public static int LayerLength => 448;
+            public static int UpperLayerLength => 544;
+            public static int HeadOffset => 992;
+            public static int PackedLength => 1010;
+            private static int RestRowLength => 32; // floats per panel row of the rest tile
 
             /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
+            public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+                ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
                 ref float restPanel = ref Unsafe.Add(ref weights, Tiles * PanelLength);
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
-                var rest0 = Vector512.LoadUnsafe(ref restPanel, 0);
-                var rest1 = Vector512.LoadUnsafe(ref restPanel, 16);
-                var rest0Chain1 = Vector512<float>.Zero;
-                var rest0Chain2 = Vector512<float>.Zero;
-                var rest0Chain3 = Vector512<float>.Zero;
-                var rest1Chain1 = Vector512<float>.Zero;
-                var rest1Chain2 = Vector512<float>.Zero;
-                var rest1Chain3 = Vector512<float>.Zero;
+                var rest0 = Simd512.Load(ref restPanel, 0);
+                var rest1 = Simd512.Load(ref restPanel, Lanes);
+                var rest0Chain1 = Simd512.Zero;
+                var rest0Chain2 = Simd512.Zero;
+                var rest0Chain3 = Simd512.Zero;
+                var rest1Chain1 = Simd512.Zero;
+                var rest1Chain2 = Simd512.Zero;
+                var rest1Chain3 = Simd512.Zero;
 
                 // gates += W_ih · x_t
-                var x0 = Vector512.Create(x);
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 16), x0, rest1);
-                var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Chain1);
-                var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1Chain2);
-                var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Chain3);
-                var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), x4, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 16), x4, rest1);
+                var x0 = Simd512.Create(x);
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength), x0, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength + Lanes), x0, rest1);
+                var x1 = Simd512.Create(Unsafe.Add(ref x, 1));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength), x1, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength + Lanes), x1, rest1Chain1);
+                var x2 = Simd512.Create(Unsafe.Add(ref x, 2));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength), x2, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength + Lanes), x2, rest1Chain2);
+                var x3 = Simd512.Create(Unsafe.Add(ref x, 3));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength), x3, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength + Lanes), x3, rest1Chain3);
+                var x4 = Simd512.Create(Unsafe.Add(ref x, 4));
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength), x4, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength + Lanes), x4, rest1);
 
                 // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector512.Create(hPrev);
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), hPrev0, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 16), hPrev0, rest1);
-                var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), hPrev1, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), hPrev1, rest1Chain1);
-                var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), hPrev2, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), hPrev2, rest1Chain2);
-                var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev3, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 16), hPrev3, rest1Chain3);
-                var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev4, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 16), hPrev4, rest1);
-                var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev5, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev5, rest1Chain1);
-                var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev6, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev6, rest1Chain2);
-                var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev7, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 16), hPrev7, rest1Chain3);
+                var hPrev0 = Simd512.Create(hPrev);
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength), hPrev0, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength + Lanes), hPrev0, rest1);
+                var hPrev1 = Simd512.Create(Unsafe.Add(ref hPrev, 1));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength), hPrev1, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength + Lanes), hPrev1, rest1Chain1);
+                var hPrev2 = Simd512.Create(Unsafe.Add(ref hPrev, 2));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength), hPrev2, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength + Lanes), hPrev2, rest1Chain2);
+                var hPrev3 = Simd512.Create(Unsafe.Add(ref hPrev, 3));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength), hPrev3, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength + Lanes), hPrev3, rest1Chain3);
+                var hPrev4 = Simd512.Create(Unsafe.Add(ref hPrev, 4));
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength), hPrev4, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength + Lanes), hPrev4, rest1);
+                var hPrev5 = Simd512.Create(Unsafe.Add(ref hPrev, 5));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength), hPrev5, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength + Lanes), hPrev5, rest1Chain1);
+                var hPrev6 = Simd512.Create(Unsafe.Add(ref hPrev, 6));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength), hPrev6, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength + Lanes), hPrev6, rest1Chain2);
+                var hPrev7 = Simd512.Create(Unsafe.Add(ref hPrev, 7));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength), hPrev7, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength + Lanes), hPrev7, rest1Chain3);
 
-                rest0 = (rest0 + rest0Chain1) + (rest0Chain2 + rest0Chain3);
-                rest1 = (rest1 + rest1Chain1) + (rest1Chain2 + rest1Chain3);
+                rest0 = Simd512.Add(Simd512.Add(rest0, rest0Chain1), Simd512.Add(rest0Chain2, rest0Chain3));
+                rest1 = Simd512.Add(Simd512.Add(rest1, rest1Chain1), Simd512.Add(rest1Chain2, rest1Chain3));
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
             }
 
-            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+            /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
+            public static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
+                ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
+                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
+                ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
                 ref float restPanel = ref Unsafe.Add(ref weights, Tiles * UpperPanelLength);
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
-                var rest0 = Vector512.LoadUnsafe(ref restPanel, 0);
-                var rest1 = Vector512.LoadUnsafe(ref restPanel, 16);
-                var rest0Chain1 = Vector512<float>.Zero;
-                var rest0Chain2 = Vector512<float>.Zero;
-                var rest0Chain3 = Vector512<float>.Zero;
-                var rest1Chain1 = Vector512<float>.Zero;
-                var rest1Chain2 = Vector512<float>.Zero;
-                var rest1Chain3 = Vector512<float>.Zero;
+                var rest0 = Simd512.Load(ref restPanel, 0);
+                var rest1 = Simd512.Load(ref restPanel, Lanes);
+                var rest0Chain1 = Simd512.Zero;
+                var rest0Chain2 = Simd512.Zero;
+                var rest0Chain3 = Simd512.Zero;
+                var rest1Chain1 = Simd512.Zero;
+                var rest1Chain2 = Simd512.Zero;
+                var rest1Chain3 = Simd512.Zero;
 
                 // gates += W_ih · x_t
-                var x0 = Vector512.Create(x);
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 0), x0, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 1 * RestRowLength + 16), x0, rest1);
-                var x1 = Vector512.Create(Unsafe.Add(ref x, 1));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 0), x1, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 2 * RestRowLength + 16), x1, rest1Chain1);
-                var x2 = Vector512.Create(Unsafe.Add(ref x, 2));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 0), x2, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 3 * RestRowLength + 16), x2, rest1Chain2);
-                var x3 = Vector512.Create(Unsafe.Add(ref x, 3));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 0), x3, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 4 * RestRowLength + 16), x3, rest1Chain3);
-                var x4 = Vector512.Create(Unsafe.Add(ref x, 4));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 0), x4, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 5 * RestRowLength + 16), x4, rest1);
-                var x5 = Vector512.Create(Unsafe.Add(ref x, 5));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 0), x5, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 6 * RestRowLength + 16), x5, rest1Chain1);
-                var x6 = Vector512.Create(Unsafe.Add(ref x, 6));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 0), x6, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 7 * RestRowLength + 16), x6, rest1Chain2);
-                var x7 = Vector512.Create(Unsafe.Add(ref x, 7));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 0), x7, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 8 * RestRowLength + 16), x7, rest1Chain3);
+                var x0 = Simd512.Create(x);
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength), x0, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength + Lanes), x0, rest1);
+                var x1 = Simd512.Create(Unsafe.Add(ref x, 1));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength), x1, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength + Lanes), x1, rest1Chain1);
+                var x2 = Simd512.Create(Unsafe.Add(ref x, 2));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength), x2, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength + Lanes), x2, rest1Chain2);
+                var x3 = Simd512.Create(Unsafe.Add(ref x, 3));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength), x3, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength + Lanes), x3, rest1Chain3);
+                var x4 = Simd512.Create(Unsafe.Add(ref x, 4));
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength), x4, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength + Lanes), x4, rest1);
+                var x5 = Simd512.Create(Unsafe.Add(ref x, 5));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength), x5, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength + Lanes), x5, rest1Chain1);
+                var x6 = Simd512.Create(Unsafe.Add(ref x, 6));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength), x6, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength + Lanes), x6, rest1Chain2);
+                var x7 = Simd512.Create(Unsafe.Add(ref x, 7));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength), x7, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength + Lanes), x7, rest1Chain3);
 
                 // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector512.Create(hPrev);
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 0), hPrev0, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 9 * RestRowLength + 16), hPrev0, rest1);
-                var hPrev1 = Vector512.Create(Unsafe.Add(ref hPrev, 1));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 0), hPrev1, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 10 * RestRowLength + 16), hPrev1, rest1Chain1);
-                var hPrev2 = Vector512.Create(Unsafe.Add(ref hPrev, 2));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 0), hPrev2, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 11 * RestRowLength + 16), hPrev2, rest1Chain2);
-                var hPrev3 = Vector512.Create(Unsafe.Add(ref hPrev, 3));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 0), hPrev3, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 12 * RestRowLength + 16), hPrev3, rest1Chain3);
-                var hPrev4 = Vector512.Create(Unsafe.Add(ref hPrev, 4));
-                rest0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 0), hPrev4, rest0);
-                rest1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 13 * RestRowLength + 16), hPrev4, rest1);
-                var hPrev5 = Vector512.Create(Unsafe.Add(ref hPrev, 5));
-                rest0Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 0), hPrev5, rest0Chain1);
-                rest1Chain1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 14 * RestRowLength + 16), hPrev5, rest1Chain1);
-                var hPrev6 = Vector512.Create(Unsafe.Add(ref hPrev, 6));
-                rest0Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 0), hPrev6, rest0Chain2);
-                rest1Chain2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 15 * RestRowLength + 16), hPrev6, rest1Chain2);
-                var hPrev7 = Vector512.Create(Unsafe.Add(ref hPrev, 7));
-                rest0Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 0), hPrev7, rest0Chain3);
-                rest1Chain3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref restPanel, 16 * RestRowLength + 16), hPrev7, rest1Chain3);
+                var hPrev0 = Simd512.Create(hPrev);
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength), hPrev0, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength + Lanes), hPrev0, rest1);
+                var hPrev1 = Simd512.Create(Unsafe.Add(ref hPrev, 1));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength), hPrev1, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength + Lanes), hPrev1, rest1Chain1);
+                var hPrev2 = Simd512.Create(Unsafe.Add(ref hPrev, 2));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength), hPrev2, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength + Lanes), hPrev2, rest1Chain2);
+                var hPrev3 = Simd512.Create(Unsafe.Add(ref hPrev, 3));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength), hPrev3, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength + Lanes), hPrev3, rest1Chain3);
+                var hPrev4 = Simd512.Create(Unsafe.Add(ref hPrev, 4));
+                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength), hPrev4, rest0);
+                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength + Lanes), hPrev4, rest1);
+                var hPrev5 = Simd512.Create(Unsafe.Add(ref hPrev, 5));
+                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 14 * RestRowLength), hPrev5, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 14 * RestRowLength + Lanes), hPrev5, rest1Chain1);
+                var hPrev6 = Simd512.Create(Unsafe.Add(ref hPrev, 6));
+                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 15 * RestRowLength), hPrev6, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 15 * RestRowLength + Lanes), hPrev6, rest1Chain2);
+                var hPrev7 = Simd512.Create(Unsafe.Add(ref hPrev, 7));
+                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 16 * RestRowLength), hPrev7, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 16 * RestRowLength + Lanes), hPrev7, rest1Chain3);
 
-                rest0 = (rest0 + rest0Chain1) + (rest0Chain2 + rest0Chain3);
-                rest1 = (rest1 + rest1Chain1) + (rest1Chain2 + rest1Chain3);
+                rest0 = Simd512.Add(Simd512.Add(rest0, rest0Chain1), Simd512.Add(rest0Chain2, rest0Chain3));
+                rest1 = Simd512.Add(Simd512.Add(rest1, rest1Chain1), Simd512.Add(rest1Chain2, rest1Chain3));
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
             }
-
-            /// <summary>Runs 16 sequences at once, sequence b on lane b of Vector512: each weight is broadcast once for all of them.</summary>
-            public static void Group512(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 16;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = Tiles * Lanes; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, Tiles * PanelLength + (j - Tiles * Lanes));
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector512.Create(w);
-                        var f = Vector512.Create(Unsafe.Add(ref w, RestLanes));
-                        var g = Vector512.Create(Unsafe.Add(ref w, 2 * RestLanes));
-                        var o = Vector512.Create(Unsafe.Add(ref w, 3 * RestLanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector512.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), xs0, o);
-                        var xs1 = Vector512.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), xs1, o);
-                        var xs2 = Vector512.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), xs2, o);
-                        var xs3 = Vector512.LoadUnsafe(ref xs, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength)), xs3, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), xs3, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), xs3, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), xs3, o);
-                        var xs4 = Vector512.LoadUnsafe(ref xs, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength)), xs4, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), xs4, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), xs4, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), xs4, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), hPrev0, o);
-                        var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), hPrev1, o);
-                        var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), hPrev2, o);
-                        var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev3, o);
-                        var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev4, o);
-                        var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev5, o);
-                        var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev6, o);
-                        var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev7, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-
-                    // Each layer above reads the h_t just computed below it.
-                    for (int layer = 1; layer < NumLayers; layer++)
-                    {
-                        ref float layerWeights = ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength);
-                        ref float below = ref Unsafe.Add(ref state, (layer - 1) * GroupLayerState + (parity ^ 1) * HiddenSize * Group);
-                        ref float layerState = ref Unsafe.Add(ref state, layer * GroupLayerState);
-                        for (int j = Tiles * Lanes; j < HiddenSize; j++)
-                        {
-                            // Hidden unit j's weights: slot s sits at column s · RestLanes of its tile's panel rows.
-                            ref float w = ref Unsafe.Add(ref layerWeights, Tiles * UpperPanelLength + (j - Tiles * Lanes));
-                            ref float hPrev = ref Unsafe.Add(ref layerState, parity * HiddenSize * Group);
-                            var i = Vector512.Create(w);
-                            var f = Vector512.Create(Unsafe.Add(ref w, RestLanes));
-                            var g = Vector512.Create(Unsafe.Add(ref w, 2 * RestLanes));
-                            var o = Vector512.Create(Unsafe.Add(ref w, 3 * RestLanes));
-
-                            // += W_ih · input
-                            var below0 = Vector512.LoadUnsafe(ref below, 0 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength)), below0, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + RestLanes)), below0, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 2 * RestLanes)), below0, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 1 * RestRowLength + 3 * RestLanes)), below0, o);
-                            var below1 = Vector512.LoadUnsafe(ref below, 1 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength)), below1, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + RestLanes)), below1, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 2 * RestLanes)), below1, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 2 * RestRowLength + 3 * RestLanes)), below1, o);
-                            var below2 = Vector512.LoadUnsafe(ref below, 2 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength)), below2, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + RestLanes)), below2, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 2 * RestLanes)), below2, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 3 * RestRowLength + 3 * RestLanes)), below2, o);
-                            var below3 = Vector512.LoadUnsafe(ref below, 3 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength)), below3, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + RestLanes)), below3, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 2 * RestLanes)), below3, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 4 * RestRowLength + 3 * RestLanes)), below3, o);
-                            var below4 = Vector512.LoadUnsafe(ref below, 4 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength)), below4, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + RestLanes)), below4, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 2 * RestLanes)), below4, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 5 * RestRowLength + 3 * RestLanes)), below4, o);
-                            var below5 = Vector512.LoadUnsafe(ref below, 5 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength)), below5, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + RestLanes)), below5, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 2 * RestLanes)), below5, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 6 * RestRowLength + 3 * RestLanes)), below5, o);
-                            var below6 = Vector512.LoadUnsafe(ref below, 6 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength)), below6, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + RestLanes)), below6, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 2 * RestLanes)), below6, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 7 * RestRowLength + 3 * RestLanes)), below6, o);
-                            var below7 = Vector512.LoadUnsafe(ref below, 7 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength)), below7, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + RestLanes)), below7, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 2 * RestLanes)), below7, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 8 * RestRowLength + 3 * RestLanes)), below7, o);
-
-                            // += W_hh · h_{t-1}
-                            var hPrev0 = Vector512.LoadUnsafe(ref hPrev, 0 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength)), hPrev0, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + RestLanes)), hPrev0, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 2 * RestLanes)), hPrev0, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 9 * RestRowLength + 3 * RestLanes)), hPrev0, o);
-                            var hPrev1 = Vector512.LoadUnsafe(ref hPrev, 1 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength)), hPrev1, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + RestLanes)), hPrev1, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 2 * RestLanes)), hPrev1, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 10 * RestRowLength + 3 * RestLanes)), hPrev1, o);
-                            var hPrev2 = Vector512.LoadUnsafe(ref hPrev, 2 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength)), hPrev2, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + RestLanes)), hPrev2, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 2 * RestLanes)), hPrev2, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 11 * RestRowLength + 3 * RestLanes)), hPrev2, o);
-                            var hPrev3 = Vector512.LoadUnsafe(ref hPrev, 3 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength)), hPrev3, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + RestLanes)), hPrev3, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 2 * RestLanes)), hPrev3, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 12 * RestRowLength + 3 * RestLanes)), hPrev3, o);
-                            var hPrev4 = Vector512.LoadUnsafe(ref hPrev, 4 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength)), hPrev4, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + RestLanes)), hPrev4, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 2 * RestLanes)), hPrev4, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 13 * RestRowLength + 3 * RestLanes)), hPrev4, o);
-                            var hPrev5 = Vector512.LoadUnsafe(ref hPrev, 5 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength)), hPrev5, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + RestLanes)), hPrev5, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + 2 * RestLanes)), hPrev5, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 14 * RestRowLength + 3 * RestLanes)), hPrev5, o);
-                            var hPrev6 = Vector512.LoadUnsafe(ref hPrev, 6 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength)), hPrev6, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + RestLanes)), hPrev6, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + 2 * RestLanes)), hPrev6, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 15 * RestRowLength + 3 * RestLanes)), hPrev6, o);
-                            var hPrev7 = Vector512.LoadUnsafe(ref hPrev, 7 * Group);
-                            i = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength)), hPrev7, i);
-                            f = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + RestLanes)), hPrev7, f);
-                            g = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + 2 * RestLanes)), hPrev7, g);
-                            o = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref w, 16 * RestRowLength + 3 * RestLanes)), hPrev7, o);
-
-                            ref float hNext = ref Unsafe.Add(ref layerState, (parity ^ 1) * HiddenSize * Group);
-                            ref float cell = ref Unsafe.Add(ref layerState, 2 * HiddenSize * Group);
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                        }
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector512.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector512.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-                }
-            }
         }
 
-        /// <summary>
-        /// The path when Vector256 is the widest accelerated vector: the hidden units in one tile of 8,
-        /// one Vector256 per gate and tile.
-        /// </summary>
-        private static class Vector256Tiles
+        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in one tile of 8.</summary>
+        private readonly struct Vector256Tiles : ITiles
         {
-            public const int Lanes = 8;
-            private const int Tiles = 1;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperLayerLength = Tiles * UpperPanelLength;
-            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
-            {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float panel = ref weights;
-                ref float c = ref cell;
-                ref float h = ref hNext;
-
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                var i = Vector256.LoadUnsafe(ref panel, 0);
-                var f = Vector256.LoadUnsafe(ref panel, 8);
-                var g = Vector256.LoadUnsafe(ref panel, 16);
-                var o = Vector256.LoadUnsafe(ref panel, 24);
-                var iOdd = Vector256<float>.Zero;
-                var fOdd = Vector256<float>.Zero;
-                var gOdd = Vector256<float>.Zero;
-                var oOdd = Vector256<float>.Zero;
-
-                // gates += W_ih · x_t
-                var x0 = Vector256.Create(x);
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o);
-                var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, oOdd);
-                var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o);
-                var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, oOdd);
-                var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), x4, o);
-
-                // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector256.Create(hPrev);
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev0, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev0, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), hPrev0, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), hPrev0, o);
-                var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), hPrev1, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), hPrev1, oOdd);
-                var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev2, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), hPrev2, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), hPrev2, o);
-                var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev3, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev3, oOdd);
-                var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev4, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev4, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev4, o);
-                var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev5, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev5, oOdd);
-                var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev6, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev6, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev6, o);
-                var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev7, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev7, oOdd);
-
-                i += iOdd;
-                f += fOdd;
-                g += gOdd;
-                o += oOdd;
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-            }
-
-            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                ref float panel = ref weights;
-                ref float c = ref cell;
-                ref float h = ref hNext;
-
-                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                var i = Vector256.LoadUnsafe(ref panel, 0);
-                var f = Vector256.LoadUnsafe(ref panel, 8);
-                var g = Vector256.LoadUnsafe(ref panel, 16);
-                var o = Vector256.LoadUnsafe(ref panel, 24);
-                var iOdd = Vector256<float>.Zero;
-                var fOdd = Vector256<float>.Zero;
-                var gOdd = Vector256<float>.Zero;
-                var oOdd = Vector256<float>.Zero;
-
-                // gates += W_ih · x_t
-                var x0 = Vector256.Create(x);
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 16), x0, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 1 * RowLength + 24), x0, o);
-                var x1 = Vector256.Create(Unsafe.Add(ref x, 1));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 16), x1, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 2 * RowLength + 24), x1, oOdd);
-                var x2 = Vector256.Create(Unsafe.Add(ref x, 2));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 16), x2, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 3 * RowLength + 24), x2, o);
-                var x3 = Vector256.Create(Unsafe.Add(ref x, 3));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 16), x3, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 4 * RowLength + 24), x3, oOdd);
-                var x4 = Vector256.Create(Unsafe.Add(ref x, 4));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 16), x4, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 5 * RowLength + 24), x4, o);
-                var x5 = Vector256.Create(Unsafe.Add(ref x, 5));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 16), x5, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 6 * RowLength + 24), x5, oOdd);
-                var x6 = Vector256.Create(Unsafe.Add(ref x, 6));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 16), x6, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 7 * RowLength + 24), x6, o);
-                var x7 = Vector256.Create(Unsafe.Add(ref x, 7));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 0), x7, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 8), x7, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 16), x7, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8 * RowLength + 24), x7, oOdd);
-
-                // gates += W_hh · h_{t-1}
-                var hPrev0 = Vector256.Create(hPrev);
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev0, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev0, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 16), hPrev0, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 9 * RowLength + 24), hPrev0, o);
-                var hPrev1 = Vector256.Create(Unsafe.Add(ref hPrev, 1));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev1, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev1, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 16), hPrev1, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 10 * RowLength + 24), hPrev1, oOdd);
-                var hPrev2 = Vector256.Create(Unsafe.Add(ref hPrev, 2));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev2, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev2, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 16), hPrev2, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 11 * RowLength + 24), hPrev2, o);
-                var hPrev3 = Vector256.Create(Unsafe.Add(ref hPrev, 3));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev3, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev3, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 16), hPrev3, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 12 * RowLength + 24), hPrev3, oOdd);
-                var hPrev4 = Vector256.Create(Unsafe.Add(ref hPrev, 4));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev4, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev4, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 16), hPrev4, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 13 * RowLength + 24), hPrev4, o);
-                var hPrev5 = Vector256.Create(Unsafe.Add(ref hPrev, 5));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev5, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev5, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 16), hPrev5, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 14 * RowLength + 24), hPrev5, oOdd);
-                var hPrev6 = Vector256.Create(Unsafe.Add(ref hPrev, 6));
-                i = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev6, i);
-                f = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev6, f);
-                g = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 16), hPrev6, g);
-                o = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 15 * RowLength + 24), hPrev6, o);
-                var hPrev7 = Vector256.Create(Unsafe.Add(ref hPrev, 7));
-                iOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev7, iOdd);
-                fOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev7, fOdd);
-                gOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 16), hPrev7, gOdd);
-                oOdd = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16 * RowLength + 24), hPrev7, oOdd);
-
-                i += iOdd;
-                f += fOdd;
-                g += gOdd;
-                o += oOdd;
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-            }
-
-            /// <summary>Runs 8 sequences at once, sequence b on lane b of Vector256: each weight is broadcast once for all of them.</summary>
-            public static void Group256(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 8;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = 0; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector256.Create(w);
-                        var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
-                        var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
-                        var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector256.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                        var xs1 = Vector256.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                        var xs2 = Vector256.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
-                        var xs3 = Vector256.LoadUnsafe(ref xs, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), xs3, o);
-                        var xs4 = Vector256.LoadUnsafe(ref xs, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), xs4, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, o);
-                        var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, o);
-                        var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, o);
-                        var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, o);
-                        var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, o);
-                        var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, o);
-                        var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, o);
-                        var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-
-                    // Each layer above reads the h_t just computed below it.
-                    for (int layer = 1; layer < NumLayers; layer++)
-                    {
-                        ref float layerWeights = ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength);
-                        ref float below = ref Unsafe.Add(ref state, (layer - 1) * GroupLayerState + (parity ^ 1) * HiddenSize * Group);
-                        ref float layerState = ref Unsafe.Add(ref state, layer * GroupLayerState);
-                        for (int j = 0; j < HiddenSize; j++)
-                        {
-                            // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                            ref float w = ref Unsafe.Add(ref layerWeights, j / Lanes * UpperPanelLength + j % Lanes);
-                            ref float hPrev = ref Unsafe.Add(ref layerState, parity * HiddenSize * Group);
-                            var i = Vector256.Create(w);
-                            var f = Vector256.Create(Unsafe.Add(ref w, Lanes));
-                            var g = Vector256.Create(Unsafe.Add(ref w, 2 * Lanes));
-                            var o = Vector256.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                            // += W_ih · input
-                            var below0 = Vector256.LoadUnsafe(ref below, 0 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength)), below0, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), below0, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), below0, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), below0, o);
-                            var below1 = Vector256.LoadUnsafe(ref below, 1 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength)), below1, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), below1, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), below1, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), below1, o);
-                            var below2 = Vector256.LoadUnsafe(ref below, 2 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength)), below2, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), below2, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), below2, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), below2, o);
-                            var below3 = Vector256.LoadUnsafe(ref below, 3 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength)), below3, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), below3, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), below3, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), below3, o);
-                            var below4 = Vector256.LoadUnsafe(ref below, 4 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength)), below4, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), below4, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), below4, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), below4, o);
-                            var below5 = Vector256.LoadUnsafe(ref below, 5 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength)), below5, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), below5, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), below5, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), below5, o);
-                            var below6 = Vector256.LoadUnsafe(ref below, 6 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength)), below6, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), below6, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), below6, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), below6, o);
-                            var below7 = Vector256.LoadUnsafe(ref below, 7 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength)), below7, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), below7, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), below7, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), below7, o);
-
-                            // += W_hh · h_{t-1}
-                            var hPrev0 = Vector256.LoadUnsafe(ref hPrev, 0 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev0, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev0, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev0, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev0, o);
-                            var hPrev1 = Vector256.LoadUnsafe(ref hPrev, 1 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev1, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev1, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev1, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev1, o);
-                            var hPrev2 = Vector256.LoadUnsafe(ref hPrev, 2 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev2, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev2, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev2, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev2, o);
-                            var hPrev3 = Vector256.LoadUnsafe(ref hPrev, 3 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev3, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev3, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev3, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev3, o);
-                            var hPrev4 = Vector256.LoadUnsafe(ref hPrev, 4 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev4, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev4, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev4, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev4, o);
-                            var hPrev5 = Vector256.LoadUnsafe(ref hPrev, 5 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev5, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev5, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev5, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev5, o);
-                            var hPrev6 = Vector256.LoadUnsafe(ref hPrev, 6 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev6, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev6, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev6, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev6, o);
-                            var hPrev7 = Vector256.LoadUnsafe(ref hPrev, 7 * Group);
-                            i = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev7, i);
-                            f = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev7, f);
-                            g = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev7, g);
-                            o = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev7, o);
-
-                            ref float hNext = ref Unsafe.Add(ref layerState, (parity ^ 1) * HiddenSize * Group);
-                            ref float cell = ref Unsafe.Add(ref layerState, 2 * HiddenSize * Group);
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                        }
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector256.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector256.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-                }
-            }
+            public static int Lanes => 8;
+            public static int Tiles => 1;
+            public static int RestLanes => 0;
+            public static int RowLength => 32;
+            public static int PanelLength => 448;
+            public static int UpperPanelLength => 544;
+            public static int LayerLength => 448;
+            public static int UpperLayerLength => 544;
+            public static int HeadOffset => 992;
+            public static int PackedLength => 1010;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
+            public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>
-        /// The path when Vector128 is the widest accelerated vector: the hidden units in 2 tiles of 4,
-        /// one Vector128 per gate and tile.
-        /// </summary>
-        private static class Vector128Tiles
+        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 2 tiles of 4.</summary>
+        private readonly struct Vector128Tiles : ITiles
         {
-            public const int Lanes = 4;
-            private const int Tiles = 2;
-            // A tile's panel holds rows of 4 · Lanes floats (i, f, g, o side by side): the bias row,
-            // then one row per layer input (W_ih columns) and per hidden unit (W_hh columns).
-            private const int RowLength = 4 * Lanes;
-            private const int PanelLength = (1 + InputSize + HiddenSize) * RowLength; // layer 0
-            private const int LayerLength = Tiles * PanelLength;
-            private const int UpperPanelLength = (1 + 2 * HiddenSize) * RowLength; // layers 1 and up
-            private const int UpperLayerLength = Tiles * UpperPanelLength;
-            public const int HeadOffset = LayerLength + (NumLayers - 1) * UpperLayerLength; // fc.weight [OutputSize, HiddenSize], then fc.bias
-
-            /// <summary>Packs weights in PyTorch's layout for this tiling.</summary>
-            public static PackedWeights Pack(RecurrentWeights weights) =>
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, Lanes, restLanes: Lanes);
-
-            /// <summary>Runs one sequence from the zero state in <paramref name="state"/>, then the head.</summary>
-            public static void Run(ref float weights, ref float input, ref float state, ref float output)
-            {
-                for (int t = 0; t < SeqLen; t++)
-                    Layers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
-            }
-
-            /// <summary>One streaming step: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-            public static void Step(ref float weights, ref float x, ref float state, int parity, ref float output)
-            {
-                Layers(ref weights, ref x, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-
-            /// <summary>One time step of every layer.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layers(ref float weights, ref float x, ref float state, int parity)
-            {
-                Layer(ref weights, ref x, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                {
-                    UpperLayer(
-                        ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength),
-                        ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                        ref Unsafe.Add(ref state, layer * LayerStateLength),
-                        parity);
-                }
-            }
-
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void Layer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * PanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i = Vector128.LoadUnsafe(ref panel, 0);
-                    var f = Vector128.LoadUnsafe(ref panel, 4);
-                    var g = Vector128.LoadUnsafe(ref panel, 8);
-                    var o = Vector128.LoadUnsafe(ref panel, 12);
-                    var iOdd = Vector128<float>.Zero;
-                    var fOdd = Vector128<float>.Zero;
-                    var gOdd = Vector128<float>.Zero;
-                    var oOdd = Vector128<float>.Zero;
-
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.Create(x);
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o);
-                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, oOdd);
-                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, o);
-                    var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), x3, oOdd);
-                    var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), x4, o);
-
-                    // gates += W_hh · h_{t-1}
-                    var hPrev0 = Vector128.Create(hPrev);
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), hPrev0, o);
-                    var hPrev1 = Vector128.Create(Unsafe.Add(ref hPrev, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), hPrev1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), hPrev1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), hPrev1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), hPrev1, oOdd);
-                    var hPrev2 = Vector128.Create(Unsafe.Add(ref hPrev, 2));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 0), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 4), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 8), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 12), hPrev2, o);
-                    var hPrev3 = Vector128.Create(Unsafe.Add(ref hPrev, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 4), hPrev3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 12), hPrev3, oOdd);
-                    var hPrev4 = Vector128.Create(Unsafe.Add(ref hPrev, 4));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 4), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 12), hPrev4, o);
-                    var hPrev5 = Vector128.Create(Unsafe.Add(ref hPrev, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 4), hPrev5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 12), hPrev5, oOdd);
-                    var hPrev6 = Vector128.Create(Unsafe.Add(ref hPrev, 6));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 4), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 12), hPrev6, o);
-                    var hPrev7 = Vector128.Create(Unsafe.Add(ref hPrev, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 4), hPrev7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 12), hPrev7, oOdd);
-
-                    i += iOdd;
-                    f += fOdd;
-                    g += gOdd;
-                    o += oOdd;
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                }
-            }
-
-            /// <summary>A layer above 0, reading the h_t of the layer below; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
-            {
-                ref float hPrev = ref Unsafe.Add(ref state, parity * PaddedHidden);
-                ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * PaddedHidden);
-                ref float cell = ref Unsafe.Add(ref state, 2 * PaddedHidden);
-                for (int tile = 0; tile < Tiles; tile++)
-                {
-                    ref float panel = ref Unsafe.Add(ref weights, tile * UpperPanelLength);
-                    ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
-                    ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
-
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
-                    var i = Vector128.LoadUnsafe(ref panel, 0);
-                    var f = Vector128.LoadUnsafe(ref panel, 4);
-                    var g = Vector128.LoadUnsafe(ref panel, 8);
-                    var o = Vector128.LoadUnsafe(ref panel, 12);
-                    var iOdd = Vector128<float>.Zero;
-                    var fOdd = Vector128<float>.Zero;
-                    var gOdd = Vector128<float>.Zero;
-                    var oOdd = Vector128<float>.Zero;
-
-                    // gates += W_ih · x_t
-                    var x0 = Vector128.Create(x);
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 0), x0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 4), x0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 8), x0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 1 * RowLength + 12), x0, o);
-                    var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 0), x1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 4), x1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 8), x1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 2 * RowLength + 12), x1, oOdd);
-                    var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 0), x2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 4), x2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 8), x2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 3 * RowLength + 12), x2, o);
-                    var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 0), x3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 4), x3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 8), x3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 4 * RowLength + 12), x3, oOdd);
-                    var x4 = Vector128.Create(Unsafe.Add(ref x, 4));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 0), x4, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 4), x4, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 8), x4, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 5 * RowLength + 12), x4, o);
-                    var x5 = Vector128.Create(Unsafe.Add(ref x, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 0), x5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 4), x5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 8), x5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 6 * RowLength + 12), x5, oOdd);
-                    var x6 = Vector128.Create(Unsafe.Add(ref x, 6));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 0), x6, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 4), x6, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 8), x6, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 7 * RowLength + 12), x6, o);
-                    var x7 = Vector128.Create(Unsafe.Add(ref x, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 0), x7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 4), x7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 8), x7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 8 * RowLength + 12), x7, oOdd);
-
-                    // gates += W_hh · h_{t-1}
-                    var hPrev0 = Vector128.Create(hPrev);
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 0), hPrev0, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 4), hPrev0, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 8), hPrev0, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 9 * RowLength + 12), hPrev0, o);
-                    var hPrev1 = Vector128.Create(Unsafe.Add(ref hPrev, 1));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 0), hPrev1, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 4), hPrev1, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 8), hPrev1, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 10 * RowLength + 12), hPrev1, oOdd);
-                    var hPrev2 = Vector128.Create(Unsafe.Add(ref hPrev, 2));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 0), hPrev2, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 4), hPrev2, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 8), hPrev2, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 11 * RowLength + 12), hPrev2, o);
-                    var hPrev3 = Vector128.Create(Unsafe.Add(ref hPrev, 3));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 0), hPrev3, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 4), hPrev3, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 8), hPrev3, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 12 * RowLength + 12), hPrev3, oOdd);
-                    var hPrev4 = Vector128.Create(Unsafe.Add(ref hPrev, 4));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 0), hPrev4, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 4), hPrev4, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 8), hPrev4, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 13 * RowLength + 12), hPrev4, o);
-                    var hPrev5 = Vector128.Create(Unsafe.Add(ref hPrev, 5));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 0), hPrev5, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 4), hPrev5, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 8), hPrev5, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 14 * RowLength + 12), hPrev5, oOdd);
-                    var hPrev6 = Vector128.Create(Unsafe.Add(ref hPrev, 6));
-                    i = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 0), hPrev6, i);
-                    f = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 4), hPrev6, f);
-                    g = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 8), hPrev6, g);
-                    o = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 15 * RowLength + 12), hPrev6, o);
-                    var hPrev7 = Vector128.Create(Unsafe.Add(ref hPrev, 7));
-                    iOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 0), hPrev7, iOdd);
-                    fOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 4), hPrev7, fOdd);
-                    gOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 8), hPrev7, gOdd);
-                    oOdd = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref panel, 16 * RowLength + 12), hPrev7, oOdd);
-
-                    i += iOdd;
-                    f += fOdd;
-                    g += gOdd;
-                    o += oOdd;
-
-                    // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                    KernelMath.LstmCell(i, f, g, o, ref c, ref h);
-                }
-            }
-
-            /// <summary>Runs 4 sequences at once, sequence b on lane b of Vector128: each weight is broadcast once for all of them.</summary>
-            public static void Group128(ref float weights, ref float input, ref float output)
-            {
-                const int Group = 4;
-                // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
-                // then x_t of the group, transposed to [InputSize, Group].
-                const int GroupLayerState = 3 * HiddenSize * Group;
-                Span<float> buffer = stackalloc float[NumLayers * GroupLayerState + InputSize * Group + AlignedBuffer.Slack];
-                ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * GroupLayerState);
-                ref float xs = ref Unsafe.Add(ref state, NumLayers * GroupLayerState);
-
-                for (int t = 0; t < SeqLen; t++)
-                {
-                    for (int lane = 0; lane < Group; lane++)
-                    {
-                        ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
-                        for (int k = 0; k < InputSize; k++)
-                            Unsafe.Add(ref xs, k * Group + lane) = Unsafe.Add(ref source, k);
-                    }
-                    int parity = t & 1;
-
-                    // Layer 0 reads x_t.
-                    for (int j = 0; j < HiddenSize; j++)
-                    {
-                        // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                        ref float w = ref Unsafe.Add(ref weights, j / Lanes * PanelLength + j % Lanes);
-                        ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * Group);
-                        var i = Vector128.Create(w);
-                        var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
-                        var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
-                        var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                        // += W_ih · input
-                        var xs0 = Vector128.LoadUnsafe(ref xs, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), xs0, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), xs0, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), xs0, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), xs0, o);
-                        var xs1 = Vector128.LoadUnsafe(ref xs, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), xs1, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), xs1, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), xs1, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), xs1, o);
-                        var xs2 = Vector128.LoadUnsafe(ref xs, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), xs2, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), xs2, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), xs2, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), xs2, o);
-                        var xs3 = Vector128.LoadUnsafe(ref xs, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), xs3, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), xs3, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), xs3, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), xs3, o);
-                        var xs4 = Vector128.LoadUnsafe(ref xs, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), xs4, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), xs4, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), xs4, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), xs4, o);
-
-                        // += W_hh · h_{t-1}
-                        var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), hPrev0, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), hPrev0, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), hPrev0, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), hPrev0, o);
-                        var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), hPrev1, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), hPrev1, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), hPrev1, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), hPrev1, o);
-                        var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), hPrev2, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), hPrev2, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), hPrev2, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), hPrev2, o);
-                        var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev3, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev3, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev3, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev3, o);
-                        var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev4, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev4, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev4, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev4, o);
-                        var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev5, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev5, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev5, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev5, o);
-                        var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev6, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev6, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev6, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev6, o);
-                        var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
-                        i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev7, i);
-                        f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev7, f);
-                        g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev7, g);
-                        o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev7, o);
-
-                        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * Group);
-                        ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * Group);
-                        // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                        KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                    }
-
-                    // Each layer above reads the h_t just computed below it.
-                    for (int layer = 1; layer < NumLayers; layer++)
-                    {
-                        ref float layerWeights = ref Unsafe.Add(ref weights, LayerLength + (layer - 1) * UpperLayerLength);
-                        ref float below = ref Unsafe.Add(ref state, (layer - 1) * GroupLayerState + (parity ^ 1) * HiddenSize * Group);
-                        ref float layerState = ref Unsafe.Add(ref state, layer * GroupLayerState);
-                        for (int j = 0; j < HiddenSize; j++)
-                        {
-                            // Hidden unit j's weights: slot s sits at column s · Lanes of its tile's panel rows.
-                            ref float w = ref Unsafe.Add(ref layerWeights, j / Lanes * UpperPanelLength + j % Lanes);
-                            ref float hPrev = ref Unsafe.Add(ref layerState, parity * HiddenSize * Group);
-                            var i = Vector128.Create(w);
-                            var f = Vector128.Create(Unsafe.Add(ref w, Lanes));
-                            var g = Vector128.Create(Unsafe.Add(ref w, 2 * Lanes));
-                            var o = Vector128.Create(Unsafe.Add(ref w, 3 * Lanes));
-
-                            // += W_ih · input
-                            var below0 = Vector128.LoadUnsafe(ref below, 0 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength)), below0, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + Lanes)), below0, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 2 * Lanes)), below0, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 1 * RowLength + 3 * Lanes)), below0, o);
-                            var below1 = Vector128.LoadUnsafe(ref below, 1 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength)), below1, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + Lanes)), below1, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 2 * Lanes)), below1, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 2 * RowLength + 3 * Lanes)), below1, o);
-                            var below2 = Vector128.LoadUnsafe(ref below, 2 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength)), below2, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + Lanes)), below2, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 2 * Lanes)), below2, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 3 * RowLength + 3 * Lanes)), below2, o);
-                            var below3 = Vector128.LoadUnsafe(ref below, 3 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength)), below3, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + Lanes)), below3, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 2 * Lanes)), below3, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 4 * RowLength + 3 * Lanes)), below3, o);
-                            var below4 = Vector128.LoadUnsafe(ref below, 4 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength)), below4, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + Lanes)), below4, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 2 * Lanes)), below4, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 5 * RowLength + 3 * Lanes)), below4, o);
-                            var below5 = Vector128.LoadUnsafe(ref below, 5 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength)), below5, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + Lanes)), below5, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 2 * Lanes)), below5, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 6 * RowLength + 3 * Lanes)), below5, o);
-                            var below6 = Vector128.LoadUnsafe(ref below, 6 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength)), below6, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + Lanes)), below6, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 2 * Lanes)), below6, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 7 * RowLength + 3 * Lanes)), below6, o);
-                            var below7 = Vector128.LoadUnsafe(ref below, 7 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength)), below7, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + Lanes)), below7, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 2 * Lanes)), below7, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 8 * RowLength + 3 * Lanes)), below7, o);
-
-                            // += W_hh · h_{t-1}
-                            var hPrev0 = Vector128.LoadUnsafe(ref hPrev, 0 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength)), hPrev0, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + Lanes)), hPrev0, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 2 * Lanes)), hPrev0, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 9 * RowLength + 3 * Lanes)), hPrev0, o);
-                            var hPrev1 = Vector128.LoadUnsafe(ref hPrev, 1 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength)), hPrev1, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + Lanes)), hPrev1, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 2 * Lanes)), hPrev1, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 10 * RowLength + 3 * Lanes)), hPrev1, o);
-                            var hPrev2 = Vector128.LoadUnsafe(ref hPrev, 2 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength)), hPrev2, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + Lanes)), hPrev2, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 2 * Lanes)), hPrev2, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 11 * RowLength + 3 * Lanes)), hPrev2, o);
-                            var hPrev3 = Vector128.LoadUnsafe(ref hPrev, 3 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength)), hPrev3, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + Lanes)), hPrev3, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 2 * Lanes)), hPrev3, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 12 * RowLength + 3 * Lanes)), hPrev3, o);
-                            var hPrev4 = Vector128.LoadUnsafe(ref hPrev, 4 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength)), hPrev4, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + Lanes)), hPrev4, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 2 * Lanes)), hPrev4, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 13 * RowLength + 3 * Lanes)), hPrev4, o);
-                            var hPrev5 = Vector128.LoadUnsafe(ref hPrev, 5 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength)), hPrev5, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + Lanes)), hPrev5, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 2 * Lanes)), hPrev5, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 14 * RowLength + 3 * Lanes)), hPrev5, o);
-                            var hPrev6 = Vector128.LoadUnsafe(ref hPrev, 6 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength)), hPrev6, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + Lanes)), hPrev6, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 2 * Lanes)), hPrev6, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 15 * RowLength + 3 * Lanes)), hPrev6, o);
-                            var hPrev7 = Vector128.LoadUnsafe(ref hPrev, 7 * Group);
-                            i = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength)), hPrev7, i);
-                            f = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + Lanes)), hPrev7, f);
-                            g = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 2 * Lanes)), hPrev7, g);
-                            o = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref w, 16 * RowLength + 3 * Lanes)), hPrev7, o);
-
-                            ref float hNext = ref Unsafe.Add(ref layerState, (parity ^ 1) * HiddenSize * Group);
-                            ref float cell = ref Unsafe.Add(ref layerState, 2 * HiddenSize * Group);
-                            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                            KernelMath.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * Group), ref Unsafe.Add(ref hNext, j * Group));
-                        }
-                    }
-                }
-
-                // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-                ref float head = ref Unsafe.Add(ref weights, HeadOffset);
-                ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * GroupLayerState + SeqLen % 2 * HiddenSize * Group);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    var y = Vector128.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                    for (int k = 0; k < HiddenSize; k++)
-                        y = KernelMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref head, o * HiddenSize + k)), Vector128.LoadUnsafe(ref hLast, (nuint)(k * Group)), y);
-                    for (int lane = 0; lane < Group; lane++)
-                        Unsafe.Add(ref output, lane * OutputSize + o) = y.GetElement(lane);
-                }
-            }
+            public static int Lanes => 4;
+            public static int Tiles => 2;
+            public static int RestLanes => 0;
+            public static int RowLength => 16;
+            public static int PanelLength => 224;
+            public static int UpperPanelLength => 272;
+            public static int LayerLength => 448;
+            public static int UpperLayerLength => 544;
+            public static int HeadOffset => 992;
+            public static int PackedLength => 1010;
+            public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
+            public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
         }
     }
 }
