@@ -1,8 +1,10 @@
 using System;
 using System.Collections;
+using System.IO;
 using System.Linq;
 using System.Reflection;
 using LstmGen.Generator;
+using LstmGen.Tests.Parity;
 using LstmGen.Tests.Support;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -10,7 +12,7 @@ using Xunit;
 
 namespace LstmGen.Tests.Generator;
 
-/// <summary>The pipeline caches: unrelated edits do not re-emit, attribute edits do.</summary>
+/// <summary>The pipeline caches: unrelated edits do not re-emit, attribute and weights edits do.</summary>
 public class IncrementalTests
 {
     private const string Model = """
@@ -19,28 +21,48 @@ public class IncrementalTests
         public partial class SimpleLstm { }
         """;
 
+    // Something for every stage: a compiled-in weights file, both cells, and a misuse that is reported.
+    private const string Models = Model + """
+
+        [LstmGen.Lstm(5, 8, 2, 7, Weights = "model.safetensors")] public partial class EmbeddedLstm { }
+        [LstmGen.Gru(5, 8, 2, 7)] public partial class SimpleGru { }
+        [LstmGen.Lstm(1, 1, 1, 1)] public class NotPartial { }
+        """;
+
+    // Every stage the generator names (Parse, WeightsFiles, Resolve, Spec, Diagnostics), so a new one is checked too.
+    private static readonly string[] Steps = typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(field => (string)field.GetRawConstantValue()!)
+        .ToArray();
+
+    private static readonly GeneratorHarness.WeightsFile Weights =
+        new("model.safetensors", File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.safetensors")));
+
     [Fact]
-    public void Unrelated_edit_leaves_the_spec_cached()
+    public void Unrelated_edit_leaves_every_step_cached()
     {
-        var (first, second) = RunTwice(Model, compilation =>
+        var (first, second) = RunTwice(Models, compilation =>
             compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class Unrelated { int X; }", GeneratorHarness.ParseOptions)));
 
-        Assert.All(StepReasons(second, TrackingNames.Spec), reason =>
-            Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, reason.ToString()));
-        Assert.Equal(Source(first), Source(second));
+        foreach (string step in Steps)
+            AssertNotRerun(second, step);
+        Assert.Equal(Sources(first), Sources(second));
+        Assert.Equal(3, Sources(second).Length);
+        Assert.Equal("LSTMGEN001", Assert.Single(second.Diagnostics).Id);
     }
 
     [Fact]
-    public void Edit_that_moves_the_class_keeps_the_spec_unchanged()
+    public void Edit_that_moves_the_classes_keeps_the_specs_unchanged_and_moves_the_diagnostic()
     {
-        var (_, second) = RunTwice(Model, compilation =>
+        var (first, second) = RunTwice(Models, compilation =>
         {
             SyntaxTree tree = compilation.SyntaxTrees.Single();
             return compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().Replace(0, 0, "// a comment\n\n")));
         });
 
-        Assert.All(StepReasons(second, TrackingNames.Spec), reason =>
-            Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, reason.ToString()));
+        AssertNotRerun(second, TrackingNames.WeightsFiles);
+        AssertNotRerun(second, TrackingNames.Spec);
+        Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(second, TrackingNames.Diagnostics));
+        Assert.Equal(Line(Assert.Single(first.Diagnostics)) + 2, Line(Assert.Single(second.Diagnostics)));
     }
 
     [Fact]
@@ -54,18 +76,49 @@ public class IncrementalTests
         });
 
         Assert.Contains(IncrementalStepRunReason.Modified, StepReasons(second, TrackingNames.Spec));
-        Assert.Contains("HiddenSize = 16", Source(second));
+        Assert.Contains("HiddenSize = 16", Assert.Single(Sources(second)));
+    }
+
+    [Fact]
+    public void Weights_edit_modifies_only_the_model_that_compiles_them_in()
+    {
+        // The last byte is the top of the last float: a different value, still a valid file.
+        byte[] edited = Weights.Content.ToArray();
+        edited[^1] ^= 1;
+        Compilation compilation = GeneratorHarness.CreateCompilation(Models);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(parseOptions: null, Weights).RunGenerators(compilation);
+        GeneratorDriverRunResult first = driver.GetRunResult();
+        GeneratorDriverRunResult second = driver
+            .ReplaceAdditionalTexts(GeneratorHarness.AdditionalTexts(Weights with { Content = edited }))
+            .RunGenerators(compilation)
+            .GetRunResult();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(second, TrackingNames.WeightsFiles));
+        foreach (string step in new[] { TrackingNames.Resolve, TrackingNames.Spec })
+        {
+            IncrementalStepRunReason[] reasons = StepReasons(second, step);
+            Assert.Single(reasons, reason => reason == IncrementalStepRunReason.Modified);
+            Assert.All(reasons.Where(reason => reason != IncrementalStepRunReason.Modified), reason =>
+                Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, reason.ToString()));
+        }
+        AssertNotRerun(second, TrackingNames.Parse);
+        AssertNotRerun(second, TrackingNames.Diagnostics);
+        string[] before = Sources(first), after = Sources(second);
+        Assert.Equal(before.Length, after.Length);
+        Assert.Single(Enumerable.Range(0, before.Length), i => before[i] != after[i]);
     }
 
     [Fact]
     public void Pipeline_outputs_hold_no_compilation_objects()
     {
-        // One valid model and one misuse, so every stage has outputs to inspect.
-        var (first, _) = RunTwice(Model + "\n[LstmGen.Lstm(1, 1, 1, 1)] public class NotPartial { }", compilation => compilation);
-        var ours = new[] { TrackingNames.Parse, TrackingNames.Spec, TrackingNames.Diagnostics };
-        foreach (var step in ours.SelectMany(name => first.Results.Single().TrackedSteps[name]))
+        Assert.Contains(TrackingNames.Resolve, Steps);
+        Assert.Contains(TrackingNames.WeightsFiles, Steps);
+        var (first, _) = RunTwice(Models, compilation => compilation);
+        foreach (string name in Steps)
         {
-            foreach (var (value, _) in step.Outputs)
+            IncrementalGeneratorRunStep[] steps = first.Results.Single().TrackedSteps[name].ToArray();
+            Assert.True(steps.Any(step => step.Outputs.Length > 0), $"Step {name} has no outputs to inspect.");
+            foreach (var (value, _) in steps.SelectMany(step => step.Outputs))
                 AssertHoldsNoRoslynObjects(value, depth: 0);
         }
     }
@@ -74,10 +127,19 @@ public class IncrementalTests
         string source, Func<Compilation, Compilation> edit)
     {
         Compilation compilation = GeneratorHarness.CreateCompilation(source);
-        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(parseOptions: null, Weights).RunGenerators(compilation);
         GeneratorDriverRunResult first = driver.GetRunResult();
         driver = driver.RunGenerators(edit(compilation));
         return (first, driver.GetRunResult());
+    }
+
+    // Every output of the step was cached or recomputed equal, and there was at least one, so the check has teeth.
+    private static void AssertNotRerun(GeneratorDriverRunResult run, string trackingName)
+    {
+        IncrementalStepRunReason[] reasons = StepReasons(run, trackingName);
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, reason =>
+            Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{trackingName}: {reason}"));
     }
 
     private static IncrementalStepRunReason[] StepReasons(GeneratorDriverRunResult run, string trackingName) =>
@@ -86,8 +148,10 @@ public class IncrementalTests
             .Select(output => output.Reason)
             .ToArray();
 
-    private static string Source(GeneratorDriverRunResult run) =>
-        run.Results.Single().GeneratedSources.Single().SourceText.ToString();
+    private static int Line(Diagnostic diagnostic) => diagnostic.Location.GetLineSpan().StartLinePosition.Line;
+
+    private static string[] Sources(GeneratorDriverRunResult run) =>
+        run.Results.Single().GeneratedSources.OrderBy(source => source.HintName).Select(source => source.SourceText.ToString()).ToArray();
 
     // A symbol, syntax node or compilation in a step output would pin the compilation and break caching.
     private static void AssertHoldsNoRoslynObjects(object? value, int depth)

@@ -46,10 +46,17 @@ internal static class GeneratorHarness
     public static GeneratorDriver CreateDriver(CSharpParseOptions? parseOptions = null, params WeightsFile[] weights) =>
         CSharpGeneratorDriver.Create(
             [new LstmGenerator().AsSourceGenerator()],
-            weights.Select(file => (AdditionalText)new Base64Text($"/obj/lstmgen/{file.Name}.b64", Convert.ToBase64String(file.Content))),
+            AdditionalTexts(weights),
             parseOptions ?? ParseOptions,
-            new WeightsOptionsProvider(weights.ToDictionary(file => $"/obj/lstmgen/{file.Name}.b64", file => file.Name)),
+            new WeightsOptionsProvider(weights.ToDictionary(PathOf, file => file.Name)),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>The additional files for <paramref name="weights"/>; a driver from <see cref="CreateDriver"/> takes
+    /// them in place of files of the same names (<see cref="GeneratorDriver.ReplaceAdditionalTexts"/>).</summary>
+    public static ImmutableArray<AdditionalText> AdditionalTexts(params WeightsFile[] weights) =>
+        weights.Select(file => (AdditionalText)new Base64Text(PathOf(file), Convert.ToBase64String(file.Content))).ToImmutableArray();
+
+    private static string PathOf(WeightsFile file) => $"/obj/lstmgen/{file.Name}.b64";
 
     /// <summary>Runs the generator on <paramref name="source"/> and compiles the result.</summary>
     public static Result Run(string source, CSharpParseOptions? parseOptions = null, params WeightsFile[] weights)

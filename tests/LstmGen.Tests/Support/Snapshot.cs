@@ -1,7 +1,8 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Text;
+using DiffPlex.Renderer;
 using Xunit.Sdk;
 
 namespace LstmGen.Tests.Support;
@@ -44,22 +45,20 @@ internal static class Snapshot
         throw new XunitException(message);
     }
 
-    // The first differing lines, with line numbers: enough to see what changed.
-    private static string Diff(string expected, string actual)
+    /// <summary>The diff shown on a mismatch: unified hunks with 3 lines of context, cut after this many lines.</summary>
+    internal const int MaxDiffLines = 80;
+
+    internal static string Diff(string expected, string actual)
     {
-        string[] before = expected.Split('\n'), after = actual.Split('\n');
-        var text = new StringBuilder();
-        int shown = 0;
-        for (int line = 0; line < Math.Max(before.Length, after.Length) && shown < 20; line++)
-        {
-            string? old = line < before.Length ? before[line] : null;
-            string? @new = line < after.Length ? after[line] : null;
-            if (old == @new) continue;
-            if (old is not null) text.AppendLine($"{line + 1,5} - {old}");
-            if (@new is not null) text.AppendLine($"{line + 1,5} + {@new}");
-            shown++;
-        }
-        return text.ToString();
+        // DiffPlex reads the end of a text that ends in a newline as one more, empty, line.
+        if (expected.EndsWith('\n') && actual.EndsWith('\n'))
+            (expected, actual) = (expected[..^1], actual[..^1]);
+        string[] lines = UnidiffRenderer.GenerateUnidiff(expected, actual, "verified", "received", ignoreWhitespace: false, ignoreCase: false, contextLines: 3)
+            .TrimEnd('\n')
+            .Split('\n');
+        return lines.Length <= MaxDiffLines
+            ? string.Join("\n", lines)
+            : string.Join("\n", lines.Take(MaxDiffLines)) + $"\n… {lines.Length - MaxDiffLines} more diff lines (see the received file)";
     }
 
     private static string FindProjectDirectory(string callerPath)
