@@ -9,7 +9,8 @@
 #   benchmarks/run.sh --torchsharp    also TorchSharp-cpu (restores ~600 MB once; skipped if libtorch won't load)
 #   benchmarks/run.sh --validate      only the numerical checks of every peer
 #   benchmarks/run.sh --stopwatch     the checks, then a plain Stopwatch loop (seconds, no BenchmarkDotNet)
-#   benchmarks/run.sh --report        rewrite docs/benchmarks.md from the last run's saved results
+#   benchmarks/run.sh --report        rewrite docs/benchmarks.md and .svg from the last run's saved results
+#   benchmarks/run.sh --chart         redraw docs/benchmarks.svg from the tables in docs/benchmarks.md
 #
 # The console log is also saved to benchmarks/BenchmarkDotNet.Artifacts/run.log.
 set -euo pipefail

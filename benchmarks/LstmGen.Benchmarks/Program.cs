@@ -20,8 +20,9 @@ using Perfolizer.Horology;
 //                         GeneratorCost, ReadBandwidth); report as --quick
 //   ... -- --validate     only the numerical checks
 //   ... -- --stopwatch    the checks, then a plain Stopwatch loop over every case (a quick cross-check)
-//   ... -- --report       rewrite docs/benchmarks.md from the last run's saved results (weights per step from this build)
-const string Usage = "usage: LstmGen.Benchmarks [--quick | --validate | --stopwatch | --report] [--filter TEXT] [--torchsharp] [--out FILE]";
+//   ... -- --report       rewrite docs/benchmarks.md and .svg from the last run's saved results (weights per step from this build)
+//   ... -- --chart        redraw docs/benchmarks.svg from the tables in docs/benchmarks.md (when the saved results are gone)
+const string Usage = "usage: LstmGen.Benchmarks [--quick | --validate | --stopwatch | --report | --chart] [--filter TEXT] [--torchsharp] [--out FILE]";
 
 bool quick = args.Contains("--quick");
 bool reportOnly = args.Contains("--report");
@@ -57,6 +58,17 @@ if (reportOnly)
     SuiteResults saved = SuiteResults.Load(resultsPath) with { Weights = WeightStreaming.All() };
     Report.Write(saved, docPath);
     Console.WriteLine($"Wrote {docPath}");
+    return 0;
+}
+
+if (args.Contains("--chart"))
+{
+    // The saved results stay on the machine that ran the suite (BenchmarkDotNet.Artifacts is not committed); the
+    // report's tables are, so the chart can be redrawn from them anywhere, e.g. after a change to Chart.cs.
+    var (bars, caption) = Chart.ReadReport(File.ReadAllText(docPath));
+    string chartPath = Path.ChangeExtension(docPath, ".svg");
+    Chart.Write(bars, caption, chartPath);
+    Console.WriteLine($"Wrote {chartPath} ({bars.Count} bars, from {docPath})");
     return 0;
 }
 

@@ -132,7 +132,10 @@ public static class MachineInfo
     }
 }
 
-/// <summary>Writes docs/benchmarks.md: environment, an at-a-glance chart of ratios, a table per case.</summary>
+/// <summary>
+/// Writes docs/benchmarks.md (environment, targets, an at-a-glance text chart of ratios, a table per case, the other
+/// measurements) and beside it docs/benchmarks.svg (<see cref="Chart"/>), from the same results.
+/// </summary>
 public static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -195,6 +198,9 @@ public static class Report
 
         md.AppendLine("## At a glance");
         md.AppendLine();
+        string chart = Path.ChangeExtension(path, ".svg");
+        md.AppendLine($"![Median time per sequence of every method on every case, log scale]({Path.GetFileName(chart)})");
+        md.AppendLine();
         md.AppendLine("How many times slower each peer is than the generated code (log scale, 3 characters per doubling; " +
                       "a bar to the left of `|`: the peer is faster than the generated code).");
         md.AppendLine();
@@ -246,6 +252,8 @@ public static class Report
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, md.ToString());
+        Chart.Write([.. r.Rows.Select(x => new ChartBar(x.Case, x.Batch, x.Method, x.MedianNs))],
+            Chart.Caption(r.Mode, r.StartedUtc.ToString("yyyy-MM-dd HH:mm", Inv), r.Environment), chart);
     }
 
     private static IEnumerable<ResultRow> Ordered(IEnumerable<ResultRow> rows) =>

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Xml.Linq;
 using LstmGen.Tests.Parity;
 using LstmGen.Tests.Support;
 using Xunit;
@@ -53,6 +56,7 @@ public class ConsumerTests
         {
             string version = "0.1.0-consumer." + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
             Dotnet(repository, "pack", Path.Combine(repository, "runtime"), "-c", "Release", "-o", feed, $"-p:Version={version}");
+            AssertMetadata(Path.Combine(feed, $"LstmGen.{version}.nupkg"), repository);
 
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
                 <configuration>
@@ -89,6 +93,38 @@ public class ConsumerTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>What a NuGet user sees of the package: icon, search tags, and release notes taken from CHANGELOG.md.</summary>
+    private static void AssertMetadata(string package, string repository)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(package);
+        XDocument nuspec;
+        using (Stream stream = zip.GetEntry("LstmGen.nuspec")!.Open()) nuspec = XDocument.Load(stream);
+        XElement metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+
+        Assert.Equal("MIT", Field("license"));
+        Assert.Equal("icon.png", Field("icon"));
+        ZipArchiveEntry icon = Assert.Single(zip.Entries, e => e.FullName == "icon.png");
+        using (Stream png = icon.Open())
+        {
+            byte[] signature = new byte[8];
+            png.ReadExactly(signature);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, signature);
+        }
+        string[] tags = Field("tags").Split(' ');
+        foreach (string tag in new[] { "lstm", "gru", "rnn", "pytorch", "inference", "simd", "source-generator" })
+            Assert.Contains(tag, tags);
+        // No public repository yet: no address is invented for one.
+        Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "projectUrl");
+        Assert.Null(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "repository")?.Attribute("url"));
+
+        // A prerelease of 0.1.0 carries the notes of CHANGELOG.md's "## 0.1.0" section: its first and last lines.
+        string[] section = File.ReadAllText(Path.Combine(repository, "CHANGELOG.md")).Replace("\r", "").Split("\n## ")[1].Split('\n');
+        string notes = Field("releaseNotes");
+        Assert.StartsWith(section.Skip(1).First(l => l.Length > 0), notes);
+        Assert.EndsWith(section.Last(l => l.Length > 0), notes);
     }
 
     // A private NuGet cache, so the freshly packed version is what restores.

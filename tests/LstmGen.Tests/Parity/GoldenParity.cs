@@ -115,6 +115,81 @@ public static class GoldenParity
         return worst;
     }
 
+    /// <summary>The run-time-sized model (<see cref="LstmModel"/> or <see cref="GruModel"/>) of a golden case, from its weights file.</summary>
+    public static RecurrentModel LoadRunTimeSized(string caseName)
+    {
+        string path = GoldenPath(caseName + ".weights.safetensors");
+        return caseName.StartsWith("gru", StringComparison.Ordinal) ? GruModel.Load(path) : LstmModel.Load(path);
+    }
+
+    /// <summary>A run-time-sized model's max |y − y_torch| on a golden case, per API.</summary>
+    /// <param name="State">The final h (and c) of every layer after stepping each sequence, against h_n (and c_n).</param>
+    public readonly record struct RunTimeSizedErrors(float Single, float Batched, float Tensor, float Step, float State)
+    {
+        public float Max => MathF.Max(MathF.Max(MathF.Max(Single, Batched), MathF.Max(Tensor, Step)), State);
+
+        public override string ToString() => $"single {Single:E2}, batched {Batched:E2}, tensor {Tensor:E2}, step {Step:E2}, state {State:E2}";
+    }
+
+    /// <summary>
+    /// Runs a golden case's input through every API of a run-time-sized model loaded with its weights: Forward one
+    /// sequence at a time, batched and on a tensor, and Step, each output against y_seq where the case has it (else the
+    /// last against y), the final state against h_n and c_n.
+    /// </summary>
+    public static RunTimeSizedErrors RunTimeSizedMaxErrors(RecurrentModel model, string caseName)
+    {
+        SafetensorsFile io = SafetensorsFile.Load(GoldenPath(caseName + ".io.safetensors"));
+        Tensor x = io.ReadTensor("x"), y = io.ReadTensor("y"), hN = io.ReadTensor("h_n");
+        int batch = x.Shape[0], steps = x.Shape[1], inputs = x.Shape[2], outputs = y.Shape[1];
+        int layers = hN.Rank == 3 ? hN.Shape[0] : 1, hidden = hN.Shape[^1];
+        if ((inputs, hidden, outputs, layers) != (model.InputSize, model.HiddenSize, model.OutputSize, model.NumLayers))
+            throw new InvalidOperationException($"{caseName}: the model's sizes differ from the golden case's.");
+        int sequence = steps * inputs;
+
+        var single = new float[y.Length];
+        for (int b = 0; b < batch; b++)
+            model.Forward(x.AsSpan().Slice(b * sequence, sequence), single.AsSpan(b * outputs, outputs));
+        float singleError = MaxAbsDifference(single, y.AsSpan());
+
+        var batched = new float[y.Length];
+        model.Forward(x.AsSpan(), batched, batch);
+        float batchedError = MaxAbsDifference(batched, y.AsSpan());
+        Tensor fromTensor = model.Forward(x);
+        if (!fromTensor.Shape.SequenceEqual(y.Shape))
+            throw new InvalidOperationException($"{caseName}: Forward(Tensor) returned shape {fromTensor.ShapeString}, expected {y.ShapeString}.");
+        float tensorError = MaxAbsDifference(fromTensor.AsSpan(), y.AsSpan());
+
+        Tensor? ySeq = io.Contains("y_seq") ? io.ReadTensor("y_seq") : null;
+        Tensor? cN = io.Contains("c_n") ? io.ReadTensor("c_n") : null;
+        if ((model is LstmModel) != (cN is not null))
+            throw new InvalidOperationException($"{caseName}: c_n is stored exactly for LSTM cases.");
+        var h = new float[layers * hidden];
+        var c = new float[layers * hidden];
+        var stepped = new float[steps * outputs];
+        float stepError = 0f, stateError = 0f;
+        for (int b = 0; b < batch; b++)
+        {
+            model.ResetState();
+            for (int t = 0; t < steps; t++)
+                model.Step(x.AsSpan().Slice((b * steps + t) * inputs, inputs), stepped.AsSpan(t * outputs, outputs));
+            if (ySeq is not null)
+                stepError = MathF.Max(stepError, MaxAbsDifference(stepped, ySeq.AsSpan().Slice(b * steps * outputs, steps * outputs)));
+            stepError = MathF.Max(stepError, MaxAbsDifference(stepped.AsSpan((steps - 1) * outputs), y.AsSpan().Slice(b * outputs, outputs)));
+
+            if (model is LstmModel lstm) lstm.GetState(h, c);
+            else ((GruModel)model).GetState(h);
+            for (int layer = 0; layer < layers; layer++)
+            {
+                // h_n is [L, B, H] ([B, H] in the one-layer SimpleLSTM cases), likewise c_n.
+                int at = (layer * batch + b) * hidden;
+                stateError = MathF.Max(stateError, MaxAbsDifference(h.AsSpan(layer * hidden, hidden), hN.AsSpan().Slice(at, hidden)));
+                if (cN is not null)
+                    stateError = MathF.Max(stateError, MaxAbsDifference(c.AsSpan(layer * hidden, hidden), cN.AsSpan().Slice(at, hidden)));
+            }
+        }
+        return new RunTimeSizedErrors(singleError, batchedError, tensorError, stepError, stateError);
+    }
+
     public static float MaxAbsDifference(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
     {
         float max = 0f;

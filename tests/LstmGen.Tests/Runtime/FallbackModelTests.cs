@@ -27,13 +27,7 @@ public class FallbackModelTests
     private static readonly string[] GoldenCases =
         ["seed", "tiny", "wide_in", "odd", "h16", "h64", "h128", "long", "lstm2_small", "lstm3_mid", "gru_seed", "gru2_odd", "gru_audio"];
 
-    private static bool IsGru(string caseName) => caseName.StartsWith("gru", StringComparison.Ordinal);
-
-    private static RecurrentModel LoadCase(string caseName)
-    {
-        string path = GoldenParity.GoldenPath(caseName + ".weights.safetensors");
-        return IsGru(caseName) ? GruModel.Load(path) : LstmModel.Load(path);
-    }
+    private static RecurrentModel LoadCase(string caseName) => GoldenParity.LoadRunTimeSized(caseName);
 
     // The paths this machine runs at full speed, plus the scalar one.
     private static IEnumerable<KernelPath> Paths()
@@ -60,12 +54,6 @@ public class FallbackModelTests
         return outputs;
     }
 
-    private static void GetState(RecurrentModel model, Span<float> h, Span<float> c)
-    {
-        if (model is LstmModel lstm) lstm.GetState(h, c);
-        else ((GruModel)model).GetState(h);
-    }
-
     // ---- golden parity ----
 
     [Theory]
@@ -73,59 +61,13 @@ public class FallbackModelTests
     public void Golden_case_matches_libtorch_through_every_api(string caseName, string pathName)
     {
         // pathName: a KernelPath (internal, so passed by name).
-        KernelPath path = Enum.Parse<KernelPath>(pathName);
         RecurrentModel model = LoadCase(caseName);
-        model.Path = path;
-        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath(caseName + ".io.safetensors"));
-        Tensor x = io.ReadTensor("x"), y = io.ReadTensor("y"), hN = io.ReadTensor("h_n");
-        int batch = x.Shape[0], steps = x.Shape[1], inputs = x.Shape[2], outputs = y.Shape[1];
-        int layers = hN.Rank == 3 ? hN.Shape[0] : 1, hidden = hN.Shape[^1];
-        Assert.Equal((inputs, hidden, outputs, layers), (model.InputSize, model.HiddenSize, model.OutputSize, model.NumLayers));
-        int sequence = steps * inputs;
+        model.Path = Enum.Parse<KernelPath>(pathName);
+        GoldenParity.RunTimeSizedErrors errors = GoldenParity.RunTimeSizedMaxErrors(model, caseName);
 
-        // Forward, one sequence at a time.
-        var single = new float[y.Length];
-        for (int b = 0; b < batch; b++)
-            model.Forward(x.AsSpan().Slice(b * sequence, sequence), single.AsSpan(b * outputs, outputs));
-        float singleError = GoldenParity.MaxAbsDifference(single, y.AsSpan());
-
-        // Forward, batched, and through a tensor.
-        var batched = new float[y.Length];
-        model.Forward(x.AsSpan(), batched, batch);
-        float batchedError = GoldenParity.MaxAbsDifference(batched, y.AsSpan());
-        Tensor fromTensor = model.Forward(x);
-        Assert.Equal(y.ShapeString, fromTensor.ShapeString);
-        float tensorError = GoldenParity.MaxAbsDifference(fromTensor.AsSpan(), y.AsSpan());
-
-        // Step: every output against y_seq where the case has it, else the last against y; the final state against h_n, c_n.
-        Tensor? ySeq = io.Contains("y_seq") ? io.ReadTensor("y_seq") : null;
-        Tensor? cN = io.Contains("c_n") ? io.ReadTensor("c_n") : null;
-        Assert.Equal(model is LstmModel, cN is not null);
-        var h = new float[layers * hidden];
-        var c = new float[layers * hidden];
-        float stepError = 0f, stateError = 0f;
-        for (int b = 0; b < batch; b++)
-        {
-            model.ResetState();
-            float[] stepped = StepAll(model, x.AsSpan().Slice(b * sequence, sequence));
-            if (ySeq is not null)
-                stepError = Max(stepError, GoldenParity.MaxAbsDifference(stepped, ySeq.AsSpan().Slice(b * steps * outputs, steps * outputs)));
-            stepError = Max(stepError, GoldenParity.MaxAbsDifference(stepped.AsSpan((steps - 1) * outputs), y.AsSpan().Slice(b * outputs, outputs)));
-
-            GetState(model, h, c);
-            for (int layer = 0; layer < layers; layer++)
-            {
-                // h_n is [L, B, H] ([B, H] in the one-layer SimpleLSTM cases), likewise c_n.
-                int at = (layer * batch + b) * hidden;
-                stateError = Max(stateError, GoldenParity.MaxAbsDifference(h.AsSpan(layer * hidden, hidden), hN.AsSpan().Slice(at, hidden)));
-                if (cN is not null)
-                    stateError = Max(stateError, GoldenParity.MaxAbsDifference(c.AsSpan(layer * hidden, hidden), cN.AsSpan().Slice(at, hidden)));
-            }
-        }
-
-        string report = $"{caseName} {path}: single {singleError:E2}, batched {batchedError:E2}, tensor {tensorError:E2}, step {stepError:E2}, state {stateError:E2}";
+        string report = $"{caseName} {model.Path}: {errors}";
         _output.WriteLine(report);
-        Assert.True(new[] { singleError, batchedError, tensorError, stepError, stateError }.All(e => e <= Tolerance), report);
+        Assert.True(errors.Max <= Tolerance, report);
     }
 
     [Theory]
