@@ -211,6 +211,15 @@ public sealed partial class LstmGenerator
             writer.Line("/// <inheritdoc cref=\"LoadSafetensors(string)\"/>");
             writer.Line("public void LoadSafetensors(global::System.IO.Stream stream) =>");
             writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, {prefixes}));");
+            writer.Line();
+            writer.Line("/// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used) or a whole module.</summary>");
+            writer.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
+            writer.Line("public void LoadPyTorch(string path, string? stateDictKey = null) =>");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, OutputSize, {prefixes}, stateDictKey));");
+            writer.Line();
+            writer.Line("/// <inheritdoc cref=\"LoadPyTorch(string, string?)\"/>");
+            writer.Line("public void LoadPyTorch(global::System.IO.Stream stream, string? stateDictKey = null) =>");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(stream, InputSize, HiddenSize, OutputSize, {prefixes}, stateDictKey));");
         }
 
         // ---- the kernel class: constants, entry points, and the per-width code ----
@@ -339,10 +348,13 @@ public sealed partial class LstmGenerator
             string file = Literal(spec.WeightsFile!);
             writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
             writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
-            writer.Line($"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
+            byte[] bytes = System.Convert.FromBase64String(spec.EmbeddedWeights!);
+            // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.
+            writer.Line(Weights.EmbeddedWeights.IsPyTorch(bytes)
+                ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"
+                : $"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
             writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers));");
             writer.Line();
-            byte[] bytes = System.Convert.FromBase64String(spec.EmbeddedWeights!);
             writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
             writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");
             var line = new System.Text.StringBuilder();
