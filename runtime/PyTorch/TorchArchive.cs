@@ -325,11 +325,11 @@ internal static class TorchArchive
                 "pass stateDictKey to choose one.");
         }
 
-        string wanted = requiredKey is null ? "a state_dict (a dict of tensors)" : $"a state_dict holding '{requiredKey}'";
+        string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";
         string found = candidates.Count == 0
-            ? $"it holds {Outline(root)}"
+            ? $"it holds {Outline(root)}. Save the model with torch.save(model.state_dict(), path)"
             : "its dicts of tensors are " + string.Join("; ", candidates.Select(c => $"{c.Location} ({Names(c.Tensors.Select(t => t.Key).ToList())})"));
-        throw Fail(source, $"found no {wanted}: {found}. Save the model with torch.save(model.state_dict(), path).");
+        throw Fail(source, $"found no {wanted}: {found}.");
     }
 
     // Collects the dicts of tensors and the modules in a checkpoint, outermost first; a found one is not searched further.
@@ -344,11 +344,16 @@ internal static class TorchArchive
             found.Add((location, tensors));
             return;
         }
+        // Only through string keys: a state_dict sits under a name, while an optimizer's per-parameter state (dicts of
+        // tensors too) sits under parameter numbers.
         if (value is PickleDict dict)
         {
             string prefix = depth == 0 ? "" : location;
             for (int i = 0; i < dict.Count; i++)
-                Search(dict.Values[i], $"{prefix}[{KeyText(dict.Keys[i])}]", depth + 1, found, visited, source);
+            {
+                if (dict.Keys[i] is string)
+                    Search(dict.Values[i], $"{prefix}[{KeyText(dict.Keys[i])}]", depth + 1, found, visited, source);
+            }
         }
     }
 
