@@ -334,10 +334,13 @@ public sealed partial class LstmGenerator
             string file = Literal(spec.WeightsFile!);
             writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
             writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
-            writer.Line($"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
+            byte[] bytes = Convert.FromBase64String(spec.EmbeddedWeights!);
+            // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.
+            writer.Line(Weights.EmbeddedWeights.IsPyTorch(bytes)
+                ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"
+                : $"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
             writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers));");
             writer.Line();
-            byte[] bytes = Convert.FromBase64String(spec.EmbeddedWeights!);
             writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
             writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");
             var line = new System.Text.StringBuilder();

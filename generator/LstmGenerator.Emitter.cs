@@ -202,6 +202,14 @@ public sealed partial class LstmGenerator
             writer.Line();
             Member(writer, null, "public void LoadSafetensors(global::System.IO.Stream stream) =>", "<inheritdoc cref=\"LoadSafetensors(string)\"/>");
             writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, {prefixes}));");
+            writer.Line();
+            Member(writer, "Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used) or a whole module.",
+                "public void LoadPyTorch(string path, string? stateDictKey = null) =>",
+                "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, OutputSize, {prefixes}, stateDictKey));");
+            writer.Line();
+            Member(writer, null, "public void LoadPyTorch(global::System.IO.Stream stream, string? stateDictKey = null) =>", "<inheritdoc cref=\"LoadPyTorch(string, string?)\"/>");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(stream, InputSize, HiddenSize, OutputSize, {prefixes}, stateDictKey));");
         }
 
         private static string Reference(string span) => $"global::System.Runtime.InteropServices.MemoryMarshal.GetReference({span})";

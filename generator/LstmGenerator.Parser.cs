@@ -31,7 +31,7 @@ public sealed partial class LstmGenerator
         [
             "InputSize", "HiddenSize", "OutputSize", "SeqLen",
             "NumLayers", "Forward", "Step", "ResetState", "GetState", "SetState",
-            "InitializeWeights", "LoadWeights", "LoadSafetensors", "_packedWeights", "_streamState", "_streamParity",
+            "InitializeWeights", "LoadWeights", "LoadSafetensors", "LoadPyTorch", "_packedWeights", "_streamState", "_streamParity",
         ];
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind cell, CancellationToken cancellationToken)

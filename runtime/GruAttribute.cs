@@ -21,7 +21,7 @@ public sealed class GruAttribute : RecurrentModelAttribute
     }
 
     /// <summary>
-    /// The key prefix of the GRU's parameters in a safetensors file: the name of the <c>nn.GRU</c>
+    /// The key prefix of the GRU's parameters in the state_dict: the name of the <c>nn.GRU</c>
     /// attribute in the PyTorch module, followed by a dot. Default <c>"gru."</c>.
     /// </summary>
     public string GruPrefix { get; set; } = GruWeights.DefaultGruPrefix;

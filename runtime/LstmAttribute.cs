@@ -21,7 +21,7 @@ public sealed class LstmAttribute : RecurrentModelAttribute
     }
 
     /// <summary>
-    /// The key prefix of the LSTM's parameters in a safetensors file: the name of the <c>nn.LSTM</c>
+    /// The key prefix of the LSTM's parameters in the state_dict: the name of the <c>nn.LSTM</c>
     /// attribute in the PyTorch module, followed by a dot. Default <c>"lstm."</c>.
     /// </summary>
     public string LstmPrefix { get; set; } = LstmWeights.DefaultLstmPrefix;

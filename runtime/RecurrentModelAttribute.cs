@@ -51,11 +51,11 @@ public abstract class RecurrentModelAttribute : Attribute
     /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>); layer k &gt; 0 reads the hidden states of layer k − 1. Default 1.</summary>
     public int NumLayers { get; set; } = 1;
 
-    /// <summary>The key prefix of the Linear head's parameters in a safetensors file. Default <c>"fc."</c>.</summary>
+    /// <summary>The key prefix of the Linear head's parameters in the state_dict. Default <c>"fc."</c>.</summary>
     public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;
 
     /// <summary>
-    /// A safetensors file to compile into the assembly, so that a new instance is ready to run without loading
+    /// A safetensors or torch.save (<c>.pt</c>, <c>.pth</c>) file to compile into the assembly, so that a new instance is ready to run without loading
     /// anything: the path as written in the project's <c>&lt;LstmGenWeights Include="…" /&gt;</c> item (LstmGen.targets
     /// must be imported). Its tensors are checked against the sizes at compile time. Null (the default): none.
     /// </summary>

@@ -16,7 +16,7 @@ internal enum CellKind
 /// <param name="Keyword">How the class is declared: <c>class</c> or <c>record</c>.</param>
 /// <param name="Prefix">The safetensors key prefix of the recurrent layers (<c>lstm.</c>, <c>gru.</c>).</param>
 /// <param name="FcPrefix">The safetensors key prefix of the Linear head (<c>fc.</c>).</param>
-/// <param name="WeightsFile">The safetensors file to compile in (<c>Weights = "…"</c>), or null.</param>
+/// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null.</param>
 /// <param name="EmbeddedWeights">That file's content in base64, once found and checked.</param>
 internal sealed record ModelSpec(
     string? Namespace,

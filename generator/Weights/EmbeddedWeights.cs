@@ -1,17 +1,19 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
+using LstmGen.PyTorch;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LstmGen.Generator.Weights;
 
 /// <summary>
-/// A safetensors file compiled into the assembly. LstmGen.targets copies each <c>&lt;LstmGenWeights Include="…"/&gt;</c>
+/// A safetensors or torch.save file compiled into the assembly. LstmGen.targets copies each <c>&lt;LstmGenWeights Include="…"/&gt;</c>
 /// to obj/ as base64 text (Roslyn hands generators additional files only as text) and tags it with its name as
 /// written in the project, which is what <c>Weights = "…"</c> refers to.
 /// </summary>
@@ -71,16 +73,21 @@ internal static class EmbeddedWeights
             return "its obj/ copy is not valid base64; rebuild to regenerate it";
         }
         if (bytes.Length > MaxBytes)
-            return $"it has {bytes.Length} bytes; at most {MaxBytes} can be compiled in (load larger files with LoadSafetensors)";
+            return $"it has {bytes.Length} bytes; at most {MaxBytes} can be compiled in (load larger files with LoadSafetensors or LoadPyTorch)";
 
         Dictionary<string, (string DType, long[] Shape)> tensors;
         try
         {
-            tensors = ReadHeader(bytes);
+            tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, file.Name, spec) : ReadHeader(bytes);
         }
         catch (FormatException error)
         {
             return error.Message;
+        }
+        catch (InvalidDataException error)
+        {
+            // The shared reader starts its messages with the file's name, which the diagnostic already gives.
+            return error.Message.StartsWith(file.Name + ": ", StringComparison.Ordinal) ? error.Message.Substring(file.Name.Length + 2) : error.Message;
         }
 
         int gates = spec.Cell == CellKind.Lstm ? 4 : 3;
@@ -115,6 +122,20 @@ internal static class EmbeddedWeights
             && !expected.Any(e => e.Name == name)
             && (name.Substring(spec.Prefix.Length).StartsWith("weight_") || name.Substring(spec.Prefix.Length).StartsWith("bias_")));
         return unexpected is null ? null : $"tensor '{unexpected}' is not part of a unidirectional {kind} (bidirectional or proj_size?)";
+    }
+
+    /// <summary>A torch.save file (a zip archive, or the legacy format the reader refuses by name), told apart from
+    /// safetensors by content, as the runtime does.</summary>
+    public static bool IsPyTorch(byte[] bytes) => TorchArchive.IsZip(bytes, bytes.Length) || TorchArchive.IsLegacy(bytes, bytes.Length);
+
+    // The model's state_dict in a torch.save file, read by the runtime's own reader (compiled in from runtime/PyTorch).
+    private static Dictionary<string, (string DType, long[] Shape)> ReadPyTorch(byte[] bytes, string name, ModelSpec spec)
+    {
+        TorchStateDict stateDict = TorchArchive.Read(new MemoryStream(bytes, writable: false), name, stateDictKey: null, spec.Prefix + "weight_ih_l0");
+        var tensors = new Dictionary<string, (string, long[])>(StringComparer.Ordinal);
+        foreach (TorchTensor tensor in stateDict.Tensors)
+            tensors[tensor.Name] = (tensor.DType?.ToString() ?? tensor.StorageType.FullName, tensor.Shape.Select(dimension => (long)dimension).ToArray());
+        return tensors;
     }
 
     // The tensor entries of a safetensors header, with their offsets checked against the data section.

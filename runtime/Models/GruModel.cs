@@ -24,20 +24,21 @@ public sealed class GruModel : RecurrentModel
     }
 
     /// <summary>
-    /// Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys
+    /// Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (<c>.pt</c>, <c>.pth</c>, a checkpoint or a whole
+    /// module, see <see cref="PyTorchFile"/>) or with <c>safetensors.torch.save_file</c>, told apart by content (keys
     /// <c>{gruPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>); the sizes and the number
     /// of layers come from the file.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
     public static GruModel Load(string path, string gruPrefix = GruWeights.DefaultGruPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(GruWeights.FromSafetensors(SafetensorsFile.Load(path), gruPrefix, fcPrefix));
+        new(GruWeights.Load(path, gruPrefix, fcPrefix));
 
-    /// <summary>Loads a PyTorch <c>state_dict</c> in safetensors format from the current position of
+    /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
     /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes come from the content.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
     public static GruModel Load(Stream stream, string gruPrefix = GruWeights.DefaultGruPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(GruWeights.FromSafetensors(SafetensorsFile.Load(stream), gruPrefix, fcPrefix));
+        new(GruWeights.Load(stream, gruPrefix, fcPrefix));
 
     /// <summary>Copies the streaming state into <paramref name="h"/>, [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>
     /// for one sequence.</summary>

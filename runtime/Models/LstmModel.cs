@@ -31,20 +31,21 @@ public sealed class LstmModel : RecurrentModel
     }
 
     /// <summary>
-    /// Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys
+    /// Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (<c>.pt</c>, <c>.pth</c>, a checkpoint or a whole
+    /// module, see <see cref="PyTorchFile"/>) or with <c>safetensors.torch.save_file</c>, told apart by content (keys
     /// <c>{lstmPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>); the sizes and the number
     /// of layers come from the file.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
     public static LstmModel Load(string path, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(LstmWeights.FromSafetensors(SafetensorsFile.Load(path), lstmPrefix, fcPrefix));
+        new(LstmWeights.Load(path, lstmPrefix, fcPrefix));
 
-    /// <summary>Loads a PyTorch <c>state_dict</c> in safetensors format from the current position of
+    /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
     /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes come from the content.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
     public static LstmModel Load(Stream stream, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(LstmWeights.FromSafetensors(SafetensorsFile.Load(stream), lstmPrefix, fcPrefix));
+        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix));
 
     /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize]
     /// as PyTorch's <c>h_n</c> and <c>c_n</c> for one sequence.</summary>

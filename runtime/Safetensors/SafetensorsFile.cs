@@ -25,7 +25,7 @@ namespace LstmGen;
 /// end exclusive) and may hold a <c>"__metadata__"</c> object of string values. Gaps between tensors and
 /// trailing bytes after the last one are accepted. The whole file must fit in one array (about 2 GB).
 /// </remarks>
-public sealed class SafetensorsFile
+public sealed class SafetensorsFile : ITensorFile
 {
     /// <summary>The largest header the format allows (the reference implementation's limit).</summary>
     public const long MaxHeaderLength = 100_000_000;
@@ -157,6 +157,8 @@ public sealed class SafetensorsFile
         }
         return result;
     }
+
+    IReadOnlyList<int> ITensorFile.GetShape(string name) => GetInfo(name).Shape;
 
     /// <summary>The tensor named <paramref name="name"/> with its shape, converted to float32 as by <see cref="ReadFloats"/>.</summary>
     /// <exception cref="InvalidDataException">The file has no such tensor, or its dtype cannot be converted.</exception>

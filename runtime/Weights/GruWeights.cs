@@ -66,4 +66,37 @@ public sealed class GruWeights : RecurrentWeights
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static GruWeights FromSafetensors(SafetensorsFile file, string gruPrefix = DefaultGruPrefix, string fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));
+
+    /// <summary>Reads the weights of a model of the given sizes from a file written by PyTorch's <c>torch.save</c>: a
+    /// <c>state_dict</c>, a checkpoint holding one, or a whole module (see <see cref="PyTorchFile"/>). In a checkpoint,
+    /// <c>stateDictKey</c> names the entry holding the state_dict; without it, the one dict holding the model's keys is used.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed, holds no state_dict or several that fit, or a tensor
+    /// is missing, has another shape or an unsupported dtype, or the file holds another number of layers.</exception>
+    public static GruWeights LoadPyTorch(string path, int inputSize, int hiddenSize, int outputSize,
+        string gruPrefix = DefaultGruPrefix, string fcPrefix = DefaultFcPrefix, int numLayers = 1, string? stateDictKey = null) =>
+        FromPyTorch(PyTorchFile.Load(path, stateDictKey, FirstKey(gruPrefix)), inputSize, hiddenSize, outputSize, gruPrefix, fcPrefix, numLayers);
+
+    /// <inheritdoc cref="LoadPyTorch(string, int, int, int, string, string, int, string?)"/>
+    public static GruWeights LoadPyTorch(Stream stream, int inputSize, int hiddenSize, int outputSize,
+        string gruPrefix = DefaultGruPrefix, string fcPrefix = DefaultFcPrefix, int numLayers = 1, string? stateDictKey = null) =>
+        FromPyTorch(PyTorchFile.Load(stream, null, stateDictKey, FirstKey(gruPrefix)), inputSize, hiddenSize, outputSize, gruPrefix, fcPrefix, numLayers);
+
+    /// <summary>Takes the weights of a model of the given sizes from a parsed torch.save file.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, has another shape or an unsupported dtype, or the
+    /// file holds another number of layers.</exception>
+    public static GruWeights FromPyTorch(PyTorchFile file, int inputSize, int hiddenSize, int outputSize,
+        string gruPrefix = DefaultGruPrefix, string fcPrefix = DefaultFcPrefix, int numLayers = 1) =>
+        new(Read(file, Gates, Kind, gruPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers)));
+
+    /// <summary>Takes the weights from a parsed torch.save file, with every size read from the file's shapes.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
+    public static GruWeights FromPyTorch(PyTorchFile file, string gruPrefix = DefaultGruPrefix, string fcPrefix = DefaultFcPrefix) =>
+        new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));
+
+    // What GruModel.Load reads: safetensors or torch.save, told apart by content.
+    internal static GruWeights Load(string path, string gruPrefix, string fcPrefix) =>
+        new(Read(OpenFile(path, FirstKey(gruPrefix)), Gates, Kind, gruPrefix, fcPrefix, expected: null));
+
+    internal static GruWeights Load(Stream stream, string gruPrefix, string fcPrefix) =>
+        new(Read(OpenFile(stream, null, FirstKey(gruPrefix)), Gates, Kind, gruPrefix, fcPrefix, expected: null));
 }

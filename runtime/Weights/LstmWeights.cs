@@ -66,4 +66,37 @@ public sealed class LstmWeights : RecurrentWeights
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static LstmWeights FromSafetensors(SafetensorsFile file, string lstmPrefix = DefaultLstmPrefix, string fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));
+
+    /// <summary>Reads the weights of a model of the given sizes from a file written by PyTorch's <c>torch.save</c>: a
+    /// <c>state_dict</c>, a checkpoint holding one, or a whole module (see <see cref="PyTorchFile"/>). In a checkpoint,
+    /// <c>stateDictKey</c> names the entry holding the state_dict; without it, the one dict holding the model's keys is used.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed, holds no state_dict or several that fit, or a tensor
+    /// is missing, has another shape or an unsupported dtype, or the file holds another number of layers.</exception>
+    public static LstmWeights LoadPyTorch(string path, int inputSize, int hiddenSize, int outputSize,
+        string lstmPrefix = DefaultLstmPrefix, string fcPrefix = DefaultFcPrefix, int numLayers = 1, string? stateDictKey = null) =>
+        FromPyTorch(PyTorchFile.Load(path, stateDictKey, FirstKey(lstmPrefix)), inputSize, hiddenSize, outputSize, lstmPrefix, fcPrefix, numLayers);
+
+    /// <inheritdoc cref="LoadPyTorch(string, int, int, int, string, string, int, string?)"/>
+    public static LstmWeights LoadPyTorch(Stream stream, int inputSize, int hiddenSize, int outputSize,
+        string lstmPrefix = DefaultLstmPrefix, string fcPrefix = DefaultFcPrefix, int numLayers = 1, string? stateDictKey = null) =>
+        FromPyTorch(PyTorchFile.Load(stream, null, stateDictKey, FirstKey(lstmPrefix)), inputSize, hiddenSize, outputSize, lstmPrefix, fcPrefix, numLayers);
+
+    /// <summary>Takes the weights of a model of the given sizes from a parsed torch.save file.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, has another shape or an unsupported dtype, or the
+    /// file holds another number of layers.</exception>
+    public static LstmWeights FromPyTorch(PyTorchFile file, int inputSize, int hiddenSize, int outputSize,
+        string lstmPrefix = DefaultLstmPrefix, string fcPrefix = DefaultFcPrefix, int numLayers = 1) =>
+        new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers)));
+
+    /// <summary>Takes the weights from a parsed torch.save file, with every size read from the file's shapes.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
+    public static LstmWeights FromPyTorch(PyTorchFile file, string lstmPrefix = DefaultLstmPrefix, string fcPrefix = DefaultFcPrefix) =>
+        new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));
+
+    // What LstmModel.Load reads: safetensors or torch.save, told apart by content.
+    internal static LstmWeights Load(string path, string lstmPrefix, string fcPrefix) =>
+        new(Read(OpenFile(path, FirstKey(lstmPrefix)), Gates, Kind, lstmPrefix, fcPrefix, expected: null));
+
+    internal static LstmWeights Load(Stream stream, string lstmPrefix, string fcPrefix) =>
+        new(Read(OpenFile(stream, null, FirstKey(lstmPrefix)), Gates, Kind, lstmPrefix, fcPrefix, expected: null));
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using LstmGen.PyTorch;
 
 namespace LstmGen;
 
@@ -110,10 +111,37 @@ public abstract class RecurrentWeights
         return (layers, Uniform(outputSize, hiddenSize), Uniform(outputSize));
     }
 
+    /// <summary>The key a model's state_dict always has: what picks it among the dicts of a checkpoint.</summary>
+    private protected static string FirstKey(string prefix) => prefix + "weight_ih_l0";
+
+    // Safetensors or torch.save, told apart by content, not by extension: a torch.save archive is a zip ("PK"), and the
+    // pre-1.6 format starts with its magic number (PyTorchFile refuses it by name); anything else is safetensors.
+    private protected static ITensorFile OpenFile(string path, string requiredKey)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, FileOptions.RandomAccess);
+        return OpenFile(stream, path, requiredKey);
+    }
+
+    private protected static ITensorFile OpenFile(Stream stream, string? sourceName, string requiredKey)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanRead) throw new ArgumentException("The stream must be readable.", nameof(stream));
+        string source = sourceName ?? "<stream>";
+        Stream content = stream.CanSeek ? stream : PyTorchFile.CopyToMemory(stream, source);
+        long start = content.Position;
+        var head = new byte[TorchArchive.SniffLength];
+        int length = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        content.Position = start;
+        return TorchArchive.IsZip(head, length) || TorchArchive.IsLegacy(head, length)
+            ? PyTorchFile.Load(content, source, stateDictKey: null, requiredKey)
+            : SafetensorsFile.Load(content, source);
+    }
+
     // Reads the layers and the head from a state_dict; with expected sizes every tensor must match them,
     // without, the sizes come from the file's own shapes.
     private protected static (RecurrentLayer[] Layers, Tensor FcWeight, Tensor FcBias) Read(
-        SafetensorsFile file, int gates, string kind, string prefix, string fcPrefix, ExpectedSizes? expected)
+        ITensorFile file, int gates, string kind, string prefix, string fcPrefix, ExpectedSizes? expected)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(prefix);
@@ -142,7 +170,7 @@ public abstract class RecurrentWeights
             expectedNames.Add(name);
             if (!file.Contains(name))
                 throw new InvalidDataException($"{file.SourceName}: missing tensor '{name}' (expected shape {Tensor.FormatShape(shape)}). The file has: {Describe(file)}.");
-            int[] actual = file.GetInfo(name).Shape.ToArray();
+            int[] actual = file.GetShape(name).ToArray();
             if (!actual.AsSpan().SequenceEqual(shape))
                 throw new InvalidDataException($"{file.SourceName}: tensor '{name}' has shape {Tensor.FormatShape(actual)} but {Sizes()} expects {Tensor.FormatShape(shape)}.");
             return file.ReadTensor(name);
@@ -174,7 +202,7 @@ public abstract class RecurrentWeights
     }
 
     // Layers present: weight_ih_l0, weight_ih_l1, … counted until the first gap.
-    private static int CountLayers(SafetensorsFile file, string prefix)
+    private static int CountLayers(ITensorFile file, string prefix)
     {
         int count = 0;
         while (file.Contains($"{prefix}weight_ih_l{count}")) count++;
@@ -182,11 +210,11 @@ public abstract class RecurrentWeights
     }
 
     // A size read from a tensor's shape, for weights whose sizes the file decides.
-    private static int SizeOf(SafetensorsFile file, string name, string what, int dimension, string size)
+    private static int SizeOf(ITensorFile file, string name, string what, int dimension, string size)
     {
         if (!file.Contains(name))
             throw new InvalidDataException($"{file.SourceName}: missing tensor '{name}' of the {what}. The file has: {Describe(file)}.");
-        int[] shape = file.GetInfo(name).Shape.ToArray();
+        int[] shape = file.GetShape(name).ToArray();
         if (shape.Length != 2)
             throw new InvalidDataException($"{file.SourceName}: tensor '{name}' has shape {Tensor.FormatShape(shape)}; expected a matrix.");
         if (shape[dimension] < 1)
@@ -194,6 +222,6 @@ public abstract class RecurrentWeights
         return shape[dimension];
     }
 
-    private static string Describe(SafetensorsFile file) =>
+    private static string Describe(ITensorFile file) =>
         file.TensorNames.Count <= 20 ? string.Join(", ", file.TensorNames) : string.Join(", ", file.TensorNames.Take(20)) + $" and {file.TensorNames.Count - 20} more";
 }

@@ -10,6 +10,8 @@ namespace LstmGen.Tests.Parity;
 // Weights compiled in from the project's LstmGenWeights items (see LstmGen.Tests.csproj).
 [Lstm(5, 8, 2, 7, Weights = "Golden/seed.weights.safetensors")] public partial class EmbeddedSeedModel : ILstmTestModel;
 [Gru(7, 13, 5, 11, NumLayers = 2, Weights = "Golden/gru2_odd.weights.safetensors")] public partial class EmbeddedGruModel : IGruTestModel;
+[Gru(5, 8, 2, 7, Weights = "Golden/gru_seed.weights.pt")] public partial class EmbeddedPtGruModel : IGruTestModel;
+[Lstm(5, 8, 2, 7, Weights = "Golden/pt/seed.checkpoint.pt")] public partial class EmbeddedCheckpointModel : ILstmTestModel;
 
 /// <summary>Models with Weights = "…" are ready to run when constructed; bad files are compile-time errors.</summary>
 public class EmbeddedWeightsTests
@@ -25,6 +27,13 @@ public class EmbeddedWeightsTests
     {
         Assert.True(Error(new EmbeddedSeedModel(), "seed") <= GoldenParity.Tolerance);
         Assert.True(Error(new EmbeddedGruModel(), "gru2_odd") <= GoldenParity.Tolerance);
+    }
+
+    [Fact]
+    public void Torch_save_files_are_compiled_in_too()
+    {
+        Assert.True(Error(new EmbeddedPtGruModel(), "gru_seed") <= GoldenParity.Tolerance);
+        Assert.True(Error(new EmbeddedCheckpointModel(), "seed") <= GoldenParity.Tolerance); // the state_dict inside a checkpoint
     }
 
     [Fact]
@@ -58,6 +67,49 @@ public class EmbeddedWeightsTests
         Assert.Equal(id, diagnostic.Id);
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.Empty(result.Sources);
+    }
+
+    private static readonly byte[] SeedPt = File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.pt"));
+
+    [Theory]
+    [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.pt\")]", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]")]
+    [InlineData("[Lstm(5, 8, 2, 7, NumLayers = 2, Weights = \"model.pt\")]", "holds a 1-layer LSTM")]
+    [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.pt\")]", "found no state_dict holding 'gru.weight_ih_l0'")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.pt\")]", "the zip archive is truncated or corrupt")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"evil.pt\")]", "a call to posix.system (never run)")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"legacy.pt\")]", "legacy format")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"ambiguous.pt\")]", "2 dicts in the file could be the model's state_dict: ['model'], ['ema']")]
+    public void Torch_save_files_that_do_not_fit_are_compile_time_errors(string attribute, string message)
+    {
+        byte[] Pt(string name) => File.ReadAllBytes(GoldenParity.GoldenPath(Path.Combine("pt", name)));
+        GeneratorHarness.Result result = GeneratorHarness.Run(
+            $"using LstmGen;\n{attribute} public partial class M {{ }}",
+            parseOptions: null,
+            new GeneratorHarness.WeightsFile("model.pt", SeedPt),
+            new GeneratorHarness.WeightsFile("truncated.pt", Pt("seed.truncated.pt")),
+            new GeneratorHarness.WeightsFile("evil.pt", Pt("seed.evil.pt")),
+            new GeneratorHarness.WeightsFile("legacy.pt", Pt("seed.legacy.pt")),
+            new GeneratorHarness.WeightsFile("ambiguous.pt", Pt("ambiguous.pt")));
+
+        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("LSTMGEN012", diagnostic.Id);
+        Assert.Contains(message, diagnostic.GetMessage());
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void A_torch_save_file_is_embedded_and_read_by_LoadPyTorch()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(
+            "[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.pt\")] public partial class M { }",
+            parseOptions: null,
+            new GeneratorHarness.WeightsFile("model.pt", SeedPt));
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        string source = result.Sources.Single().SourceText.ToString();
+        Assert.Contains($"({SeedPt.Length} bytes)", source);
+        Assert.Contains("LstmWeights.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),", source);
     }
 
     [Fact]

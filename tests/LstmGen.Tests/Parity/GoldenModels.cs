@@ -14,6 +14,8 @@ public interface ITestModel
     void InitializeWeights(int seed);
     void LoadSafetensors(string path);
     void LoadSafetensors(Stream stream);
+    void LoadPyTorch(string path, string? stateDictKey = null);
+    void LoadPyTorch(Stream stream, string? stateDictKey = null);
 }
 
 /// <summary>The LSTM-only members: weights of the LSTM kind, and h and c as state.</summary>

@@ -1,0 +1,461 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+
+// Shared with the generator (compiled into both, see LstmGen.Generator.csproj): netstandard2.0 C#, no spans.
+namespace LstmGen.PyTorch;
+
+/// <summary>One tensor of a state_dict: its storage's bytes (shared by views of one storage) and how it reads them.</summary>
+internal sealed class TorchTensor
+{
+    public TorchTensor(string name, TensorRef tensor, byte[]? storage)
+    {
+        Name = name;
+        StorageType = tensor.Storage.Type;
+        Shape = tensor.Shape.Select(dimension => (int)dimension).ToArray();
+        Strides = tensor.Strides;
+        Offset = tensor.Offset;
+        Storage = storage;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The storage class; tensors of other element types than the four we read keep their shape but no bytes.</summary>
+    public PickleGlobal StorageType { get; }
+
+    public TorchDType? DType => StorageType.Kind == GlobalKind.Storage ? StorageType.DType : null;
+
+    public int[] Shape { get; }
+
+    /// <summary>In elements, one per dimension.</summary>
+    public long[] Strides { get; }
+
+    /// <summary>Where element [0, …, 0] is in the storage, in elements.</summary>
+    public long Offset { get; }
+
+    /// <summary>The storage record's little-endian bytes, checked to hold every element the tensor reads; null when
+    /// <see cref="DType"/> is not one we read.</summary>
+    public byte[]? Storage { get; }
+
+    public long ElementCount => Shape.Aggregate(1L, (product, dimension) => product * dimension);
+
+    public static int ElementSize(TorchDType dtype) => dtype switch
+    {
+        TorchDType.F64 => 8,
+        TorchDType.F32 => 4,
+        _ => 2,
+    };
+}
+
+/// <summary>The state_dict a <c>torch.save</c> file holds, with every tensor checked against its storage record.</summary>
+internal sealed class TorchStateDict
+{
+    public TorchStateDict(string location, List<TorchTensor> tensors)
+    {
+        Location = location;
+        Tensors = tensors;
+    }
+
+    /// <summary>Where in the file it was found, e.g. <c>the top-level dict</c> or <c>['model_state_dict']</c>.</summary>
+    public string Location { get; }
+
+    /// <summary>In the file's order.</summary>
+    public List<TorchTensor> Tensors { get; }
+}
+
+/// <summary>
+/// Reads the zip archive <c>torch.save</c> writes (PyTorch 1.6 and later): <c>&lt;folder&gt;/data.pkl</c>, run by
+/// <see cref="PickleMachine"/>, and a <c>&lt;folder&gt;/data/&lt;key&gt;</c> record per storage, stored uncompressed. Then
+/// finds the state_dict in what the pickle built: the top-level dict of tensors, the one nested dict of a checkpoint
+/// that holds the model's keys, the entry named by a key, or a whole pickled module's parameters (its
+/// <c>_parameters</c>, <c>_buffers</c> and <c>_modules</c>, as <c>state_dict()</c> names them). Every record is checked
+/// against the archive's length before it is read, and the bytes read never exceed that length.
+/// </summary>
+internal static class TorchArchive
+{
+    // The pickle header of the pre-1.6 format: PROTO 2, then LONG1 of the magic number 0x1950a86a20f9469cfc6c.
+    private static readonly byte[] LegacyMagic = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
+
+    // How deep checkpoints (dicts in dicts) and modules (submodules in submodules) are searched.
+    private const int MaxSearchDepth = 32;
+    private const int MaxNamesInMessage = 10;
+    private const int MaxModuleVisits = 10_000;
+
+    /// <summary>How many leading bytes <see cref="IsZip"/> and <see cref="IsLegacy"/> look at.</summary>
+    public static int SniffLength => LegacyMagic.Length;
+
+    /// <summary>Whether the content starts as a zip archive does: "PK".</summary>
+    public static bool IsZip(byte[] head, int length) => length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K';
+
+    /// <summary>Whether the content starts as the pre-1.6 torch.save format does.</summary>
+    public static bool IsLegacy(byte[] head, int length) =>
+        length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic);
+
+    /// <summary>Reads the state_dict of the torch.save file in <paramref name="stream"/> (seekable, from position 0).
+    /// <paramref name="source"/> begins every error message; <paramref name="stateDictKey"/>, if not null, is the top-level
+    /// key whose value is the state_dict; <paramref name="requiredKey"/>, if not null, a key the model's state_dict holds
+    /// (e.g. <c>lstm.weight_ih_l0</c>), which chooses among the dicts of tensors of a checkpoint.</summary>
+    /// <exception cref="InvalidDataException">The file is not a torch.save archive, is malformed, or holds no (or more
+    /// than one) state_dict that fits.</exception>
+    public static TorchStateDict Read(Stream stream, string source, string? stateDictKey, string? requiredKey)
+    {
+        long length = stream.Length;
+        var head = new byte[LegacyMagic.Length];
+        int headLength = ReadAtMost(stream, head);
+        stream.Position = 0;
+        if (IsLegacy(head, headLength))
+        {
+            throw Fail(source, "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
+                "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.");
+        }
+        if (!IsZip(head, headLength))
+        {
+            throw Fail(source, $"expected a torch.save zip archive (starting with 'PK'), but the content starts with " +
+                $"{(headLength == 0 ? "nothing" : string.Join(" ", head.Take(Math.Min(headLength, 4)).Select(b => b.ToString("x2"))))}.");
+        }
+
+        using ZipArchive archive = OpenArchive(stream, source);
+        var budget = new ReadBudget(length);
+        // The pickle is data.pkl in a folder of any name (the file's stem, 'archive').
+        var pickles = archive.Entries.Where(entry => entry.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) &&
+            entry.FullName.IndexOf('/') == entry.FullName.Length - "/data.pkl".Length).ToList();
+        if (pickles.Count != 1)
+        {
+            throw Fail(source, pickles.Count == 0
+                ? $"the archive has no '<folder>/data.pkl' record, so it is not a torch.save file; it has {Names(archive.Entries.Select(e => e.FullName).ToList())}."
+                : $"the archive has {pickles.Count} '<folder>/data.pkl' records ({Names(pickles.Select(e => e.FullName).ToList())}); expected one.");
+        }
+        string folder = pickles[0].FullName.Substring(0, pickles[0].FullName.Length - "data.pkl".Length);
+        var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
+        foreach (ZipArchiveEntry entry in archive.Entries)
+        {
+            if (entries.ContainsKey(entry.FullName))
+                throw Fail(source, $"the archive has two records named '{entry.FullName}'; expected each once.");
+            entries[entry.FullName] = entry;
+        }
+
+        if (entries.TryGetValue(folder + "byteorder", out ZipArchiveEntry? byteOrder))
+        {
+            string order = System.Text.Encoding.ASCII.GetString(ReadEntry(byteOrder, source, budget));
+            if (order != "little")
+                throw Fail(source, $"record 'byteorder' says '{order}'; only little-endian storages ('little') are supported.");
+        }
+
+        object? root = PickleMachine.Run(ReadEntry(pickles[0], source, budget), $"{source}: {pickles[0].FullName}");
+        (string location, List<KeyValuePair<string, TensorRef>> found) = Select(root, source, stateDictKey, requiredKey);
+
+        // Each storage is read once, however many tensors view it.
+        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var tensors = new List<TorchTensor>(found.Count);
+        foreach (KeyValuePair<string, TensorRef> pair in found)
+        {
+            TensorRef tensor = pair.Value;
+            byte[]? bytes = null;
+            if (tensor.Storage.Type.Kind == GlobalKind.Storage)
+            {
+                string key = tensor.Storage.Key;
+                if (!storages.TryGetValue(key, out bytes))
+                {
+                    if (!entries.TryGetValue(folder + "data/" + key, out ZipArchiveEntry? record))
+                        throw Fail(source, $"tensor '{pair.Key}' reads storage '{key}', but the archive has no record '{folder}data/{key}'.");
+                    bytes = ReadStorage(record, tensor.Storage, source, budget);
+                    storages[key] = bytes;
+                }
+                else if (bytes.Length != tensor.Storage.ElementCount * TorchTensor.ElementSize(tensor.Storage.Type.DType))
+                {
+                    throw Fail(source, $"storage '{key}' is claimed with {tensor.Storage.ElementCount} elements by tensor '{pair.Key}' but holds {bytes.Length} bytes.");
+                }
+            }
+            CheckBounds(pair.Key, tensor, source);
+            tensors.Add(new TorchTensor(pair.Key, tensor, bytes));
+        }
+        return new TorchStateDict(location, tensors);
+    }
+
+    // ------------------------------------------------------------------ the archive
+
+    private static ZipArchive OpenArchive(Stream stream, string source)
+    {
+        try
+        {
+            var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            _ = archive.Entries.Count; // the central directory is read here, on first use
+            return archive;
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{source}: the zip archive is truncated or corrupt: {ex.Message}", ex);
+        }
+        // The BCL reports some malformed directories with these rather than InvalidDataException.
+        catch (Exception ex) when (ex is IOException or ArgumentException or NotSupportedException or OverflowException)
+        {
+            throw new InvalidDataException($"{source}: the zip archive is malformed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The bytes the archive may still hand out: each record is checked against it before it is read, so the
+    /// total read never exceeds the file's length, however the directory lies.</summary>
+    private sealed class ReadBudget
+    {
+        public ReadBudget(long remaining) => Remaining = remaining;
+
+        public long Remaining { get; set; }
+    }
+
+    private static byte[] ReadStorage(ZipArchiveEntry record, StorageRef storage, string source, ReadBudget budget)
+    {
+        int size = TorchTensor.ElementSize(storage.Type.DType);
+        // Compared by division first, so a huge claimed count cannot overflow.
+        if (storage.ElementCount > record.Length / size || storage.ElementCount * size != record.Length)
+        {
+            throw Fail(source, $"storage '{storage.Key}' is claimed to hold {storage.ElementCount} {storage.Type.FullName} elements " +
+                $"({storage.ElementCount}×{size} bytes) but its record '{record.FullName}' has {record.Length} bytes.");
+        }
+        return ReadEntry(record, source, budget);
+    }
+
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string source, ReadBudget budget)
+    {
+        long length = entry.Length;
+        // torch.save stores every record: a compressed one is refused before anything is inflated.
+        if (entry.CompressedLength != length)
+            throw Fail(source, $"record '{entry.FullName}' is compressed ({entry.CompressedLength} bytes for {length}); torch.save stores records uncompressed.");
+        if (length > budget.Remaining)
+        {
+            throw Fail(source, $"record '{entry.FullName}' claims {length} bytes, more than the {budget.Remaining} bytes " +
+                "of the file not yet read; the archive is truncated or corrupt.");
+        }
+        budget.Remaining -= length;
+
+        var bytes = new byte[length];
+        try
+        {
+            using Stream data = entry.Open();
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int count = data.Read(bytes, read, bytes.Length - read);
+                if (count == 0)
+                    throw Fail(source, $"record '{entry.FullName}' ends after {read} of its {length} bytes; the archive is truncated.");
+                read += count;
+            }
+        }
+        catch (InvalidDataException ex) when (!ex.Message.StartsWith(source + ":", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{source}: record '{entry.FullName}' is corrupt: {ex.Message}", ex);
+        }
+        // The BCL reports some malformed local headers with these rather than InvalidDataException.
+        catch (Exception ex) when (ex is IOException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{source}: record '{entry.FullName}' cannot be read: {ex.Message}", ex);
+        }
+        return bytes;
+    }
+
+    private static int ReadAtMost(Stream stream, byte[] buffer)
+    {
+        int read = 0, count;
+        while (read < buffer.Length && (count = stream.Read(buffer, read, buffer.Length - read)) > 0)
+            read += count;
+        return read;
+    }
+
+    // Every element the tensor reads lies in its storage, and it has no more elements than the storage (so nothing
+    // is allocated for it beyond the file's size).
+    private static void CheckBounds(string name, TensorRef tensor, string source)
+    {
+        string Describe() => $"tensor '{name}' (size ({string.Join(", ", tensor.Shape)}), stride ({string.Join(", ", tensor.Strides)}), storage offset {tensor.Offset})";
+        long count = tensor.Storage.ElementCount;
+        long elements = 1;
+        foreach (long dimension in tensor.Shape)
+        {
+            if (dimension > int.MaxValue)
+                throw Fail(source, $"{Describe()} has a dimension above {int.MaxValue}.");
+            // Saturates at count + 1: the product of huge claims cannot overflow.
+            elements = dimension == 0 || elements == 0 ? 0 : elements > count / dimension ? count + 1 : elements * dimension;
+        }
+        if (elements > count)
+            throw Fail(source, $"{Describe()} has more elements than its storage '{tensor.Storage.Key}' ({count}).");
+        if (elements == 0)
+            return;
+
+        long last = tensor.Offset;
+        try
+        {
+            for (int i = 0; i < tensor.Shape.Length; i++)
+                last = checked(last + (tensor.Shape[i] - 1) * tensor.Strides[i]);
+        }
+        catch (OverflowException)
+        {
+            last = long.MaxValue;
+        }
+        if (last >= count)
+            throw Fail(source, $"{Describe()} reads element {last} of its storage '{tensor.Storage.Key}', which holds {count}.");
+    }
+
+    // ------------------------------------------------------------------ finding the state_dict
+
+    private static (string Location, List<KeyValuePair<string, TensorRef>> Tensors) Select(
+        object? root, string source, string? stateDictKey, string? requiredKey)
+    {
+        if (stateDictKey is not null)
+        {
+            if (root is not PickleDict top)
+                throw Fail(source, $"stateDictKey '{stateDictKey}' was given, but the file holds {PickleMachine.Describe(root)}, not a dict.");
+            if (!top.TryGet(stateDictKey, out object? entry))
+                throw Fail(source, $"the file has no top-level key '{stateDictKey}'; its keys are {Names(top.Keys.Select(KeyText).ToList())}.");
+            var chosen = AsStateDict(entry, source);
+            if (chosen is null)
+                throw Fail(source, $"'{stateDictKey}' holds {PickleMachine.Describe(entry)}; expected a state_dict (a dict of tensors) or a module.");
+            return ($"['{stateDictKey}']", chosen);
+        }
+
+        // A top-level state_dict or module is the only candidate (Search stops at it); else a checkpoint's nested ones.
+        var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
+        var visited = new HashSet<object>(ReferenceComparer.Instance);
+        Search(root, root is PickleObject ? "the pickled module" : "the top-level dict", 0, candidates, visited, source);
+        var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
+        if (fitting.Count == 1)
+            return fitting[0];
+        if (fitting.Count > 1)
+        {
+            throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
+                "pass stateDictKey to choose one.");
+        }
+
+        string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";
+        string found = candidates.Count == 0
+            ? $"it holds {Outline(root)}. Save the model with torch.save(model.state_dict(), path)"
+            : "its dicts of tensors are " + string.Join("; ", candidates.Select(c => $"{c.Location} ({Names(c.Tensors.Select(t => t.Key).ToList())})"));
+        throw Fail(source, $"found no {wanted}: {found}.");
+    }
+
+    // Collects the dicts of tensors and the modules in a checkpoint, outermost first; a found one is not searched further.
+    private static void Search(object? value, string location, int depth, List<(string, List<KeyValuePair<string, TensorRef>>)> found,
+        HashSet<object> visited, string source)
+    {
+        if (value is null || depth > MaxSearchDepth || !visited.Add(value))
+            return;
+        var tensors = AsStateDict(value, source);
+        if (tensors is { Count: > 0 })
+        {
+            found.Add((location, tensors));
+            return;
+        }
+        // Only through string keys: a state_dict sits under a name, while an optimizer's per-parameter state (dicts of
+        // tensors too) sits under parameter numbers.
+        if (value is PickleDict dict)
+        {
+            string prefix = depth == 0 ? "" : location;
+            for (int i = 0; i < dict.Count; i++)
+            {
+                if (dict.Keys[i] is string)
+                    Search(dict.Values[i], $"{prefix}[{KeyText(dict.Keys[i])}]", depth + 1, found, visited, source);
+            }
+        }
+    }
+
+    // A dict's tensors under string keys, or a module's parameters; null for anything else.
+    private static List<KeyValuePair<string, TensorRef>>? AsStateDict(object? value, string source)
+    {
+        if (value is PickleDict dict)
+        {
+            var tensors = new List<KeyValuePair<string, TensorRef>>();
+            for (int i = 0; i < dict.Count; i++)
+            {
+                if (dict.Keys[i] is string name && dict.Values[i] is TensorRef tensor)
+                    tensors.Add(new KeyValuePair<string, TensorRef>(name, tensor));
+            }
+            return tensors;
+        }
+        if (value is PickleObject module && IsModule(module))
+        {
+            var tensors = new List<KeyValuePair<string, TensorRef>>();
+            int visits = 0;
+            ModuleParameters(module, "", 0, tensors, new HashSet<object>(ReferenceComparer.Instance), ref visits, source);
+            return tensors;
+        }
+        return null;
+    }
+
+    private static bool IsModule(PickleObject value) =>
+        value.Instantiated && value.State is PickleDict state && state.TryGet("_parameters", out object? parameters) && parameters is PickleDict;
+
+    // As nn.Module.state_dict(): the module's parameters, then its persistent buffers, then each submodule's, prefixed
+    // with the submodule's name.
+    // A submodule may appear under two names (state_dict() lists it under both), so the walk tracks the modules on
+    // its path (a cycle is an error) and caps the modules visited, which a graph of shared submodules could multiply.
+    private static void ModuleParameters(PickleObject module, string prefix, int depth, List<KeyValuePair<string, TensorRef>> tensors,
+        HashSet<object> path, ref int visits, string source)
+    {
+        if (depth > MaxSearchDepth)
+            throw Fail(source, $"the pickled module nests submodules more than {MaxSearchDepth} deep (at '{prefix}').");
+        if (++visits > MaxModuleVisits)
+            throw Fail(source, $"the pickled module has more than {MaxModuleVisits} submodules.");
+        if (!path.Add(module))
+            throw Fail(source, $"the pickled module contains itself (at '{prefix}').");
+        var state = (PickleDict)module.State!;
+        var nonPersistent = new HashSet<string>(StringComparer.Ordinal);
+        if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleObject { Arguments: { Length: 1 } arguments } &&
+            arguments[0] is List<object?> names)
+        {
+            foreach (object? name in names)
+                if (name is string text) nonPersistent.Add(text);
+        }
+        foreach (string field in new[] { "_parameters", "_buffers" })
+        {
+            if (!state.TryGet(field, out object? value) || value is not PickleDict members)
+                continue;
+            for (int i = 0; i < members.Count; i++)
+            {
+                if (members.Keys[i] is not string name || members.Values[i] is null || (field == "_buffers" && nonPersistent.Contains(name)))
+                    continue;
+                if (members.Values[i] is not TensorRef tensor)
+                    throw Fail(source, $"module parameter '{prefix}{name}' is {PickleMachine.Describe(members.Values[i])}; expected a tensor.");
+                tensors.Add(new KeyValuePair<string, TensorRef>(prefix + name, tensor));
+            }
+        }
+        if (state.TryGet("_modules", out object? children) && children is PickleDict submodules)
+        {
+            for (int i = 0; i < submodules.Count; i++)
+            {
+                if (submodules.Values[i] is null)
+                    continue;
+                if (submodules.Keys[i] is not string name || submodules.Values[i] is not PickleObject child || !IsModule(child))
+                    throw Fail(source, $"submodule '{prefix}{KeyText(submodules.Keys[i])}' is {PickleMachine.Describe(submodules.Values[i])}; expected a module.");
+                ModuleParameters(child, prefix + name + ".", depth + 1, tensors, path, ref visits, source);
+            }
+        }
+        path.Remove(module);
+    }
+
+    private static string Outline(object? root)
+    {
+        if (root is not PickleDict dict)
+            return PickleMachine.Describe(root);
+        var entries = new List<string>();
+        for (int i = 0; i < dict.Count && i < MaxNamesInMessage; i++)
+            entries.Add($"{KeyText(dict.Keys[i])}: {PickleMachine.Describe(dict.Values[i])}");
+        return "a dict {" + string.Join(", ", entries) + (dict.Count > MaxNamesInMessage ? $", and {dict.Count - MaxNamesInMessage} more" : "") + "}";
+    }
+
+    private static string KeyText(object key) => key is string text ? "'" + text + "'" : Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!;
+
+    private static string Names(IReadOnlyList<string> names) => names.Count == 0
+        ? "none"
+        : string.Join(", ", names.Take(MaxNamesInMessage)) + (names.Count > MaxNamesInMessage ? $" and {names.Count - MaxNamesInMessage} more" : "");
+
+    private static InvalidDataException Fail(string source, string message) => new InvalidDataException($"{source}: {message}");
+
+    // Identity, so that a graph with cycles (a dict holding itself through the memo) is walked once.
+    private sealed class ReferenceComparer : IEqualityComparer<object>
+    {
+        public static readonly ReferenceComparer Instance = new ReferenceComparer();
+
+        public new bool Equals(object? x, object? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(object obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
+}
