@@ -136,10 +136,12 @@ namespace Demo
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used) or a whole module.</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadPyTorch(string path, string? stateDictKey = null) =>
             LoadWeights(global::LstmGen.GruWeights.LoadPyTorch(path, InputSize, HiddenSize, OutputSize, "rnn.", "fc.", NumLayers, stateDictKey));
 
         /// <inheritdoc cref="LoadPyTorch(string, string?)"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadPyTorch(global::System.IO.Stream stream, string? stateDictKey = null) =>
             LoadWeights(global::LstmGen.GruWeights.LoadPyTorch(stream, InputSize, HiddenSize, OutputSize, "rnn.", "fc.", NumLayers, stateDictKey));
     }
