@@ -83,73 +83,71 @@ public sealed partial class LstmGenerator
         }
 
         // One layer for the whole group: per hidden unit j, its slots as vectors over the group. The units of whole
-        // tiles and those of a rest tile find their weights with different strides, each a constant of T.
+        // tiles and those of a rest tile find their weights with different strides, each a constant of T, so each
+        // kind of unit has its own loop (a shared helper taking the stride measured slower: not always inlined).
         private static void EmitGroupLayer(SourceWriter writer, KernelPlan plan, string method, string summary, LayerShape shape)
         {
             bool whole = plan.Tilings.Any(tiling => tiling.Tiles > 0), rest = plan.Tilings.Any(tiling => tiling.HasRest);
             string panelLength = shape.Layer == 0 ? "T.PanelLength" : "T.UpperPanelLength";
             writer.Line();
-            writer.Line($"/// <summary>{summary}.</summary>");
+            writer.Line($"/// <summary>{summary}; slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>");
             writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
             writer.Open($"private static void {method}<T, S, V>(ref float weights, ref float x, ref float state, int parity){GroupConstraints}");
+            writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);");
+            writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);");
+            if (plan.Cell.HasCellState)
+                writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);");
             if (whole)
             {
-                writer.Line("for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)");
-                writer.Line($"    {method}Unit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * {panelLength} + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);");
+                writer.Open("for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)");
+                writer.Line($"ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * {panelLength} + j % T.Lanes);");
+                EmitGroupUnit(writer, plan, shape, "T.Lanes");
+                writer.Close();
             }
             if (rest)
             {
-                writer.Line("for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)");
-                writer.Line($"    {method}Unit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes)), T.RestLanes, ref x, ref state, j, parity);");
-            }
-            writer.Close();
-
-            Cell cell = plan.Cell;
-            writer.Line();
-            writer.Line("/// <summary>");
-            writer.Line("/// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name=\"lanes\"/> of its tile's panel rows");
-            writer.Line("/// (a constant where this is inlined), rows of 4 · lanes floats.");
-            writer.Line("/// </summary>");
-            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-            writer.Open($"private static void {method}Unit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct");
-            writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);");
-            for (int slot = 0; slot < cell.Slots.Count; slot++)
-                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null)});");
-            writer.Line();
-            EmitGroupColumns(writer, cell, shape.Inputs, firstRow: 1, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false);
-            writer.Line();
-            EmitGroupColumns(writer, cell, plan.Spec.HiddenSize, firstRow: 1 + shape.Inputs, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true);
-            writer.Line();
-            writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);");
-            writer.Line("// " + cell.UpdateComment);
-            if (cell.Kind == CellKind.Lstm)
-            {
-                writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);");
-                writer.Line("S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));");
-            }
-            else
-            {
-                writer.Line("S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));");
+                writer.Open("for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)");
+                writer.Line($"ref float w = ref Unsafe.Add(ref weights, T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes));");
+                EmitGroupUnit(writer, plan, shape, "T.RestLanes");
+                writer.Close();
             }
             writer.Close();
         }
 
-        // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
-        private static string WeightAt(int slot, string? row)
+        // Hidden unit j of the group, its weights at w in tiles of `lanes` units.
+        private static void EmitGroupUnit(SourceWriter writer, KernelPlan plan, LayerShape shape, string lanes)
         {
-            string column = slot == 0 ? "" : slot == 1 ? "lanes" : $"{slot} * lanes";
+            Cell cell = plan.Cell;
+            for (int slot = 0; slot < cell.Slots.Count; slot++)
+                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null, lanes)});");
+            writer.Line();
+            EmitGroupColumns(writer, cell, shape.Inputs, firstRow: 1, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, lanes);
+            writer.Line();
+            EmitGroupColumns(writer, cell, plan.Spec.HiddenSize, firstRow: 1 + shape.Inputs, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, lanes);
+            writer.Line();
+            writer.Line("// " + cell.UpdateComment);
+            writer.Line(cell.Kind == CellKind.Lstm
+                ? "S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));"
+                : "S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));");
+        }
+
+        // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
+        private static string WeightAt(int slot, string? row, string lanes)
+        {
+            string column = slot == 0 ? "" : slot == 1 ? lanes : $"{slot} * {lanes}";
             string offset = (row, column) switch
             {
                 (null, "") => "",
                 (null, _) => column,
-                (_, "") => $"{row} * 4 * lanes",
-                _ => $"{row} * 4 * lanes + {column}",
+                (_, "") => $"{row} * 4 * {lanes}",
+                _ => $"{row} * 4 * {lanes} + {column}",
             };
             return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
         }
 
         // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
-        private static void EmitGroupColumns(SourceWriter writer, Cell cell, int count, int firstRow, string firstRowName, string countName, string source, bool hidden)
+        private static void EmitGroupColumns(SourceWriter writer, Cell cell, int count, int firstRow, string firstRowName, string countName, string source, bool hidden,
+            string lanes)
         {
             int[] slots = Enumerable.Range(0, cell.Slots.Count).Where(slot => hidden ? cell.ReadsHidden(slot) : cell.ReadsInput(slot)).ToArray();
             writer.Line(hidden ? "// += W_hh · h_{t-1}" : "// += W_ih · input");
@@ -160,7 +158,7 @@ public sealed partial class LstmGenerator
                     string value = $"{source}{k}";
                     writer.Line($"var {value} = S.Load(ref {source}, {(k == 0 ? "0" : k == 1 ? "S.Lanes" : $"{k} * S.Lanes")});");
                     foreach (int slot in slots)
-                        writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"{firstRow + k}")}), {value}, {cell.Slots[slot]});");
+                        writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"{firstRow + k}", lanes)}), {value}, {cell.Slots[slot]});");
                 }
                 return;
             }
@@ -168,7 +166,7 @@ public sealed partial class LstmGenerator
             writer.Open($"for (int k = 0; k < {countName}; k++)");
             writer.Line($"var {source}k = S.Load(ref {source}, k * S.Lanes);");
             foreach (int slot in slots)
-                writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"({firstRowName} + k)")}), {source}k, {cell.Slots[slot]});");
+                writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"({firstRowName} + k)", lanes)}), {source}k, {cell.Slots[slot]});");
             writer.Close();
         }
     }

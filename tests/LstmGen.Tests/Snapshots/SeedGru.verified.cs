@@ -328,86 +328,79 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0 of the group, reading x_t.</summary>
+        /// <summary>Layer 0 of the group, reading x_t; slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void GroupLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
-            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
-                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);
-        }
-
-        /// <summary>
-        /// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name="lanes"/> of its tile's panel rows
-        /// (a constant where this is inlined), rows of 4 · lanes floats.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GroupLayerUnit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct
-        {
             ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
-            var r = S.Create(w);
-            var z = S.Create(Unsafe.Add(ref w, lanes));
-            var nx = S.Create(Unsafe.Add(ref w, 2 * lanes));
-            var nh = S.Create(Unsafe.Add(ref w, 3 * lanes));
-
-            // += W_ih · input
-            var x0 = S.Load(ref x, 0);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes)), x0, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + lanes)), x0, z);
-            nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 2 * lanes)), x0, nx);
-            var x1 = S.Load(ref x, S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes)), x1, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + lanes)), x1, z);
-            nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 2 * lanes)), x1, nx);
-            var x2 = S.Load(ref x, 2 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes)), x2, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + lanes)), x2, z);
-            nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 2 * lanes)), x2, nx);
-            var x3 = S.Load(ref x, 3 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes)), x3, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + lanes)), x3, z);
-            nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 2 * lanes)), x3, nx);
-            var x4 = S.Load(ref x, 4 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes)), x4, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + lanes)), x4, z);
-            nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 2 * lanes)), x4, nx);
-
-            // += W_hh · h_{t-1}
-            var hPrev0 = S.Load(ref hPrev, 0);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes)), hPrev0, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + lanes)), hPrev0, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 3 * lanes)), hPrev0, nh);
-            var hPrev1 = S.Load(ref hPrev, S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes)), hPrev1, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + lanes)), hPrev1, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 3 * lanes)), hPrev1, nh);
-            var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes)), hPrev2, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + lanes)), hPrev2, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 3 * lanes)), hPrev2, nh);
-            var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes)), hPrev3, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + lanes)), hPrev3, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 3 * lanes)), hPrev3, nh);
-            var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes)), hPrev4, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + lanes)), hPrev4, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 3 * lanes)), hPrev4, nh);
-            var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes)), hPrev5, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + lanes)), hPrev5, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 3 * lanes)), hPrev5, nh);
-            var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes)), hPrev6, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + lanes)), hPrev6, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 3 * lanes)), hPrev6, nh);
-            var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
-            r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes)), hPrev7, r);
-            z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + lanes)), hPrev7, z);
-            nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 3 * lanes)), hPrev7, nh);
-
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
-            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-            S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+            {
+                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
+                var r = S.Create(w);
+                var z = S.Create(Unsafe.Add(ref w, T.Lanes));
+                var nx = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
+                var nh = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
+
+                // += W_ih · input
+                var x0 = S.Load(ref x, 0);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes)), x0, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + T.Lanes)), x0, z);
+                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 2 * T.Lanes)), x0, nx);
+                var x1 = S.Load(ref x, S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes)), x1, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + T.Lanes)), x1, z);
+                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 2 * T.Lanes)), x1, nx);
+                var x2 = S.Load(ref x, 2 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes)), x2, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + T.Lanes)), x2, z);
+                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + 2 * T.Lanes)), x2, nx);
+                var x3 = S.Load(ref x, 3 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes)), x3, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + T.Lanes)), x3, z);
+                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + 2 * T.Lanes)), x3, nx);
+                var x4 = S.Load(ref x, 4 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes)), x4, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + T.Lanes)), x4, z);
+                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + 2 * T.Lanes)), x4, nx);
+
+                // += W_hh · h_{t-1}
+                var hPrev0 = S.Load(ref hPrev, 0);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes)), hPrev0, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + T.Lanes)), hPrev0, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + 3 * T.Lanes)), hPrev0, nh);
+                var hPrev1 = S.Load(ref hPrev, S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes)), hPrev1, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + T.Lanes)), hPrev1, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + 3 * T.Lanes)), hPrev1, nh);
+                var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes)), hPrev2, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + T.Lanes)), hPrev2, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + 3 * T.Lanes)), hPrev2, nh);
+                var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes)), hPrev3, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + T.Lanes)), hPrev3, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + 3 * T.Lanes)), hPrev3, nh);
+                var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes)), hPrev4, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + T.Lanes)), hPrev4, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + 3 * T.Lanes)), hPrev4, nh);
+                var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes)), hPrev5, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + T.Lanes)), hPrev5, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + 3 * T.Lanes)), hPrev5, nh);
+                var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes)), hPrev6, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + T.Lanes)), hPrev6, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + 3 * T.Lanes)), hPrev6, nh);
+                var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
+                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes)), hPrev7, r);
+                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + T.Lanes)), hPrev7, z);
+                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + 3 * T.Lanes)), hPrev7, nh);
+
+                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+            }
         }
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>

@@ -341,102 +341,173 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0 of the group, reading x_t.</summary>
+        /// <summary>Layer 0 of the group, reading x_t; slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void GroupLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
-            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
-                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes), T.Lanes, ref x, ref state, j, parity);
-            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
-                GroupLayerUnit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes)), T.RestLanes, ref x, ref state, j, parity);
-        }
-
-        /// <summary>
-        /// Hidden unit j of the group: slot s of its weights sits at column s · <paramref name="lanes"/> of its tile's panel rows
-        /// (a constant where this is inlined), rows of 4 · lanes floats.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GroupLayerUnit<S, V>(ref float w, int lanes, ref float x, ref float state, int j, int parity) where S : ISimd<V> where V : struct
-        {
             ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
-            var i = S.Create(w);
-            var f = S.Create(Unsafe.Add(ref w, lanes));
-            var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
-            var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
-
-            // += W_ih · input
-            var x0 = S.Load(ref x, 0);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes)), x0, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + lanes)), x0, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 2 * lanes)), x0, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * lanes + 3 * lanes)), x0, o);
-            var x1 = S.Load(ref x, S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes)), x1, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + lanes)), x1, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 2 * lanes)), x1, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * lanes + 3 * lanes)), x1, o);
-            var x2 = S.Load(ref x, 2 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes)), x2, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + lanes)), x2, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 2 * lanes)), x2, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * lanes + 3 * lanes)), x2, o);
-            var x3 = S.Load(ref x, 3 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes)), x3, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + lanes)), x3, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 2 * lanes)), x3, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * lanes + 3 * lanes)), x3, o);
-            var x4 = S.Load(ref x, 4 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes)), x4, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + lanes)), x4, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 2 * lanes)), x4, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * lanes + 3 * lanes)), x4, o);
-
-            // += W_hh · h_{t-1}
-            var hPrev0 = S.Load(ref hPrev, 0);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes)), hPrev0, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + lanes)), hPrev0, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 2 * lanes)), hPrev0, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * lanes + 3 * lanes)), hPrev0, o);
-            var hPrev1 = S.Load(ref hPrev, S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes)), hPrev1, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + lanes)), hPrev1, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 2 * lanes)), hPrev1, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * lanes + 3 * lanes)), hPrev1, o);
-            var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes)), hPrev2, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + lanes)), hPrev2, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 2 * lanes)), hPrev2, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * lanes + 3 * lanes)), hPrev2, o);
-            var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes)), hPrev3, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + lanes)), hPrev3, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 2 * lanes)), hPrev3, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * lanes + 3 * lanes)), hPrev3, o);
-            var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes)), hPrev4, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + lanes)), hPrev4, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 2 * lanes)), hPrev4, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * lanes + 3 * lanes)), hPrev4, o);
-            var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes)), hPrev5, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + lanes)), hPrev5, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 2 * lanes)), hPrev5, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * lanes + 3 * lanes)), hPrev5, o);
-            var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes)), hPrev6, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + lanes)), hPrev6, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 2 * lanes)), hPrev6, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * lanes + 3 * lanes)), hPrev6, o);
-            var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
-            i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes)), hPrev7, i);
-            f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + lanes)), hPrev7, f);
-            g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 2 * lanes)), hPrev7, g);
-            o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * lanes + 3 * lanes)), hPrev7, o);
-
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
-            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
             ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
-            S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+            {
+                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
+                var i = S.Create(w);
+                var f = S.Create(Unsafe.Add(ref w, T.Lanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
+
+                // += W_ih · input
+                var x0 = S.Load(ref x, 0);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes)), x0, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + T.Lanes)), x0, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 2 * T.Lanes)), x0, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 3 * T.Lanes)), x0, o);
+                var x1 = S.Load(ref x, S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes)), x1, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + T.Lanes)), x1, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 2 * T.Lanes)), x1, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 3 * T.Lanes)), x1, o);
+                var x2 = S.Load(ref x, 2 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes)), x2, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + T.Lanes)), x2, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + 2 * T.Lanes)), x2, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + 3 * T.Lanes)), x2, o);
+                var x3 = S.Load(ref x, 3 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes)), x3, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + T.Lanes)), x3, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + 2 * T.Lanes)), x3, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + 3 * T.Lanes)), x3, o);
+                var x4 = S.Load(ref x, 4 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes)), x4, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + T.Lanes)), x4, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + 2 * T.Lanes)), x4, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + 3 * T.Lanes)), x4, o);
+
+                // += W_hh · h_{t-1}
+                var hPrev0 = S.Load(ref hPrev, 0);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes)), hPrev0, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + T.Lanes)), hPrev0, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + 2 * T.Lanes)), hPrev0, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + 3 * T.Lanes)), hPrev0, o);
+                var hPrev1 = S.Load(ref hPrev, S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes)), hPrev1, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + T.Lanes)), hPrev1, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + 2 * T.Lanes)), hPrev1, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + 3 * T.Lanes)), hPrev1, o);
+                var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes)), hPrev2, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + T.Lanes)), hPrev2, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + 2 * T.Lanes)), hPrev2, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + 3 * T.Lanes)), hPrev2, o);
+                var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes)), hPrev3, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + T.Lanes)), hPrev3, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + 2 * T.Lanes)), hPrev3, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + 3 * T.Lanes)), hPrev3, o);
+                var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes)), hPrev4, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + T.Lanes)), hPrev4, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + 2 * T.Lanes)), hPrev4, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + 3 * T.Lanes)), hPrev4, o);
+                var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes)), hPrev5, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + T.Lanes)), hPrev5, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + 2 * T.Lanes)), hPrev5, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + 3 * T.Lanes)), hPrev5, o);
+                var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes)), hPrev6, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + T.Lanes)), hPrev6, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + 2 * T.Lanes)), hPrev6, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + 3 * T.Lanes)), hPrev6, o);
+                var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes)), hPrev7, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + T.Lanes)), hPrev7, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + 2 * T.Lanes)), hPrev7, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + 3 * T.Lanes)), hPrev7, o);
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+            }
+            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
+            {
+                ref float w = ref Unsafe.Add(ref weights, T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes));
+                var i = S.Create(w);
+                var f = S.Create(Unsafe.Add(ref w, T.RestLanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * T.RestLanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * T.RestLanes));
+
+                // += W_ih · input
+                var x0 = S.Load(ref x, 0);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes)), x0, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + T.RestLanes)), x0, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + 2 * T.RestLanes)), x0, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + 3 * T.RestLanes)), x0, o);
+                var x1 = S.Load(ref x, S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes)), x1, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + T.RestLanes)), x1, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + 2 * T.RestLanes)), x1, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + 3 * T.RestLanes)), x1, o);
+                var x2 = S.Load(ref x, 2 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes)), x2, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes + T.RestLanes)), x2, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes + 2 * T.RestLanes)), x2, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes + 3 * T.RestLanes)), x2, o);
+                var x3 = S.Load(ref x, 3 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes)), x3, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes + T.RestLanes)), x3, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes + 2 * T.RestLanes)), x3, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes + 3 * T.RestLanes)), x3, o);
+                var x4 = S.Load(ref x, 4 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes)), x4, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes + T.RestLanes)), x4, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes + 2 * T.RestLanes)), x4, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes + 3 * T.RestLanes)), x4, o);
+
+                // += W_hh · h_{t-1}
+                var hPrev0 = S.Load(ref hPrev, 0);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes)), hPrev0, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes + T.RestLanes)), hPrev0, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev0, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev0, o);
+                var hPrev1 = S.Load(ref hPrev, S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes)), hPrev1, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes + T.RestLanes)), hPrev1, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev1, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev1, o);
+                var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes)), hPrev2, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes + T.RestLanes)), hPrev2, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev2, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev2, o);
+                var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes)), hPrev3, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes + T.RestLanes)), hPrev3, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev3, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev3, o);
+                var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes)), hPrev4, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes + T.RestLanes)), hPrev4, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev4, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev4, o);
+                var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes)), hPrev5, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes + T.RestLanes)), hPrev5, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev5, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev5, o);
+                var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes)), hPrev6, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes + T.RestLanes)), hPrev6, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev6, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev6, o);
+                var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
+                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes)), hPrev7, i);
+                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes + T.RestLanes)), hPrev7, f);
+                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev7, g);
+                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev7, o);
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+            }
         }
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
