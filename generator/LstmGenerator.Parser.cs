@@ -15,7 +15,8 @@ public sealed partial class LstmGenerator
     /// <summary>Turns one <c>[Lstm]</c> or <c>[Gru]</c> class into a spec, or into the diagnostics that say why it can't be generated.</summary>
     internal static class Parser
     {
-        // The size limits of LstmGen.RecurrentModelAttribute (Max*), which the generator cannot reference.
+        // The size limits of LstmGen.RecurrentModelAttribute (Max*), in the order of the attributes' constructor
+        // parameters. The generator cannot reference the runtime; ParserFactsTests checks that the copies agree.
         internal static readonly (string Name, int Max)[] Sizes =
         [
             ("inputSize", 4096),
@@ -26,7 +27,16 @@ public sealed partial class LstmGenerator
 
         internal const int MaxNumLayers = 16;
 
-        /// <summary>The members the generator adds; a class that declares one of them itself can't be generated.</summary>
+        // The runtime's default key prefixes (LstmWeights.DefaultLstmPrefix, GruWeights.DefaultGruPrefix,
+        // RecurrentWeights.DefaultFcPrefix), which the attributes' properties start with (checked by ParserFactsTests).
+        internal const string DefaultLstmPrefix = "lstm.";
+        internal const string DefaultGruPrefix = "gru.";
+        internal const string DefaultFcPrefix = "fc.";
+
+        /// <summary>
+        /// The members the generator adds; a class that declares one of them itself can't be generated.
+        /// ParserFactsTests checks the list against the members of generated classes.
+        /// </summary>
         internal static readonly string[] GeneratedMemberNames =
         [
             "InputSize", "HiddenSize", "OutputSize", "SeqLen",
@@ -88,8 +98,8 @@ public sealed partial class LstmGenerator
                 Report(DiagnosticDescriptors.SizeOutOfRange, "NumLayers", MaxNumLayers.ToString(), numLayers.ToString());
 
             string prefixName = cell == CellKind.Lstm ? "LstmPrefix" : "GruPrefix";
-            string? prefix = NamedArgument(attribute, prefixName) is { } named ? named.Value as string : cell == CellKind.Lstm ? "lstm." : "gru.";
-            string? fcPrefix = NamedArgument(attribute, "FcPrefix") is { } fc ? fc.Value as string : "fc.";
+            string? prefix = NamedArgument(attribute, prefixName) is { } named ? named.Value as string : cell == CellKind.Lstm ? DefaultLstmPrefix : DefaultGruPrefix;
+            string? fcPrefix = NamedArgument(attribute, "FcPrefix") is { } fc ? fc.Value as string : DefaultFcPrefix;
             if (prefix is null) Report(DiagnosticDescriptors.InvalidPrefix, prefixName);
             if (fcPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "FcPrefix");
 

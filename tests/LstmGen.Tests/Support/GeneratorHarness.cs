@@ -31,7 +31,8 @@ internal static class GeneratorHarness
         ImmutableArray<GeneratedSourceResult> Sources,
         ImmutableArray<Diagnostic> CompilationDiagnostics,
         GeneratorDriver Driver,
-        Compilation Input);
+        Compilation Input,
+        Compilation Output);
 
     public static CSharpCompilation CreateCompilation(string source, CSharpParseOptions? parseOptions = null) =>
         CSharpCompilation.Create(
@@ -69,7 +70,8 @@ internal static class GeneratorHarness
             run.Results.Single().GeneratedSources,
             output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray(),
             driver,
-            input);
+            input,
+            output);
     }
 
     private sealed class Base64Text(string path, string text) : AdditionalText

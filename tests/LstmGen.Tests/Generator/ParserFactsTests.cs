@@ -1,0 +1,71 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using LstmGen.Tests.Parity;
+using LstmGen.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Xunit;
+using Parser = LstmGen.Generator.LstmGenerator.Parser;
+
+namespace LstmGen.Tests.Generator;
+
+/// <summary>
+/// The generator cannot reference the runtime, so the parser keeps copies of its facts: the size limits, the default
+/// key prefixes and the members that a generated class gets. These tests keep the copies equal to the originals.
+/// </summary>
+public class ParserFactsTests
+{
+    [Fact]
+    public void Size_limits_are_the_attributes_limits_in_constructor_order()
+    {
+        foreach (Type attribute in new[] { typeof(LstmAttribute), typeof(GruAttribute) })
+        {
+            string[] parameters = attribute.GetConstructors().Single().GetParameters().Select(parameter => parameter.Name!).ToArray();
+            Assert.Equal(parameters, Parser.Sizes.Select(size => size.Name));
+        }
+
+        // Every Max* constant of the attribute, so a new limit in the runtime needs a copy here too.
+        var runtimeLimits = typeof(RecurrentModelAttribute).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(field => field.IsLiteral && field.Name.StartsWith("Max", StringComparison.Ordinal))
+            .ToDictionary(field => field.Name, field => (int)field.GetRawConstantValue()!);
+        var parserLimits = Parser.Sizes
+            .Select(size => ("Max" + char.ToUpperInvariant(size.Name[0]) + size.Name[1..], size.Max))
+            .Append(("MaxNumLayers", Parser.MaxNumLayers))
+            .ToDictionary(limit => limit.Item1, limit => limit.Item2);
+        Assert.Equal(runtimeLimits.OrderBy(limit => limit.Key), parserLimits.OrderBy(limit => limit.Key));
+    }
+
+    [Fact]
+    public void Default_prefixes_are_the_runtimes()
+    {
+        Assert.Equal(LstmWeights.DefaultLstmPrefix, Parser.DefaultLstmPrefix);
+        Assert.Equal(GruWeights.DefaultGruPrefix, Parser.DefaultGruPrefix);
+        Assert.Equal(RecurrentWeights.DefaultFcPrefix, Parser.DefaultFcPrefix);
+    }
+
+    private static readonly GeneratorHarness.WeightsFile SeedWeights =
+        new("model.safetensors", File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.safetensors")));
+
+    // The user's part of M is empty, so every member M has that the compiler did not make up came from the generator.
+    [Theory]
+    [InlineData("[LstmGen.Lstm(5, 8, 2, 7)]")]
+    [InlineData("[LstmGen.Lstm(64, 256, 10, 100, NumLayers = 3)]")]
+    [InlineData("[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.safetensors\")]")]
+    [InlineData("[LstmGen.Gru(5, 8, 2, 7)]")]
+    [InlineData("[LstmGen.Gru(7, 80, 5, 11, NumLayers = 2)]")]
+    public void Generated_member_names_are_the_members_a_generated_class_declares(string attribute)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run($"{attribute} public partial class M {{ }}", parseOptions: null, SeedWeights);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+
+        string[] declared = result.Output.GetTypeByMetadataName("M")!.GetMembers()
+            .Where(member => !member.IsImplicitlyDeclared && member is not IMethodSymbol { AssociatedSymbol: not null })
+            .Select(member => member.Name)
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Equal(Parser.GeneratedMemberNames.Order(StringComparer.Ordinal), declared);
+    }
+}
