@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using LstmGen.Tests.Parity;
+using Xunit;
+
+namespace LstmGen.Tests.Runtime;
+
+/// <summary>Hand-made torch.save archives for what the real files don't show: huge claims, views out of bounds, other
+/// dtypes, compressed records, opcodes torch.save never writes.</summary>
+public class PyTorchFileTests
+{
+    // ------------------------------------------------------------------ a small pickle assembler
+
+    private static byte[] Int(long value) => [0x8a, 8, .. BitConverter.GetBytes(value)]; // LONG1, 8 bytes
+
+    private static byte[] Str(string text) => [(byte)'X', .. BitConverter.GetBytes(Encoding.UTF8.GetByteCount(text)), .. Encoding.UTF8.GetBytes(text)];
+
+    private static byte[] Global(string module, string name) => [(byte)'c', .. Encoding.ASCII.GetBytes($"{module}\n{name}\n")];
+
+    private static byte[] Tuple(params byte[][] items) => [(byte)'(', .. items.SelectMany(item => item), (byte)'t'];
+
+    // _rebuild_tensor_v2(('storage', <type>, key, 'cpu', numel), offset, size, stride, False, ())
+    private static byte[] TensorOp(string key, long numel, long offset, long[] size, long[] stride, string storageType = "FloatStorage") =>
+    [
+        .. Global("torch._utils", "_rebuild_tensor_v2"),
+        (byte)'(',
+        .. Tuple(Str("storage"), Global("torch", storageType), Str(key), Str("cpu"), Int(numel)), (byte)'Q',
+        .. Int(offset), .. Tuple(size.Select(Int).ToArray()), .. Tuple(stride.Select(Int).ToArray()), 0x89, (byte)')',
+        (byte)'t', (byte)'R',
+    ];
+
+    // A state_dict {name: tensor, …}.
+    private static byte[] StateDict(params (string Name, byte[] Tensor)[] entries) =>
+        [0x80, 2, (byte)'}', (byte)'(', .. entries.SelectMany(e => Str(e.Name).Concat(e.Tensor)), (byte)'u', (byte)'.'];
+
+    private static byte[] Archive(byte[] pickle, params (string Key, byte[] Data)[] storages) => Archive(pickle, CompressionLevel.NoCompression, storages);
+
+    private static byte[] Archive(byte[] pickle, CompressionLevel storageCompression, params (string Key, byte[] Data)[] storages)
+    {
+        var output = new MemoryStream();
+        using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            void Add(string name, byte[] data, CompressionLevel level)
+            {
+                using Stream stream = archive.CreateEntry(name, level).Open();
+                stream.Write(data);
+            }
+            Add("archive/data.pkl", pickle, CompressionLevel.NoCompression);
+            foreach (var (key, data) in storages)
+                Add("archive/data/" + key, data, storageCompression);
+            Add("archive/version", "3\n"u8.ToArray(), CompressionLevel.NoCompression);
+        }
+        return output.ToArray();
+    }
+
+    private static byte[] Floats(params float[] values) => values.SelectMany(BitConverter.GetBytes).ToArray();
+
+    private static PyTorchFile Load(byte[] bytes) => PyTorchFile.Load(new MemoryStream(bytes), "test.pt");
+
+    private static string Refused(byte[] bytes)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() =>
+        {
+            PyTorchFile file = Load(bytes);
+            foreach (string name in file.TensorNames)
+                file.ReadTensor(name);
+        });
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < (1 << 20) + 16L * bytes.Length, "a claimed size drove an allocation");
+        Assert.StartsWith("test.pt: ", error.Message);
+        return error.Message;
+    }
+
+    // ------------------------------------------------------------------ tensors
+
+    [Fact]
+    public void Views_read_through_offsets_and_strides()
+    {
+        // One storage of 0..11; 'm' is its [3, 4] matrix, 't' the transpose of that, 'row' the middle row, 'col' a column.
+        float[] storage = Enumerable.Range(0, 12).Select(i => (float)i).ToArray();
+        PyTorchFile file = Load(Archive(StateDict(
+            ("m", TensorOp("0", 12, 0, [3, 4], [4, 1])),
+            ("t", TensorOp("0", 12, 0, [4, 3], [1, 4])),
+            ("row", TensorOp("0", 12, 4, [4], [1])),
+            ("col", TensorOp("0", 12, 2, [3], [4]))), ("0", Floats(storage))));
+
+        Assert.Equal(["m", "t", "row", "col"], file.TensorNames);
+        Assert.Equal(storage, file.ReadFloats("m"));
+        Assert.Equal([0f, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11], file.ReadFloats("t"));
+        Assert.Equal([4, 3], file.GetShape("t"));
+        Assert.Equal([4f, 5, 6, 7], file.ReadFloats("row"));
+        Assert.Equal([2f, 6, 10], file.ReadFloats("col"));
+        Assert.Equal("F32", file.GetDType("m"));
+        Assert.Equal("the top-level dict", file.StateDictLocation);
+    }
+
+    [Fact]
+    public void Other_dtypes_keep_their_shape_but_are_not_read_as_floats()
+    {
+        PyTorchFile file = Load(Archive(StateDict(
+            ("w", TensorOp("0", 2, 0, [2], [1])),
+            ("steps", TensorOp("1", 1, 0, [], [], "LongStorage"))), ("0", Floats(1, 2))));
+
+        Assert.Equal("torch.LongStorage", file.GetDType("steps"));
+        Assert.Empty(file.GetShape("steps"));
+        Assert.Contains("stored as torch.LongStorage, which cannot be read as floats", Assert.Throws<InvalidDataException>(() => file.ReadFloats("steps")).Message);
+        Assert.Equal([1f, 2], file.ReadFloats("w"));
+    }
+
+    public static TheoryData<string, byte[], string> BadArchives()
+    {
+        byte[] two = Floats(1, 2);
+        return new TheoryData<string, byte[], string>
+        {
+            { "storage of 2^62 elements", Archive(StateDict(("w", TensorOp("0", 1L << 62, 0, [2], [1]))), ("0", two)), "claimed to hold 4611686018427387904" },
+            { "shape of 2^62 elements, stride 0", Archive(StateDict(("w", TensorOp("0", 2, 0, [int.MaxValue, int.MaxValue], [0, 0]))), ("0", two)), "more elements than its storage" },
+            { "dimension above int", Archive(StateDict(("w", TensorOp("0", 2, 0, [1L << 40], [1]))), ("0", two)), "a dimension above" },
+            { "offset past the end", Archive(StateDict(("w", TensorOp("0", 2, 1, [2], [1]))), ("0", two)), "reads element 2 of its storage '0', which holds 2" },
+            { "stride past the end", Archive(StateDict(("w", TensorOp("0", 2, 0, [2], [long.MaxValue]))), ("0", two)), "reads element" },
+            { "record shorter than claimed", Archive(StateDict(("w", TensorOp("0", 3, 0, [2], [1]))), ("0", two)), "has 8 bytes" },
+            { "missing record", Archive(StateDict(("w", TensorOp("7", 2, 0, [2], [1]))), ("0", two)), "no record 'archive/data/7'" },
+            { "compressed record", Archive(StateDict(("w", TensorOp("0", 1024, 0, [2], [1]))), CompressionLevel.Optimal, ("0", new byte[4096])), "is compressed" },
+            { "huge string", Archive([0x80, 2, (byte)'X', 0xF0, 0xFF, 0xFF, 0xFF, (byte)'.']), "a string claims 4294967280 bytes" },
+            { "huge memo index", Archive([0x80, 2, (byte)'j', 0xFF, 0xFF, 0xFF, 0xFF, (byte)'.']), "memo entry 4294967295 is read before it is written" },
+            { "protocol 4", Archive([0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, (byte)'.']), "pickle protocol 4; torch.save writes protocol 2" },
+            { "opcode torch.save never writes", Archive([0x80, 2, (byte)'i', (byte)'o', (byte)'s', 10, (byte)'s', 10, (byte)'.']), "opcode 0x69 ('i') is not one torch.save writes" },
+            { "deep nesting", Archive([0x80, 2, .. Enumerable.Repeat((byte)'(', 1000), (byte)'.']), "MARKs nested more than 100 deep" },
+            { "no STOP", Archive([0x80, 2, (byte)'}']), "ends without a STOP" },
+            { "not a dict", Archive([0x80, 2, .. Int(7), (byte)'.']), "it holds the integer 7. Save the model with torch.save(model.state_dict(), path)" },
+            { "a call as a value", Archive([0x80, 2, (byte)'}', .. Str("w"), .. Global("os", "system"), .. Str("x"), 0x85, (byte)'R', (byte)'s', (byte)'.']),
+                "'w': a call to os.system (never run)" },
+            { "empty", [], "starts with nothing" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadArchives))]
+    public void Bad_archives_are_refused_by_name_without_a_big_allocation(string what, byte[] bytes, string message)
+    {
+        Assert.NotNull(what);
+        Assert.Contains(message, Refused(bytes));
+    }
+
+    [Fact]
+    public void Unknown_globals_stay_inert_records()
+    {
+        // A module whose _modules hold a subclass nobody defined: its parameters still come out, nothing is looked up.
+        byte[] Module(string type, byte[] parameters, byte[] modules) =>
+        [
+            .. Global("__main__", type), (byte)')', 0x81, (byte)'}', (byte)'(',
+            .. Str("_parameters"), .. Global("collections", "OrderedDict"), (byte)')', (byte)'R', (byte)'(', .. parameters, (byte)'u',
+            .. Str("_modules"), .. Global("collections", "OrderedDict"), (byte)')', (byte)'R', (byte)'(', .. modules, (byte)'u',
+            (byte)'u', (byte)'b',
+        ];
+        byte[] child = Module("Head", [.. Str("bias"), .. TensorOp("0", 2, 0, [2], [1])], []);
+        byte[] root = Module("Net", [], [.. Str("fc"), .. child]);
+        PyTorchFile file = Load(Archive([0x80, 2, .. root, (byte)'.'], ("0", Floats(3, 4))));
+
+        Assert.Equal("the pickled module", file.StateDictLocation);
+        Assert.Equal(["fc.bias"], file.TensorNames);
+        Assert.Equal([3f, 4], file.ReadFloats("fc.bias"));
+    }
+
+    [Fact]
+    public void The_legacy_format_is_refused_by_name()
+    {
+        string path = GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt"));
+        var error = Assert.Throws<InvalidDataException>(() => LstmModel.Load(path));
+        Assert.Equal($"{path}: this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), which is not supported; " +
+            "expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.", error.Message);
+    }
+}
