@@ -6,7 +6,7 @@ using LstmGen.Tests.Parity;
 using LstmGen.Tests.Support;
 using Microsoft.CodeAnalysis;
 using Xunit;
-using Parser = LstmGen.Generator.LstmGenerator.Parser;
+using LstmGen.Generator;
 
 namespace LstmGen.Tests.Generator;
 
@@ -16,6 +16,24 @@ namespace LstmGen.Tests.Generator;
 /// </summary>
 public class ParserFactsTests
 {
+    // The parser is internal to the generator; read its facts by reflection (the generator's internals stay hidden
+    // from the tests, which also see the runtime's internal types of the same names).
+    private static class Parser
+    {
+        private static readonly Type Type = typeof(LstmGenerator).GetNestedType("Parser", BindingFlags.NonPublic)!;
+
+        public static (string Name, int Max)[] Sizes => Fact<(string, int)[]>(nameof(Sizes));
+        public static int MaxNumLayers => Fact<int>(nameof(MaxNumLayers));
+        public static string DefaultLstmPrefix => Fact<string>(nameof(DefaultLstmPrefix));
+        public static string DefaultGruPrefix => Fact<string>(nameof(DefaultGruPrefix));
+        public static string DefaultFcPrefix => Fact<string>(nameof(DefaultFcPrefix));
+        public static string[] GeneratedMemberNames => Fact<string[]>(nameof(GeneratedMemberNames));
+
+        private static T Fact<T>(string name) =>
+            (T)(Type.GetField(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+                ?? throw new MissingFieldException(Type.FullName, name)).GetValue(null)!;
+    }
+
     [Fact]
     public void Size_limits_are_the_attributes_limits_in_constructor_order()
     {
