@@ -121,14 +121,12 @@ public sealed partial class LstmGenerator
             for (int slot = 0; slot < cell.Slots.Count; slot++)
                 writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null, lanes)});");
             writer.Line();
-            EmitGroupColumns(writer, cell, shape.Inputs, firstRow: 1, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, lanes);
+            EmitGroupColumns(writer, cell, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, lanes);
             writer.Line();
-            EmitGroupColumns(writer, cell, plan.Spec.HiddenSize, firstRow: 1 + shape.Inputs, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, lanes);
+            EmitGroupColumns(writer, cell, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, lanes);
             writer.Line();
             writer.Line("// " + cell.UpdateComment);
-            writer.Line(cell.Kind == CellKind.Lstm
-                ? "S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));"
-                : "S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));");
+            writer.Line(cell.UpdateOf("S", $"Unsafe.Add(ref {(cell.HasCellState ? "cell" : "hPrev")}, j * S.Lanes)", "Unsafe.Add(ref hNext, j * S.Lanes)"));
         }
 
         // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
@@ -145,24 +143,13 @@ public sealed partial class LstmGenerator
             return offset.Length == 0 ? "w" : $"Unsafe.Add(ref w, {offset})";
         }
 
-        // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values.
-        private static void EmitGroupColumns(SourceWriter writer, Cell cell, int count, int firstRow, string firstRowName, string countName, string source, bool hidden,
-            string lanes)
+        // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values. A loop,
+        // not unrolled: a group keeps S.Lanes sequences' multiply-adds in flight, so the loop costs nothing measurable
+        // (docs/kernel-choices.md) and the code stays short.
+        private static void EmitGroupColumns(SourceWriter writer, Cell cell, string firstRowName, string countName, string source, bool hidden, string lanes)
         {
             int[] slots = Enumerable.Range(0, cell.Slots.Count).Where(slot => hidden ? cell.ReadsHidden(slot) : cell.ReadsInput(slot)).ToArray();
             writer.Line(hidden ? "// += W_hh · h_{t-1}" : "// += W_ih · input");
-            if (KernelPlan.Unrolled(count, slots.Length))
-            {
-                for (int k = 0; k < count; k++)
-                {
-                    string value = $"{source}{k}";
-                    writer.Line($"var {value} = S.Load(ref {source}, {(k == 0 ? "0" : k == 1 ? "S.Lanes" : $"{k} * S.Lanes")});");
-                    foreach (int slot in slots)
-                        writer.Line($"{cell.Slots[slot]} = S.MultiplyAdd(S.Create({WeightAt(slot, $"{firstRow + k}", lanes)}), {value}, {cell.Slots[slot]});");
-                }
-                return;
-            }
-
             writer.Open($"for (int k = 0; k < {countName}; k++)");
             writer.Line($"var {source}k = S.Load(ref {source}, k * S.Lanes);");
             foreach (int slot in slots)

@@ -42,7 +42,7 @@ public sealed partial class LstmGenerator
             writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
             writer.Line();
             writer.Line("/// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>");
-            writer.Line($"public const long MultiplyAddsPerSequence = (long)SeqLen * {(cell.Kind == CellKind.Lstm ? 4 : 3)} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
+            writer.Line($"public const long MultiplyAddsPerSequence = (long)SeqLen * {cell.Gates} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
             writer.Line();
             writer.Line("/// <summary>Where the h buffer <paramref name=\"parity\"/> of a layer starts in the state.</summary>");
             writer.Line("public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;");
@@ -160,7 +160,7 @@ public sealed partial class LstmGenerator
             writer.Line("private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>");
             writer.Line($"    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, {scalar}.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
             writer.Line($"        MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, {scalar}.Lanes, {scalar}.RestLanes, " +
-                $"gru: {(plan.Cell.Kind == CellKind.Gru ? "true" : "false")}, parity{(plan.SeparateInput ? ", separateInput: true" : "")});");
+                $"gru: {(plan.Cell.HasCellState ? "false" : "true")}, parity{(plan.SeparateInput ? ", separateInput: true" : "")});");
         }
 
         // A sequence and a step of every layer, once for every tiling: T says where the tiling's weights are.

@@ -173,9 +173,7 @@ public sealed partial class LstmGenerator
             writer.Line("// " + cell.UpdateComment);
             if (sweep.WholeTile)
             {
-                writer.Line(cell.Kind == CellKind.Lstm
-                    ? $"{code.Ops}.LstmCell(i, f, g, o, ref c, ref h);"
-                    : $"{code.Ops}.GruCell(r, z, nx, nh, in hOld, ref h);");
+                writer.Line(cell.UpdateOf(code.Ops, cell.HasCellState ? "c" : "hOld", "h"));
             }
             if (sweep.RestTile)
             {

@@ -11,7 +11,7 @@ namespace LstmGen.Generator.Model;
 /// <param name="Tilings">The tilings, widest first; <see cref="TilingPlan.Paths"/> says which SIMD widths run each.</param>
 /// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
 /// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
-/// stream their weights at full width, and their unrolled group code spills (docs/benchmarks.md, "Kernel choices").</param>
+/// stream their weights at full width, and their unrolled group code spills (docs/kernel-choices.md).</param>
 /// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
 /// <param name="ProjectionSteps">How many steps ahead a sequence's <c>Forward</c> computes layer 0's input part
@@ -19,7 +19,7 @@ namespace LstmGen.Generator.Model;
 /// once per step (a tile's W_ih columns stay in L1 across it), and each step then streams only W_hh, which a projecting
 /// model packs apart from the input rows (<see cref="PackedLayout.SeparateInput"/>). That pays when the weights live well
 /// beyond L1 (over 64 KB) and W_ih is large enough (8 KB or more) that the bytes saved outweigh storing and reloading
-/// the pre-activations (docs/benchmarks.md, "Kernel choices").</param>
+/// the pre-activations (docs/kernel-choices.md).</param>
 internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool GroupKernel, bool Snake, int ProjectionSteps)
 {
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
@@ -143,13 +143,12 @@ internal sealed record TilingPlan(VectorWidth Vector, PackedLayout Layout, IRead
 
     /// <summary>
     /// The units of a rest tile on <paramref name="vector"/>: its gates split a vector into blocks of at least a
-    /// Vector128, so the cell update reads them as whole vectors. Only LSTMs have rest tiles: a GRU's n_h must not meet
-    /// the input columns, where a zero weight times an infinite input would give NaN.
+    /// Vector128, so the cell update reads them as whole vectors (see <see cref="Cell.HasRestTiles"/>).
     /// </summary>
     public static int RestLanesFor(VectorWidth vector, ModelSpec spec)
     {
         int lanes = vector.Lanes, left = spec.HiddenSize % lanes;
-        return left == 0 || spec.Cell != CellKind.Lstm ? 0
+        return left == 0 || !Cell.For(spec.Cell).HasRestTiles ? 0
             : new[] { lanes / 4, lanes / 2 }.FirstOrDefault(block => block >= 4 && block >= left);
     }
 
@@ -230,45 +229,51 @@ internal sealed record LayerShape(int Layer, int Inputs, bool SeparateInput, boo
 }
 
 /// <summary>
-/// A recurrent cell's accumulator slots per hidden unit, in the packed row order (see RecurrentPacking): the LSTM's
-/// gates i, f, g, o; the GRU's r, z and the input and hidden parts of n, which the reset gate keeps apart.
+/// What differs between the LSTM and the GRU, as data: its accumulator slots per hidden unit in the packed row order
+/// (see RecurrentPacking), which of them read the layer's input and h_{t-1}, its state, its names and the comments
+/// its code carries. The LSTM's slots are the gates i, f, g, o; the GRU's r, z and the input and hidden parts of n,
+/// which the reset gate keeps apart.
 /// </summary>
-internal sealed record Cell(CellKind Kind, string Name, string Weights, IReadOnlyList<string> Slots, bool HasCellState)
+/// <param name="InputOnlySlot">The slot that accumulates over the input only (the GRU's n_x); -1: none.</param>
+/// <param name="HiddenOnlySlot">The slot that accumulates over h_{t-1} only (the GRU's n_h); -1: none.</param>
+/// <param name="HasRestTiles">Whether left-over units may share vectors in a rest tile. Only LSTMs: a GRU's n_h must not
+/// meet the input columns, where a zero weight times an infinite input would give NaN.</param>
+/// <param name="Update">The cell update of a vector of units, {0}: the SIMD type, {1}: the units' c (LSTM) or h_{t-1}
+/// (GRU), {2}: their new h.</param>
+internal sealed record Cell(
+    string Name, string Attribute, string Module, string Weights, int Gates, IReadOnlyList<string> Slots,
+    int InputOnlySlot, int HiddenOnlySlot, bool HasCellState, bool HasRestTiles,
+    string BiasComment, string ProjectedComment, string InputComment, string HiddenComment, string UpdateComment, string Update)
 {
-    public static readonly Cell Lstm = new(CellKind.Lstm, "LSTM", "LstmWeights", ["i", "f", "g", "o"], HasCellState: true);
-    public static readonly Cell Gru = new(CellKind.Gru, "GRU", "GruWeights", ["r", "z", "nx", "nh"], HasCellState: false);
+    public static readonly Cell Lstm = new("LSTM", "Lstm", "nn.LSTM", "LstmWeights", Gates: 4, ["i", "f", "g", "o"],
+        InputOnlySlot: -1, HiddenOnlySlot: -1, HasCellState: true, HasRestTiles: true,
+        BiasComment: "gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))",
+        ProjectedComment: "gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)",
+        InputComment: "gates += W_ih · x_t",
+        HiddenComment: "gates += W_hh · h_{t-1}",
+        UpdateComment: "c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)",
+        Update: "{0}.LstmCell(i, f, g, o, ref {1}, ref {2});");
+
+    public static readonly Cell Gru = new("GRU", "Gru", "nn.GRU", "GruWeights", Gates: 3, ["r", "z", "nx", "nh"],
+        InputOnlySlot: 2, HiddenOnlySlot: 3, HasCellState: false, HasRestTiles: false,
+        BiasComment: "r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))",
+        ProjectedComment: "r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)",
+        InputComment: "r, z, n_x += W_ih · x_t",
+        HiddenComment: "r, z, n_h += W_hh · h_{t-1}",
+        UpdateComment: "n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}",
+        Update: "{0}.GruCell(r, z, nx, nh, in {1}, ref {2});");
 
     public static Cell For(CellKind kind) => kind == CellKind.Lstm ? Lstm : Gru;
 
-    /// <summary>Whether a slot accumulates over the layer's input (the GRU's n_h does not).</summary>
-    public bool ReadsInput(int slot) => Kind == CellKind.Lstm || slot != 3;
+    /// <summary>Whether a slot accumulates over the layer's input.</summary>
+    public bool ReadsInput(int slot) => slot != HiddenOnlySlot;
 
-    /// <summary>Whether a slot accumulates over h_{t-1} (the GRU's n_x does not).</summary>
-    public bool ReadsHidden(int slot) => Kind == CellKind.Lstm || slot != 2;
+    /// <summary>Whether a slot accumulates over h_{t-1}.</summary>
+    public bool ReadsHidden(int slot) => slot != InputOnlySlot;
 
     /// <summary>Buffers of state per layer: two h buffers, and the LSTM's c.</summary>
     public int StateBuffers => HasCellState ? 3 : 2;
 
-    /// <summary>The PyTorch module.</summary>
-    public string Module => Kind == CellKind.Lstm ? "nn.LSTM" : "nn.GRU";
-
-    /// <summary>The attribute.</summary>
-    public string Attribute => Kind == CellKind.Lstm ? "Lstm" : "Gru";
-
-    /// <summary>The step's comments: the bias, the input columns, the hidden columns and the cell update.</summary>
-    public string BiasComment => Kind == CellKind.Lstm
-        ? "gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))"
-        : "r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))";
-
-    public string ProjectedComment => Kind == CellKind.Lstm
-        ? "gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)"
-        : "r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)";
-
-    public string InputComment => Kind == CellKind.Lstm ? "gates += W_ih · x_t" : "r, z, n_x += W_ih · x_t";
-
-    public string HiddenComment => Kind == CellKind.Lstm ? "gates += W_hh · h_{t-1}" : "r, z, n_h += W_hh · h_{t-1}";
-
-    public string UpdateComment => Kind == CellKind.Lstm
-        ? "c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)"
-        : "n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}";
+    /// <summary>The cell update of the units whose c (or h_{t-1}) and new h are at the given references.</summary>
+    public string UpdateOf(string simd, string cellOrPrevious, string hidden) => string.Format(Update, simd, cellOrPrevious, hidden);
 }

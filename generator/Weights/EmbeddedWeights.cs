@@ -90,8 +90,9 @@ internal static class EmbeddedWeights
             return error.Message.StartsWith(file.Name + ": ", StringComparison.Ordinal) ? error.Message.Substring(file.Name.Length + 2) : error.Message;
         }
 
-        int gates = spec.Cell == CellKind.Lstm ? 4 : 3;
-        string kind = spec.Cell == CellKind.Lstm ? "LSTM" : "GRU";
+        Cell cell = Cell.For(spec.Cell);
+        int gates = cell.Gates;
+        string kind = cell.Name;
         int layersInFile = 0;
         while (tensors.ContainsKey($"{spec.Prefix}weight_ih_l{layersInFile}")) layersInFile++;
         if (layersInFile != spec.NumLayers)

@@ -8,8 +8,7 @@ namespace LstmGen.Kernels;
 /// <summary>
 /// Floats starting on a 64-byte boundary: a cache line and one Vector512. The kernels keep their weights and state in
 /// such buffers. Unaligned, full-width loads and stores straddle two cache lines, and a store that does is not
-/// forwarded to the loads of the next time step. Timed in development: a 20-unit LSTM took 42 ns per step with its
-/// state aligned and 97 ns at another offset; a 40-unit one 100 against 140 ns with its weights aligned or not.
+/// forwarded to the loads of the next time step (docs/kernel-choices.md has the measurements).
 /// </summary>
 /// <remarks>The buffer lives on the pinned object heap, so it never moves and the alignment holds for its lifetime.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -54,9 +53,7 @@ public sealed class AlignedBuffer
     /// For stack state a kernel reads right away. The JIT zeroes a <c>stackalloc</c> buffer with stores that start at
     /// the buffer's own address, and a load of the aligned state that spans two of them cannot be forwarded from them:
     /// the first step then waits for the stores to reach the cache. Which loads do depends on where the stack happens
-    /// to be, so the time of a call changed from one process to the next. Timed in development (Stopwatch, 16-byte
-    /// stack shifts): (5, 8, 2, 7) took 199 or 221 ns per sequence, (5, 16, 2, 7) 246 or 263; zeroed again here from
-    /// the aligned start, 199 and 245 at every shift. An explicit loop of 64-byte stores measured 209 and 251.
+    /// to be, so the time of a call changed from one process to the next (docs/kernel-choices.md).
     /// </remarks>
     public static ref float ClearAligned(Span<float> buffer, int length)
     {

@@ -29,7 +29,7 @@ public static class KernelMath
     // tanh(x) ≈ x·P(x²)/Q(x²) on [−9, 9], our own Lawson-reweighted least-squares fit (tests/…/KernelMathTests
     // measure it). P and Q are evaluated in Estrin's scheme, P = (1 + P1·s) + s²·(P2 + P3·s + P4·s²): a step's
     // critical path runs through two tanh, and after s = x² this takes 3 dependent operations (s², then 2 multiply-adds)
-    // where Horner's scheme takes 4 multiply-adds (seed model: 194 → 187 ns per sequence, Stopwatch).
+    // where Horner's scheme takes 4 multiply-adds (docs/kernel-choices.md).
     // x² is clamped: beyond ±9, x·P(81)/Q(81) ≥ 1 and the result clamps to ±1, as tanh rounds in float32; below 2⁻⁶⁰,
     // P and Q round to 1 either way, and s² stays normal (no subnormal operation, see below).
     private const float TanhSquareMin = 8.67361738e-19f; // 2⁻⁶⁰
@@ -98,8 +98,7 @@ public static class KernelMath
     // Every vector Min and Max takes the constant first: a NaN in x then comes out as NaN, both where Min/Max are the
     // x86 instructions (.NET 8: the second operand wins when either is NaN) and where they follow IEEE 754 (.NET 9 on).
     // A final ConditionalSelect on x did that before; at 128 and 256 bits the JIT compiled it to a blend that took one
-    // operand through the stack, on the step's critical path (Stopwatch, ns per sequence: GRU (5, 8, 2, 7), 8-unit
-    // Vector256 tiles, 222 → 178; LSTM (5, 8, 2, 7), whose tanh(c) is a Vector256, 195 → 176).
+    // operand through the stack, on the step's critical path (docs/kernel-choices.md).
 
     /// <summary>Hyperbolic tangent, absolute error below 3e-7; the result stays within [−1, 1]; NaN propagates.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

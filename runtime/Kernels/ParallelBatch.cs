@@ -12,9 +12,8 @@ namespace LstmGen.Kernels;
 public static class ParallelBatch
 {
     /// <summary>
-    /// Below this many multiply-adds in the whole batch, one thread is used. The benchmark suite measured 64
-    /// sequences of (16, 64, 4, 50) — about 65 million — 2.3× faster split over 2 cores, and (32, 128, 10, 100) 1.9×
-    /// (docs/benchmarks.md, "Multi-core batches"); a split allocates about 2 KB.
+    /// Below this many multiply-adds in the whole batch, one thread is used: smaller batches gain less from a second
+    /// core than a split costs (docs/benchmarks.md, "Multi-core batches"; docs/kernel-choices.md).
     /// </summary>
     public const long MinimumMultiplyAdds = 4_000_000;
 

@@ -354,18 +354,24 @@ namespace LstmGen.Generated
                 var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
 
                 // += W_ih · input
-                var x0 = S.Load(ref x, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes)), x0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + T.Lanes)), x0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 2 * T.Lanes)), x0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 3 * T.Lanes)), x0, o);
+                for (int k = 0; k < InputSize; k++)
+                {
+                    var xk = S.Load(ref x, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 3 * T.Lanes)), xk, o);
+                }
 
                 // += W_hh · h_{t-1}
-                var hPrev0 = S.Load(ref hPrev, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes)), hPrev0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + T.Lanes)), hPrev0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 2 * T.Lanes)), hPrev0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 3 * T.Lanes)), hPrev0, o);
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 2 * T.Lanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, o);
+                }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
@@ -379,18 +385,24 @@ namespace LstmGen.Generated
                 var o = S.Create(Unsafe.Add(ref w, 3 * T.RestLanes));
 
                 // += W_ih · input
-                var x0 = S.Load(ref x, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes)), x0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + T.RestLanes)), x0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + 2 * T.RestLanes)), x0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + 3 * T.RestLanes)), x0, o);
+                for (int k = 0; k < InputSize; k++)
+                {
+                    var xk = S.Load(ref x, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + T.RestLanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 2 * T.RestLanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 3 * T.RestLanes)), xk, o);
+                }
 
                 // += W_hh · h_{t-1}
-                var hPrev0 = S.Load(ref hPrev, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes)), hPrev0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + T.RestLanes)), hPrev0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev0, o);
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + T.RestLanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 2 * T.RestLanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 3 * T.RestLanes)), hPrevk, o);
+                }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));

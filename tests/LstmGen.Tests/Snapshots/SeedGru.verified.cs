@@ -343,60 +343,22 @@ namespace LstmGen.Generated
                 var nh = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
 
                 // += W_ih · input
-                var x0 = S.Load(ref x, 0);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes)), x0, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + T.Lanes)), x0, z);
-                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 2 * T.Lanes)), x0, nx);
-                var x1 = S.Load(ref x, S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes)), x1, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + T.Lanes)), x1, z);
-                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 2 * T.Lanes)), x1, nx);
-                var x2 = S.Load(ref x, 2 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes)), x2, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + T.Lanes)), x2, z);
-                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + 2 * T.Lanes)), x2, nx);
-                var x3 = S.Load(ref x, 3 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes)), x3, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + T.Lanes)), x3, z);
-                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + 2 * T.Lanes)), x3, nx);
-                var x4 = S.Load(ref x, 4 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes)), x4, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + T.Lanes)), x4, z);
-                nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + 2 * T.Lanes)), x4, nx);
+                for (int k = 0; k < InputSize; k++)
+                {
+                    var xk = S.Load(ref x, k * S.Lanes);
+                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, r);
+                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, z);
+                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, nx);
+                }
 
                 // += W_hh · h_{t-1}
-                var hPrev0 = S.Load(ref hPrev, 0);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes)), hPrev0, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + T.Lanes)), hPrev0, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + 3 * T.Lanes)), hPrev0, nh);
-                var hPrev1 = S.Load(ref hPrev, S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes)), hPrev1, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + T.Lanes)), hPrev1, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + 3 * T.Lanes)), hPrev1, nh);
-                var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes)), hPrev2, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + T.Lanes)), hPrev2, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + 3 * T.Lanes)), hPrev2, nh);
-                var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes)), hPrev3, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + T.Lanes)), hPrev3, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + 3 * T.Lanes)), hPrev3, nh);
-                var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes)), hPrev4, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + T.Lanes)), hPrev4, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + 3 * T.Lanes)), hPrev4, nh);
-                var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes)), hPrev5, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + T.Lanes)), hPrev5, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + 3 * T.Lanes)), hPrev5, nh);
-                var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes)), hPrev6, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + T.Lanes)), hPrev6, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + 3 * T.Lanes)), hPrev6, nh);
-                var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
-                r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes)), hPrev7, r);
-                z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + T.Lanes)), hPrev7, z);
-                nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + 3 * T.Lanes)), hPrev7, nh);
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
+                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, r);
+                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, z);
+                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, nh);
+                }
 
                 // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
                 S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));

@@ -357,73 +357,24 @@ namespace LstmGen.Generated
                 var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
 
                 // += W_ih · input
-                var x0 = S.Load(ref x, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes)), x0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + T.Lanes)), x0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 2 * T.Lanes)), x0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.Lanes + 3 * T.Lanes)), x0, o);
-                var x1 = S.Load(ref x, S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes)), x1, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + T.Lanes)), x1, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 2 * T.Lanes)), x1, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.Lanes + 3 * T.Lanes)), x1, o);
-                var x2 = S.Load(ref x, 2 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes)), x2, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + T.Lanes)), x2, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + 2 * T.Lanes)), x2, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.Lanes + 3 * T.Lanes)), x2, o);
-                var x3 = S.Load(ref x, 3 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes)), x3, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + T.Lanes)), x3, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + 2 * T.Lanes)), x3, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.Lanes + 3 * T.Lanes)), x3, o);
-                var x4 = S.Load(ref x, 4 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes)), x4, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + T.Lanes)), x4, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + 2 * T.Lanes)), x4, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.Lanes + 3 * T.Lanes)), x4, o);
+                for (int k = 0; k < InputSize; k++)
+                {
+                    var xk = S.Load(ref x, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 3 * T.Lanes)), xk, o);
+                }
 
                 // += W_hh · h_{t-1}
-                var hPrev0 = S.Load(ref hPrev, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes)), hPrev0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + T.Lanes)), hPrev0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + 2 * T.Lanes)), hPrev0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.Lanes + 3 * T.Lanes)), hPrev0, o);
-                var hPrev1 = S.Load(ref hPrev, S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes)), hPrev1, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + T.Lanes)), hPrev1, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + 2 * T.Lanes)), hPrev1, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.Lanes + 3 * T.Lanes)), hPrev1, o);
-                var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes)), hPrev2, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + T.Lanes)), hPrev2, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + 2 * T.Lanes)), hPrev2, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.Lanes + 3 * T.Lanes)), hPrev2, o);
-                var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes)), hPrev3, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + T.Lanes)), hPrev3, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + 2 * T.Lanes)), hPrev3, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.Lanes + 3 * T.Lanes)), hPrev3, o);
-                var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes)), hPrev4, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + T.Lanes)), hPrev4, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + 2 * T.Lanes)), hPrev4, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.Lanes + 3 * T.Lanes)), hPrev4, o);
-                var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes)), hPrev5, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + T.Lanes)), hPrev5, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + 2 * T.Lanes)), hPrev5, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.Lanes + 3 * T.Lanes)), hPrev5, o);
-                var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes)), hPrev6, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + T.Lanes)), hPrev6, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + 2 * T.Lanes)), hPrev6, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.Lanes + 3 * T.Lanes)), hPrev6, o);
-                var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes)), hPrev7, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + T.Lanes)), hPrev7, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + 2 * T.Lanes)), hPrev7, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.Lanes + 3 * T.Lanes)), hPrev7, o);
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 2 * T.Lanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, o);
+                }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
@@ -437,73 +388,24 @@ namespace LstmGen.Generated
                 var o = S.Create(Unsafe.Add(ref w, 3 * T.RestLanes));
 
                 // += W_ih · input
-                var x0 = S.Load(ref x, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes)), x0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + T.RestLanes)), x0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + 2 * T.RestLanes)), x0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 1 * 4 * T.RestLanes + 3 * T.RestLanes)), x0, o);
-                var x1 = S.Load(ref x, S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes)), x1, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + T.RestLanes)), x1, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + 2 * T.RestLanes)), x1, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 2 * 4 * T.RestLanes + 3 * T.RestLanes)), x1, o);
-                var x2 = S.Load(ref x, 2 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes)), x2, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes + T.RestLanes)), x2, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes + 2 * T.RestLanes)), x2, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 3 * 4 * T.RestLanes + 3 * T.RestLanes)), x2, o);
-                var x3 = S.Load(ref x, 3 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes)), x3, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes + T.RestLanes)), x3, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes + 2 * T.RestLanes)), x3, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 4 * 4 * T.RestLanes + 3 * T.RestLanes)), x3, o);
-                var x4 = S.Load(ref x, 4 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes)), x4, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes + T.RestLanes)), x4, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes + 2 * T.RestLanes)), x4, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 5 * 4 * T.RestLanes + 3 * T.RestLanes)), x4, o);
+                for (int k = 0; k < InputSize; k++)
+                {
+                    var xk = S.Load(ref x, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + T.RestLanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 2 * T.RestLanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 3 * T.RestLanes)), xk, o);
+                }
 
                 // += W_hh · h_{t-1}
-                var hPrev0 = S.Load(ref hPrev, 0);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes)), hPrev0, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes + T.RestLanes)), hPrev0, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev0, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 6 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev0, o);
-                var hPrev1 = S.Load(ref hPrev, S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes)), hPrev1, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes + T.RestLanes)), hPrev1, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev1, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 7 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev1, o);
-                var hPrev2 = S.Load(ref hPrev, 2 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes)), hPrev2, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes + T.RestLanes)), hPrev2, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev2, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 8 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev2, o);
-                var hPrev3 = S.Load(ref hPrev, 3 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes)), hPrev3, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes + T.RestLanes)), hPrev3, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev3, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 9 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev3, o);
-                var hPrev4 = S.Load(ref hPrev, 4 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes)), hPrev4, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes + T.RestLanes)), hPrev4, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev4, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 10 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev4, o);
-                var hPrev5 = S.Load(ref hPrev, 5 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes)), hPrev5, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes + T.RestLanes)), hPrev5, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev5, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 11 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev5, o);
-                var hPrev6 = S.Load(ref hPrev, 6 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes)), hPrev6, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes + T.RestLanes)), hPrev6, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev6, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 12 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev6, o);
-                var hPrev7 = S.Load(ref hPrev, 7 * S.Lanes);
-                i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes)), hPrev7, i);
-                f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes + T.RestLanes)), hPrev7, f);
-                g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes + 2 * T.RestLanes)), hPrev7, g);
-                o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, 13 * 4 * T.RestLanes + 3 * T.RestLanes)), hPrev7, o);
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + T.RestLanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 2 * T.RestLanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 3 * T.RestLanes)), hPrevk, o);
+                }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
