@@ -75,10 +75,10 @@ public sealed partial class LstmGenerator
             EmitRun(writer, plan);
             writer.Line();
             EmitHead(writer);
-            if (plan.GroupKernel)
+            if (plan.BatchOnLanes)
             {
                 writer.Line();
-                EmitGroup(writer, plan);
+                EmitBatchOnLanes(writer, plan);
             }
             if (plan.GenericTilings.Any())
                 EmitLayerCode(writer, plan, Code.Generic);
@@ -336,7 +336,7 @@ public sealed partial class LstmGenerator
             writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
             byte[] bytes = Convert.FromBase64String(spec.EmbeddedWeights!);
             // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.
-            writer.Line(Weights.EmbeddedWeights.IsPyTorch(bytes)
+            writer.Line(CompiledWeights.EmbeddedWeights.IsPyTorch(bytes)
                 ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"
                 : $"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
             writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers));");

@@ -56,7 +56,7 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);");
             if (shape.SeparateInput)
                 writer.Line($"ref float hiddenPanels = ref Unsafe.Add(ref weights, {code.Of}HiddenPanelsOffset);");
-            if (plan.Snake)
+            if (plan.ReverseOddSteps)
             {
                 writer.Line();
                 writer.Line("// Even steps stream the weights first to last, odd steps last to first:");

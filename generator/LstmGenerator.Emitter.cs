@@ -10,7 +10,7 @@ public sealed partial class LstmGenerator
     /// <summary>
     /// Prints the <see cref="KernelPlan"/> of one model: the public API in the user's partial class (here), and below it
     /// a file-local kernel class with the sizes as constants (<c>Emitter.Kernel.cs</c>), the layers' steps
-    /// (<c>Emitter.Layers.cs</c>) and, for small models, the batch kernel (<c>Emitter.Group.cs</c>).
+    /// (<c>Emitter.Layers.cs</c>) and, for small models, the batch kernel (<c>Emitter.BatchOnLanes.cs</c>).
     /// </summary>
     internal static partial class Emitter
     {

@@ -1,6 +1,6 @@
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
-using LstmGen.Generator.Weights;
+using LstmGen.Generator.CompiledWeights;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 

@@ -18,8 +18,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
 
     public int Count => _items?.Length ?? 0;
 
-    public T this[int index] => _items![index];
-
     public ImmutableArray<T> AsImmutableArray() => _items is null ? ImmutableArray<T>.Empty : ImmutableArray.Create(_items);
 
     public bool Equals(EquatableArray<T> other) => this.SequenceEqual(other);

@@ -9,10 +9,10 @@ namespace LstmGen.Generator.Model;
 /// model-wide choices. The emitter prints this plan; names of generated variables exist only there.
 /// </summary>
 /// <param name="Tilings">The tilings, widest first; <see cref="TilingPlan.Paths"/> says which SIMD widths run each.</param>
-/// <param name="GroupKernel">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
+/// <param name="BatchOnLanes">Whether batches run groups of sequences on the SIMD lanes. That pays for small models,
 /// where one sequence cannot fill the FMA units (the step-to-step dependency chain dominates); larger ones already
 /// stream their weights at full width, and their unrolled group code spills (docs/kernel-choices.md).</param>
-/// <param name="Snake">Whether odd steps read the weights backwards, starting with what the previous step left in
+/// <param name="ReverseOddSteps">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
 /// <param name="ProjectionSteps">How many steps ahead a sequence's <c>Forward</c> computes layer 0's input part
 /// (bias + W_ih · x_t), tile by tile, before their recurrent parts; 0: step by step. A chunk reads W_ih once instead of
@@ -20,7 +20,7 @@ namespace LstmGen.Generator.Model;
 /// model packs apart from the input rows (<see cref="PackedLayout.SeparateInput"/>). That pays when the weights live well
 /// beyond L1 (over 64 KB) and W_ih is large enough (8 KB or more) that the bytes saved outweigh storing and reloading
 /// the pre-activations (docs/kernel-choices.md).</param>
-internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool GroupKernel, bool Snake, int ProjectionSteps)
+internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool BatchOnLanes, bool ReverseOddSteps, int ProjectionSteps)
 {
     /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
     public const int UnrollBudget = 128;
@@ -72,8 +72,8 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
             .Select(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: projectionSteps > 0))
             .ToArray();
         return new KernelPlan(spec, cell, tilings,
-            GroupKernel: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
-            Snake: weights > 32 * 1024,
+            BatchOnLanes: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
+            ReverseOddSteps: weights > 32 * 1024,
             ProjectionSteps: projectionSteps);
     }
 

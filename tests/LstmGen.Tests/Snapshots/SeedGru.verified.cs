@@ -251,17 +251,17 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Group<Vector256Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector256Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Group<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Group<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
@@ -294,7 +294,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
-        private static void Group<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
+        private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
         {
             // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
             // then x_t of the group, transposed to [InputSize, S.Lanes].
@@ -312,7 +312,7 @@ namespace LstmGen.Generated
                         Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
                 }
                 int parity = t & 1;
-                GroupLayer<T, S, V>(ref weights, ref xs, ref state, parity);
+                BatchOnLanesLayer<T, S, V>(ref weights, ref xs, ref state, parity);
             }
 
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
@@ -328,36 +328,38 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0 of the group, reading x_t; slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>
+        /// <summary>Layer 0 of the group, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GroupLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void BatchOnLanesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
             ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
-            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+            for (int j = 0; j < HiddenSize; j++)
             {
+                // Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).
+                int lanes = T.Lanes;
                 ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
                 var r = S.Create(w);
-                var z = S.Create(Unsafe.Add(ref w, T.Lanes));
-                var nx = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
-                var nh = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
+                var z = S.Create(Unsafe.Add(ref w, lanes));
+                var nx = S.Create(Unsafe.Add(ref w, 2 * lanes));
+                var nh = S.Create(Unsafe.Add(ref w, 3 * lanes));
 
                 // += W_ih · input
                 for (int k = 0; k < InputSize; k++)
                 {
                     var xk = S.Load(ref x, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, z);
-                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, nx);
+                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes)), xk, r);
+                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + lanes)), xk, z);
+                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 2 * lanes)), xk, nx);
                 }
 
                 // += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, z);
-                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, nh);
+                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes)), hPrevk, r);
+                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + lanes)), hPrevk, z);
+                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 3 * lanes)), hPrevk, nh);
                 }
 
                 // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}

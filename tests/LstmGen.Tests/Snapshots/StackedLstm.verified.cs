@@ -264,17 +264,17 @@ namespace LstmGen.Generated
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    Group<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    Group<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    Group<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
@@ -317,7 +317,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
-        private static void Group<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
+        private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
         {
             // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
             // then x_t of the group, transposed to [InputSize, S.Lanes].
@@ -335,9 +335,9 @@ namespace LstmGen.Generated
                         Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
                 }
                 int parity = t & 1;
-                GroupLayer<T, S, V>(ref weights, ref xs, ref state, parity);
+                BatchOnLanesLayer<T, S, V>(ref weights, ref xs, ref state, parity);
                 for (int layer = 1; layer < NumLayers; layer++)
-                    GroupUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),
+                    BatchOnLanesUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),
                         ref Unsafe.Add(ref state, (layer - 1) * layerState + (parity ^ 1) * HiddenSize * S.Lanes), ref Unsafe.Add(ref state, layer * layerState), parity);
             }
 
@@ -354,70 +354,42 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0 of the group, reading x_t; slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>
+        /// <summary>Layer 0 of the group, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GroupLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void BatchOnLanesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
             ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
             ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
-            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+            for (int j = 0; j < HiddenSize; j++)
             {
-                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
+                // Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).
+                bool whole = j < T.Tiles * T.Lanes; // else in the rest tile
+                int lanes = whole ? T.Lanes : T.RestLanes;
+                ref float w = ref Unsafe.Add(ref weights, whole ? j / T.Lanes * T.PanelLength + j % T.Lanes : T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes));
                 var i = S.Create(w);
-                var f = S.Create(Unsafe.Add(ref w, T.Lanes));
-                var g = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
-                var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
+                var f = S.Create(Unsafe.Add(ref w, lanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
 
                 // += W_ih · input
                 for (int k = 0; k < InputSize; k++)
                 {
                     var xk = S.Load(ref x, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 3 * T.Lanes)), xk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + lanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 2 * lanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 3 * lanes)), xk, o);
                 }
 
                 // += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 2 * T.Lanes)), hPrevk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, o);
-                }
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
-            }
-            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
-            {
-                ref float w = ref Unsafe.Add(ref weights, T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes));
-                var i = S.Create(w);
-                var f = S.Create(Unsafe.Add(ref w, T.RestLanes));
-                var g = S.Create(Unsafe.Add(ref w, 2 * T.RestLanes));
-                var o = S.Create(Unsafe.Add(ref w, 3 * T.RestLanes));
-
-                // += W_ih · input
-                for (int k = 0; k < InputSize; k++)
-                {
-                    var xk = S.Load(ref x, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes)), xk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + T.RestLanes)), xk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 2 * T.RestLanes)), xk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 3 * T.RestLanes)), xk, o);
-                }
-
-                // += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes)), hPrevk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + T.RestLanes)), hPrevk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 2 * T.RestLanes)), hPrevk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 3 * T.RestLanes)), hPrevk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + lanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 2 * lanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 3 * lanes)), hPrevk, o);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
@@ -425,70 +397,42 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A layer above 0 of the group, reading the h_t of the layer below (x); slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>
+        /// <summary>A layer above 0 of the group, reading the h_t of the layer below (x).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GroupUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void BatchOnLanesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
             ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
             ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
-            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
+            for (int j = 0; j < HiddenSize; j++)
             {
-                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.UpperPanelLength + j % T.Lanes);
+                // Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).
+                bool whole = j < T.Tiles * T.Lanes; // else in the rest tile
+                int lanes = whole ? T.Lanes : T.RestLanes;
+                ref float w = ref Unsafe.Add(ref weights, whole ? j / T.Lanes * T.UpperPanelLength + j % T.Lanes : T.Tiles * T.UpperPanelLength + (j - T.Tiles * T.Lanes));
                 var i = S.Create(w);
-                var f = S.Create(Unsafe.Add(ref w, T.Lanes));
-                var g = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
-                var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
+                var f = S.Create(Unsafe.Add(ref w, lanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
 
                 // += W_ih · input
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var xk = S.Load(ref x, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 3 * T.Lanes)), xk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + lanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 2 * lanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 3 * lanes)), xk, o);
                 }
 
                 // += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes)), hPrevk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes + 2 * T.Lanes)), hPrevk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, o);
-                }
-
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
-            }
-            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
-            {
-                ref float w = ref Unsafe.Add(ref weights, T.Tiles * T.UpperPanelLength + (j - T.Tiles * T.Lanes));
-                var i = S.Create(w);
-                var f = S.Create(Unsafe.Add(ref w, T.RestLanes));
-                var g = S.Create(Unsafe.Add(ref w, 2 * T.RestLanes));
-                var o = S.Create(Unsafe.Add(ref w, 3 * T.RestLanes));
-
-                // += W_ih · input
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    var xk = S.Load(ref x, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes)), xk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + T.RestLanes)), xk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 2 * T.RestLanes)), xk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 3 * T.RestLanes)), xk, o);
-                }
-
-                // += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.RestLanes)), hPrevk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.RestLanes + T.RestLanes)), hPrevk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.RestLanes + 2 * T.RestLanes)), hPrevk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.RestLanes + 3 * T.RestLanes)), hPrevk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * lanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * lanes + lanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * lanes + 2 * lanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * lanes + 3 * lanes)), hPrevk, o);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)

@@ -10,7 +10,7 @@ using LstmGen.PyTorch;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace LstmGen.Generator.Weights;
+namespace LstmGen.Generator.CompiledWeights;
 
 /// <summary>
 /// A safetensors or torch.save file compiled into the assembly. LstmGen.targets copies each <c>&lt;LstmGenWeights Include="…"/&gt;</c>

@@ -14,7 +14,7 @@ public sealed partial class LstmGenerator
             writer.Line("/// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>");
             writer.Open("public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)");
             writer.Line("int b = 0;");
-            if (plan.GroupKernel)
+            if (plan.BatchOnLanes)
             {
                 writer.Line("// Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.");
                 string keyword = "if";
@@ -22,7 +22,7 @@ public sealed partial class LstmGenerator
                 {
                     writer.Open($"{keyword} ({width.Type}.IsHardwareAccelerated)");
                     writer.Line($"for (; b + {width.Lanes} <= batchSize; b += {width.Lanes})");
-                    writer.Line($"    Group<{plan.TilingOf(width).Name}, {width.Simd}, {width.Type}<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+                    writer.Line($"    BatchOnLanes<{plan.TilingOf(width).Name}, {width.Simd}, {width.Type}<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
                     writer.Close();
                     keyword = "else if";
                 }
@@ -34,14 +34,12 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        private const string GroupConstraints = " where T : ITiles where S : ISimd<V> where V : struct";
-
-        private static void EmitGroup(SourceWriter writer, KernelPlan plan)
+        private static void EmitBatchOnLanes(SourceWriter writer, KernelPlan plan)
         {
             ModelSpec spec = plan.Spec;
             Cell cell = plan.Cell;
             writer.Line("/// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>");
-            writer.Open($"private static void Group<T, S, V>(ref float weights, ref float input, ref float output){GroupConstraints}");
+            writer.Open($"private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, ref float output){Code.Generic.Constraints}");
             writer.Line($"// Per layer and hidden unit, a vector over the group: two h buffers{(cell.HasCellState ? " and c" : "")}, all zero at t = 0;");
             writer.Line("// then x_t of the group, transposed to [InputSize, S.Lanes].");
             writer.Line($"int layerState = {cell.StateBuffers} * HiddenSize * S.Lanes;");
@@ -56,11 +54,11 @@ public sealed partial class LstmGenerator
             writer.Line("    Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);");
             writer.Close();
             writer.Line("int parity = t & 1;");
-            writer.Line("GroupLayer<T, S, V>(ref weights, ref xs, ref state, parity);");
+            writer.Line("BatchOnLanesLayer<T, S, V>(ref weights, ref xs, ref state, parity);");
             if (spec.NumLayers > 1)
             {
                 writer.Line("for (int layer = 1; layer < NumLayers; layer++)");
-                writer.Line("    GroupUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),");
+                writer.Line("    BatchOnLanesUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),");
                 writer.Line("        ref Unsafe.Add(ref state, (layer - 1) * layerState + (parity ^ 1) * HiddenSize * S.Lanes), ref Unsafe.Add(ref state, layer * layerState), parity);");
             }
             writer.Close();
@@ -77,56 +75,49 @@ public sealed partial class LstmGenerator
             writer.Close();
             writer.Close();
 
-            EmitGroupLayer(writer, plan, "GroupLayer", "Layer 0 of the group, reading x_t", LayerShape.Bottom(plan));
+            EmitBatchOnLanesLayer(writer, plan, "BatchOnLanesLayer", "Layer 0 of the group, reading x_t", LayerShape.Bottom(plan));
             if (spec.NumLayers > 1)
-                EmitGroupLayer(writer, plan, "GroupUpperLayer", "A layer above 0 of the group, reading the h_t of the layer below (x)", LayerShape.Upper(plan));
+                EmitBatchOnLanesLayer(writer, plan, "BatchOnLanesUpperLayer", "A layer above 0 of the group, reading the h_t of the layer below (x)", LayerShape.Upper(plan));
         }
 
-        // One layer for the whole group: per hidden unit j, its slots as vectors over the group. The units of whole
-        // tiles and those of a rest tile find their weights with different strides, each a constant of T, so each
-        // kind of unit has its own loop (a shared helper taking the stride measured slower: not always inlined).
-        private static void EmitGroupLayer(SourceWriter writer, KernelPlan plan, string method, string summary, LayerShape shape)
-        {
-            bool whole = plan.Tilings.Any(tiling => tiling.Tiles > 0), rest = plan.Tilings.Any(tiling => tiling.HasRest);
-            string panelLength = shape.Layer == 0 ? "T.PanelLength" : "T.UpperPanelLength";
-            writer.Line();
-            writer.Line($"/// <summary>{summary}; slot s of a unit's weights sits at column s · lanes of its tile's panel rows.</summary>");
-            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-            writer.Open($"private static void {method}<T, S, V>(ref float weights, ref float x, ref float state, int parity){GroupConstraints}");
-            writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);");
-            writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);");
-            if (plan.Cell.HasCellState)
-                writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);");
-            if (whole)
-            {
-                writer.Open("for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)");
-                writer.Line($"ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * {panelLength} + j % T.Lanes);");
-                EmitGroupUnit(writer, plan, shape, "T.Lanes");
-                writer.Close();
-            }
-            if (rest)
-            {
-                writer.Open("for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)");
-                writer.Line($"ref float w = ref Unsafe.Add(ref weights, T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes));");
-                EmitGroupUnit(writer, plan, shape, "T.RestLanes");
-                writer.Close();
-            }
-            writer.Close();
-        }
-
-        // Hidden unit j of the group, its weights at w in tiles of `lanes` units.
-        private static void EmitGroupUnit(SourceWriter writer, KernelPlan plan, LayerShape shape, string lanes)
+        // One layer for the whole group: per hidden unit j, its slots as vectors over the group.
+        private static void EmitBatchOnLanesLayer(SourceWriter writer, KernelPlan plan, string method, string summary, LayerShape shape)
         {
             Cell cell = plan.Cell;
+            bool rest = plan.Tilings.Any(tiling => tiling.HasRest);
+            string panelLength = shape.Layer == 0 ? "T.PanelLength" : "T.UpperPanelLength";
+            writer.Line();
+            writer.Line($"/// <summary>{summary}.</summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Open($"private static void {method}<T, S, V>(ref float weights, ref float x, ref float state, int parity){Code.Generic.Constraints}");
+            writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);");
+            writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);");
+            if (cell.HasCellState)
+                writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);");
+            writer.Open("for (int j = 0; j < HiddenSize; j++)");
+            writer.Line("// Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).");
+            if (rest)
+            {
+                writer.Line("bool whole = j < T.Tiles * T.Lanes; // else in the rest tile");
+                writer.Line("int lanes = whole ? T.Lanes : T.RestLanes;");
+                writer.Line($"ref float w = ref Unsafe.Add(ref weights, whole ? j / T.Lanes * {panelLength} + j % T.Lanes : T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes));");
+            }
+            else
+            {
+                writer.Line("int lanes = T.Lanes;");
+                writer.Line($"ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * {panelLength} + j % T.Lanes);");
+            }
             for (int slot = 0; slot < cell.Slots.Count; slot++)
-                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null, lanes)});");
+                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null, "lanes")});");
             writer.Line();
-            EmitGroupColumns(writer, cell, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, lanes);
+            EmitBatchOnLanesColumns(writer, cell, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, "lanes");
             writer.Line();
-            EmitGroupColumns(writer, cell, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, lanes);
+            EmitBatchOnLanesColumns(writer, cell, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, "lanes");
             writer.Line();
             writer.Line("// " + cell.UpdateComment);
             writer.Line(cell.UpdateOf("S", $"Unsafe.Add(ref {(cell.HasCellState ? "cell" : "hPrev")}, j * S.Lanes)", "Unsafe.Add(ref hNext, j * S.Lanes)"));
+            writer.Close();
+            writer.Close();
         }
 
         // A unit's weight of a slot in a panel row (the bias row when row is null), relative to ref w at the unit.
@@ -146,7 +137,7 @@ public sealed partial class LstmGenerator
         // slots += W[:, k] ⊙ source[k] over the group: a broadcast weight times a vector of the group's values. A loop,
         // not unrolled: a group keeps S.Lanes sequences' multiply-adds in flight, so the loop costs nothing measurable
         // (docs/kernel-choices.md) and the code stays short.
-        private static void EmitGroupColumns(SourceWriter writer, Cell cell, string firstRowName, string countName, string source, bool hidden, string lanes)
+        private static void EmitBatchOnLanesColumns(SourceWriter writer, Cell cell, string firstRowName, string countName, string source, bool hidden, string lanes)
         {
             int[] slots = Enumerable.Range(0, cell.Slots.Count).Where(slot => hidden ? cell.ReadsHidden(slot) : cell.ReadsInput(slot)).ToArray();
             writer.Line(hidden ? "// += W_hh · h_{t-1}" : "// += W_ih · input");

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace LstmGen.Generator.Weights;
+namespace LstmGen.Generator.CompiledWeights;
 
 /// <summary>
 /// A small JSON reader for safetensors headers (the generator targets netstandard2.0, without System.Text.Json).
