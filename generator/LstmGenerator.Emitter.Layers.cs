@@ -165,9 +165,12 @@ public sealed partial class LstmGenerator
                 writer.Line("// " + (reverse ? part.Comment + ", last column first" : part.Comment));
                 EmitColumns(writer, cell, code, part.Accumulators, part.Count, part.FirstRow, part.FirstRowName, part.HiddenRows, part.CountName, part.Source, reverse);
             }
-            writer.Line();
-            foreach (Accumulator accumulator in summing.Where(a => a.Chains > 1))
-                writer.Line(SumChains(cell, code, accumulator));
+            if (summing.Any(a => a.Chains > 1))
+            {
+                writer.Line();
+                foreach (Accumulator accumulator in summing.Where(a => a.Chains > 1))
+                    writer.Line(SumChains(cell, code, accumulator));
+            }
 
             writer.Line();
             writer.Line("// " + cell.UpdateComment);

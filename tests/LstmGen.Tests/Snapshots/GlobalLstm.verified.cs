@@ -414,7 +414,6 @@ namespace LstmGen.Generated
                 g = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), hPrev0, g);
                 o = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 3 * T.Lanes), hPrev0, o);
 
-
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 S.LstmCell(i, f, g, o, ref c, ref h);
             }
@@ -467,7 +466,6 @@ namespace LstmGen.Generated
                 var hPrev0 = Simd512.Create(hPrev);
                 rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength), hPrev0, rest);
 
-
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellQuarters(rest, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
             }
@@ -509,7 +507,6 @@ namespace LstmGen.Generated
                 var hPrev0 = Simd256.Create(hPrev);
                 rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 2 * RestRowLength), hPrev0, rest0);
                 rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 2 * RestRowLength + Lanes), hPrev0, rest1);
-
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
