@@ -14,7 +14,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SizeOutOfRange = new DiagnosticDescriptor(
         "LSTMGEN002", "Model size out of range",
-        "{0} must be between 1 and {1}; got {2}",
+        "{0} must be between {1} and {2}; got {3}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new DiagnosticDescriptor(
@@ -70,5 +70,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InheritedMemberConflict = new DiagnosticDescriptor(
         "LSTMGEN013", "A base class has a member with a generated name",
         "'{0}' inherits '{1}' from '{2}', and the member LstmGen generates would hide it; rename the base class's member",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidReadout = new DiagnosticDescriptor(
+        "LSTMGEN014", "Unknown readout",
+        "Readout must be Readout.LastStep, Readout.FinalState or Readout.EveryStep; got {0}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

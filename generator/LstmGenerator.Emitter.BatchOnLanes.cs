@@ -11,10 +11,11 @@ public sealed partial class LstmGenerator
         // Batches: groups of sequences side by side on the SIMD lanes (small models), the rest one by one.
         private static void EmitForwardBatch(SourceWriter writer, KernelPlan plan)
         {
-            writer.Line("/// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>");
-            writer.Open("public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)");
+            string outputs = plan.Spec.Readout == Readout.EveryStep ? "steps * OutputSize" : "OutputSize";
+            writer.Line("/// <summary>Runs batchSize sequences of <paramref name=\"steps\"/> steps each, from the zero state.</summary>");
+            writer.Open("public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)");
             writer.Line("int b = 0;");
-            if (plan.BatchOnLanes)
+            if (plan.LanesRunBatches)
             {
                 writer.Line("// Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.");
                 string keyword = "if";
@@ -22,7 +23,7 @@ public sealed partial class LstmGenerator
                 {
                     writer.Open($"{keyword} ({width.Type}.IsHardwareAccelerated)");
                     writer.Line($"for (; b + {width.Lanes} <= batchSize; b += {width.Lanes})");
-                    writer.Line($"    BatchOnLanes<{plan.TilingOf(width).Name}, {width.Simd}, {width.Type}<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+                    writer.Line($"    BatchOnLanes<{plan.TilingOf(width).Name}, {width.Simd}, {width.Type}<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));");
                     writer.Close();
                     keyword = "else if";
                 }
@@ -30,7 +31,7 @@ public sealed partial class LstmGenerator
                 writer.Line("// The remaining sequences one by one.");
             }
             writer.Line("for (; b < batchSize; b++)");
-            writer.Line("    Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));");
+            writer.Line($"    Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * {outputs}));");
             writer.Close();
         }
 
@@ -39,7 +40,7 @@ public sealed partial class LstmGenerator
             ModelSpec spec = plan.Spec;
             Cell cell = plan.Cell;
             writer.Line("/// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>");
-            writer.Open($"private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, ref float output){Code.Generic.Constraints}");
+            writer.Open($"private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, int steps, ref float output){Code.Generic.Constraints}");
             writer.Line($"// Per layer and hidden unit, a vector over the group: two h buffers{(cell.HasCellState ? " and c" : "")}, all zero at t = 0;");
             writer.Line("// then x_t of the group, transposed to [InputSize, S.Lanes].");
             writer.Line($"int layerState = {cell.StateBuffers} * HiddenSize * S.Lanes;");
@@ -47,9 +48,9 @@ public sealed partial class LstmGenerator
             writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);");
             writer.Line("ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);");
             writer.Line();
-            writer.Open("for (int t = 0; t < SeqLen; t++)");
+            writer.Open("for (int t = 0; t < steps; t++)");
             writer.Open("for (int lane = 0; lane < S.Lanes; lane++)");
-            writer.Line("ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);");
+            writer.Line("ref float source = ref Unsafe.Add(ref input, (lane * steps + t) * InputSize);");
             writer.Line("for (int k = 0; k < InputSize; k++)");
             writer.Line("    Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);");
             writer.Close();
@@ -63,16 +64,26 @@ public sealed partial class LstmGenerator
             }
             writer.Close();
             writer.Line();
-            writer.Line("// y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.");
-            writer.Line("ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);");
-            writer.Line("ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + SeqLen % 2 * HiddenSize * S.Lanes);");
-            writer.Open("for (int o = 0; o < OutputSize; o++)");
-            writer.Line("var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));");
-            writer.Line("for (int k = 0; k < HiddenSize; k++)");
-            writer.Line("    y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * HiddenSize + k)), S.Load(ref hLast, k * S.Lanes), y);");
-            writer.Line("for (int lane = 0; lane < S.Lanes; lane++)");
-            writer.Line("    Unsafe.Add(ref output, lane * OutputSize + o) = S.GetElement(y, lane);");
-            writer.Close();
+            writer.Line("ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + (steps & 1) * HiddenSize * S.Lanes);");
+            if (spec.HasHead)
+            {
+                writer.Line("// y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.");
+                writer.Line("ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);");
+                writer.Open("for (int o = 0; o < OutputSize; o++)");
+                writer.Line("var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));");
+                writer.Line("for (int k = 0; k < HiddenSize; k++)");
+                writer.Line("    y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * HiddenSize + k)), S.Load(ref hLast, k * S.Lanes), y);");
+                writer.Line("for (int lane = 0; lane < S.Lanes; lane++)");
+                writer.Line("    Unsafe.Add(ref output, lane * OutputSize + o) = S.GetElement(y, lane);");
+                writer.Close();
+            }
+            else
+            {
+                writer.Line("// Each lane's h_T back to its sequence's output row.");
+                writer.Line("for (int k = 0; k < HiddenSize; k++)");
+                writer.Line("    for (int lane = 0; lane < S.Lanes; lane++)");
+                writer.Line("        Unsafe.Add(ref output, lane * OutputSize + k) = Unsafe.Add(ref hLast, k * S.Lanes + lane);");
+            }
             writer.Close();
 
             EmitBatchOnLanesLayer(writer, plan, "BatchOnLanesLayer", "Layer 0 of the group, reading x_t", LayerShape.Bottom(plan));

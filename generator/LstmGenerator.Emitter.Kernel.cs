@@ -25,8 +25,9 @@ public sealed partial class LstmGenerator
             writer.Open($"file static class {KernelName(spec)}");
             writer.Line($"private const int InputSize = {spec.InputSize};");
             writer.Line($"private const int HiddenSize = {spec.HiddenSize};");
-            writer.Line($"private const int OutputSize = {spec.OutputSize};");
-            writer.Line($"private const int SeqLen = {spec.SeqLen};");
+            writer.Line(spec.HasHead
+                ? $"private const int OutputSize = {spec.OutputSize};"
+                : $"private const int OutputSize = HiddenSize; // values per readout: no head, the last layer's h");
             writer.Line($"private const int NumLayers = {spec.NumLayers};");
             if (plan.ProjectionSteps > 0)
                 writer.Line($"private const int ProjectionSteps = {plan.ProjectionSteps}; // Forward computes layer 0's b + W_ih · x_t this many steps ahead");
@@ -41,8 +42,8 @@ public sealed partial class LstmGenerator
             writer.Line($"private const int LayerStateLength = {cell.StateBuffers} * StateStride;");
             writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
             writer.Line();
-            writer.Line("/// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>");
-            writer.Line($"public const long MultiplyAddsPerSequence = (long)SeqLen * {cell.Gates} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
+            writer.Line("/// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>");
+            writer.Line($"public const long MultiplyAddsPerStep = (long){cell.Gates} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
             writer.Line();
             writer.Line("/// <summary>Where the h buffer <paramref name=\"parity\"/> of a layer starts in the state.</summary>");
             writer.Line("public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;");
@@ -73,9 +74,12 @@ public sealed partial class LstmGenerator
             EmitForwardBatch(writer, plan);
             writer.Line();
             EmitRun(writer, plan);
-            writer.Line();
-            EmitHead(writer);
-            if (plan.BatchOnLanes)
+            if (spec.HasHead)
+            {
+                writer.Line();
+                EmitHead(writer);
+            }
+            if (plan.LanesRunBatches)
             {
                 writer.Line();
                 EmitBatchOnLanes(writer, plan);
@@ -127,33 +131,98 @@ public sealed partial class LstmGenerator
             writer.Line("// The runtime packs; the length it packed must be the one this code reads.");
             writer.Line("private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>");
             writer.Line("    ModelGuard.RequirePackedLength(");
-            writer.Line($"        RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes{(plan.SeparateInput ? ", separateInput: true" : "")}),");
+            writer.Line($"        RecurrentPacking.Pack(weights, InputSize, HiddenSize, {HeadOutputs(plan.Spec)}, NumLayers, T.Lanes, T.RestLanes{(plan.SeparateInput ? ", separateInput: true" : "")}),");
             writer.Line("        T.PackedLength);");
         }
 
         private static void EmitForward(SourceWriter writer, KernelPlan plan)
         {
+            ModelSpec spec = plan.Spec;
+            bool cellState = plan.Cell.HasCellState;
+            string states = cellState ? "Span<float> h, Span<float> c" : "Span<float> h";
+            string stateArguments = cellState ? "h, c" : "h";
+            writer.Line("/// <summary>Runs one sequence of <paramref name=\"steps\"/> steps from the zero state: input [steps, InputSize].</summary>");
+            writer.Line("public static void Forward(ref float weights, ref float input, int steps, ref float output) =>");
+            writer.Line($"    Sequence(ref weights, ref input, steps, ref output, {(cellState ? "default, default" : "default")}, 0, 1);");
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Runs a batch of <paramref name=\"steps\"/> steps per sequence, sequence b for its first lengths[b] steps (all of them");
+            writer.Line("/// without lengths), from the zero state or from h_0 (and c_0) in h (and c), [NumLayers, batchSize, HiddenSize], where");
+            writer.Line("/// each sequence's final state goes.");
+            writer.Line("/// </summary>");
+            writer.Open($"public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, {states})");
+            writer.Line($"int outputs = {(spec.Readout == Readout.EveryStep ? "steps * OutputSize" : "OutputSize")};");
+            writer.Open("for (int b = 0; b < batchSize; b++)");
+            writer.Line("int length = lengths.IsEmpty ? steps : lengths[b];");
+            writer.Line("Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * InputSize)), length,");
+            writer.Line($"    ref MemoryMarshal.GetReference(output.Slice(b * outputs)), {stateArguments}, b, batchSize);");
+            if (spec.Readout == Readout.EveryStep)
+                writer.Line("output.Slice(b * outputs + length * OutputSize, (steps - length) * OutputSize).Clear(); // padded steps");
+            writer.Close();
+            writer.Close();
+            writer.Line();
+
             string scalar = plan.ScalarTiling.Name;
-            writer.Line("/// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>");
-            writer.Open("public static void Forward(ref float weights, ref float input, ref float output)");
-            writer.Line("// Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).");
+            writer.Line("/// <summary>");
+            writer.Line("/// Runs sequence <paramref name=\"b\"/> of a batch for <paramref name=\"steps\"/> steps, from the zero state or, when h is");
+            writer.Line("/// given, from its h_0 (and c_0) there, where its final state goes.");
+            writer.Line("/// </summary>");
+            writer.Open($"private static void Sequence(ref float weights, ref float input, int steps, ref float output, {states}, int b, int batchSize)");
+            writer.Line("// The state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).");
             writer.Line("Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];");
             writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);");
-            EmitDispatch(writer, plan, tiling => $"Run<{tiling.Name}>(ref weights, ref input, ref state, ref output);",
-                "for (int t = 0; t < SeqLen; t++)",
+            writer.Line("if (!h.IsEmpty)");
+            writer.Line($"    CopyState(ref state, 0, {stateArguments}, b, batchSize, toState: true);");
+            var scalarSteps = new System.Collections.Generic.List<string>
+            {
+                "for (int t = 0; t < steps; t++)",
+                "{",
                 "    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);",
-                $"Head(ref Unsafe.Add(ref weights, {scalar}.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
+            };
+            if (spec.Readout == Readout.EveryStep)
+                scalarSteps.Add("    " + ReadoutCall(plan, $"{scalar}.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, t * OutputSize)"));
+            scalarSteps.Add("}");
+            if (spec.Readout != Readout.EveryStep)
+                scalarSteps.Add(ReadoutCall(plan, $"{scalar}.HeadOffset", "steps & 1", "ref output"));
+            EmitDispatch(writer, plan, tiling => $"Run<{tiling.Name}>(ref weights, ref input, steps, ref state, ref output);", scalarSteps.ToArray());
+            writer.Line("if (!h.IsEmpty)");
+            writer.Line($"    CopyState(ref state, steps & 1, {stateArguments}, b, batchSize, toState: false);");
             writer.Close();
+            writer.Line();
+
+            writer.Line("/// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, HiddenSize].</summary>");
+            writer.Open($"private static void CopyState(ref float state, int parity, {states}, int b, int batchSize, bool toState)");
+            writer.Open("for (int layer = 0; layer < NumLayers; layer++)");
+            writer.Line("Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), HiddenSize);");
+            writer.Line("Span<float> givenH = h.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);");
+            writer.Line("(toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);");
+            if (cellState)
+            {
+                writer.Line("Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(layer)), HiddenSize);");
+                writer.Line("Span<float> givenC = c.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);");
+                writer.Line("(toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);");
+            }
+            writer.Close();
+            writer.Close();
+        }
+
+        // The readout of the last layer's h in buffer `parity`: the head, or the features themselves without one.
+        private static string ReadoutCall(KernelPlan plan, string headOffset, string parity, string output)
+        {
+            string h = $"ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, {parity}))";
+            return plan.Spec.HasHead
+                ? $"Head(ref Unsafe.Add(ref weights, {headOffset}), {h}, {output});"
+                : $"MemoryMarshal.CreateReadOnlySpan({h}, HiddenSize).CopyTo(MemoryMarshal.CreateSpan({output}, HiddenSize));";
         }
 
         private static void EmitStep(SourceWriter writer, KernelPlan plan)
         {
             string scalar = plan.ScalarTiling.Name;
-            writer.Line("/// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>");
+            writer.Line("/// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the readout.</summary>");
             writer.Open("public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)");
             EmitDispatch(writer, plan, tiling => $"Step<{tiling.Name}>(ref weights, ref input, ref state, parity, ref output);",
                 "ScalarLayers(ref weights, ref input, ref state, parity);",
-                $"Head(ref Unsafe.Add(ref weights, {scalar}.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
+                ReadoutCall(plan, $"{scalar}.HeadOffset", "parity ^ 1", "ref output"));
             writer.Close();
             writer.Line();
             writer.Line($"/// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the {scalar} layout.</summary>");
@@ -168,33 +237,42 @@ public sealed partial class LstmGenerator
         {
             const string Constraint = " where T : ITiles";
             string layers = plan.Spec.NumLayers == 1 ? "T.Layer" : "Layers<T>";
-            writer.Line("/// <summary>Runs one sequence on tiling T from the zero state in <paramref name=\"state\"/>, then the head.</summary>");
-            writer.Open($"private static void Run<T>(ref float weights, ref float input, ref float state, ref float output){Constraint}");
+            bool everyStep = plan.Spec.Readout == Readout.EveryStep;
+            string stepReadout = ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, t * OutputSize)");
+            writer.Line($"/// <summary>Runs one sequence on tiling T from the state in <paramref name=\"state\"/>, then {(everyStep ? "reads out every step" : "the readout")}.</summary>");
+            writer.Open($"private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output){Constraint}");
             if (plan.ProjectionSteps > 0)
             {
                 writer.Line("// Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.");
                 writer.Line("Span<float> buffer = stackalloc float[ProjectionSteps * T.ProjectionLength + AlignedBuffer.Slack];");
                 writer.Line("ref float projection = ref AlignedBuffer.Align(buffer);");
-                writer.Open("for (int start = 0; start < SeqLen; start += ProjectionSteps)");
-                writer.Line("int steps = Math.Min(ProjectionSteps, SeqLen - start);");
-                writer.Line("T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, steps);");
-                writer.Line("for (int t = start; t < start + steps; t++)");
-                writer.Line($"    {(plan.Spec.NumLayers == 1 ? "T.ProjectedLayer" : "ProjectedLayers<T>")}(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);");
+                writer.Open("for (int start = 0; start < steps; start += ProjectionSteps)");
+                writer.Line("int chunk = Math.Min(ProjectionSteps, steps - start);");
+                writer.Line("T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, chunk);");
+                writer.Open("for (int t = start; t < start + chunk; t++)");
+                writer.Line($"{(plan.Spec.NumLayers == 1 ? "T.ProjectedLayer" : "ProjectedLayers<T>")}(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);");
+                if (everyStep) writer.Line(stepReadout);
+                writer.Close();
                 writer.Close();
             }
             else
             {
-                writer.Line("for (int t = 0; t < SeqLen; t++)");
-                writer.Line($"    {layers}(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
+                writer.Open("for (int t = 0; t < steps; t++)");
+                writer.Line($"{layers}(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);");
+                if (everyStep) writer.Line(stepReadout);
+                writer.Close();
             }
-            writer.Line("// After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.");
-            writer.Line("Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);");
+            if (!everyStep)
+            {
+                writer.Line("// After the last step, the last layer's h_T is in buffer steps % 2.");
+                writer.Line(ReadoutCall(plan, "T.HeadOffset", "steps & 1", "ref output"));
+            }
             writer.Close();
             writer.Line();
             writer.Line("/// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name=\"parity\"/> of each layer, h_t goes to the other.</summary>");
             writer.Open($"private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output){Constraint}");
             writer.Line($"{layers}(ref weights, ref x, ref state, parity);");
-            writer.Line("Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);");
+            writer.Line(ReadoutCall(plan, "T.HeadOffset", "parity ^ 1", "ref output"));
             writer.Close();
 
             if (plan.Spec.NumLayers == 1) return;

@@ -49,8 +49,11 @@ public sealed partial class LstmGenerator
             writer.Open($"partial {spec.Keyword} {Identifier(spec.Name)}");
             Member(writer, "Features per time step (PyTorch <c>input_size</c>).", $"public const int InputSize = {spec.InputSize};");
             Member(writer, $"Hidden units per {cell.Name} layer (PyTorch <c>hidden_size</c>).", $"public const int HiddenSize = {spec.HiddenSize};");
-            Member(writer, "Outputs of the Linear head (PyTorch <c>out_features</c>).", $"public const int OutputSize = {spec.OutputSize};");
-            Member(writer, "Time steps per sequence.", $"public const int SeqLen = {spec.SeqLen};");
+            Member(writer, spec.HasHead
+                    ? "Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout."
+                    : "The values of each readout: the last layer's hidden state (this model has no Linear head, <c>outputSize: 0</c>).",
+                $"public const int OutputSize = {spec.ReadoutSize};");
+            Member(writer, "The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.", $"public const int SeqLen = {spec.SeqLen};");
             Member(writer, $"Stacked {cell.Name} layers (PyTorch <c>num_layers</c>).", $"public const int NumLayers = {spec.NumLayers};");
             writer.Line();
             writer.Line("// The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,");
@@ -71,7 +74,7 @@ public sealed partial class LstmGenerator
             Member(writer, null, "private int _streamParity;");
             writer.Line();
 
-            EmitForwardMethods(writer, kernel);
+            EmitForwardMethods(writer, spec, cell, kernel);
             writer.Line();
             EmitStreamingMethods(writer, kernel, cell);
             writer.Line();
@@ -94,36 +97,81 @@ public sealed partial class LstmGenerator
         private const string Span = "global::System.Span<float>";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
-        private static void EmitForwardMethods(SourceWriter writer, string kernel)
+        private static void EmitForwardMethods(SourceWriter writer, ModelSpec spec, Cell cell, string kernel)
         {
-            Member(writer, "Runs one sequence: <paramref name=\"input\"/> is [SeqLen, InputSize] row-major, <paramref name=\"output\"/> receives OutputSize values.",
+            bool everyStep = spec.Readout == Readout.EveryStep;
+            string readout = everyStep ? "[T, OutputSize]" : "OutputSize values";
+            string batchReadout = everyStep ? "[batch, T, OutputSize]" : "[batch, OutputSize]";
+            string Outputs(string sequences) => everyStep ? $"{sequences} * steps * OutputSize" : $"{sequences} * OutputSize";
+            string description = everyStep ? "\"batch × T × OutputSize\"" : "\"batch × OutputSize\"";
+            string weights = $"global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw {Guard}.NoWeights(this);";
+
+            Member(writer, $"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.",
                 $"public void Forward({ReadOnlySpan} input, {Span} output)",
                 "<remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.</remarks>");
             writer.Open();
-            writer.Line($"global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
-            writer.Line($"{Guard}.RequireLength(input.Length, SeqLen * InputSize, nameof(input), \"SeqLen × InputSize\");");
-            writer.Line($"{Guard}.RequireLength(output.Length, OutputSize, nameof(output), \"OutputSize\");");
-            writer.Line($"{kernel}.Forward(ref {Reference("weights.Span")}, ref {Reference("input")}, ref {Reference("output")});");
+            writer.Line(weights);
+            writer.Line($"int steps = {Guard}.RequireSteps(input.Length, 1, InputSize);");
+            writer.Line($"{Guard}.RequireLength(output.Length, {Outputs("1")}, nameof(output), {(everyStep ? "\"T × OutputSize\"" : "\"OutputSize\"")});");
+            writer.Line($"{kernel}.Forward(ref {Reference("weights.Span")}, ref {Reference("input")}, steps, ref {Reference("output")});");
             writer.Close();
             writer.Line();
 
-            Member(writer, "Runs a batch of sequences: <paramref name=\"input\"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name=\"output\"/> receives [batchSize, OutputSize].",
+            Member(writer, $"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [batchSize, T, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
                 $"public void Forward({ReadOnlySpan} input, {Span} output, int batchSize)",
                 "<remarks>Allocation-free. Every sequence starts from a zero state.</remarks>");
             writer.Open();
-            writer.Line($"global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw {Guard}.NoWeights(this);");
-            writer.Line($"{Guard}.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);");
-            writer.Line($"{kernel}.ForwardBatch(ref {Reference("weights.Span")}, ref {Reference("input")}, ref {Reference("output")}, batchSize);");
+            writer.Line(weights);
+            writer.Line($"int steps = {Guard}.RequireSteps(input.Length, batchSize, InputSize);");
+            writer.Line($"{Guard}.RequireLength(output.Length, {Outputs("batchSize")}, nameof(output), {description});");
+            writer.Line($"{kernel}.ForwardBatch(ref {Reference("weights.Span")}, ref {Reference("input")}, ref {Reference("output")}, batchSize, steps);");
             writer.Close();
             writer.Line();
 
-            Member(writer, "Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].",
+            Member(writer, "Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name=\"input\"/> ([lengths.Length, T, InputSize]).",
+                $"public void Forward({ReadOnlySpan} input, {Span} output, global::System.ReadOnlySpan<int> lengths)",
+                $"<remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}.</remarks>");
+            writer.Open();
+            writer.Line(weights);
+            writer.Line($"int steps = {Guard}.RequireSteps(input.Length, lengths.Length, InputSize);");
+            writer.Line($"{Guard}.RequireLengths(lengths, steps);");
+            writer.Line($"{Guard}.RequireLength(output.Length, {Outputs("lengths.Length")}, nameof(output), {description});");
+            writer.Line($"{kernel}.ForwardPadded(ref {Reference("weights.Span")}, input, output, lengths, lengths.Length, steps, default{(cell.HasCellState ? ", default" : "")});");
+            writer.Close();
+
+            string states = cell.HasCellState ? $", {Span} h, {Span} c" : $", {Span} h";
+            string stateDocs = cell.HasCellState
+                ? "<paramref name=\"h\"/> holds h_0 on entry and h_n on return, <paramref name=\"c\"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's"
+                : "<paramref name=\"h\"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's";
+            foreach (bool padded in new[] { false, true })
+            {
+                writer.Line();
+                Member(writer, padded
+                        ? "Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones."
+                        : "Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.",
+                    $"public void Forward({ReadOnlySpan} input, {Span} output, {(padded ? "global::System.ReadOnlySpan<int> lengths" : "int batchSize")}{states})",
+                    $"<remarks>{stateDocs}; a sequence's final state is the one after its own last step. Allocation-free.</remarks>");
+                writer.Open();
+                writer.Line(weights);
+                string batch = padded ? "lengths.Length" : "batchSize";
+                writer.Line($"int steps = {Guard}.RequireSteps(input.Length, {batch}, InputSize);");
+                if (padded) writer.Line($"{Guard}.RequireLengths(lengths, steps);");
+                writer.Line($"{Guard}.RequireLength(output.Length, {Outputs(batch)}, nameof(output), {description});");
+                writer.Line($"{Guard}.RequireLength(h.Length, NumLayers * {batch} * HiddenSize, nameof(h), \"NumLayers × batch × HiddenSize\");");
+                if (cell.HasCellState)
+                    writer.Line($"{Guard}.RequireLength(c.Length, NumLayers * {batch} * HiddenSize, nameof(c), \"NumLayers × batch × HiddenSize\");");
+                writer.Line($"{kernel}.ForwardPadded(ref {Reference("weights.Span")}, input, output, {(padded ? "lengths" : "default")}, {batch}, steps, h{(cell.HasCellState ? ", c" : "")});");
+                writer.Close();
+            }
+            writer.Line();
+
+            Member(writer, $"Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape {batchReadout}.",
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)",
                 "<remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>");
             writer.Open();
-            writer.Line($"int batchSize = {Guard}.RequireSequenceBatch(input, SeqLen, InputSize);");
-            writer.Line("var output = new global::LstmGen.Tensor(new[] { batchSize, OutputSize });");
-            writer.Line($"global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, {kernel}.MultiplyAddsPerSequence);");
+            writer.Line($"(int batchSize, int steps) = {Guard}.RequireSequenceBatch(input, InputSize);");
+            writer.Line($"var output = new global::LstmGen.Tensor(new[] {{ batchSize, {(everyStep ? "steps, " : "")}OutputSize }});");
+            writer.Line($"global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, steps * {kernel}.MultiplyAddsPerStep);");
             writer.Line("return output;");
             writer.Close();
         }
@@ -133,7 +181,7 @@ public sealed partial class LstmGenerator
             Member(writer, null, $"public void Step({ReadOnlySpan} input, {Span} output)",
                 "<summary>",
                 "Consumes one time step (<paramref name=\"input\"/>: InputSize values), carrying the state from the previous call,",
-                "and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).",
+                "and writes the readout of the new hidden state of the last layer (OutputSize values).",
                 "</summary>",
                 "<remarks>Allocation-free. The state starts at zero; see <see cref=\"ResetState\"/>, <see cref=\"GetState\"/> and <see cref=\"SetState\"/>.</remarks>");
             writer.Open();
@@ -188,29 +236,32 @@ public sealed partial class LstmGenerator
             string weightsType = "global::LstmGen." + cell.Weights;
             Member(writer, "Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.",
                 "public void InitializeWeights(int seed) =>");
-            writer.Line($"    LoadWeights({weightsType}.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));");
+            writer.Line($"    LoadWeights({weightsType}.CreateRandom(InputSize, HiddenSize, {HeadOutputs(spec)}, seed, NumLayers{(spec.Bias ? "" : ", bias: false")}));");
             writer.Line();
             Member(writer, "Uses <paramref name=\"weights\"/> (PyTorch's layout), packing them for the kernel.", $"public void LoadWeights({weightsType} weights) =>",
                 "<exception cref=\"global::System.ArgumentException\">The weights are for other sizes.</exception>");
             writer.Line($"    _packedWeights = {kernel}.Pack(weights);");
             writer.Line();
-            string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers";
+            string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers{(spec.Bias ? "" : ", bias: false")}";
             Member(writer, $"Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys {Xml(spec.Prefix)}weight_ih_l0 … {Xml(spec.FcPrefix)}bias).",
                 "public void LoadSafetensors(string path) =>",
                 "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
-            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(path, InputSize, HiddenSize, OutputSize, {prefixes}));");
+            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}));");
             writer.Line();
             Member(writer, null, "public void LoadSafetensors(global::System.IO.Stream stream) =>", "<inheritdoc cref=\"LoadSafetensors(string)\"/>");
-            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, {prefixes}));");
+            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}));");
             writer.Line();
             Member(writer, "Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used) or a whole module.",
                 "public void LoadPyTorch(string path, string? stateDictKey = null) =>",
                 "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
-            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, OutputSize, {prefixes}, stateDictKey));");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey));");
             writer.Line();
             Member(writer, null, "public void LoadPyTorch(global::System.IO.Stream stream, string? stateDictKey = null) =>", "<inheritdoc cref=\"LoadPyTorch(string, string?)\"/>");
-            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(stream, InputSize, HiddenSize, OutputSize, {prefixes}, stateDictKey));");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey));");
         }
+
+        // The head's outputs where weights are read and packed: OutputSize, or 0 for a model without a head.
+        private static string HeadOutputs(ModelSpec spec) => spec.HasHead ? "OutputSize" : "outputSize: 0";
 
         private static string Reference(string span) => $"global::System.Runtime.InteropServices.MemoryMarshal.GetReference({span})";
 

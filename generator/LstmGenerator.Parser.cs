@@ -17,12 +17,12 @@ public sealed partial class LstmGenerator
     {
         // The size limits of LstmGen.RecurrentModelAttribute (Max*), in the order of the attributes' constructor
         // parameters. The generator cannot reference the runtime; ParserFactsTests checks that the copies agree.
-        internal static readonly (string Name, int Max)[] Sizes =
+        internal static readonly (string Name, int Min, int Max)[] Sizes =
         [
-            ("inputSize", 4096),
-            ("hiddenSize", 1024),
-            ("outputSize", 4096),
-            ("seqLen", 65536),
+            ("inputSize", 1, 4096),
+            ("hiddenSize", 1, 1024),
+            ("outputSize", 0, 4096), // 0: no Linear head
+            ("seqLen", 1, 65536),
         ];
 
         internal const int MaxNumLayers = 16;
@@ -89,19 +89,24 @@ public sealed partial class LstmGenerator
             int[] sizes = arguments.Select(argument => (int)argument.Value!).ToArray();
             for (int i = 0; i < Sizes.Length; i++)
             {
-                if (sizes[i] < 1 || sizes[i] > Sizes[i].Max)
-                    Report(DiagnosticDescriptors.SizeOutOfRange, Sizes[i].Name, Sizes[i].Max.ToString(), sizes[i].ToString());
+                if (sizes[i] < Sizes[i].Min || sizes[i] > Sizes[i].Max)
+                    Report(DiagnosticDescriptors.SizeOutOfRange, Sizes[i].Name, Sizes[i].Min.ToString(), Sizes[i].Max.ToString(), sizes[i].ToString());
             }
 
             int numLayers = NamedArgument(attribute, "NumLayers") is { Value: int layers } ? layers : 1;
             if (numLayers < 1 || numLayers > MaxNumLayers)
-                Report(DiagnosticDescriptors.SizeOutOfRange, "NumLayers", MaxNumLayers.ToString(), numLayers.ToString());
+                Report(DiagnosticDescriptors.SizeOutOfRange, "NumLayers", "1", MaxNumLayers.ToString(), numLayers.ToString());
 
             string prefixName = cell == CellKind.Lstm ? "LstmPrefix" : "GruPrefix";
             string? prefix = NamedArgument(attribute, prefixName) is { } named ? named.Value as string : cell == CellKind.Lstm ? DefaultLstmPrefix : DefaultGruPrefix;
             string? fcPrefix = NamedArgument(attribute, "FcPrefix") is { } fc ? fc.Value as string : DefaultFcPrefix;
             if (prefix is null) Report(DiagnosticDescriptors.InvalidPrefix, prefixName);
             if (fcPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "FcPrefix");
+
+            bool bias = NamedArgument(attribute, "Bias") is not { Value: false };
+            var readout = NamedArgument(attribute, "Readout") is { Value: int value } ? (Readout)value : Readout.LastStep;
+            if (readout is < Readout.LastStep or > Readout.EveryStep)
+                Report(DiagnosticDescriptors.InvalidReadout, ((int)readout).ToString());
 
             string? weightsFile = NamedArgument(attribute, "Weights")?.Value as string;
             if (weightsFile is { Length: 0 }) weightsFile = null;
@@ -132,7 +137,7 @@ public sealed partial class LstmGenerator
                 type.IsRecord ? "record" : "class",
                 cell,
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
-                prefix!, fcPrefix!, weightsFile);
+                prefix!, fcPrefix!, bias, readout, weightsFile);
             return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), LocationInfo.From(location));
         }
 

@@ -13,8 +13,8 @@ public sealed class LstmAttribute : RecurrentModelAttribute
     /// <summary>Declares the sizes of the model.</summary>
     /// <param name="inputSize">Features per time step (PyTorch <c>input_size</c>).</param>
     /// <param name="hiddenSize">Hidden units per layer (PyTorch <c>hidden_size</c>).</param>
-    /// <param name="outputSize">Outputs of the Linear head (<c>out_features</c>).</param>
-    /// <param name="seqLen">Time steps per sequence.</param>
+    /// <param name="outputSize">Outputs of the Linear head (<c>out_features</c>); 0: no head.</param>
+    /// <param name="seqLen">The sequence length the model is tuned for; every <c>Forward</c> accepts any length.</param>
     public LstmAttribute(int inputSize, int hiddenSize, int outputSize, int seqLen)
         : base(inputSize, hiddenSize, outputSize, seqLen)
     {

@@ -8,8 +8,9 @@ namespace LstmGen;
 /// </summary>
 /// <remarks>
 /// Supported sizes: <c>inputSize</c> 1..<see cref="MaxInputSize"/>, <c>hiddenSize</c> 1..<see cref="MaxHiddenSize"/>,
-/// <c>outputSize</c> 1..<see cref="MaxOutputSize"/>, <c>seqLen</c> 1..<see cref="MaxSeqLen"/>,
-/// <see cref="NumLayers"/> 1..<see cref="MaxNumLayers"/>.
+/// <c>outputSize</c> 0..<see cref="MaxOutputSize"/> (0: no Linear head; the model outputs the features its
+/// <see cref="Readout"/> reads), <c>seqLen</c> 1..<see cref="MaxSeqLen"/> (the length the model is tuned for: every
+/// <c>Forward</c> accepts any length), <see cref="NumLayers"/> 1..<see cref="MaxNumLayers"/>.
 /// </remarks>
 public abstract class RecurrentModelAttribute : Attribute
 {
@@ -50,6 +51,15 @@ public abstract class RecurrentModelAttribute : Attribute
 
     /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>); layer k &gt; 0 reads the hidden states of layer k − 1. Default 1.</summary>
     public int NumLayers { get; set; } = 1;
+
+    /// <summary>
+    /// Whether the recurrent layers have biases (PyTorch's <c>bias</c>; <c>bias=False</c> saves no <c>bias_ih</c> or
+    /// <c>bias_hh</c> keys). Default true.
+    /// </summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>What the Linear head reads (without a head, what the model outputs). Default <see cref="Readout.LastStep"/>.</summary>
+    public Readout Readout { get; set; } = Readout.LastStep;
 
     /// <summary>The key prefix of the Linear head's parameters in the state_dict. Default <c>"fc."</c>.</summary>
     public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;

@@ -40,6 +40,9 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// <summary>Floats per state buffer: the hidden units padded for every tiling, to whole cache lines.</summary>
     public int StateStride => ScalarTiling.Layout.StateStride;
 
+    /// <summary>Whether batches run on the SIMD lanes: for small models, reading out at the last step.</summary>
+    public bool LanesRunBatches => BatchOnLanes && Spec.Readout != Readout.EveryStep;
+
     /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows (for the projection).</summary>
     public bool SeparateInput => ProjectionSteps > 0;
 

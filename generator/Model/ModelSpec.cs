@@ -2,6 +2,14 @@ using LstmGen.Generator.Helpers;
 
 namespace LstmGen.Generator.Model;
 
+/// <summary>What the head reads: LstmGen.Readout, which the generator cannot reference (ParserFactsTests keeps them equal).</summary>
+internal enum Readout
+{
+    LastStep,
+    FinalState,
+    EveryStep,
+}
+
 /// <summary>The recurrent cell of a model.</summary>
 internal enum CellKind
 {
@@ -16,6 +24,9 @@ internal enum CellKind
 /// <param name="Keyword">How the class is declared: <c>class</c> or <c>record</c>.</param>
 /// <param name="Prefix">The safetensors key prefix of the recurrent layers (<c>lstm.</c>, <c>gru.</c>).</param>
 /// <param name="FcPrefix">The safetensors key prefix of the Linear head (<c>fc.</c>).</param>
+/// <param name="OutputSize">The Linear head's outputs; 0: no head.</param>
+/// <param name="Bias">Whether the recurrent layers have biases.</param>
+/// <param name="Readout">What the head (or, without one, the output) reads.</param>
 /// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null.</param>
 /// <param name="EmbeddedWeights">That file's content in base64, once found and checked.</param>
 internal sealed record ModelSpec(
@@ -31,6 +42,8 @@ internal sealed record ModelSpec(
     int NumLayers,
     string Prefix,
     string FcPrefix,
+    bool Bias,
+    Readout Readout,
     string? WeightsFile = null,
     string? EmbeddedWeights = null)
 {
@@ -38,6 +51,12 @@ internal sealed record ModelSpec(
     public string NestedName => ContainingTypes.Count == 0
         ? Name
         : string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, type => type.Name)) + "." + Name;
+
+    /// <summary>Whether the model ends in a Linear head.</summary>
+    public bool HasHead => OutputSize > 0;
+
+    /// <summary>Values per readout: the head's outputs, or without a head the last layer's hidden state.</summary>
+    public int ReadoutSize => HasHead ? OutputSize : HiddenSize;
 
     /// <summary>The file name of the generated source: unique per class, stable across builds.</summary>
     public string HintName => (Namespace is null ? "" : Namespace + ".") + NestedName + ".g.cs";

@@ -15,37 +15,51 @@ public static class ModelGuard
             throw new ArgumentException($"{parameterName} must hold {description} = {expected} floats; got {actual}.", parameterName);
     }
 
-    /// <summary>Throws unless the spans hold <paramref name="batchSize"/> sequences and outputs.</summary>
+    /// <summary>
+    /// Returns the steps T of <paramref name="batchSize"/> sequences in an input of <paramref name="inputLength"/> floats,
+    /// [batchSize, T, inputSize] row-major, after checking that such a T ≥ 1 exists (an empty batch: empty input, T 0).
+    /// </summary>
     /// <exception cref="ArgumentException"/>
-    public static void RequireBatch(int batchSize, int inputLength, int outputLength, int sequenceLength, int outputSize)
+    public static int RequireSteps(int inputLength, int batchSize, int inputSize)
     {
         if (batchSize < 0)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must not be negative.");
-        long expectedInput = (long)batchSize * sequenceLength;
-        if (inputLength != expectedInput)
+        if (batchSize == 0)
         {
-            throw new ArgumentException(
-                $"input must hold batchSize × SeqLen × InputSize = {batchSize} × {sequenceLength} = {expectedInput} floats; got {inputLength}.", "input");
+            RequireLength(inputLength, 0, "input", "an empty batch");
+            return 0;
         }
-        long expectedOutput = (long)batchSize * outputSize;
-        if (outputLength != expectedOutput)
+        long perStep = (long)batchSize * inputSize;
+        if (inputLength == 0 || inputLength % perStep != 0)
         {
             throw new ArgumentException(
-                $"output must hold batchSize × OutputSize = {batchSize} × {outputSize} = {expectedOutput} floats; got {outputLength}.", "output");
+                $"input must hold batch × T × InputSize floats for some T ≥ 1, a positive multiple of {batchSize} × {inputSize} = {perStep}; got {inputLength}.", "input");
+        }
+        return (int)(inputLength / perStep);
+    }
+
+    /// <summary>Throws unless every sequence length is between 1 and <paramref name="steps"/>, the padded length.</summary>
+    /// <exception cref="ArgumentException"/>
+    public static void RequireLengths(ReadOnlySpan<int> lengths, int steps)
+    {
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if (lengths[b] < 1 || lengths[b] > steps)
+                throw new ArgumentException($"lengths[{b}] must be between 1 and the padded length T = {steps}; got {lengths[b]}.", nameof(lengths));
         }
     }
 
-    /// <summary>Throws unless <paramref name="input"/> has shape [batch, seqLen, inputSize]; returns the batch size.</summary>
+    /// <summary>Returns (batch, T) of an input of shape [batch, T, <paramref name="inputSize"/>] with T ≥ 1.</summary>
     /// <exception cref="ArgumentException"/>
-    public static int RequireSequenceBatch(Tensor input, int seqLen, int inputSize)
+    public static (int BatchSize, int Steps) RequireSequenceBatch(Tensor input, int inputSize)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank != 3 || input.Shape[1] != seqLen || input.Shape[2] != inputSize)
+        if (input.Rank != 3 || input.Shape[1] < 1 || input.Shape[2] != inputSize)
         {
             throw new ArgumentException(
-                $"input must have shape [batch, {seqLen}, {inputSize}] ([batch, SeqLen, InputSize]); got {input.ShapeString}.", nameof(input));
+                $"input must have shape [batch, T, {inputSize}] ([batch, T, InputSize], T ≥ 1); got {input.ShapeString}.", nameof(input));
         }
-        return input.Shape[0];
+        return (input.Shape[0], input.Shape[1]);
     }
 
     /// <summary>

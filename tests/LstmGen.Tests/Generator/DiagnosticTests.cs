@@ -13,7 +13,7 @@ public class DiagnosticTests
     [InlineData("LSTMGEN001", "[Lstm(5, 8, 2, 7)] public class M { }", "'M' must be declared 'partial'")]
     [InlineData("LSTMGEN002", "[Lstm(0, 8, 2, 7)] public partial class M { }", "inputSize must be between 1 and 4096; got 0")]
     [InlineData("LSTMGEN002", "[Lstm(5, 1025, 2, 7)] public partial class M { }", "hiddenSize must be between 1 and 1024; got 1025")]
-    [InlineData("LSTMGEN002", "[Lstm(5, 8, -2, 7)] public partial class M { }", "outputSize must be between 1 and 4096; got -2")]
+    [InlineData("LSTMGEN002", "[Lstm(5, 8, -2, 7)] public partial class M { }", "outputSize must be between 0 and 4096; got -2")]
     [InlineData("LSTMGEN002", "[Lstm(5, 8, 2, 70000)] public partial class M { }", "seqLen must be between 1 and 65536; got 70000")]
     [InlineData("LSTMGEN003", "public class Outer { [Lstm(5, 8, 2, 7)] public partial class M { } }", "'Outer' contains the model class 'M'")]
     [InlineData("LSTMGEN004", "[Lstm(5, 8, 2, 7)] public partial class M<T> { }", "'M' is generic")]

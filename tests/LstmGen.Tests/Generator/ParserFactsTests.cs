@@ -22,7 +22,7 @@ public class ParserFactsTests
     {
         private static readonly Type Type = typeof(LstmGenerator).GetNestedType("Parser", BindingFlags.NonPublic)!;
 
-        public static (string Name, int Max)[] Sizes => Fact<(string, int)[]>(nameof(Sizes));
+        public static (string Name, int Min, int Max)[] Sizes => Fact<(string, int, int)[]>(nameof(Sizes));
         public static int MaxNumLayers => Fact<int>(nameof(MaxNumLayers));
         public static string DefaultLstmPrefix => Fact<string>(nameof(DefaultLstmPrefix));
         public static string DefaultGruPrefix => Fact<string>(nameof(DefaultGruPrefix));

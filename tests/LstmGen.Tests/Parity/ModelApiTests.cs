@@ -42,17 +42,19 @@ public class ModelApiTests
         SeedModel model = CreateModel();
         var output = new float[SeedModel.OutputSize];
 
+        // Any length T ≥ 1, but whole steps of InputSize = 5 floats.
         var error = Assert.Throws<ArgumentException>(() => model.Forward(new float[34], output));
         Assert.Equal("input", error.ParamName);
-        Assert.Contains("35", error.Message);
-        Assert.Contains("34", error.Message);
+        Assert.Contains("multiple of 1 × 5 = 5", error.Message);
+        Assert.Contains("got 34", error.Message);
+        Assert.Throws<ArgumentException>(() => model.Forward([], output));
 
         error = Assert.Throws<ArgumentException>(() => model.Forward(new float[35], new float[3]));
         Assert.Equal("output", error.ParamName);
         Assert.Contains("got 3", error.Message);
 
-        error = Assert.Throws<ArgumentException>(() => model.Forward(new float[70], new float[4], batchSize: 3));
-        Assert.Contains("105", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.Forward(new float[70], new float[6], batchSize: 3));
+        Assert.Contains("multiple of 3 × 5 = 15", error.Message);
         Assert.Contains("got 70", error.Message);
 
         error = Assert.Throws<ArgumentException>(() => model.Forward(new float[70], new float[3], batchSize: 2));
@@ -63,13 +65,13 @@ public class ModelApiTests
 
     [Theory]
     [InlineData(new[] { 3, 7 })]
-    [InlineData(new[] { 3, 6, 5 })]
+    [InlineData(new[] { 3, 0, 5 })]
     [InlineData(new[] { 3, 7, 4 })]
     [InlineData(new[] { 1, 3, 7, 5 })]
     public void Wrong_tensor_shape_names_expected_and_actual(int[] shape)
     {
         var error = Assert.Throws<ArgumentException>(() => CreateModel().Forward(new Tensor(shape)));
-        Assert.Contains("[batch, 7, 5]", error.Message);
+        Assert.Contains("[batch, T, 5]", error.Message);
         Assert.Contains("[" + string.Join(", ", shape) + "]", error.Message);
     }
 

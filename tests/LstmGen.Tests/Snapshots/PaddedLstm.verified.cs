@@ -13,10 +13,10 @@ namespace Demo
         /// <summary>Hidden units per LSTM layer (PyTorch <c>hidden_size</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int HiddenSize = 13;
-        /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>).</summary>
+        /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 5;
-        /// <summary>Time steps per sequence.</summary>
+        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 11;
         /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
@@ -35,41 +35,81 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private int _streamParity;
 
-        /// <summary>Runs one sequence: <paramref name="input"/> is [SeqLen, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
+        /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
         /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, SeqLen * InputSize, nameof(input), "SeqLen × InputSize");
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.OddLstmKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, 1, InputSize);
+            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, 1 * OutputSize, nameof(output), "OutputSize");
+            global::LstmGen.Generated.OddLstmKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), steps, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
-        /// <summary>Runs a batch of sequences: <paramref name="input"/> is [batchSize, SeqLen, InputSize] row-major, <paramref name="output"/> receives [batchSize, OutputSize].</summary>
+        /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, OutputSize].</summary>
         /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
         {
             global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            global::LstmGen.Kernels.ModelGuard.RequireBatch(batchSize, input.Length, output.Length, SeqLen * InputSize, OutputSize);
-            global::LstmGen.Generated.OddLstmKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize);
+            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, batchSize, InputSize);
+            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, batchSize * OutputSize, nameof(output), "batch × OutputSize");
+            global::LstmGen.Generated.OddLstmKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize, steps);
         }
 
-        /// <summary>Runs a batch held in a tensor of shape [batch, SeqLen, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
+        /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
+        /// <remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, lengths.Length, InputSize);
+            global::LstmGen.Kernels.ModelGuard.RequireLengths(lengths, steps);
+            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, lengths.Length * OutputSize, nameof(output), "batch × OutputSize");
+            global::LstmGen.Generated.OddLstmKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, lengths, lengths.Length, steps, default, default);
+        }
+
+        /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
+        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c)
+        {
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, batchSize, InputSize);
+            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, batchSize * OutputSize, nameof(output), "batch × OutputSize");
+            global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * batchSize * HiddenSize, nameof(h), "NumLayers × batch × HiddenSize");
+            global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * batchSize * HiddenSize, nameof(c), "NumLayers × batch × HiddenSize");
+            global::LstmGen.Generated.OddLstmKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, default, batchSize, steps, h, c);
+        }
+
+        /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
+        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c)
+        {
+            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
+            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, lengths.Length, InputSize);
+            global::LstmGen.Kernels.ModelGuard.RequireLengths(lengths, steps);
+            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, lengths.Length * OutputSize, nameof(output), "batch × OutputSize");
+            global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * lengths.Length * HiddenSize, nameof(h), "NumLayers × batch × HiddenSize");
+            global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * lengths.Length * HiddenSize, nameof(c), "NumLayers × batch × HiddenSize");
+            global::LstmGen.Generated.OddLstmKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, lengths, lengths.Length, steps, h, c);
+        }
+
+        /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
         /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
         {
-            int batchSize = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, SeqLen, InputSize);
+            (int batchSize, int steps) = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, InputSize);
             var output = new global::LstmGen.Tensor(new[] { batchSize, OutputSize });
-            global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, global::LstmGen.Generated.OddLstmKernel.MultiplyAddsPerSequence);
+            global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, steps * global::LstmGen.Generated.OddLstmKernel.MultiplyAddsPerStep);
             return output;
         }
 
         /// <summary>
         /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
-        /// and writes the Linear head applied to the new hidden state of the last layer (OutputSize values).
+        /// and writes the readout of the new hidden state of the last layer (OutputSize values).
         /// </summary>
         /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -166,7 +206,6 @@ namespace LstmGen.Generated
         private const int InputSize = 7;
         private const int HiddenSize = 13;
         private const int OutputSize = 5;
-        private const int SeqLen = 11;
         private const int NumLayers = 1;
 
         // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
@@ -179,8 +218,8 @@ namespace LstmGen.Generated
         private const int LayerStateLength = 3 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
 
-        /// <summary>The multiply-adds of one sequence: gates × hidden units × (inputs + hidden units), per layer and step.</summary>
-        public const long MultiplyAddsPerSequence = (long)SeqLen * 4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
+        /// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>
+        public const long MultiplyAddsPerStep = (long)4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
 
         /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
         public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
@@ -215,27 +254,70 @@ namespace LstmGen.Generated
                 RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes),
                 T.PackedLength);
 
-        /// <summary>Runs one sequence: input [SeqLen, InputSize] → output [OutputSize].</summary>
-        public static void Forward(ref float weights, ref float input, ref float output)
+        /// <summary>Runs one sequence of <paramref name="steps"/> steps from the zero state: input [steps, InputSize].</summary>
+        public static void Forward(ref float weights, ref float input, int steps, ref float output) =>
+            Sequence(ref weights, ref input, steps, ref output, default, default, 0, 1);
+
+        /// <summary>
+        /// Runs a batch of <paramref name="steps"/> steps per sequence, sequence b for its first lengths[b] steps (all of them
+        /// without lengths), from the zero state or from h_0 (and c_0) in h (and c), [NumLayers, batchSize, HiddenSize], where
+        /// each sequence's final state goes.
+        /// </summary>
+        public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, Span<float> h, Span<float> c)
         {
-            // Every layer's h_0 (and c_0) is zero; the state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
-            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
-            if (Vector512.IsHardwareAccelerated)
-                Run<Vector512Tiles>(ref weights, ref input, ref state, ref output);
-            else if (Vector256.IsHardwareAccelerated)
-                Run<Vector256Tiles>(ref weights, ref input, ref state, ref output);
-            else if (Vector128.IsHardwareAccelerated)
-                Run<Vector128Tiles>(ref weights, ref input, ref state, ref output);
-            else
+            int outputs = OutputSize;
+            for (int b = 0; b < batchSize; b++)
             {
-                for (int t = 0; t < SeqLen; t++)
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+                int length = lengths.IsEmpty ? steps : lengths[b];
+                Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * InputSize)), length,
+                    ref MemoryMarshal.GetReference(output.Slice(b * outputs)), h, c, b, batchSize);
             }
         }
 
-        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the head.</summary>
+        /// <summary>
+        /// Runs sequence <paramref name="b"/> of a batch for <paramref name="steps"/> steps, from the zero state or, when h is
+        /// given, from its h_0 (and c_0) there, where its final state goes.
+        /// </summary>
+        private static void Sequence(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
+        {
+            // The state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
+            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
+            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
+            if (!h.IsEmpty)
+                CopyState(ref state, 0, h, c, b, batchSize, toState: true);
+            if (Vector512.IsHardwareAccelerated)
+                Run<Vector512Tiles>(ref weights, ref input, steps, ref state, ref output);
+            else if (Vector256.IsHardwareAccelerated)
+                Run<Vector256Tiles>(ref weights, ref input, steps, ref state, ref output);
+            else if (Vector128.IsHardwareAccelerated)
+                Run<Vector128Tiles>(ref weights, ref input, steps, ref state, ref output);
+            else
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
+                }
+                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref output);
+            }
+            if (!h.IsEmpty)
+                CopyState(ref state, steps & 1, h, c, b, batchSize, toState: false);
+        }
+
+        /// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, HiddenSize].</summary>
+        private static void CopyState(ref float state, int parity, Span<float> h, Span<float> c, int b, int batchSize, bool toState)
+        {
+            for (int layer = 0; layer < NumLayers; layer++)
+            {
+                Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), HiddenSize);
+                Span<float> givenH = h.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);
+                (toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);
+                Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(layer)), HiddenSize);
+                Span<float> givenC = c.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);
+                (toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);
+            }
+        }
+
+        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the readout.</summary>
         public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -256,39 +338,41 @@ namespace LstmGen.Generated
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
                 MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: false, parity);
 
-        /// <summary>Runs batchSize sequences: input [batchSize, SeqLen, InputSize] → output [batchSize, OutputSize].</summary>
-        public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize)
+        /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
+        public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
         {
             int b = 0;
             // Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; b + 16 <= batchSize; b += 16)
-                    BatchOnLanes<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 for (; b + 8 <= batchSize; b += 8)
-                    BatchOnLanes<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 for (; b + 4 <= batchSize; b += 4)
-                    BatchOnLanes<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                    BatchOnLanes<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
             }
 
             // The remaining sequences one by one.
             for (; b < batchSize; b++)
-                Forward(ref weights, ref Unsafe.Add(ref input, b * (SeqLen * InputSize)), ref Unsafe.Add(ref output, b * OutputSize));
+                Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
         }
 
-        /// <summary>Runs one sequence on tiling T from the zero state in <paramref name="state"/>, then the head.</summary>
-        private static void Run<T>(ref float weights, ref float input, ref float state, ref float output) where T : ITiles
+        /// <summary>Runs one sequence on tiling T from the state in <paramref name="state"/>, then the readout.</summary>
+        private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : ITiles
         {
-            for (int t = 0; t < SeqLen; t++)
+            for (int t = 0; t < steps; t++)
+            {
                 T.Layer(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-            // After SeqLen steps, the last layer's h_T is in buffer SeqLen % 2.
-            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, SeqLen % 2)), ref output);
+            }
+            // After the last step, the last layer's h_T is in buffer steps % 2.
+            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref output);
         }
 
         /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
@@ -307,7 +391,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
-        private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, ref float output) where T : ITiles where S : ISimd<V> where V : struct
+        private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, int steps, ref float output) where T : ITiles where S : ISimd<V> where V : struct
         {
             // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
             // then x_t of the group, transposed to [InputSize, S.Lanes].
@@ -316,11 +400,11 @@ namespace LstmGen.Generated
             ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);
             ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);
 
-            for (int t = 0; t < SeqLen; t++)
+            for (int t = 0; t < steps; t++)
             {
                 for (int lane = 0; lane < S.Lanes; lane++)
                 {
-                    ref float source = ref Unsafe.Add(ref input, lane * (SeqLen * InputSize) + t * InputSize);
+                    ref float source = ref Unsafe.Add(ref input, (lane * steps + t) * InputSize);
                     for (int k = 0; k < InputSize; k++)
                         Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
                 }
@@ -328,9 +412,9 @@ namespace LstmGen.Generated
                 BatchOnLanesLayer<T, S, V>(ref weights, ref xs, ref state, parity);
             }
 
+            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + (steps & 1) * HiddenSize * S.Lanes);
             // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
             ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + SeqLen % 2 * HiddenSize * S.Lanes);
             for (int o = 0; o < OutputSize; o++)
             {
                 var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));

@@ -1,0 +1,192 @@
+using System;
+using System.Linq;
+using Xunit;
+
+namespace LstmGen.Tests.Parity;
+
+// Generated models of the option cases in Golden/pytorch (sizes from its README) that a unidirectional model runs:
+// any sequence length, padded batches, initial and final states, and every readout.
+[Lstm(5, 8, 2, 9)] public partial class LensLstm;
+[Lstm(5, 8, 2, 9, Readout = Readout.FinalState)] public partial class LensLstmFinal;
+[Lstm(5, 8, 2, 9, Readout = Readout.EveryStep)] public partial class LensLstmSeq;
+[Lstm(5, 8, 2, 7, NumLayers = 2)] public partial class H0Lstm2;
+[Lstm(5, 8, 2, 7, NumLayers = 2, Readout = Readout.EveryStep)] public partial class H0Lstm2Seq;
+[Gru(5, 8, 2, 7, Readout = Readout.EveryStep)] public partial class GruSeedSeq;
+
+/// <summary>Generated models against real PyTorch on lengths, states and readouts (Golden/pytorch/README.md).</summary>
+public class OptionsParityTests
+{
+    private static SafetensorsFile Io(string name) => SafetensorsFile.Load(GoldenParity.GoldenPath($"pytorch/{name}.io.safetensors"));
+
+    private static string Weights(string name) => GoldenParity.GoldenPath($"pytorch/{name}.weights.safetensors");
+
+    private static int[] Lengths(SafetensorsFile io) => io.Metadata["lengths"].Split(',').Select(int.Parse).ToArray();
+
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.InRange(GoldenParity.MaxAbsDifference(actual, expected), 0f, 1e-6f);
+    }
+
+    [Fact]
+    public void A_padded_batch_reads_each_sequence_at_its_last_valid_step()
+    {
+        SafetensorsFile io = Io("lens_lstm");
+        Tensor x = io.ReadTensor("x");
+        int[] lengths = Lengths(io);
+        var last = new LensLstm();
+        var final = new LensLstmFinal();
+        last.LoadSafetensors(Weights("lens_lstm"));
+        final.LoadSafetensors(Weights("lens_lstm"));
+
+        var y = new float[lengths.Length * LensLstm.OutputSize];
+        last.Forward(x.AsSpan(), y, lengths);
+        AssertClose(io.ReadTensor("y_last").AsSpan(), y);
+        final.Forward(x.AsSpan(), y, lengths);
+        AssertClose(io.ReadTensor("y_final").AsSpan(), y);
+    }
+
+    [Fact]
+    public void Any_sequence_length_runs_as_its_own_sequence()
+    {
+        // Sequence b of lens_lstm alone, its first lengths[b] steps: y_last[b], whatever the attribute's seqLen (9).
+        SafetensorsFile io = Io("lens_lstm");
+        Tensor x = io.ReadTensor("x");
+        int[] lengths = Lengths(io);
+        var model = new LensLstm();
+        model.LoadSafetensors(Weights("lens_lstm"));
+        var y = new float[LensLstm.OutputSize];
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            model.Forward(x.AsSpan().Slice(b * 9 * LensLstm.InputSize, lengths[b] * LensLstm.InputSize), y);
+            AssertClose(io.ReadTensor("y_last").AsSpan().Slice(b * LensLstm.OutputSize, LensLstm.OutputSize), y);
+        }
+    }
+
+    [Fact]
+    public void Every_step_readout_is_zero_at_padded_steps()
+    {
+        SafetensorsFile io = Io("lens_lstm");
+        Tensor x = io.ReadTensor("x");
+        int[] lengths = Lengths(io);
+        var model = new LensLstmSeq();
+        model.LoadSafetensors(Weights("lens_lstm"));
+
+        var y = Enumerable.Repeat(float.NaN, lengths.Length * 9 * LensLstmSeq.OutputSize).ToArray();
+        model.Forward(x.AsSpan(), y, lengths);
+        AssertClose(io.ReadTensor("y_seq").AsSpan(), y);
+    }
+
+    [Fact]
+    public void Final_states_of_a_padded_batch_are_those_after_each_sequences_last_step()
+    {
+        SafetensorsFile io = Io("lens_lstm");
+        Tensor x = io.ReadTensor("x");
+        int[] lengths = Lengths(io);
+        var model = new LensLstm();
+        model.LoadSafetensors(Weights("lens_lstm"));
+
+        var y = new float[lengths.Length * LensLstm.OutputSize];
+        var h = new float[lengths.Length * LensLstm.HiddenSize];
+        var c = new float[lengths.Length * LensLstm.HiddenSize];
+        model.Forward(x.AsSpan(), y, lengths, h, c); // h_0 = c_0 = 0
+        AssertClose(io.ReadTensor("y_last").AsSpan(), y);
+        AssertClose(io.ReadTensor("h_n").AsSpan(), h);
+        AssertClose(io.ReadTensor("c_n").AsSpan(), c);
+    }
+
+    [Fact]
+    public void Initial_states_go_in_and_final_states_come_out()
+    {
+        SafetensorsFile io = Io("h0_lstm2");
+        Tensor x = io.ReadTensor("x");
+        int batch = x.Shape[0];
+        float[] h = io.ReadTensor("h0").ToArray(), c = io.ReadTensor("c0").ToArray();
+        var model = new H0Lstm2();
+        model.LoadSafetensors(Weights("h0_lstm2"));
+
+        var y = new float[batch * H0Lstm2.OutputSize];
+        model.Forward(x.AsSpan(), y, batch, h, c);
+        AssertClose(io.ReadTensor("y_last").AsSpan(), y);
+        AssertClose(io.ReadTensor("h_n").AsSpan(), h);
+        AssertClose(io.ReadTensor("c_n").AsSpan(), c);
+
+        // Every step from the same initial states.
+        var sequence = new H0Lstm2Seq();
+        sequence.LoadSafetensors(Weights("h0_lstm2"));
+        var ySeq = new float[batch * 7 * H0Lstm2Seq.OutputSize];
+        sequence.Forward(x.AsSpan(), ySeq, batch, io.ReadTensor("h0").ToArray(), io.ReadTensor("c0").ToArray());
+        AssertClose(io.ReadTensor("y_seq").AsSpan(), ySeq);
+    }
+
+    [Fact]
+    public void A_long_sequence_runs_in_chunks_through_the_state_overload()
+    {
+        // Steps 0-2, then 3-6 from the states the first chunk left: the whole sequence's results.
+        SafetensorsFile io = Io("h0_lstm2");
+        Tensor x = io.ReadTensor("x");
+        int batch = x.Shape[0], inputs = H0Lstm2.InputSize;
+        var model = new H0Lstm2();
+        model.LoadSafetensors(Weights("h0_lstm2"));
+        float[] h = io.ReadTensor("h0").ToArray(), c = io.ReadTensor("c0").ToArray();
+        var y = new float[batch * H0Lstm2.OutputSize];
+        foreach ((int start, int steps) in new[] { (0, 3), (3, 4) })
+        {
+            var chunk = new float[batch * steps * inputs];
+            for (int b = 0; b < batch; b++)
+                x.AsSpan().Slice((b * 7 + start) * inputs, steps * inputs).CopyTo(chunk.AsSpan(b * steps * inputs));
+            model.Forward(chunk, y, batch, h, c);
+        }
+        AssertClose(io.ReadTensor("y_last").AsSpan(), y);
+        AssertClose(io.ReadTensor("h_n").AsSpan(), h);
+    }
+
+    [Fact]
+    public void Every_step_of_a_gru_matches_its_streaming_outputs()
+    {
+        // gru_seed (Golden/): every step's head against Step's, and the tensor overload's shape [B, T, O].
+        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath("gru_seed.io.safetensors"));
+        Tensor x = io.ReadTensor("x");
+        var model = new GruSeedSeq();
+        model.LoadSafetensors(GoldenParity.GoldenPath("gru_seed.weights.safetensors"));
+        Tensor y = model.Forward(x);
+        Assert.Equal([x.Shape[0], 7, GruSeedSeq.OutputSize], y.Shape.ToArray());
+
+        var step = new float[GruSeedSeq.OutputSize];
+        for (int b = 0; b < x.Shape[0]; b++)
+        {
+            model.ResetState();
+            for (int t = 0; t < 7; t++)
+            {
+                model.Step(x.AsSpan().Slice((b * 7 + t) * 5, 5), step);
+                Assert.Equal(step, y.AsSpan().Slice((b * 7 + t) * 2, 2).ToArray());
+            }
+        }
+        AssertClose(io.ReadTensor("y").AsSpan(), Enumerable.Range(0, x.Shape[0]).SelectMany(b => y.AsSpan().Slice((b * 7 + 6) * 2, 2).ToArray()).ToArray());
+    }
+
+    [Theory]
+    [InlineData(new[] { 9, 0, 1, 6 }, "lengths[1] must be between 1 and the padded length T = 9; got 0")]
+    [InlineData(new[] { 9, 4, 10, 6 }, "lengths[2] must be between 1 and the padded length T = 9; got 10")]
+    [InlineData(new[] { 9, 4, 1, 6, 2, 3, 5 }, "multiple of 7 × 5 = 35; got 180")]
+    public void Bad_lengths_name_expected_and_actual(int[] lengths, string message)
+    {
+        var model = new LensLstm();
+        model.InitializeWeights(seed: 1);
+        var y = new float[lengths.Length * LensLstm.OutputSize];
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(new float[4 * 9 * 5], y, lengths));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Wrong_state_sizes_name_expected_and_actual_and_leave_the_states_alone()
+    {
+        var model = new H0Lstm2();
+        model.InitializeWeights(seed: 1);
+        float[] h = Enumerable.Repeat(0.5f, 2 * 3 * 8).ToArray(), c = new float[2 * 3 * 8 - 1];
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(new float[3 * 7 * 5], new float[3 * 2], 3, h, c));
+        Assert.Equal("c", error.ParamName);
+        Assert.Contains("NumLayers × batch × HiddenSize = 48 floats; got 47", error.Message);
+        Assert.All(h, value => Assert.Equal(0.5f, value));
+    }
+}
