@@ -286,7 +286,8 @@ public sealed class ModelInfo
         if (Bidirectional) options.Add("bidirectional");
         string cell = Cell == RecurrentCell.Lstm ? "LSTM" : "GRU";
         string projection = ProjSize > 0 ? $", proj_size {ProjSize}" : "";
-        return $"{string.Join(" ", options.Prepend("a"))} {cell} with input size {InputSize}, hidden size {HiddenSize}{projection}, " +
+        string article = options.Count > 0 || Cell == RecurrentCell.Gru ? "a" : "an";
+        return $"{string.Join(" ", options.Prepend(article))} {cell} with input size {InputSize}, hidden size {HiddenSize}{projection}, " +
             $"{(Bias ? "with" : "without")} biases at prefix {Literal(Prefix)}";
     }
 
