@@ -29,7 +29,8 @@ try
 {
     info = ModelInfo.Read(path, prefix, stateDictKey);
 }
-catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException)
+// ArgumentException: a path the file system refuses, such as an empty one.
+catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
 {
     Console.Error.WriteLine($"lstmgen: {error.Message}");
     return 1;

@@ -70,6 +70,9 @@ public class ToolTests
             (code, output) = Run(lstmgen, "inspect", Path.Combine(work, "absent.pt"));
             Assert.Equal(1, code);
             Assert.Contains("absent.pt", output);
+            (code, output) = Run(lstmgen, "inspect", "");
+            Assert.Equal(1, code);
+            Assert.StartsWith("lstmgen: ", output);
 
             // No arguments or bad ones: the usage, and a non-zero exit code.
             foreach (string[] arguments in new string[][] { [], ["inspect"], ["inspect", projected, projected], ["inspect", projected, "--prefix"], ["check", projected], ["inspect", "--verbose", projected] })
