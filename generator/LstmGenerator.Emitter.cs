@@ -280,6 +280,6 @@ public sealed partial class LstmGenerator
             "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
 
         private static string Xml(string value) =>
-            value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+            value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\r", "&#13;").Replace("\n", "&#10;");
     }
 }

@@ -160,6 +160,8 @@ public sealed class SafetensorsFile : ITensorFile
 
     IReadOnlyList<int> ITensorFile.GetShape(string name) => GetInfo(name).Shape;
 
+    string ITensorFile.GetDType(string name) => GetInfo(name).DType;
+
     /// <summary>The tensor named <paramref name="name"/> with its shape, converted to float32 as by <see cref="ReadFloats"/>.</summary>
     /// <exception cref="InvalidDataException">The file has no such tensor, or its dtype cannot be converted.</exception>
     public Tensor ReadTensor(string name)

@@ -15,5 +15,8 @@ internal interface ITensorFile
 
     IReadOnlyList<int> GetShape(string name);
 
+    /// <summary>The element type as the format names it (<c>F32</c>, <c>BF16</c>, …), readable as floats or not.</summary>
+    string GetDType(string name);
+
     Tensor ReadTensor(string name);
 }

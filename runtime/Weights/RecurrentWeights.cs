@@ -116,14 +116,14 @@ public abstract class RecurrentWeights
 
     // Safetensors or torch.save, told apart by content, not by extension: a torch.save archive is a zip ("PK"), and the
     // pre-1.6 format starts with its magic number (PyTorchFile refuses it by name); anything else is safetensors.
-    private protected static ITensorFile OpenFile(string path, string requiredKey)
+    internal static ITensorFile OpenFile(string path, string? requiredKey)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, FileOptions.RandomAccess);
         return OpenFile(stream, path, requiredKey);
     }
 
-    private protected static ITensorFile OpenFile(Stream stream, string? sourceName, string requiredKey)
+    internal static ITensorFile OpenFile(Stream stream, string? sourceName, string? requiredKey)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead) throw new ArgumentException("The stream must be readable.", nameof(stream));
