@@ -76,6 +76,20 @@ public class OddCodeTests
     }
 
     [Fact]
+    public void Key_prefixes_with_line_breaks_and_quotes_stay_inside_strings_and_comments()
+    {
+        // A prefix reaches string literals and doc comments of the generated code; none of it may end them.
+        Run run = GenerateCleanly("""
+            using LstmGen;
+            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\.", FcPrefix = "<head>&\n")] public partial class Odd { }
+            [Lstm(5, 8, 0, 7, LstmPrefix = "")] public partial class Bare { }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains("\"a\\nb\\r\\\"c\\\\.\"", Source(run, "Odd.g.cs"));
+    }
+
+    [Fact]
     public void Record_whose_positional_parameter_is_a_generated_member_is_reported()
     {
         Run run = Generate("using LstmGen;\n[Lstm(5, 8, 2, 7)] public partial record M(int HiddenSize);");
