@@ -44,8 +44,7 @@ public sealed partial class LstmGenerator
             writer.Line($"// Per layer and hidden unit, a vector over the group: two h buffers{(cell.HasCellState ? " and c" : "")}, all zero at t = 0;");
             writer.Line("// then x_t of the group, transposed to [InputSize, S.Lanes].");
             writer.Line($"int layerState = {cell.StateBuffers} * HiddenSize * S.Lanes;");
-            writer.Line("Span<float> buffer = stackalloc float[NumLayers * layerState + InputSize * S.Lanes + AlignedBuffer.Slack];");
-            writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);");
+            EmitWorkingMemory(writer, plan.LanesScratch, "NumLayers * layerState + InputSize * S.Lanes", "state", "NumLayers * layerState");
             writer.Line("ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);");
             writer.Line();
             writer.Open("for (int t = 0; t < steps; t++)");

@@ -168,9 +168,10 @@ public sealed partial class LstmGenerator
             writer.Line("/// given, from its h_0 (and c_0) there, where its final state goes.");
             writer.Line("/// </summary>");
             writer.Open($"private static void Sequence(ref float weights, ref float input, int steps, ref float output, {states}, int b, int batchSize)");
-            writer.Line("// The state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).");
-            writer.Line("Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];");
-            writer.Line("ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);");
+            EmitWorkingMemory(writer, plan.SequenceScratch, plan.ProjectionSteps > 0 ? "StateLength + ProjectionSteps * 4 * StateStride" : "StateLength",
+                "state", "StateLength");
+            if (plan.ProjectionSteps > 0)
+                writer.Line("ref float projection = ref Unsafe.Add(ref state, StateLength); // the chunk's projected inputs, after the state");
             writer.Line("if (!h.IsEmpty)");
             writer.Line($"    CopyState(ref state, 0, {stateArguments}, b, batchSize, toState: true);");
             var scalarSteps = new System.Collections.Generic.List<string>
@@ -184,7 +185,8 @@ public sealed partial class LstmGenerator
             scalarSteps.Add("}");
             if (spec.Readout != Readout.EveryStep)
                 scalarSteps.Add(ReadoutCall(plan, $"{scalar}.HeadOffset", "steps & 1", "ref output"));
-            EmitDispatch(writer, plan, tiling => $"Run<{tiling.Name}>(ref weights, ref input, steps, ref state, ref output);", scalarSteps.ToArray());
+            string projection = plan.ProjectionSteps > 0 ? ", ref projection" : "";
+            EmitDispatch(writer, plan, tiling => $"Run<{tiling.Name}>(ref weights, ref input, steps, ref state{projection}, ref output);", scalarSteps.ToArray());
             writer.Line("if (!h.IsEmpty)");
             writer.Line($"    CopyState(ref state, steps & 1, {stateArguments}, b, batchSize, toState: false);");
             writer.Close();
@@ -204,6 +206,25 @@ public sealed partial class LstmGenerator
             }
             writer.Close();
             writer.Close();
+        }
+
+        // A method's working memory of `length` floats, from a cache line, its first `cleared` floats zero: on the stack
+        // within the budget, else in this thread's scratch (LstmGen.Kernels.KernelScratch).
+        private static void EmitWorkingMemory(SourceWriter writer, int floats, string length, string name, string cleared)
+        {
+            if (floats <= KernelPlan.StackBudgetFloats)
+            {
+                writer.Line("// On the stack, from a cache line, zeroed from there (see AlignedBuffer.ClearAligned).");
+                writer.Line($"Span<float> buffer = stackalloc float[{length} + AlignedBuffer.Slack];");
+                writer.Line($"ref float {name} = ref AlignedBuffer.ClearAligned(buffer, {cleared});");
+            }
+            else
+            {
+                writer.Line($"// {floats * 4 / 1024} KB: beyond the stack budget, in this thread's scratch (see KernelScratch).");
+                writer.Line($"Span<float> scratch = KernelScratch.Rent({length});");
+                writer.Line($"scratch.Slice(0, {cleared}).Clear();");
+                writer.Line($"ref float {name} = ref MemoryMarshal.GetReference(scratch);");
+            }
         }
 
         // The readout of the last layer's h in buffer `parity`: the head, or the features themselves without one.
@@ -240,12 +261,10 @@ public sealed partial class LstmGenerator
             bool everyStep = plan.Spec.Readout == Readout.EveryStep;
             string stepReadout = ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, t * OutputSize)");
             writer.Line($"/// <summary>Runs one sequence on tiling T from the state in <paramref name=\"state\"/>, then {(everyStep ? "reads out every step" : "the readout")}.</summary>");
-            writer.Open($"private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output){Constraint}");
+            writer.Open($"private static void Run<T>(ref float weights, ref float input, int steps, ref float state{(plan.ProjectionSteps > 0 ? ", ref float projection" : "")}, ref float output){Constraint}");
             if (plan.ProjectionSteps > 0)
             {
                 writer.Line("// Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.");
-                writer.Line("Span<float> buffer = stackalloc float[ProjectionSteps * T.ProjectionLength + AlignedBuffer.Slack];");
-                writer.Line("ref float projection = ref AlignedBuffer.Align(buffer);");
                 writer.Open("for (int start = 0; start < steps; start += ProjectionSteps)");
                 writer.Line("int chunk = Math.Min(ProjectionSteps, steps - start);");
                 writer.Line("T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, chunk);");

@@ -43,6 +43,15 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// <summary>Whether batches run on the SIMD lanes: for small models, reading out at the last step.</summary>
     public bool LanesRunBatches => BatchOnLanes && Spec.Readout != Readout.EveryStep;
 
+    /// <summary>The most a generated method puts on the stack (LstmGen.Kernels.KernelScratch.StackBudgetBytes).</summary>
+    public const int StackBudgetFloats = 16 * 1024 / 4;
+
+    /// <summary>Floats a sequence works in: the state of every layer, then the projected inputs of a chunk of steps.</summary>
+    public int SequenceScratch => Spec.NumLayers * Cell.StateBuffers * StateStride + ProjectionSteps * PackedLayout.Slots * StateStride;
+
+    /// <summary>Floats the batch on lanes works in, at most: per layer its state and x_t, for 16 lanes.</summary>
+    public int LanesScratch => 16 * (Spec.NumLayers * Cell.StateBuffers * Spec.HiddenSize + Spec.InputSize);
+
     /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows (for the projection).</summary>
     public bool SeparateInput => ProjectionSteps > 0;
 

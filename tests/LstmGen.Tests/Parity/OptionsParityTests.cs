@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using LstmGen.Tests.Support;
 using Xunit;
 
 namespace LstmGen.Tests.Parity;
@@ -188,5 +189,70 @@ public class OptionsParityTests
         Assert.Equal("c", error.ParamName);
         Assert.Contains("NumLayers × batch × HiddenSize = 48 floats; got 47", error.Message);
         Assert.All(h, value => Assert.Equal(0.5f, value));
+    }
+}
+
+// The largest model the attribute allows in width and depth: its state (196 KB) is far beyond the stack budget.
+[Lstm(64, 1024, 10, 3, NumLayers = 16)] public partial class DeepWideLstm;
+
+/// <summary>The new overloads allocate nothing, and no model needs more stack than a small native thread has.</summary>
+public class OptionsResourceTests
+{
+    [Fact]
+    public void Padded_batches_states_and_every_step_readouts_allocate_nothing()
+    {
+        var padded = new LensLstmSeq();
+        var stateful = new H0Lstm2();
+        padded.InitializeWeights(seed: 1);
+        stateful.InitializeWeights(seed: 2);
+        var x = new float[4 * 9 * 5];
+        int[] lengths = [9, 4, 1, 6];
+        var ySeq = new float[4 * 9 * 2];
+        var y = new float[3 * 2];
+        var h = new float[2 * 3 * 8];
+        var c = new float[2 * 3 * 8];
+        var input = new float[3 * 7 * 5];
+
+        void Run()
+        {
+            padded.Forward(x, ySeq, lengths);
+            padded.Forward(x.AsSpan(0, 2 * 5), ySeq.AsSpan(0, 2 * 2)); // a sequence of 2 steps
+            stateful.Forward(input, y, 3, h, c);
+        }
+
+        Run();
+        Assert.Equal(0, Allocations.Measure(Run, repetitions: 50));
+    }
+
+    [Fact]
+    public void The_largest_model_runs_on_a_256_KB_thread()
+    {
+        // Zero weights but for the head's bias: every h is then 0 and the output is the bias, after all 16 layers ran.
+        const int Gates = 4 * 1024;
+        var layers = new RecurrentLayer[16];
+        for (int k = 0; k < layers.Length; k++)
+            layers[k] = new RecurrentLayer(new Tensor([Gates, k == 0 ? 64 : 1024]), new Tensor([Gates, 1024]), new Tensor([Gates]), new Tensor([Gates]));
+        float[] bias = [.. Enumerable.Range(1, 10).Select(o => (float)o)];
+        var model = new DeepWideLstm();
+        model.LoadWeights(new LstmWeights(layers, new Tensor([10, 1024]), new Tensor(bias, [10])));
+
+        var y = new float[2 * 10];
+        Exception? error = null;
+        var thread = new System.Threading.Thread(() =>
+        {
+            try
+            {
+                model.Forward(new float[2 * 3 * 64], y, batchSize: 2);
+            }
+            catch (Exception caught)
+            {
+                error = caught;
+            }
+        }, maxStackSize: 256 * 1024);
+        thread.Start();
+        thread.Join();
+
+        Assert.Null(error);
+        Assert.Equal(bias.Concat(bias), y);
     }
 }

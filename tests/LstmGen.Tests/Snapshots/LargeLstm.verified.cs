@@ -278,17 +278,19 @@ namespace LstmGen.Generated
         /// </summary>
         private static void Sequence(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
         {
-            // The state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
-            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
+            // 35 KB: beyond the stack budget, in this thread's scratch (see KernelScratch).
+            Span<float> scratch = KernelScratch.Rent(StateLength + ProjectionSteps * 4 * StateStride);
+            scratch.Slice(0, StateLength).Clear();
+            ref float state = ref MemoryMarshal.GetReference(scratch);
+            ref float projection = ref Unsafe.Add(ref state, StateLength); // the chunk's projected inputs, after the state
             if (!h.IsEmpty)
                 CopyState(ref state, 0, h, c, b, batchSize, toState: true);
             if (Vector512.IsHardwareAccelerated)
-                Run<Vector512Tiles>(ref weights, ref input, steps, ref state, ref output);
+                Run<Vector512Tiles>(ref weights, ref input, steps, ref state, ref projection, ref output);
             else if (Vector256.IsHardwareAccelerated)
-                Run<Vector256Tiles>(ref weights, ref input, steps, ref state, ref output);
+                Run<Vector256Tiles>(ref weights, ref input, steps, ref state, ref projection, ref output);
             else if (Vector128.IsHardwareAccelerated)
-                Run<Vector128Tiles>(ref weights, ref input, steps, ref state, ref output);
+                Run<Vector128Tiles>(ref weights, ref input, steps, ref state, ref projection, ref output);
             else
             {
                 for (int t = 0; t < steps; t++)
@@ -345,11 +347,9 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Runs one sequence on tiling T from the state in <paramref name="state"/>, then the readout.</summary>
-        private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : ITiles
+        private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float projection, ref float output) where T : ITiles
         {
             // Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.
-            Span<float> buffer = stackalloc float[ProjectionSteps * T.ProjectionLength + AlignedBuffer.Slack];
-            ref float projection = ref AlignedBuffer.Align(buffer);
             for (int start = 0; start < steps; start += ProjectionSteps)
             {
                 int chunk = Math.Min(ProjectionSteps, steps - start);

@@ -280,7 +280,7 @@ namespace LstmGen.Generated
         /// </summary>
         private static void Sequence(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
         {
-            // The state starts on a cache line and is zeroed from there (see AlignedBuffer.ClearAligned).
+            // On the stack, from a cache line, zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
             ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
             if (!h.IsEmpty)
@@ -406,6 +406,7 @@ namespace LstmGen.Generated
             // Per layer and hidden unit, a vector over the group: two h buffers and c, all zero at t = 0;
             // then x_t of the group, transposed to [InputSize, S.Lanes].
             int layerState = 3 * HiddenSize * S.Lanes;
+            // On the stack, from a cache line, zeroed from there (see AlignedBuffer.ClearAligned).
             Span<float> buffer = stackalloc float[NumLayers * layerState + InputSize * S.Lanes + AlignedBuffer.Slack];
             ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);
             ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);

@@ -1,0 +1,29 @@
+using System;
+using System.ComponentModel;
+
+namespace LstmGen.Kernels;
+
+/// <summary>
+/// Working memory for kernels whose state would not fit their stack budget (large or deep models): one pinned,
+/// 64-byte-aligned buffer per thread, grown at first use. Hosts that call in on small native threads (audio
+/// callbacks, game engines) keep their stack; concurrent calls on other threads get their own buffer.
+/// </summary>
+/// <remarks>A kernel takes it once per call and never calls another kernel meanwhile, so uses on one thread cannot overlap.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class KernelScratch
+{
+    /// <summary>The most a generated method puts on the stack; beyond it, it works in this thread's scratch.</summary>
+    public const int StackBudgetBytes = 16 * 1024;
+
+    [ThreadStatic]
+    private static AlignedBuffer? t_buffer;
+
+    /// <summary>This thread's scratch: <paramref name="length"/> floats from a cache line, with whatever they held before.</summary>
+    public static Span<float> Rent(int length)
+    {
+        AlignedBuffer? buffer = t_buffer;
+        if (buffer is null || buffer.Length < length)
+            t_buffer = buffer = new AlignedBuffer(length);
+        return buffer.Span.Slice(0, length);
+    }
+}
