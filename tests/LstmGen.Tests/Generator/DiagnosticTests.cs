@@ -1,4 +1,6 @@
 using System.Linq;
+using System.Reflection;
+using LstmGen.Generator;
 using LstmGen.Tests.Support;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -6,7 +8,10 @@ using Xunit;
 
 namespace LstmGen.Tests.Generator;
 
-/// <summary>Each misuse of [Lstm] gets its LSTMGEN diagnostic at the attribute, and no code is generated.</summary>
+/// <summary>
+/// Each misuse of [Lstm] gets its LSTMGEN diagnostic at the attribute, and no code is generated. Misuse in source is
+/// LstmAnalyzer's to report, the weights file's (EmbeddedWeightsTests) the generator's; no id is reported by both.
+/// </summary>
 public class DiagnosticTests
 {
     [Theory]
@@ -33,7 +38,8 @@ public class DiagnosticTests
         string source = "using LstmGen;\n" + declaration;
         GeneratorHarness.Result result = GeneratorHarness.Run(source);
 
-        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics, d => d.Id == id);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(result.AnalyzerDiagnostics, d => d.Id == id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.Equal("User.cs", diagnostic.Location.GetLineSpan().Path);
@@ -47,10 +53,39 @@ public class DiagnosticTests
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("using LstmGen;\n[Lstm(5, 8, 2, 7)] [Gru(5, 8, 2, 7)] public partial class M { }");
 
-        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN010", diagnostic.Id);
         Assert.Contains("both [Lstm] and [Gru]", diagnostic.GetMessage());
         Assert.Single(result.Sources); // the [Lstm] model, so the rest of the project still compiles
+    }
+
+    [Fact]
+    public void Every_id_has_one_descriptor_and_one_reporter()
+    {
+        string[] ids = typeof(LstmGenerator).Assembly.GetType("LstmGen.Generator.DiagnosticDescriptors")!
+            .GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(field => ((DiagnosticDescriptor)field.GetValue(null)!).Id)
+            .ToArray();
+        string[] analyzerIds = new LstmAnalyzer().SupportedDiagnostics.Select(descriptor => descriptor.Id).ToArray();
+
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        // The generator keeps the two about the weights file, which it reads (EmbeddedWeightsTests).
+        Assert.Equal(ids.Order(), analyzerIds.Append("LSTMGEN011").Append("LSTMGEN012").Order());
+    }
+
+    [Fact]
+    public void Members_generated_into_a_base_model_do_not_conflict()
+    {
+        // The analyzer sees the generated members (it runs on the compilation with the generated files), the
+        // generator does not; both must let B derive from the model A.
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            using LstmGen;
+            [Lstm(5, 8, 2, 7)] public partial class A { }
+            [Lstm(5, 8, 2, 7)] public partial class B : A { }
+            """);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.Sources.Length);
     }
 
     [Fact]
@@ -59,7 +94,7 @@ public class DiagnosticTests
         var csharp10 = new CSharpParseOptions(LanguageVersion.CSharp10);
         GeneratorHarness.Result result = GeneratorHarness.Run("[LstmGen.Lstm(5, 8, 2, 7)] public partial class M { }", csharp10);
 
-        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN008", diagnostic.Id);
         Assert.Contains("C# 11 or later", diagnostic.GetMessage());
     }
@@ -74,9 +109,10 @@ public class DiagnosticTests
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("using LstmGen;\n" + declaration);
 
-        // A generator exception surfaces as warning CS8785; everything else is the compiler's own report or ours.
-        Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id == "CS8785");
-        Assert.All(result.GeneratorDiagnostics, d => Assert.StartsWith("LSTMGEN", d.Id));
+        // A generator exception surfaces as warning CS8785, an analyzer's as AD0001; everything else is the
+        // compiler's own report or ours.
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id is "CS8785" or "AD0001");
+        Assert.All(result.Diagnostics, d => Assert.StartsWith("LSTMGEN", d.Id));
     }
 
     [Fact]
@@ -88,7 +124,7 @@ public class DiagnosticTests
             [Lstm(Sizes.N, 2 * Sizes.N, seqLen: 3, outputSize: 1)] public partial class M { }
             """);
 
-        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
         Assert.Contains("public const int InputSize = 4;", source);
