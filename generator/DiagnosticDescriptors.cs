@@ -2,7 +2,10 @@ using Microsoft.CodeAnalysis;
 
 namespace LstmGen.Generator;
 
-/// <summary>Every diagnostic the generator reports. Ids are listed in AnalyzerReleases.*.md and the README.</summary>
+/// <summary>
+/// Every diagnostic of LstmGen, one descriptor per id: LstmAnalyzer reports those about the source, LstmGenerator those
+/// about a compiled-in weights file. Ids are listed in AnalyzerReleases.*.md and the README.
+/// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "LstmGen";

@@ -12,9 +12,15 @@ namespace LstmGen.Generator;
 
 public sealed partial class LstmGenerator
 {
-    /// <summary>Turns one <c>[Lstm]</c> or <c>[Gru]</c> class into a spec, or into the diagnostics that say why it can't be generated.</summary>
+    /// <summary>Turns one <c>[Lstm]</c> or <c>[Gru]</c> class into a spec, or into the problems that say why it can't be generated.</summary>
     internal static class Parser
     {
+        /// <summary>
+        /// A misuse to report at the attribute: its descriptor and message arguments, and for the ones a code fix
+        /// repairs, the identifier of the declaration it changes.
+        /// </summary>
+        internal readonly record struct Problem(DiagnosticDescriptor Descriptor, string[] Arguments, Location? FixTarget);
+
         // The size limits of LstmGen.RecurrentModelAttribute (Max*), in the order of the attributes' constructor
         // parameters. The generator cannot reference the runtime; ParserFactsTests checks that the copies agree.
         internal static readonly (string Name, int Min, int Max)[] Sizes =
@@ -46,14 +52,25 @@ public sealed partial class LstmGenerator
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind cell, CancellationToken cancellationToken)
         {
-            var type = (INamedTypeSymbol)context.TargetSymbol;
-            var declaration = (TypeDeclarationSyntax)context.TargetNode;
             AttributeData attribute = context.Attributes[0];
-            Location? location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()
-                ?? declaration.Identifier.GetLocation();
-            var diagnostics = new List<DiagnosticInfo>();
+            // LstmAnalyzer reports the problems Read finds; here a class with any is just not generated.
+            ModelSpec? spec = Read((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, attribute, cell,
+                context.SemanticModel.Compilation, cancellationToken).Spec;
+            Location? location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
+            return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, LocationInfo.From(location));
+        }
+
+        /// <summary>
+        /// Checks one application of <c>[Lstm]</c> or <c>[Gru]</c> on the class <paramref name="declaration"/> declares:
+        /// the spec when the class can be generated, else the problems that say why. Both are empty when the compiler
+        /// reports the misuse itself. The generator and the analyzer share this, so they agree on which classes get code.
+        /// </summary>
+        public static (ModelSpec? Spec, List<Problem> Problems) Read(INamedTypeSymbol type, TypeDeclarationSyntax declaration,
+            AttributeData attribute, CellKind cell, Compilation compilation, CancellationToken cancellationToken)
+        {
+            var problems = new List<Problem>();
             void Report(DiagnosticDescriptor descriptor, params string[] arguments) =>
-                diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+                problems.Add(new Problem(descriptor, arguments, FixTarget: null));
 
             // The compiler reports these itself: an attribute it could not bind (wrong argument count or types), the
             // attribute on a struct (it is for classes), or the attribute repeated on another part of a partial class
@@ -63,26 +80,28 @@ public sealed partial class LstmGenerator
                 arguments.Any(argument => argument.Kind != TypedConstantKind.Primitive || argument.Value is not int) ||
                 type.TypeKind != TypeKind.Class || !IsFirstApplication(type, attribute))
             {
-                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
+                return (null, problems);
             }
 
+            // The fixable problems carry the declaration a code fix changes (LstmGen.CodeFixes).
             string name = type.Name;
+            Location identifier = declaration.Identifier.GetLocation();
             if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                Report(DiagnosticDescriptors.ClassNotPartial, name);
+                problems.Add(new Problem(DiagnosticDescriptors.ClassNotPartial, [name], identifier));
             if (type.IsStatic)
-                Report(DiagnosticDescriptors.StaticClass, name);
+                problems.Add(new Problem(DiagnosticDescriptors.StaticClass, [name], identifier));
             if (type.TypeParameters.Length > 0)
                 Report(DiagnosticDescriptors.GenericType, name);
             if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
-                Report(DiagnosticDescriptors.FileLocalClass, name);
+                problems.Add(new Problem(DiagnosticDescriptors.FileLocalClass, [name], identifier));
 
             var containingTypes = new List<ContainingType>();
             for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 if (outer.TypeParameters.Length > 0)
                     Report(DiagnosticDescriptors.GenericType, outer.Name);
-                if (!IsPartial(outer, cancellationToken))
-                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, outer.Name, name);
+                if (NonPartialDeclaration(outer, cancellationToken) is { } nonPartial)
+                    problems.Add(new Problem(DiagnosticDescriptors.ContainingTypeNotPartial, [outer.Name, name], nonPartial.Identifier.GetLocation()));
                 containingTypes.Insert(0, new ContainingType(Keyword(outer), outer.Name));
             }
 
@@ -115,22 +134,22 @@ public sealed partial class LstmGenerator
             if (cell == CellKind.Gru && type.GetAttributes().Any(other => other.AttributeClass?.ToDisplayString() == LstmAttributeName))
                 Report(DiagnosticDescriptors.TwoModelAttributes, name);
 
-            foreach (string member in GeneratedMemberNames.Where(member => !type.GetMembers(member).IsEmpty))
+            foreach (string member in GeneratedMemberNames.Where(member => type.GetMembers(member).Any(IsNotGenerated)))
                 Report(DiagnosticDescriptors.MemberConflict, name, member);
             for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
             {
                 foreach (string member in GeneratedMemberNames.Where(member =>
-                    baseType.GetMembers(member).Any(symbol => symbol.DeclaredAccessibility != Accessibility.Private)))
+                    baseType.GetMembers(member).Any(symbol => symbol.DeclaredAccessibility != Accessibility.Private && IsNotGenerated(symbol))))
                     Report(DiagnosticDescriptors.InheritedMemberConflict, name, member, baseType.Name);
             }
 
             // The generated code uses Vector512 (.NET 8) and file-local types (C# 11).
-            if (context.SemanticModel.Compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512`1") is null)
+            if (compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512`1") is null)
                 Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must target .NET 8 or later");
             if (declaration.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 })
                 Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must use C# 11 or later (LangVersion)");
 
-            ModelSpec? spec = diagnostics.Count > 0 ? null : new ModelSpec(
+            ModelSpec? spec = problems.Count > 0 ? null : new ModelSpec(
                 NamespaceOf(type),
                 new EquatableArray<ContainingType>(containingTypes),
                 name,
@@ -138,7 +157,7 @@ public sealed partial class LstmGenerator
                 cell,
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
                 prefix!, fcPrefix!, bias, readout, weightsFile);
-            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), LocationInfo.From(location));
+            return (spec, problems);
         }
 
         // The namespace as unescaped names ("@namespace" is the namespace "namespace"); the emitter escapes them.
@@ -161,10 +180,22 @@ public sealed partial class LstmGenerator
                 && first.ApplicationSyntaxReference?.SyntaxTree == attribute.ApplicationSyntaxReference?.SyntaxTree;
         }
 
-        private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
-            type.DeclaringSyntaxReferences.All(reference =>
-                reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration &&
-                declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+        // A declaration of the type without 'partial', or null when every declaration has it.
+        private static TypeDeclarationSyntax? NonPartialDeclaration(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+            type.DeclaringSyntaxReferences
+                .Select(reference => reference.GetSyntax(cancellationToken))
+                .OfType<TypeDeclarationSyntax>()
+                .FirstOrDefault(declaration => !declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+        // The analyzer sees the compilation with the generated files added; members LstmGen generated there (in files
+        // under a folder named after the generator, as Roslyn places them) are not the user's, so they conflict with
+        // nothing. The generator itself runs before they exist.
+        private static bool IsNotGenerated(ISymbol member) =>
+            member.DeclaringSyntaxReferences.IsEmpty ||
+            member.DeclaringSyntaxReferences.Any(reference => !IsGeneratorOutput(reference.SyntaxTree.FilePath));
+
+        private static bool IsGeneratorOutput(string path) =>
+            System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(path)) == typeof(LstmGenerator).FullName;
 
         private static string Keyword(INamedTypeSymbol type) => type switch
         {

@@ -34,8 +34,8 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
     private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell,
         IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles)
     {
-        // 1. Find the classes carrying the attribute and turn each into a value-equatable spec plus diagnostics.
-        //    Nothing from Roslyn (symbols, syntax, locations) leaves this step, so later stages cache.
+        // 1. Find the classes carrying the attribute and turn each valid one into a value-equatable spec (LstmAnalyzer
+        //    reports the invalid ones). Nothing from Roslyn (symbols, syntax, locations) leaves this step, so later stages cache.
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attributeName,
@@ -43,6 +43,7 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
                 transform: (context, cancellationToken) => Parser.Parse(context, cell, cancellationToken))
             .WithTrackingName(TrackingNames.Parse)
             // Models with Weights = "…": find the file among the weights files, check it fits, attach its content.
+            // A missing or unfit file is reported here (LSTMGEN011, 012): the check reads the file, which is the generator's input.
             .Combine(weightsFiles)
             .Select(static (pair, _) => EmbeddedWeights.Resolve(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Resolve);
@@ -53,7 +54,7 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.Spec);
 
-        // 3. Diagnostics go out on their own, because their locations move with unrelated edits.
+        // 3. The weights files' diagnostics go out on their own, because their locations move with unrelated edits.
         IncrementalValuesProvider<DiagnosticInfo> diagnostics = parsed
             .SelectMany(static (result, _) => result.Diagnostics.AsImmutableArray())
             .WithTrackingName(TrackingNames.Diagnostics);

@@ -21,12 +21,12 @@ public class IncrementalTests
         public partial class SimpleLstm { }
         """;
 
-    // Something for every stage: a compiled-in weights file, both cells, and a misuse that is reported.
+    // Something for every stage: a compiled-in weights file, both cells, and a weights file the generator reports missing.
     private const string Models = Model + """
 
         [LstmGen.Lstm(5, 8, 2, 7, Weights = "model.safetensors")] public partial class EmbeddedLstm { }
         [LstmGen.Gru(5, 8, 2, 7)] public partial class SimpleGru { }
-        [LstmGen.Lstm(1, 1, 1, 1)] public class NotPartial { }
+        [LstmGen.Lstm(1, 1, 1, 1, Weights = "missing.safetensors")] public partial class MissingWeights { }
         """;
 
     // Every stage the generator names (Parse, WeightsFiles, Resolve, Spec, Diagnostics), so a new one is checked too.
@@ -47,7 +47,7 @@ public class IncrementalTests
             AssertNotRerun(second, step);
         Assert.Equal(Sources(first), Sources(second));
         Assert.Equal(3, Sources(second).Length);
-        Assert.Equal("LSTMGEN001", Assert.Single(second.Diagnostics).Id);
+        Assert.Equal("LSTMGEN011", Assert.Single(second.Diagnostics).Id);
     }
 
     [Fact]

@@ -15,9 +15,12 @@ namespace LstmGen.Tests.Generator;
 /// </summary>
 public class OddCodeTests
 {
-    /// <summary>Generator output and the compiled result of several syntax trees (User0.cs, User1.cs, …).</summary>
+    /// <summary>
+    /// Generator output, the diagnostics of the generator and LstmAnalyzer, and the compiled result of several syntax
+    /// trees (User0.cs, User1.cs, …).
+    /// </summary>
     private sealed record Run(
-        ImmutableArray<Diagnostic> GeneratorDiagnostics,
+        ImmutableArray<Diagnostic> Diagnostics,
         IReadOnlyList<(string HintName, string Text)> Sources,
         ImmutableArray<Diagnostic> CompilationDiagnostics);
 
@@ -31,7 +34,7 @@ public class OddCodeTests
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorDriverRunResult result = driver.GetRunResult();
         return new Run(
-            result.Diagnostics,
+            result.Diagnostics.AddRange(GeneratorHarness.Analyze(output)),
             result.Results.Single().GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToList(),
             compile ? output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray() : []);
     }
@@ -43,7 +46,7 @@ public class OddCodeTests
         Run first = Generate(sources);
         Run second = Generate(compile: false, sources);
 
-        Assert.DoesNotContain(first.GeneratorDiagnostics, d => d.Id == "CS8785");
+        Assert.DoesNotContain(first.Diagnostics, d => d.Id == "CS8785");
         Assert.DoesNotContain(first.CompilationDiagnostics, d => d.Id == "CS8785");
         Assert.Equal(first.Sources, second.Sources);
         Assert.Equal(first.Sources.Count, first.Sources.Select(s => s.HintName).Distinct().Count());
@@ -68,7 +71,7 @@ public class OddCodeTests
             [Gru(3, 4, 1, 2, NumLayers = 2)] public partial record Plain { public int Extra { get; init; } }
             """);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Contains("partial record Positional", Source(run, "Demo.Positional.g.cs"));
         string gru = Source(run, "Demo.Plain.g.cs");
         Assert.Contains("partial record Plain", gru);
@@ -85,7 +88,7 @@ public class OddCodeTests
             [Lstm(5, 8, 0, 7, LstmPrefix = "")] public partial class Bare { }
             """);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Contains("\"a\\nb\\r\\\"c\\\\.\"", Source(run, "Odd.g.cs"));
     }
 
@@ -94,7 +97,7 @@ public class OddCodeTests
     {
         Run run = Generate("using LstmGen;\n[Lstm(5, 8, 2, 7)] public partial record M(int HiddenSize);");
 
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
         Assert.Equal("LSTMGEN006", diagnostic.Id);
         Assert.Contains("'HiddenSize'", diagnostic.GetMessage());
         Assert.Empty(run.Sources);
@@ -111,7 +114,7 @@ public class OddCodeTests
         Run run = GenerateCleanly("using LstmGen;\n" + declaration, "CS0592");
 
         Assert.Contains(run.CompilationDiagnostics, d => d.Id == "CS0592");
-        Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("LSTMGEN", d.Id));
+        Assert.All(run.Diagnostics, d => Assert.StartsWith("LSTMGEN", d.Id));
     }
 
     [Fact]
@@ -121,7 +124,7 @@ public class OddCodeTests
             ["global using LstmGen;", "namespace Deep.Name.Space;\n[Lstm(5, 8, 2, 7)] public partial class M { }\n[Gru(2, 3, 1, 4, NumLayers = 2)] partial class G { }",
              "namespace Other;\nsealed class Use { void Run() { var m = new Deep.Name.Space.M(); m.InitializeWeights(1); _ = Deep.Name.Space.G.NumLayers; } }"]);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Equal(new[] { "Deep.Name.Space.G.g.cs", "Deep.Name.Space.M.g.cs" }, run.Sources.Select(s => s.HintName).Order());
         Assert.Contains("namespace Deep.Name.Space", Source(run, "Deep.Name.Space.M.g.cs"));
     }
@@ -138,7 +141,7 @@ public class OddCodeTests
             [G(4, seqLen: 3, outputSize: 1, hiddenSize: 2)] partial class D { }
             """);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         (string Hint, int I, int H, int O, int T)[] expected = [("A.g.cs", 5, 8, 2, 7), ("B.g.cs", 1, 2, 3, 4), ("C.g.cs", 2, 6, 1, 9), ("D.g.cs", 4, 2, 1, 3)];
         foreach (var (hint, i, h, o, t) in expected)
         {
@@ -162,7 +165,7 @@ public class OddCodeTests
             [Gru(M2.N, M2.N << 1, (int)3L, sizeof(int), NumLayers = M2.N / 2)] partial class M2 { internal const int N = 4; }
             """);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         string lstm = Source(run, "M.g.cs");
         Assert.Contains("public const int HiddenSize = 8;", lstm);
         Assert.Contains("public const int SeqLen = 7;", lstm);
@@ -183,7 +186,7 @@ public class OddCodeTests
             public class Broken { public int X => UndefinedName; public void Y() { int z = "text"; } }
             """, "CS0103", "CS0029");
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Equal(new[] { "AlsoGood.g.cs", "Good.g.cs" }, run.Sources.Select(s => s.HintName).Order());
         Assert.Contains(run.CompilationDiagnostics, d => d.Id == "CS0103");
     }
@@ -200,7 +203,7 @@ public class OddCodeTests
 
         Run run = GenerateCleanly(source.ToString());
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Equal(100, run.Sources.Count);
         for (int n = 0; n < 100; n++)
             Assert.Single(run.Sources, s => s.HintName == (n % 2 == 0 ? $"N{n % 10}.Model{n}.g.cs" : $"Model{n}.g.cs"));
@@ -241,7 +244,7 @@ public class OddCodeTests
             }
             """);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         string lstm = Source(run, "Demo.Outer.Middle.Inner.Model.g.cs");
         Assert.Contains("partial class Outer", lstm);
         Assert.Contains("partial record struct Middle", lstm);
@@ -272,7 +275,7 @@ public class OddCodeTests
             }
             """);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Equal(new[] { "Ünïcode.名前.Äußere.Modèle.g.cs", "Ünïcode.名前.Модель.g.cs" }, run.Sources.Select(s => s.HintName).Order());
     }
 
@@ -287,7 +290,7 @@ public class OddCodeTests
         // and must not reach the hint name as '@'.
         Run run = GenerateCleanly(source);
 
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Single(run.Sources);
     }
 
@@ -302,7 +305,7 @@ public class OddCodeTests
             """);
 
         Assert.Equal(["Forward", "HiddenSize", "ResetState"],
-            run.GeneratorDiagnostics.Select(d => Assert.IsType<string>(d.Id == "LSTMGEN013" ? d.GetMessage().Split('\'')[3] : null)).Order());
+            run.Diagnostics.Select(d => Assert.IsType<string>(d.Id == "LSTMGEN013" ? d.GetMessage().Split('\'')[3] : null)).Order());
         Assert.Empty(run.Sources);
     }
 
@@ -325,8 +328,8 @@ public class OddCodeTests
     {
         Run run = Generate("using LstmGen;\n" + declaration);
 
-        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "CS8785");
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics, d => d.Id == id);
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "CS8785");
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics, d => d.Id == id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.Empty(run.Sources);
@@ -348,7 +351,7 @@ public class OddCodeTests
         Run run = GenerateCleanly(
             ["[LstmGen.Lstm(5, 8, 2, 7)] public partial class M { }", "[LstmGen.Gru(5, 8, 2, 7)] public partial class M { }"]);
 
-        Assert.Equal("LSTMGEN010", Assert.Single(run.GeneratorDiagnostics).Id);
+        Assert.Equal("LSTMGEN010", Assert.Single(run.Diagnostics).Id);
         Assert.Single(run.Sources);
     }
 }

@@ -75,7 +75,7 @@ public class ParserFactsTests
     public void Generated_member_names_are_the_members_a_generated_class_declares(string attribute)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run($"{attribute} public partial class M {{ }}", parseOptions: null, SeedWeights);
-        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
 
         string[] declared = result.Output.GetTypeByMetadataName("M")!.GetMembers()

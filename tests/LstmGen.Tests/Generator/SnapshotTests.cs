@@ -79,7 +79,7 @@ public class SnapshotTests
     private static void Verify(string name, string source)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(source);
-        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         Snapshot.Verify(name, result.Sources.Single().SourceText.ToString());
     }

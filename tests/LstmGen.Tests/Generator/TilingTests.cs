@@ -53,7 +53,7 @@ public class TilingTests
     private static string Generate(int hiddenSize, string cell = "Lstm")
     {
         GeneratorHarness.Result result = GeneratorHarness.Run($"[LstmGen.{cell}(3, {hiddenSize}, 2, 5)] public partial class M {{ }}");
-        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         return result.Sources.Single().SourceText.ToString();
     }

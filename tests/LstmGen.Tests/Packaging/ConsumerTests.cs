@@ -12,10 +12,11 @@ namespace LstmGen.Tests.Packaging;
 
 /// <summary>
 /// What a user does: pack LstmGen, create a fresh console project outside the repository that references only the
-/// package (from a local folder), annotate partial classes, build, run, and compare with libtorch's golden output.
+/// package (from a local folder), annotate partial classes, build, run, and compare with libtorch's golden output;
+/// and let dotnet format fix the classes that are not yet partial.
 /// </summary>
 [Collection(Commands.BuildCollection)]
-public class ConsumerTests
+public class ConsumerTests : IClassFixture<PackedPackage>
 {
     private const string Program = """
         using System;
@@ -45,54 +46,87 @@ public class ConsumerTests
         public partial class EmbeddedLstm;
         """;
 
+    private readonly PackedPackage _package;
+
+    public ConsumerTests(PackedPackage package) => _package = package;
+
     [Fact]
     public void A_fresh_project_using_the_package_matches_libtorch()
     {
         string repository = Commands.RepositoryRoot();
-        string work = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-" + Guid.NewGuid().ToString("N")[..8]);
-        string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app");
-        Directory.CreateDirectory(app);
-        try
-        {
-            string version = "0.1.0-consumer." + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            Dotnet(repository, "pack", Path.Combine(repository, "runtime"), "-c", "Release", "-o", feed, $"-p:Version={version}");
-            AssertMetadata(Path.Combine(feed, $"LstmGen.{version}.nupkg"), repository);
+        AssertMetadata(_package.Package, repository);
 
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="LstmGen" Version="{version}" />
-                    <LstmGenWeights Include="seed.weights.safetensors" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
-            foreach (string file in new[] { "seed.weights.safetensors", "seed.io.safetensors" })
-                File.Copy(GoldenParity.GoldenPath(file), Path.Combine(app, file));
+        string app = _package.CreateProjectFolder("app");
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="LstmGen" Version="{_package.Version}" />
+                <LstmGenWeights Include="seed.weights.safetensors" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
+        foreach (string file in new[] { "seed.weights.safetensors", "seed.io.safetensors" })
+            File.Copy(GoldenParity.GoldenPath(file), Path.Combine(app, file));
 
-            string output = Dotnet(app, "run", "-c", "Release");
+        string output = PackedPackage.Dotnet(app, "run", "-c", "Release");
 
-            Assert.Matches(@"loaded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);   // ≤ 1e-5
-            Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        Assert.Matches(@"loaded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);   // ≤ 1e-5
+        Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+    }
+
+    [Fact]
+    public void Dotnet_format_applies_the_packages_code_fixes()
+    {
+        // What README's "Diagnostics and fixes" says to run: the package's analyzer finds the misuse, its code fixes
+        // (LstmGen.CodeFixes.dll beside the generator) repair it, and the project then builds with the models generated.
+        string app = _package.CreateProjectFolder("format");
+        File.WriteAllText(Path.Combine(app, "Models.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="LstmGen" Version="{_package.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        string models = Path.Combine(app, "Models.cs");
+        File.WriteAllText(models, """
+            namespace Demo;
+
+            public class Outer
+            {
+                [LstmGen.Lstm(5, 8, 2, 7)]
+                public class Nested { }
+            }
+
+            [LstmGen.Gru(5, 8, 2, 7)]
+            public sealed class Plain { }
+
+            public static class Use
+            {
+                public const int Sizes = Plain.HiddenSize + Outer.Nested.SeqLen;
+            }
+            """);
+
+        PackedPackage.Dotnet(app, "format", "analyzers", "--diagnostics", "LSTMGEN001");
+        string afterFirst = File.ReadAllText(models);
+        Assert.Contains("public partial class Nested", afterFirst);
+        Assert.Contains("public sealed partial class Plain", afterFirst);
+        Assert.Contains("public class Outer", afterFirst); // LSTMGEN003 was not asked for
+
+        PackedPackage.Dotnet(app, "format", "analyzers", "--diagnostics", "LSTMGEN003");
+        Assert.Contains("public partial class Outer", File.ReadAllText(models));
+
+        PackedPackage.Dotnet(app, "build");
     }
 
     /// <summary>What a NuGet user sees of the package: icon, search tags, and release notes taken from CHANGELOG.md.</summary>
@@ -126,12 +160,4 @@ public class ConsumerTests
         Assert.StartsWith(section.Skip(1).First(l => l.Length > 0), notes);
         Assert.EndsWith(section.Last(l => l.Length > 0), notes);
     }
-
-    // A private NuGet cache, so the freshly packed version is what restores.
-    private static string Dotnet(string directory, params string[] arguments) =>
-        Commands.Run(directory, "dotnet", arguments, new Dictionary<string, string>
-        {
-            ["NUGET_PACKAGES"] = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-nuget"),
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        });
 }

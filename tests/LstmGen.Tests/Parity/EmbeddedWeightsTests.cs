@@ -63,7 +63,7 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("model.safetensors", SeedWeights),
             new GeneratorHarness.WeightsFile("truncated.safetensors", SeedWeights[..^40]));
 
-        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.Empty(result.Sources);
@@ -91,7 +91,7 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("legacy.pt", Pt("seed.legacy.pt")),
             new GeneratorHarness.WeightsFile("ambiguous.pt", Pt("ambiguous.pt")));
 
-        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN012", diagnostic.Id);
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.Empty(result.Sources);
@@ -105,7 +105,7 @@ public class EmbeddedWeightsTests
             parseOptions: null,
             new GeneratorHarness.WeightsFile("model.pt", SeedPt));
 
-        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
         Assert.Contains($"({SeedPt.Length} bytes)", source);
@@ -120,7 +120,7 @@ public class EmbeddedWeightsTests
             parseOptions: null,
             new GeneratorHarness.WeightsFile("model.safetensors", SeedWeights));
 
-        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
         Assert.Contains($"({SeedWeights.Length} bytes)", source);

@@ -18,7 +18,7 @@ internal static class GeneratorHarness
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
 
-    private static readonly MetadataReference[] References =
+    public static readonly MetadataReference[] References =
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
             .Where(path => Path.GetFileName(path) is var name && (name.StartsWith("System.") || name is "netstandard.dll" or "mscorlib.dll"))
@@ -28,11 +28,16 @@ internal static class GeneratorHarness
 
     public sealed record Result(
         ImmutableArray<Diagnostic> GeneratorDiagnostics,
+        ImmutableArray<Diagnostic> AnalyzerDiagnostics,
         ImmutableArray<GeneratedSourceResult> Sources,
         ImmutableArray<Diagnostic> CompilationDiagnostics,
         GeneratorDriver Driver,
         Compilation Input,
-        Compilation Output);
+        Compilation Output)
+    {
+        /// <summary>Every diagnostic of LstmGen's, as a build reports them: the generator's and the analyzer's.</summary>
+        public ImmutableArray<Diagnostic> Diagnostics => GeneratorDiagnostics.AddRange(AnalyzerDiagnostics);
+    }
 
     public static CSharpCompilation CreateCompilation(string source, CSharpParseOptions? parseOptions = null) =>
         CSharpCompilation.Create(
@@ -67,12 +72,20 @@ internal static class GeneratorHarness
         GeneratorDriverRunResult run = driver.GetRunResult();
         return new Result(
             run.Diagnostics,
+            Analyze(output),
             run.Results.Single().GeneratedSources,
             output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray(),
             driver,
             input,
             output);
     }
+
+    /// <summary>
+    /// LstmAnalyzer's diagnostics on <paramref name="output"/>, the compilation with the generated files added, as in a
+    /// build; an exception in the analyzer would show up as AD0001.
+    /// </summary>
+    public static ImmutableArray<Diagnostic> Analyze(Compilation output) =>
+        output.WithAnalyzers([new LstmAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 
     private sealed class Base64Text(string path, string text) : AdditionalText
     {

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using LstmGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LstmGen.Generator;
+
+/// <summary>
+/// Reports misuse of <c>[Lstm]</c> and <c>[Gru]</c> that the user fixes in source (LSTMGEN001–010, 013). IDEs and
+/// <c>dotnet format</c> look for fixable diagnostics here, not in generators, and the generator's pipeline stays free of
+/// locations. The checks are the parser's (<see cref="LstmGenerator.Parser.Read"/>), so a class is either generated
+/// or reported, never both. The weights file's diagnostics (LSTMGEN011, 012) stay in the generator, which reads the file.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class LstmAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.ClassNotPartial,
+        DiagnosticDescriptors.SizeOutOfRange,
+        DiagnosticDescriptors.ContainingTypeNotPartial,
+        DiagnosticDescriptors.GenericType,
+        DiagnosticDescriptors.StaticClass,
+        DiagnosticDescriptors.MemberConflict,
+        DiagnosticDescriptors.InvalidPrefix,
+        DiagnosticDescriptors.UnsupportedTarget,
+        DiagnosticDescriptors.FileLocalClass,
+        DiagnosticDescriptors.TwoModelAttributes,
+        DiagnosticDescriptors.InheritedMemberConflict,
+        DiagnosticDescriptors.InvalidReadout);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        // The generator also sees models declared in files marked generated, so they are checked too.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(static start =>
+        {
+            INamedTypeSymbol? lstm = start.Compilation.GetTypeByMetadataName(LstmGenerator.LstmAttributeName);
+            INamedTypeSymbol? gru = start.Compilation.GetTypeByMetadataName(LstmGenerator.GruAttributeName);
+            // A project without the runtime has no models.
+            if (lstm is null && gru is null)
+                return;
+            start.RegisterSymbolAction(symbol => Analyze(symbol, lstm, gru), SymbolKind.NamedType);
+        });
+    }
+
+    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol? lstm, INamedTypeSymbol? gru)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            CellKind cell;
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, lstm)) cell = CellKind.Lstm;
+            else if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, gru)) cell = CellKind.Gru;
+            else continue;
+
+            // The attribute sits in an attribute list of the declaration it applies to.
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax { Parent.Parent: TypeDeclarationSyntax declaration } syntax)
+                continue;
+
+            foreach (LstmGenerator.Parser.Problem problem in LstmGenerator.Parser.Read(type, declaration, attribute, cell, context.Compilation, context.CancellationToken).Problems)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(problem.Descriptor, syntax.GetLocation(),
+                    problem.FixTarget is null ? null : [problem.FixTarget], problem.Arguments));
+            }
+        }
+    }
+}
