@@ -8,7 +8,8 @@ namespace LstmGen.Tests;
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
 /// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>), and exits 0 when all pass.
+/// their input ahead (<see cref="ProjectedInputTests"/>), then the outcome of every PyTorch option check
+/// (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
 /// </summary>
 public static class Program
 {
@@ -39,6 +40,22 @@ public static class Program
             bool pass = error <= GoldenParity.Tolerance;
             allPass &= pass;
             Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
+        }
+        var options = new OptionsParityTests();
+        foreach (System.Reflection.MethodInfo check in typeof(OptionsParityTests).GetMethods()
+            .Where(method => method.GetParameters().Length == 0 && method.IsDefined(typeof(Xunit.FactAttribute), inherit: false)))
+        {
+            string? failure = null;
+            try
+            {
+                check.Invoke(options, null);
+            }
+            catch (System.Reflection.TargetInvocationException error)
+            {
+                failure = error.InnerException?.Message;
+            }
+            allPass &= failure is null;
+            Console.WriteLine($"options {check.Name}: {failure ?? "ok"}");
         }
         return allPass ? 0 : 1;
     }
