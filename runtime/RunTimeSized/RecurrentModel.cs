@@ -278,7 +278,7 @@ public abstract class RecurrentModel
         {
             throw new InvalidOperationException(
                 $"{member} streams one step at a time, but this model is bidirectional: its backward direction starts from the sequence's end, " +
-                "so it needs the whole sequence. Use Forward (with h and c to carry state between chunks).");
+                "so each step needs the sequence's future. Use Forward (with h and c to carry state between chunks).");
         }
     }
 
