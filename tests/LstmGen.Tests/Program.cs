@@ -8,7 +8,8 @@ namespace LstmGen.Tests;
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
 /// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>), and exits 0 when all pass.
+/// their input ahead (<see cref="ProjectedInputTests"/>) and of the run-time-sized models on every option case
+/// (<see cref="OptionGolden"/>), and exits 0 when all pass.
 /// </summary>
 public static class Program
 {
@@ -39,6 +40,14 @@ public static class Program
             bool pass = error <= GoldenParity.Tolerance;
             allPass &= pass;
             Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
+        }
+        foreach (string name in OptionGolden.Names)
+        {
+            // The run-time-sized models on the option cases, on the widest path this process accelerates.
+            float error = OptionGolden.Load(name).AllErrors(LstmGen.Kernels.RecurrentVectorKernel.BestPath).Values.Max();
+            bool pass = error <= GoldenParity.Tolerance;
+            allPass &= pass;
+            Console.WriteLine($"run-time-sized {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
         return allPass ? 0 : 1;
     }
