@@ -64,8 +64,8 @@ public class Denormals
     {
         const double a = Scale, b = (double)Scale * Scale;
         RecurrentLayer layer = w.Layers[0];
-        return new LstmWeights(Scaled(layer.WeightIh, a), Scaled(layer.WeightHh, a), Scaled(layer.BiasIh, b), Scaled(layer.BiasHh, b),
-            Scaled(w.FcWeight, a), Scaled(w.FcBias, b));
+        return new LstmWeights(Scaled(layer.WeightIh, a), Scaled(layer.WeightHh, a), Scaled(layer.BiasIh!, b), Scaled(layer.BiasHh!, b),
+            Scaled(w.FcWeight!, a), Scaled(w.FcBias!, b));
     }
 
     public static float[] ScaledInput(float[] x)
@@ -93,7 +93,7 @@ public class Denormals
         int I = SensorModel.InputSize, H = SensorModel.HiddenSize, T = SensorModel.SeqLen;
         var model = new SensorModel();
         model.LoadWeights(w);
-        ReadOnlySpan<float> wih = w.WeightIh.AsSpan(), whh = w.WeightHh.AsSpan(), bih = w.BiasIh.AsSpan(), bhh = w.BiasHh.AsSpan();
+        ReadOnlySpan<float> wih = w.WeightIh.AsSpan(), whh = w.WeightHh.AsSpan(), bih = w.BiasIh!.AsSpan(), bhh = w.BiasHh!.AsSpan();
         double[] h = new double[H], c = new double[H], z = new double[4 * H];
         float[] kernelH = new float[H], kernelC = new float[H], output = new float[SensorModel.OutputSize];
         double maxState = 0, maxZ = 0;

@@ -24,11 +24,13 @@ public static class RecurrentPacking
     public static int LayoutVersion => PackedLayout.Version;
 
     /// <summary>
-    /// Packs <paramref name="weights"/> for a model of the given sizes, in tiles of <paramref name="lanes"/> units and
-    /// a rest tile of <paramref name="restLanes"/> units (0: none); with <paramref name="separateInput"/>, layer 0's
-    /// input rows (bias and W_ih) of every tile come before its W_hh rows.
+    /// Packs <paramref name="weights"/> (unidirectional, unprojected) for a model of the given sizes, in tiles of
+    /// <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/> units (0: none); with
+    /// <paramref name="separateInput"/>, layer 0's input rows (bias and W_ih) of every tile come before its W_hh rows.
+    /// Absent biases (<c>bias=False</c>) pack as zero bias rows; <paramref name="outputSize"/> 0 packs no head.
     /// </summary>
-    /// <exception cref="ArgumentException">The weights are for different sizes, or the rest tile cannot hold the units left over.</exception>
+    /// <exception cref="ArgumentException">The weights are for different sizes, are bidirectional or projected, or the
+    /// rest tile cannot hold the units left over.</exception>
     public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes,
         bool separateInput = false)
     {
@@ -38,6 +40,12 @@ public static class RecurrentPacking
             throw new ArgumentException(
                 $"The weights are for (InputSize {weights.InputSize}, HiddenSize {weights.HiddenSize}, OutputSize {weights.OutputSize}, NumLayers {weights.NumLayers}) " +
                 $"but the model expects (InputSize {inputSize}, HiddenSize {hiddenSize}, OutputSize {outputSize}, NumLayers {numLayers}).",
+                nameof(weights));
+        }
+        if (weights.Bidirectional || weights.ProjSize > 0)
+        {
+            throw new ArgumentException(
+                $"This layout packs a unidirectional, unprojected model; the weights are {(weights.Bidirectional ? "bidirectional" : "unidirectional")} with ProjSize {weights.ProjSize}.",
                 nameof(weights));
         }
 
@@ -53,45 +61,76 @@ public static class RecurrentPacking
         var packed = new PackedWeights(layout.PackedLength);
         Span<float> destination = packed.Writable;
         for (int index = 0; index < numLayers; index++)
-            PackLayer(weights.Layers[index], layout, index, destination.Slice(layout.LayerOffset(index), layout.LayerLength(index)));
-        weights.FcWeight.AsSpan().CopyTo(destination.Slice(layout.HeadOffset));
-        weights.FcBias.AsSpan().CopyTo(destination.Slice(layout.HeadOffset + outputSize * hiddenSize));
+        {
+            RecurrentLayer layer = weights.Layers[index];
+            Span<float> layerPanels = destination.Slice(layout.LayerOffset(index), layout.LayerLength(index));
+            for (int unit = 0; unit < hiddenSize; unit++)
+            {
+                PanelPosition position = layout.Position(unit, index);
+                int rowLength = PackedLayout.Slots * position.Width;
+                PackUnit(layer, unit, position.Width, position.Lane,
+                    layerPanels.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength),
+                    layerPanels.Slice(position.HiddenOffset, hiddenSize * rowLength));
+            }
+        }
+        if (weights.HasHead)
+        {
+            weights.FcWeight!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset));
+            weights.FcBias!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset + outputSize * hiddenSize));
+        }
         return packed;
     }
 
-    private static void PackLayer(RecurrentLayer layer, in PackedLayout layout, int index, Span<float> destination)
+    /// <summary>
+    /// Packs one layer (one direction) in whole tiles of <paramref name="lanes"/> units, each a panel of
+    /// 1 + InputSize + H_out rows (bias, W_ih, W_hh), the last tile zero-padded: the panels the run-time-sized models'
+    /// kernels read for any layer, direction and projection.
+    /// </summary>
+    internal static void PackPanels(RecurrentLayer layer, int lanes, Span<float> destination)
     {
-        int inputs = layer.InputSize, hidden = layer.HiddenSize;
+        int rowLength = PackedLayout.Slots * lanes, inputRows = (1 + layer.InputSize) * rowLength;
+        int panelLength = inputRows + layer.HiddenOutputSize * rowLength;
+        for (int unit = 0; unit < layer.HiddenSize; unit++)
+        {
+            Span<float> panel = destination.Slice(unit / lanes * panelLength, panelLength);
+            PackUnit(layer, unit, lanes, unit % lanes, panel.Slice(0, inputRows), panel.Slice(inputRows));
+        }
+    }
+
+    /// <summary>The floats <see cref="PackPanels"/> writes for a layer.</summary>
+    internal static int PanelsLength(RecurrentLayer layer, int lanes) =>
+        checked((layer.HiddenSize + lanes - 1) / lanes * (1 + layer.InputSize + layer.HiddenOutputSize) * PackedLayout.Slots * lanes);
+
+    // Writes a unit's column of every slot into its tile's rows: the bias row and W_ih rows, then the W_hh rows
+    // (one per value of h, H_out of them).
+    private static void PackUnit(RecurrentLayer layer, int unit, int width, int lane, Span<float> inputRows, Span<float> hiddenRows)
+    {
+        int inputs = layer.InputSize, hidden = layer.HiddenSize, recurrent = layer.HiddenOutputSize;
         bool gru = layer.Gates == 3;
         ReadOnlySpan<float> wih = layer.WeightIh.AsSpan(), whh = layer.WeightHh.AsSpan();
-        ReadOnlySpan<float> bih = layer.BiasIh.AsSpan(), bhh = layer.BiasHh.AsSpan();
-
-        for (int unit = 0; unit < hidden; unit++)
+        ReadOnlySpan<float> bih = layer.BiasIh is null ? default : layer.BiasIh.AsSpan();
+        ReadOnlySpan<float> bhh = layer.BiasHh is null ? default : layer.BiasHh.AsSpan();
+        int rowLength = PackedLayout.Slots * width;
+        for (int slot = 0; slot < PackedLayout.Slots; slot++)
         {
-            PanelPosition position = layout.Position(unit, index);
-            int rowLength = PackedLayout.Slots * position.Width;
-            Span<float> inputRows = destination.Slice(position.InputOffset, (1 + inputs) * rowLength);
-            Span<float> hiddenRows = destination.Slice(position.HiddenOffset, hidden * rowLength);
-            for (int slot = 0; slot < PackedLayout.Slots; slot++)
-            {
-                // The PyTorch gate each slot reads, whether it takes the W_ih and W_hh sides, and its scale.
-                int gate = gru ? Math.Min(slot, 2) : slot;
-                bool fromInput = !gru || slot != 3, fromHidden = !gru || slot != 2;
-                float scale = (gru ? slot < 2 : slot != 2) ? 0.5f : 1f;
-                int row = gate * hidden + unit;
-                int column = slot * position.Width + position.Lane;
+            // The PyTorch gate each slot reads, whether it takes the W_ih and W_hh sides, and its scale.
+            int gate = gru ? Math.Min(slot, 2) : slot;
+            bool fromInput = !gru || slot != 3, fromHidden = !gru || slot != 2;
+            float scale = (gru ? slot < 2 : slot != 2) ? 0.5f : 1f;
+            int row = gate * hidden + unit;
+            int column = slot * width + lane;
 
-                inputRows[column] = scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f));
-                if (fromInput)
-                {
-                    for (int k = 0; k < inputs; k++)
-                        inputRows[(1 + k) * rowLength + column] = scale * wih[row * inputs + k];
-                }
-                if (fromHidden)
-                {
-                    for (int k = 0; k < hidden; k++)
-                        hiddenRows[k * rowLength + column] = scale * whh[row * hidden + k];
-                }
+            // bias=False: a zero bias row.
+            inputRows[column] = layer.HasBias ? scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f)) : 0f;
+            if (fromInput)
+            {
+                for (int k = 0; k < inputs; k++)
+                    inputRows[(1 + k) * rowLength + column] = scale * wih[row * inputs + k];
+            }
+            if (fromHidden)
+            {
+                for (int k = 0; k < recurrent; k++)
+                    hiddenRows[k * rowLength + column] = scale * whh[row * recurrent + k];
             }
         }
     }

@@ -23,7 +23,7 @@ public static class RecurrentScalarKernel
         var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput);
         int stride = layout.StateStride;
         int layerState = (gru ? 2 : 3) * stride;
-                Span<float> slots = stackalloc float[PackedLayout.Slots];
+        Span<float> slots = stackalloc float[PackedLayout.Slots];
 
         for (int layer = 0; layer < numLayers; layer++)
         {
@@ -57,6 +57,39 @@ public static class RecurrentScalarKernel
                 else
                     KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref hNext[unit]);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RecurrentVectorKernel.Cell"/> without SIMD: one step of one layer and direction over panels packed by
+    /// <see cref="RecurrentPacking.PackPanels"/> in whole tiles of <paramref name="lanes"/> units, reading
+    /// <paramref name="hPrev"/> (H_out values) and writing the <paramref name="hidden"/> units' new h to
+    /// <paramref name="hNext"/> (c in place).
+    /// </summary>
+    internal static void Cell(ReadOnlySpan<float> panels, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, int hidden,
+        Span<float> hNext, Span<float> cell, bool gru, int lanes)
+    {
+        int inputs = x.Length, recurrent = hPrev.Length, rowLength = PackedLayout.Slots * lanes;
+        int panelLength = (1 + inputs + recurrent) * rowLength;
+        Span<float> slots = stackalloc float[PackedLayout.Slots];
+        for (int unit = 0; unit < hidden; unit++)
+        {
+            ReadOnlySpan<float> panel = panels.Slice(unit / lanes * panelLength, panelLength);
+            for (int slot = 0; slot < slots.Length; slot++)
+            {
+                int column = slot * lanes + unit % lanes;
+                float sum = panel[column];
+                for (int k = 0; k < inputs; k++)
+                    sum = KernelMath.MultiplyAdd(panel[(1 + k) * rowLength + column], x[k], sum);
+                for (int k = 0; k < recurrent; k++)
+                    sum = KernelMath.MultiplyAdd(panel[(1 + inputs + k) * rowLength + column], hPrev[k], sum);
+                slots[slot] = sum;
+            }
+
+            if (gru)
+                KernelMath.GruCell(slots[0], slots[1], slots[2], slots[3], in hPrev[unit], ref hNext[unit]);
+            else
+                KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref cell[unit], ref hNext[unit]);
         }
     }
 }

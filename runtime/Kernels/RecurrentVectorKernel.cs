@@ -22,58 +22,11 @@ internal enum KernelPath
 }
 
 /// <summary>
-/// The sizes of a run-time-sized model and the offsets they imply in the <see cref="PackedLayout"/> of its weights and
-/// state (whole tiles of <see cref="Lanes"/> units, no rest tile).
-/// </summary>
-internal readonly struct RecurrentLayout
-{
-    private readonly PackedLayout _packed;
-
-    public RecurrentLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, bool gru, int lanes)
-    {
-        _packed = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes: 0);
-        Gru = gru;
-        LayerStateLength = (gru ? 2 : 3) * _packed.StateStride;
-        StateLength = checked(numLayers * LayerStateLength);
-    }
-
-    public int InputSize => _packed.InputSize;
-    public int HiddenSize => _packed.HiddenSize;
-    public int OutputSize => _packed.OutputSize;
-    public int NumLayers => _packed.NumLayers;
-    public bool Gru { get; }
-    public int Lanes => _packed.Lanes;
-    public int Tiles => _packed.Tiles;
-    public int LayerStateLength { get; }
-    public int StateLength { get; }
-
-    /// <summary>Where fc.weight ([OutputSize, HiddenSize]) starts in the packed weights.</summary>
-    public int HeadOffset => _packed.HeadOffset;
-
-    /// <summary>Where fc.bias starts in the packed weights.</summary>
-    public int HeadBiasOffset => _packed.HeadOffset + OutputSize * HiddenSize;
-
-    public int PackedLength => _packed.PackedLength;
-
-    /// <summary>Inputs of a layer: InputSize for layer 0, HiddenSize above.</summary>
-    public int LayerInputs(int layer) => _packed.LayerInputs(layer);
-
-    /// <summary>Where a layer's panels start in the packed weights.</summary>
-    public int LayerOffset(int layer) => _packed.LayerOffset(layer);
-
-    /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
-    public int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * _packed.StateStride;
-
-    /// <summary>Where the c of an LSTM layer starts in the state.</summary>
-    public int CellOffset(int layer) => layer * LayerStateLength + 2 * _packed.StateStride;
-}
-
-/// <summary>
-/// One time step of every layer of an LSTM or GRU whose sizes are known only at run time, over the
-/// <see cref="RecurrentPacking"/> layout with <see cref="Lanes"/> lanes per tile. Each tile accumulates its 4 slot
-/// vectors by broadcasting every input and hidden value and multiply-adding a panel row, as the generated kernels do,
-/// but with loops instead of unrolled constants. The state layout is <see cref="RecurrentScalarKernel"/>'s, which is
-/// also the fallback when no vector width is accelerated.
+/// One time step of one layer and direction of an LSTM or GRU whose sizes are known only at run time, over panels
+/// packed by <see cref="RecurrentPacking.PackPanels"/> in whole tiles of <see cref="Lanes"/> units. Each tile
+/// accumulates its 4 slot vectors by broadcasting every input and recurrent value and multiply-adding a panel row, as
+/// the generated kernels do, but with loops instead of unrolled constants. <see cref="RecurrentScalarKernel.Cell"/> is
+/// the same step without SIMD.
 /// </summary>
 internal static class RecurrentVectorKernel
 {
@@ -90,76 +43,59 @@ internal static class RecurrentVectorKernel
         : KernelPath.Scalar;
 
     /// <summary>
-    /// Runs one step of every layer on <paramref name="input"/> (InputSize values): reads each layer's h_{t-1} from
-    /// buffer <paramref name="parity"/> of <paramref name="state"/> and writes h_t to the other (c in place).
+    /// Computes the gates of <paramref name="hidden"/> units from <paramref name="x"/> and the first
+    /// <paramref name="recurrent"/> values of <paramref name="hPrev"/> (H_out: h_{t-1}), then writes the new h (an
+    /// LSTM's o ⊙ tanh c, before any projection) to <paramref name="hNext"/> and updates <paramref name="cell"/> in
+    /// place (LSTM). Whole tiles are stored: <paramref name="hNext"/>, <paramref name="cell"/> and, for a GRU,
+    /// <paramref name="hPrev"/> hold the units padded to whole tiles.
     /// </summary>
-    public static void Step(in RecurrentLayout layout, ReadOnlySpan<float> packed, ReadOnlySpan<float> input,
-        Span<float> state, int parity, KernelPath path)
+    public static void Cell(KernelPath path, ReadOnlySpan<float> panels, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, int recurrent,
+        int hidden, Span<float> hNext, Span<float> cell, bool gru)
     {
-        if (layout.Lanes != Lanes || packed.Length != layout.PackedLength || input.Length != layout.InputSize || state.Length != layout.StateLength)
-            throw new ArgumentException("The spans do not match the layout.");
+        int tiles = (hidden + Lanes - 1) / Lanes, padded = tiles * Lanes;
+        if (panels.Length < tiles * (1 + x.Length + recurrent) * RowLength || hPrev.Length < (gru ? Math.Max(padded, recurrent) : recurrent)
+            || hNext.Length < padded || (!gru && cell.Length < padded))
+        {
+            throw new ArgumentException("The spans do not match the layer's sizes.");
+        }
 
         if (path == KernelPath.Scalar)
         {
-            RecurrentScalarKernel.Step(packed, input, state, layout.InputSize, layout.HiddenSize, layout.NumLayers, Lanes, restLanes: 0, layout.Gru, parity);
+            RecurrentScalarKernel.Cell(panels, x, hPrev.Slice(0, recurrent), hidden, hNext, cell, gru, Lanes);
             return;
         }
 
-        ref float weights = ref MemoryMarshal.GetReference(packed);
-        ref float s = ref MemoryMarshal.GetReference(state);
-        for (int layer = 0; layer < layout.NumLayers; layer++)
+        ref float weights = ref MemoryMarshal.GetReference(panels);
+        ref float input = ref MemoryMarshal.GetReference(x);
+        ref float previous = ref MemoryMarshal.GetReference(hPrev);
+        ref float next = ref MemoryMarshal.GetReference(hNext);
+        // A GRU has no cell state; the kernels do not touch this reference then.
+        ref float c = ref gru ? ref next : ref MemoryMarshal.GetReference(cell);
+        switch (path)
         {
-            // Layer 0 reads x_t; each layer above reads the h_t just computed below it.
-            ref float x = ref layer == 0
-                ? ref MemoryMarshal.GetReference(input)
-                : ref Unsafe.Add(ref s, layout.HiddenOffset(layer - 1, parity ^ 1));
-            ref float layerWeights = ref Unsafe.Add(ref weights, layout.LayerOffset(layer));
-            ref float hPrev = ref Unsafe.Add(ref s, layout.HiddenOffset(layer, parity));
-            ref float hNext = ref Unsafe.Add(ref s, layout.HiddenOffset(layer, parity ^ 1));
-            // A GRU has no cell state; the kernels do not touch this reference then.
-            ref float cell = ref layout.Gru ? ref hPrev : ref Unsafe.Add(ref s, layout.CellOffset(layer));
-            int inputs = layout.LayerInputs(layer);
-
-            switch (path)
-            {
-                case KernelPath.Vector512:
-                    Layer512(ref layerWeights, ref x, inputs, layout.HiddenSize, layout.Tiles, ref hPrev, ref hNext, ref cell, layout.Gru);
-                    break;
-                case KernelPath.Vector256:
-                    Layer256(ref layerWeights, ref x, inputs, layout.HiddenSize, layout.Tiles, ref hPrev, ref hNext, ref cell, layout.Gru);
-                    break;
-                default:
-                    Layer128(ref layerWeights, ref x, inputs, layout.HiddenSize, layout.Tiles, ref hPrev, ref hNext, ref cell, layout.Gru);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>y = fc.weight · h + fc.bias, with <paramref name="h"/> the last layer's HiddenSize values.</summary>
-    public static void Head(in RecurrentLayout layout, ReadOnlySpan<float> packed, ReadOnlySpan<float> h, Span<float> output)
-    {
-        if (packed.Length != layout.PackedLength || h.Length < layout.HiddenSize || output.Length != layout.OutputSize)
-            throw new ArgumentException("The spans do not match the layout.");
-        ref float weights = ref MemoryMarshal.GetReference(packed);
-        ref float hidden = ref MemoryMarshal.GetReference(h);
-        for (int o = 0; o < layout.OutputSize; o++)
-        {
-            output[o] = Unsafe.Add(ref weights, layout.HeadBiasOffset + o)
-                + KernelMath.Dot(ref Unsafe.Add(ref weights, layout.HeadOffset + o * layout.HiddenSize), ref hidden, layout.HiddenSize);
+            case KernelPath.Vector512:
+                Layer512(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                break;
+            case KernelPath.Vector256:
+                Layer256(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                break;
+            default:
+                Layer128(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                break;
         }
     }
 
     // ---- Vector512: one vector per slot; even and odd k accumulate separately to halve the dependency chains ----
 
-    private static void Layer512(ref float weights, ref float x, int inputs, int hidden, int tiles,
+    private static void Layer512(ref float weights, ref float x, int inputs, int recurrent, int tiles,
         ref float hPrev, ref float hNext, ref float cell, bool gru)
     {
-        int panelLength = (1 + inputs + hidden) * RowLength;
+        int panelLength = (1 + inputs + recurrent) * RowLength;
         for (int tile = 0; tile < tiles; tile++)
         {
             ref float panel = ref Unsafe.Add(ref weights, tile * panelLength);
 
-            // The bias row, then W_ih rows against x, then W_hh rows against h_{t-1}.
+            // The bias row, then W_ih rows against x, then W_hh rows against h_{t-1} (H_out values).
             var s0 = Vector512.LoadUnsafe(ref panel, 0 * Lanes);
             var s1 = Vector512.LoadUnsafe(ref panel, 1 * Lanes);
             var s2 = Vector512.LoadUnsafe(ref panel, 2 * Lanes);
@@ -173,7 +109,7 @@ internal static class RecurrentVectorKernel
             for (int source = 0; source < 2; source++)
             {
                 ref float values = ref source == 0 ? ref x : ref hPrev;
-                int count = source == 0 ? inputs : hidden;
+                int count = source == 0 ? inputs : recurrent;
                 int k = 0;
                 for (; k + 1 < count; k += 2)
                 {
@@ -210,11 +146,11 @@ internal static class RecurrentVectorKernel
 
     // ---- Vector256: two vectors per slot (lanes 0–7 and 8–15) ----
 
-    private static void Layer256(ref float weights, ref float x, int inputs, int hidden, int tiles,
+    private static void Layer256(ref float weights, ref float x, int inputs, int recurrent, int tiles,
         ref float hPrev, ref float hNext, ref float cell, bool gru)
     {
         const int Half = Lanes / 2;
-        int panelLength = (1 + inputs + hidden) * RowLength;
+        int panelLength = (1 + inputs + recurrent) * RowLength;
         for (int tile = 0; tile < tiles; tile++)
         {
             ref float panel = ref Unsafe.Add(ref weights, tile * panelLength);
@@ -232,7 +168,7 @@ internal static class RecurrentVectorKernel
             for (int source = 0; source < 2; source++)
             {
                 ref float values = ref source == 0 ? ref x : ref hPrev;
-                int count = source == 0 ? inputs : hidden;
+                int count = source == 0 ? inputs : recurrent;
                 for (int k = 0; k < count; k++)
                 {
                     var v = Vector256.Create(Unsafe.Add(ref values, k));
@@ -264,11 +200,11 @@ internal static class RecurrentVectorKernel
 
     // ---- Vector128: each tile in two halves of 8 lanes, two vectors per slot and half ----
 
-    private static void Layer128(ref float weights, ref float x, int inputs, int hidden, int tiles,
+    private static void Layer128(ref float weights, ref float x, int inputs, int recurrent, int tiles,
         ref float hPrev, ref float hNext, ref float cell, bool gru)
     {
         const int Quarter = Lanes / 4;
-        int panelLength = (1 + inputs + hidden) * RowLength;
+        int panelLength = (1 + inputs + recurrent) * RowLength;
         for (int tile = 0; tile < tiles; tile++)
         {
             for (int half = 0; half < Lanes; half += Lanes / 2)
@@ -288,7 +224,7 @@ internal static class RecurrentVectorKernel
                 for (int source = 0; source < 2; source++)
                 {
                     ref float values = ref source == 0 ? ref x : ref hPrev;
-                    int count = source == 0 ? inputs : hidden;
+                    int count = source == 0 ? inputs : recurrent;
                     for (int k = 0; k < count; k++)
                     {
                         var v = Vector128.Create(Unsafe.Add(ref values, k));

@@ -4,49 +4,84 @@ using System.IO;
 namespace LstmGen;
 
 /// <summary>
-/// A PyTorch <c>nn.GRU</c> (any <c>num_layers</c>, <c>batch_first=True</c>) followed by an <c>nn.Linear</c> head on the
-/// last time step, with every size taken from the weights at run time and any sequence length.
+/// A PyTorch <c>nn.GRU</c> (any <c>num_layers</c>, <c>bidirectional</c> and <c>bias</c>, <c>batch_first=True</c>) and
+/// an optional <c>nn.Linear</c> head, with every size and option taken from the weights at run time, any sequence
+/// length, padded batches and initial and final states.
 /// </summary>
 /// <remarks>
 /// <para>The run-time-sized counterpart of a class with <see cref="GruAttribute"/>: same members, but the sizes are
-/// properties instead of constants and <c>Forward</c> accepts any sequence length. Prefer the generated class when the
-/// sizes are known at build time: it is specialized for them and faster.</para>
+/// properties instead of constants. Prefer the generated class when the sizes are known at build time: it is
+/// specialized for them and faster.</para>
 /// <para>Threading: an instance is not safe for concurrent calls (it owns preallocated scratch and the streaming
 /// state); separate instances are.</para>
 /// </remarks>
 public sealed class GruModel : RecurrentModel
 {
-    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here).</summary>
+    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here), with the head (if the weights
+    /// have one) on the last step.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public GruModel(GruWeights weights)
-        : base(weights, gru: true)
+        : this(weights, Readout.LastStep)
+    {
+    }
+
+    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here) whose output is
+    /// <paramref name="readout"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
+    public GruModel(GruWeights weights, Readout readout)
+        : base(weights, gru: true, readout)
     {
     }
 
     /// <summary>
     /// Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (<c>.pt</c>, <c>.pth</c>, a checkpoint or a whole
     /// module, see <see cref="PyTorchFile"/>) or with <c>safetensors.torch.save_file</c>, told apart by content (keys
-    /// <c>{gruPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>); the sizes and the number
-    /// of layers come from the file.
+    /// <c>{gruPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>). The sizes, the number of
+    /// layers, <c>bidirectional</c> and <c>bias</c> come from the file's keys and shapes; without
+    /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
+    /// the features.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
-    public static GruModel Load(string path, string gruPrefix = GruWeights.DefaultGruPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(GruWeights.Load(path, gruPrefix, fcPrefix));
+    public static GruModel Load(string path, string gruPrefix = GruWeights.DefaultGruPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
+        Readout readout = Readout.LastStep) =>
+        new(GruWeights.Load(path, gruPrefix, fcPrefix), readout);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
-    /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes come from the content.</summary>
+    /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes and options come from the content.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
-    public static GruModel Load(Stream stream, string gruPrefix = GruWeights.DefaultGruPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(GruWeights.Load(stream, gruPrefix, fcPrefix));
+    public static GruModel Load(Stream stream, string gruPrefix = GruWeights.DefaultGruPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
+        Readout readout = Readout.LastStep) =>
+        new(GruWeights.Load(stream, gruPrefix, fcPrefix), readout);
+
+    /// <summary>
+    /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,
+    /// with <paramref name="h"/> holding h_0 on entry and h_n on return ([NumLayers · D, batchSize, HiddenSize],
+    /// PyTorch's layout). Calling again with the same h and the next chunk continues the sequences.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span has another length (h is left unchanged then).</exception>
+    public void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h) =>
+        Run(input, output, batchSize, default, padded: false, h, default, withState: true);
+
+    /// <summary>
+    /// Runs a padded batch from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>,
+    /// with h as in <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, Span{float})"/>; h_n is each sequence's
+    /// state after its own last step.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length is 0 or above T, or a span has another length (h is left unchanged
+    /// then).</exception>
+    public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, Span<float> h) =>
+        Run(input, output, lengths.Length, lengths, padded: true, h, default, withState: true);
 
     /// <summary>Copies the streaming state into <paramref name="h"/>, [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>
     /// for one sequence.</summary>
+    /// <exception cref="InvalidOperationException">The model is bidirectional, so it does not stream.</exception>
     /// <exception cref="ArgumentException"><paramref name="h"/> does not hold NumLayers × HiddenSize floats.</exception>
     public void GetState(Span<float> h) => CopyStateTo(h, default, withCell: false);
 
     /// <summary>Sets the streaming state from <paramref name="h"/>, [NumLayers, HiddenSize], to resume or warm-start a
     /// stream.</summary>
+    /// <exception cref="InvalidOperationException">The model is bidirectional, so it does not stream.</exception>
     /// <exception cref="ArgumentException"><paramref name="h"/> does not hold NumLayers × HiddenSize floats.</exception>
     public void SetState(ReadOnlySpan<float> h) => CopyStateFrom(h, default, withCell: false);
 }

@@ -4,13 +4,14 @@ using System.IO;
 namespace LstmGen;
 
 /// <summary>
-/// A PyTorch <c>nn.LSTM</c> (any <c>num_layers</c>, <c>batch_first=True</c>) followed by an <c>nn.Linear</c> head on the
-/// last time step, with every size taken from the weights at run time and any sequence length.
+/// A PyTorch <c>nn.LSTM</c> (any <c>num_layers</c>, <c>bidirectional</c>, <c>proj_size</c> and <c>bias</c>,
+/// <c>batch_first=True</c>) and an optional <c>nn.Linear</c> head, with every size and option taken from the weights
+/// at run time, any sequence length, padded batches and initial and final states.
 /// </summary>
 /// <remarks>
 /// <para>The run-time-sized counterpart of a class with <see cref="LstmAttribute"/>: same members, but the sizes are
-/// properties instead of constants and <c>Forward</c> accepts any sequence length. Prefer the generated class when the
-/// sizes are known at build time: it is specialized for them and faster.</para>
+/// properties instead of constants. Prefer the generated class when the sizes are known at build time: it is
+/// specialized for them and faster.</para>
 /// <para>Threading: an instance is not safe for concurrent calls (it owns preallocated scratch and the streaming
 /// state); separate instances are.</para>
 /// </remarks>
@@ -23,37 +24,72 @@ namespace LstmGen;
 /// </example>
 public sealed class LstmModel : RecurrentModel
 {
-    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here).</summary>
+    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here), with the head (if the weights
+    /// have one) on the last step.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public LstmModel(LstmWeights weights)
-        : base(weights, gru: false)
+        : this(weights, Readout.LastStep)
+    {
+    }
+
+    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here) whose output is
+    /// <paramref name="readout"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
+    public LstmModel(LstmWeights weights, Readout readout)
+        : base(weights, gru: false, readout)
     {
     }
 
     /// <summary>
     /// Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (<c>.pt</c>, <c>.pth</c>, a checkpoint or a whole
     /// module, see <see cref="PyTorchFile"/>) or with <c>safetensors.torch.save_file</c>, told apart by content (keys
-    /// <c>{lstmPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>); the sizes and the number
-    /// of layers come from the file.
+    /// <c>{lstmPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>). The sizes, the number of
+    /// layers, <c>bidirectional</c>, <c>proj_size</c> and <c>bias</c> come from the file's keys and shapes; without
+    /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
+    /// the features.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
-    public static LstmModel Load(string path, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(LstmWeights.Load(path, lstmPrefix, fcPrefix));
+    public static LstmModel Load(string path, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
+        Readout readout = Readout.LastStep) =>
+        new(LstmWeights.Load(path, lstmPrefix, fcPrefix), readout);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
-    /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes come from the content.</summary>
+    /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes and options come from the content.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
-    public static LstmModel Load(Stream stream, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string fcPrefix = RecurrentWeights.DefaultFcPrefix) =>
-        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix));
+    public static LstmModel Load(Stream stream, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
+        Readout readout = Readout.LastStep) =>
+        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix), readout);
 
-    /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize]
-    /// as PyTorch's <c>h_n</c> and <c>c_n</c> for one sequence.</summary>
-    /// <exception cref="ArgumentException">A span does not hold NumLayers × HiddenSize floats.</exception>
+    /// <summary>
+    /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,
+    /// with <paramref name="h"/> holding h_0 on entry and h_n on return ([NumLayers · D, batchSize, H_out], PyTorch's
+    /// layout) and <paramref name="c"/> likewise c_0 and c_n ([NumLayers · D, batchSize, HiddenSize]). Calling again with
+    /// the same h, c and the next chunk continues the sequences.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span has another length (h and c are left unchanged then).</exception>
+    public void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h, Span<float> c) =>
+        Run(input, output, batchSize, default, padded: false, h, c, withState: true);
+
+    /// <summary>
+    /// Runs a padded batch from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>,
+    /// with h and c as in <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, Span{float}, Span{float})"/>; h_n and
+    /// c_n are each sequence's state after its own last step.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length is 0 or above T, or a span has another length (h and c are left
+    /// unchanged then).</exception>
+    public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c) =>
+        Run(input, output, lengths.Length, lengths, padded: true, h, c, withState: true);
+
+    /// <summary>Copies the streaming state into <paramref name="h"/> ([NumLayers, H_out]) and <paramref name="c"/>
+    /// ([NumLayers, HiddenSize]), as PyTorch's <c>h_n</c> and <c>c_n</c> for one sequence.</summary>
+    /// <exception cref="InvalidOperationException">The model is bidirectional, so it does not stream.</exception>
+    /// <exception cref="ArgumentException">A span has another length.</exception>
     public void GetState(Span<float> h, Span<float> c) => CopyStateTo(h, c, withCell: true);
 
-    /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize],
-    /// to resume or warm-start a stream.</summary>
-    /// <exception cref="ArgumentException">A span does not hold NumLayers × HiddenSize floats.</exception>
+    /// <summary>Sets the streaming state from <paramref name="h"/> ([NumLayers, H_out]) and <paramref name="c"/>
+    /// ([NumLayers, HiddenSize]), to resume or warm-start a stream.</summary>
+    /// <exception cref="InvalidOperationException">The model is bidirectional, so it does not stream.</exception>
+    /// <exception cref="ArgumentException">A span has another length.</exception>
     public void SetState(ReadOnlySpan<float> h, ReadOnlySpan<float> c) => CopyStateFrom(h, c, withCell: true);
 }

@@ -7,46 +7,74 @@ using LstmGen.PyTorch;
 namespace LstmGen;
 
 /// <summary>
-/// The parameters of a stack of recurrent layers (<c>nn.LSTM</c> or <c>nn.GRU</c> with <c>num_layers</c> = L)
-/// followed by an <c>nn.Linear</c> head, in PyTorch's layout. <see cref="LstmWeights"/> and
-/// <see cref="GruWeights"/> are the two kinds.
+/// The parameters of a stack of recurrent layers (<c>nn.LSTM</c> or <c>nn.GRU</c> with <c>num_layers</c> = L, optionally
+/// bidirectional, bias-free or, for an LSTM, projected) followed by an optional <c>nn.Linear</c> head, in PyTorch's
+/// layout. <see cref="LstmWeights"/> and <see cref="GruWeights"/> are the two kinds.
 /// </summary>
 public abstract class RecurrentWeights
 {
     /// <summary>The default key prefix of the Linear head's parameters (a module attribute named <c>fc</c>).</summary>
     public const string DefaultFcPrefix = "fc.";
 
-    private protected RecurrentWeights(int gates, string kind, IReadOnlyList<RecurrentLayer> layers, Tensor fcWeight, Tensor fcBias)
+    private protected RecurrentWeights(int gates, string kind, IReadOnlyList<RecurrentLayer> layers, IReadOnlyList<RecurrentLayer>? reverseLayers,
+        Tensor? fcWeight, Tensor? fcBias)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        ArgumentNullException.ThrowIfNull(fcWeight);
-        ArgumentNullException.ThrowIfNull(fcBias);
         if (layers.Count == 0)
             throw new ArgumentException($"An {kind} needs at least one layer.", nameof(layers));
+        if ((fcWeight is null) != (fcBias is null))
+            throw new ArgumentException($"fc.weight and fc.bias are both present or both absent (no head); got only {(fcWeight is null ? "fc.bias" : "fc.weight")}.", fcWeight is null ? nameof(fcWeight) : nameof(fcBias));
+        if (reverseLayers is not null && reverseLayers.Count != layers.Count)
+            throw new ArgumentException($"A bidirectional {kind} has a reverse layer per layer: {layers.Count}; got {reverseLayers.Count}.", nameof(reverseLayers));
 
-        int hidden = layers[0].HiddenSize;
-        for (int k = 0; k < layers.Count; k++)
+        RecurrentLayer first = layers[0] ?? throw new ArgumentNullException(nameof(layers), "Layer 0 is null.");
+        int directions = reverseLayers is null ? 1 : 2;
+        int features = directions * first.HiddenOutputSize;
+        for (int direction = 0; direction < directions; direction++)
         {
-            RecurrentLayer layer = layers[k] ?? throw new ArgumentNullException(nameof(layers), $"Layer {k} is null.");
-            if (layer.Gates != gates)
-                throw new ArgumentException($"Layer {k} has {layer.Gates} gates (weight rows {layer.WeightHh.ShapeString}); an {kind} layer has {gates}.", nameof(layers));
-            if (layer.HiddenSize != hidden)
-                throw new ArgumentException($"Layer {k} has hidden size {layer.HiddenSize}; layer 0 has {hidden}.", nameof(layers));
-            if (k > 0 && layer.InputSize != hidden)
-                throw new ArgumentException($"Layer {k} reads the {hidden} hidden units of layer {k - 1}, so its weight_ih must be [{gates * hidden}, {hidden}]; got {layer.WeightIh.ShapeString}.", nameof(layers));
+            IReadOnlyList<RecurrentLayer> stack = direction == 0 ? layers : reverseLayers!;
+            string name = direction == 0 ? nameof(layers) : nameof(reverseLayers);
+            string suffix = direction == 0 ? "" : " (reverse)";
+            for (int k = 0; k < stack.Count; k++)
+            {
+                RecurrentLayer layer = stack[k] ?? throw new ArgumentNullException(name, $"Layer {k}{suffix} is null.");
+                if (layer.Gates != gates)
+                    throw new ArgumentException($"Layer {k}{suffix} has {layer.Gates} gates (weight rows {layer.WeightHh.ShapeString}); an {kind} layer has {gates}.", name);
+                if (layer.HiddenSize != first.HiddenSize || layer.ProjSize != first.ProjSize)
+                    throw new ArgumentException($"Layer {k}{suffix} has hidden size {layer.HiddenSize} and proj_size {layer.ProjSize}; layer 0 has {first.HiddenSize} and {first.ProjSize}.", name);
+                if (layer.HasBias != first.HasBias)
+                    throw new ArgumentException($"Layer {k}{suffix} {(layer.HasBias ? "has" : "has no")} biases; layer 0 {(first.HasBias ? "has" : "has none")}.", name);
+                int inputs = k == 0 ? first.InputSize : features;
+                if (layer.InputSize != inputs)
+                {
+                    throw new ArgumentException(k == 0
+                        ? $"Layer 0{suffix} reads {layer.InputSize} inputs; layer 0 reads {inputs}."
+                        : $"Layer {k}{suffix} reads the {features} outputs of layer {k - 1} ({directions} × {first.HiddenOutputSize}), so its weight_ih must be [{layer.WeightIh.Shape[0]}, {features}]; got {layer.WeightIh.ShapeString}.", name);
+                }
+            }
         }
-        if (fcWeight.Rank != 2 || fcWeight.Shape[1] != hidden || fcWeight.Shape[0] < 1)
-            throw new ArgumentException($"fc.weight must have shape [O, {hidden}] with O ≥ 1; got {fcWeight.ShapeString}.", nameof(fcWeight));
-        if (fcBias.Rank != 1 || fcBias.Shape[0] != fcWeight.Shape[0])
-            throw new ArgumentException($"fc.bias must have shape [{fcWeight.Shape[0]}]; got {fcBias.ShapeString}.", nameof(fcBias));
+        if (fcWeight is not null && (fcWeight.Rank != 2 || fcWeight.Shape[1] != features || fcWeight.Shape[0] < 1))
+            throw new ArgumentException($"fc.weight must have shape [O, {features}] with O ≥ 1; got {fcWeight.ShapeString}.", nameof(fcWeight));
+        if (fcBias is not null && (fcBias.Rank != 1 || fcBias.Shape[0] != fcWeight!.Shape[0]))
+            throw new ArgumentException($"fc.bias must have shape [{fcWeight!.Shape[0]}]; got {fcBias.ShapeString}.", nameof(fcBias));
 
         Layers = layers.ToArray();
+        ReverseLayers = reverseLayers?.ToArray() ?? [];
         (FcWeight, FcBias) = (fcWeight, fcBias);
-        (InputSize, HiddenSize, OutputSize) = (layers[0].InputSize, hidden, fcWeight.Shape[0]);
+        (InputSize, HiddenSize, ProjSize, OutputSize) = (first.InputSize, first.HiddenSize, first.ProjSize, fcWeight?.Shape[0] ?? 0);
     }
 
-    /// <summary>The recurrent layers, bottom first.</summary>
+    /// <summary>The recurrent layers (the forward direction), bottom first.</summary>
     public IReadOnlyList<RecurrentLayer> Layers { get; }
+
+    /// <summary>The backward direction's layers (<c>..._reverse</c>), bottom first; empty when unidirectional.</summary>
+    public IReadOnlyList<RecurrentLayer> ReverseLayers { get; }
+
+    /// <summary>Whether the layers run in both directions (PyTorch <c>bidirectional=True</c>).</summary>
+    public bool Bidirectional => ReverseLayers.Count > 0;
+
+    /// <summary>Directions D: 2 when bidirectional, else 1.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
 
     /// <summary>The number of stacked layers (PyTorch <c>num_layers</c>).</summary>
     public int NumLayers => Layers.Count;
@@ -57,14 +85,29 @@ public abstract class RecurrentWeights
     /// <summary>Hidden units per layer (H).</summary>
     public int HiddenSize { get; }
 
-    /// <summary>Outputs of the Linear head (O).</summary>
+    /// <summary>PyTorch's <c>proj_size</c> (an LSTM's h has that many values); 0 without a projection.</summary>
+    public int ProjSize { get; }
+
+    /// <summary>H_out, the values of h per direction: <see cref="ProjSize"/> when projected, else <see cref="HiddenSize"/>.</summary>
+    public int HiddenOutputSize => ProjSize > 0 ? ProjSize : HiddenSize;
+
+    /// <summary>The last layer's outputs per step, what the head reads: D · H_out.</summary>
+    public int FeatureSize => Directions * HiddenOutputSize;
+
+    /// <summary>Whether the layers have biases (PyTorch <c>bias=True</c>).</summary>
+    public bool HasBias => Layers[0].HasBias;
+
+    /// <summary>Whether a Linear head follows the layers.</summary>
+    public bool HasHead => FcWeight is not null;
+
+    /// <summary>Outputs of the Linear head (O); 0 without a head.</summary>
     public int OutputSize { get; }
 
-    /// <summary>Linear head weights, shape [O, H].</summary>
-    public Tensor FcWeight { get; }
+    /// <summary>Linear head weights, shape [O, D · H_out]; null without a head.</summary>
+    public Tensor? FcWeight { get; }
 
-    /// <summary>Linear head bias, shape [O].</summary>
-    public Tensor FcBias { get; }
+    /// <summary>Linear head bias, shape [O]; null without a head.</summary>
+    public Tensor? FcBias { get; }
 
     /// <summary>Input-to-gates weights of layer 0.</summary>
     public Tensor WeightIh => Layers[0].WeightIh;
@@ -72,27 +115,37 @@ public abstract class RecurrentWeights
     /// <summary>Hidden-to-gates weights of layer 0.</summary>
     public Tensor WeightHh => Layers[0].WeightHh;
 
-    /// <summary>Input-side gate bias of layer 0.</summary>
-    public Tensor BiasIh => Layers[0].BiasIh;
+    /// <summary>Input-side gate bias of layer 0; null with <c>bias=False</c>.</summary>
+    public Tensor? BiasIh => Layers[0].BiasIh;
 
-    /// <summary>Hidden-side gate bias of layer 0.</summary>
-    public Tensor BiasHh => Layers[0].BiasHh;
+    /// <summary>Hidden-side gate bias of layer 0; null with <c>bias=False</c>.</summary>
+    public Tensor? BiasHh => Layers[0].BiasHh;
 
-    /// <summary>The sizes a generated model expects of a file.</summary>
-    private protected readonly record struct ExpectedSizes(int InputSize, int HiddenSize, int OutputSize, int NumLayers);
+    /// <summary>The layer of a direction (0: forward, 1: backward).</summary>
+    public RecurrentLayer Layer(int layer, int direction) => direction == 0 ? Layers[layer] : ReverseLayers[layer];
 
-    // Every parameter from U(−1/√H, 1/√H), PyTorch's default for nn.LSTM, nn.GRU and (fan-in H) the head.
-    private protected static (RecurrentLayer[] Layers, Tensor FcWeight, Tensor FcBias) CreateRandom(
-        int gates, int inputSize, int hiddenSize, int outputSize, int numLayers, int seed)
+    /// <summary>What a model expects of a file: the sizes and options its attribute names (OutputSize 0: no head).</summary>
+    private protected readonly record struct ExpectedSizes(int InputSize, int HiddenSize, int OutputSize, int NumLayers,
+        bool Bias = true, bool Bidirectional = false, int ProjSize = 0);
+
+    /// <summary>What <see cref="Read"/> and <see cref="CreateRandom"/> give a constructor.</summary>
+    private protected readonly record struct Parts(RecurrentLayer[] Layers, RecurrentLayer[]? ReverseLayers, Tensor? FcWeight, Tensor? FcBias);
+
+    // Every parameter from U(−1/√H, 1/√H), PyTorch's default for nn.LSTM and nn.GRU, and the head's from
+    // U(−1/√F, 1/√F) (nn.Linear's, fan-in F = D·H_out). Draws follow the state_dict's order.
+    private protected static Parts CreateRandom(int gates, int inputSize, int hiddenSize, int outputSize, int numLayers, int seed,
+        bool bias, bool bidirectional, int projSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(projSize);
+        if (projSize > 0 && (gates != 4 || projSize >= hiddenSize))
+            throw new ArgumentOutOfRangeException(nameof(projSize), projSize, $"proj_size must be below hiddenSize ({hiddenSize}), and only an LSTM has one.");
 
         var random = new SeededRandom(seed);
-        float bound = 1f / MathF.Sqrt(hiddenSize);
-        Tensor Uniform(params int[] shape)
+        Tensor Uniform(float bound, params int[] shape)
         {
             var tensor = new Tensor(shape);
             foreach (ref float value in tensor.AsSpan())
@@ -100,15 +153,26 @@ public abstract class RecurrentWeights
             return tensor;
         }
 
+        float recurrentBound = 1f / MathF.Sqrt(hiddenSize);
+        int hOut = projSize > 0 ? projSize : hiddenSize, directions = bidirectional ? 2 : 1;
         var layers = new RecurrentLayer[numLayers];
+        var reverse = bidirectional ? new RecurrentLayer[numLayers] : null;
         for (int k = 0; k < numLayers; k++)
         {
-            int inputs = k == 0 ? inputSize : hiddenSize;
-            layers[k] = new RecurrentLayer(
-                Uniform(gates * hiddenSize, inputs), Uniform(gates * hiddenSize, hiddenSize),
-                Uniform(gates * hiddenSize), Uniform(gates * hiddenSize));
+            for (int direction = 0; direction < directions; direction++)
+            {
+                int inputs = k == 0 ? inputSize : directions * hOut;
+                var layer = new RecurrentLayer(
+                    Uniform(recurrentBound, gates * hiddenSize, inputs), Uniform(recurrentBound, gates * hiddenSize, hOut),
+                    bias ? Uniform(recurrentBound, gates * hiddenSize) : null, bias ? Uniform(recurrentBound, gates * hiddenSize) : null,
+                    projSize > 0 ? Uniform(recurrentBound, projSize, hiddenSize) : null);
+                if (direction == 0) layers[k] = layer;
+                else reverse![k] = layer;
+            }
         }
-        return (layers, Uniform(outputSize, hiddenSize), Uniform(outputSize));
+        if (outputSize == 0) return new Parts(layers, reverse, null, null);
+        float headBound = 1f / MathF.Sqrt(directions * hOut);
+        return new Parts(layers, reverse, Uniform(headBound, outputSize, directions * hOut), Uniform(headBound, outputSize));
     }
 
     /// <summary>The key a model's state_dict always has: what picks it among the dicts of a checkpoint.</summary>
@@ -138,14 +202,14 @@ public abstract class RecurrentWeights
             : SafetensorsFile.Load(content, source);
     }
 
-    // Reads the layers and the head from a state_dict; with expected sizes every tensor must match them,
-    // without, the sizes come from the file's own shapes.
-    private protected static (RecurrentLayer[] Layers, Tensor FcWeight, Tensor FcBias) Read(
-        ITensorFile file, int gates, string kind, string prefix, string fcPrefix, ExpectedSizes? expected)
+    // Reads the layers and the head from a state_dict, the one owner of its keys. With expected sizes the file must
+    // have exactly the structure they name (directions, projection, biases, head) and every tensor their shape;
+    // without, the structure and sizes come from the file (fcPrefix null: no head, whatever the file holds).
+    private protected static Parts Read(ITensorFile file, int gates, string kind, string prefix, string? fcPrefix, ExpectedSizes? expected)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(prefix);
-        ArgumentNullException.ThrowIfNull(fcPrefix);
+        if (expected is not null) ArgumentNullException.ThrowIfNull(fcPrefix);
 
         int layersInFile = CountLayers(file, prefix);
         if (layersInFile == 0)
@@ -159,10 +223,37 @@ public abstract class RecurrentWeights
                 $"{file.SourceName}: the file holds a {layersInFile}-layer {kind} but the model has {sizes.NumLayers} layer{(sizes.NumLayers == 1 ? "" : "s")}.");
         }
 
-        int hidden = expected?.HiddenSize ?? SizeOf(file, $"{prefix}weight_hh_l0", kind, dimension: 1, "hidden size");
+        // The structure the keys say, then (for a sized model) against what the model was built for.
+        string reverseKey = $"{prefix}weight_ih_l0_reverse", projectionKey = $"{prefix}weight_hr_l0", biasKey = $"{prefix}bias_ih_l0";
+        string? headKey = fcPrefix is null ? null : $"{fcPrefix}weight";
+        bool bidirectional = file.Contains(reverseKey), projected = file.Contains(projectionKey), bias = file.Contains(biasKey);
+        bool head = headKey is not null && file.Contains(headKey);
+        if (expected is { } wanted)
+        {
+            RequireStructure(file, kind, reverseKey, bidirectional, wanted.Bidirectional, "bidirectional", "Bidirectional = true", "Bidirectional = false");
+            RequireStructure(file, kind, projectionKey, projected, wanted.ProjSize > 0, "projected (proj_size)", $"ProjSize = {wanted.ProjSize}", "ProjSize = 0");
+            RequireStructure(file, kind, biasKey, bias, wanted.Bias, "biased (bias=True)", "Bias = true", "Bias = false");
+            if (head != wanted.OutputSize > 0)
+            {
+                throw new InvalidDataException(head
+                    ? $"{file.SourceName}: unexpected tensor '{headKey}': the file has a Linear head but the model has none (OutputSize 0)."
+                    : $"{file.SourceName}: missing tensor '{headKey}': the model has a Linear head (OutputSize {wanted.OutputSize}) but the file has none. The file has: {Describe(file)}.");
+            }
+        }
+        else if (projected && gates != 4)
+        {
+            throw new InvalidDataException($"{file.SourceName}: unexpected tensor '{projectionKey}': a {kind} has no projection (proj_size is an LSTM's).");
+        }
+
+        int hidden = expected?.HiddenSize ?? (projected
+            ? SizeOf(file, projectionKey, kind, dimension: 1, "hidden size")
+            : SizeOf(file, $"{prefix}weight_hh_l0", kind, dimension: 1, "hidden size"));
+        int projection = expected?.ProjSize ?? (projected ? SizeOf(file, projectionKey, kind, dimension: 0, "proj_size") : 0);
         int inputs = expected?.InputSize ?? SizeOf(file, $"{prefix}weight_ih_l0", kind, dimension: 1, "input size");
-        int outputs = expected?.OutputSize ?? SizeOf(file, $"{fcPrefix}weight", "Linear head", dimension: 0, "output size");
-        string Sizes() => $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}, NumLayers {layersInFile}";
+        int outputs = expected?.OutputSize ?? (head ? SizeOf(file, headKey!, "Linear head", dimension: 0, "output size") : 0);
+        int directions = bidirectional ? 2 : 1, hOut = projection > 0 ? projection : hidden, features = directions * hOut;
+        string Sizes() =>
+            $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}, NumLayers {layersInFile}, Bidirectional {bidirectional}, ProjSize {projection}, Bias {bias}";
 
         var expectedNames = new HashSet<string>(StringComparer.Ordinal);
         Tensor Take(string name, params int[] shape)
@@ -177,28 +268,47 @@ public abstract class RecurrentWeights
         }
 
         var layers = new RecurrentLayer[layersInFile];
+        var reverse = bidirectional ? new RecurrentLayer[layersInFile] : null;
         for (int k = 0; k < layersInFile; k++)
         {
-            int layerInputs = k == 0 ? inputs : hidden;
-            layers[k] = new RecurrentLayer(
-                Take($"{prefix}weight_ih_l{k}", gates * hidden, layerInputs),
-                Take($"{prefix}weight_hh_l{k}", gates * hidden, hidden),
-                Take($"{prefix}bias_ih_l{k}", gates * hidden),
-                Take($"{prefix}bias_hh_l{k}", gates * hidden));
+            for (int direction = 0; direction < directions; direction++)
+            {
+                string suffix = direction == 0 ? $"l{k}" : $"l{k}_reverse";
+                int rows = gates * hidden, layerInputs = k == 0 ? inputs : features;
+                var layer = new RecurrentLayer(
+                    Take($"{prefix}weight_ih_{suffix}", rows, layerInputs),
+                    Take($"{prefix}weight_hh_{suffix}", rows, hOut),
+                    bias ? Take($"{prefix}bias_ih_{suffix}", rows) : null,
+                    bias ? Take($"{prefix}bias_hh_{suffix}", rows) : null,
+                    projection > 0 ? Take($"{prefix}weight_hr_{suffix}", projection, hidden) : null);
+                if (direction == 0) layers[k] = layer;
+                else reverse![k] = layer;
+            }
         }
 
-        // A parameter under the prefix that the model does not have (a reverse direction, projections) would
-        // be silently dropped: refuse it.
+        // A parameter under the prefix that the structure above does not read (a direction or projection of only some
+        // layers, a bias of only some) would be silently dropped: refuse it.
         string? unexpected = file.TensorNames.FirstOrDefault(name =>
             name.StartsWith(prefix, StringComparison.Ordinal) && !expectedNames.Contains(name) &&
             (name.AsSpan(prefix.Length).StartsWith("weight_") || name.AsSpan(prefix.Length).StartsWith("bias_")));
         if (unexpected is not null)
         {
             throw new InvalidDataException(
-                $"{file.SourceName}: unexpected tensor '{unexpected}': the file's {kind} has parameters this unidirectional model does not (bidirectional or proj_size?).");
+                $"{file.SourceName}: unexpected tensor '{unexpected}': {Sizes()} has no such parameter.");
         }
 
-        return (layers, Take($"{fcPrefix}weight", outputs, hidden), Take($"{fcPrefix}bias", outputs));
+        return head
+            ? new Parts(layers, reverse, Take($"{fcPrefix}weight", outputs, features), Take($"{fcPrefix}bias", outputs))
+            : new Parts(layers, reverse, null, null);
+    }
+
+    // Refuses a file whose keys say an option the model does not have, or lack one it has, naming the key.
+    private static void RequireStructure(ITensorFile file, string kind, string key, bool inFile, bool inModel, string option, string modelOn, string modelOff)
+    {
+        if (inFile == inModel) return;
+        throw new InvalidDataException(inFile
+            ? $"{file.SourceName}: unexpected tensor '{key}': the file's {kind} is {option} but the model is not ({modelOff})."
+            : $"{file.SourceName}: missing tensor '{key}': the model is {option} ({modelOn}) but the file's {kind} is not. The file has: {Describe(file)}.");
     }
 
     // Layers present: weight_ih_l0, weight_ih_l1, … counted until the first gap.

@@ -8,7 +8,8 @@ namespace LstmGen.Tests;
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
 /// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>), then the outcome of every PyTorch option check
+/// their input ahead (<see cref="ProjectedInputTests"/>) and of the run-time-sized models on every option case
+/// (<see cref="OptionGolden"/>), then the outcome of every PyTorch option check of generated models
 /// (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
 /// </summary>
 public static class Program
@@ -40,6 +41,14 @@ public static class Program
             bool pass = error <= GoldenParity.Tolerance;
             allPass &= pass;
             Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
+        }
+        foreach (string name in OptionGolden.Names)
+        {
+            // The run-time-sized models on the option cases, on the widest path this process accelerates.
+            float error = OptionGolden.Load(name).AllErrors(LstmGen.Kernels.RecurrentVectorKernel.BestPath).Values.Max();
+            bool pass = error <= GoldenParity.Tolerance;
+            allPass &= pass;
+            Console.WriteLine($"run-time-sized {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
         var options = new OptionsParityTests();
         foreach (System.Reflection.MethodInfo check in typeof(OptionsParityTests).GetMethods()

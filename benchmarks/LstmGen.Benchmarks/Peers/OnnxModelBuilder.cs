@@ -29,8 +29,8 @@ public static class OnnxModelBuilder
         float[] W = ReorderGateRows(w.WeightIh.AsSpan(), H, I, onnxFromTorch);
         float[] R = ReorderGateRows(w.WeightHh.AsSpan(), H, H, onnxFromTorch);
         float[] bias = new float[8 * H];
-        ReorderGateRows(w.BiasIh.AsSpan(), H, 1, onnxFromTorch).CopyTo(bias, 0);       // Wb
-        ReorderGateRows(w.BiasHh.AsSpan(), H, 1, onnxFromTorch).CopyTo(bias, 4 * H);   // Rb
+        ReorderGateRows(w.BiasIh!.AsSpan(), H, 1, onnxFromTorch).CopyTo(bias, 0);       // Wb
+        ReorderGateRows(w.BiasHh!.AsSpan(), H, 1, onnxFromTorch).CopyTo(bias, 4 * H);   // Rb
 
         var graph = new Proto();
         graph.Message(1, Node("transpose", "Transpose", ["x"], ["x_tbi"], IntsAttr("perm", [1, 0, 2])));
@@ -42,8 +42,8 @@ public static class OnnxModelBuilder
         graph.Message(5, FloatTensor("R", [1, 4 * H, H], R));
         graph.Message(5, FloatTensor("B", [1, 8 * H], bias));
         graph.Message(5, Int64Tensor("squeeze_axes", [1], [0]));
-        graph.Message(5, FloatTensor("fc_w", [O, H], w.FcWeight.AsSpan()));
-        graph.Message(5, FloatTensor("fc_b", [O], w.FcBias.AsSpan()));
+        graph.Message(5, FloatTensor("fc_w", [O, H], w.FcWeight!.AsSpan()));
+        graph.Message(5, FloatTensor("fc_b", [O], w.FcBias!.AsSpan()));
         graph.Message(11, ValueInfo(InputName, [batch, seqLen, I]));
         graph.Message(12, ValueInfo(OutputName, [batch, O]));
 

@@ -19,11 +19,11 @@ public sealed class ScalarLstm
         _weightIh = w.WeightIh.ToArray();
         _weightHh = w.WeightHh.ToArray();
         _bias = new float[4 * _hiddenSize];
-        ReadOnlySpan<float> bih = w.BiasIh.AsSpan(), bhh = w.BiasHh.AsSpan();
+        ReadOnlySpan<float> bih = w.BiasIh!.AsSpan(), bhh = w.BiasHh!.AsSpan();
         for (int r = 0; r < _bias.Length; r++)
             _bias[r] = bih[r] + bhh[r];
-        _fcWeight = w.FcWeight.ToArray();
-        _fcBias = w.FcBias.ToArray();
+        _fcWeight = w.FcWeight!.ToArray();
+        _fcBias = w.FcBias!.ToArray();
         _h = new float[_hiddenSize];
         _c = new float[_hiddenSize];
         _gates = new float[4 * _hiddenSize];

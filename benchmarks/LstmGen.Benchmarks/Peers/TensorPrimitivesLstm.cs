@@ -21,9 +21,9 @@ public sealed class TensorPrimitivesLstm
         _weightIh = w.WeightIh.ToArray();
         _weightHh = w.WeightHh.ToArray();
         _bias = new float[4 * _hiddenSize];
-        TensorPrimitives.Add(w.BiasIh.AsSpan(), w.BiasHh.AsSpan(), _bias);
-        _fcWeight = w.FcWeight.ToArray();
-        _fcBias = w.FcBias.ToArray();
+        TensorPrimitives.Add(w.BiasIh!.AsSpan(), w.BiasHh!.AsSpan(), _bias);
+        _fcWeight = w.FcWeight!.ToArray();
+        _fcBias = w.FcBias!.ToArray();
         _h = new float[_hiddenSize];
         _c = new float[_hiddenSize];
         _gates = new float[4 * _hiddenSize];

@@ -31,13 +31,13 @@ public sealed class TorchSharpLstm : IDisposable
                 LstmGen.Tensor src = name switch
                 {
                     "weight_ih_l0" => w.WeightIh, "weight_hh_l0" => w.WeightHh,
-                    "bias_ih_l0" => w.BiasIh, "bias_hh_l0" => w.BiasHh,
+                    "bias_ih_l0" => w.BiasIh!, "bias_hh_l0" => w.BiasHh!,
                     _ => throw new InvalidOperationException($"unexpected LSTM parameter {name}"),
                 };
                 p.copy_(torch.tensor(src.ToArray(), p.shape));
             }
-            _fc.weight!.copy_(torch.tensor(w.FcWeight.ToArray(), _fc.weight!.shape));
-            _fc.bias!.copy_(torch.tensor(w.FcBias.ToArray(), _fc.bias!.shape));
+            _fc.weight!.copy_(torch.tensor(w.FcWeight!.ToArray(), _fc.weight!.shape));
+            _fc.bias!.copy_(torch.tensor(w.FcBias!.ToArray(), _fc.bias!.shape));
         }
         _lstm.eval();
         _fc.eval();

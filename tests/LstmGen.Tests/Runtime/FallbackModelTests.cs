@@ -30,7 +30,7 @@ public class FallbackModelTests
     private static RecurrentModel LoadCase(string caseName) => GoldenParity.LoadRunTimeSized(caseName);
 
     // The paths this machine runs at full speed, plus the scalar one.
-    private static IEnumerable<KernelPath> Paths()
+    internal static IEnumerable<KernelPath> Paths()
     {
         yield return KernelPath.Scalar;
         if (Vector128.IsHardwareAccelerated) yield return KernelPath.Vector128;

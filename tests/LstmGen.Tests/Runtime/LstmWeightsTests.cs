@@ -41,7 +41,7 @@ public class LstmWeightsTests
     {
         LstmWeights weights = LstmWeights.CreateRandom(5, 16, 3, seed: 1);
         float bound = 1f / MathF.Sqrt(16);
-        foreach (Tensor tensor in new[] { weights.WeightIh, weights.WeightHh, weights.BiasIh, weights.BiasHh, weights.FcWeight, weights.FcBias })
+        foreach (Tensor tensor in new[] { weights.WeightIh, weights.WeightHh, weights.BiasIh!, weights.BiasHh!, weights.FcWeight!, weights.FcBias! })
         {
             foreach (float value in tensor.AsSpan())
                 Assert.InRange(value, -bound, bound);

@@ -12,7 +12,7 @@ internal static class ReferenceLstm
     {
         int inputs = w.InputSize, hidden = w.HiddenSize, outputs = w.OutputSize;
         ReadOnlySpan<float> wih = w.WeightIh.AsSpan(), whh = w.WeightHh.AsSpan();
-        ReadOnlySpan<float> bih = w.BiasIh.AsSpan(), bhh = w.BiasHh.AsSpan();
+        ReadOnlySpan<float> bih = w.BiasIh!.AsSpan(), bhh = w.BiasHh!.AsSpan();
         var h = new double[hidden];
         var c = new double[hidden];
         var gates = new double[4 * hidden];
@@ -38,8 +38,8 @@ internal static class ReferenceLstm
         var y = new float[outputs];
         for (int o = 0; o < outputs; o++)
         {
-            double sum = w.FcBias.AsSpan()[o];
-            for (int k = 0; k < hidden; k++) sum += w.FcWeight.AsSpan()[o * hidden + k] * h[k];
+            double sum = w.FcBias!.AsSpan()[o];
+            for (int k = 0; k < hidden; k++) sum += w.FcWeight!.AsSpan()[o * hidden + k] * h[k];
             y[o] = (float)sum;
         }
         return y;
