@@ -74,11 +74,8 @@ public sealed partial class LstmGenerator
             EmitForwardBatch(writer, plan);
             writer.Line();
             EmitRun(writer, plan);
-            if (spec.HasHead)
-            {
-                writer.Line();
-                EmitHead(writer);
-            }
+            writer.Line();
+            EmitHead(writer, spec);
             if (plan.LanesRunBatches)
             {
                 writer.Line();
@@ -233,7 +230,7 @@ public sealed partial class LstmGenerator
             string h = $"ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, {parity}))";
             return plan.Spec.HasHead
                 ? $"Head(ref Unsafe.Add(ref weights, {headOffset}), {h}, {output});"
-                : $"MemoryMarshal.CreateReadOnlySpan({h}, HiddenSize).CopyTo(MemoryMarshal.CreateSpan({output}, HiddenSize));";
+                : $"Features({h}, {output});";
         }
 
         private static void EmitStep(SourceWriter writer, KernelPlan plan)
@@ -314,8 +311,15 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        private static void EmitHead(SourceWriter writer)
+        private static void EmitHead(SourceWriter writer, ModelSpec spec)
         {
+            if (!spec.HasHead)
+            {
+                writer.Line("/// <summary>Without a head, the readout is the last layer's h itself.</summary>");
+                writer.Line("private static void Features(ref float h, ref float output) =>");
+                writer.Line("    MemoryMarshal.CreateReadOnlySpan(ref h, HiddenSize).CopyTo(MemoryMarshal.CreateSpan(ref output, HiddenSize));");
+                return;
+            }
             writer.Line("/// <summary>y = fc.weight · h + fc.bias, with <paramref name=\"head\"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>");
             writer.Open("private static void Head(ref float head, ref float h, ref float output)");
             writer.Line("for (int o = 0; o < OutputSize; o++)");
@@ -436,7 +440,7 @@ public sealed partial class LstmGenerator
             writer.Line(CompiledWeights.EmbeddedWeights.IsPyTorch(bytes)
                 ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"
                 : $"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
-            writer.Line($"        InputSize, HiddenSize, OutputSize, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers));");
+            writer.Line($"        InputSize, HiddenSize, {HeadOutputs(spec)}, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers{(spec.Bias ? "" : ", bias: false")}));");
             writer.Line();
             writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
             writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");

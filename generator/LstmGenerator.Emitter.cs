@@ -242,22 +242,23 @@ public sealed partial class LstmGenerator
                 "<exception cref=\"global::System.ArgumentException\">The weights are for other sizes.</exception>");
             writer.Line($"    _packedWeights = {kernel}.Pack(weights);");
             writer.Line();
-            string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers{(spec.Bias ? "" : ", bias: false")}";
+            string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers";
+            string bias = spec.Bias ? "" : ", bias: false";
             Member(writer, $"Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys {Xml(spec.Prefix)}weight_ih_l0 … {Xml(spec.FcPrefix)}bias).",
                 "public void LoadSafetensors(string path) =>",
                 "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
-            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}));");
+            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}{bias}));");
             writer.Line();
             Member(writer, null, "public void LoadSafetensors(global::System.IO.Stream stream) =>", "<inheritdoc cref=\"LoadSafetensors(string)\"/>");
-            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}));");
+            writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}{bias}));");
             writer.Line();
             Member(writer, "Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used) or a whole module.",
                 "public void LoadPyTorch(string path, string? stateDictKey = null) =>",
                 "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
-            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey));");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey{bias}));");
             writer.Line();
             Member(writer, null, "public void LoadPyTorch(global::System.IO.Stream stream, string? stateDictKey = null) =>", "<inheritdoc cref=\"LoadPyTorch(string, string?)\"/>");
-            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey));");
+            writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey{bias}));");
         }
 
         // The head's outputs where weights are read and packed: OutputSize, or 0 for a model without a head.

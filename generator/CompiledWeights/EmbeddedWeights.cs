@@ -104,11 +104,21 @@ internal static class EmbeddedWeights
             int inputs = k == 0 ? spec.InputSize : spec.HiddenSize;
             expected.Add(($"{spec.Prefix}weight_ih_l{k}", [gates * spec.HiddenSize, inputs]));
             expected.Add(($"{spec.Prefix}weight_hh_l{k}", [gates * spec.HiddenSize, spec.HiddenSize]));
-            expected.Add(($"{spec.Prefix}bias_ih_l{k}", [gates * spec.HiddenSize]));
-            expected.Add(($"{spec.Prefix}bias_hh_l{k}", [gates * spec.HiddenSize]));
+            if (spec.Bias)
+            {
+                expected.Add(($"{spec.Prefix}bias_ih_l{k}", [gates * spec.HiddenSize]));
+                expected.Add(($"{spec.Prefix}bias_hh_l{k}", [gates * spec.HiddenSize]));
+            }
         }
-        expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.HiddenSize]));
-        expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
+        if (spec.HasHead)
+        {
+            expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.HiddenSize]));
+            expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
+        }
+        else if (tensors.ContainsKey($"{spec.FcPrefix}weight"))
+        {
+            return $"tensor '{spec.FcPrefix}weight' is a Linear head, but the model has none (outputSize: 0)";
+        }
 
         foreach (var (name, shape) in expected)
         {
@@ -122,7 +132,9 @@ internal static class EmbeddedWeights
         string? unexpected = tensors.Keys.FirstOrDefault(name => name.StartsWith(spec.Prefix, StringComparison.Ordinal)
             && !expected.Any(e => e.Name == name)
             && (name.Substring(spec.Prefix.Length).StartsWith("weight_") || name.Substring(spec.Prefix.Length).StartsWith("bias_")));
-        return unexpected is null ? null : $"tensor '{unexpected}' is not part of a unidirectional {kind} (bidirectional or proj_size?)";
+        return unexpected is null ? null : unexpected.Substring(spec.Prefix.Length).StartsWith("bias_")
+            ? $"tensor '{unexpected}' is a bias, but the model has none (Bias = false)"
+            : $"tensor '{unexpected}' is not part of a unidirectional {kind} (bidirectional or proj_size?)";
     }
 
     /// <summary>A torch.save file (a zip archive, or the legacy format the reader refuses by name), told apart from

@@ -76,6 +76,22 @@ public class SnapshotTests
         public partial class StackedGru { }
         """);
 
+    [Fact]
+    public void Bias_free_gru() => Verify("BiasFreeGru", """
+        namespace Demo;
+
+        [LstmGen.Gru(3, 12, 2, 8, NumLayers = 2, Bias = false)]
+        public partial class BiasFreeGru { }
+        """);
+
+    [Fact]
+    public void Headless_lstm_read_out_at_every_step() => Verify("HeadlessTagger", """
+        namespace Demo;
+
+        [LstmGen.Lstm(5, 8, 0, 7, Readout = LstmGen.Readout.EveryStep, LstmPrefix = "")]
+        public partial class HeadlessTagger { }
+        """);
+
     private static void Verify(string name, string source)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(source);

@@ -256,3 +256,63 @@ public class OptionsResourceTests
         Assert.Equal(bias.Concat(bias), y);
     }
 }
+
+// Bias-free layers and no head (Golden/pytorch: nobias_lstm, nobias_gru2, nohead_lstm).
+[Lstm(5, 8, 2, 7, Bias = false)] public partial class NoBiasLstm : ITestModel;
+[Gru(3, 12, 2, 8, NumLayers = 2, Bias = false)] public partial class NoBiasGru2 : ITestModel;
+[Lstm(5, 8, 0, 7)] public partial class NoHeadLstm : ITestModel;
+[Lstm(5, 8, 0, 7, Readout = Readout.EveryStep)] public partial class NoHeadLstmSeq;
+
+/// <summary>Generated models without biases or without a head, against PyTorch, from both file formats.</summary>
+public class BiasAndHeadParityTests
+{
+    [Theory]
+    [InlineData("nobias_lstm", ".weights.safetensors")]
+    [InlineData("nobias_lstm", ".weights.pt")]
+    [InlineData("nobias_gru2", ".weights.safetensors")]
+    [InlineData("nobias_gru2", ".weights.pt")]
+    [InlineData("nohead_lstm", ".weights.safetensors")]
+    [InlineData("nohead_lstm", ".weights.pt")]
+    public void Models_without_biases_or_head_match_pytorch(string name, string file)
+    {
+        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath($"pytorch/{name}.io.safetensors"));
+        Tensor x = io.ReadTensor("x");
+        string weights = GoldenParity.GoldenPath($"pytorch/{name}{file}");
+        ITestModel model = name switch
+        {
+            "nobias_lstm" => new NoBiasLstm(),
+            "nobias_gru2" => new NoBiasGru2(),
+            _ => new NoHeadLstm(),
+        };
+        if (file.EndsWith(".pt")) model.LoadPyTorch(weights);
+        else model.LoadSafetensors(weights);
+
+        Tensor y = model.Forward(x);
+        Assert.InRange(GoldenParity.MaxAbsDifference(y.AsSpan(), io.ReadTensor("y_last").AsSpan()), 0f, 1e-6f);
+    }
+
+    [Fact]
+    public void Without_a_head_every_step_gives_the_last_layers_output_sequence()
+    {
+        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath("pytorch/nohead_lstm.io.safetensors"));
+        var model = new NoHeadLstmSeq();
+        model.LoadSafetensors(GoldenParity.GoldenPath("pytorch/nohead_lstm.weights.safetensors"));
+        Assert.Equal(NoHeadLstmSeq.HiddenSize, NoHeadLstmSeq.OutputSize);
+        Tensor y = model.Forward(io.ReadTensor("x"));
+        Assert.InRange(GoldenParity.MaxAbsDifference(y.AsSpan(), io.ReadTensor("out").AsSpan()), 0f, 1e-6f);
+    }
+
+    [Fact]
+    public void A_file_with_biases_is_refused_by_a_bias_free_model_naming_the_key()
+    {
+        var model = new NoBiasLstm();
+        model.InitializeWeights(seed: 3);
+        var before = new float[2];
+        model.Forward(new float[35], before);
+        var error = Assert.Throws<System.IO.InvalidDataException>(() => model.LoadSafetensors(GoldenParity.GoldenPath("seed.weights.safetensors")));
+        Assert.Contains("bias_ih_l0", error.Message);
+        var after = new float[2];
+        model.Forward(new float[35], after);
+        Assert.Equal(before, after);
+    }
+}
