@@ -79,4 +79,9 @@ internal static class DiagnosticDescriptors
         "LSTMGEN014", "Unknown readout",
         "Readout must be Readout.LastStep, Readout.FinalState or Readout.EveryStep; got {0}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ProjSizeOutOfRange = new DiagnosticDescriptor(
+        "LSTMGEN015", "ProjSize out of range",
+        "ProjSize must be 0 (no projection) or between 1 and HiddenSize − 1 = {0} (PyTorch requires proj_size < hidden_size); got {1} with HiddenSize {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -28,7 +28,8 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.FileLocalClass,
         DiagnosticDescriptors.TwoModelAttributes,
         DiagnosticDescriptors.InheritedMemberConflict,
-        DiagnosticDescriptors.InvalidReadout);
+        DiagnosticDescriptors.InvalidReadout,
+        DiagnosticDescriptors.ProjSizeOutOfRange);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

@@ -25,9 +25,14 @@ public sealed partial class LstmGenerator
             writer.Open($"file static class {KernelName(spec)}");
             writer.Line($"private const int InputSize = {spec.InputSize};");
             writer.Line($"private const int HiddenSize = {spec.HiddenSize};");
+            if (spec.ProjSize > 0)
+                writer.Line($"private const int ProjSize = {spec.ProjSize}; // the values of h: h_t = W_hr · (o ⊙ tanh(c_t))");
+            if (spec.Bidirectional)
+                writer.Line($"private const int FeatureSize = 2 * {LayerShape.HiddenOutputName(spec)}; // a layer's values per step: [forward h_t, backward h_t]");
             writer.Line(spec.HasHead
                 ? $"private const int OutputSize = {spec.OutputSize};"
-                : $"private const int OutputSize = HiddenSize; // values per readout: no head, the last layer's h");
+                : spec.Bidirectional ? "private const int OutputSize = FeatureSize; // values per readout: no head, the last layer's features"
+                : $"private const int OutputSize = {LayerShape.HiddenOutputName(spec)}; // values per readout: no head, the last layer's h");
             writer.Line($"private const int NumLayers = {spec.NumLayers};");
             if (plan.ProjectionSteps > 0)
                 writer.Line($"private const int ProjectionSteps = {plan.ProjectionSteps}; // Forward computes layer 0's b + W_ih · x_t this many steps ahead");
@@ -36,14 +41,27 @@ public sealed partial class LstmGenerator
             writer.Line($"private const int LayoutVersion = {PackedLayout.Version};");
             writer.Line($"private const string GeneratorVersion = \"{GeneratorVersion}\";");
             writer.Line();
-            writer.Line("// The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other)" + (cell.HasCellState ? " and c," : ","));
+            writer.Line($"// The state: per {(spec.Bidirectional ? "direction" : "layer")} two h buffers (a step reads h_{{t-1}} from one and writes h_t to the other)" +
+                (cell.HasCellState ? " and c," : ",") + (spec.ProjSize > 0 ? " then o ⊙ tanh(c_t) before the projection," : ""));
             writer.Line("// each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.");
             writer.Line($"private const int StateStride = {plan.StateStride};");
-            writer.Line($"private const int LayerStateLength = {cell.StateBuffers} * StateStride;");
-            writer.Line("public const int StateLength = NumLayers * LayerStateLength;");
+            writer.Line($"private const int LayerStateLength = {plan.StateBuffers} * StateStride;");
+            writer.Line(spec.Bidirectional
+                ? "public const int StateLength = 2 * LayerStateLength; // both directions of the layer that runs"
+                : "public const int StateLength = NumLayers * LayerStateLength;");
             writer.Line();
-            writer.Line("/// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>");
-            writer.Line($"public const long MultiplyAddsPerStep = (long){cell.Gates} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
+            if (!spec.Bidirectional && spec.ProjSize == 0)
+            {
+                writer.Line("/// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>");
+                writer.Line($"public const long MultiplyAddsPerStep = (long){cell.Gates} * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);");
+            }
+            else
+            {
+                string hOut = LayerShape.HiddenOutputName(spec), features = LayerShape.FeatureName(spec);
+                writer.Line("/// <summary>The multiply-adds of one step: per layer and direction gates × hidden units × (inputs + h's values)" + (spec.ProjSize > 0 ? ", and W_hr's." : ".") + "</summary>");
+                writer.Line($"public const long MultiplyAddsPerStep = (long){spec.Directions} * ({cell.Gates} * HiddenSize * (InputSize + {hOut} + (NumLayers - 1) * ({features} + {hOut}))" +
+                    (spec.ProjSize > 0 ? " + NumLayers * ProjSize * HiddenSize);" : ");"));
+            }
             writer.Line();
             writer.Line("/// <summary>Where the h buffer <paramref name=\"parity\"/> of a layer starts in the state.</summary>");
             writer.Line("public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;");
@@ -54,12 +72,15 @@ public sealed partial class LstmGenerator
                 writer.Line("public static int CellOffset(int layer) => layer * LayerStateLength + 2 * StateStride;");
             }
             writer.Line();
-            writer.Line("/// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>");
-            writer.Open("public static AlignedBuffer CreateState()");
-            writer.Line("ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);");
-            writer.Line("return new AlignedBuffer(StateLength);");
-            writer.Close();
-            writer.Line();
+            if (!spec.Bidirectional)
+            {
+                writer.Line("/// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>");
+                writer.Open("public static AlignedBuffer CreateState()");
+                writer.Line("ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);");
+                writer.Line("return new AlignedBuffer(StateLength);");
+                writer.Close();
+                writer.Line();
+            }
             EmitPack(writer, plan);
             if (spec.EmbeddedWeights is not null)
             {
@@ -69,13 +90,19 @@ public sealed partial class LstmGenerator
             writer.Line();
             EmitForward(writer, plan);
             writer.Line();
-            EmitStep(writer, plan);
-            writer.Line();
+            if (!plan.LayerByLayer)
+            {
+                EmitStep(writer, plan);
+                writer.Line();
+            }
             EmitForwardBatch(writer, plan);
             writer.Line();
-            EmitRun(writer, plan);
+            if (plan.LayerByLayer)
+                EmitLayerByLayerRun(writer, plan);
+            else
+                EmitRun(writer, plan);
             writer.Line();
-            EmitHead(writer, spec);
+            EmitHead(writer, plan);
             if (plan.LanesRunBatches)
             {
                 writer.Line();
@@ -128,9 +155,13 @@ public sealed partial class LstmGenerator
             writer.Line("// The runtime packs; the length it packed must be the one this code reads.");
             writer.Line("private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>");
             writer.Line("    ModelGuard.RequirePackedLength(");
-            writer.Line($"        RecurrentPacking.Pack(weights, InputSize, HiddenSize, {HeadOutputs(plan.Spec)}, NumLayers, T.Lanes, T.RestLanes{(plan.SeparateInput ? ", separateInput: true" : "")}),");
+            writer.Line($"        RecurrentPacking.Pack(weights, InputSize, HiddenSize, {HeadOutputs(plan.Spec)}, NumLayers, T.Lanes, T.RestLanes{(plan.SeparateInput ? ", separateInput: true" : "")}{PackOptions(plan.Spec)}),");
             writer.Line("        T.PackedLength);");
         }
+
+        // The named arguments that pack a bidirectional or projected model's weights.
+        private static string PackOptions(ModelSpec spec) =>
+            (spec.Bidirectional ? ", bidirectional: true" : "") + (spec.ProjSize > 0 ? ", projSize: ProjSize" : "");
 
         private static void EmitForward(SourceWriter writer, KernelPlan plan)
         {
@@ -158,6 +189,11 @@ public sealed partial class LstmGenerator
             writer.Close();
             writer.Close();
             writer.Line();
+            if (plan.LayerByLayer)
+            {
+                EmitLayerByLayerSequence(writer, plan);
+                return;
+            }
 
             string scalar = plan.ScalarTiling.Name;
             writer.Line("/// <summary>");
@@ -189,11 +225,12 @@ public sealed partial class LstmGenerator
             writer.Close();
             writer.Line();
 
-            writer.Line("/// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, HiddenSize].</summary>");
+            string hOut = LayerShape.HiddenOutputName(spec);
+            writer.Line($"/// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, {hOut}{(cellState && spec.ProjSize > 0 ? "] (c: [NumLayers, batch, HiddenSize]" : "")}].</summary>");
             writer.Open($"private static void CopyState(ref float state, int parity, {states}, int b, int batchSize, bool toState)");
             writer.Open("for (int layer = 0; layer < NumLayers; layer++)");
-            writer.Line("Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), HiddenSize);");
-            writer.Line("Span<float> givenH = h.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);");
+            writer.Line($"Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), {hOut});");
+            writer.Line($"Span<float> givenH = h.Slice((layer * batchSize + b) * {hOut}, {hOut});");
             writer.Line("(toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);");
             if (cellState)
             {
@@ -247,7 +284,7 @@ public sealed partial class LstmGenerator
             writer.Line("private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>");
             writer.Line($"    RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, {scalar}.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),");
             writer.Line($"        MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, {scalar}.Lanes, {scalar}.RestLanes, " +
-                $"gru: {(plan.Cell.HasCellState ? "false" : "true")}, parity{(plan.SeparateInput ? ", separateInput: true" : "")});");
+                $"gru: {(plan.Cell.HasCellState ? "false" : "true")}, parity{(plan.SeparateInput ? ", separateInput: true" : "")}{(plan.Spec.ProjSize > 0 ? ", projSize: ProjSize" : "")});");
         }
 
         // A sequence and a step of every layer, once for every tiling: T says where the tiling's weights are.
@@ -311,20 +348,27 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        private static void EmitHead(SourceWriter writer, ModelSpec spec)
+        private static void EmitHead(SourceWriter writer, KernelPlan plan)
         {
+            ModelSpec spec = plan.Spec;
+            if (spec.Bidirectional)
+            {
+                EmitBidirectionalHead(writer, spec);
+                return;
+            }
+            string features = LayerShape.FeatureName(spec);
             if (!spec.HasHead)
             {
                 writer.Line("/// <summary>Without a head, the readout is the last layer's h itself.</summary>");
                 writer.Line("private static void Features(ref float h, ref float output) =>");
-                writer.Line("    MemoryMarshal.CreateReadOnlySpan(ref h, HiddenSize).CopyTo(MemoryMarshal.CreateSpan(ref output, HiddenSize));");
+                writer.Line($"    MemoryMarshal.CreateReadOnlySpan(ref h, {features}).CopyTo(MemoryMarshal.CreateSpan(ref output, {features}));");
                 return;
             }
-            writer.Line("/// <summary>y = fc.weight · h + fc.bias, with <paramref name=\"head\"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>");
+            writer.Line($"/// <summary>y = fc.weight · h + fc.bias, with <paramref name=\"head\"/> at fc.weight ([OutputSize, {features}]) and fc.bias after it.</summary>");
             writer.Open("private static void Head(ref float head, ref float h, ref float output)");
             writer.Line("for (int o = 0; o < OutputSize; o++)");
-            writer.Line("    Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)");
-            writer.Line("        + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);");
+            writer.Line($"    Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * {features} + o)");
+            writer.Line($"        + KernelMath.Dot(ref Unsafe.Add(ref head, o * {features}), ref h, {features});");
             writer.Close();
         }
 
@@ -392,13 +436,20 @@ public sealed partial class LstmGenerator
                 constants.Add(("HiddenPanelsOffset", "where layer 0's W_hh rows start, after every tile's input rows", layout.HiddenPanelsOffset));
                 constants.Add(("ProjectionLength", "floats of a step's projected input: every tile's bias row", PackedLayout.Slots * layout.PaddedHidden));
             }
+            string direction = plan.Spec.Bidirectional ? " (one direction)" : "";
             if (plan.Spec.NumLayers > 1)
-            {
                 constants.Add(("UpperPanelLength", "a whole tile's panel in the layers above 0", layout.PanelLength(1)));
-                constants.Add(("LayerLength", "floats of layer 0", layout.LayerLength(0)));
-                constants.Add(("UpperLayerLength", "floats of each layer above 0", layout.LayerLength(1)));
+            if (plan.Spec.NumLayers > 1 || plan.Spec.Bidirectional)
+                constants.Add(("LayerLength", "floats of layer 0" + direction, layout.LayerLength(0)));
+            if (plan.Spec.NumLayers > 1)
+                constants.Add(("UpperLayerLength", "floats of each layer above 0" + direction, layout.LayerLength(1)));
+            if (plan.Spec.ProjSize > 0)
+            {
+                constants.Add(("WeightHrOffset", "where layer 0's W_hr [ProjSize, HiddenSize] starts, after its panels", layout.PanelsLength(0)));
+                if (plan.Spec.NumLayers > 1)
+                    constants.Add(("UpperWeightHrOffset", "where W_hr starts in a layer above 0", layout.PanelsLength(1)));
             }
-            constants.Add(("HeadOffset", "where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows", layout.HeadOffset));
+            constants.Add(("HeadOffset", $"where fc.weight [OutputSize, {LayerShape.FeatureName(plan.Spec)}] starts; fc.bias follows", layout.HeadOffset));
             constants.Add(("PackedLength", "floats of the packed weights", layout.PackedLength));
             return constants.ToArray();
         }
@@ -440,7 +491,7 @@ public sealed partial class LstmGenerator
             writer.Line(CompiledWeights.EmbeddedWeights.IsPyTorch(bytes)
                 ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"
                 : $"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
-            writer.Line($"        InputSize, HiddenSize, {HeadOutputs(spec)}, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers{(spec.Bias ? "" : ", bias: false")}));");
+            writer.Line($"        InputSize, HiddenSize, {HeadOutputs(spec)}, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers{OptionArguments(spec)}));");
             writer.Line();
             writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
             writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");

@@ -54,6 +54,8 @@ public sealed partial class LstmGenerator
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);");
             if (plan.Cell.HasCellState)
                 writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);");
+            if (plan.Spec.ProjSize > 0)
+                writer.Line("ref float cellOutput = ref Unsafe.Add(ref state, 3 * StateStride); // o ⊙ tanh(c_t), which W_hr projects to h_t");
             if (shape.SeparateInput)
                 writer.Line($"ref float hiddenPanels = ref Unsafe.Add(ref weights, {code.Of}HiddenPanelsOffset);");
             if (plan.ReverseOddSteps)
@@ -72,8 +74,19 @@ public sealed partial class LstmGenerator
             {
                 EmitTiles(writer, plan, code, shape, reverse: false);
             }
+            if (plan.Spec.ProjSize > 0)
+            {
+                writer.Line();
+                writer.Line("// h_t = W_hr · (o ⊙ tanh(c_t)): W_hr [ProjSize, HiddenSize] follows the panels");
+                writer.Line($"ref float weightHr = ref Unsafe.Add(ref weights, {code.Of}{(shape.Layer == 0 ? "WeightHrOffset" : "UpperWeightHrOffset")});");
+                writer.Line("for (int p = 0; p < ProjSize; p++)");
+                writer.Line("    Unsafe.Add(ref hNext, p) = KernelMath.Dot(ref Unsafe.Add(ref weightHr, p * HiddenSize), ref cellOutput, HiddenSize);");
+            }
             writer.Close();
         }
+
+        // Where a layer's cells write: h_t itself, or with a projection o ⊙ tanh(c_t), which W_hr then projects.
+        private static string CellOutputName(KernelPlan plan) => plan.Spec.ProjSize > 0 ? "cellOutput" : "hNext";
 
         // Every tile of a layer, in memory order or (reverse) backwards: the whole tiles one by one, then the rest
         // tile, which shares its sweep over the columns with the last whole tile, so both use each broadcast value.
@@ -82,10 +95,10 @@ public sealed partial class LstmGenerator
             TilingPlan? tiling = code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
             int looped = tiling?.LoopedTiles ?? -1; // generic: T.Tiles, unknown here
             bool rest = tiling?.HasRest ?? false;
-            Sweep whole = (tiling ?? plan.GenericTilings.First()).WholeSweep(plan.Cell, shape, plan.Spec.HiddenSize);
+            Sweep whole = (tiling ?? plan.GenericTilings.First()).WholeSweep(plan.Cell, shape, shape.HiddenColumns);
             if (looped == 1 && !rest)
             {
-                EmitTileReferences(writer, plan.Cell, code, "0", shape);
+                EmitTileReferences(writer, plan, code, "0", shape);
                 EmitSweep(writer, plan, code, shape, whole, reverse);
                 return;
             }
@@ -98,11 +111,11 @@ public sealed partial class LstmGenerator
                     writer.Line();
                     writer.Open("// The last whole tile and the rest tile, in one sweep.");
                 }
-                if (tiling!.RestWithWholeTile) EmitTileReferences(writer, plan.Cell, code, tiling.Tiles == 1 ? "0" : "Tiles - 1", shape);
+                if (tiling!.RestWithWholeTile) EmitTileReferences(writer, plan, code, tiling.Tiles == 1 ? "0" : "Tiles - 1", shape);
                 if (shape.Projected) writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
                 else writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {PanelLengthName(shape)});");
                 if (shape.SeparateInput) writer.Line("ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);");
-                EmitSweep(writer, plan, code, shape, tiling.RestSweep(plan.Cell, shape, plan.Spec.HiddenSize), reverse, tiling);
+                EmitSweep(writer, plan, code, shape, tiling.RestSweep(plan.Cell, shape, shape.HiddenColumns), reverse, tiling);
                 if (scoped) writer.Close();
             }
             if (reverse) EmitTileLoop(writer, plan, code, shape, whole, looped, reverse);
@@ -114,7 +127,7 @@ public sealed partial class LstmGenerator
             if (looped == 0) return;
             string count = code.IsGeneric ? "T.Tiles" : looped == plan.Tilings.Single(t => code.Ops == t.Vector.Simd).Tiles ? "Tiles" : "Tiles - 1";
             writer.Open(reverse ? $"for (int tile = {count} - 1; tile >= 0; tile--)" : $"for (int tile = 0; tile < {count}; tile++)");
-            EmitTileReferences(writer, plan.Cell, code, "tile", shape);
+            EmitTileReferences(writer, plan, code, "tile", shape);
             EmitSweep(writer, plan, code, shape, whole, reverse);
             writer.Close();
         }
@@ -124,15 +137,16 @@ public sealed partial class LstmGenerator
 
         // The references a whole tile's code uses: its panel (or projected input; and its W_hh panel where packed apart),
         // and its units' c (or previous h) and new h.
-        private static void EmitTileReferences(SourceWriter writer, Cell cell, Code code, string tile, LayerShape shape)
+        private static void EmitTileReferences(SourceWriter writer, KernelPlan plan, Code code, string tile, LayerShape shape)
         {
+            Cell cell = plan.Cell;
             string factor = tile.Contains(' ') ? $"({tile})" : tile;
             string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {code.Of}{stride})";
             if (shape.Projected) writer.Line($"ref float projected = {At("projection", "RowLength")};");
             else writer.Line($"ref float panel = {At("weights", PanelLengthName(shape))};");
             if (shape.SeparateInput) writer.Line($"ref float hiddenPanel = {At("hiddenPanels", "HiddenPanelLength")};");
             if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
-            writer.Line($"ref float h = {At("hNext", "Lanes")};");
+            writer.Line($"ref float h = {At(CellOutputName(plan), "Lanes")};");
             if (!cell.HasCellState) writer.Line($"ref float hOld = {At("hPrev", "Lanes")};");
         }
 
@@ -156,8 +170,8 @@ public sealed partial class LstmGenerator
             {
                 (Comment: cell.InputComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsInput).ToList(), Count: shape.Inputs,
                     FirstRow: 1, FirstRowName: "1", HiddenRows: false, Source: "x", CountName: shape.InputsName),
-                (Comment: cell.HiddenComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsHidden).ToList(), Count: plan.Spec.HiddenSize,
-                    FirstRow: shape.HiddenFirstRow, FirstRowName: shape.SeparateInput ? "0" : $"1 + {shape.InputsName}", HiddenRows: shape.SeparateInput, Source: "hPrev", CountName: "HiddenSize"),
+                (Comment: cell.HiddenComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsHidden).ToList(), Count: shape.HiddenColumns,
+                    FirstRow: shape.HiddenFirstRow, FirstRowName: shape.SeparateInput ? "0" : $"1 + {shape.InputsName}", HiddenRows: shape.SeparateInput, Source: "hPrev", CountName: shape.HiddenColumnsName),
             };
             foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Projected || part.Source != "x"))
             {
@@ -181,7 +195,7 @@ public sealed partial class LstmGenerator
             if (sweep.RestTile)
             {
                 string gates = restTiling!.RestVectors == 1 ? "LstmCellQuarters(rest" : "LstmCellHalves(rest0, rest1";
-                writer.Line($"KernelMath.{gates}, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));");
+                writer.Line($"KernelMath.{gates}, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref {CellOutputName(plan)}, Tiles * Lanes));");
             }
         }
 

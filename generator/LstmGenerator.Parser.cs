@@ -127,6 +127,11 @@ public sealed partial class LstmGenerator
             if (readout is < Readout.LastStep or > Readout.EveryStep)
                 Report(DiagnosticDescriptors.InvalidReadout, ((int)readout).ToString());
 
+            bool bidirectional = NamedArgument(attribute, "Bidirectional") is { Value: true };
+            int projSize = NamedArgument(attribute, "ProjSize") is { Value: int proj } ? proj : 0;
+            if (projSize < 0 || (projSize > 0 && projSize >= sizes[1]))
+                Report(DiagnosticDescriptors.ProjSizeOutOfRange, (sizes[1] - 1).ToString(), projSize.ToString(), sizes[1].ToString());
+
             string? weightsFile = NamedArgument(attribute, "Weights")?.Value as string;
             if (weightsFile is { Length: 0 }) weightsFile = null;
 
@@ -156,7 +161,7 @@ public sealed partial class LstmGenerator
                 type.IsRecord ? "record" : "class",
                 cell,
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
-                prefix!, fcPrefix!, bias, readout, weightsFile);
+                prefix!, fcPrefix!, bias, readout, bidirectional, projSize, weightsFile);
             return (spec, problems);
         }
 

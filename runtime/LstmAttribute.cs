@@ -25,4 +25,10 @@ public sealed class LstmAttribute : RecurrentModelAttribute
     /// attribute in the PyTorch module, followed by a dot. Default <c>"lstm."</c>.
     /// </summary>
     public string LstmPrefix { get; set; } = LstmWeights.DefaultLstmPrefix;
+
+    /// <summary>
+    /// PyTorch's <c>proj_size</c>: h_t = W_hr (o ⊙ tanh(c_t)) has this many values (keys <c>weight_hr_l{k}</c>), c
+    /// keeps HiddenSize; 1 ≤ ProjSize &lt; HiddenSize, as PyTorch requires. Default 0: no projection.
+    /// </summary>
+    public int ProjSize { get; set; }
 }

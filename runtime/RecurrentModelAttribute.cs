@@ -58,6 +58,14 @@ public abstract class RecurrentModelAttribute : Attribute
     /// </summary>
     public bool Bias { get; set; } = true;
 
+    /// <summary>
+    /// Whether every layer also runs the sequence backwards (PyTorch's <c>bidirectional=True</c>; the keys gain the
+    /// <c>_reverse</c> direction, and layer k &gt; 0 reads both directions of the layer below, concatenated). A
+    /// bidirectional model has no <c>Step</c>, <c>GetState</c>, <c>SetState</c> or <c>ResetState</c>: its backward
+    /// direction starts from the sequence's end, so it cannot stream. Default false.
+    /// </summary>
+    public bool Bidirectional { get; set; }
+
     /// <summary>What the Linear head reads (without a head, what the model outputs). Default <see cref="Readout.LastStep"/>.</summary>
     public Readout Readout { get; set; } = Readout.LastStep;
 

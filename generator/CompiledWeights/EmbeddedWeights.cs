@@ -99,20 +99,26 @@ internal static class EmbeddedWeights
             return $"the file holds a {layersInFile}-layer {kind} (keys {spec.Prefix}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}";
 
         var expected = new List<(string Name, long[] Shape)>();
+        int hOut = spec.HiddenOutputSize;
         for (int k = 0; k < spec.NumLayers; k++)
         {
-            int inputs = k == 0 ? spec.InputSize : spec.HiddenSize;
-            expected.Add(($"{spec.Prefix}weight_ih_l{k}", [gates * spec.HiddenSize, inputs]));
-            expected.Add(($"{spec.Prefix}weight_hh_l{k}", [gates * spec.HiddenSize, spec.HiddenSize]));
-            if (spec.Bias)
+            int inputs = k == 0 ? spec.InputSize : spec.FeatureSize;
+            foreach (string direction in spec.Bidirectional ? new[] { "", "_reverse" } : new[] { "" })
             {
-                expected.Add(($"{spec.Prefix}bias_ih_l{k}", [gates * spec.HiddenSize]));
-                expected.Add(($"{spec.Prefix}bias_hh_l{k}", [gates * spec.HiddenSize]));
+                expected.Add(($"{spec.Prefix}weight_ih_l{k}{direction}", [gates * spec.HiddenSize, inputs]));
+                expected.Add(($"{spec.Prefix}weight_hh_l{k}{direction}", [gates * spec.HiddenSize, hOut]));
+                if (spec.Bias)
+                {
+                    expected.Add(($"{spec.Prefix}bias_ih_l{k}{direction}", [gates * spec.HiddenSize]));
+                    expected.Add(($"{spec.Prefix}bias_hh_l{k}{direction}", [gates * spec.HiddenSize]));
+                }
+                if (spec.ProjSize > 0)
+                    expected.Add(($"{spec.Prefix}weight_hr_l{k}{direction}", [spec.ProjSize, spec.HiddenSize]));
             }
         }
         if (spec.HasHead)
         {
-            expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.HiddenSize]));
+            expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.FeatureSize]));
             expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
         }
         else if (tensors.ContainsKey($"{spec.FcPrefix}weight"))
@@ -134,7 +140,8 @@ internal static class EmbeddedWeights
             && (name.Substring(spec.Prefix.Length).StartsWith("weight_") || name.Substring(spec.Prefix.Length).StartsWith("bias_")));
         return unexpected is null ? null : unexpected.Substring(spec.Prefix.Length).StartsWith("bias_")
             ? $"tensor '{unexpected}' is a bias, but the model has none (Bias = false)"
-            : $"tensor '{unexpected}' is not part of a unidirectional {kind} (bidirectional or proj_size?)";
+            : unexpected.Contains("_reverse") ? $"tensor '{unexpected}' is a backward direction, but the model is unidirectional (Bidirectional = true?)"
+            : $"tensor '{unexpected}' is a projection, but the model has none (ProjSize = …?)";
     }
 
     /// <summary>A torch.save file (a zip archive, or the legacy format the reader refuses by name), told apart from

@@ -40,6 +40,15 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// <summary>Floats per state buffer: the hidden units padded for every tiling, to whole cache lines.</summary>
     public int StateStride => ScalarTiling.Layout.StateStride;
 
+    /// <summary>
+    /// Whether layers run one after another over the whole sequence (a bidirectional model: its backward direction
+    /// starts at the end), each direction's steps interleaved with the other's; otherwise a step runs every layer.
+    /// </summary>
+    public bool LayerByLayer => Spec.Bidirectional;
+
+    /// <summary>Buffers of state per layer and direction: the cell's, and with a projection o ⊙ tanh(c_t) before it.</summary>
+    public int StateBuffers => Cell.StateBuffers + (Spec.ProjSize > 0 ? 1 : 0);
+
     /// <summary>Whether batches run on the SIMD lanes: for small models, reading out at the last step.</summary>
     public bool LanesRunBatches => BatchOnLanes && Spec.Readout != Readout.EveryStep;
 
@@ -47,7 +56,7 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     public const int StackBudgetFloats = 16 * 1024 / 4;
 
     /// <summary>Floats a sequence works in: the state of every layer, then the projected inputs of a chunk of steps.</summary>
-    public int SequenceScratch => Spec.NumLayers * Cell.StateBuffers * StateStride + ProjectionSteps * PackedLayout.Slots * StateStride;
+    public int SequenceScratch => Spec.NumLayers * StateBuffers * StateStride + ProjectionSteps * PackedLayout.Slots * StateStride;
 
     /// <summary>Floats the batch on lanes works in, at most: per layer its state and x_t, for 16 lanes.</summary>
     public int LanesScratch => 16 * (Spec.NumLayers * Cell.StateBuffers * Spec.HiddenSize + Spec.InputSize);
@@ -78,13 +87,15 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
         int projectionSteps = weights > 64 * 1024 && inputWeights >= 8 * 1024
             ? System.Math.Min(System.Math.Min(8, spec.SeqLen), 8192 / (4 * paddedHidden))
             : 0;
-        if (projectionSteps < 2) projectionSteps = 0;
+        if (projectionSteps < 2 || spec.Bidirectional || spec.ProjSize > 0) projectionSteps = 0;
 
         TilingPlan[] tilings = groups
             .Select(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: projectionSteps > 0))
             .ToArray();
+        // The group kernel and the projection ahead read plain layers: not bidirectional or projected ones.
+        bool plain = !spec.Bidirectional && spec.ProjSize == 0;
         return new KernelPlan(spec, cell, tilings,
-            BatchOnLanes: 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
+            BatchOnLanes: plain && 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
             ReverseOddSteps: weights > 32 * 1024,
             ProjectionSteps: projectionSteps);
     }
@@ -151,7 +162,8 @@ internal sealed record TilingPlan(VectorWidth Vector, PackedLayout Layout, IRead
     public string Name => Vector.Type + "Tiles";
 
     public static TilingPlan For(VectorWidth vector, ModelSpec spec, IReadOnlyList<VectorWidth> paths, bool separateInput) =>
-        new(vector, new PackedLayout(spec.InputSize, spec.HiddenSize, spec.OutputSize, spec.NumLayers, vector.Lanes, RestLanesFor(vector, spec), separateInput), paths);
+        new(vector, new PackedLayout(spec.InputSize, spec.HiddenSize, spec.OutputSize, spec.NumLayers, vector.Lanes, RestLanesFor(vector, spec), separateInput,
+            spec.Directions, spec.ProjSize), paths);
 
     /// <summary>
     /// The units of a rest tile on <paramref name="vector"/>: its gates split a vector into blocks of at least a
@@ -222,19 +234,27 @@ internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool Whole
 
 /// <summary>A layer's step as the kernel runs it.</summary>
 /// <param name="Layer">0 for the bottom layer, 1 for every layer above it (they share code).</param>
-/// <param name="Inputs">The layer's inputs: InputSize, or HiddenSize above layer 0.</param>
+/// <param name="Inputs">The layer's inputs: InputSize, or D · H_out above layer 0.</param>
+/// <param name="InputsName">The constant that names them in generated code.</param>
+/// <param name="HiddenColumns">W_hh's columns: H_out, the values of h.</param>
+/// <param name="HiddenColumnsName">The constant that names them.</param>
 /// <param name="SeparateInput">Whether its W_hh rows are packed apart from the input rows.</param>
 /// <param name="Projected">Whether it starts from its input part computed ahead instead of x_t.</param>
-internal sealed record LayerShape(int Layer, int Inputs, bool SeparateInput, bool Projected)
+internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int HiddenColumns, string HiddenColumnsName, bool SeparateInput, bool Projected)
 {
-    public static LayerShape Bottom(KernelPlan plan) => new(0, plan.Spec.InputSize, plan.SeparateInput, Projected: false);
+    public static LayerShape Bottom(KernelPlan plan) =>
+        new(0, plan.Spec.InputSize, "InputSize", plan.Spec.HiddenOutputSize, HiddenOutputName(plan.Spec), plan.SeparateInput, Projected: false);
 
-    public static LayerShape Upper(KernelPlan plan) => new(1, plan.Spec.HiddenSize, SeparateInput: false, Projected: false);
+    public static LayerShape Upper(KernelPlan plan) =>
+        new(1, plan.Spec.FeatureSize, FeatureName(plan.Spec), plan.Spec.HiddenOutputSize, HiddenOutputName(plan.Spec), SeparateInput: false, Projected: false);
+
+    /// <summary>The constant naming H_out in generated code: HiddenSize, or ProjSize when projected.</summary>
+    public static string HiddenOutputName(ModelSpec spec) => spec.ProjSize > 0 ? "ProjSize" : "HiddenSize";
+
+    /// <summary>The constant naming a layer's values per step (D · H_out): H_out's name when unidirectional.</summary>
+    public static string FeatureName(ModelSpec spec) => spec.Bidirectional ? "FeatureSize" : HiddenOutputName(spec);
 
     public LayerShape AsProjected => this with { Projected = true };
-
-    /// <summary>The constant that names the layer's inputs in generated code.</summary>
-    public string InputsName => Layer == 0 ? "InputSize" : "HiddenSize";
 
     /// <summary>The panel row of W_hh's first column: after the bias and input rows, or 0 where packed apart.</summary>
     public int HiddenFirstRow => SeparateInput ? 0 : 1 + Inputs;

@@ -27,6 +27,8 @@ internal enum CellKind
 /// <param name="OutputSize">The Linear head's outputs; 0: no head.</param>
 /// <param name="Bias">Whether the recurrent layers have biases.</param>
 /// <param name="Readout">What the head (or, without one, the output) reads.</param>
+/// <param name="Bidirectional">Whether every layer also runs backwards (PyTorch's <c>bidirectional</c>).</param>
+/// <param name="ProjSize">An LSTM's <c>proj_size</c>: the values of h; 0: no projection.</param>
 /// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null.</param>
 /// <param name="EmbeddedWeights">That file's content in base64, once found and checked.</param>
 internal sealed record ModelSpec(
@@ -44,6 +46,8 @@ internal sealed record ModelSpec(
     string FcPrefix,
     bool Bias,
     Readout Readout,
+    bool Bidirectional = false,
+    int ProjSize = 0,
     string? WeightsFile = null,
     string? EmbeddedWeights = null)
 {
@@ -55,8 +59,17 @@ internal sealed record ModelSpec(
     /// <summary>Whether the model ends in a Linear head.</summary>
     public bool HasHead => OutputSize > 0;
 
-    /// <summary>Values per readout: the head's outputs, or without a head the last layer's hidden state.</summary>
-    public int ReadoutSize => HasHead ? OutputSize : HiddenSize;
+    /// <summary>Directions per layer: 2 when bidirectional.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>H_out, the values of h per layer and direction: ProjSize when projected, else HiddenSize.</summary>
+    public int HiddenOutputSize => ProjSize > 0 ? ProjSize : HiddenSize;
+
+    /// <summary>The last layer's values per step: D · H_out, what the head reads.</summary>
+    public int FeatureSize => Directions * HiddenOutputSize;
+
+    /// <summary>Values per readout: the head's outputs, or without a head the last layer's features.</summary>
+    public int ReadoutSize => HasHead ? OutputSize : FeatureSize;
 
     /// <summary>The file name of the generated source: unique per class, stable across builds.</summary>
     public string HintName => (Namespace is null ? "" : Namespace + ".") + NestedName + ".g.cs";

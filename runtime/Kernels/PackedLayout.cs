@@ -13,13 +13,18 @@ namespace LstmGen.Kernels;
 /// <code>
 /// row 0          the biases
 /// row 1 + k      column k of W_ih   (k &lt; the layer's inputs)
-/// row 1 + in + k column k of W_hh   (k &lt; H)
+/// row 1 + in + k column k of W_hh   (k &lt; H_out)
 /// </code>
+/// <para>H_out is the values of h: <see cref="ProjSize"/> for a projected LSTM, else H. A layer above 0 reads
+/// <see cref="FeatureSize"/> = D · H_out inputs (both directions of the layer below, concatenated).</para>
 /// <para>With <see cref="SeparateInput"/>, layer 0's panels are cut in two: first every tile's bias and W_ih rows, then
-/// every tile's W_hh rows. The layers follow each other, bottom first; after them comes the Linear head:
-/// <c>fc.weight</c> (O × H, row-major), then <c>fc.bias</c> (O).</para>
+/// every tile's W_hh rows. A layer's block is its panels, then, when projected, W_hr ([ProjSize, H], row-major, as
+/// PyTorch stores it: h_t[p] is a dot product of row p and o ⊙ tanh(c_t)). The blocks follow each other, layer by
+/// layer bottom first, each layer's forward direction before its backward one (<see cref="Directions"/> = 2); after
+/// them comes the Linear head: <c>fc.weight</c> (O × FeatureSize, row-major), then <c>fc.bias</c> (O). A
+/// unidirectional, unprojected model's numbers are those of layout version 1 before these options existed.</para>
 /// <para>The state holds, per layer, two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and,
-/// for an LSTM, c, each <see cref="StateStride"/> floats.</para>
+/// for an LSTM, c, and with a projection o ⊙ tanh(c_t) before it, each <see cref="StateStride"/> floats.</para>
 /// </remarks>
 internal readonly struct PackedLayout
 {
@@ -35,8 +40,11 @@ internal readonly struct PackedLayout
     /// <summary>Floats per cache line: state buffers start on one, so no full-width store straddles two.</summary>
     public const int CacheLineFloats = 16;
 
-    public PackedLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes, bool separateInput = false)
+    public PackedLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes, bool separateInput = false,
+        int directions = 1, int projSize = 0)
     {
+        Directions = directions;
+        ProjSize = projSize;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         OutputSize = outputSize;
@@ -51,6 +59,18 @@ internal readonly struct PackedLayout
     public int HiddenSize { get; }
     public int OutputSize { get; }
     public int NumLayers { get; }
+
+    /// <summary>Directions per layer: 2 for a bidirectional model.</summary>
+    public int Directions { get; }
+
+    /// <summary>An LSTM's proj_size; 0: no projection.</summary>
+    public int ProjSize { get; }
+
+    /// <summary>H_out, the values of h per layer and direction (W_hh's columns): ProjSize when projected, else H.</summary>
+    public int HiddenOutputSize => ProjSize > 0 ? ProjSize : HiddenSize;
+
+    /// <summary>A layer's values per step, what the layer above and the head read: D · H_out.</summary>
+    public int FeatureSize => Directions * HiddenOutputSize;
 
     /// <summary>Hidden units per whole tile.</summary>
     public int Lanes { get; }
@@ -73,33 +93,39 @@ internal readonly struct PackedLayout
     /// <summary>Floats per panel row of the rest tile.</summary>
     public int RestRowLength => Slots * RestLanes;
 
-    /// <summary>The inputs of a layer: InputSize for layer 0, HiddenSize above.</summary>
-    public int LayerInputs(int layer) => layer == 0 ? InputSize : HiddenSize;
+    /// <summary>The inputs of a layer: InputSize for layer 0, <see cref="FeatureSize"/> above.</summary>
+    public int LayerInputs(int layer) => layer == 0 ? InputSize : FeatureSize;
 
-    /// <summary>Panel rows of a layer: the bias, its inputs and the hidden units.</summary>
-    public int PanelRows(int layer) => 1 + LayerInputs(layer) + HiddenSize;
+    /// <summary>Panel rows of a layer: the bias, its inputs and h's values.</summary>
+    public int PanelRows(int layer) => 1 + LayerInputs(layer) + HiddenOutputSize;
 
     /// <summary>Floats of one whole tile's panel of a layer (without <see cref="SeparateInput"/>).</summary>
     public int PanelLength(int layer) => checked(PanelRows(layer) * RowLength);
 
-    /// <summary>Floats of one layer's panels.</summary>
-    public int LayerLength(int layer) => checked(PanelRows(layer) * Slots * PaddedHidden);
+    /// <summary>Floats of the panels of one direction of a layer: where its W_hr starts in its block.</summary>
+    public int PanelsLength(int layer) => checked(PanelRows(layer) * Slots * PaddedHidden);
 
-    /// <summary>Where a layer's panels start (for <see cref="NumLayers"/>: the head).</summary>
-    public int LayerOffset(int layer) =>
-        layer == 0 ? 0 : checked(LayerLength(0) + (layer - 1) * LayerLength(1));
+    /// <summary>Floats of one direction of a layer: its panels, then W_hr when projected.</summary>
+    public int LayerLength(int layer) => checked(PanelsLength(layer) + ProjSize * HiddenSize);
+
+    /// <summary>Where one direction of a layer starts (for <see cref="NumLayers"/>, direction 0: the head).</summary>
+    public int BlockOffset(int layer, int direction) =>
+        layer == 0 ? checked(direction * LayerLength(0)) : checked(Directions * LayerLength(0) + ((layer - 1) * Directions + direction) * LayerLength(1));
+
+    /// <summary>Where a layer's blocks start (for <see cref="NumLayers"/>: the head).</summary>
+    public int LayerOffset(int layer) => BlockOffset(layer, 0);
 
     /// <summary>Where fc.weight starts; fc.bias follows it.</summary>
     public int HeadOffset => LayerOffset(NumLayers);
 
     /// <summary>The floats of the packed weights.</summary>
-    public int PackedLength => checked(HeadOffset + OutputSize * (HiddenSize + 1));
+    public int PackedLength => checked(HeadOffset + OutputSize * (FeatureSize + 1));
 
     /// <summary>With <see cref="SeparateInput"/>: floats of a whole tile's bias and W_ih rows in layer 0.</summary>
     public int InputPanelLength => checked((1 + InputSize) * RowLength);
 
     /// <summary>With <see cref="SeparateInput"/>: floats of a whole tile's W_hh rows in layer 0.</summary>
-    public int HiddenPanelLength => checked(HiddenSize * RowLength);
+    public int HiddenPanelLength => checked(HiddenOutputSize * RowLength);
 
     /// <summary>With <see cref="SeparateInput"/>: where layer 0's W_hh rows start, after every tile's input rows.</summary>
     public int HiddenPanelsOffset => checked((1 + InputSize) * Slots * PaddedHidden);
@@ -116,7 +142,7 @@ internal readonly struct PackedLayout
         int tile = unit / Lanes;
         bool whole = tile < Tiles;
         int width = whole ? Lanes : RestLanes, lane = whole ? unit % Lanes : unit - Tiles * Lanes;
-        int inputRows = checked((1 + LayerInputs(layer)) * Slots), hiddenRows = checked(HiddenSize * Slots);
+        int inputRows = checked((1 + LayerInputs(layer)) * Slots), hiddenRows = checked(HiddenOutputSize * Slots);
         if (SeparateInput && layer == 0)
             return new PanelPosition(checked(tile * inputRows * Lanes), checked(HiddenPanelsOffset + tile * hiddenRows * Lanes), width, lane);
         int panelOffset = checked(tile * (inputRows + hiddenRows) * Lanes);

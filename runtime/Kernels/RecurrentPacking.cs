@@ -24,15 +24,16 @@ public static class RecurrentPacking
     public static int LayoutVersion => PackedLayout.Version;
 
     /// <summary>
-    /// Packs <paramref name="weights"/> (unidirectional, unprojected) for a model of the given sizes, in tiles of
-    /// <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/> units (0: none); with
-    /// <paramref name="separateInput"/>, layer 0's input rows (bias and W_ih) of every tile come before its W_hh rows.
-    /// Absent biases (<c>bias=False</c>) pack as zero bias rows; <paramref name="outputSize"/> 0 packs no head.
+    /// Packs <paramref name="weights"/> for a model of the given sizes and options, in tiles of <paramref name="lanes"/>
+    /// units and a rest tile of <paramref name="restLanes"/> units (0: none); with <paramref name="separateInput"/>,
+    /// layer 0's input rows (bias and W_ih) of every tile come before its W_hh rows. Absent biases (<c>bias=False</c>)
+    /// pack as zero bias rows; <paramref name="outputSize"/> 0 packs no head. Each layer's directions follow each
+    /// other, each with its W_hr after its panels when projected (see <see cref="PackedLayout"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">The weights are for different sizes, are bidirectional or projected, or the
-    /// rest tile cannot hold the units left over.</exception>
+    /// <exception cref="ArgumentException">The weights are for different sizes or options, or the rest tile cannot
+    /// hold the units left over.</exception>
     public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes,
-        bool separateInput = false)
+        bool separateInput = false, bool bidirectional = false, int projSize = 0)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.InputSize != inputSize || weights.HiddenSize != hiddenSize || weights.OutputSize != outputSize || weights.NumLayers != numLayers)
@@ -42,10 +43,10 @@ public static class RecurrentPacking
                 $"but the model expects (InputSize {inputSize}, HiddenSize {hiddenSize}, OutputSize {outputSize}, NumLayers {numLayers}).",
                 nameof(weights));
         }
-        if (weights.Bidirectional || weights.ProjSize > 0)
+        if (weights.Bidirectional != bidirectional || weights.ProjSize != projSize)
         {
             throw new ArgumentException(
-                $"This layout packs a unidirectional, unprojected model; the weights are {(weights.Bidirectional ? "bidirectional" : "unidirectional")} with ProjSize {weights.ProjSize}.",
+                $"The weights are for (Bidirectional {weights.Bidirectional}, ProjSize {weights.ProjSize}) but the model expects (Bidirectional {bidirectional}, ProjSize {projSize}).",
                 nameof(weights));
         }
 
@@ -57,26 +58,32 @@ public static class RecurrentPacking
                 nameof(restLanes));
         }
 
-        var layout = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes, separateInput);
+        int directions = bidirectional ? 2 : 1;
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes, separateInput, directions, projSize);
         var packed = new PackedWeights(layout.PackedLength);
         Span<float> destination = packed.Writable;
+        int recurrent = layout.HiddenOutputSize;
         for (int index = 0; index < numLayers; index++)
         {
-            RecurrentLayer layer = weights.Layers[index];
-            Span<float> layerPanels = destination.Slice(layout.LayerOffset(index), layout.LayerLength(index));
-            for (int unit = 0; unit < hiddenSize; unit++)
+            for (int direction = 0; direction < directions; direction++)
             {
-                PanelPosition position = layout.Position(unit, index);
-                int rowLength = PackedLayout.Slots * position.Width;
-                PackUnit(layer, unit, position.Width, position.Lane,
-                    layerPanels.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength),
-                    layerPanels.Slice(position.HiddenOffset, hiddenSize * rowLength));
+                RecurrentLayer layer = weights.Layer(index, direction);
+                Span<float> block = destination.Slice(layout.BlockOffset(index, direction), layout.LayerLength(index));
+                for (int unit = 0; unit < hiddenSize; unit++)
+                {
+                    PanelPosition position = layout.Position(unit, index);
+                    int rowLength = PackedLayout.Slots * position.Width;
+                    PackUnit(layer, unit, position.Width, position.Lane,
+                        block.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength),
+                        block.Slice(position.HiddenOffset, recurrent * rowLength));
+                }
+                layer.WeightHr?.AsSpan().CopyTo(block.Slice(layout.PanelsLength(index)));
             }
         }
         if (weights.HasHead)
         {
             weights.FcWeight!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset));
-            weights.FcBias!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset + outputSize * hiddenSize));
+            weights.FcBias!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset + outputSize * layout.FeatureSize));
         }
         return packed;
     }

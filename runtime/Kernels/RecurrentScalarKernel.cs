@@ -11,51 +11,80 @@ namespace LstmGen.Kernels;
 public static class RecurrentScalarKernel
 {
     /// <summary>
-    /// Runs one step of every layer on <paramref name="input"/> (inputSize values). Each layer's state holds two
-    /// hidden-state buffers (and, for an LSTM, the cell state), each <see cref="PackedLayout.StateStride"/> floats:
-    /// the step reads h_{t-1} from buffer <paramref name="parity"/> and writes h_t to the other. The weights are
-    /// packed in tiles of <paramref name="lanes"/> units and a rest tile of <paramref name="restLanes"/> (0: none), with
-    /// layer 0's input rows apart when <paramref name="separateInput"/> (see <see cref="PackedLayout"/>).
+    /// Runs one step of every layer of a unidirectional model on <paramref name="input"/> (inputSize values). Each
+    /// layer's state holds two hidden-state buffers (and, for an LSTM, the cell state, and with a projection
+    /// o ⊙ tanh(c_t)), each <see cref="PackedLayout.StateStride"/> floats: the step reads h_{t-1} from buffer
+    /// <paramref name="parity"/> and writes h_t to the other. The weights are packed in tiles of <paramref name="lanes"/>
+    /// units and a rest tile of <paramref name="restLanes"/> (0: none), with layer 0's input rows apart when
+    /// <paramref name="separateInput"/> (see <see cref="PackedLayout"/>).
     /// </summary>
     public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
-        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity, bool separateInput = false)
+        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity, bool separateInput = false, int projSize = 0)
     {
-        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput);
-        int stride = layout.StateStride;
-        int layerState = (gru ? 2 : 3) * stride;
-        Span<float> slots = stackalloc float[PackedLayout.Slots];
-
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput, directions: 1, projSize);
+        int layerState = LayerStateLength(layout, gru);
         for (int layer = 0; layer < numLayers; layer++)
         {
-            int inputs = layer == 0 ? inputSize : hiddenSize;
             ReadOnlySpan<float> x = layer == 0
                 ? input
-                : state.Slice((layer - 1) * layerState + (parity ^ 1) * stride, hiddenSize);
-            Span<float> own = state.Slice(layer * layerState, layerState);
-            ReadOnlySpan<float> hPrev = own.Slice(parity * stride, hiddenSize);
-            Span<float> hNext = own.Slice((parity ^ 1) * stride, stride);
+                : state.Slice((layer - 1) * layerState + (parity ^ 1) * layout.StateStride, layout.HiddenOutputSize);
+            LayerStep(layout, layer, packed.Slice(layout.LayerOffset(layer), layout.LayerLength(layer)), x, state.Slice(layer * layerState, layerState), gru, parity);
+        }
+    }
 
-            for (int unit = 0; unit < hiddenSize; unit++)
+    /// <summary>
+    /// Runs one step of one direction of one layer, whose block (panels, then W_hr) is <paramref name="block"/>, on
+    /// <paramref name="x"/> (the layer's inputs), with its state in <paramref name="state"/> as <see cref="Step"/> lays
+    /// it out: the generated bidirectional models' path for CPUs without SIMD.
+    /// </summary>
+    public static void Layer(ReadOnlySpan<float> block, ReadOnlySpan<float> x, Span<float> state, int inputSize, int hiddenSize, int numLayers,
+        int lanes, int restLanes, bool bidirectional, int projSize, bool gru, int layer, int parity)
+    {
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput: false, bidirectional ? 2 : 1, projSize);
+        LayerStep(layout, layer, block, x, state, gru, parity);
+    }
+
+    private static int LayerStateLength(PackedLayout layout, bool gru) => (gru ? 2 : layout.ProjSize > 0 ? 4 : 3) * layout.StateStride;
+
+    private static void LayerStep(PackedLayout layout, int layer, ReadOnlySpan<float> block, ReadOnlySpan<float> x, Span<float> own, bool gru, int parity)
+    {
+        int stride = layout.StateStride, hiddenSize = layout.HiddenSize, recurrent = layout.HiddenOutputSize, inputs = layout.LayerInputs(layer);
+        ReadOnlySpan<float> hPrev = own.Slice(parity * stride, recurrent);
+        Span<float> hNext = own.Slice((parity ^ 1) * stride, stride);
+        // With a projection the cells write o ⊙ tanh(c_t) to the fourth buffer, and h_t = W_hr · it.
+        Span<float> cellOutput = layout.ProjSize > 0 ? own.Slice(3 * stride, stride) : hNext;
+        Span<float> slots = stackalloc float[PackedLayout.Slots];
+        for (int unit = 0; unit < hiddenSize; unit++)
+        {
+            PanelPosition position = layout.Position(unit, layer);
+            int rowLength = PackedLayout.Slots * position.Width;
+            ReadOnlySpan<float> inputRows = block.Slice(position.InputOffset, (1 + inputs) * rowLength);
+            ReadOnlySpan<float> hiddenRows = block.Slice(position.HiddenOffset, recurrent * rowLength);
+            for (int slot = 0; slot < slots.Length; slot++)
             {
-                PanelPosition position = layout.Position(unit, layer);
-                int rowLength = PackedLayout.Slots * position.Width;
-                ReadOnlySpan<float> inputRows = packed.Slice(layout.LayerOffset(layer) + position.InputOffset, (1 + inputs) * rowLength);
-                ReadOnlySpan<float> hiddenRows = packed.Slice(layout.LayerOffset(layer) + position.HiddenOffset, hiddenSize * rowLength);
-                for (int slot = 0; slot < slots.Length; slot++)
-                {
-                    int column = slot * position.Width + position.Lane;
-                    float sum = inputRows[column];
-                    for (int k = 0; k < inputs; k++)
-                        sum = KernelMath.MultiplyAdd(inputRows[(1 + k) * rowLength + column], x[k], sum);
-                    for (int k = 0; k < hiddenSize; k++)
-                        sum = KernelMath.MultiplyAdd(hiddenRows[k * rowLength + column], hPrev[k], sum);
-                    slots[slot] = sum;
-                }
+                int column = slot * position.Width + position.Lane;
+                float sum = inputRows[column];
+                for (int k = 0; k < inputs; k++)
+                    sum = KernelMath.MultiplyAdd(inputRows[(1 + k) * rowLength + column], x[k], sum);
+                for (int k = 0; k < recurrent; k++)
+                    sum = KernelMath.MultiplyAdd(hiddenRows[k * rowLength + column], hPrev[k], sum);
+                slots[slot] = sum;
+            }
 
-                if (gru)
-                    KernelMath.GruCell(slots[0], slots[1], slots[2], slots[3], in hPrev[unit], ref hNext[unit]);
-                else
-                    KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref hNext[unit]);
+            if (gru)
+                KernelMath.GruCell(slots[0], slots[1], slots[2], slots[3], in hPrev[unit], ref hNext[unit]);
+            else
+                KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref cellOutput[unit]);
+        }
+        if (layout.ProjSize > 0)
+        {
+            ReadOnlySpan<float> weightHr = block.Slice(layout.PanelsLength(layer), layout.ProjSize * hiddenSize);
+            for (int p = 0; p < layout.ProjSize; p++)
+            {
+                float sum = 0f;
+                for (int k = 0; k < hiddenSize; k++)
+                    sum = KernelMath.MultiplyAdd(weightHr[p * hiddenSize + k], cellOutput[k], sum);
+                hNext[p] = sum;
             }
         }
     }

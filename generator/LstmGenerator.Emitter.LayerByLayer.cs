@@ -1,0 +1,191 @@
+using System.Collections.Generic;
+using LstmGen.Generator.Helpers;
+using LstmGen.Generator.Model;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    internal static partial class Emitter
+    {
+        // ---- a bidirectional model: layer by layer, each layer's two directions over the whole sequence ----
+
+        private static void EmitLayerByLayerSequence(SourceWriter writer, KernelPlan plan)
+        {
+            bool cellState = plan.Cell.HasCellState;
+            string states = cellState ? "Span<float> h, Span<float> c" : "Span<float> h";
+            string stateArguments = cellState ? "h, c" : "h";
+            string hOut = LayerShape.HiddenOutputName(plan.Spec);
+            writer.Line("/// <summary>");
+            writer.Line("/// Runs sequence <paramref name=\"b\"/> of a batch for <paramref name=\"steps\"/> steps, layer by layer: both directions of a");
+            writer.Line("/// layer over the whole sequence (the backward one from its last step), their h_t side by side in a [steps, FeatureSize]");
+            writer.Line("/// sequence that the layer above reads. From the zero state or, when h is given, from its h_0 (and c_0) there, where its");
+            writer.Line("/// final state goes.");
+            writer.Line("/// </summary>");
+            writer.Open($"private static void Sequence(ref float weights, ref float input, int steps, ref float output, {states}, int b, int batchSize)");
+            writer.Line("// Both directions' state, then two sequences (a layer's output and the one below it): their length depends on steps,");
+            writer.Line("// so they live in this thread's scratch (see KernelScratch), never on the stack.");
+            writer.Line("Span<float> scratch = KernelScratch.Rent(StateLength + 2 * steps * FeatureSize);");
+            writer.Line("ref float state = ref MemoryMarshal.GetReference(scratch);");
+            writer.Line("ref float sequences = ref Unsafe.Add(ref state, StateLength);");
+            string arguments = $"ref weights, ref input, steps, ref state, ref sequences, {stateArguments}, b, batchSize, ref output";
+            EmitDispatch(writer, plan, tiling => $"Run<{tiling.Name}>({arguments});", $"ScalarRun({arguments});");
+            writer.Close();
+            writer.Line();
+
+            writer.Line($"/// <summary>Copies sequence b's h (and c) of both directions of a layer between the state (h in buffer parity) and PyTorch's [NumLayers · 2, batch, {hOut}{(cellState && plan.Spec.ProjSize > 0 ? "] (c: [NumLayers · 2, batch, HiddenSize]" : "")}].</summary>");
+            writer.Open($"private static void CopyState(ref float state, int parity, {states}, int layer, int b, int batchSize, bool toState)");
+            writer.Open("for (int direction = 0; direction < 2; direction++)");
+            writer.Line("int row = (layer * 2 + direction) * batchSize + b;");
+            writer.Line($"Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(direction, parity)), {hOut});");
+            writer.Line($"Span<float> givenH = h.Slice(row * {hOut}, {hOut});");
+            writer.Line("(toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);");
+            if (cellState)
+            {
+                writer.Line("Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(direction)), HiddenSize);");
+                writer.Line("Span<float> givenC = c.Slice(row * HiddenSize, HiddenSize);");
+                writer.Line("(toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);");
+            }
+            writer.Close();
+            writer.Close();
+        }
+
+        private static void EmitLayerByLayerRun(SourceWriter writer, KernelPlan plan)
+        {
+            bool cellState = plan.Cell.HasCellState;
+            string states = cellState ? "Span<float> h, Span<float> c" : "Span<float> h";
+            string stateArguments = cellState ? "h, c" : "h";
+            string hOut = LayerShape.HiddenOutputName(plan.Spec);
+            string parameters = $"ref float weights, ref float input, int steps, ref float state, ref float sequences, {states}, int b, int batchSize, ref float output";
+
+            writer.Line("/// <summary>Runs one sequence on tiling T, layer by layer, then the readout of the last layer's output sequence.</summary>");
+            writer.Open($"private static void Run<T>({parameters}) where T : ITiles");
+            EmitLayerByLayerBody(writer, plan, "T.", (layer, block, x, state) => $"T.{(layer == "0" ? "Layer" : "UpperLayer")}(ref {block}, ref {x}, ref {state}, s & 1);", stateArguments);
+            writer.Close();
+            writer.Line();
+
+            string scalar = plan.ScalarTiling.Name;
+            writer.Line($"/// <summary><see cref=\"Run{{T}}\"/> without SIMD, for CPUs where no vector width is accelerated, on the {scalar} layout.</summary>");
+            writer.Open($"private static void ScalarRun({parameters})");
+            EmitLayerByLayerBody(writer, plan, scalar + ".", (layer, block, x, state) => $"ScalarLayer(ref {block}, ref {x}, ref {state}, {layer}, s & 1);", stateArguments);
+            writer.Close();
+            writer.Line();
+
+            writer.Line("/// <summary>One step of one direction of a layer without SIMD, whose weights start at <paramref name=\"block\"/>.</summary>");
+            writer.Line("private static void ScalarLayer(ref float block, ref float x, ref float state, int layer, int parity) =>");
+            string blockLength = plan.Spec.NumLayers > 1 ? $"layer == 0 ? {scalar}.LayerLength : {scalar}.UpperLayerLength" : $"{scalar}.LayerLength";
+            writer.Line($"    RecurrentScalarKernel.Layer(MemoryMarshal.CreateReadOnlySpan(ref block, {blockLength}),");
+            writer.Line("        MemoryMarshal.CreateReadOnlySpan(ref x, layer == 0 ? InputSize : FeatureSize), MemoryMarshal.CreateSpan(ref state, LayerStateLength),");
+            writer.Line($"        InputSize, HiddenSize, NumLayers, {scalar}.Lanes, {scalar}.RestLanes, bidirectional: true, projSize: {(plan.Spec.ProjSize > 0 ? "ProjSize" : "0")}, " +
+                $"gru: {(cellState ? "false" : "true")}, layer, parity);");
+            writer.Line();
+
+            writer.Line("/// <summary>Copies a direction's new h_t (in the buffer after <paramref name=\"parity\"/>) to its place in a layer's output sequence.</summary>");
+            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Line("private static void Keep(ref float direction, int parity, ref float into) =>");
+            writer.Line($"    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref direction, (parity ^ 1) * StateStride), {hOut}).CopyTo(MemoryMarshal.CreateSpan(ref into, {hOut}));");
+            writer.Line();
+
+            writer.Line("/// <summary>Both directions' state of a layer: zero, or sequence b's h_0 (and c_0) of that layer when h is given.</summary>");
+            writer.Open($"private static void StartLayer(ref float state, {states}, int layer, int b, int batchSize)");
+            writer.Line("MemoryMarshal.CreateSpan(ref state, StateLength).Clear();");
+            writer.Line("if (!h.IsEmpty)");
+            writer.Line($"    CopyState(ref state, 0, {stateArguments}, layer, b, batchSize, toState: true);");
+            writer.Close();
+            writer.Line();
+
+            Readout readout = plan.Spec.Readout;
+            writer.Line("/// <summary>The readout of the last layer's output sequence ([steps, FeatureSize]): " + readout switch
+            {
+                Readout.EveryStep => "every step's [forward h_t, backward h_t].",
+                Readout.FinalState => "each direction's final h: the forward one after the last step, the backward one after step 0.",
+                _ => "the last step's [forward h, backward h] (the backward direction's first step).",
+            } + "</summary>");
+            writer.Open("private static void ReadOut(ref float head, ref float sequence, int steps, ref float output)");
+            string Call(string forwardRow, string backwardRow, string into) => plan.Spec.HasHead
+                ? $"Head(ref head, ref Unsafe.Add(ref sequence, {forwardRow}), ref Unsafe.Add(ref sequence, {backwardRow}), {into});"
+                : $"Features(ref Unsafe.Add(ref sequence, {forwardRow}), ref Unsafe.Add(ref sequence, {backwardRow}), {into});";
+            switch (readout)
+            {
+                case Readout.EveryStep:
+                    writer.Line("for (int t = 0; t < steps; t++)");
+                    writer.Line("    " + Call("t * FeatureSize", $"t * FeatureSize + {hOut}", "ref Unsafe.Add(ref output, t * OutputSize)"));
+                    break;
+                case Readout.FinalState:
+                    writer.Line(Call("(steps - 1) * FeatureSize", hOut, "ref output"));
+                    break;
+                default:
+                    writer.Line(Call("(steps - 1) * FeatureSize", $"(steps - 1) * FeatureSize + {hOut}", "ref output"));
+                    break;
+            }
+            writer.Close();
+        }
+
+        // The layers of one sequence, for tiling `of` ("T." or a tiling's name): layer 0 over x, each layer above over
+        // the sequence below; `step` prints one direction's step (layer, its weights, its input, its state).
+        private static void EmitLayerByLayerBody(SourceWriter writer, KernelPlan plan, string of,
+            System.Func<string, string, string, string, string> step, string stateArguments)
+        {
+            string hOut = LayerShape.HiddenOutputName(plan.Spec);
+            writer.Line("ref float backwardState = ref Unsafe.Add(ref state, LayerStateLength);");
+            writer.Line("ref float into = ref sequences;");
+            EmitDirections(writer, "0", "weights", $"Unsafe.Add(ref weights, {of}LayerLength)", "input", "InputSize", hOut, step, stateArguments);
+            if (plan.Spec.NumLayers > 1)
+            {
+                writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
+                writer.Line("// Layer k reads sequence (k − 1) % 2 and writes sequence k % 2.");
+                writer.Line("ref float below = ref Unsafe.Add(ref sequences, ((layer - 1) & 1) * steps * FeatureSize);");
+                writer.Line("into = ref Unsafe.Add(ref sequences, (layer & 1) * steps * FeatureSize);");
+                writer.Line($"ref float upper = ref Unsafe.Add(ref weights, 2 * {of}LayerLength + (layer - 1) * 2 * {of}UpperLayerLength);");
+                EmitDirections(writer, "layer", "upper", $"Unsafe.Add(ref upper, {of}UpperLayerLength)", "below", "FeatureSize", hOut, step, stateArguments);
+                writer.Close();
+            }
+            writer.Line($"ReadOut(ref Unsafe.Add(ref weights, {of}HeadOffset), ref into, steps, ref output);");
+        }
+
+        private static void EmitDirections(SourceWriter writer, string layer, string forward, string backward, string source, string sourceStride, string hOut,
+            System.Func<string, string, string, string, string> step, string stateArguments)
+        {
+            writer.Line();
+            writer.Line($"StartLayer(ref state, {stateArguments}, {layer}, b, batchSize);");
+            writer.Line($"ref float backward{(layer == "0" ? "" : "Upper")} = ref {backward};");
+            string backwardWeights = layer == "0" ? "backward" : "backwardUpper";
+            writer.Line("// The two directions are independent chains: a step of each per iteration, for the CPU to overlap.");
+            writer.Open("for (int s = 0; s < steps; s++)");
+            writer.Line("int t = steps - 1 - s; // the backward direction's step");
+            writer.Line(step(layer, forward, $"Unsafe.Add(ref {source}, s * {sourceStride})", "state"));
+            writer.Line(step(layer, backwardWeights, $"Unsafe.Add(ref {source}, t * {sourceStride})", "backwardState"));
+            writer.Line("Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));");
+            writer.Line($"Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + {hOut}));");
+            writer.Close();
+            writer.Line("if (!h.IsEmpty)");
+            writer.Line($"    CopyState(ref state, steps & 1, {stateArguments}, {layer}, b, batchSize, toState: false);");
+        }
+
+        // A bidirectional model's readout of [forward h, backward h], which sit apart in the output sequence.
+        private static void EmitBidirectionalHead(SourceWriter writer, ModelSpec spec)
+        {
+            string hOut = LayerShape.HiddenOutputName(spec);
+            if (!spec.HasHead)
+            {
+                writer.Line("/// <summary>Without a head, the readout is the features themselves: [forward h, backward h].</summary>");
+                writer.Open("private static void Features(ref float forward, ref float backward, ref float output)");
+                writer.Line($"MemoryMarshal.CreateReadOnlySpan(ref forward, {hOut}).CopyTo(MemoryMarshal.CreateSpan(ref output, {hOut}));");
+                writer.Line($"MemoryMarshal.CreateReadOnlySpan(ref backward, {hOut}).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, {hOut}), {hOut}));");
+                writer.Close();
+                return;
+            }
+            writer.Line("/// <summary>");
+            writer.Line("/// y = fc.weight · [forward h, backward h] + fc.bias, with <paramref name=\"head\"/> at fc.weight ([OutputSize, FeatureSize])");
+            writer.Line("/// and fc.bias after it.");
+            writer.Line("/// </summary>");
+            writer.Open("private static void Head(ref float head, ref float forward, ref float backward, ref float output)");
+            writer.Open("for (int o = 0; o < OutputSize; o++)");
+            writer.Line("ref float row = ref Unsafe.Add(ref head, o * FeatureSize);");
+            writer.Line("Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * FeatureSize + o)");
+            writer.Line($"    + KernelMath.Dot(ref row, ref forward, {hOut}) + KernelMath.Dot(ref Unsafe.Add(ref row, {hOut}), ref backward, {hOut});");
+            writer.Close();
+            writer.Close();
+        }
+    }
+}
