@@ -15,7 +15,7 @@ namespace LstmGen.Tests.Parity;
 [Gru(5, 8, 2, 7, Readout = Readout.EveryStep)] public partial class GruSeedSeq;
 
 /// <summary>Generated models against real PyTorch on lengths, states and readouts (Golden/pytorch/README.md).</summary>
-public class OptionsParityTests
+public partial class OptionsParityTests
 {
     private static SafetensorsFile Io(string name) => SafetensorsFile.Load(GoldenParity.GoldenPath($"pytorch/{name}.io.safetensors"));
 
