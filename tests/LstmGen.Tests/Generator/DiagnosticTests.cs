@@ -29,6 +29,8 @@ public class DiagnosticTests
     [InlineData("LSTMGEN007", "[Lstm(5, 8, 2, 7, LstmPrefix = null)] public partial class M { }", "LstmPrefix must not be null")]
     [InlineData("LSTMGEN009", "[Lstm(5, 8, 2, 7)] file partial class M { }", "'M' is file-local")]
     [InlineData("LSTMGEN014", "[Lstm(5, 8, 2, 7, Readout = (Readout)7)] public partial class M { }", "Readout must be Readout.LastStep, Readout.FinalState or Readout.EveryStep; got 7")]
+    [InlineData("LSTMGEN015", "[Lstm(5, 8, 2, 7, ProjSize = 8)] public partial class M { }", "ProjSize must be 0 (no projection) or between 1 and HiddenSize − 1 = 7 (PyTorch requires proj_size < hidden_size); got 8 with HiddenSize 8")]
+    [InlineData("LSTMGEN015", "[Lstm(5, 8, 2, 7, ProjSize = -1)] public partial class M { }", "got -1 with HiddenSize 8")]
     [InlineData("LSTMGEN002", "[Lstm(5, 8, 2, 7, NumLayers = 0)] public partial class M { }", "NumLayers must be between 1 and 16; got 0")]
     [InlineData("LSTMGEN002", "[Gru(5, 8, 2, 7, NumLayers = 17)] public partial class M { }", "NumLayers must be between 1 and 16; got 17")]
     [InlineData("LSTMGEN001", "[Gru(5, 8, 2, 7)] public class M { }", "'M' must be declared 'partial'")]

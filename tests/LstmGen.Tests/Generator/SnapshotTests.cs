@@ -92,6 +92,22 @@ public class SnapshotTests
         public partial class HeadlessTagger { }
         """);
 
+    [Fact]
+    public void Bidirectional_gru_classifier_over_final_states() => Verify("BidirectionalGru", """
+        namespace Demo;
+
+        [LstmGen.Gru(4, 16, 3, 12, NumLayers = 2, Bidirectional = true, Readout = LstmGen.Readout.FinalState)]
+        public partial class BidirectionalGru { }
+        """);
+
+    [Fact]
+    public void Projected_lstm() => Verify("ProjectedLstm", """
+        namespace Demo;
+
+        [LstmGen.Lstm(5, 8, 2, 7, ProjSize = 3)]
+        public partial class ProjectedLstm { }
+        """);
+
     private static void Verify(string name, string source)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(source);
