@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
 
