@@ -229,15 +229,7 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, {hOut}{(cellState && spec.ProjSize > 0 ? "] (c: [NumLayers, batch, HiddenSize]" : "")}].</summary>");
             writer.Open($"private static void CopyState(ref float state, int parity, {states}, int b, int batchSize, bool toState)");
             writer.Open("for (int layer = 0; layer < NumLayers; layer++)");
-            writer.Line($"Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), {hOut});");
-            writer.Line($"Span<float> givenH = h.Slice((layer * batchSize + b) * {hOut}, {hOut});");
-            writer.Line("(toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);");
-            if (cellState)
-            {
-                writer.Line("Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(layer)), HiddenSize);");
-                writer.Line("Span<float> givenC = c.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);");
-                writer.Line("(toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);");
-            }
+            EmitStateCopy(writer, cellState, hOut, stateIndex: "layer", row: "layer * batchSize + b");
             writer.Close();
             writer.Close();
         }
@@ -259,6 +251,20 @@ public sealed partial class LstmGenerator
                 writer.Line($"scratch.Slice(0, {cleared}).Clear();");
                 writer.Line($"ref float {name} = ref MemoryMarshal.GetReference(scratch);");
             }
+        }
+
+        // One state's copy between the kernel's state (buffers of `stateIndex`, h in buffer parity) and row `row` of
+        // PyTorch's h [rows, H_out] (and c [rows, HiddenSize]), in the direction toState says.
+        private static void EmitStateCopy(SourceWriter writer, bool cellState, string hOut, string stateIndex, string row)
+        {
+            writer.Line($"int row = {row};");
+            writer.Line($"Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset({stateIndex}, parity)), {hOut});");
+            writer.Line($"Span<float> givenH = h.Slice(row * {hOut}, {hOut});");
+            writer.Line("(toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);");
+            if (!cellState) return;
+            writer.Line($"Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset({stateIndex})), HiddenSize);");
+            writer.Line("Span<float> givenC = c.Slice(row * HiddenSize, HiddenSize);");
+            writer.Line("(toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);");
         }
 
         // The readout of the last layer's h in buffer `parity`: the head, or the features themselves without one.

@@ -35,16 +35,7 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>Copies sequence b's h (and c) of both directions of a layer between the state (h in buffer parity) and PyTorch's [NumLayers · 2, batch, {hOut}{(cellState && plan.Spec.ProjSize > 0 ? "] (c: [NumLayers · 2, batch, HiddenSize]" : "")}].</summary>");
             writer.Open($"private static void CopyState(ref float state, int parity, {states}, int layer, int b, int batchSize, bool toState)");
             writer.Open("for (int direction = 0; direction < 2; direction++)");
-            writer.Line("int row = (layer * 2 + direction) * batchSize + b;");
-            writer.Line($"Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(direction, parity)), {hOut});");
-            writer.Line($"Span<float> givenH = h.Slice(row * {hOut}, {hOut});");
-            writer.Line("(toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);");
-            if (cellState)
-            {
-                writer.Line("Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(direction)), HiddenSize);");
-                writer.Line("Span<float> givenC = c.Slice(row * HiddenSize, HiddenSize);");
-                writer.Line("(toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);");
-            }
+            EmitStateCopy(writer, cellState, hOut, stateIndex: "direction", row: "(layer * 2 + direction) * batchSize + b");
             writer.Close();
             writer.Close();
         }

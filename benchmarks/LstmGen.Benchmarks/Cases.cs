@@ -105,7 +105,7 @@ public static class Cases
     public static readonly Type[] Batched = [typeof(Batch64<SeedCase>), typeof(Batch64<SensorCase>)];
 
     /// <summary>The extra measurements: denormal inputs (sensor) and a batch of 64 split across the cores (sensor, mid).</summary>
-    public static readonly Type[] Extra = [typeof(Streaming), typeof(Denormals), typeof(MultiCoreBatch<SensorCase>), typeof(MultiCoreBatch<MidCase>)];
+    public static readonly Type[] Extra = [typeof(Streaming), typeof(Options), typeof(Denormals), typeof(MultiCoreBatch<SensorCase>), typeof(MultiCoreBatch<MidCase>)];
 
     /// <summary>The case a benchmark type measures (its generic argument's <c>Info</c>).</summary>
     public static CaseInfo InfoOf(Type benchmarkType)

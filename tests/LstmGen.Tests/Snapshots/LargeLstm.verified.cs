@@ -308,11 +308,12 @@ namespace LstmGen.Generated
         {
             for (int layer = 0; layer < NumLayers; layer++)
             {
+                int row = layer * batchSize + b;
                 Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), HiddenSize);
-                Span<float> givenH = h.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);
+                Span<float> givenH = h.Slice(row * HiddenSize, HiddenSize);
                 (toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);
                 Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(layer)), HiddenSize);
-                Span<float> givenC = c.Slice((layer * batchSize + b) * HiddenSize, HiddenSize);
+                Span<float> givenC = c.Slice(row * HiddenSize, HiddenSize);
                 (toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);
             }
         }

@@ -1,0 +1,72 @@
+using System;
+using BenchmarkDotNet.Attributes;
+
+namespace LstmGen.Benchmarks;
+
+// The seed and sensor shapes again, with PyTorch's options (issue #13): bidirectional, and projected to half the units.
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true)] public partial class SeedBidirectionalModel;
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, ProjSize = 4)] public partial class SeedProjectedModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true)] public partial class SensorBidirectionalModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, ProjSize = 32)] public partial class SensorProjectedModel;
+
+/// <summary>
+/// What PyTorch's options cost on a generated model, against the unidirectional model of the same sizes in the same run:
+/// a bidirectional model (two independent chains, interleaved), one projected to half its hidden units (a smaller W_hh
+/// and h, plus the W_hr product), and a padded batch of two sequences whose lengths are T and T / 2 (against the same
+/// two sequences at full length: it should cost what its valid steps cost).
+/// </summary>
+[BenchmarkCategory("options")]
+public class Options
+{
+    private Action _unidirectional = null!, _bidirectional = null!, _projected = null!, _padded = null!, _full = null!;
+
+    [Params("seed", "sensor")] public string Case { get; set; } = "seed";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        CaseInfo info = Case == "seed" ? SeedCase.Info : SensorCase.Info;
+        float[] one = Cases.Input(info, 1), two = Cases.Input(info, 2);
+        var output = new float[2 * info.OutputSize];
+        int[] lengths = [info.SeqLen, info.SeqLen / 2];
+        if (Case == "seed")
+        {
+            SeedModel unidirectional = Create<SeedModel>(m => m.InitializeWeights(Cases.Seed));
+            SeedBidirectionalModel bidirectional = Create<SeedBidirectionalModel>(m => m.InitializeWeights(Cases.Seed));
+            SeedProjectedModel projected = Create<SeedProjectedModel>(m => m.InitializeWeights(Cases.Seed));
+            _unidirectional = () => unidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+            _bidirectional = () => bidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+            _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
+            _padded = () => unidirectional.Forward(two, output, lengths);
+            _full = () => unidirectional.Forward(two, output, 2);
+        }
+        else
+        {
+            SensorModel unidirectional = Create<SensorModel>(m => m.InitializeWeights(Cases.Seed));
+            SensorBidirectionalModel bidirectional = Create<SensorBidirectionalModel>(m => m.InitializeWeights(Cases.Seed));
+            SensorProjectedModel projected = Create<SensorProjectedModel>(m => m.InitializeWeights(Cases.Seed));
+            _unidirectional = () => unidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+            _bidirectional = () => bidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+            _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
+            _padded = () => unidirectional.Forward(two, output, lengths);
+            _full = () => unidirectional.Forward(two, output, 2);
+        }
+    }
+
+    private static T Create<T>(Action<T> initialize) where T : new()
+    {
+        var model = new T();
+        initialize(model);
+        return model;
+    }
+
+    [Benchmark(Baseline = true)] public void Unidirectional() => _unidirectional();
+
+    [Benchmark] public void Bidirectional() => _bidirectional();
+
+    [Benchmark] public void Projected() => _projected();
+
+    [Benchmark] public void PaddedBatch() => _padded();
+
+    [Benchmark] public void FullBatch() => _full();
+}
