@@ -225,6 +225,32 @@ public class OptionsResourceTests
     }
 
     [Fact]
+    public void Bidirectional_and_projected_models_allocate_nothing_once_their_scratch_has_grown()
+    {
+        var bidirectional = new BiLstm2Seq();
+        var projected = new ProjectedSensor();
+        bidirectional.InitializeWeights(seed: 1);
+        projected.InitializeWeights(seed: 2);
+        var x = new float[3 * 9 * 7];
+        int[] lengths = [9, 4, 7];
+        var y = new float[3 * 9 * BiLstm2Seq.OutputSize];
+        var h = new float[2 * 2 * 3 * 13];
+        var c = new float[2 * 2 * 3 * 13];
+        var sensor = new float[50 * 16];
+        var output = new float[4];
+
+        void Run()
+        {
+            bidirectional.Forward(x, y, lengths, h, c);
+            bidirectional.Forward(x.AsSpan(0, 5 * 7), y.AsSpan(0, 5 * BiLstm2Seq.OutputSize)); // a shorter sequence: the scratch is large enough
+            projected.Forward(sensor, output);
+        }
+
+        Run(); // the first call on this thread sizes the scratch (KernelScratch)
+        Assert.Equal(0, Allocations.Measure(Run, repetitions: 20));
+    }
+
+    [Fact]
     public void The_largest_model_runs_on_a_256_KB_thread()
     {
         // Zero weights but for the head's bias: every h is then 0 and the output is the bias, after all 16 layers ran.
