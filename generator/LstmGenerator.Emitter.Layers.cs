@@ -24,7 +24,7 @@ public sealed partial class LstmGenerator
             public string Constraints => IsGeneric ? " where T : ITiles where S : ISimd<V> where V : struct" : "";
 
             /// <summary>The n-th vector of a panel row: n · Lanes.</summary>
-            public string VectorOffset(int n) => n == 0 ? "0" : n == 1 ? $"{Of}Lanes" : $"{n} * {Of}Lanes";
+            public string VectorOffset(int n) => n == 0 ? "0" : n == 1 ? "lanes" : $"{n} * lanes";
         }
 
         // The layer steps of one tiling (concrete) or of every tiling without a rest tile (generic).
@@ -50,6 +50,7 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>{description}; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>");
             writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
             writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity"));
+            EmitSweepLengths(writer, code, rest: !code.IsGeneric && plan.Tilings.Single(t => code.Ops == t.Vector.Simd).HasRest);
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);");
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);");
             if (plan.Cell.HasCellState)
@@ -210,6 +211,7 @@ public sealed partial class LstmGenerator
             writer.Line("/// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.");
             writer.Line("/// </summary>");
             writer.Open(Header(code, "Project", "ref float weights, ref float x, ref float projection, int steps"));
+            EmitSweepLengths(writer, code, rest: tiling.HasRest && !code.IsGeneric);
             if (code.IsGeneric || tiling.Tiles > 0)
             {
                 writer.Open($"for (int tile = 0; tile < {code.Of}Tiles; tile++)");
@@ -287,7 +289,14 @@ public sealed partial class LstmGenerator
 
         private static string ProjectedName(Accumulator accumulator) => accumulator.Rest ? "restProjected" : "projected";
 
-        private static string RowLength(Code code, Accumulator accumulator) => accumulator.Rest ? "RestRowLength" : code.Of + "RowLength";
+        private static string RowLength(Code code, Accumulator accumulator) => accumulator.Rest ? "restRowLength" : "rowLength";
+
+        // The tiling's lengths a sweep's offsets use, read once into locals: each read of a tiling's property is an
+        // inlined call, and a sweep has hundreds of offsets; the JIT's inlining budget must last to the cell update.
+        private static void EmitSweepLengths(SourceWriter writer, Code code, bool rest)
+        {
+            writer.Line($"int lanes = {code.Of}Lanes, rowLength = {code.Of}RowLength{(rest ? ", restRowLength = RestRowLength" : "")}; // constants once inlined");
+        }
 
         // Where an accumulator's vector of a panel row starts, relative to the panel.
         private static string RowOffset(Code code, Accumulator accumulator, int row)
@@ -315,7 +324,7 @@ public sealed partial class LstmGenerator
                     foreach (Accumulator accumulator in accumulators)
                     {
                         string target = Target(accumulator, position);
-                        writer.Line($"{target} = {code.Ops}.MultiplyAdd({code.Ops}.Load(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}), {source}{k}, {target});");
+                        writer.Line($"{target} = {code.Ops}.MultiplyAdd(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}, {source}{k}, {target});");
                     }
                 }
                 return;
@@ -336,10 +345,8 @@ public sealed partial class LstmGenerator
                 {
                     string target = Target(accumulator, chain);
                     string row = accumulator.Rest ? "restRow" : "row";
-                    string load = chain == 0
-                        ? $"{code.Ops}.Load(ref {row}, {code.VectorOffset(accumulator.Index)})"
-                        : $"{code.Ops}.Load(ref Unsafe.Add(ref {row}, {(reverse ? "-" : "")}{RowLength(code, accumulator)}), {code.VectorOffset(accumulator.Index)})";
-                    writer.Line($"{target} = {code.Ops}.MultiplyAdd({load}, {value}, {target});");
+                    string weights = chain == 0 ? $"ref {row}" : $"ref Unsafe.Add(ref {row}, {(reverse ? "-" : "")}{RowLength(code, accumulator)})";
+                    writer.Line($"{target} = {code.Ops}.MultiplyAdd({weights}, {code.VectorOffset(accumulator.Index)}, {value}, {target});");
                 }
             }
             writer.Close();
@@ -348,7 +355,7 @@ public sealed partial class LstmGenerator
                 int k = reverse ? 0 : count - 1;
                 writer.Line($"var {source}Last = {code.Ops}.Create(Unsafe.Add(ref {source}, {k}));");
                 foreach (Accumulator accumulator in accumulators)
-                    writer.Line($"{Name(cell, accumulator)} = {code.Ops}.MultiplyAdd({code.Ops}.Load(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}), {source}Last, {Name(cell, accumulator)});");
+                    writer.Line($"{Name(cell, accumulator)} = {code.Ops}.MultiplyAdd(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}, {source}Last, {Name(cell, accumulator)});");
             }
         }
     }

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen.Kernels;
 
@@ -33,6 +35,13 @@ public interface ISimd<TVector> where TVector : struct
 
     /// <summary><see cref="KernelMath.MultiplyAdd(float, float, float)"/>: <c>a · b + c</c>.</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    /// <summary>
+    /// <c>w · x + sum</c> with <c>w</c> the vector at <paramref name="offset"/> floats from <paramref name="weights"/>: a sweep's
+    /// step, in one call. A sweep unrolls hundreds of them, and one inlined call each (not a load and a multiply-add, nested)
+    /// leaves the JIT's inlining budget for the cell update after them.
+    /// </summary>
+    static abstract TVector MultiplyAdd(ref float weights, int offset, TVector x, TVector sum);
 
     /// <summary>Lane <paramref name="index"/>.</summary>
     static abstract float GetElement(TVector vector, int index);
@@ -73,6 +82,17 @@ public readonly struct Simd128 : ISimd<Vector128<float>>
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => KernelMath.MultiplyAdd(a, b, c);
+
+    /// <inheritdoc/>
+    /// <remarks>The instructions of <see cref="KernelMath.MultiplyAdd(Vector128{float}, Vector128{float}, Vector128{float})"/>, written out: no nested call.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(ref float weights, int offset, Vector128<float> x, Vector128<float> sum)
+    {
+        Vector128<float> w = Vector128.LoadUnsafe(ref weights, (nuint)offset);
+        if (Fma.IsSupported) return Fma.MultiplyAdd(w, x, sum);
+        if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(sum, w, x);
+        return w * x + sum;
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -120,6 +140,15 @@ public readonly struct Simd256 : ISimd<Vector256<float>>
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => KernelMath.MultiplyAdd(a, b, c);
 
     /// <inheritdoc/>
+    /// <remarks>The instructions of <see cref="KernelMath.MultiplyAdd(Vector256{float}, Vector256{float}, Vector256{float})"/>, written out: no nested call.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(ref float weights, int offset, Vector256<float> x, Vector256<float> sum)
+    {
+        Vector256<float> w = Vector256.LoadUnsafe(ref weights, (nuint)offset);
+        return Fma.IsSupported ? Fma.MultiplyAdd(w, x, sum) : w * x + sum;
+    }
+
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float GetElement(Vector256<float> vector, int index) => vector.GetElement(index);
 
@@ -163,6 +192,15 @@ public readonly struct Simd512 : ISimd<Vector512<float>>
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => KernelMath.MultiplyAdd(a, b, c);
+
+    /// <inheritdoc/>
+    /// <remarks>The instructions of <see cref="KernelMath.MultiplyAdd(Vector512{float}, Vector512{float}, Vector512{float})"/>, written out: no nested call.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(ref float weights, int offset, Vector512<float> x, Vector512<float> sum)
+    {
+        Vector512<float> w = Vector512.LoadUnsafe(ref weights, (nuint)offset);
+        return Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(w, x, sum) : w * x + sum;
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

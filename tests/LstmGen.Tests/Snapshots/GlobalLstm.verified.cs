@@ -471,6 +471,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -482,23 +483,23 @@ namespace LstmGen.Generated
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 var i = S.Load(ref panel, 0);
-                var f = S.Load(ref panel, T.Lanes);
-                var g = S.Load(ref panel, 2 * T.Lanes);
-                var o = S.Load(ref panel, 3 * T.Lanes);
+                var f = S.Load(ref panel, lanes);
+                var g = S.Load(ref panel, 2 * lanes);
+                var o = S.Load(ref panel, 3 * lanes);
 
                 // gates += W_ih · x_t
                 var x0 = S.Create(x);
-                i = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, i);
-                f = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, f);
-                g = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, g);
-                o = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 3 * T.Lanes), x0, o);
+                i = S.MultiplyAdd(ref panel, rowLength, x0, i);
+                f = S.MultiplyAdd(ref panel, rowLength + lanes, x0, f);
+                g = S.MultiplyAdd(ref panel, rowLength + 2 * lanes, x0, g);
+                o = S.MultiplyAdd(ref panel, rowLength + 3 * lanes, x0, o);
 
                 // gates += W_hh · h_{t-1}
                 var hPrev0 = S.Create(hPrev);
-                i = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), hPrev0, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), hPrev0, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), hPrev0, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 3 * T.Lanes), hPrev0, o);
+                i = S.MultiplyAdd(ref panel, 2 * rowLength, hPrev0, i);
+                f = S.MultiplyAdd(ref panel, 2 * rowLength + lanes, hPrev0, f);
+                g = S.MultiplyAdd(ref panel, 2 * rowLength + 2 * lanes, hPrev0, g);
+                o = S.MultiplyAdd(ref panel, 2 * rowLength + 3 * lanes, hPrev0, o);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 S.LstmCell(i, f, g, o, ref c, ref h);
@@ -535,6 +536,7 @@ namespace LstmGen.Generated
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
+                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -546,11 +548,11 @@ namespace LstmGen.Generated
 
                 // gates += W_ih · x_t
                 var x0 = Simd512.Create(x);
-                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength), x0, rest);
+                rest = Simd512.MultiplyAdd(ref restPanel, restRowLength, x0, rest);
 
                 // gates += W_hh · h_{t-1}
                 var hPrev0 = Simd512.Create(hPrev);
-                rest = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength), hPrev0, rest);
+                rest = Simd512.MultiplyAdd(ref restPanel, 2 * restRowLength, hPrev0, rest);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellQuarters(rest, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));
@@ -574,6 +576,7 @@ namespace LstmGen.Generated
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
+                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -582,17 +585,17 @@ namespace LstmGen.Generated
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Simd256.Load(ref restPanel, 0);
-                var rest1 = Simd256.Load(ref restPanel, Lanes);
+                var rest1 = Simd256.Load(ref restPanel, lanes);
 
                 // gates += W_ih · x_t
                 var x0 = Simd256.Create(x);
-                rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, RestRowLength), x0, rest0);
-                rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, RestRowLength + Lanes), x0, rest1);
+                rest0 = Simd256.MultiplyAdd(ref restPanel, restRowLength, x0, rest0);
+                rest1 = Simd256.MultiplyAdd(ref restPanel, restRowLength + lanes, x0, rest1);
 
                 // gates += W_hh · h_{t-1}
                 var hPrev0 = Simd256.Create(hPrev);
-                rest0 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 2 * RestRowLength), hPrev0, rest0);
-                rest1 = Simd256.MultiplyAdd(Simd256.Load(ref restPanel, 2 * RestRowLength + Lanes), hPrev0, rest1);
+                rest0 = Simd256.MultiplyAdd(ref restPanel, 2 * restRowLength, hPrev0, rest0);
+                rest1 = Simd256.MultiplyAdd(ref restPanel, 2 * restRowLength + lanes, hPrev0, rest1);
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref hNext, Tiles * Lanes));

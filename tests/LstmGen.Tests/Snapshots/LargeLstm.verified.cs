@@ -383,6 +383,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -401,9 +402,9 @@ namespace LstmGen.Generated
 
                     // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     var i = S.Load(ref panel, 0);
-                    var f = S.Load(ref panel, T.Lanes);
-                    var g = S.Load(ref panel, 2 * T.Lanes);
-                    var o = S.Load(ref panel, 3 * T.Lanes);
+                    var f = S.Load(ref panel, lanes);
+                    var g = S.Load(ref panel, 2 * lanes);
+                    var o = S.Load(ref panel, 3 * lanes);
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -412,33 +413,33 @@ namespace LstmGen.Generated
                     // gates += W_ih · x_t
                     for (int k = 0; k + 1 < InputSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
                         var xk = S.Create(Unsafe.Add(ref x, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), xk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), xk, o);
+                        i = S.MultiplyAdd(ref row, 0, xk, i);
+                        f = S.MultiplyAdd(ref row, lanes, xk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, xk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, xk, o);
                         var xkAfter = S.Create(Unsafe.Add(ref x, k + 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), xkAfter, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), xkAfter, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), xkAfter, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), xkAfter, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, xkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, xkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 2 * lanes, xkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, xkAfter, oOdd);
                     }
 
                     // gates += W_hh · h_{t-1}
                     for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        i = S.MultiplyAdd(ref row, 0, hPrevk, i);
+                        f = S.MultiplyAdd(ref row, lanes, hPrevk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, hPrevk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, o);
                         var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), hPrevkAfter, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, hPrevkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, hPrevkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 2 * lanes, hPrevkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, hPrevkAfter, oOdd);
                     }
 
                     i = S.Add(i, iOdd);
@@ -461,9 +462,9 @@ namespace LstmGen.Generated
 
                     // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     var i = S.Load(ref panel, 0);
-                    var f = S.Load(ref panel, T.Lanes);
-                    var g = S.Load(ref panel, 2 * T.Lanes);
-                    var o = S.Load(ref panel, 3 * T.Lanes);
+                    var f = S.Load(ref panel, lanes);
+                    var g = S.Load(ref panel, 2 * lanes);
+                    var o = S.Load(ref panel, 3 * lanes);
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -472,33 +473,33 @@ namespace LstmGen.Generated
                     // gates += W_hh · h_{t-1}, last column first
                     for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        i = S.MultiplyAdd(ref row, 0, hPrevk, i);
+                        f = S.MultiplyAdd(ref row, lanes, hPrevk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, hPrevk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, o);
                         var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), hPrevkBefore, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, hPrevkBefore, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, hPrevkBefore, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 2 * lanes, hPrevkBefore, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 3 * lanes, hPrevkBefore, oOdd);
                     }
 
                     // gates += W_ih · x_t, last column first
                     for (int k = InputSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
                         var xk = S.Create(Unsafe.Add(ref x, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), xk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), xk, o);
+                        i = S.MultiplyAdd(ref row, 0, xk, i);
+                        f = S.MultiplyAdd(ref row, lanes, xk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, xk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, xk, o);
                         var xkBefore = S.Create(Unsafe.Add(ref x, k - 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), xkBefore, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), xkBefore, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), xkBefore, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), xkBefore, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, xkBefore, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, xkBefore, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 2 * lanes, xkBefore, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 3 * lanes, xkBefore, oOdd);
                     }
 
                     i = S.Add(i, iOdd);
@@ -516,6 +517,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -534,9 +536,9 @@ namespace LstmGen.Generated
 
                     // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
                     var i = S.Load(ref projected, 0);
-                    var f = S.Load(ref projected, T.Lanes);
-                    var g = S.Load(ref projected, 2 * T.Lanes);
-                    var o = S.Load(ref projected, 3 * T.Lanes);
+                    var f = S.Load(ref projected, lanes);
+                    var g = S.Load(ref projected, 2 * lanes);
+                    var o = S.Load(ref projected, 3 * lanes);
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -545,17 +547,17 @@ namespace LstmGen.Generated
                     // gates += W_hh · h_{t-1}
                     for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        i = S.MultiplyAdd(ref row, 0, hPrevk, i);
+                        f = S.MultiplyAdd(ref row, lanes, hPrevk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, hPrevk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, o);
                         var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), hPrevkAfter, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, hPrevkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, hPrevkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 2 * lanes, hPrevkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, hPrevkAfter, oOdd);
                     }
 
                     i = S.Add(i, iOdd);
@@ -578,9 +580,9 @@ namespace LstmGen.Generated
 
                     // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
                     var i = S.Load(ref projected, 0);
-                    var f = S.Load(ref projected, T.Lanes);
-                    var g = S.Load(ref projected, 2 * T.Lanes);
-                    var o = S.Load(ref projected, 3 * T.Lanes);
+                    var f = S.Load(ref projected, lanes);
+                    var g = S.Load(ref projected, 2 * lanes);
+                    var o = S.Load(ref projected, 3 * lanes);
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -589,17 +591,17 @@ namespace LstmGen.Generated
                     // gates += W_hh · h_{t-1}, last column first
                     for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), hPrevk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, o);
+                        i = S.MultiplyAdd(ref row, 0, hPrevk, i);
+                        f = S.MultiplyAdd(ref row, lanes, hPrevk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, hPrevk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, o);
                         var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), hPrevkBefore, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, hPrevkBefore, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, hPrevkBefore, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 2 * lanes, hPrevkBefore, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 3 * lanes, hPrevkBefore, oOdd);
                     }
 
                     i = S.Add(i, iOdd);
@@ -619,6 +621,7 @@ namespace LstmGen.Generated
         /// </summary>
         private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
@@ -628,35 +631,35 @@ namespace LstmGen.Generated
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                     ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
                     var i = S.Load(ref panel, 0);
-                    var f = S.Load(ref panel, T.Lanes);
-                    var g = S.Load(ref panel, 2 * T.Lanes);
-                    var o = S.Load(ref panel, 3 * T.Lanes);
+                    var f = S.Load(ref panel, lanes);
+                    var g = S.Load(ref panel, 2 * lanes);
+                    var o = S.Load(ref panel, 3 * lanes);
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
                     var oOdd = S.Zero;
                     for (int k = 0; k + 1 < InputSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
                         var xtk = S.Create(Unsafe.Add(ref xt, k));
-                        i = S.MultiplyAdd(S.Load(ref row, 0), xtk, i);
-                        f = S.MultiplyAdd(S.Load(ref row, T.Lanes), xtk, f);
-                        g = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xtk, g);
-                        o = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), xtk, o);
+                        i = S.MultiplyAdd(ref row, 0, xtk, i);
+                        f = S.MultiplyAdd(ref row, lanes, xtk, f);
+                        g = S.MultiplyAdd(ref row, 2 * lanes, xtk, g);
+                        o = S.MultiplyAdd(ref row, 3 * lanes, xtk, o);
                         var xtkAfter = S.Create(Unsafe.Add(ref xt, k + 1));
-                        iOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), xtkAfter, iOdd);
-                        fOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), xtkAfter, fOdd);
-                        gOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), xtkAfter, gOdd);
-                        oOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), xtkAfter, oOdd);
+                        iOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, xtkAfter, iOdd);
+                        fOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, xtkAfter, fOdd);
+                        gOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 2 * lanes, xtkAfter, gOdd);
+                        oOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, xtkAfter, oOdd);
                     }
                     i = S.Add(i, iOdd);
                     f = S.Add(f, fOdd);
                     g = S.Add(g, gOdd);
                     o = S.Add(o, oOdd);
                     S.Store(i, ref into, 0);
-                    S.Store(f, ref into, T.Lanes);
-                    S.Store(g, ref into, 2 * T.Lanes);
-                    S.Store(o, ref into, 3 * T.Lanes);
+                    S.Store(f, ref into, lanes);
+                    S.Store(g, ref into, 2 * lanes);
+                    S.Store(o, ref into, 3 * lanes);
                 }
             }
         }

@@ -452,6 +452,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             for (int tile = 0; tile < T.Tiles; tile++)
@@ -462,9 +463,9 @@ namespace LstmGen.Generated
 
                 // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 var r = S.Load(ref panel, 0);
-                var z = S.Load(ref panel, T.Lanes);
-                var nx = S.Load(ref panel, 2 * T.Lanes);
-                var nh = S.Load(ref panel, 3 * T.Lanes);
+                var z = S.Load(ref panel, lanes);
+                var nx = S.Load(ref panel, 2 * lanes);
+                var nh = S.Load(ref panel, 3 * lanes);
                 var rOdd = S.Zero;
                 var zOdd = S.Zero;
                 var nxOdd = S.Zero;
@@ -472,59 +473,59 @@ namespace LstmGen.Generated
 
                 // r, z, n_x += W_ih · x_t
                 var x0 = S.Create(x);
-                r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, r);
-                z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, z);
-                nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, nx);
+                r = S.MultiplyAdd(ref panel, rowLength, x0, r);
+                z = S.MultiplyAdd(ref panel, rowLength + lanes, x0, z);
+                nx = S.MultiplyAdd(ref panel, rowLength + 2 * lanes, x0, nx);
                 var x1 = S.Create(Unsafe.Add(ref x, 1));
-                rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, rOdd);
-                zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, zOdd);
-                nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, nxOdd);
+                rOdd = S.MultiplyAdd(ref panel, 2 * rowLength, x1, rOdd);
+                zOdd = S.MultiplyAdd(ref panel, 2 * rowLength + lanes, x1, zOdd);
+                nxOdd = S.MultiplyAdd(ref panel, 2 * rowLength + 2 * lanes, x1, nxOdd);
                 var x2 = S.Create(Unsafe.Add(ref x, 2));
-                r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, r);
-                z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, z);
-                nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, nx);
+                r = S.MultiplyAdd(ref panel, 3 * rowLength, x2, r);
+                z = S.MultiplyAdd(ref panel, 3 * rowLength + lanes, x2, z);
+                nx = S.MultiplyAdd(ref panel, 3 * rowLength + 2 * lanes, x2, nx);
                 var x3 = S.Create(Unsafe.Add(ref x, 3));
-                rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, rOdd);
-                zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, zOdd);
-                nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, nxOdd);
+                rOdd = S.MultiplyAdd(ref panel, 4 * rowLength, x3, rOdd);
+                zOdd = S.MultiplyAdd(ref panel, 4 * rowLength + lanes, x3, zOdd);
+                nxOdd = S.MultiplyAdd(ref panel, 4 * rowLength + 2 * lanes, x3, nxOdd);
                 var x4 = S.Create(Unsafe.Add(ref x, 4));
-                r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, r);
-                z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, z);
-                nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, nx);
+                r = S.MultiplyAdd(ref panel, 5 * rowLength, x4, r);
+                z = S.MultiplyAdd(ref panel, 5 * rowLength + lanes, x4, z);
+                nx = S.MultiplyAdd(ref panel, 5 * rowLength + 2 * lanes, x4, nx);
 
                 // r, z, n_h += W_hh · h_{t-1}
                 var hPrev0 = S.Create(hPrev);
-                r = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), hPrev0, r);
-                z = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), hPrev0, z);
-                nh = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 3 * T.Lanes), hPrev0, nh);
+                r = S.MultiplyAdd(ref panel, 6 * rowLength, hPrev0, r);
+                z = S.MultiplyAdd(ref panel, 6 * rowLength + lanes, hPrev0, z);
+                nh = S.MultiplyAdd(ref panel, 6 * rowLength + 3 * lanes, hPrev0, nh);
                 var hPrev1 = S.Create(Unsafe.Add(ref hPrev, 1));
-                rOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), hPrev1, rOdd);
-                zOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), hPrev1, zOdd);
-                nhOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 3 * T.Lanes), hPrev1, nhOdd);
+                rOdd = S.MultiplyAdd(ref panel, 7 * rowLength, hPrev1, rOdd);
+                zOdd = S.MultiplyAdd(ref panel, 7 * rowLength + lanes, hPrev1, zOdd);
+                nhOdd = S.MultiplyAdd(ref panel, 7 * rowLength + 3 * lanes, hPrev1, nhOdd);
                 var hPrev2 = S.Create(Unsafe.Add(ref hPrev, 2));
-                r = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength), hPrev2, r);
-                z = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + T.Lanes), hPrev2, z);
-                nh = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 3 * T.Lanes), hPrev2, nh);
+                r = S.MultiplyAdd(ref panel, 8 * rowLength, hPrev2, r);
+                z = S.MultiplyAdd(ref panel, 8 * rowLength + lanes, hPrev2, z);
+                nh = S.MultiplyAdd(ref panel, 8 * rowLength + 3 * lanes, hPrev2, nh);
                 var hPrev3 = S.Create(Unsafe.Add(ref hPrev, 3));
-                rOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength), hPrev3, rOdd);
-                zOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + T.Lanes), hPrev3, zOdd);
-                nhOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 3 * T.Lanes), hPrev3, nhOdd);
+                rOdd = S.MultiplyAdd(ref panel, 9 * rowLength, hPrev3, rOdd);
+                zOdd = S.MultiplyAdd(ref panel, 9 * rowLength + lanes, hPrev3, zOdd);
+                nhOdd = S.MultiplyAdd(ref panel, 9 * rowLength + 3 * lanes, hPrev3, nhOdd);
                 var hPrev4 = S.Create(Unsafe.Add(ref hPrev, 4));
-                r = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength), hPrev4, r);
-                z = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + T.Lanes), hPrev4, z);
-                nh = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 3 * T.Lanes), hPrev4, nh);
+                r = S.MultiplyAdd(ref panel, 10 * rowLength, hPrev4, r);
+                z = S.MultiplyAdd(ref panel, 10 * rowLength + lanes, hPrev4, z);
+                nh = S.MultiplyAdd(ref panel, 10 * rowLength + 3 * lanes, hPrev4, nh);
                 var hPrev5 = S.Create(Unsafe.Add(ref hPrev, 5));
-                rOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength), hPrev5, rOdd);
-                zOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + T.Lanes), hPrev5, zOdd);
-                nhOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 3 * T.Lanes), hPrev5, nhOdd);
+                rOdd = S.MultiplyAdd(ref panel, 11 * rowLength, hPrev5, rOdd);
+                zOdd = S.MultiplyAdd(ref panel, 11 * rowLength + lanes, hPrev5, zOdd);
+                nhOdd = S.MultiplyAdd(ref panel, 11 * rowLength + 3 * lanes, hPrev5, nhOdd);
                 var hPrev6 = S.Create(Unsafe.Add(ref hPrev, 6));
-                r = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength), hPrev6, r);
-                z = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + T.Lanes), hPrev6, z);
-                nh = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 3 * T.Lanes), hPrev6, nh);
+                r = S.MultiplyAdd(ref panel, 12 * rowLength, hPrev6, r);
+                z = S.MultiplyAdd(ref panel, 12 * rowLength + lanes, hPrev6, z);
+                nh = S.MultiplyAdd(ref panel, 12 * rowLength + 3 * lanes, hPrev6, nh);
                 var hPrev7 = S.Create(Unsafe.Add(ref hPrev, 7));
-                rOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength), hPrev7, rOdd);
-                zOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + T.Lanes), hPrev7, zOdd);
-                nhOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 3 * T.Lanes), hPrev7, nhOdd);
+                rOdd = S.MultiplyAdd(ref panel, 13 * rowLength, hPrev7, rOdd);
+                zOdd = S.MultiplyAdd(ref panel, 13 * rowLength + lanes, hPrev7, zOdd);
+                nhOdd = S.MultiplyAdd(ref panel, 13 * rowLength + 3 * lanes, hPrev7, nhOdd);
 
                 r = S.Add(r, rOdd);
                 z = S.Add(z, zOdd);

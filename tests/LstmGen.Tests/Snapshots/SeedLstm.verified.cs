@@ -474,6 +474,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -485,9 +486,9 @@ namespace LstmGen.Generated
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 var i = S.Load(ref panel, 0);
-                var f = S.Load(ref panel, T.Lanes);
-                var g = S.Load(ref panel, 2 * T.Lanes);
-                var o = S.Load(ref panel, 3 * T.Lanes);
+                var f = S.Load(ref panel, lanes);
+                var g = S.Load(ref panel, 2 * lanes);
+                var o = S.Load(ref panel, 3 * lanes);
                 var iOdd = S.Zero;
                 var fOdd = S.Zero;
                 var gOdd = S.Zero;
@@ -495,72 +496,72 @@ namespace LstmGen.Generated
 
                 // gates += W_ih · x_t
                 var x0 = S.Create(x);
-                i = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, i);
-                f = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, f);
-                g = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, g);
-                o = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 3 * T.Lanes), x0, o);
+                i = S.MultiplyAdd(ref panel, rowLength, x0, i);
+                f = S.MultiplyAdd(ref panel, rowLength + lanes, x0, f);
+                g = S.MultiplyAdd(ref panel, rowLength + 2 * lanes, x0, g);
+                o = S.MultiplyAdd(ref panel, rowLength + 3 * lanes, x0, o);
                 var x1 = S.Create(Unsafe.Add(ref x, 1));
-                iOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, iOdd);
-                fOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, fOdd);
-                gOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, gOdd);
-                oOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 3 * T.Lanes), x1, oOdd);
+                iOdd = S.MultiplyAdd(ref panel, 2 * rowLength, x1, iOdd);
+                fOdd = S.MultiplyAdd(ref panel, 2 * rowLength + lanes, x1, fOdd);
+                gOdd = S.MultiplyAdd(ref panel, 2 * rowLength + 2 * lanes, x1, gOdd);
+                oOdd = S.MultiplyAdd(ref panel, 2 * rowLength + 3 * lanes, x1, oOdd);
                 var x2 = S.Create(Unsafe.Add(ref x, 2));
-                i = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 3 * T.Lanes), x2, o);
+                i = S.MultiplyAdd(ref panel, 3 * rowLength, x2, i);
+                f = S.MultiplyAdd(ref panel, 3 * rowLength + lanes, x2, f);
+                g = S.MultiplyAdd(ref panel, 3 * rowLength + 2 * lanes, x2, g);
+                o = S.MultiplyAdd(ref panel, 3 * rowLength + 3 * lanes, x2, o);
                 var x3 = S.Create(Unsafe.Add(ref x, 3));
-                iOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, iOdd);
-                fOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, fOdd);
-                gOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, gOdd);
-                oOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 3 * T.Lanes), x3, oOdd);
+                iOdd = S.MultiplyAdd(ref panel, 4 * rowLength, x3, iOdd);
+                fOdd = S.MultiplyAdd(ref panel, 4 * rowLength + lanes, x3, fOdd);
+                gOdd = S.MultiplyAdd(ref panel, 4 * rowLength + 2 * lanes, x3, gOdd);
+                oOdd = S.MultiplyAdd(ref panel, 4 * rowLength + 3 * lanes, x3, oOdd);
                 var x4 = S.Create(Unsafe.Add(ref x, 4));
-                i = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 3 * T.Lanes), x4, o);
+                i = S.MultiplyAdd(ref panel, 5 * rowLength, x4, i);
+                f = S.MultiplyAdd(ref panel, 5 * rowLength + lanes, x4, f);
+                g = S.MultiplyAdd(ref panel, 5 * rowLength + 2 * lanes, x4, g);
+                o = S.MultiplyAdd(ref panel, 5 * rowLength + 3 * lanes, x4, o);
 
                 // gates += W_hh · h_{t-1}
                 var hPrev0 = S.Create(hPrev);
-                i = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), hPrev0, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), hPrev0, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), hPrev0, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 3 * T.Lanes), hPrev0, o);
+                i = S.MultiplyAdd(ref panel, 6 * rowLength, hPrev0, i);
+                f = S.MultiplyAdd(ref panel, 6 * rowLength + lanes, hPrev0, f);
+                g = S.MultiplyAdd(ref panel, 6 * rowLength + 2 * lanes, hPrev0, g);
+                o = S.MultiplyAdd(ref panel, 6 * rowLength + 3 * lanes, hPrev0, o);
                 var hPrev1 = S.Create(Unsafe.Add(ref hPrev, 1));
-                iOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), hPrev1, iOdd);
-                fOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), hPrev1, fOdd);
-                gOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), hPrev1, gOdd);
-                oOdd = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 3 * T.Lanes), hPrev1, oOdd);
+                iOdd = S.MultiplyAdd(ref panel, 7 * rowLength, hPrev1, iOdd);
+                fOdd = S.MultiplyAdd(ref panel, 7 * rowLength + lanes, hPrev1, fOdd);
+                gOdd = S.MultiplyAdd(ref panel, 7 * rowLength + 2 * lanes, hPrev1, gOdd);
+                oOdd = S.MultiplyAdd(ref panel, 7 * rowLength + 3 * lanes, hPrev1, oOdd);
                 var hPrev2 = S.Create(Unsafe.Add(ref hPrev, 2));
-                i = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength), hPrev2, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + T.Lanes), hPrev2, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 2 * T.Lanes), hPrev2, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 8 * T.RowLength + 3 * T.Lanes), hPrev2, o);
+                i = S.MultiplyAdd(ref panel, 8 * rowLength, hPrev2, i);
+                f = S.MultiplyAdd(ref panel, 8 * rowLength + lanes, hPrev2, f);
+                g = S.MultiplyAdd(ref panel, 8 * rowLength + 2 * lanes, hPrev2, g);
+                o = S.MultiplyAdd(ref panel, 8 * rowLength + 3 * lanes, hPrev2, o);
                 var hPrev3 = S.Create(Unsafe.Add(ref hPrev, 3));
-                iOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength), hPrev3, iOdd);
-                fOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + T.Lanes), hPrev3, fOdd);
-                gOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 2 * T.Lanes), hPrev3, gOdd);
-                oOdd = S.MultiplyAdd(S.Load(ref panel, 9 * T.RowLength + 3 * T.Lanes), hPrev3, oOdd);
+                iOdd = S.MultiplyAdd(ref panel, 9 * rowLength, hPrev3, iOdd);
+                fOdd = S.MultiplyAdd(ref panel, 9 * rowLength + lanes, hPrev3, fOdd);
+                gOdd = S.MultiplyAdd(ref panel, 9 * rowLength + 2 * lanes, hPrev3, gOdd);
+                oOdd = S.MultiplyAdd(ref panel, 9 * rowLength + 3 * lanes, hPrev3, oOdd);
                 var hPrev4 = S.Create(Unsafe.Add(ref hPrev, 4));
-                i = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength), hPrev4, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + T.Lanes), hPrev4, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 2 * T.Lanes), hPrev4, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 10 * T.RowLength + 3 * T.Lanes), hPrev4, o);
+                i = S.MultiplyAdd(ref panel, 10 * rowLength, hPrev4, i);
+                f = S.MultiplyAdd(ref panel, 10 * rowLength + lanes, hPrev4, f);
+                g = S.MultiplyAdd(ref panel, 10 * rowLength + 2 * lanes, hPrev4, g);
+                o = S.MultiplyAdd(ref panel, 10 * rowLength + 3 * lanes, hPrev4, o);
                 var hPrev5 = S.Create(Unsafe.Add(ref hPrev, 5));
-                iOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength), hPrev5, iOdd);
-                fOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + T.Lanes), hPrev5, fOdd);
-                gOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 2 * T.Lanes), hPrev5, gOdd);
-                oOdd = S.MultiplyAdd(S.Load(ref panel, 11 * T.RowLength + 3 * T.Lanes), hPrev5, oOdd);
+                iOdd = S.MultiplyAdd(ref panel, 11 * rowLength, hPrev5, iOdd);
+                fOdd = S.MultiplyAdd(ref panel, 11 * rowLength + lanes, hPrev5, fOdd);
+                gOdd = S.MultiplyAdd(ref panel, 11 * rowLength + 2 * lanes, hPrev5, gOdd);
+                oOdd = S.MultiplyAdd(ref panel, 11 * rowLength + 3 * lanes, hPrev5, oOdd);
                 var hPrev6 = S.Create(Unsafe.Add(ref hPrev, 6));
-                i = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength), hPrev6, i);
-                f = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + T.Lanes), hPrev6, f);
-                g = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 2 * T.Lanes), hPrev6, g);
-                o = S.MultiplyAdd(S.Load(ref panel, 12 * T.RowLength + 3 * T.Lanes), hPrev6, o);
+                i = S.MultiplyAdd(ref panel, 12 * rowLength, hPrev6, i);
+                f = S.MultiplyAdd(ref panel, 12 * rowLength + lanes, hPrev6, f);
+                g = S.MultiplyAdd(ref panel, 12 * rowLength + 2 * lanes, hPrev6, g);
+                o = S.MultiplyAdd(ref panel, 12 * rowLength + 3 * lanes, hPrev6, o);
                 var hPrev7 = S.Create(Unsafe.Add(ref hPrev, 7));
-                iOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength), hPrev7, iOdd);
-                fOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + T.Lanes), hPrev7, fOdd);
-                gOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 2 * T.Lanes), hPrev7, gOdd);
-                oOdd = S.MultiplyAdd(S.Load(ref panel, 13 * T.RowLength + 3 * T.Lanes), hPrev7, oOdd);
+                iOdd = S.MultiplyAdd(ref panel, 13 * rowLength, hPrev7, iOdd);
+                fOdd = S.MultiplyAdd(ref panel, 13 * rowLength + lanes, hPrev7, fOdd);
+                gOdd = S.MultiplyAdd(ref panel, 13 * rowLength + 2 * lanes, hPrev7, gOdd);
+                oOdd = S.MultiplyAdd(ref panel, 13 * rowLength + 3 * lanes, hPrev7, oOdd);
 
                 i = S.Add(i, iOdd);
                 f = S.Add(f, fOdd);
@@ -602,6 +603,7 @@ namespace LstmGen.Generated
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
+                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -610,7 +612,7 @@ namespace LstmGen.Generated
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Simd512.Load(ref restPanel, 0);
-                var rest1 = Simd512.Load(ref restPanel, Lanes);
+                var rest1 = Simd512.Load(ref restPanel, lanes);
                 var rest0Chain1 = Simd512.Zero;
                 var rest0Chain2 = Simd512.Zero;
                 var rest0Chain3 = Simd512.Zero;
@@ -620,46 +622,46 @@ namespace LstmGen.Generated
 
                 // gates += W_ih · x_t
                 var x0 = Simd512.Create(x);
-                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength), x0, rest0);
-                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, RestRowLength + Lanes), x0, rest1);
+                rest0 = Simd512.MultiplyAdd(ref restPanel, restRowLength, x0, rest0);
+                rest1 = Simd512.MultiplyAdd(ref restPanel, restRowLength + lanes, x0, rest1);
                 var x1 = Simd512.Create(Unsafe.Add(ref x, 1));
-                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength), x1, rest0Chain1);
-                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 2 * RestRowLength + Lanes), x1, rest1Chain1);
+                rest0Chain1 = Simd512.MultiplyAdd(ref restPanel, 2 * restRowLength, x1, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(ref restPanel, 2 * restRowLength + lanes, x1, rest1Chain1);
                 var x2 = Simd512.Create(Unsafe.Add(ref x, 2));
-                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength), x2, rest0Chain2);
-                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 3 * RestRowLength + Lanes), x2, rest1Chain2);
+                rest0Chain2 = Simd512.MultiplyAdd(ref restPanel, 3 * restRowLength, x2, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(ref restPanel, 3 * restRowLength + lanes, x2, rest1Chain2);
                 var x3 = Simd512.Create(Unsafe.Add(ref x, 3));
-                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength), x3, rest0Chain3);
-                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 4 * RestRowLength + Lanes), x3, rest1Chain3);
+                rest0Chain3 = Simd512.MultiplyAdd(ref restPanel, 4 * restRowLength, x3, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(ref restPanel, 4 * restRowLength + lanes, x3, rest1Chain3);
                 var x4 = Simd512.Create(Unsafe.Add(ref x, 4));
-                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength), x4, rest0);
-                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 5 * RestRowLength + Lanes), x4, rest1);
+                rest0 = Simd512.MultiplyAdd(ref restPanel, 5 * restRowLength, x4, rest0);
+                rest1 = Simd512.MultiplyAdd(ref restPanel, 5 * restRowLength + lanes, x4, rest1);
 
                 // gates += W_hh · h_{t-1}
                 var hPrev0 = Simd512.Create(hPrev);
-                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength), hPrev0, rest0);
-                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 6 * RestRowLength + Lanes), hPrev0, rest1);
+                rest0 = Simd512.MultiplyAdd(ref restPanel, 6 * restRowLength, hPrev0, rest0);
+                rest1 = Simd512.MultiplyAdd(ref restPanel, 6 * restRowLength + lanes, hPrev0, rest1);
                 var hPrev1 = Simd512.Create(Unsafe.Add(ref hPrev, 1));
-                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength), hPrev1, rest0Chain1);
-                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 7 * RestRowLength + Lanes), hPrev1, rest1Chain1);
+                rest0Chain1 = Simd512.MultiplyAdd(ref restPanel, 7 * restRowLength, hPrev1, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(ref restPanel, 7 * restRowLength + lanes, hPrev1, rest1Chain1);
                 var hPrev2 = Simd512.Create(Unsafe.Add(ref hPrev, 2));
-                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength), hPrev2, rest0Chain2);
-                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 8 * RestRowLength + Lanes), hPrev2, rest1Chain2);
+                rest0Chain2 = Simd512.MultiplyAdd(ref restPanel, 8 * restRowLength, hPrev2, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(ref restPanel, 8 * restRowLength + lanes, hPrev2, rest1Chain2);
                 var hPrev3 = Simd512.Create(Unsafe.Add(ref hPrev, 3));
-                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength), hPrev3, rest0Chain3);
-                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 9 * RestRowLength + Lanes), hPrev3, rest1Chain3);
+                rest0Chain3 = Simd512.MultiplyAdd(ref restPanel, 9 * restRowLength, hPrev3, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(ref restPanel, 9 * restRowLength + lanes, hPrev3, rest1Chain3);
                 var hPrev4 = Simd512.Create(Unsafe.Add(ref hPrev, 4));
-                rest0 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength), hPrev4, rest0);
-                rest1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 10 * RestRowLength + Lanes), hPrev4, rest1);
+                rest0 = Simd512.MultiplyAdd(ref restPanel, 10 * restRowLength, hPrev4, rest0);
+                rest1 = Simd512.MultiplyAdd(ref restPanel, 10 * restRowLength + lanes, hPrev4, rest1);
                 var hPrev5 = Simd512.Create(Unsafe.Add(ref hPrev, 5));
-                rest0Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength), hPrev5, rest0Chain1);
-                rest1Chain1 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 11 * RestRowLength + Lanes), hPrev5, rest1Chain1);
+                rest0Chain1 = Simd512.MultiplyAdd(ref restPanel, 11 * restRowLength, hPrev5, rest0Chain1);
+                rest1Chain1 = Simd512.MultiplyAdd(ref restPanel, 11 * restRowLength + lanes, hPrev5, rest1Chain1);
                 var hPrev6 = Simd512.Create(Unsafe.Add(ref hPrev, 6));
-                rest0Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength), hPrev6, rest0Chain2);
-                rest1Chain2 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 12 * RestRowLength + Lanes), hPrev6, rest1Chain2);
+                rest0Chain2 = Simd512.MultiplyAdd(ref restPanel, 12 * restRowLength, hPrev6, rest0Chain2);
+                rest1Chain2 = Simd512.MultiplyAdd(ref restPanel, 12 * restRowLength + lanes, hPrev6, rest1Chain2);
                 var hPrev7 = Simd512.Create(Unsafe.Add(ref hPrev, 7));
-                rest0Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength), hPrev7, rest0Chain3);
-                rest1Chain3 = Simd512.MultiplyAdd(Simd512.Load(ref restPanel, 13 * RestRowLength + Lanes), hPrev7, rest1Chain3);
+                rest0Chain3 = Simd512.MultiplyAdd(ref restPanel, 13 * restRowLength, hPrev7, rest0Chain3);
+                rest1Chain3 = Simd512.MultiplyAdd(ref restPanel, 13 * restRowLength + lanes, hPrev7, rest1Chain3);
 
                 rest0 = Simd512.Add(Simd512.Add(rest0, rest0Chain1), Simd512.Add(rest0Chain2, rest0Chain3));
                 rest1 = Simd512.Add(Simd512.Add(rest1, rest1Chain1), Simd512.Add(rest1Chain2, rest1Chain3));

@@ -393,6 +393,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
@@ -410,9 +411,9 @@ namespace LstmGen.Generated
 
                     // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     var r = S.Load(ref panel, 0);
-                    var z = S.Load(ref panel, T.Lanes);
-                    var nx = S.Load(ref panel, 2 * T.Lanes);
-                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var z = S.Load(ref panel, lanes);
+                    var nx = S.Load(ref panel, 2 * lanes);
+                    var nh = S.Load(ref panel, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -420,46 +421,46 @@ namespace LstmGen.Generated
 
                     // r, z, n_x += W_ih · x_t
                     var x0 = S.Create(x);
-                    r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, nx);
+                    r = S.MultiplyAdd(ref panel, rowLength, x0, r);
+                    z = S.MultiplyAdd(ref panel, rowLength + lanes, x0, z);
+                    nx = S.MultiplyAdd(ref panel, rowLength + 2 * lanes, x0, nx);
                     var x1 = S.Create(Unsafe.Add(ref x, 1));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 2 * rowLength, x1, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 2 * rowLength + lanes, x1, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 2 * rowLength + 2 * lanes, x1, nxOdd);
                     var x2 = S.Create(Unsafe.Add(ref x, 2));
-                    r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, nx);
+                    r = S.MultiplyAdd(ref panel, 3 * rowLength, x2, r);
+                    z = S.MultiplyAdd(ref panel, 3 * rowLength + lanes, x2, z);
+                    nx = S.MultiplyAdd(ref panel, 3 * rowLength + 2 * lanes, x2, nx);
                     var x3 = S.Create(Unsafe.Add(ref x, 3));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 4 * rowLength, x3, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 4 * rowLength + lanes, x3, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 4 * rowLength + 2 * lanes, x3, nxOdd);
                     var x4 = S.Create(Unsafe.Add(ref x, 4));
-                    r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, nx);
+                    r = S.MultiplyAdd(ref panel, 5 * rowLength, x4, r);
+                    z = S.MultiplyAdd(ref panel, 5 * rowLength + lanes, x4, z);
+                    nx = S.MultiplyAdd(ref panel, 5 * rowLength + 2 * lanes, x4, nx);
                     var x5 = S.Create(Unsafe.Add(ref x, 5));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), x5, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), x5, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), x5, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 6 * rowLength, x5, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 6 * rowLength + lanes, x5, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 6 * rowLength + 2 * lanes, x5, nxOdd);
                     var x6 = S.Create(Unsafe.Add(ref x, 6));
-                    r = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), x6, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), x6, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), x6, nx);
+                    r = S.MultiplyAdd(ref panel, 7 * rowLength, x6, r);
+                    z = S.MultiplyAdd(ref panel, 7 * rowLength + lanes, x6, z);
+                    nx = S.MultiplyAdd(ref panel, 7 * rowLength + 2 * lanes, x6, nx);
 
                     // r, z, n_h += W_hh · h_{t-1}
                     for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
-                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        r = S.MultiplyAdd(ref row, 0, hPrevk, r);
+                        z = S.MultiplyAdd(ref row, lanes, hPrevk, z);
+                        nh = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, nh);
                         var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, zOdd);
-                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, nhOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, hPrevkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, hPrevkAfter, zOdd);
+                        nhOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, hPrevkAfter, nhOdd);
                     }
 
                     r = S.Add(r, rOdd);
@@ -482,9 +483,9 @@ namespace LstmGen.Generated
 
                     // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     var r = S.Load(ref panel, 0);
-                    var z = S.Load(ref panel, T.Lanes);
-                    var nx = S.Load(ref panel, 2 * T.Lanes);
-                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var z = S.Load(ref panel, lanes);
+                    var nx = S.Load(ref panel, 2 * lanes);
+                    var nh = S.Load(ref panel, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -493,46 +494,46 @@ namespace LstmGen.Generated
                     // r, z, n_h += W_hh · h_{t-1}, last column first
                     for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
-                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        r = S.MultiplyAdd(ref row, 0, hPrevk, r);
+                        z = S.MultiplyAdd(ref row, lanes, hPrevk, z);
+                        nh = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, nh);
                         var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, zOdd);
-                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, nhOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, hPrevkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, hPrevkBefore, zOdd);
+                        nhOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 3 * lanes, hPrevkBefore, nhOdd);
                     }
 
                     // r, z, n_x += W_ih · x_t, last column first
                     var x6 = S.Create(Unsafe.Add(ref x, 6));
-                    r = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), x6, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), x6, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), x6, nx);
+                    r = S.MultiplyAdd(ref panel, 7 * rowLength, x6, r);
+                    z = S.MultiplyAdd(ref panel, 7 * rowLength + lanes, x6, z);
+                    nx = S.MultiplyAdd(ref panel, 7 * rowLength + 2 * lanes, x6, nx);
                     var x5 = S.Create(Unsafe.Add(ref x, 5));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), x5, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), x5, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), x5, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 6 * rowLength, x5, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 6 * rowLength + lanes, x5, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 6 * rowLength + 2 * lanes, x5, nxOdd);
                     var x4 = S.Create(Unsafe.Add(ref x, 4));
-                    r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), x4, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), x4, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), x4, nx);
+                    r = S.MultiplyAdd(ref panel, 5 * rowLength, x4, r);
+                    z = S.MultiplyAdd(ref panel, 5 * rowLength + lanes, x4, z);
+                    nx = S.MultiplyAdd(ref panel, 5 * rowLength + 2 * lanes, x4, nx);
                     var x3 = S.Create(Unsafe.Add(ref x, 3));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), x3, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), x3, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), x3, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 4 * rowLength, x3, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 4 * rowLength + lanes, x3, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 4 * rowLength + 2 * lanes, x3, nxOdd);
                     var x2 = S.Create(Unsafe.Add(ref x, 2));
-                    r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), x2, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), x2, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), x2, nx);
+                    r = S.MultiplyAdd(ref panel, 3 * rowLength, x2, r);
+                    z = S.MultiplyAdd(ref panel, 3 * rowLength + lanes, x2, z);
+                    nx = S.MultiplyAdd(ref panel, 3 * rowLength + 2 * lanes, x2, nx);
                     var x1 = S.Create(Unsafe.Add(ref x, 1));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), x1, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), x1, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), x1, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 2 * rowLength, x1, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 2 * rowLength + lanes, x1, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 2 * rowLength + 2 * lanes, x1, nxOdd);
                     var x0 = S.Create(x);
-                    r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), x0, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), x0, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), x0, nx);
+                    r = S.MultiplyAdd(ref panel, rowLength, x0, r);
+                    z = S.MultiplyAdd(ref panel, rowLength + lanes, x0, z);
+                    nx = S.MultiplyAdd(ref panel, rowLength + 2 * lanes, x0, nx);
 
                     r = S.Add(r, rOdd);
                     z = S.Add(z, zOdd);
@@ -549,6 +550,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
 
@@ -564,9 +566,9 @@ namespace LstmGen.Generated
 
                     // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     var r = S.Load(ref panel, 0);
-                    var z = S.Load(ref panel, T.Lanes);
-                    var nx = S.Load(ref panel, 2 * T.Lanes);
-                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var z = S.Load(ref panel, lanes);
+                    var nx = S.Load(ref panel, 2 * lanes);
+                    var nh = S.Load(ref panel, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -575,29 +577,29 @@ namespace LstmGen.Generated
                     // r, z, n_x += W_ih · x_t
                     for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
                         var xk = S.Create(Unsafe.Add(ref x, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), xk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, z);
-                        nx = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, nx);
+                        r = S.MultiplyAdd(ref row, 0, xk, r);
+                        z = S.MultiplyAdd(ref row, lanes, xk, z);
+                        nx = S.MultiplyAdd(ref row, 2 * lanes, xk, nx);
                         var xkAfter = S.Create(Unsafe.Add(ref x, k + 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), xkAfter, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), xkAfter, zOdd);
-                        nxOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 2 * T.Lanes), xkAfter, nxOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, xkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, xkAfter, zOdd);
+                        nxOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 2 * lanes, xkAfter, nxOdd);
                     }
 
                     // r, z, n_h += W_hh · h_{t-1}
                     for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
-                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        r = S.MultiplyAdd(ref row, 0, hPrevk, r);
+                        z = S.MultiplyAdd(ref row, lanes, hPrevk, z);
+                        nh = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, nh);
                         var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, zOdd);
-                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, nhOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, hPrevkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, hPrevkAfter, zOdd);
+                        nhOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, hPrevkAfter, nhOdd);
                     }
 
                     r = S.Add(r, rOdd);
@@ -619,9 +621,9 @@ namespace LstmGen.Generated
 
                     // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                     var r = S.Load(ref panel, 0);
-                    var z = S.Load(ref panel, T.Lanes);
-                    var nx = S.Load(ref panel, 2 * T.Lanes);
-                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var z = S.Load(ref panel, lanes);
+                    var nx = S.Load(ref panel, 2 * lanes);
+                    var nh = S.Load(ref panel, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -630,29 +632,29 @@ namespace LstmGen.Generated
                     // r, z, n_h += W_hh · h_{t-1}, last column first
                     for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
-                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        r = S.MultiplyAdd(ref row, 0, hPrevk, r);
+                        z = S.MultiplyAdd(ref row, lanes, hPrevk, z);
+                        nh = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, nh);
                         var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, zOdd);
-                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, nhOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, hPrevkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, hPrevkBefore, zOdd);
+                        nhOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 3 * lanes, hPrevkBefore, nhOdd);
                     }
 
                     // r, z, n_x += W_ih · x_t, last column first
                     for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
                         var xk = S.Create(Unsafe.Add(ref x, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), xk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), xk, z);
-                        nx = S.MultiplyAdd(S.Load(ref row, 2 * T.Lanes), xk, nx);
+                        r = S.MultiplyAdd(ref row, 0, xk, r);
+                        z = S.MultiplyAdd(ref row, lanes, xk, z);
+                        nx = S.MultiplyAdd(ref row, 2 * lanes, xk, nx);
                         var xkBefore = S.Create(Unsafe.Add(ref x, k - 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), xkBefore, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), xkBefore, zOdd);
-                        nxOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 2 * T.Lanes), xkBefore, nxOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, xkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, xkBefore, zOdd);
+                        nxOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 2 * lanes, xkBefore, nxOdd);
                     }
 
                     r = S.Add(r, rOdd);
@@ -670,6 +672,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
@@ -687,9 +690,9 @@ namespace LstmGen.Generated
 
                     // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)
                     var r = S.Load(ref projected, 0);
-                    var z = S.Load(ref projected, T.Lanes);
-                    var nx = S.Load(ref projected, 2 * T.Lanes);
-                    var nh = S.Load(ref projected, 3 * T.Lanes);
+                    var z = S.Load(ref projected, lanes);
+                    var nx = S.Load(ref projected, 2 * lanes);
+                    var nh = S.Load(ref projected, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nhOdd = S.Zero;
@@ -697,15 +700,15 @@ namespace LstmGen.Generated
                     // r, z, n_h += W_hh · h_{t-1}
                     for (int k = 0; k + 1 < HiddenSize; k += 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
-                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        r = S.MultiplyAdd(ref row, 0, hPrevk, r);
+                        z = S.MultiplyAdd(ref row, lanes, hPrevk, z);
+                        nh = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, nh);
                         var hPrevkAfter = S.Create(Unsafe.Add(ref hPrev, k + 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 0), hPrevkAfter, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), T.Lanes), hPrevkAfter, zOdd);
-                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, T.RowLength), 3 * T.Lanes), hPrevkAfter, nhOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 0, hPrevkAfter, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), lanes, hPrevkAfter, zOdd);
+                        nhOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, rowLength), 3 * lanes, hPrevkAfter, nhOdd);
                     }
 
                     r = S.Add(r, rOdd);
@@ -727,9 +730,9 @@ namespace LstmGen.Generated
 
                     // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)
                     var r = S.Load(ref projected, 0);
-                    var z = S.Load(ref projected, T.Lanes);
-                    var nx = S.Load(ref projected, 2 * T.Lanes);
-                    var nh = S.Load(ref projected, 3 * T.Lanes);
+                    var z = S.Load(ref projected, lanes);
+                    var nx = S.Load(ref projected, 2 * lanes);
+                    var nh = S.Load(ref projected, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nhOdd = S.Zero;
@@ -737,15 +740,15 @@ namespace LstmGen.Generated
                     // r, z, n_h += W_hh · h_{t-1}, last column first
                     for (int k = HiddenSize - 1; k > 0; k -= 2)
                     {
-                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * T.RowLength);
+                        ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
                         var hPrevk = S.Create(Unsafe.Add(ref hPrev, k));
-                        r = S.MultiplyAdd(S.Load(ref row, 0), hPrevk, r);
-                        z = S.MultiplyAdd(S.Load(ref row, T.Lanes), hPrevk, z);
-                        nh = S.MultiplyAdd(S.Load(ref row, 3 * T.Lanes), hPrevk, nh);
+                        r = S.MultiplyAdd(ref row, 0, hPrevk, r);
+                        z = S.MultiplyAdd(ref row, lanes, hPrevk, z);
+                        nh = S.MultiplyAdd(ref row, 3 * lanes, hPrevk, nh);
                         var hPrevkBefore = S.Create(Unsafe.Add(ref hPrev, k - 1));
-                        rOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 0), hPrevkBefore, rOdd);
-                        zOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), T.Lanes), hPrevkBefore, zOdd);
-                        nhOdd = S.MultiplyAdd(S.Load(ref Unsafe.Add(ref row, -T.RowLength), 3 * T.Lanes), hPrevkBefore, nhOdd);
+                        rOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 0, hPrevkBefore, rOdd);
+                        zOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), lanes, hPrevkBefore, zOdd);
+                        nhOdd = S.MultiplyAdd(ref Unsafe.Add(ref row, -rowLength), 3 * lanes, hPrevkBefore, nhOdd);
                     }
 
                     r = S.Add(r, rOdd);
@@ -764,6 +767,7 @@ namespace LstmGen.Generated
         /// </summary>
         private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiles where S : ISimd<V> where V : struct
         {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
@@ -773,47 +777,47 @@ namespace LstmGen.Generated
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                     ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
                     var r = S.Load(ref panel, 0);
-                    var z = S.Load(ref panel, T.Lanes);
-                    var nx = S.Load(ref panel, 2 * T.Lanes);
-                    var nh = S.Load(ref panel, 3 * T.Lanes);
+                    var z = S.Load(ref panel, lanes);
+                    var nx = S.Load(ref panel, 2 * lanes);
+                    var nh = S.Load(ref panel, 3 * lanes);
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
                     var xt0 = S.Create(xt);
-                    r = S.MultiplyAdd(S.Load(ref panel, T.RowLength), xt0, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, T.RowLength + T.Lanes), xt0, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, T.RowLength + 2 * T.Lanes), xt0, nx);
+                    r = S.MultiplyAdd(ref panel, rowLength, xt0, r);
+                    z = S.MultiplyAdd(ref panel, rowLength + lanes, xt0, z);
+                    nx = S.MultiplyAdd(ref panel, rowLength + 2 * lanes, xt0, nx);
                     var xt1 = S.Create(Unsafe.Add(ref xt, 1));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength), xt1, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + T.Lanes), xt1, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 2 * T.RowLength + 2 * T.Lanes), xt1, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 2 * rowLength, xt1, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 2 * rowLength + lanes, xt1, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 2 * rowLength + 2 * lanes, xt1, nxOdd);
                     var xt2 = S.Create(Unsafe.Add(ref xt, 2));
-                    r = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength), xt2, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + T.Lanes), xt2, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 3 * T.RowLength + 2 * T.Lanes), xt2, nx);
+                    r = S.MultiplyAdd(ref panel, 3 * rowLength, xt2, r);
+                    z = S.MultiplyAdd(ref panel, 3 * rowLength + lanes, xt2, z);
+                    nx = S.MultiplyAdd(ref panel, 3 * rowLength + 2 * lanes, xt2, nx);
                     var xt3 = S.Create(Unsafe.Add(ref xt, 3));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength), xt3, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + T.Lanes), xt3, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 4 * T.RowLength + 2 * T.Lanes), xt3, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 4 * rowLength, xt3, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 4 * rowLength + lanes, xt3, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 4 * rowLength + 2 * lanes, xt3, nxOdd);
                     var xt4 = S.Create(Unsafe.Add(ref xt, 4));
-                    r = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength), xt4, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + T.Lanes), xt4, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 5 * T.RowLength + 2 * T.Lanes), xt4, nx);
+                    r = S.MultiplyAdd(ref panel, 5 * rowLength, xt4, r);
+                    z = S.MultiplyAdd(ref panel, 5 * rowLength + lanes, xt4, z);
+                    nx = S.MultiplyAdd(ref panel, 5 * rowLength + 2 * lanes, xt4, nx);
                     var xt5 = S.Create(Unsafe.Add(ref xt, 5));
-                    rOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength), xt5, rOdd);
-                    zOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + T.Lanes), xt5, zOdd);
-                    nxOdd = S.MultiplyAdd(S.Load(ref panel, 6 * T.RowLength + 2 * T.Lanes), xt5, nxOdd);
+                    rOdd = S.MultiplyAdd(ref panel, 6 * rowLength, xt5, rOdd);
+                    zOdd = S.MultiplyAdd(ref panel, 6 * rowLength + lanes, xt5, zOdd);
+                    nxOdd = S.MultiplyAdd(ref panel, 6 * rowLength + 2 * lanes, xt5, nxOdd);
                     var xt6 = S.Create(Unsafe.Add(ref xt, 6));
-                    r = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength), xt6, r);
-                    z = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + T.Lanes), xt6, z);
-                    nx = S.MultiplyAdd(S.Load(ref panel, 7 * T.RowLength + 2 * T.Lanes), xt6, nx);
+                    r = S.MultiplyAdd(ref panel, 7 * rowLength, xt6, r);
+                    z = S.MultiplyAdd(ref panel, 7 * rowLength + lanes, xt6, z);
+                    nx = S.MultiplyAdd(ref panel, 7 * rowLength + 2 * lanes, xt6, nx);
                     r = S.Add(r, rOdd);
                     z = S.Add(z, zOdd);
                     nx = S.Add(nx, nxOdd);
                     S.Store(r, ref into, 0);
-                    S.Store(z, ref into, T.Lanes);
-                    S.Store(nx, ref into, 2 * T.Lanes);
-                    S.Store(nh, ref into, 3 * T.Lanes);
+                    S.Store(z, ref into, lanes);
+                    S.Store(nx, ref into, 2 * lanes);
+                    S.Store(nh, ref into, 3 * lanes);
                 }
             }
         }
