@@ -94,7 +94,6 @@ public sealed partial class LstmGenerator
         private static void EmitBatchOnLanesLayer(SourceWriter writer, KernelPlan plan, string method, string summary, LayerShape shape)
         {
             Cell cell = plan.Cell;
-            bool rest = plan.Tilings.Any(tiling => tiling.HasRest);
             string panelLength = shape.Layer == 0 ? "T.PanelLength" : "T.UpperPanelLength";
             writer.Line();
             writer.Line($"/// <summary>{summary}.</summary>");
@@ -104,29 +103,32 @@ public sealed partial class LstmGenerator
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);");
             if (cell.HasCellState)
                 writer.Line("ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);");
-            writer.Open("for (int j = 0; j < HiddenSize; j++)");
-            writer.Line("// Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).");
+            // The units of whole tiles and those of a rest tile find their weights with different strides: one loop each, so
+            // that the stride is a constant of T in each (a shared loop with the stride as a variable measured slower).
+            bool whole = plan.Tilings.Any(tiling => tiling.Tiles > 0), rest = plan.Tilings.Any(tiling => tiling.HasRest);
+            if (whole)
+                EmitBatchOnLanesUnits(writer, plan, shape, rest ? "Math.Min(T.Tiles * T.Lanes, HiddenSize)" : "HiddenSize", "0", "T.Lanes",
+                    $"j / T.Lanes * {panelLength} + j % T.Lanes");
             if (rest)
-            {
-                writer.Line("bool whole = j < T.Tiles * T.Lanes; // else in the rest tile");
-                writer.Line("int lanes = whole ? T.Lanes : T.RestLanes;");
-                writer.Line($"ref float w = ref Unsafe.Add(ref weights, whole ? j / T.Lanes * {panelLength} + j % T.Lanes : T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes));");
-            }
-            else
-            {
-                writer.Line("int lanes = T.Lanes;");
-                writer.Line($"ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * {panelLength} + j % T.Lanes);");
-            }
+                EmitBatchOnLanesUnits(writer, plan, shape, "HiddenSize", "T.Tiles * T.Lanes", "T.RestLanes", $"T.Tiles * {panelLength} + (j - T.Tiles * T.Lanes)");
+            writer.Close();
+        }
+
+        // Units first..end of the group's layer, their slot s at column s · lanes of their tile's panel rows (4 · lanes floats each).
+        private static void EmitBatchOnLanesUnits(SourceWriter writer, KernelPlan plan, LayerShape shape, string end, string first, string lanes, string unitOffset)
+        {
+            Cell cell = plan.Cell;
+            writer.Open($"for (int j = {first}; j < {end}; j++)");
+            writer.Line($"ref float w = ref Unsafe.Add(ref weights, {unitOffset});");
             for (int slot = 0; slot < cell.Slots.Count; slot++)
-                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null, "lanes")});");
+                writer.Line($"var {cell.Slots[slot]} = S.Create({WeightAt(slot, null, lanes)});");
             writer.Line();
-            EmitBatchOnLanesColumns(writer, cell, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, "lanes");
+            EmitBatchOnLanesColumns(writer, cell, firstRowName: "1", countName: shape.InputsName, source: "x", hidden: false, lanes);
             writer.Line();
-            EmitBatchOnLanesColumns(writer, cell, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, "lanes");
+            EmitBatchOnLanesColumns(writer, cell, firstRowName: $"1 + {shape.InputsName}", countName: "HiddenSize", source: "hPrev", hidden: true, lanes);
             writer.Line();
             writer.Line("// " + cell.UpdateComment);
             writer.Line(cell.UpdateOf("S", $"Unsafe.Add(ref {(cell.HasCellState ? "cell" : "hPrev")}, j * S.Lanes)", "Unsafe.Add(ref hNext, j * S.Lanes)"));
-            writer.Close();
             writer.Close();
         }
 

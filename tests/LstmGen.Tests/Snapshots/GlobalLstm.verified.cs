@@ -431,35 +431,63 @@ namespace LstmGen.Generated
             ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
             ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
-            for (int j = 0; j < HiddenSize; j++)
+            for (int j = 0; j < Math.Min(T.Tiles * T.Lanes, HiddenSize); j++)
             {
-                // Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).
-                bool whole = j < T.Tiles * T.Lanes; // else in the rest tile
-                int lanes = whole ? T.Lanes : T.RestLanes;
-                ref float w = ref Unsafe.Add(ref weights, whole ? j / T.Lanes * T.PanelLength + j % T.Lanes : T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes));
+                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
                 var i = S.Create(w);
-                var f = S.Create(Unsafe.Add(ref w, lanes));
-                var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
-                var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
+                var f = S.Create(Unsafe.Add(ref w, T.Lanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
 
                 // += W_ih · input
                 for (int k = 0; k < InputSize; k++)
                 {
                     var xk = S.Load(ref x, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes)), xk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + lanes)), xk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 2 * lanes)), xk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 3 * lanes)), xk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 3 * T.Lanes)), xk, o);
                 }
 
                 // += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes)), hPrevk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + lanes)), hPrevk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 2 * lanes)), hPrevk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 3 * lanes)), hPrevk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 2 * T.Lanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, o);
+                }
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i, f, g, o, ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+            }
+            for (int j = T.Tiles * T.Lanes; j < HiddenSize; j++)
+            {
+                ref float w = ref Unsafe.Add(ref weights, T.Tiles * T.PanelLength + (j - T.Tiles * T.Lanes));
+                var i = S.Create(w);
+                var f = S.Create(Unsafe.Add(ref w, T.RestLanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * T.RestLanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * T.RestLanes));
+
+                // += W_ih · input
+                for (int k = 0; k < InputSize; k++)
+                {
+                    var xk = S.Load(ref x, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + T.RestLanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 2 * T.RestLanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.RestLanes + 3 * T.RestLanes)), xk, o);
+                }
+
+                // += W_hh · h_{t-1}
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + T.RestLanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 2 * T.RestLanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.RestLanes + 3 * T.RestLanes)), hPrevk, o);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)

@@ -436,32 +436,30 @@ namespace LstmGen.Generated
             ref float cell = ref Unsafe.Add(ref state, 2 * HiddenSize * S.Lanes);
             for (int j = 0; j < HiddenSize; j++)
             {
-                // Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).
-                int lanes = T.Lanes;
                 ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
                 var i = S.Create(w);
-                var f = S.Create(Unsafe.Add(ref w, lanes));
-                var g = S.Create(Unsafe.Add(ref w, 2 * lanes));
-                var o = S.Create(Unsafe.Add(ref w, 3 * lanes));
+                var f = S.Create(Unsafe.Add(ref w, T.Lanes));
+                var g = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
+                var o = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
 
                 // += W_ih · input
                 for (int k = 0; k < InputSize; k++)
                 {
                     var xk = S.Load(ref x, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes)), xk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + lanes)), xk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 2 * lanes)), xk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 3 * lanes)), xk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 3 * T.Lanes)), xk, o);
                 }
 
                 // += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes)), hPrevk, i);
-                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + lanes)), hPrevk, f);
-                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 2 * lanes)), hPrevk, g);
-                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 3 * lanes)), hPrevk, o);
+                    i = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, i);
+                    f = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, f);
+                    g = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 2 * T.Lanes)), hPrevk, g);
+                    o = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, o);
                 }
 
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)

@@ -417,30 +417,28 @@ namespace LstmGen.Generated
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
             for (int j = 0; j < HiddenSize; j++)
             {
-                // Unit j's weights: slot s at column s · lanes of its tile's panel rows (4 · lanes floats each).
-                int lanes = T.Lanes;
                 ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
                 var r = S.Create(w);
-                var z = S.Create(Unsafe.Add(ref w, lanes));
-                var nx = S.Create(Unsafe.Add(ref w, 2 * lanes));
-                var nh = S.Create(Unsafe.Add(ref w, 3 * lanes));
+                var z = S.Create(Unsafe.Add(ref w, T.Lanes));
+                var nx = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
+                var nh = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
 
                 // += W_ih · input
                 for (int k = 0; k < InputSize; k++)
                 {
                     var xk = S.Load(ref x, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes)), xk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + lanes)), xk, z);
-                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * lanes + 2 * lanes)), xk, nx);
+                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, r);
+                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, z);
+                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, nx);
                 }
 
                 // += W_hh · h_{t-1}
                 for (int k = 0; k < HiddenSize; k++)
                 {
                     var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes)), hPrevk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + lanes)), hPrevk, z);
-                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * lanes + 3 * lanes)), hPrevk, nh);
+                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, r);
+                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, z);
+                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, nh);
                 }
 
                 // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
