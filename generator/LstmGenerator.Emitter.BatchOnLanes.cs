@@ -14,9 +14,9 @@ public sealed partial class LstmGenerator
             string outputs = plan.Spec.Readout == Readout.EveryStep ? "steps * OutputSize" : "OutputSize";
             writer.Line("/// <summary>Runs batchSize sequences of <paramref name=\"steps\"/> steps each, from the zero state.</summary>");
             writer.Open("public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)");
-            writer.Line("int b = 0;");
             if (plan.LanesRunBatches)
             {
+                writer.Line("int b = 0;");
                 writer.Line("// Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.");
                 string keyword = "if";
                 foreach (VectorWidth width in KernelPlan.AllWidths)
@@ -30,7 +30,7 @@ public sealed partial class LstmGenerator
                 writer.Line();
                 writer.Line("// The remaining sequences one by one.");
             }
-            writer.Line("for (; b < batchSize; b++)");
+            writer.Line(plan.LanesRunBatches ? "for (; b < batchSize; b++)" : "for (int b = 0; b < batchSize; b++)");
             writer.Line($"    Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * {outputs}));");
             writer.Close();
         }

@@ -4,10 +4,21 @@ using BenchmarkDotNet.Attributes;
 namespace LstmGen.Benchmarks;
 
 // The seed and sensor shapes again, with PyTorch's options (issue #13): bidirectional, and projected to half the units.
-[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true)] public partial class SeedBidirectionalModel;
-[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, ProjSize = 4)] public partial class SeedProjectedModel;
-[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true)] public partial class SensorBidirectionalModel;
-[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, ProjSize = 32)] public partial class SensorProjectedModel;
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true)] public partial class SeedBidirectionalModel : IOptionModel;
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, ProjSize = 4)] public partial class SeedProjectedModel : IOptionModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true)] public partial class SensorBidirectionalModel : IOptionModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, ProjSize = 32)] public partial class SensorProjectedModel : IOptionModel;
+public partial class SeedModel : IOptionModel;
+public partial class SensorModel : IOptionModel;
+
+/// <summary>What the options benchmark calls on a generated model; the generated members satisfy it.</summary>
+public interface IOptionModel
+{
+    void InitializeWeights(int seed);
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize);
+    void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths);
+}
 
 /// <summary>
 /// What PyTorch's options cost on a generated model, against the unidirectional model of the same sizes in the same run:
@@ -29,34 +40,20 @@ public class Options
         float[] one = Cases.Input(info, 1), two = Cases.Input(info, 2);
         var output = new float[2 * info.OutputSize];
         int[] lengths = [info.SeqLen, info.SeqLen / 2];
-        if (Case == "seed")
-        {
-            SeedModel unidirectional = Create<SeedModel>(m => m.InitializeWeights(Cases.Seed));
-            SeedBidirectionalModel bidirectional = Create<SeedBidirectionalModel>(m => m.InitializeWeights(Cases.Seed));
-            SeedProjectedModel projected = Create<SeedProjectedModel>(m => m.InitializeWeights(Cases.Seed));
-            _unidirectional = () => unidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
-            _bidirectional = () => bidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
-            _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
-            _padded = () => unidirectional.Forward(two, output, lengths);
-            _full = () => unidirectional.Forward(two, output, 2);
-        }
-        else
-        {
-            SensorModel unidirectional = Create<SensorModel>(m => m.InitializeWeights(Cases.Seed));
-            SensorBidirectionalModel bidirectional = Create<SensorBidirectionalModel>(m => m.InitializeWeights(Cases.Seed));
-            SensorProjectedModel projected = Create<SensorProjectedModel>(m => m.InitializeWeights(Cases.Seed));
-            _unidirectional = () => unidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
-            _bidirectional = () => bidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
-            _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
-            _padded = () => unidirectional.Forward(two, output, lengths);
-            _full = () => unidirectional.Forward(two, output, 2);
-        }
+        (IOptionModel unidirectional, IOptionModel bidirectional, IOptionModel projected) = Case == "seed"
+            ? (Create<SeedModel>(), Create<SeedBidirectionalModel>(), Create<SeedProjectedModel>())
+            : (Create<SensorModel>(), Create<SensorBidirectionalModel>(), Create<SensorProjectedModel>());
+        _unidirectional = () => unidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+        _bidirectional = () => bidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+        _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
+        _padded = () => unidirectional.Forward(two, output, lengths);
+        _full = () => unidirectional.Forward(two, output, 2);
     }
 
-    private static T Create<T>(Action<T> initialize) where T : new()
+    private static IOptionModel Create<T>() where T : IOptionModel, new()
     {
         var model = new T();
-        initialize(model);
+        model.InitializeWeights(Cases.Seed);
         return model;
     }
 

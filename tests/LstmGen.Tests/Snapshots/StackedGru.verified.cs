@@ -332,8 +332,7 @@ namespace LstmGen.Generated
         /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
         {
-            int b = 0;
-            for (; b < batchSize; b++)
+            for (int b = 0; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
         }
 
