@@ -96,7 +96,7 @@ public sealed partial class LstmGenerator
             TilingPlan? tiling = code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
             int looped = tiling?.LoopedTiles ?? -1; // generic: T.Tiles, unknown here
             bool rest = tiling?.HasRest ?? false;
-            Sweep whole = (tiling ?? plan.GenericTilings.First()).WholeSweep(plan.Cell, shape, shape.HiddenColumns);
+            (Sweep whole, Sweep? restSweep) = (tiling ?? plan.GenericTilings.First()).LayerSweeps(plan.Cell, shape, plan.SweepCopies);
             if (looped == 1 && !rest)
             {
                 EmitTileReferences(writer, plan, code, "0", shape);
@@ -116,7 +116,7 @@ public sealed partial class LstmGenerator
                 if (shape.Projected) writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
                 else writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {PanelLengthName(shape)});");
                 if (shape.SeparateInput) writer.Line("ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);");
-                EmitSweep(writer, plan, code, shape, tiling.RestSweep(plan.Cell, shape, shape.HiddenColumns), reverse, tiling);
+                EmitSweep(writer, plan, code, shape, restSweep!, reverse, tiling);
                 if (scoped) writer.Close();
             }
             if (reverse) EmitTileLoop(writer, plan, code, shape, whole, looped, reverse);
@@ -169,16 +169,16 @@ public sealed partial class LstmGenerator
 
             var parts = new[]
             {
-                (Comment: cell.InputComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsInput).ToList(), Count: shape.Inputs,
+                (Comment: cell.InputComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsInput).ToList(), Count: shape.Inputs, Unrolled: sweep.Unrolling.Input,
                     FirstRow: 1, FirstRowName: "1", HiddenRows: false, Source: "x", CountName: shape.InputsName),
-                (Comment: cell.HiddenComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsHidden).ToList(), Count: shape.HiddenColumns,
+                (Comment: cell.HiddenComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsHidden).ToList(), Count: shape.HiddenColumns, Unrolled: sweep.Unrolling.Hidden,
                     FirstRow: shape.HiddenFirstRow, FirstRowName: shape.SeparateInput ? "0" : $"1 + {shape.InputsName}", HiddenRows: shape.SeparateInput, Source: "hPrev", CountName: shape.HiddenColumnsName),
             };
             foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Projected || part.Source != "x"))
             {
                 writer.Line();
                 writer.Line("// " + (reverse ? part.Comment + ", last column first" : part.Comment));
-                EmitColumns(writer, cell, code, part.Accumulators, part.Count, part.FirstRow, part.FirstRowName, part.HiddenRows, part.CountName, part.Source, reverse);
+                EmitColumns(writer, cell, code, part.Accumulators, part.Count, part.Unrolled, part.FirstRow, part.FirstRowName, part.HiddenRows, part.CountName, part.Source, reverse);
             }
             if (summing.Any(a => a.Chains > 1))
             {
@@ -243,7 +243,7 @@ public sealed partial class LstmGenerator
             foreach (Accumulator accumulator in summing)
                 foreach (int chain in Enumerable.Range(1, accumulator.Chains - 1))
                     writer.Line($"var {ChainName(cell, accumulator, chain)} = {code.Ops}.Zero;");
-            EmitColumns(writer, cell, code, summing, shape.Inputs, 1, "1", hiddenRows: false, "InputSize", "xt", reverse: false);
+            EmitColumns(writer, cell, code, summing, shape.Inputs, sweep.Unrolling.Input, 1, "1", hiddenRows: false, "InputSize", "xt", reverse: false);
             foreach (Accumulator accumulator in summing.Where(a => a.Chains > 1))
                 writer.Line(SumChains(cell, code, accumulator));
             foreach (Accumulator accumulator in sweep.Accumulators)
@@ -307,14 +307,14 @@ public sealed partial class LstmGenerator
         }
 
         // slots += W[:, k] · source[k] for every k (descending when reverse), consecutive columns going to consecutive
-        // chains of each accumulator: unrolled with literal offsets when that stays within the code budget, otherwise
-        // a loop over pairs of columns and the first two chains (very large methods lose JIT optimizations).
+        // chains of each accumulator: unrolled with literal offsets when the plan says so (see KernelPlan.UnrollBudget),
+        // otherwise a loop over pairs of columns and the first two chains.
         private static void EmitColumns(SourceWriter writer, Cell cell, Code code, IReadOnlyList<Accumulator> accumulators,
-            int count, int firstRow, string firstRowName, bool hiddenRows, string countName, string source, bool reverse)
+            int count, bool unrolled, int firstRow, string firstRowName, bool hiddenRows, string countName, string source, bool reverse)
         {
             string Target(Accumulator accumulator, int position) => ChainName(cell, accumulator, position % accumulator.Chains);
 
-            if (KernelPlan.Unrolled(count, accumulators.Count))
+            if (unrolled)
             {
                 for (int position = 0; position < count; position++)
                 {

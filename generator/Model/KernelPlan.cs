@@ -22,8 +22,12 @@ namespace LstmGen.Generator.Model;
 /// the pre-activations (docs/kernel-choices.md).</param>
 internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool BatchOnLanes, bool ReverseOddSteps, int ProjectionSteps)
 {
-    /// <summary>The most multiply-adds a loop may unroll into; beyond it the loop stays a loop.</summary>
-    public const int UnrollBudget = 128;
+    /// <summary>
+    /// The most SIMD calls (multiply-adds and broadcasts) a layer method may unroll its columns into. Each inlined call
+    /// adds JIT locals, and past 512 locals the JIT inlines nothing more, not even the cell update: such a method ran
+    /// several times slower (docs/kernel-choices.md). Columns beyond it stay loops over pairs of columns.
+    /// </summary>
+    public const int UnrollBudget = 160;
 
     /// <summary>Every SIMD width, widest first.</summary>
     public static readonly VectorWidth[] AllWidths = [new(512), new(256), new(128)];
@@ -100,8 +104,8 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
             ProjectionSteps: projectionSteps);
     }
 
-    /// <summary>Whether a sweep of <paramref name="accumulators"/> over <paramref name="columns"/> columns is unrolled.</summary>
-    public static bool Unrolled(int columns, int accumulators) => columns * accumulators <= UnrollBudget;
+    /// <summary>How many times a layer method prints its sweeps: twice when odd steps read the weights backwards.</summary>
+    public int SweepCopies => ReverseOddSteps ? 2 : 1;
 }
 
 /// <summary>
@@ -133,23 +137,34 @@ internal sealed record TilingPlan(VectorWidth Vector, PackedLayout Layout, IRead
     /// <summary>Whether the rest tile's sweep also carries the last whole tile.</summary>
     public bool RestWithWholeTile => HasRest && Tiles > 0;
 
-    /// <summary>The sweep of each whole tile that <see cref="LoopedTiles"/> counts: its slots.</summary>
-    public Sweep WholeSweep(Cell cell, LayerShape shape, int hiddenSize) =>
-        Sweep.Of(SlotAccumulators(cell), wholeTile: true, restTile: false, shape, hiddenSize);
-
-    /// <summary>The rest tile's sweep, with the last whole tile's slots when there is one.</summary>
-    public Sweep RestSweep(Cell cell, LayerShape shape, int hiddenSize)
+    /// <summary>
+    /// A layer method's sweeps: each whole tile's that <see cref="LoopedTiles"/> counts, and with a rest tile its sweep,
+    /// which carries the last whole tile's slots when there is one. They share one <see cref="Unrolling"/>, since the
+    /// method prints them all, <paramref name="copies"/> times.
+    /// </summary>
+    public (Sweep Whole, Sweep? RestTile) LayerSweeps(Cell cell, LayerShape shape, int copies)
     {
-        var accumulators = RestWithWholeTile ? SlotAccumulators(cell) : new List<Accumulator>();
-        accumulators.AddRange(RestAccumulators());
-        return Sweep.Of(accumulators, RestWithWholeTile, restTile: true, shape, hiddenSize);
+        List<Accumulator> whole = SlotAccumulators(cell);
+        List<Accumulator>? rest = null;
+        if (HasRest)
+        {
+            rest = RestWithWholeTile ? SlotAccumulators(cell) : [];
+            rest.AddRange(RestAccumulators());
+        }
+        var printed = new List<List<Accumulator>>();
+        if (LoopedTiles > 0) printed.Add(whole);
+        if (rest is not null) printed.Add(rest);
+        Unrolling unrolling = Unrolling.For(printed, shape, copies);
+        return (Sweep.Of(whole, wholeTile: true, restTile: false, shape, unrolling),
+            rest is null ? null : Sweep.Of(rest, RestWithWholeTile, restTile: true, shape, unrolling));
     }
 
     /// <summary>Layer 0's input part of a step, computed ahead: every slot of a whole tile, or the rest tile's vectors.</summary>
     public Sweep ProjectSweep(Cell cell, LayerShape shape, bool rest)
     {
         List<Accumulator> accumulators = (rest ? RestAccumulators() : SlotAccumulators(cell)).Select(a => a with { ReadsHidden = false }).ToList();
-        return Sweep.Of(accumulators, wholeTile: !rest, restTile: rest, shape with { Projected = false }, hiddenSize: 0, projection: true);
+        shape = shape with { Projected = false };
+        return Sweep.Of(accumulators, wholeTile: !rest, restTile: rest, shape, Unrolling.For([accumulators], shape, copies: 1), projection: true);
     }
 
     private List<Accumulator> RestAccumulators() =>
@@ -205,31 +220,52 @@ internal sealed record VectorWidth(int Bits)
 internal sealed record Accumulator(int Index, bool Rest, bool ReadsInput, bool ReadsHidden, int Chains = 0, int RestVectors = 0);
 
 /// <summary>One sweep over a layer's columns: the accumulators of a whole tile and/or of the rest tile.</summary>
-internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool WholeTile, bool RestTile)
+internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool WholeTile, bool RestTile, Unrolling Unrolling)
 {
     /// <summary>
     /// A sweep of <paramref name="accumulators"/> over a layer's columns, consecutive columns going to consecutive
     /// chains of each accumulator, so that enough multiply-adds are in flight: two chains halve the chain a step waits
-    /// for once h_{t-1} is known; a sweep of at most 2 accumulators (a lone rest tile) takes 4. A column loop (beyond
-    /// the unroll budget) takes two at a time, and so does the projection; no accumulator gets a chain no column reaches.
+    /// for once h_{t-1} is known; a sweep of at most 2 accumulators (a lone rest tile) takes 4. A column loop takes two
+    /// at a time, and so does the projection; no accumulator gets a chain no column reaches.
     /// </summary>
-    public static Sweep Of(List<Accumulator> accumulators, bool wholeTile, bool restTile, LayerShape shape, int hiddenSize, bool projection = false)
+    public static Sweep Of(List<Accumulator> accumulators, bool wholeTile, bool restTile, LayerShape shape, Unrolling unrolling, bool projection = false)
     {
         int wanted = accumulators.Count <= 2 && !projection ? 4 : 2;
-        int inputs = shape.Projected ? 0 : shape.Inputs;
-        int inputAccumulators = accumulators.Count(a => a.ReadsInput), hiddenAccumulators = accumulators.Count(a => a.ReadsHidden);
-        int Used(int columns, int count) =>
-            System.Math.Min(KernelPlan.Unrolled(columns, count) ? wanted : 2, columns);
+        int Used(int columns, bool unrolled) => System.Math.Min(unrolled ? wanted : 2, columns);
         return new Sweep(
             accumulators.Select(a => a with
             {
-                Chains = System.Math.Max(1, System.Math.Max(a.ReadsInput ? Used(inputs, inputAccumulators) : 0, a.ReadsHidden ? Used(hiddenSize, hiddenAccumulators) : 0)),
+                Chains = System.Math.Max(1, System.Math.Max(
+                    a.ReadsInput ? Used(shape.InputColumns, unrolling.Input) : 0,
+                    a.ReadsHidden ? Used(shape.HiddenColumns, unrolling.Hidden) : 0)),
             }).ToList(),
-            wholeTile, restTile);
+            wholeTile, restTile, unrolling);
     }
 
     /// <summary>The accumulators that sum columns: with a projected input, the GRU's n_x is complete already.</summary>
     public IEnumerable<Accumulator> Summing(LayerShape shape) => Accumulators.Where(a => a.ReadsHidden || !shape.Projected);
+}
+
+/// <summary>Which column parts a layer method's sweeps unroll; the others are loops over pairs of columns.</summary>
+internal sealed record Unrolling(bool Input, bool Hidden)
+{
+    /// <summary>
+    /// The parts <paramref name="sweeps"/> (each printed <paramref name="copies"/> times) unroll within
+    /// <see cref="KernelPlan.UnrollBudget"/>: h_{t-1}'s columns first, since they are on the step-to-step chain, then
+    /// the input's. An unrolled column costs a broadcast and a multiply-add per accumulator reading it.
+    /// </summary>
+    public static Unrolling For(IReadOnlyList<IReadOnlyList<Accumulator>> sweeps, LayerShape shape, int copies)
+    {
+        int Cost(int columns, bool hidden, bool unrolled) => copies * sweeps.Sum(accumulators =>
+        {
+            int reading = accumulators.Count(a => hidden ? a.ReadsHidden : a.ReadsInput);
+            int calls = reading == 0 ? 0 : reading + 1;
+            return unrolled ? columns * calls : (2 + columns % 2) * calls;
+        });
+        bool hidden = Cost(shape.HiddenColumns, hidden: true, unrolled: true) + Cost(shape.InputColumns, hidden: false, unrolled: false) <= KernelPlan.UnrollBudget;
+        bool input = Cost(shape.HiddenColumns, hidden: true, hidden) + Cost(shape.InputColumns, hidden: false, unrolled: true) <= KernelPlan.UnrollBudget;
+        return new Unrolling(input, hidden);
+    }
 }
 
 /// <summary>A layer's step as the kernel runs it.</summary>
@@ -255,6 +291,9 @@ internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int 
     public static string FeatureName(ModelSpec spec) => spec.Bidirectional ? "FeatureSize" : HiddenOutputName(spec);
 
     public LayerShape AsProjected => this with { Projected = true };
+
+    /// <summary>The input columns its sweep reads: none when it starts from the input part computed ahead.</summary>
+    public int InputColumns => Projected ? 0 : Inputs;
 
     /// <summary>The panel row of W_hh's first column: after the bias and input rows, or 0 where packed apart.</summary>
     public int HiddenFirstRow => SeparateInput ? 0 : 1 + Inputs;
