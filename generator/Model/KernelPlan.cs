@@ -27,7 +27,7 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// adds JIT locals, and past 512 locals the JIT inlines nothing more, not even the cell update: such a method ran
     /// several times slower (docs/kernel-choices.md). Columns beyond it stay loops over pairs of columns.
     /// </summary>
-    public const int UnrollBudget = 160;
+    public const int UnrollBudget = 200;
 
     /// <summary>Every SIMD width, widest first.</summary>
     public static readonly VectorWidth[] AllWidths = [new(512), new(256), new(128)];
