@@ -84,4 +84,10 @@ internal static class DiagnosticDescriptors
         "LSTMGEN015", "ProjSize out of range",
         "ProjSize must be 0 (no projection) or between 1 and HiddenSize − 1 = {0} (PyTorch requires proj_size < hidden_size); got {1} with HiddenSize {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    // nn.GRU refuses a proj_size argument of any value ("only supported for LSTM"), and so does [Gru].
+    public static readonly DiagnosticDescriptor ProjSizeOnGru = new DiagnosticDescriptor(
+        "LSTMGEN016", "ProjSize on [Gru]",
+        "'{0}' sets ProjSize on [Gru], but PyTorch's nn.GRU has no proj_size (only nn.LSTM does); remove ProjSize, or for an nn.LSTM(..., proj_size=P) declare [Lstm(..., ProjSize = P)]",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

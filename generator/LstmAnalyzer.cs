@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LstmGen.Generator;
 
 /// <summary>
-/// Reports misuse of <c>[Lstm]</c> and <c>[Gru]</c> that the user fixes in source (LSTMGEN001–010, 013). IDEs and
+/// Reports misuse of <c>[Lstm]</c> and <c>[Gru]</c> that the user fixes in source (LSTMGEN001–010, 013–016). IDEs and
 /// <c>dotnet format</c> look for fixable diagnostics here, not in generators, and the generator's pipeline stays free of
 /// locations. The checks are the parser's (<see cref="LstmGenerator.Parser.Read"/>), so a class is either generated
 /// or reported, never both. The weights file's diagnostics (LSTMGEN011, 012) stay in the generator, which reads the file.
@@ -29,7 +29,8 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TwoModelAttributes,
         DiagnosticDescriptors.InheritedMemberConflict,
         DiagnosticDescriptors.InvalidReadout,
-        DiagnosticDescriptors.ProjSizeOutOfRange);
+        DiagnosticDescriptors.ProjSizeOutOfRange,
+        DiagnosticDescriptors.ProjSizeOnGru);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

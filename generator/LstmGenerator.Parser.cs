@@ -129,7 +129,10 @@ public sealed partial class LstmGenerator
 
             bool bidirectional = NamedArgument(attribute, "Bidirectional") is { Value: true };
             int projSize = NamedArgument(attribute, "ProjSize") is { Value: int proj } ? proj : 0;
-            if (projSize < 0 || (projSize > 0 && projSize >= sizes[1]))
+            // GruAttribute.ProjSize exists only to be reported here: a GRU has no projection, so its range is moot.
+            if (cell == CellKind.Gru && NamedArgument(attribute, "ProjSize") is not null)
+                Report(DiagnosticDescriptors.ProjSizeOnGru, name);
+            else if (projSize < 0 || (projSize > 0 && projSize >= sizes[1]))
                 Report(DiagnosticDescriptors.ProjSizeOutOfRange, (sizes[1] - 1).ToString(), projSize.ToString(), sizes[1].ToString());
 
             string? weightsFile = NamedArgument(attribute, "Weights")?.Value as string;

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 
 namespace LstmGen;
 
@@ -25,4 +26,16 @@ public sealed class GruAttribute : RecurrentModelAttribute
     /// attribute in the PyTorch module, followed by a dot. Default <c>"gru."</c>.
     /// </summary>
     public string GruPrefix { get; set; } = GruWeights.DefaultGruPrefix;
+
+    /// <summary>
+    /// Not supported: PyTorch's <c>nn.GRU</c> has no <c>proj_size</c> (only <c>nn.LSTM</c> projects h), so setting
+    /// <c>ProjSize</c> on <c>[Gru]</c>, to any value, is error LSTMGEN016 and the class is not generated. Remove it; a
+    /// projected model is an <c>nn.LSTM(..., proj_size=P)</c>: declare it with <see cref="LstmAttribute.ProjSize"/>.
+    /// </summary>
+    /// <remarks>
+    /// The property exists so that a declaration ported from <c>[Lstm]</c> gets that error, which says what to do,
+    /// rather than the compiler's "no such member"; it is hidden from completion because no value is valid.
+    /// </remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int ProjSize { get; set; }
 }

@@ -28,7 +28,8 @@ public sealed class LstmAttribute : RecurrentModelAttribute
 
     /// <summary>
     /// PyTorch's <c>proj_size</c>: h_t = W_hr (o ⊙ tanh(c_t)) has this many values (keys <c>weight_hr_l{k}</c>), c
-    /// keeps HiddenSize; 1 ≤ ProjSize &lt; HiddenSize, as PyTorch requires. Default 0: no projection.
+    /// keeps HiddenSize; 1 ≤ ProjSize &lt; HiddenSize, as PyTorch requires (else error LSTMGEN015). Default 0: no
+    /// projection. <c>nn.LSTM</c> only: <c>[Gru]</c> with ProjSize is error LSTMGEN016.
     /// </summary>
     public int ProjSize { get; set; }
 }

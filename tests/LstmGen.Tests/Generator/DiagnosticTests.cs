@@ -36,6 +36,7 @@ public class DiagnosticTests
     [InlineData("LSTMGEN001", "[Gru(5, 8, 2, 7)] public class M { }", "'M' must be declared 'partial'")]
     [InlineData("LSTMGEN007", "[Gru(5, 8, 2, 7, GruPrefix = null)] public partial class M { }", "GruPrefix must not be null")]
     [InlineData("LSTMGEN006", "[Gru(5, 8, 2, 7)] public partial class M { public void Step() { } }", "'M' already declares 'Step'")]
+    [InlineData("LSTMGEN016", "[Gru(5, 8, 2, 7, ProjSize = 4)] public partial class M { }", "'M' sets ProjSize on [Gru], but PyTorch's nn.GRU has no proj_size (only nn.LSTM does); remove ProjSize, or for an nn.LSTM(..., proj_size=P) declare [Lstm(..., ProjSize = P)]")]
     public void Misuse_is_reported_at_the_attribute(string id, string declaration, string message)
     {
         string source = "using LstmGen;\n" + declaration;
@@ -60,6 +61,22 @@ public class DiagnosticTests
         Assert.Equal("LSTMGEN010", diagnostic.Id);
         Assert.Contains("both [Lstm] and [Gru]", diagnostic.GetMessage());
         Assert.Single(result.Sources); // the [Lstm] model, so the rest of the project still compiles
+    }
+
+    // nn.GRU refuses proj_size whatever its value, so any ProjSize on [Gru] is the one error: LSTMGEN016, not the
+    // range check of LSTMGEN015 nor the compiler's unknown member; and the class gets no code.
+    [Theory]
+    [InlineData("ProjSize = 4")]
+    [InlineData("ProjSize = 0")]
+    [InlineData("ProjSize = 8")]
+    [InlineData("ProjSize = -1, Bidirectional = true")]
+    public void ProjSize_on_a_gru_is_only_LSTMGEN016(string arguments)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run($"using LstmGen;\n[Gru(5, 8, 2, 7, {arguments})] public partial class M {{ }}");
+
+        Assert.Equal("LSTMGEN016", Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Empty(result.Sources);
     }
 
     [Fact]
