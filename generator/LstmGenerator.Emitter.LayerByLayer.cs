@@ -22,9 +22,17 @@ public sealed partial class LstmGenerator
             writer.Line("/// final state goes.");
             writer.Line("/// </summary>");
             writer.Open($"private static void Sequence(ref float weights, ref float input, int steps, ref float output, {states}, int b, int batchSize)");
-            writer.Line("// Both directions' state, then two sequences (a layer's output and the one below it): their length depends on steps,");
-            writer.Line("// so they live in this thread's scratch (see KernelScratch), never on the stack.");
-            writer.Line("Span<float> scratch = KernelScratch.Rent(StateLength + 2 * steps * FeatureSize);");
+            if (plan.PassesSequences)
+            {
+                writer.Line("// Both directions' state, then two sequences (a layer's output and the one below it): their length depends on steps,");
+                writer.Line("// so they live in this thread's scratch (see KernelScratch), never on the stack.");
+            }
+            else
+            {
+                writer.Line("// Both directions' state, then the row the readout reads besides the final states: in this thread's scratch");
+                writer.Line("// (see KernelScratch), where they ran faster than on the stack (docs/kernel-choices.md).");
+            }
+            writer.Line($"Span<float> scratch = KernelScratch.Rent(StateLength + {(plan.PassesSequences ? "2 * steps * FeatureSize" : "FeatureSize")});");
             writer.Line("ref float state = ref MemoryMarshal.GetReference(scratch);");
             writer.Line("ref float sequences = ref Unsafe.Add(ref state, StateLength);");
             string arguments = $"ref weights, ref input, steps, ref state, ref sequences, {stateArguments}, b, batchSize, ref output";
@@ -84,32 +92,18 @@ public sealed partial class LstmGenerator
             writer.Close();
             writer.Line();
 
-            Readout readout = plan.Spec.Readout;
-            writer.Line("/// <summary>The readout of the last layer's output sequence ([steps, FeatureSize]): " + readout switch
-            {
-                Readout.EveryStep => "every step's [forward h_t, backward h_t].",
-                Readout.FinalState => "each direction's final h: the forward one after the last step, the backward one after step 0.",
-                _ => "the last step's [forward h, backward h] (the backward direction's first step).",
-            } + "</summary>");
+            if (plan.Spec.Readout != Readout.EveryStep) return;
+            writer.Line("/// <summary>The readout of the last layer's output sequence ([steps, FeatureSize]): every step's [forward h_t, backward h_t].</summary>");
             writer.Open("private static void ReadOut(ref float head, ref float sequence, int steps, ref float output)");
-            string Call(string forwardRow, string backwardRow, string into) => plan.Spec.HasHead
-                ? $"Head(ref head, ref Unsafe.Add(ref sequence, {forwardRow}), ref Unsafe.Add(ref sequence, {backwardRow}), {into});"
-                : $"Features(ref Unsafe.Add(ref sequence, {forwardRow}), ref Unsafe.Add(ref sequence, {backwardRow}), {into});";
-            switch (readout)
-            {
-                case Readout.EveryStep:
-                    writer.Line("for (int t = 0; t < steps; t++)");
-                    writer.Line("    " + Call("t * FeatureSize", $"t * FeatureSize + {hOut}", "ref Unsafe.Add(ref output, t * OutputSize)"));
-                    break;
-                case Readout.FinalState:
-                    writer.Line(Call("(steps - 1) * FeatureSize", hOut, "ref output"));
-                    break;
-                default:
-                    writer.Line(Call("(steps - 1) * FeatureSize", $"(steps - 1) * FeatureSize + {hOut}", "ref output"));
-                    break;
-            }
+            writer.Line("for (int t = 0; t < steps; t++)");
+            writer.Line("    " + ReadOutCall(plan.Spec, "Unsafe.Add(ref sequence, t * FeatureSize)", $"Unsafe.Add(ref sequence, t * FeatureSize + {hOut})", "Unsafe.Add(ref output, t * OutputSize)"));
             writer.Close();
         }
+
+        // The head (or the features without one) of one readout: [forward h, backward h] at the given references.
+        private static string ReadOutCall(ModelSpec spec, string forward, string backward, string output) => spec.HasHead
+            ? $"Head(ref head, ref {forward}, ref {backward}, ref {output});"
+            : $"Features(ref {forward}, ref {backward}, ref {output});";
 
         // The layers of one sequence, for tiling `of` ("T." or a tiling's name): layer 0 over x, each layer above over
         // the sequence below; `step` prints one direction's step (layer, its weights, its input, its state).
@@ -119,7 +113,8 @@ public sealed partial class LstmGenerator
             string hOut = LayerShape.HiddenOutputName(plan.Spec);
             writer.Line("ref float backwardState = ref Unsafe.Add(ref state, LayerStateLength);");
             writer.Line("ref float into = ref sequences;");
-            EmitDirections(writer, "0", "weights", $"Unsafe.Add(ref weights, {of}LayerLength)", "input", "InputSize", hOut, step, stateArguments);
+            string keeps = plan.PassesSequences ? "true" : "false";
+            EmitDirections(writer, plan.Spec.Readout, keeps, "0", "weights", $"Unsafe.Add(ref weights, {of}LayerLength)", "input", "InputSize", hOut, step, stateArguments);
             if (plan.Spec.NumLayers > 1)
             {
                 writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
@@ -127,14 +122,30 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float below = ref Unsafe.Add(ref sequences, ((layer - 1) & 1) * steps * FeatureSize);");
                 writer.Line("into = ref Unsafe.Add(ref sequences, (layer & 1) * steps * FeatureSize);");
                 writer.Line($"ref float upper = ref Unsafe.Add(ref weights, 2 * {of}LayerLength + (layer - 1) * 2 * {of}UpperLayerLength);");
-                EmitDirections(writer, "layer", "upper", $"Unsafe.Add(ref upper, {of}UpperLayerLength)", "below", "FeatureSize", hOut, step, stateArguments);
+                string upperKeeps = "true";
+                if (plan.Spec.Readout != Readout.EveryStep)
+                {
+                    writer.Line("bool keepsSequence = layer < NumLayers - 1; // the layer above reads it");
+                    upperKeeps = "keepsSequence";
+                }
+                EmitDirections(writer, plan.Spec.Readout, upperKeeps, "layer", "upper", $"Unsafe.Add(ref upper, {of}UpperLayerLength)", "below", "FeatureSize", hOut, step, stateArguments);
                 writer.Close();
             }
-            writer.Line($"ReadOut(ref Unsafe.Add(ref weights, {of}HeadOffset), ref into, steps, ref output);");
+            if (plan.Spec.HasHead && plan.Spec.Readout != Readout.EveryStep) writer.Line($"ref float head = ref Unsafe.Add(ref weights, {of}HeadOffset);");
+            writer.Line(plan.Spec.Readout switch
+            {
+                Readout.EveryStep => $"ReadOut(ref Unsafe.Add(ref weights, {of}HeadOffset), ref into, steps, ref output);",
+                // The forward direction's final h is in buffer steps % 2; so is the backward one's, after step 0.
+                Readout.FinalState => ReadOutCall(plan.Spec, "Unsafe.Add(ref state, (steps & 1) * StateStride)", "Unsafe.Add(ref backwardState, (steps & 1) * StateStride)", "output"),
+                _ => ReadOutCall(plan.Spec, "Unsafe.Add(ref state, (steps & 1) * StateStride)", $"Unsafe.Add(ref into, {hOut})", "output"),
+            });
         }
 
-        private static void EmitDirections(SourceWriter writer, string layer, string forward, string backward, string source, string sourceStride, string hOut,
-            System.Func<string, string, string, string, string> step, string stateArguments)
+        // Both directions of a layer, step by step. A layer keeps its whole output sequence when `keeps` (a condition, or
+        // "true"/"false") holds; otherwise only what the readout reads besides the final states: for LastStep the backward
+        // direction's first h.
+        private static void EmitDirections(SourceWriter writer, Readout readout, string keeps, string layer, string forward, string backward,
+            string source, string sourceStride, string hOut, System.Func<string, string, string, string, string> step, string stateArguments)
         {
             writer.Line();
             writer.Line($"StartLayer(ref state, {stateArguments}, {layer}, b, batchSize);");
@@ -145,8 +156,27 @@ public sealed partial class LstmGenerator
             writer.Line("int t = steps - 1 - s; // the backward direction's step");
             writer.Line(step(layer, forward, $"Unsafe.Add(ref {source}, s * {sourceStride})", "state"));
             writer.Line(step(layer, backwardWeights, $"Unsafe.Add(ref {source}, t * {sourceStride})", "backwardState"));
-            writer.Line("Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));");
-            writer.Line($"Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + {hOut}));");
+            string keepForward = "Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));";
+            string keepBackward = $"Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + {hOut}));";
+            // LastStep's backward h is the backward direction's first: kept in the first row's backward half.
+            string? keepFirst = readout == Readout.LastStep ? $"Keep(ref backwardState, 0, ref Unsafe.Add(ref into, {hOut}));" : null;
+            if (keeps == "true")
+            {
+                writer.Line(keepForward);
+                writer.Line(keepBackward);
+            }
+            else if (keeps == "false")
+            {
+                if (keepFirst is not null) writer.Line($"if (s == 0) {keepFirst}");
+            }
+            else
+            {
+                writer.Open($"if ({keeps})");
+                writer.Line(keepForward);
+                writer.Line(keepBackward);
+                writer.Close();
+                if (keepFirst is not null) writer.Line($"else if (s == 0) {keepFirst}");
+            }
             writer.Close();
             writer.Line("if (!h.IsEmpty)");
             writer.Line($"    CopyState(ref state, steps & 1, {stateArguments}, {layer}, b, batchSize, toState: false);");

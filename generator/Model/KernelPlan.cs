@@ -50,6 +50,12 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// </summary>
     public bool LayerByLayer => Spec.Bidirectional;
 
+    /// <summary>
+    /// Whether a layer-by-layer model hands each layer's whole output sequence on: to the layer above, or to a readout of
+    /// every step. Otherwise the readout needs the final states and one row.
+    /// </summary>
+    public bool PassesSequences => Spec.NumLayers > 1 || Spec.Readout == Readout.EveryStep;
+
     /// <summary>Buffers of state per layer and direction: the cell's, and with a projection o ⊙ tanh(c_t) before it.</summary>
     public int StateBuffers => Cell.StateBuffers + (Spec.ProjSize > 0 ? 1 : 0);
 

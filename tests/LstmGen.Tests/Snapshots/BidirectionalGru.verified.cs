@@ -274,6 +274,7 @@ namespace LstmGen.Generated
                 ref float below = ref Unsafe.Add(ref sequences, ((layer - 1) & 1) * steps * FeatureSize);
                 into = ref Unsafe.Add(ref sequences, (layer & 1) * steps * FeatureSize);
                 ref float upper = ref Unsafe.Add(ref weights, 2 * T.LayerLength + (layer - 1) * 2 * T.UpperLayerLength);
+                bool keepsSequence = layer < NumLayers - 1; // the layer above reads it
 
                 StartLayer(ref state, h, layer, b, batchSize);
                 ref float backwardUpper = ref Unsafe.Add(ref upper, T.UpperLayerLength);
@@ -283,13 +284,17 @@ namespace LstmGen.Generated
                     int t = steps - 1 - s; // the backward direction's step
                     T.UpperLayer(ref upper, ref Unsafe.Add(ref below, s * FeatureSize), ref state, s & 1);
                     T.UpperLayer(ref backwardUpper, ref Unsafe.Add(ref below, t * FeatureSize), ref backwardState, s & 1);
-                    Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
-                    Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
+                    if (keepsSequence)
+                    {
+                        Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
+                        Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
+                    }
                 }
                 if (!h.IsEmpty)
                     CopyState(ref state, steps & 1, h, layer, b, batchSize, toState: false);
             }
-            ReadOut(ref Unsafe.Add(ref weights, T.HeadOffset), ref into, steps, ref output);
+            ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
+            Head(ref head, ref Unsafe.Add(ref state, (steps & 1) * StateStride), ref Unsafe.Add(ref backwardState, (steps & 1) * StateStride), ref output);
         }
 
         /// <summary><see cref="Run{T}"/> without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
@@ -317,6 +322,7 @@ namespace LstmGen.Generated
                 ref float below = ref Unsafe.Add(ref sequences, ((layer - 1) & 1) * steps * FeatureSize);
                 into = ref Unsafe.Add(ref sequences, (layer & 1) * steps * FeatureSize);
                 ref float upper = ref Unsafe.Add(ref weights, 2 * Vector512Tiles.LayerLength + (layer - 1) * 2 * Vector512Tiles.UpperLayerLength);
+                bool keepsSequence = layer < NumLayers - 1; // the layer above reads it
 
                 StartLayer(ref state, h, layer, b, batchSize);
                 ref float backwardUpper = ref Unsafe.Add(ref upper, Vector512Tiles.UpperLayerLength);
@@ -326,13 +332,17 @@ namespace LstmGen.Generated
                     int t = steps - 1 - s; // the backward direction's step
                     ScalarLayer(ref upper, ref Unsafe.Add(ref below, s * FeatureSize), ref state, layer, s & 1);
                     ScalarLayer(ref backwardUpper, ref Unsafe.Add(ref below, t * FeatureSize), ref backwardState, layer, s & 1);
-                    Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
-                    Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
+                    if (keepsSequence)
+                    {
+                        Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
+                        Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
+                    }
                 }
                 if (!h.IsEmpty)
                     CopyState(ref state, steps & 1, h, layer, b, batchSize, toState: false);
             }
-            ReadOut(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref into, steps, ref output);
+            ref float head = ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset);
+            Head(ref head, ref Unsafe.Add(ref state, (steps & 1) * StateStride), ref Unsafe.Add(ref backwardState, (steps & 1) * StateStride), ref output);
         }
 
         /// <summary>One step of one direction of a layer without SIMD, whose weights start at <paramref name="block"/>.</summary>
@@ -354,11 +364,6 @@ namespace LstmGen.Generated
                 CopyState(ref state, 0, h, layer, b, batchSize, toState: true);
         }
 
-        /// <summary>The readout of the last layer's output sequence ([steps, FeatureSize]): each direction's final h: the forward one after the last step, the backward one after step 0.</summary>
-        private static void ReadOut(ref float head, ref float sequence, int steps, ref float output)
-        {
-            Head(ref head, ref Unsafe.Add(ref sequence, (steps - 1) * FeatureSize), ref Unsafe.Add(ref sequence, HiddenSize), ref output);
-        }
 
         /// <summary>
         /// y = fc.weight · [forward h, backward h] + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, FeatureSize])
