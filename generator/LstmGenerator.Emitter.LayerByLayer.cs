@@ -1,3 +1,4 @@
+using System.Linq;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
 
@@ -114,7 +115,7 @@ public sealed partial class LstmGenerator
             writer.Line("ref float backwardState = ref Unsafe.Add(ref state, LayerStateLength);");
             writer.Line("ref float into = ref sequences;");
             string keeps = plan.PassesSequences ? "true" : "false";
-            EmitDirections(writer, plan.Spec.Readout, keeps, "0", "weights", $"Unsafe.Add(ref weights, {of}LayerLength)", "input", "InputSize", hOut, step, stateArguments);
+            EmitDirections(writer, plan.Spec.Readout, plan.InterleavesDirections, keeps, "0", "weights", $"Unsafe.Add(ref weights, {of}LayerLength)", "input", "InputSize", hOut, step, stateArguments);
             if (plan.Spec.NumLayers > 1)
             {
                 writer.Open("for (int layer = 1; layer < NumLayers; layer++)");
@@ -128,7 +129,7 @@ public sealed partial class LstmGenerator
                     writer.Line("bool keepsSequence = layer < NumLayers - 1; // the layer above reads it");
                     upperKeeps = "keepsSequence";
                 }
-                EmitDirections(writer, plan.Spec.Readout, upperKeeps, "layer", "upper", $"Unsafe.Add(ref upper, {of}UpperLayerLength)", "below", "FeatureSize", hOut, step, stateArguments);
+                EmitDirections(writer, plan.Spec.Readout, plan.InterleavesDirections, upperKeeps, "layer", "upper", $"Unsafe.Add(ref upper, {of}UpperLayerLength)", "below", "FeatureSize", hOut, step, stateArguments);
                 writer.Close();
             }
             if (plan.Spec.HasHead && plan.Spec.Readout != Readout.EveryStep) writer.Line($"ref float head = ref Unsafe.Add(ref weights, {of}HeadOffset);");
@@ -144,40 +145,46 @@ public sealed partial class LstmGenerator
         // Both directions of a layer, step by step. A layer keeps its whole output sequence when `keeps` (a condition, or
         // "true"/"false") holds; otherwise only what the readout reads besides the final states: for LastStep the backward
         // direction's first h.
-        private static void EmitDirections(SourceWriter writer, Readout readout, string keeps, string layer, string forward, string backward,
+        private static void EmitDirections(SourceWriter writer, Readout readout, bool interleaved, string keeps, string layer, string forward, string backward,
             string source, string sourceStride, string hOut, System.Func<string, string, string, string, string> step, string stateArguments)
         {
             writer.Line();
             writer.Line($"StartLayer(ref state, {stateArguments}, {layer}, b, batchSize);");
             writer.Line($"ref float backward{(layer == "0" ? "" : "Upper")} = ref {backward};");
             string backwardWeights = layer == "0" ? "backward" : "backwardUpper";
-            writer.Line("// The two directions are independent chains: a step of each per iteration, for the CPU to overlap.");
-            writer.Open("for (int s = 0; s < steps; s++)");
-            writer.Line("int t = steps - 1 - s; // the backward direction's step");
-            writer.Line(step(layer, forward, $"Unsafe.Add(ref {source}, s * {sourceStride})", "state"));
-            writer.Line(step(layer, backwardWeights, $"Unsafe.Add(ref {source}, t * {sourceStride})", "backwardState"));
-            string keepForward = "Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));";
-            string keepBackward = $"Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + {hOut}));";
-            // LastStep's backward h is the backward direction's first: kept in the first row's backward half.
-            string? keepFirst = readout == Readout.LastStep ? $"Keep(ref backwardState, 0, ref Unsafe.Add(ref into, {hOut}));" : null;
-            if (keeps == "true")
+            var directions = new[]
             {
-                writer.Line(keepForward);
-                writer.Line(keepBackward);
+                (Backward: false, Weights: forward, Step: "s", State: "state", Row: "s * FeatureSize"),
+                (Backward: true, Weights: backwardWeights, Step: "t", State: "backwardState", Row: $"t * FeatureSize + {hOut}"),
+            };
+            void Loop(params (bool Backward, string Weights, string Step, string State, string Row)[] running)
+            {
+                writer.Open("for (int s = 0; s < steps; s++)");
+                if (running.Any(direction => direction.Backward)) writer.Line("int t = steps - 1 - s; // the backward direction's step");
+                foreach (var direction in running)
+                    writer.Line(step(layer, direction.Weights, $"Unsafe.Add(ref {source}, {direction.Step} * {sourceStride})", direction.State));
+                foreach (var direction in running)
+                {
+                    string keep = $"Keep(ref {direction.State}, s & 1, ref Unsafe.Add(ref into, {direction.Row}));";
+                    // LastStep's backward h is the backward direction's first: kept in the first row's backward half.
+                    string? first = direction.Backward && readout == Readout.LastStep ? $"Keep(ref backwardState, 0, ref Unsafe.Add(ref into, {hOut}));" : null;
+                    if (keeps == "true") writer.Line(keep);
+                    else if (keeps != "false") writer.Line($"if ({keeps}) {keep}");
+                    if (first is not null && keeps != "true") writer.Line($"{(keeps == "false" ? "" : "else ")}if (s == 0) {first}");
+                }
+                writer.Close();
             }
-            else if (keeps == "false")
+            if (interleaved)
             {
-                if (keepFirst is not null) writer.Line($"if (s == 0) {keepFirst}");
+                writer.Line("// The two directions are independent chains: a step of each per iteration, for the CPU to overlap.");
+                Loop(directions);
             }
             else
             {
-                writer.Open($"if ({keeps})");
-                writer.Line(keepForward);
-                writer.Line(keepBackward);
-                writer.Close();
-                if (keepFirst is not null) writer.Line($"else if (s == 0) {keepFirst}");
+                writer.Line("// One direction after the other, so that each reads its weights from L1.");
+                Loop(directions[0]);
+                Loop(directions[1]);
             }
-            writer.Close();
             writer.Line("if (!h.IsEmpty)");
             writer.Line($"    CopyState(ref state, steps & 1, {stateArguments}, {layer}, b, batchSize, toState: false);");
         }

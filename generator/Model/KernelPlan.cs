@@ -20,7 +20,11 @@ namespace LstmGen.Generator.Model;
 /// model packs apart from the input rows (<see cref="PackedLayout.SeparateInput"/>). That pays when the weights live well
 /// beyond L1 (over 64 KB) and W_ih is large enough (8 KB or more) that the bytes saved outweigh storing and reloading
 /// the pre-activations (docs/kernel-choices.md).</param>
-internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool BatchOnLanes, bool ReverseOddSteps, int ProjectionSteps)
+/// <param name="InterleavesDirections">Whether a bidirectional layer runs its two directions step by step together, for
+/// the CPU to overlap their chains: when both directions' weights fit in L1 beside the rest. Otherwise one direction
+/// runs over the whole sequence, then the other, each reading its weights from L1 (docs/kernel-choices.md).</param>
+internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool BatchOnLanes, bool ReverseOddSteps, int ProjectionSteps,
+    bool InterleavesDirections)
 {
     /// <summary>
     /// The most SIMD calls (multiply-adds and broadcasts) a layer method may unroll its columns into. Each inlined call
@@ -46,7 +50,7 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
 
     /// <summary>
     /// Whether layers run one after another over the whole sequence (a bidirectional model: its backward direction
-    /// starts at the end), each direction's steps interleaved with the other's; otherwise a step runs every layer.
+    /// starts at the end); otherwise a step runs every layer.
     /// </summary>
     public bool LayerByLayer => Spec.Bidirectional;
 
@@ -80,7 +84,12 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     public static KernelPlan For(ModelSpec spec)
     {
         Cell cell = Cell.For(spec.Cell);
-        long weights = 4L * 4 * spec.HiddenSize * (1 + spec.InputSize + spec.HiddenSize + (spec.NumLayers - 1L) * (1 + 2 * spec.HiddenSize));
+        // Bytes of recurrent weights: every direction's W_ih, W_hh, biases and W_hr, of the widest layer and of them all.
+        long hidden = spec.HiddenSize, outputs = spec.HiddenOutputSize, projection = spec.ProjSize * hidden;
+        int widestInput = spec.NumLayers > 1 ? System.Math.Max(spec.InputSize, spec.FeatureSize) : spec.InputSize;
+        long layer = 4L * spec.Directions * (4 * hidden * (1 + widestInput + outputs) + projection);
+        long weights = 4L * spec.Directions * (4 * hidden * (1 + spec.InputSize + outputs) + projection
+            + (spec.NumLayers - 1L) * (4 * hidden * (1 + spec.FeatureSize + outputs) + projection));
         long inputWeights = 4L * 4 * spec.HiddenSize * spec.InputSize;
 
         // Each path takes the tiling with the fewest vectors per weight column (the multiply-adds are the work), on a
@@ -94,6 +103,11 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
 
         // Up to 8 steps, with the chunk's pre-activations (4 · hidden size floats per step) within 32 KB of stack.
         int paddedHidden = groups.Max(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: false).Layout.PaddedHidden);
+        // What a step streams: every layer, or a bidirectional layer's directions, together when they fit in L1 beside
+        // the rest, otherwise one at a time.
+        bool interleaves = spec.Bidirectional && layer <= 32 * 1024;
+        long streamed = !spec.Bidirectional ? weights : interleaves ? layer : layer / 2;
+
         int projectionSteps = weights > 64 * 1024 && inputWeights >= 8 * 1024
             ? System.Math.Min(System.Math.Min(8, spec.SeqLen), 8192 / (4 * paddedHidden))
             : 0;
@@ -106,8 +120,9 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
         bool plain = !spec.Bidirectional && spec.ProjSize == 0;
         return new KernelPlan(spec, cell, tilings,
             BatchOnLanes: plain && 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
-            ReverseOddSteps: weights > 32 * 1024,
-            ProjectionSteps: projectionSteps);
+            ReverseOddSteps: streamed > 32 * 1024,
+            ProjectionSteps: projectionSteps,
+            InterleavesDirections: interleaves);
     }
 
     /// <summary>How many times a layer method prints its sweeps: twice when odd steps read the weights backwards.</summary>

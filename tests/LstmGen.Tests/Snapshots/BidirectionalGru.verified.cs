@@ -284,11 +284,8 @@ namespace LstmGen.Generated
                     int t = steps - 1 - s; // the backward direction's step
                     T.UpperLayer(ref upper, ref Unsafe.Add(ref below, s * FeatureSize), ref state, s & 1);
                     T.UpperLayer(ref backwardUpper, ref Unsafe.Add(ref below, t * FeatureSize), ref backwardState, s & 1);
-                    if (keepsSequence)
-                    {
-                        Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
-                        Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
-                    }
+                    if (keepsSequence) Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
+                    if (keepsSequence) Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
                 }
                 if (!h.IsEmpty)
                     CopyState(ref state, steps & 1, h, layer, b, batchSize, toState: false);
@@ -332,11 +329,8 @@ namespace LstmGen.Generated
                     int t = steps - 1 - s; // the backward direction's step
                     ScalarLayer(ref upper, ref Unsafe.Add(ref below, s * FeatureSize), ref state, layer, s & 1);
                     ScalarLayer(ref backwardUpper, ref Unsafe.Add(ref below, t * FeatureSize), ref backwardState, layer, s & 1);
-                    if (keepsSequence)
-                    {
-                        Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
-                        Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
-                    }
+                    if (keepsSequence) Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
+                    if (keepsSequence) Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenSize));
                 }
                 if (!h.IsEmpty)
                     CopyState(ref state, steps & 1, h, layer, b, batchSize, toState: false);
