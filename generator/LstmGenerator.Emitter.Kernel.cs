@@ -49,6 +49,8 @@ public sealed partial class LstmGenerator
             writer.Line(spec.Bidirectional
                 ? "public const int StateLength = 2 * LayerStateLength; // both directions of the layer that runs"
                 : "public const int StateLength = NumLayers * LayerStateLength;");
+            if (plan.BlocksRunBatches)
+                writer.Line($"private const int BlockSequences = {KernelPlan.BlockSequences}; // sequences a batch block runs through each weight vector at once");
             writer.Line();
             if (!spec.Bidirectional && spec.ProjSize == 0)
             {
@@ -107,6 +109,11 @@ public sealed partial class LstmGenerator
             {
                 writer.Line();
                 EmitBatchOnLanes(writer, plan);
+            }
+            if (plan.BlocksRunBatches)
+            {
+                writer.Line();
+                EmitBlocks(writer, plan);
             }
             if (plan.GenericTilings.Any())
                 EmitLayerCode(writer, plan, Code.Generic);
@@ -461,11 +468,13 @@ public sealed partial class LstmGenerator
         }
 
         /// <summary>A layer method every tiling provides; tilings without a rest tile forward it to one generic body.</summary>
-        private sealed record LayerMethod(string Name, string Source, string Last)
+        private sealed record LayerMethod(string Name, string Source, string Last, bool Block = false)
         {
-            public string Signature => $"{Name}(ref float weights, ref float {Source}, ref float {(Name == "Project" ? "projection" : "state")}, int {Last})";
+            private string Stride => Block ? "int xStride, " : "";
 
-            public string Arguments => $"ref weights, ref {Source}, ref {(Name == "Project" ? "projection" : "state")}, {Last}";
+            public string Signature => $"{Name}(ref float weights, ref float {Source}, {Stride}ref float {(Name == "Project" ? "projection" : "state")}, int {Last})";
+
+            public string Arguments => $"ref weights, ref {Source}, {(Block ? "xStride, " : "")}ref {(Name == "Project" ? "projection" : "state")}, {Last}";
 
             /// <summary>The generic body, written once for every tiling without a rest tile.</summary>
             public string Generic => "Tiles" + Name;
@@ -481,6 +490,12 @@ public sealed partial class LstmGenerator
             {
                 methods.Add(new("ProjectedLayer", "projection", "parity"));
                 methods.Add(new("Project", "x", "steps"));
+            }
+            if (plan.BlocksRunBatches)
+            {
+                methods.Add(new("BlockLayer", "x", "parity", Block: true));
+                if (plan.Spec.NumLayers > 1)
+                    methods.Add(new("BlockUpperLayer", "x", "parity", Block: true));
             }
             return methods.ToArray();
         }

@@ -39,6 +39,12 @@ public sealed partial class LstmGenerator
                 EmitLayer(writer, plan, code, "ProjectedLayer", "Layer 0, from b + W_ih · x_t projected ahead", bottom.AsProjected);
                 EmitProject(writer, plan, code, bottom);
             }
+            if (plan.BlocksRunBatches)
+            {
+                EmitBlockLayer(writer, plan, "BlockLayer", "Layer 0, reading x_t", bottom);
+                if (plan.Spec.NumLayers > 1)
+                    EmitBlockLayer(writer, plan, "BlockUpperLayer", "A layer above 0, reading the h_t of the layer below (x)", LayerShape.Upper(plan));
+            }
         }
 
         private static string Header(Code code, string method, string parameters) =>

@@ -66,6 +66,16 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// <summary>Whether batches run on the SIMD lanes: for small models, reading out at the last step.</summary>
     public bool LanesRunBatches => BatchOnLanes && Spec.Readout != Readout.EveryStep;
 
+    /// <summary>Sequences a batch block runs through each weight vector at once.</summary>
+    public const int BlockSequences = 4;
+
+    /// <summary>
+    /// Whether other batches run in blocks of <see cref="BlockSequences"/> sequences, each weight vector loaded once for
+    /// the block instead of once per sequence: for unidirectional, unprojected models whose tilings all have whole
+    /// tiles only (their layer code is one generic body).
+    /// </summary>
+    public bool BlocksRunBatches => !LanesRunBatches && !Spec.Bidirectional && Spec.ProjSize == 0 && Tilings.All(tiling => !tiling.HasRest);
+
     /// <summary>The most a generated method puts on the stack (LstmGen.Kernels.KernelScratch.StackBudgetBytes).</summary>
     public const int StackBudgetFloats = 16 * 1024 / 4;
 
@@ -331,7 +341,7 @@ internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int 
 /// <param name="HasRestTiles">Whether left-over units may share vectors in a rest tile. Only LSTMs: a GRU's n_h must not
 /// meet the input columns, where a zero weight times an infinite input would give NaN.</param>
 /// <param name="Update">The cell update of a vector of units, {0}: the SIMD type, {1}: the units' c (LSTM) or h_{t-1}
-/// (GRU), {2}: their new h.</param>
+/// (GRU), {2}: their new h, {3}: the suffix of the slots' variables.</param>
 internal sealed record Cell(
     string Name, string Attribute, string Module, string Weights, int Gates, IReadOnlyList<string> Slots,
     int InputOnlySlot, int HiddenOnlySlot, bool HasCellState, bool HasRestTiles,
@@ -344,7 +354,7 @@ internal sealed record Cell(
         InputComment: "gates += W_ih · x_t",
         HiddenComment: "gates += W_hh · h_{t-1}",
         UpdateComment: "c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)",
-        Update: "{0}.LstmCell(i, f, g, o, ref {1}, ref {2});");
+        Update: "{0}.LstmCell(i{3}, f{3}, g{3}, o{3}, ref {1}, ref {2});");
 
     public static readonly Cell Gru = new("GRU", "Gru", "nn.GRU", "GruWeights", Gates: 3, ["r", "z", "nx", "nh"],
         InputOnlySlot: 2, HiddenOnlySlot: 3, HasCellState: false, HasRestTiles: false,
@@ -353,7 +363,7 @@ internal sealed record Cell(
         InputComment: "r, z, n_x += W_ih · x_t",
         HiddenComment: "r, z, n_h += W_hh · h_{t-1}",
         UpdateComment: "n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}",
-        Update: "{0}.GruCell(r, z, nx, nh, in {1}, ref {2});");
+        Update: "{0}.GruCell(r{3}, z{3}, nx{3}, nh{3}, in {1}, ref {2});");
 
     public static Cell For(CellKind kind) => kind == CellKind.Lstm ? Lstm : Gru;
 
@@ -367,5 +377,6 @@ internal sealed record Cell(
     public int StateBuffers => HasCellState ? 3 : 2;
 
     /// <summary>The cell update of the units whose c (or h_{t-1}) and new h are at the given references.</summary>
-    public string UpdateOf(string simd, string cellOrPrevious, string hidden) => string.Format(Update, simd, cellOrPrevious, hidden);
+    public string UpdateOf(string simd, string cellOrPrevious, string hidden, string slotSuffix = "") =>
+        string.Format(Update, simd, cellOrPrevious, hidden, slotSuffix);
 }

@@ -215,6 +215,7 @@ namespace LstmGen.Generated
         private const int StateStride = 256;
         private const int LayerStateLength = 3 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
+        private const int BlockSequences = 4; // sequences a batch block runs through each weight vector at once
 
         /// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>
         public const long MultiplyAddsPerStep = (long)4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
@@ -342,7 +343,17 @@ namespace LstmGen.Generated
         /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
         {
-            for (int b = 0; b < batchSize; b++)
+            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.
+            int b = 0;
+            if (Vector512.IsHardwareAccelerated)
+                b = Blocks<Vector512Tiles>(ref weights, ref input, ref output, batchSize, steps);
+            else if (Vector256.IsHardwareAccelerated)
+                b = Blocks<Vector256Tiles>(ref weights, ref input, ref output, batchSize, steps);
+            else if (Vector128.IsHardwareAccelerated)
+                b = Blocks<Vector128Tiles>(ref weights, ref input, ref output, batchSize, steps);
+            else
+                b = 0; // no SIMD: one by one
+            for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
         }
 
@@ -376,6 +387,34 @@ namespace LstmGen.Generated
             for (int o = 0; o < OutputSize; o++)
                 Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
+        }
+
+        /// <summary>Runs the whole blocks of BlockSequences sequences of a batch on tiling T; returns how many sequences they took.</summary>
+        private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps) where T : ITiles
+        {
+            int blocks = batchSize / BlockSequences;
+            Span<float> states = KernelScratch.Rent(BlockSequences * StateLength);
+            for (int block = 0; block < blocks; block++)
+            {
+                states.Clear();
+                int b = block * BlockSequences;
+                BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * OutputSize));
+            }
+            return blocks * BlockSequences;
+        }
+
+        /// <summary>Runs BlockSequences sequences of one length together on tiling T, sequence g's state at states + g · StateLength.</summary>
+        private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output) where T : ITiles
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);
+            }
+            for (int g = 0; g < BlockSequences; g++)
+            {
+                ref float state = ref Unsafe.Add(ref states, g * StateLength);
+                Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref Unsafe.Add(ref output, g * OutputSize));
+            }
         }
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
@@ -663,6 +702,72 @@ namespace LstmGen.Generated
             }
         }
 
+        /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
+        /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
+            ref float state0 = ref state;
+            ref float x0 = ref x;
+            ref float hPrev0 = ref Unsafe.Add(ref state0, parity * StateStride);
+            ref float state1 = ref Unsafe.Add(ref state, 1 * StateLength);
+            ref float x1 = ref Unsafe.Add(ref x, 1 * xStride);
+            ref float hPrev1 = ref Unsafe.Add(ref state1, parity * StateStride);
+            ref float state2 = ref Unsafe.Add(ref state, 2 * StateLength);
+            ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
+            ref float hPrev2 = ref Unsafe.Add(ref state2, parity * StateStride);
+            ref float state3 = ref Unsafe.Add(ref state, 3 * StateLength);
+            ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
+            ref float hPrev3 = ref Unsafe.Add(ref state3, parity * StateStride);
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                int unit = tile * lanes;
+
+                // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)), the same for every sequence
+                V i0 = S.Load(ref panel, 0);
+                V f0 = S.Load(ref panel, lanes);
+                V g0 = S.Load(ref panel, 2 * lanes);
+                V o0 = S.Load(ref panel, 3 * lanes);
+                V i1 = i0, f1 = f0, g1 = g0, o1 = o0;
+                V i2 = i0, f2 = f0, g2 = g0, o2 = o0;
+                V i3 = i0, f3 = f0, g3 = g0, o3 = o0;
+
+                // gates += W_ih · x_t
+                for (int k = 0; k < InputSize; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
+                    V wi = S.Load(ref row, 0), wf = S.Load(ref row, lanes), wg = S.Load(ref row, 2 * lanes), wo = S.Load(ref row, 3 * lanes);
+                    V x0k = S.Create(Unsafe.Add(ref x0, k)), x1k = S.Create(Unsafe.Add(ref x1, k)), x2k = S.Create(Unsafe.Add(ref x2, k)), x3k = S.Create(Unsafe.Add(ref x3, k));
+                    i0 = S.MultiplyAdd(wi, x0k, i0); f0 = S.MultiplyAdd(wf, x0k, f0); g0 = S.MultiplyAdd(wg, x0k, g0); o0 = S.MultiplyAdd(wo, x0k, o0);
+                    i1 = S.MultiplyAdd(wi, x1k, i1); f1 = S.MultiplyAdd(wf, x1k, f1); g1 = S.MultiplyAdd(wg, x1k, g1); o1 = S.MultiplyAdd(wo, x1k, o1);
+                    i2 = S.MultiplyAdd(wi, x2k, i2); f2 = S.MultiplyAdd(wf, x2k, f2); g2 = S.MultiplyAdd(wg, x2k, g2); o2 = S.MultiplyAdd(wo, x2k, o2);
+                    i3 = S.MultiplyAdd(wi, x3k, i3); f3 = S.MultiplyAdd(wf, x3k, f3); g3 = S.MultiplyAdd(wg, x3k, g3); o3 = S.MultiplyAdd(wo, x3k, o3);
+                }
+
+                // gates += W_hh · h_{t-1}
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
+                    V wi = S.Load(ref row, 0), wf = S.Load(ref row, lanes), wg = S.Load(ref row, 2 * lanes), wo = S.Load(ref row, 3 * lanes);
+                    V hPrev0k = S.Create(Unsafe.Add(ref hPrev0, k)), hPrev1k = S.Create(Unsafe.Add(ref hPrev1, k)), hPrev2k = S.Create(Unsafe.Add(ref hPrev2, k)), hPrev3k = S.Create(Unsafe.Add(ref hPrev3, k));
+                    i0 = S.MultiplyAdd(wi, hPrev0k, i0); f0 = S.MultiplyAdd(wf, hPrev0k, f0); g0 = S.MultiplyAdd(wg, hPrev0k, g0); o0 = S.MultiplyAdd(wo, hPrev0k, o0);
+                    i1 = S.MultiplyAdd(wi, hPrev1k, i1); f1 = S.MultiplyAdd(wf, hPrev1k, f1); g1 = S.MultiplyAdd(wg, hPrev1k, g1); o1 = S.MultiplyAdd(wo, hPrev1k, o1);
+                    i2 = S.MultiplyAdd(wi, hPrev2k, i2); f2 = S.MultiplyAdd(wf, hPrev2k, f2); g2 = S.MultiplyAdd(wg, hPrev2k, g2); o2 = S.MultiplyAdd(wo, hPrev2k, o2);
+                    i3 = S.MultiplyAdd(wi, hPrev3k, i3); f3 = S.MultiplyAdd(wf, hPrev3k, f3); g3 = S.MultiplyAdd(wg, hPrev3k, g3); o3 = S.MultiplyAdd(wo, hPrev3k, o3);
+                }
+
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                S.LstmCell(i0, f0, g0, o0, ref Unsafe.Add(ref state0, 2 * StateStride + unit), ref Unsafe.Add(ref state0, (parity ^ 1) * StateStride + unit));
+                S.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref state1, 2 * StateStride + unit), ref Unsafe.Add(ref state1, (parity ^ 1) * StateStride + unit));
+                S.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref state2, 2 * StateStride + unit), ref Unsafe.Add(ref state2, (parity ^ 1) * StateStride + unit));
+                S.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref state3, 2 * StateStride + unit), ref Unsafe.Add(ref state3, (parity ^ 1) * StateStride + unit));
+            }
+        }
+
         /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
         private interface ITiles
         {
@@ -679,6 +784,7 @@ namespace LstmGen.Generated
             static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
             static abstract void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity);
             static abstract void Project(ref float weights, ref float x, ref float projection, int steps);
+            static abstract void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity);
         }
 
         /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 16 tiles of 16.</summary>
@@ -697,6 +803,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, parity);
         }
 
         /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8.</summary>
@@ -715,6 +822,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, parity);
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4.</summary>
@@ -733,6 +841,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, parity);
         }
     }
 }

@@ -212,6 +212,7 @@ namespace LstmGen.Generated
         private const int StateStride = 80;
         private const int LayerStateLength = 2 * StateStride;
         public const int StateLength = NumLayers * LayerStateLength;
+        private const int BlockSequences = 4; // sequences a batch block runs through each weight vector at once
 
         /// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>
         public const long MultiplyAddsPerStep = (long)3 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
@@ -332,7 +333,17 @@ namespace LstmGen.Generated
         /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
         {
-            for (int b = 0; b < batchSize; b++)
+            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.
+            int b = 0;
+            if (Vector512.IsHardwareAccelerated)
+                b = Blocks<Vector512Tiles>(ref weights, ref input, ref output, batchSize, steps);
+            else if (Vector256.IsHardwareAccelerated)
+                b = Blocks<Vector256Tiles>(ref weights, ref input, ref output, batchSize, steps);
+            else if (Vector128.IsHardwareAccelerated)
+                b = Blocks<Vector128Tiles>(ref weights, ref input, ref output, batchSize, steps);
+            else
+                b = 0; // no SIMD: one by one
+            for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
         }
 
@@ -386,6 +397,37 @@ namespace LstmGen.Generated
             for (int o = 0; o < OutputSize; o++)
                 Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
+        }
+
+        /// <summary>Runs the whole blocks of BlockSequences sequences of a batch on tiling T; returns how many sequences they took.</summary>
+        private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps) where T : ITiles
+        {
+            int blocks = batchSize / BlockSequences;
+            Span<float> states = KernelScratch.Rent(BlockSequences * StateLength);
+            for (int block = 0; block < blocks; block++)
+            {
+                states.Clear();
+                int b = block * BlockSequences;
+                BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * OutputSize));
+            }
+            return blocks * BlockSequences;
+        }
+
+        /// <summary>Runs BlockSequences sequences of one length together on tiling T, sequence g's state at states + g · StateLength.</summary>
+        private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output) where T : ITiles
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);
+                for (int layer = 1; layer < NumLayers; layer++)
+                    T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, (t & 1) ^ 1)),
+                        StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), t & 1);
+            }
+            for (int g = 0; g < BlockSequences; g++)
+            {
+                ref float state = ref Unsafe.Add(ref states, g * StateLength);
+                Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref Unsafe.Add(ref output, g * OutputSize));
+            }
         }
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
@@ -821,6 +863,136 @@ namespace LstmGen.Generated
             }
         }
 
+        /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
+        /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
+            ref float state0 = ref state;
+            ref float x0 = ref x;
+            ref float hPrev0 = ref Unsafe.Add(ref state0, parity * StateStride);
+            ref float state1 = ref Unsafe.Add(ref state, 1 * StateLength);
+            ref float x1 = ref Unsafe.Add(ref x, 1 * xStride);
+            ref float hPrev1 = ref Unsafe.Add(ref state1, parity * StateStride);
+            ref float state2 = ref Unsafe.Add(ref state, 2 * StateLength);
+            ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
+            ref float hPrev2 = ref Unsafe.Add(ref state2, parity * StateStride);
+            ref float state3 = ref Unsafe.Add(ref state, 3 * StateLength);
+            ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
+            ref float hPrev3 = ref Unsafe.Add(ref state3, parity * StateStride);
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
+                ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
+                int unit = tile * lanes;
+
+                // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)), the same for every sequence
+                V r0 = S.Load(ref panel, 0);
+                V z0 = S.Load(ref panel, lanes);
+                V nx0 = S.Load(ref panel, 2 * lanes);
+                V nh0 = S.Load(ref panel, 3 * lanes);
+                V r1 = r0, z1 = z0, nx1 = nx0, nh1 = nh0;
+                V r2 = r0, z2 = z0, nx2 = nx0, nh2 = nh0;
+                V r3 = r0, z3 = z0, nx3 = nx0, nh3 = nh0;
+
+                // r, z, n_x += W_ih · x_t
+                for (int k = 0; k < InputSize; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
+                    V wr = S.Load(ref row, 0), wz = S.Load(ref row, lanes), wnx = S.Load(ref row, 2 * lanes);
+                    V x0k = S.Create(Unsafe.Add(ref x0, k)), x1k = S.Create(Unsafe.Add(ref x1, k)), x2k = S.Create(Unsafe.Add(ref x2, k)), x3k = S.Create(Unsafe.Add(ref x3, k));
+                    r0 = S.MultiplyAdd(wr, x0k, r0); z0 = S.MultiplyAdd(wz, x0k, z0); nx0 = S.MultiplyAdd(wnx, x0k, nx0);
+                    r1 = S.MultiplyAdd(wr, x1k, r1); z1 = S.MultiplyAdd(wz, x1k, z1); nx1 = S.MultiplyAdd(wnx, x1k, nx1);
+                    r2 = S.MultiplyAdd(wr, x2k, r2); z2 = S.MultiplyAdd(wz, x2k, z2); nx2 = S.MultiplyAdd(wnx, x2k, nx2);
+                    r3 = S.MultiplyAdd(wr, x3k, r3); z3 = S.MultiplyAdd(wz, x3k, z3); nx3 = S.MultiplyAdd(wnx, x3k, nx3);
+                }
+
+                // r, z, n_h += W_hh · h_{t-1}
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref hiddenPanel, k * rowLength);
+                    V wr = S.Load(ref row, 0), wz = S.Load(ref row, lanes), wnh = S.Load(ref row, 3 * lanes);
+                    V hPrev0k = S.Create(Unsafe.Add(ref hPrev0, k)), hPrev1k = S.Create(Unsafe.Add(ref hPrev1, k)), hPrev2k = S.Create(Unsafe.Add(ref hPrev2, k)), hPrev3k = S.Create(Unsafe.Add(ref hPrev3, k));
+                    r0 = S.MultiplyAdd(wr, hPrev0k, r0); z0 = S.MultiplyAdd(wz, hPrev0k, z0); nh0 = S.MultiplyAdd(wnh, hPrev0k, nh0);
+                    r1 = S.MultiplyAdd(wr, hPrev1k, r1); z1 = S.MultiplyAdd(wz, hPrev1k, z1); nh1 = S.MultiplyAdd(wnh, hPrev1k, nh1);
+                    r2 = S.MultiplyAdd(wr, hPrev2k, r2); z2 = S.MultiplyAdd(wz, hPrev2k, z2); nh2 = S.MultiplyAdd(wnh, hPrev2k, nh2);
+                    r3 = S.MultiplyAdd(wr, hPrev3k, r3); z3 = S.MultiplyAdd(wz, hPrev3k, z3); nh3 = S.MultiplyAdd(wnh, hPrev3k, nh3);
+                }
+
+                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                S.GruCell(r0, z0, nx0, nh0, in Unsafe.Add(ref state0, parity * StateStride + unit), ref Unsafe.Add(ref state0, (parity ^ 1) * StateStride + unit));
+                S.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref state1, parity * StateStride + unit), ref Unsafe.Add(ref state1, (parity ^ 1) * StateStride + unit));
+                S.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref state2, parity * StateStride + unit), ref Unsafe.Add(ref state2, (parity ^ 1) * StateStride + unit));
+                S.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref state3, parity * StateStride + unit), ref Unsafe.Add(ref state3, (parity ^ 1) * StateStride + unit));
+            }
+        }
+
+        /// <summary>A layer above 0, reading the h_t of the layer below (x), for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
+        /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TilesBlockUpperLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        {
+            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            ref float state0 = ref state;
+            ref float x0 = ref x;
+            ref float hPrev0 = ref Unsafe.Add(ref state0, parity * StateStride);
+            ref float state1 = ref Unsafe.Add(ref state, 1 * StateLength);
+            ref float x1 = ref Unsafe.Add(ref x, 1 * xStride);
+            ref float hPrev1 = ref Unsafe.Add(ref state1, parity * StateStride);
+            ref float state2 = ref Unsafe.Add(ref state, 2 * StateLength);
+            ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
+            ref float hPrev2 = ref Unsafe.Add(ref state2, parity * StateStride);
+            ref float state3 = ref Unsafe.Add(ref state, 3 * StateLength);
+            ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
+            ref float hPrev3 = ref Unsafe.Add(ref state3, parity * StateStride);
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float panel = ref Unsafe.Add(ref weights, tile * T.UpperPanelLength);
+                int unit = tile * lanes;
+
+                // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)), the same for every sequence
+                V r0 = S.Load(ref panel, 0);
+                V z0 = S.Load(ref panel, lanes);
+                V nx0 = S.Load(ref panel, 2 * lanes);
+                V nh0 = S.Load(ref panel, 3 * lanes);
+                V r1 = r0, z1 = z0, nx1 = nx0, nh1 = nh0;
+                V r2 = r0, z2 = z0, nx2 = nx0, nh2 = nh0;
+                V r3 = r0, z3 = z0, nx3 = nx0, nh3 = nh0;
+
+                // r, z, n_x += W_ih · x_t
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref panel, (1 + k) * rowLength);
+                    V wr = S.Load(ref row, 0), wz = S.Load(ref row, lanes), wnx = S.Load(ref row, 2 * lanes);
+                    V x0k = S.Create(Unsafe.Add(ref x0, k)), x1k = S.Create(Unsafe.Add(ref x1, k)), x2k = S.Create(Unsafe.Add(ref x2, k)), x3k = S.Create(Unsafe.Add(ref x3, k));
+                    r0 = S.MultiplyAdd(wr, x0k, r0); z0 = S.MultiplyAdd(wz, x0k, z0); nx0 = S.MultiplyAdd(wnx, x0k, nx0);
+                    r1 = S.MultiplyAdd(wr, x1k, r1); z1 = S.MultiplyAdd(wz, x1k, z1); nx1 = S.MultiplyAdd(wnx, x1k, nx1);
+                    r2 = S.MultiplyAdd(wr, x2k, r2); z2 = S.MultiplyAdd(wz, x2k, z2); nx2 = S.MultiplyAdd(wnx, x2k, nx2);
+                    r3 = S.MultiplyAdd(wr, x3k, r3); z3 = S.MultiplyAdd(wz, x3k, z3); nx3 = S.MultiplyAdd(wnx, x3k, nx3);
+                }
+
+                // r, z, n_h += W_hh · h_{t-1}
+                for (int k = 0; k < HiddenSize; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref panel, (1 + HiddenSize + k) * rowLength);
+                    V wr = S.Load(ref row, 0), wz = S.Load(ref row, lanes), wnh = S.Load(ref row, 3 * lanes);
+                    V hPrev0k = S.Create(Unsafe.Add(ref hPrev0, k)), hPrev1k = S.Create(Unsafe.Add(ref hPrev1, k)), hPrev2k = S.Create(Unsafe.Add(ref hPrev2, k)), hPrev3k = S.Create(Unsafe.Add(ref hPrev3, k));
+                    r0 = S.MultiplyAdd(wr, hPrev0k, r0); z0 = S.MultiplyAdd(wz, hPrev0k, z0); nh0 = S.MultiplyAdd(wnh, hPrev0k, nh0);
+                    r1 = S.MultiplyAdd(wr, hPrev1k, r1); z1 = S.MultiplyAdd(wz, hPrev1k, z1); nh1 = S.MultiplyAdd(wnh, hPrev1k, nh1);
+                    r2 = S.MultiplyAdd(wr, hPrev2k, r2); z2 = S.MultiplyAdd(wz, hPrev2k, z2); nh2 = S.MultiplyAdd(wnh, hPrev2k, nh2);
+                    r3 = S.MultiplyAdd(wr, hPrev3k, r3); z3 = S.MultiplyAdd(wz, hPrev3k, z3); nh3 = S.MultiplyAdd(wnh, hPrev3k, nh3);
+                }
+
+                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                S.GruCell(r0, z0, nx0, nh0, in Unsafe.Add(ref state0, parity * StateStride + unit), ref Unsafe.Add(ref state0, (parity ^ 1) * StateStride + unit));
+                S.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref state1, parity * StateStride + unit), ref Unsafe.Add(ref state1, (parity ^ 1) * StateStride + unit));
+                S.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref state2, parity * StateStride + unit), ref Unsafe.Add(ref state2, (parity ^ 1) * StateStride + unit));
+                S.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref state3, parity * StateStride + unit), ref Unsafe.Add(ref state3, (parity ^ 1) * StateStride + unit));
+            }
+        }
+
         /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
         private interface ITiles
         {
@@ -841,6 +1013,8 @@ namespace LstmGen.Generated
             static abstract void UpperLayer(ref float weights, ref float x, ref float state, int parity);
             static abstract void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity);
             static abstract void Project(ref float weights, ref float x, ref float projection, int steps);
+            static abstract void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity);
+            static abstract void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity);
         }
 
         /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 5 tiles of 16.</summary>
@@ -863,6 +1037,8 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, parity);
         }
 
         /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 10 tiles of 8.</summary>
@@ -885,6 +1061,8 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, parity);
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 20 tiles of 4.</summary>
@@ -907,6 +1085,8 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, parity);
         }
     }
 }
