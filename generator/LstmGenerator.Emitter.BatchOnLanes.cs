@@ -31,11 +31,7 @@ public sealed partial class LstmGenerator
                 writer.Line("// The remaining sequences one by one.");
             }
             if (plan.BlocksRunBatches)
-            {
-                writer.Line("// Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.");
-                writer.Line("int b = 0;");
-                EmitDispatch(writer, plan, tiling => $"b = Blocks<{tiling.Name}>(ref weights, ref input, ref output, batchSize, steps);", "b = 0; // no SIMD: one by one");
-            }
+                EmitBlocksFirst(writer, plan, $"ref input, ref output, batchSize, steps, default, {(plan.Cell.HasCellState ? "default, default" : "default")}");
             writer.Line(plan.LanesRunBatches || plan.BlocksRunBatches ? "for (; b < batchSize; b++)" : "for (int b = 0; b < batchSize; b++)");
             writer.Line($"    Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * {outputs}));");
             writer.Close();

@@ -12,26 +12,51 @@ public sealed partial class LstmGenerator
     {
         // ---- batches in blocks: BlockSequences sequences through each weight vector at once ----
 
+        // The whole blocks of a batch first, on the SIMD path's tiling (the sequences left over then run one by one).
+        private static void EmitBlocksFirst(SourceWriter writer, KernelPlan plan, string arguments)
+        {
+            writer.Line("// Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.");
+            writer.Line("int b = 0;");
+            EmitDispatch(writer, plan, tiling => $"b = Blocks<{tiling.Name}>(ref weights, {arguments});", "b = 0; // no SIMD: one by one");
+        }
+
         // Whole blocks of a batch on tiling T, and the steps of one block.
         private static void EmitBlocks(SourceWriter writer, KernelPlan plan)
         {
             bool everyStep = plan.Spec.Readout == Readout.EveryStep;
-            writer.Line("/// <summary>Runs the whole blocks of BlockSequences sequences of a batch on tiling T; returns how many sequences they took.</summary>");
-            writer.Open("private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps) where T : ITiles");
+            bool cellState = plan.Cell.HasCellState;
+            string states = cellState ? "Span<float> h, Span<float> c" : "Span<float> h";
+            string stateArguments = cellState ? "h, c" : "h";
+            string outputs = everyStep ? "steps * OutputSize" : "OutputSize";
+            writer.Line("/// <summary>");
+            writer.Line("/// Runs the whole blocks of BlockSequences sequences of a batch on tiling T, as ForwardPadded does; returns how many");
+            writer.Line("/// sequences they took.");
+            writer.Line("/// </summary>");
+            writer.Open($"private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths, {states}) where T : ITiles");
             writer.Line("int blocks = batchSize / BlockSequences;");
             writer.Line("Span<float> states = KernelScratch.Rent(BlockSequences * StateLength);");
             writer.Open("for (int block = 0; block < blocks; block++)");
-            writer.Line("states.Clear();");
             writer.Line("int b = block * BlockSequences;");
-            writer.Line($"BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * {(everyStep ? "steps * OutputSize" : "OutputSize")}));");
+            writer.Line("states.Clear();");
+            writer.Line("if (!h.IsEmpty)");
+            writer.Line("    for (int g = 0; g < BlockSequences; g++)");
+            writer.Line($"        CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, {stateArguments}, b + g, batchSize, toState: true);");
+            writer.Line($"BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * {outputs}),");
+            writer.Line($"    lengths.IsEmpty ? default : lengths.Slice(b, BlockSequences), {stateArguments}, b, batchSize);");
             writer.Close();
             writer.Line("return blocks * BlockSequences;");
             writer.Close();
             writer.Line();
 
-            writer.Line("/// <summary>Runs BlockSequences sequences of one length together on tiling T, sequence g's state at states + g · StateLength.</summary>");
-            writer.Open("private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output) where T : ITiles");
-            writer.Open("for (int t = 0; t < steps; t++)");
+            writer.Line("/// <summary>");
+            writer.Line("/// Runs BlockSequences sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest");
+            writer.Line("/// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.");
+            writer.Line("/// </summary>");
+            writer.Open($"private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths, {states}, int b, int batchSize) where T : ITiles");
+            writer.Line("int longest = lengths.IsEmpty ? steps : 0;");
+            writer.Line("foreach (int length in lengths)");
+            writer.Line("    longest = Math.Max(longest, length);");
+            writer.Open("for (int t = 0; t < longest; t++)");
             writer.Line("T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);");
             if (plan.Spec.NumLayers > 1)
             {
@@ -39,20 +64,30 @@ public sealed partial class LstmGenerator
                 writer.Line("    T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, (t & 1) ^ 1)),");
                 writer.Line("        StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), t & 1);");
             }
+            writer.Open("for (int g = 0; g < BlockSequences; g++)");
+            writer.Line("int length = lengths.IsEmpty ? steps : lengths[g];");
+            writer.Line("ref float state = ref Unsafe.Add(ref states, g * StateLength);");
             if (everyStep)
             {
-                writer.Open("for (int g = 0; g < BlockSequences; g++)");
-                writer.Line("ref float state = ref Unsafe.Add(ref states, g * StateLength);");
-                writer.Line(ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, (g * steps + t) * OutputSize)"));
+                writer.Line("if (t < length)");
+                writer.Line("    " + ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, (g * steps + t) * OutputSize)"));
+                writer.Line("if (t == length - 1 && !h.IsEmpty)");
+                writer.Line($"    CopyState(ref state, (t + 1) & 1, {stateArguments}, b + g, batchSize, toState: false);");
+            }
+            else
+            {
+                writer.Open("if (t == length - 1)");
+                writer.Line(ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, g * OutputSize)"));
+                writer.Line("if (!h.IsEmpty)");
+                writer.Line($"    CopyState(ref state, (t + 1) & 1, {stateArguments}, b + g, batchSize, toState: false);");
                 writer.Close();
             }
             writer.Close();
-            if (!everyStep)
+            writer.Close();
+            if (everyStep)
             {
-                writer.Open("for (int g = 0; g < BlockSequences; g++)");
-                writer.Line("ref float state = ref Unsafe.Add(ref states, g * StateLength);");
-                writer.Line(ReadoutCall(plan, "T.HeadOffset", "steps & 1", "ref Unsafe.Add(ref output, g * OutputSize)"));
-                writer.Close();
+                writer.Line("for (int g = 0; g < BlockSequences && !lengths.IsEmpty; g++)");
+                writer.Line("    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (g * steps + lengths[g]) * OutputSize), (steps - lengths[g]) * OutputSize).Clear(); // padded steps");
             }
             writer.Close();
         }

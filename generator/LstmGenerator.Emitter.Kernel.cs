@@ -187,7 +187,15 @@ public sealed partial class LstmGenerator
             writer.Line("/// </summary>");
             writer.Open($"public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, {states})");
             writer.Line($"int outputs = {(spec.Readout == Readout.EveryStep ? "steps * OutputSize" : "OutputSize")};");
-            writer.Open("for (int b = 0; b < batchSize; b++)");
+            if (plan.BlocksRunBatches)
+            {
+                EmitBlocksFirst(writer, plan, "ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, " + stateArguments);
+                writer.Open("for (; b < batchSize; b++)");
+            }
+            else
+            {
+                writer.Open("for (int b = 0; b < batchSize; b++)");
+            }
             writer.Line("int length = lengths.IsEmpty ? steps : lengths[b];");
             writer.Line("Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * InputSize)), length,");
             writer.Line($"    ref MemoryMarshal.GetReference(output.Slice(b * outputs)), {stateArguments}, b, batchSize);");

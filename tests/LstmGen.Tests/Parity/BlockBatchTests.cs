@@ -42,6 +42,47 @@ public class BlockBatchTests
         Check(16, 4, (x, y) => model.Forward(x, y, Batch), (x, y) => new LstmModel(weights).Forward(x, y, Batch));
     }
 
+    [Fact]
+    public void Padded_blocks_from_given_states_read_out_and_keep_each_sequence_at_its_own_last_step()
+    {
+        int[] lengths = [9, 3, 7, 1, 9, 5, 2, 8, 4];
+        LstmWeights weights = LstmWeights.CreateRandom(16, 64, 4, seed: 14, numLayers: 2);
+        var model = new BlockSensor();
+        model.LoadWeights(weights);
+        float[] x = Enumerable.Range(0, Batch * Steps * 16).Select(i => MathF.Sin(0.37f * i)).ToArray();
+        float[] h0 = Enumerable.Range(0, 2 * Batch * 64).Select(i => 0.5f * MathF.Cos(0.11f * i)).ToArray();
+        float[] c0 = Enumerable.Range(0, 2 * Batch * 64).Select(i => 0.5f * MathF.Sin(0.13f * i)).ToArray();
+        float[] y = new float[Batch * 4], h = (float[])h0.Clone(), c = (float[])c0.Clone();
+        float[] yExpected = new float[Batch * 4], hExpected = (float[])h0.Clone(), cExpected = (float[])c0.Clone();
+
+        model.Forward(x, y, lengths, h, c);
+        new LstmModel(weights).Forward(x, yExpected, lengths, hExpected, cExpected);
+
+        Assert.InRange(GoldenParity.MaxAbsDifference(y, yExpected), 0f, 1e-5f);
+        Assert.InRange(GoldenParity.MaxAbsDifference(h, hExpected), 0f, 1e-5f);
+        Assert.InRange(GoldenParity.MaxAbsDifference(c, cExpected), 0f, 1e-5f);
+    }
+
+    [Fact]
+    public void A_padded_gru_tagger_writes_zeros_after_each_sequence_in_every_block()
+    {
+        int[] lengths = [2, 9, 5, 1, 8, 9, 3, 6, 7];
+        GruWeights weights = GruWeights.CreateRandom(6, 32, 3, seed: 15);
+        var model = new BlockTagger();
+        model.LoadWeights(weights);
+        float[] x = Enumerable.Range(0, Batch * Steps * 6).Select(i => MathF.Sin(0.29f * i)).ToArray();
+        float[] h0 = Enumerable.Range(0, Batch * 32).Select(i => 0.5f * MathF.Cos(0.17f * i)).ToArray();
+        float[] y = Enumerable.Repeat(float.NaN, Batch * Steps * 3).ToArray(), h = (float[])h0.Clone();
+        float[] yExpected = new float[Batch * Steps * 3], hExpected = (float[])h0.Clone();
+
+        model.Forward(x, y, lengths, h);
+        new GruModel(weights, Readout.EveryStep).Forward(x, yExpected, lengths, hExpected);
+
+        Assert.InRange(GoldenParity.MaxAbsDifference(y, yExpected), 0f, 1e-5f);
+        Assert.InRange(GoldenParity.MaxAbsDifference(h, hExpected), 0f, 1e-5f);
+        Assert.Equal(0f, y[(0 * Steps + 2) * 3]); // sequence 0 has 2 steps
+    }
+
     private static void Check(int inputSize, int outputs, Action<float[], float[]> forward, Action<float[], float[]> reference)
     {
         float[] x = Enumerable.Range(0, Batch * Steps * inputSize).Select(i => MathF.Sin(0.37f * i)).ToArray();

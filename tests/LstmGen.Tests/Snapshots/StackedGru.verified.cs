@@ -259,7 +259,17 @@ namespace LstmGen.Generated
         public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, Span<float> h)
         {
             int outputs = OutputSize;
-            for (int b = 0; b < batchSize; b++)
+            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.
+            int b = 0;
+            if (Vector512.IsHardwareAccelerated)
+                b = Blocks<Vector512Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h);
+            else if (Vector256.IsHardwareAccelerated)
+                b = Blocks<Vector256Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h);
+            else if (Vector128.IsHardwareAccelerated)
+                b = Blocks<Vector128Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h);
+            else
+                b = 0; // no SIMD: one by one
+            for (; b < batchSize; b++)
             {
                 int length = lengths.IsEmpty ? steps : lengths[b];
                 Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * InputSize)), length,
@@ -336,11 +346,11 @@ namespace LstmGen.Generated
             // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.
             int b = 0;
             if (Vector512.IsHardwareAccelerated)
-                b = Blocks<Vector512Tiles>(ref weights, ref input, ref output, batchSize, steps);
+                b = Blocks<Vector512Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default);
             else if (Vector256.IsHardwareAccelerated)
-                b = Blocks<Vector256Tiles>(ref weights, ref input, ref output, batchSize, steps);
+                b = Blocks<Vector256Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default);
             else if (Vector128.IsHardwareAccelerated)
-                b = Blocks<Vector128Tiles>(ref weights, ref input, ref output, batchSize, steps);
+                b = Blocks<Vector128Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default);
             else
                 b = 0; // no SIMD: one by one
             for (; b < batchSize; b++)
@@ -399,34 +409,53 @@ namespace LstmGen.Generated
                     + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
         }
 
-        /// <summary>Runs the whole blocks of BlockSequences sequences of a batch on tiling T; returns how many sequences they took.</summary>
-        private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps) where T : ITiles
+        /// <summary>
+        /// Runs the whole blocks of BlockSequences sequences of a batch on tiling T, as ForwardPadded does; returns how many
+        /// sequences they took.
+        /// </summary>
+        private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths, Span<float> h) where T : ITiles
         {
             int blocks = batchSize / BlockSequences;
             Span<float> states = KernelScratch.Rent(BlockSequences * StateLength);
             for (int block = 0; block < blocks; block++)
             {
-                states.Clear();
                 int b = block * BlockSequences;
-                BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * OutputSize));
+                states.Clear();
+                if (!h.IsEmpty)
+                    for (int g = 0; g < BlockSequences; g++)
+                        CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, b + g, batchSize, toState: true);
+                BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * OutputSize),
+                    lengths.IsEmpty ? default : lengths.Slice(b, BlockSequences), h, b, batchSize);
             }
             return blocks * BlockSequences;
         }
 
-        /// <summary>Runs BlockSequences sequences of one length together on tiling T, sequence g's state at states + g · StateLength.</summary>
-        private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output) where T : ITiles
+        /// <summary>
+        /// Runs BlockSequences sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest
+        /// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.
+        /// </summary>
+        private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths, Span<float> h, int b, int batchSize) where T : ITiles
         {
-            for (int t = 0; t < steps; t++)
+            int longest = lengths.IsEmpty ? steps : 0;
+            foreach (int length in lengths)
+                longest = Math.Max(longest, length);
+            for (int t = 0; t < longest; t++)
             {
                 T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);
                 for (int layer = 1; layer < NumLayers; layer++)
                     T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, (t & 1) ^ 1)),
                         StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), t & 1);
-            }
-            for (int g = 0; g < BlockSequences; g++)
-            {
-                ref float state = ref Unsafe.Add(ref states, g * StateLength);
-                Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref Unsafe.Add(ref output, g * OutputSize));
+                for (int g = 0; g < BlockSequences; g++)
+                {
+                    int length = lengths.IsEmpty ? steps : lengths[g];
+                    ref float state = ref Unsafe.Add(ref states, g * StateLength);
+                    if (t == length - 1)
+                    {
+                        Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, (t + 1) & 1)), ref Unsafe.Add(ref output, g * OutputSize));
+                        if (!h.IsEmpty)
+                            CopyState(ref state, (t + 1) & 1, h, b + g, batchSize, toState: false);
+                    }
+                }
             }
         }
 
