@@ -12,7 +12,7 @@ public sealed partial class LstmGenerator
     {
         // ---- the kernel class: constants, entry points, the code shared by every tiling, and the tilings ----
 
-        private static void EmitKernelClass(SourceWriter writer, KernelPlan plan)
+        private static void EmitKernelClass(SourceWriter writer, KernelPlan plan, byte[]? weights)
         {
             ModelSpec spec = plan.Spec;
             Cell cell = plan.Cell;
@@ -84,10 +84,10 @@ public sealed partial class LstmGenerator
                 writer.Line();
             }
             EmitPack(writer, plan);
-            if (spec.EmbeddedWeights is not null)
+            if (weights is not null)
             {
                 writer.Line();
-                EmitEmbeddedWeights(writer, spec, cell);
+                EmitEmbeddedWeights(writer, spec, cell, weights);
             }
             writer.Line();
             EmitForward(writer, plan);
@@ -510,12 +510,11 @@ public sealed partial class LstmGenerator
 
         // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's
         // data, no copy), and the packed weights made from it once, shared by every instance.
-        private static void EmitEmbeddedWeights(SourceWriter writer, ModelSpec spec, Cell cell)
+        private static void EmitEmbeddedWeights(SourceWriter writer, ModelSpec spec, Cell cell, byte[] bytes)
         {
             string file = Literal(spec.WeightsFile!);
             writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
             writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
-            byte[] bytes = Convert.FromBase64String(spec.EmbeddedWeights!);
             // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.
             writer.Line(CompiledWeights.EmbeddedWeights.IsPyTorch(bytes)
                 ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"

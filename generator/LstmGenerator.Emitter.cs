@@ -19,7 +19,9 @@ public sealed partial class LstmGenerator
 
         private const string Guard = "global::LstmGen.Kernels.ModelGuard";
 
-        public static string Emit(ModelSpec spec)
+        /// <summary>The generated source of <paramref name="spec"/>; <paramref name="weights"/>: its <c>Weights</c> file's bytes,
+        /// checked to fit, or null when it compiles in none.</summary>
+        public static string Emit(ModelSpec spec, byte[]? weights)
         {
             var plan = KernelPlan.For(spec);
             var writer = new SourceWriter();
@@ -33,15 +35,15 @@ public sealed partial class LstmGenerator
             writer.Line("#nullable enable");
             writer.Line();
 
-            EmitModelClass(writer, spec, cell);
+            EmitModelClass(writer, spec, cell, embedded: weights is not null);
             writer.Line();
-            EmitKernelClass(writer, plan);
+            EmitKernelClass(writer, plan, weights);
             return writer.ToString();
         }
 
         // ---- the user's class: sizes, weights, state and the public API; every member marked [GeneratedCode] ----
 
-        private static void EmitModelClass(SourceWriter writer, ModelSpec spec, Cell cell)
+        private static void EmitModelClass(SourceWriter writer, ModelSpec spec, Cell cell, bool embedded)
         {
             if (spec.Namespace is not null) writer.Open($"namespace {QualifiedName(spec.Namespace)}");
             foreach (ContainingType outer in spec.ContainingTypes)
@@ -63,7 +65,7 @@ public sealed partial class LstmGenerator
             Member(writer, $"Stacked {cell.Name} layers (PyTorch <c>num_layers</c>).", $"public const int NumLayers = {spec.NumLayers};");
             writer.Line();
             writer.Line("// The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,");
-            if (spec.EmbeddedWeights is null)
+            if (!embedded)
             {
                 writer.Line("// so a failed load leaves the current weights untouched. Null until initialized or loaded.");
                 Member(writer, null, "private global::LstmGen.Kernels.PackedWeights? _packedWeights;");

@@ -57,7 +57,7 @@ public sealed partial class LstmGenerator
             ModelSpec? spec = Read((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, attribute, cell,
                 context.SemanticModel.Compilation, cancellationToken).Spec;
             Location? location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
-            return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, LocationInfo.From(location));
+            return new ParseResult(spec, LocationInfo.From(location));
         }
 
         /// <summary>

@@ -1,3 +1,4 @@
+using System.Linq;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
 using LstmGen.Generator.CompiledWeights;
@@ -41,26 +42,43 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
                 attributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: (context, cancellationToken) => Parser.Parse(context, cell, cancellationToken))
-            .WithTrackingName(TrackingNames.Parse)
-            // Models with Weights = "…": find the file among the weights files, check it fits, attach its content.
-            // A missing or unfit file is reported here (LSTMGEN011, 012): the check reads the file, which is the generator's input.
+            .WithTrackingName(TrackingNames.Parse);
+
+        // 2. Models with Weights = "…": find the file among the weights files and check it fits. A missing or unfit file
+        //    is reported (LSTMGEN011, 012): the check reads the file, which is the generator's input. The spec alone goes
+        //    in, without the attribute's location, so an edit that only moves the class does not check the file again.
+        IncrementalValuesProvider<WeightsCheck> checks = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
             .Combine(weightsFiles)
             .Select(static (pair, _) => EmbeddedWeights.Resolve(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Resolve);
 
-        // 2. The specs drive the source. They hold no locations, so edits elsewhere leave them unchanged.
-        IncrementalValuesProvider<ModelSpec> specs = parsed
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
+        // 3. The specs that fit drive the source. They hold no locations and no file content, so edits elsewhere leave them
+        //    unchanged and comparing them is cheap.
+        IncrementalValuesProvider<ModelSpec> specs = checks
+            .Where(static check => check.Problem is null)
+            .Select(static (check, _) => check.Spec)
             .WithTrackingName(TrackingNames.Spec);
 
-        // 3. The weights files' diagnostics go out on their own, because their locations move with unrelated edits.
-        IncrementalValuesProvider<DiagnosticInfo> diagnostics = parsed
-            .SelectMany(static (result, _) => result.Diagnostics.AsImmutableArray())
+        // 4. Each spec meets its weights file only here, compared by name and checksum: the file is decoded and printed
+        //    when the spec or the file's content changes, and not on any other edit.
+        IncrementalValuesProvider<ModelSource> sources = specs
+            .Combine(weightsFiles)
+            .Select(static (pair, _) => new ModelSource(pair.Left, EmbeddedWeights.Find(pair.Left, pair.Right)))
+            .WithTrackingName(TrackingNames.Emit);
+
+        // 5. The weights files' diagnostics go out on their own, because their locations move with unrelated edits: each
+        //    problem meets the parse results, which hold the attributes' locations, only here.
+        IncrementalValuesProvider<DiagnosticInfo> diagnostics = checks
+            .Where(static check => check.Problem is not null)
+            .Combine(parsed.Collect())
+            .Select(static (pair, _) => pair.Left.ToDiagnosticInfo(
+                pair.Right.FirstOrDefault(result => Equals(result.Spec, pair.Left.Spec))?.Location))
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        context.RegisterSourceOutput(specs, static (context, spec) =>
-            context.AddSource(spec.HintName, Emitter.Emit(spec)));
+        context.RegisterSourceOutput(sources, static (context, source) =>
+            context.AddSource(source.Spec.HintName, Emitter.Emit(source.Spec, source.Weights?.ReadBytes())));
         context.RegisterSourceOutput(diagnostics, static (context, diagnostic) =>
             context.ReportDiagnostic(diagnostic.ToDiagnostic()));
     }

@@ -6,15 +6,18 @@ public static class TrackingNames
     /// <summary>Attribute → parse result (spec and diagnostics).</summary>
     public const string Parse = nameof(Parse);
 
-    /// <summary>The weights files of the project (LstmGenWeights items), as text.</summary>
+    /// <summary>The weights files of the project (LstmGenWeights items), compared by name and checksum.</summary>
     public const string WeightsFiles = nameof(WeightsFiles);
 
-    /// <summary>Parse result and weights files → parse result with the model's weights checked and attached.</summary>
+    /// <summary>The parse result's spec and the weights files → the model's weights file checked (no location, no content).</summary>
     public const string Resolve = nameof(Resolve);
 
-    /// <summary>Parse result → the model spec that drives emission.</summary>
+    /// <summary>Check → the model spec that drives emission.</summary>
     public const string Spec = nameof(Spec);
 
-    /// <summary>Parse result → the diagnostics to report.</summary>
+    /// <summary>Spec and weights files → the spec with its weights file, compared by name and checksum: what is printed.</summary>
+    public const string Emit = nameof(Emit);
+
+    /// <summary>Checks that found a problem and the parse results' locations → the diagnostics to report.</summary>
     public const string Diagnostics = nameof(Diagnostics);
 }

@@ -9,6 +9,7 @@ using LstmGen.Generator.Model;
 using LstmGen.PyTorch;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LstmGen.Generator.CompiledWeights;
 
@@ -17,23 +18,69 @@ namespace LstmGen.Generator.CompiledWeights;
 /// to obj/ as base64 text (Roslyn hands generators additional files only as text) and tags it with its name as
 /// written in the project, which is what <c>Weights = "…"</c> refers to.
 /// </summary>
-internal sealed record WeightsFile(string Name, string Base64)
+/// <remarks>
+/// The pipeline compares it by name and checksum alone, so a build or keystroke that leaves the file as it was compares
+/// a few dozen characters, not megabytes. The checksum is the one the compiler keeps for every text it reads (SHA-256 of
+/// the obj/ copy's bytes in a build, computed as the file is read). The text itself rides along outside equality: it is
+/// the compiler's own <see cref="SourceText"/>, no copy, and is decoded only when a model's check or its generated source
+/// is computed, which happens when the file or the model changes.
+/// </remarks>
+internal sealed class WeightsFile : IEquatable<WeightsFile>
 {
     /// <summary>The item metadata LstmGen.targets sets on the base64 copies.</summary>
     public const string MetadataKey = "build_metadata.AdditionalFiles.LstmGenWeights";
+
+    private readonly SourceText _text;
+
+    private WeightsFile(string name, string checksum, SourceText text) => (Name, Checksum, _text) = (name, checksum, text);
+
+    /// <summary>The file's name as written in the project (<c>/</c>-separated).</summary>
+    public string Name { get; }
+
+    /// <summary>The checksum of the base64 copy's text, in hex: equal checksums, equal content.</summary>
+    public string Checksum { get; }
 
     public static WeightsFile? From(AdditionalText text, AnalyzerConfigOptionsProvider options, CancellationToken cancellationToken)
     {
         if (!options.GetOptions(text).TryGetValue(MetadataKey, out string? name) || string.IsNullOrEmpty(name))
             return null;
-        string? content = text.GetText(cancellationToken)?.ToString();
-        return content is null ? null : new WeightsFile(Normalize(name), content.Trim());
+        SourceText? content = text.GetText(cancellationToken);
+        return content is null ? null : new WeightsFile(Normalize(name), Hex(content.GetChecksum()), content);
     }
 
+    /// <summary>The file's bytes, decoded from the base64 copy.</summary>
+    /// <exception cref="FormatException">The copy is not valid base64.</exception>
+    public byte[] ReadBytes() => Convert.FromBase64String(_text.ToString().Trim());
+
     public static string Normalize(string name) => name.Replace('\\', '/');
+
+    public bool Equals(WeightsFile? other) =>
+        other is not null && Name == other.Name && Checksum == other.Checksum;
+
+    public override bool Equals(object? obj) => Equals(obj as WeightsFile);
+
+    public override int GetHashCode() => unchecked(Name.GetHashCode() * 31 + Checksum.GetHashCode());
+
+    private static string Hex(IEnumerable<byte> bytes) => string.Concat(bytes.Select(b => b.ToString("x2")));
 }
 
-/// <summary>Checks a model's <c>Weights</c> file at compile time and attaches its content to the spec.</summary>
+/// <summary>
+/// A model's <c>Weights</c> file checked against its spec: no problem, or LSTMGEN011/012's descriptor and arguments. The
+/// attribute's location is not here, so an edit that only moves the class leaves the check cached; it is attached when
+/// the diagnostic is reported.
+/// </summary>
+internal sealed record WeightsCheck(ModelSpec Spec, DiagnosticDescriptor? Problem, EquatableArray<string> Arguments)
+{
+    public DiagnosticInfo ToDiagnosticInfo(LocationInfo? location) => new(Problem!, location, Arguments);
+}
+
+/// <summary>
+/// What the emitter prints one model from: its spec and, for <c>Weights = "…"</c>, the file, compared by name and
+/// checksum, so the generated source is printed again when the file's content changes and not otherwise.
+/// </summary>
+internal sealed record ModelSource(ModelSpec Spec, WeightsFile? Weights);
+
+/// <summary>Checks a model's <c>Weights</c> file at compile time.</summary>
 internal static class EmbeddedWeights
 {
     /// <summary>The largest file that can be compiled in (its bytes become a C# array literal).</summary>
@@ -44,20 +91,22 @@ internal static class EmbeddedWeights
         ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["F64"] = 8,
     };
 
-    public static ParseResult Resolve(ParseResult result, EquatableArray<WeightsFile> files)
+    /// <summary>The file <paramref name="spec"/> compiles in, or null when it names none or the project lacks it.</summary>
+    public static WeightsFile? Find(ModelSpec spec, EquatableArray<WeightsFile> files) =>
+        spec.WeightsFile is { } name ? files.FirstOrDefault(candidate => candidate.Name == WeightsFile.Normalize(name)) : null;
+
+    public static WeightsCheck Resolve(ModelSpec spec, EquatableArray<WeightsFile> files)
     {
-        if (result.Spec is not { WeightsFile: { } name } spec)
-            return result;
+        if (spec.WeightsFile is not { } name)
+            return new WeightsCheck(spec, null, EquatableArray<string>.Empty);
 
-        WeightsFile? file = files.FirstOrDefault(candidate => candidate.Name == WeightsFile.Normalize(name));
-        string? problem = file is null ? null : Check(file, spec, out byte[]? _);
-        if (file is not null && problem is null)
-            return result with { Spec = spec with { EmbeddedWeights = file.Base64 } };
-
-        DiagnosticInfo diagnostic = file is null
-            ? new DiagnosticInfo(DiagnosticDescriptors.WeightsFileNotFound, result.Location, new EquatableArray<string>([spec.Name, name]))
-            : new DiagnosticInfo(DiagnosticDescriptors.WeightsFileMismatch, result.Location, new EquatableArray<string>([spec.Name, name, problem!]));
-        return new ParseResult(null, new EquatableArray<DiagnosticInfo>(result.Diagnostics.Append(diagnostic)), result.Location);
+        WeightsFile? file = Find(spec, files);
+        if (file is null)
+            return new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileNotFound, new EquatableArray<string>([spec.Name, name]));
+        string? problem = Check(file, spec, out byte[]? _);
+        return problem is null
+            ? new WeightsCheck(spec, null, EquatableArray<string>.Empty)
+            : new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileMismatch, new EquatableArray<string>([spec.Name, name, problem]));
     }
 
     /// <summary>Null when the file holds exactly the model's tensors, else what is wrong.</summary>
@@ -66,7 +115,7 @@ internal static class EmbeddedWeights
         bytes = null;
         try
         {
-            bytes = Convert.FromBase64String(file.Base64);
+            bytes = file.ReadBytes();
         }
         catch (FormatException)
         {

@@ -29,8 +29,8 @@ internal enum CellKind
 /// <param name="Readout">What the head (or, without one, the output) reads.</param>
 /// <param name="Bidirectional">Whether every layer also runs backwards (PyTorch's <c>bidirectional</c>).</param>
 /// <param name="ProjSize">An LSTM's <c>proj_size</c>: the values of h; 0: no projection.</param>
-/// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null.</param>
-/// <param name="EmbeddedWeights">That file's content in base64, once found and checked.</param>
+/// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null. Its content
+/// is not in the spec: it reaches the emitter beside it (<c>ModelSource</c>), so comparing specs stays cheap.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -48,8 +48,7 @@ internal sealed record ModelSpec(
     Readout Readout,
     bool Bidirectional = false,
     int ProjSize = 0,
-    string? WeightsFile = null,
-    string? EmbeddedWeights = null)
+    string? WeightsFile = null)
 {
     /// <summary>The class's name qualified by its containing types, e.g. <c>Outer.Model</c>.</summary>
     public string NestedName => ContainingTypes.Count == 0

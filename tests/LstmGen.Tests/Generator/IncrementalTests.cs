@@ -29,7 +29,7 @@ public class IncrementalTests
         [LstmGen.Lstm(1, 1, 1, 1, Weights = "missing.safetensors")] public partial class MissingWeights { }
         """;
 
-    // Every stage the generator names (Parse, WeightsFiles, Resolve, Spec, Diagnostics), so a new one is checked too.
+    // Every stage the generator names (Parse, WeightsFiles, Resolve, Spec, Emit, Diagnostics), so a new one is checked too.
     private static readonly string[] Steps = typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Select(field => (string)field.GetRawConstantValue()!)
         .ToArray();
@@ -45,9 +45,29 @@ public class IncrementalTests
 
         foreach (string step in Steps)
             AssertNotRerun(second, step);
+        AssertNothingPrinted(second);
         Assert.Equal(Sources(first), Sources(second));
         Assert.Equal(3, Sources(second).Length);
         Assert.Equal("LSTMGEN011", Assert.Single(second.Diagnostics).Id);
+    }
+
+    [Fact]
+    public void A_build_that_reads_the_weights_file_again_prints_nothing_again()
+    {
+        // The compiler server keeps the driver between builds but hands it new additional files each time: the weights
+        // file is read again, and compared by its checksum, not its content.
+        Compilation compilation = GeneratorHarness.CreateCompilation(Models);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(parseOptions: null, Weights).RunGenerators(compilation);
+        GeneratorDriverRunResult first = driver.GetRunResult();
+        GeneratorDriverRunResult second = driver
+            .ReplaceAdditionalTexts(GeneratorHarness.AdditionalTexts(Weights with { Content = Weights.Content.ToArray() }))
+            .RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class Unrelated { int X; }", GeneratorHarness.ParseOptions)))
+            .GetRunResult();
+
+        foreach (string step in Steps)
+            AssertNotRerun(second, step);
+        AssertNothingPrinted(second);
+        Assert.Equal(Sources(first), Sources(second));
     }
 
     [Fact]
@@ -59,8 +79,13 @@ public class IncrementalTests
             return compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().Replace(0, 0, "// a comment\n\n")));
         });
 
+        // The weights file is not checked again (the check holds no location), nothing is printed, and the one
+        // diagnostic moves with its class.
         AssertNotRerun(second, TrackingNames.WeightsFiles);
+        AssertNotRerun(second, TrackingNames.Resolve);
         AssertNotRerun(second, TrackingNames.Spec);
+        AssertNotRerun(second, TrackingNames.Emit);
+        AssertNothingPrinted(second);
         Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(second, TrackingNames.Diagnostics));
         Assert.Equal(Line(Assert.Single(first.Diagnostics)) + 2, Line(Assert.Single(second.Diagnostics)));
     }
@@ -93,19 +118,54 @@ public class IncrementalTests
             .RunGenerators(compilation)
             .GetRunResult();
 
+        // The file still fits, so the check and the spec are unchanged (they hold no content); the model that compiles it
+        // in meets the new checksum where the emitter's input is made, and only its source is printed again.
         Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(second, TrackingNames.WeightsFiles));
-        foreach (string step in new[] { TrackingNames.Resolve, TrackingNames.Spec })
+        AssertNotRerun(second, TrackingNames.Parse);
+        AssertNotRerun(second, TrackingNames.Resolve);
+        AssertNotRerun(second, TrackingNames.Spec);
+        AssertNotRerun(second, TrackingNames.Diagnostics);
+        foreach (string step in new[] { TrackingNames.Emit, WellKnownGeneratorOutputs.SourceOutput })
         {
-            IncrementalStepRunReason[] reasons = StepReasons(second, step);
+            IncrementalStepRunReason[] reasons = step == TrackingNames.Emit ? StepReasons(second, step) : OutputReasons(second);
             Assert.Single(reasons, reason => reason == IncrementalStepRunReason.Modified);
             Assert.All(reasons.Where(reason => reason != IncrementalStepRunReason.Modified), reason =>
                 Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, reason.ToString()));
         }
-        AssertNotRerun(second, TrackingNames.Parse);
-        AssertNotRerun(second, TrackingNames.Diagnostics);
         string[] before = Sources(first), after = Sources(second);
         Assert.Equal(before.Length, after.Length);
         Assert.Single(Enumerable.Range(0, before.Length), i => before[i] != after[i]);
+    }
+
+    [Fact]
+    public void Weights_edit_that_no_longer_fits_reports_and_drops_the_model()
+    {
+        Compilation compilation = GeneratorHarness.CreateCompilation(Models);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(parseOptions: null, Weights).RunGenerators(compilation);
+        GeneratorDriverRunResult second = driver
+            .ReplaceAdditionalTexts(GeneratorHarness.AdditionalTexts(Weights with { Content = Weights.Content[..^4] }))
+            .RunGenerators(compilation)
+            .GetRunResult();
+
+        Assert.Single(StepReasons(second, TrackingNames.Resolve), reason => reason == IncrementalStepRunReason.Modified);
+        Assert.Contains(IncrementalStepRunReason.Removed, StepReasons(second, TrackingNames.Spec));
+        Assert.Equal(["LSTMGEN011", "LSTMGEN012"], second.Diagnostics.Select(diagnostic => diagnostic.Id).Order());
+        Assert.Equal(2, Sources(second).Length);
+    }
+
+    [Fact]
+    public void Step_outputs_hold_no_copy_of_the_weights_file()
+    {
+        // What the pipeline compares on every edit is small: the file's name and checksum, the specs, the checks. The
+        // file's text is the compiler's own, referred to outside equality (no string or array of it is kept).
+        const int Limit = 1024;
+        Assert.True(Convert.ToBase64String(Weights.Content).Length > Limit, "The test's weights file must be larger than the limit.");
+        var (first, _) = RunTwice(Models, compilation => compilation);
+        foreach (string name in Steps)
+        {
+            foreach (var (value, _) in first.Results.Single().TrackedSteps[name].SelectMany(step => step.Outputs))
+                AssertHoldsNothingLarge(value, Limit, $"{name}: {value?.GetType().Name}", depth: 0);
+        }
     }
 
     [Fact]
@@ -142,6 +202,23 @@ public class IncrementalTests
             Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{trackingName}: {reason}"));
     }
 
+    // The source outputs that print models (RegisterSourceOutput of the Emit step; the other reports the diagnostics) were
+    // all cached: no generated source was printed again.
+    private static void AssertNothingPrinted(GeneratorDriverRunResult run)
+    {
+        IncrementalStepRunReason[] reasons = OutputReasons(run);
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, reason =>
+            Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"source output: {reason}"));
+    }
+
+    private static IncrementalStepRunReason[] OutputReasons(GeneratorDriverRunResult run) =>
+        run.Results.Single().TrackedOutputSteps[WellKnownGeneratorOutputs.SourceOutput]
+            .Where(step => step.Inputs.Any(input => input.Source.Name == TrackingNames.Emit))
+            .SelectMany(step => step.Outputs)
+            .Select(output => output.Reason)
+            .ToArray();
+
     private static IncrementalStepRunReason[] StepReasons(GeneratorDriverRunResult run, string trackingName) =>
         run.Results.Single().TrackedSteps[trackingName]
             .SelectMany(step => step.Outputs)
@@ -152,6 +229,23 @@ public class IncrementalTests
 
     private static string[] Sources(GeneratorDriverRunResult run) =>
         run.Results.Single().GeneratedSources.OrderBy(source => source.HintName).Select(source => source.SourceText.ToString()).ToArray();
+
+    // A string or an array beyond the limit in a step output, such as a weights file's content, is compared on every edit.
+    private static void AssertHoldsNothingLarge(object? value, int limit, string path, int depth)
+    {
+        if (value is null || depth > 8 || value.GetType().IsPrimitive || value is Enum) return;
+        Assert.False(value is string { Length: var length } && length > limit, $"{path} holds a string of {(value as string)?.Length} characters.");
+        Assert.False(value is Array { Length: var count } && count > limit, $"{path} holds an array of {(value as Array)?.Length} elements.");
+        if (value is string) return;
+        if (value is IEnumerable items)
+        {
+            foreach (object? item in items) AssertHoldsNothingLarge(item, limit, path + "[]", depth + 1);
+            return;
+        }
+        if (value.GetType().Namespace?.StartsWith("LstmGen") != true && !value.GetType().Name.StartsWith("ValueTuple")) return;
+        foreach (FieldInfo field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            AssertHoldsNothingLarge(field.GetValue(value), limit, path + "." + field.Name, depth + 1);
+    }
 
     // A symbol, syntax node or compilation in a step output would pin the compilation and break caching.
     private static void AssertHoldsNoRoslynObjects(object? value, int depth)
