@@ -103,16 +103,16 @@ internal static class EmbeddedWeights
         WeightsFile? file = Find(spec, files);
         if (file is null)
             return new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileNotFound, new EquatableArray<string>([spec.Name, name]));
-        string? problem = Check(file, spec, out byte[]? _);
+        string? problem = Check(file, spec);
         return problem is null
             ? new WeightsCheck(spec, null, EquatableArray<string>.Empty)
             : new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileMismatch, new EquatableArray<string>([spec.Name, name, problem]));
     }
 
     /// <summary>Null when the file holds exactly the model's tensors, else what is wrong.</summary>
-    public static string? Check(WeightsFile file, ModelSpec spec, out byte[]? bytes)
+    public static string? Check(WeightsFile file, ModelSpec spec)
     {
-        bytes = null;
+        byte[] bytes;
         try
         {
             bytes = file.ReadBytes();
