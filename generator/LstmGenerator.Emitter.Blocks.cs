@@ -54,8 +54,8 @@ public sealed partial class LstmGenerator
             writer.Line("/// </summary>");
             writer.Open($"private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths, {states}, int b, int batchSize) where T : ITiles");
             writer.Line("int longest = lengths.IsEmpty ? steps : 0;");
-            writer.Line("foreach (int length in lengths)");
-            writer.Line("    longest = Math.Max(longest, length);");
+            writer.Line("for (int g = 0; g < lengths.Length; g++)");
+            writer.Line("    longest = Math.Max(longest, lengths[g]);");
             writer.Open("for (int t = 0; t < longest; t++)");
             writer.Line("T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);");
             if (plan.Spec.NumLayers > 1)

@@ -427,8 +427,8 @@ namespace LstmGen.Generated
         private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int b, int batchSize) where T : ITiles
         {
             int longest = lengths.IsEmpty ? steps : 0;
-            foreach (int length in lengths)
-                longest = Math.Max(longest, length);
+            for (int g = 0; g < lengths.Length; g++)
+                longest = Math.Max(longest, lengths[g]);
             for (int t = 0; t < longest; t++)
             {
                 T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);
