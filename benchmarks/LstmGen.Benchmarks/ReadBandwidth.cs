@@ -128,16 +128,15 @@ public static class WeightStreaming
     }
 
     /// <summary>
-    /// The generated kernel's <c>ProjectionSteps</c> constant (see the generator's KernelLayout), read by reflection
-    /// from the kernel's tiling classes; 1 when it has none.
+    /// The generated kernel's <c>ProjectionSteps</c> constant (see the generator's KernelPlan), read by reflection
+    /// from the kernel class; 1 when it has none.
     /// </summary>
     private static int ProjectionSteps(object model)
     {
         string kernel = model.GetType().Name + "Kernel"; // a file-local class: the compiler prefixes its name
         return model.GetType().Assembly.GetTypes()
             .Where(type => type.Name.EndsWith(kernel, StringComparison.Ordinal))
-            .SelectMany(type => type.GetNestedTypes(BindingFlags.NonPublic))
-            .Select(tiling => tiling.GetField("ProjectionSteps", BindingFlags.NonPublic | BindingFlags.Static)?.GetRawConstantValue())
+            .Select(type => type.GetField("ProjectionSteps", BindingFlags.NonPublic | BindingFlags.Static)?.GetRawConstantValue())
             .OfType<int>()
             .DefaultIfEmpty(1)
             .Max();
