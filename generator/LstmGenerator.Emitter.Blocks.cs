@@ -15,9 +15,10 @@ public sealed partial class LstmGenerator
         // The whole blocks of a batch first, on the SIMD path's tiling (the sequences left over then run one by one).
         private static void EmitBlocksFirst(SourceWriter writer, KernelPlan plan, string arguments)
         {
-            writer.Line("// Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.");
+            writer.Line("// Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest (without SIMD,");
+            writer.Line("// all of them) one by one.");
             writer.Line("int b = 0;");
-            EmitDispatch(writer, plan, tiling => $"b = Blocks<{tiling.Name}>(ref weights, {arguments});", "b = 0; // no SIMD: one by one");
+            EmitDispatch(writer, plan, tiling => $"b = Blocks<{tiling.Name}>(ref weights, {arguments});");
         }
 
         // Whole blocks of a batch on tiling T, and the steps of one block.
@@ -110,8 +111,9 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);");
             foreach (int s in sequences)
             {
-                writer.Line(s == 0 ? "ref float state0 = ref state;" : $"ref float state{s} = ref Unsafe.Add(ref state, {s} * StateLength);");
-                writer.Line(s == 0 ? "ref float x0 = ref x;" : $"ref float x{s} = ref Unsafe.Add(ref x, {s} * xStride);");
+                string times = s == 1 ? "" : $"{s} * ";
+                writer.Line(s == 0 ? "ref float state0 = ref state;" : $"ref float state{s} = ref Unsafe.Add(ref state, {times}StateLength);");
+                writer.Line(s == 0 ? "ref float x0 = ref x;" : $"ref float x{s} = ref Unsafe.Add(ref x, {times}xStride);");
                 writer.Line($"ref float hPrev{s} = ref Unsafe.Add(ref state{s}, parity * StateStride);");
             }
             writer.Open("for (int tile = 0; tile < T.Tiles; tile++)");

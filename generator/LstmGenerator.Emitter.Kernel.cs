@@ -128,7 +128,7 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // The SIMD dispatch: one branch per tiling, widest first, then the scalar path. The JIT folds the
+        // The SIMD dispatch: one branch per tiling, widest first, then the scalar path (none: nothing to do without SIMD). The JIT folds the
         // IsHardwareAccelerated checks to constants and keeps only the widest accelerated branch.
         private static void EmitDispatch(SourceWriter writer, KernelPlan plan, Func<TilingPlan, string> statement, params string[] scalar)
         {
@@ -139,6 +139,7 @@ public sealed partial class LstmGenerator
                 writer.Line($"    {statement(tiling)}");
                 keyword = "else if";
             }
+            if (scalar.Length == 0) return;
             if (scalar.Length == 1)
             {
                 writer.Line("else");

@@ -97,12 +97,13 @@ public sealed partial class LstmGenerator
             writer.Line("/// <summary>The readout of the last layer's output sequence ([steps, FeatureSize]): every step's [forward h_t, backward h_t].</summary>");
             writer.Open("private static void ReadOut(ref float head, ref float sequence, int steps, ref float output)");
             writer.Line("for (int t = 0; t < steps; t++)");
-            writer.Line("    " + ReadOutCall(plan.Spec, "Unsafe.Add(ref sequence, t * FeatureSize)", $"Unsafe.Add(ref sequence, t * FeatureSize + {hOut})", "Unsafe.Add(ref output, t * OutputSize)"));
+            writer.Line("    " + DirectionsReadoutCall(plan.Spec, "Unsafe.Add(ref sequence, t * FeatureSize)", $"Unsafe.Add(ref sequence, t * FeatureSize + {hOut})", "Unsafe.Add(ref output, t * OutputSize)"));
             writer.Close();
         }
 
-        // The head (or the features without one) of one readout: [forward h, backward h] at the given references.
-        private static string ReadOutCall(ModelSpec spec, string forward, string backward, string output) => spec.HasHead
+        // The head (or the features without one) of one readout: [forward h, backward h] at the given references (the
+        // unidirectional kernel's ReadoutCall reads one h from the state).
+        private static string DirectionsReadoutCall(ModelSpec spec, string forward, string backward, string output) => spec.HasHead
             ? $"Head(ref head, ref {forward}, ref {backward}, ref {output});"
             : $"Features(ref {forward}, ref {backward}, ref {output});";
 
@@ -137,8 +138,8 @@ public sealed partial class LstmGenerator
             {
                 Readout.EveryStep => $"ReadOut(ref Unsafe.Add(ref weights, {of}HeadOffset), ref into, steps, ref output);",
                 // The forward direction's final h is in buffer steps % 2; so is the backward one's, after step 0.
-                Readout.FinalState => ReadOutCall(plan.Spec, "Unsafe.Add(ref state, (steps & 1) * StateStride)", "Unsafe.Add(ref backwardState, (steps & 1) * StateStride)", "output"),
-                _ => ReadOutCall(plan.Spec, "Unsafe.Add(ref state, (steps & 1) * StateStride)", $"Unsafe.Add(ref into, {hOut})", "output"),
+                Readout.FinalState => DirectionsReadoutCall(plan.Spec, "Unsafe.Add(ref state, (steps & 1) * StateStride)", "Unsafe.Add(ref backwardState, (steps & 1) * StateStride)", "output"),
+                _ => DirectionsReadoutCall(plan.Spec, "Unsafe.Add(ref state, (steps & 1) * StateStride)", $"Unsafe.Add(ref into, {hOut})", "output"),
             });
         }
 

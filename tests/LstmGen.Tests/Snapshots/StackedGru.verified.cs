@@ -259,7 +259,8 @@ namespace LstmGen.Generated
         public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, Span<float> h)
         {
             int outputs = OutputSize;
-            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.
+            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest (without SIMD,
+            // all of them) one by one.
             int b = 0;
             if (Vector512.IsHardwareAccelerated)
                 b = Blocks<Vector512Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h);
@@ -267,8 +268,6 @@ namespace LstmGen.Generated
                 b = Blocks<Vector256Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h);
             else if (Vector128.IsHardwareAccelerated)
                 b = Blocks<Vector128Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h);
-            else
-                b = 0; // no SIMD: one by one
             for (; b < batchSize; b++)
             {
                 int length = lengths.IsEmpty ? steps : lengths[b];
@@ -343,7 +342,8 @@ namespace LstmGen.Generated
         /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
         public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
         {
-            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest one by one.
+            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest (without SIMD,
+            // all of them) one by one.
             int b = 0;
             if (Vector512.IsHardwareAccelerated)
                 b = Blocks<Vector512Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default);
@@ -351,8 +351,6 @@ namespace LstmGen.Generated
                 b = Blocks<Vector256Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default);
             else if (Vector128.IsHardwareAccelerated)
                 b = Blocks<Vector128Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default);
-            else
-                b = 0; // no SIMD: one by one
             for (; b < batchSize; b++)
                 Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
         }
@@ -902,8 +900,8 @@ namespace LstmGen.Generated
             ref float state0 = ref state;
             ref float x0 = ref x;
             ref float hPrev0 = ref Unsafe.Add(ref state0, parity * StateStride);
-            ref float state1 = ref Unsafe.Add(ref state, 1 * StateLength);
-            ref float x1 = ref Unsafe.Add(ref x, 1 * xStride);
+            ref float state1 = ref Unsafe.Add(ref state, StateLength);
+            ref float x1 = ref Unsafe.Add(ref x, xStride);
             ref float hPrev1 = ref Unsafe.Add(ref state1, parity * StateStride);
             ref float state2 = ref Unsafe.Add(ref state, 2 * StateLength);
             ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
@@ -967,8 +965,8 @@ namespace LstmGen.Generated
             ref float state0 = ref state;
             ref float x0 = ref x;
             ref float hPrev0 = ref Unsafe.Add(ref state0, parity * StateStride);
-            ref float state1 = ref Unsafe.Add(ref state, 1 * StateLength);
-            ref float x1 = ref Unsafe.Add(ref x, 1 * xStride);
+            ref float state1 = ref Unsafe.Add(ref state, StateLength);
+            ref float x1 = ref Unsafe.Add(ref x, xStride);
             ref float hPrev1 = ref Unsafe.Add(ref state1, parity * StateStride);
             ref float state2 = ref Unsafe.Add(ref state, 2 * StateLength);
             ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
