@@ -12,92 +12,11 @@ public sealed partial class LstmGenerator
     {
         // ---- batches in blocks: BlockSequences sequences through each weight vector at once ----
 
-        // The whole blocks of a batch first, on the SIMD path's tiling (the sequences left over then run one by one).
-        private static void EmitBlocksFirst(SourceWriter writer, KernelPlan plan, string arguments)
-        {
-            writer.Line("// Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest (without SIMD,");
-            writer.Line("// all of them) one by one.");
-            writer.Line("int b = 0;");
-            EmitDispatch(writer, plan, tiling => $"b = Blocks<{tiling.Name}>(ref weights, {arguments});");
-        }
-
-        // Whole blocks of a batch on tiling T, and the steps of one block.
-        private static void EmitBlocks(SourceWriter writer, KernelPlan plan)
-        {
-            bool everyStep = plan.Spec.Readout == Readout.EveryStep;
-            bool cellState = plan.Cell.HasCellState;
-            string states = cellState ? "Span<float> h, Span<float> c" : "Span<float> h";
-            string stateArguments = cellState ? "h, c" : "h";
-            string outputs = everyStep ? "steps * OutputSize" : "OutputSize";
-            writer.Line("/// <summary>");
-            writer.Line("/// Runs the whole blocks of BlockSequences sequences of a batch on tiling T, as ForwardPadded does; returns how many");
-            writer.Line("/// sequences they took.");
-            writer.Line("/// </summary>");
-            writer.Open($"private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths, {states}) where T : ITiles");
-            writer.Line("int blocks = batchSize / BlockSequences;");
-            writer.Line("Span<float> states = KernelScratch.Rent(BlockSequences * StateLength);");
-            writer.Open("for (int block = 0; block < blocks; block++)");
-            writer.Line("int b = block * BlockSequences;");
-            writer.Line("states.Clear();");
-            writer.Line("if (!h.IsEmpty)");
-            writer.Line("    for (int g = 0; g < BlockSequences; g++)");
-            writer.Line($"        CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, {stateArguments}, b + g, batchSize, toState: true);");
-            writer.Line($"BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * {outputs}),");
-            writer.Line($"    lengths.IsEmpty ? default : lengths.Slice(b, BlockSequences), {stateArguments}, b, batchSize);");
-            writer.Close();
-            writer.Line("return blocks * BlockSequences;");
-            writer.Close();
-            writer.Line();
-
-            writer.Line("/// <summary>");
-            writer.Line("/// Runs BlockSequences sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest");
-            writer.Line("/// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.");
-            writer.Line("/// </summary>");
-            writer.Open($"private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths, {states}, int b, int batchSize) where T : ITiles");
-            writer.Line("int longest = lengths.IsEmpty ? steps : 0;");
-            writer.Line("for (int g = 0; g < lengths.Length; g++)");
-            writer.Line("    longest = Math.Max(longest, lengths[g]);");
-            writer.Open("for (int t = 0; t < longest; t++)");
-            writer.Line("T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);");
-            if (plan.Spec.NumLayers > 1)
-            {
-                writer.Line("for (int layer = 1; layer < NumLayers; layer++)");
-                writer.Line("    T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, (t & 1) ^ 1)),");
-                writer.Line("        StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), t & 1);");
-            }
-            writer.Open("for (int g = 0; g < BlockSequences; g++)");
-            writer.Line("int length = lengths.IsEmpty ? steps : lengths[g];");
-            writer.Line("ref float state = ref Unsafe.Add(ref states, g * StateLength);");
-            if (everyStep)
-            {
-                writer.Line("if (t < length)");
-                writer.Line("    " + ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, (g * steps + t) * OutputSize)"));
-                writer.Line("if (t == length - 1 && !h.IsEmpty)");
-                writer.Line($"    CopyState(ref state, (t + 1) & 1, {stateArguments}, b + g, batchSize, toState: false);");
-            }
-            else
-            {
-                writer.Open("if (t == length - 1)");
-                writer.Line(ReadoutCall(plan, "T.HeadOffset", "(t + 1) & 1", "ref Unsafe.Add(ref output, g * OutputSize)"));
-                writer.Line("if (!h.IsEmpty)");
-                writer.Line($"    CopyState(ref state, (t + 1) & 1, {stateArguments}, b + g, batchSize, toState: false);");
-                writer.Close();
-            }
-            writer.Close();
-            writer.Close();
-            if (everyStep)
-            {
-                writer.Line("for (int g = 0; g < BlockSequences && !lengths.IsEmpty; g++)");
-                writer.Line("    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (g * steps + lengths[g]) * OutputSize), (steps - lengths[g]) * OutputSize).Clear(); // padded steps");
-            }
-            writer.Close();
-        }
-
         // A layer's step for BlockSequences sequences, once for every tiling (blocks run only where no tiling has a rest tile).
         private static void EmitBlockLayer(SourceWriter writer, KernelPlan plan, string method, string description, LayerShape shape)
         {
             Cell cell = plan.Cell;
-            int[] sequences = Enumerable.Range(0, KernelPlan.BlockSequences).ToArray();
+            int[] sequences = Enumerable.Range(0, PackedLayout.BlockSequences).ToArray();
             int[] inputSlots = Enumerable.Range(0, PackedLayout.Slots).Where(cell.ReadsInput).ToArray();
             int[] hiddenSlots = Enumerable.Range(0, PackedLayout.Slots).Where(cell.ReadsHidden).ToArray();
 

@@ -21,7 +21,7 @@ public sealed partial class LstmGenerator
 
             public bool IsGeneric => this == Generic;
 
-            public string Constraints => IsGeneric ? " where T : ITiles where S : ISimd<V> where V : struct" : "";
+            public string Constraints => IsGeneric ? " where T : ITiling where S : ISimd<V> where V : struct" : "";
 
             /// <summary>The n-th vector of a panel row: n · Lanes.</summary>
             public string VectorOffset(int n) => n == 0 ? "0" : n == 1 ? "lanes" : $"{n} * lanes";

@@ -128,18 +128,17 @@ public static class WeightStreaming
     }
 
     /// <summary>
-    /// The generated kernel's <c>ProjectionSteps</c> constant (see the generator's KernelPlan), read by reflection
-    /// from the kernel class; 1 when it has none.
+    /// The generated model struct's <c>ProjectionSteps</c> (see the generator's KernelPlan), read by reflection; 1 when
+    /// it projects nothing ahead.
     /// </summary>
     private static int ProjectionSteps(object model)
     {
-        string kernel = model.GetType().Name + "Kernel"; // a file-local class: the compiler prefixes its name
-        return model.GetType().Assembly.GetTypes()
-            .Where(type => type.Name.EndsWith(kernel, StringComparison.Ordinal))
-            .Select(type => type.GetField("ProjectionSteps", BindingFlags.NonPublic | BindingFlags.Static)?.GetRawConstantValue())
-            .OfType<int>()
-            .DefaultIfEmpty(1)
-            .Max();
+        string plan = model.GetType().Name + "Model"; // a file-local struct: the compiler prefixes its name
+        int steps = model.GetType().Assembly.GetTypes()
+            .Where(type => type.Name.EndsWith(plan, StringComparison.Ordinal))
+            .Select(type => (int)type.GetProperty("ProjectionSteps", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)
+            .Single();
+        return Math.Max(steps, 1);
     }
 
     public static List<WeightFacts> All() =>

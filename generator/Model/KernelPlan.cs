@@ -40,50 +40,21 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     public TilingPlan TilingOf(VectorWidth path) => Tilings.First(tiling => tiling.Paths.Contains(path));
 
     /// <summary>
-    /// The tiling whose layout the scalar path reads: the one that pads most (the widest), since the state is padded
-    /// for it.
+    /// Floats per state buffer: the hidden units padded for the widest path's tiling, to whole cache lines. That tiling
+    /// pads most (narrower paths' tiles and rest tiles are narrower), and the scalar path, which the runtime runs on it,
+    /// reads the state with its stride.
     /// </summary>
-    public TilingPlan ScalarTiling => Tilings.OrderByDescending(tiling => tiling.Layout.PaddedHidden).First();
-
-    /// <summary>Floats per state buffer: the hidden units padded for every tiling, to whole cache lines.</summary>
-    public int StateStride => ScalarTiling.Layout.StateStride;
-
-    /// <summary>
-    /// Whether layers run one after another over the whole sequence (a bidirectional model: its backward direction
-    /// starts at the end); otherwise a step runs every layer.
-    /// </summary>
-    public bool LayerByLayer => Spec.Bidirectional;
-
-    /// <summary>
-    /// Whether a layer-by-layer model hands each layer's whole output sequence on: to the layer above, or to a readout of
-    /// every step. Otherwise the readout needs the final states and one row.
-    /// </summary>
-    public bool PassesSequences => Spec.NumLayers > 1 || Spec.Readout == Readout.EveryStep;
-
-    /// <summary>Buffers of state per layer and direction: the cell's, and with a projection o ⊙ tanh(c_t) before it.</summary>
-    public int StateBuffers => Cell.StateBuffers + (Spec.ProjSize > 0 ? 1 : 0);
+    public int StateStride => TilingOf(AllWidths[0]).Layout.StateStride;
 
     /// <summary>Whether batches run on the SIMD lanes: for small models, reading out at the last step.</summary>
     public bool LanesRunBatches => BatchOnLanes && Spec.Readout != Readout.EveryStep;
 
-    /// <summary>Sequences a batch block runs through each weight vector at once.</summary>
-    public const int BlockSequences = 4;
-
     /// <summary>
-    /// Whether other batches run in blocks of <see cref="BlockSequences"/> sequences, each weight vector loaded once for
+    /// Whether other batches run in blocks of <see cref="PackedLayout.BlockSequences"/> sequences, each weight vector loaded once for
     /// the block instead of once per sequence: for unidirectional, unprojected models whose tilings all have whole
     /// tiles only (their layer code is one generic body).
     /// </summary>
     public bool BlocksRunBatches => !LanesRunBatches && !Spec.Bidirectional && Spec.ProjSize == 0 && Tilings.All(tiling => !tiling.HasRest);
-
-    /// <summary>The most a generated method puts on the stack (LstmGen.Kernels.KernelScratch.StackBudgetBytes).</summary>
-    public const int StackBudgetFloats = 16 * 1024 / 4;
-
-    /// <summary>Floats a sequence works in: the state of every layer, then the projected inputs of a chunk of steps.</summary>
-    public int SequenceScratch => Spec.NumLayers * StateBuffers * StateStride + ProjectionSteps * PackedLayout.Slots * StateStride;
-
-    /// <summary>Floats the batch on lanes works in, at most: per layer its state and x_t, for 16 lanes.</summary>
-    public int LanesScratch => 16 * (Spec.NumLayers * Cell.StateBuffers * Spec.HiddenSize + Spec.InputSize);
 
     /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows (for the projection).</summary>
     public bool SeparateInput => ProjectionSteps > 0;
@@ -372,9 +343,6 @@ internal sealed record Cell(
 
     /// <summary>Whether a slot accumulates over h_{t-1}.</summary>
     public bool ReadsHidden(int slot) => slot != InputOnlySlot;
-
-    /// <summary>Buffers of state per layer: two h buffers, and the LSTM's c.</summary>
-    public int StateBuffers => HasCellState ? 3 : 2;
 
     /// <summary>The cell update of the units whose c (or h_{t-1}) and new h are at the given references.</summary>
     public string UpdateOf(string simd, string cellOrPrevious, string hidden, string slotSuffix = "") =>

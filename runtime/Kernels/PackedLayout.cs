@@ -37,6 +37,9 @@ internal readonly struct PackedLayout
     /// <summary>Accumulator slots per hidden unit in a panel row.</summary>
     public const int Slots = 4;
 
+    /// <summary>Sequences a batch block runs through each weight vector at once, sequence g's state after g whole states.</summary>
+    public const int BlockSequences = 4;
+
     /// <summary>Floats per cache line: state buffers start on one, so no full-width store straddles two.</summary>
     public const int CacheLineFloats = 16;
 

@@ -32,7 +32,7 @@ public class LayoutSkewTests
     {
         int other = PackedLayout.Version + 1;
         var error = Assert.Throws<InvalidOperationException>(() =>
-            Construct(source => source.Replace($"private const int LayoutVersion = {PackedLayout.Version};", $"private const int LayoutVersion = {other};")));
+            Construct(source => source.Replace($"public static int LayoutVersion => {PackedLayout.Version};", $"public static int LayoutVersion => {other};")));
         Assert.Contains($"for packed layout version {other}", error.Message);
         Assert.Contains($"packs layout version {PackedLayout.Version}", error.Message);
     }

@@ -26,28 +26,39 @@ public class TilingTests
         string source = Generate(hiddenSize, cell);
 
         var tilings = Regex.Matches(source,
-                @"private readonly struct (Vector\d+)Tiles : ITiles\s*\{\s*public static int Lanes => \d+;\s*public static int Tiles => (\d+);\s*public static int RestLanes => (\d+);")
+                @"internal readonly struct (Vector\d+)Tiles : ITiling\s*\{\s*public static int Lanes => \d+;\s*public static int Tiles => (\d+);\s*public static int RestLanes => (\d+);")
             .Select(match => $"{match.Groups[1].Value}:{match.Groups[2].Value}{(match.Groups[3].Value != "0" ? "+" + match.Groups[3].Value : "")}");
         Assert.Equal(expected, string.Join(" ", tilings));
     }
 
-    [Fact]
-    public void The_weights_are_packed_for_the_widest_accelerated_path()
+    [Theory]
+    [InlineData("Lstm", 20, "MModel.Vector512Tiles, MModel.Vector256Tiles, MModel.Vector128Tiles")]
+    [InlineData("Gru", 8, "MModel.Vector256Tiles, MModel.Vector256Tiles, MModel.Vector128Tiles")] // Vector512 runs Vector256's tiling
+    public void Each_path_runs_and_packs_for_its_tiling(string cell, int hiddenSize, string tilings)
     {
-        string source = Generate(20);
+        string source = Generate(hiddenSize, cell);
 
-        Assert.Contains("""
-                        if (Vector512.IsHardwareAccelerated)
-                            return Pack<Vector512Tiles>(weights);
-                        else if (Vector256.IsHardwareAccelerated)
-                            return Pack<Vector256Tiles>(weights);
-                        else if (Vector128.IsHardwareAccelerated)
-                            return Pack<Vector128Tiles>(weights);
-                        else
-                            return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
-            """, source);
+        // The runtime's driver dispatches (and packs) by its type arguments, in path order: Vector512, Vector256, Vector128.
+        Assert.Contains($"file sealed class MKernel : RecurrentKernel<MModel, {tilings}> {{ }}", source);
         Assert.Contains("_packedWeights = global::LstmGen.Generated.MKernel.Pack(weights);", source);
-        Assert.Contains("RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes),", source);
+    }
+
+    public static TheoryData<int> HiddenSizes() => [.. Enumerable.Range(1, 40), 63, 65, 100, 129, 257];
+
+    [Theory]
+    [MemberData(nameof(HiddenSizes))]
+    public void The_state_is_padded_for_every_tiling_by_the_widest_paths(int hiddenSize)
+    {
+        // Without SIMD the runtime runs the Vector512 path's tiling through the scalar kernel, which reads the state with
+        // that tiling's stride: so StateStride must be that tiling's, and hold every other tiling's units.
+        string source = Generate(hiddenSize);
+        int stride = int.Parse(Regex.Match(source, @"public static int StateStride => (\d+);").Groups[1].Value);
+        var tilings = Regex.Matches(source,
+                @"internal readonly struct (Vector\d+)Tiles : ITiling\s*\{\s*public static int Lanes => (\d+);\s*public static int Tiles => (\d+);\s*public static int RestLanes => (\d+);")
+            .ToDictionary(match => match.Groups[1].Value, match => int.Parse(match.Groups[2].Value) * int.Parse(match.Groups[3].Value) + int.Parse(match.Groups[4].Value));
+        string widest = Regex.Match(source, @"RecurrentKernel<MModel, MModel\.(Vector\d+)Tiles").Groups[1].Value;
+        Assert.Equal((tilings[widest] + 15) / 16 * 16, stride);
+        Assert.All(tilings.Values, padded => Assert.True(padded <= stride, $"{padded} units padded, state stride {stride}"));
     }
 
     private static string Generate(int hiddenSize, string cell = "Lstm")

@@ -23,13 +23,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 2;
 
-        // The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,
-        // so a failed load leaves the current weights untouched. Null until initialized or loaded.
+        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // The streaming state of Step: per layer two h buffers; h_{t-1} is in buffer _streamParity.
-        // Creating it checks that the LstmGen runtime lays out state and weights as this code reads them.
+        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.BiasFreeGruKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -38,72 +36,38 @@ namespace Demo
         /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
         /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, 1, InputSize);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, 1 * OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.BiasFreeGruKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), steps, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
-        }
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output);
 
         /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, OutputSize].</summary>
         /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
-        {
-            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, batchSize, InputSize);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, batchSize * OutputSize, nameof(output), "batch × OutputSize");
-            global::LstmGen.Generated.BiasFreeGruKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize, steps);
-        }
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, batchSize);
 
         /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
         /// <remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths)
-        {
-            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, lengths.Length, InputSize);
-            global::LstmGen.Kernels.ModelGuard.RequireLengths(lengths, steps);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, lengths.Length * OutputSize, nameof(output), "batch × OutputSize");
-            global::LstmGen.Generated.BiasFreeGruKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, lengths, lengths.Length, steps, default);
-        }
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
         /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h)
-        {
-            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, batchSize, InputSize);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, batchSize * OutputSize, nameof(output), "batch × OutputSize");
-            global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * batchSize * HiddenSize, nameof(h), "NumLayers × batch × HiddenSize");
-            global::LstmGen.Generated.BiasFreeGruKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, default, batchSize, steps, h);
-        }
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, batchSize, h, default);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
         /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h)
-        {
-            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, lengths.Length, InputSize);
-            global::LstmGen.Kernels.ModelGuard.RequireLengths(lengths, steps);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, lengths.Length * OutputSize, nameof(output), "batch × OutputSize");
-            global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * lengths.Length * HiddenSize, nameof(h), "NumLayers × batch × HiddenSize");
-            global::LstmGen.Generated.BiasFreeGruKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, lengths, lengths.Length, steps, h);
-        }
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, lengths, h, default);
 
         /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
         /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
-        {
-            (int batchSize, int steps) = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, InputSize);
-            var output = new global::LstmGen.Tensor(new[] { batchSize, OutputSize });
-            global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, steps * global::LstmGen.Generated.BiasFreeGruKernel.MultiplyAddsPerStep);
-            return output;
-        }
+        public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Forward(input, Forward);
 
         /// <summary>
         /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
@@ -111,14 +75,8 @@ namespace Demo
         /// </summary>
         /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-            global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
-            global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-            global::LstmGen.Generated.BiasFreeGruKernel.Step(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span), _streamParity, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
-            _streamParity ^= 1;
-        }
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.Step(_packedWeights, this, _streamState, ref _streamParity, input, output);
 
         /// <summary>Sets the streaming state back to zero, as at construction.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -130,25 +88,13 @@ namespace Demo
 
         /// <summary>Copies the streaming state into <paramref name="h"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void GetState(global::System.Span<float> h)
-        {
-            global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
-            for (int layer = 0; layer < NumLayers; layer++)
-            {
-                _streamState.Span.Slice(global::LstmGen.Generated.BiasFreeGruKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
-            }
-        }
+        public void GetState(global::System.Span<float> h) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.GetState(_streamState, _streamParity, h, default);
 
         /// <summary>Sets the streaming state from <paramref name="h"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-        public void SetState(global::System.ReadOnlySpan<float> h)
-        {
-            global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
-            for (int layer = 0; layer < NumLayers; layer++)
-            {
-                h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.BiasFreeGruKernel.HiddenOffset(layer, _streamParity), HiddenSize));
-            }
-        }
+        public void SetState(global::System.ReadOnlySpan<float> h) =>
+            global::LstmGen.Generated.BiasFreeGruKernel.SetState(_streamState, _streamParity, h, default);
 
         /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -189,322 +135,37 @@ namespace LstmGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
     using global::LstmGen.Kernels;
 
-    /// <summary>The forward pass of <see cref="global::Demo.BiasFreeGru"/>, specialized for its sizes.</summary>
+    /// <summary>The forward pass of <see cref="global::Demo.BiasFreeGru"/>: the runtime's driver, compiled by the JIT for this model's plan and tilings.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file static class BiasFreeGruKernel
+    file sealed class BiasFreeGruKernel : RecurrentKernel<BiasFreeGruModel, BiasFreeGruModel.Vector512Tiles, BiasFreeGruModel.Vector256Tiles, BiasFreeGruModel.Vector128Tiles> { }
+
+    /// <summary>The sizes and kernel plan of <see cref="global::Demo.BiasFreeGru"/>, and its layers' steps specialized for them.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+    file readonly struct BiasFreeGruModel : IRecurrentModel
     {
-        private const int InputSize = 3;
-        private const int HiddenSize = 12;
-        private const int OutputSize = 2;
-        private const int NumLayers = 2;
-
-        // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
-        private const int LayoutVersion = 1;
-        private const string GeneratorVersion = "%VERSION%";
-
-        // The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other),
-        // each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.
-        private const int StateStride = 16;
-        private const int LayerStateLength = 2 * StateStride;
-        public const int StateLength = NumLayers * LayerStateLength;
-
-        /// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>
-        public const long MultiplyAddsPerStep = (long)3 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
-
-        /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
-        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
-
-        /// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>
-        public static AlignedBuffer CreateState()
-        {
-            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
-            return new AlignedBuffer(StateLength);
-        }
-
-        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
-        public static PackedWeights Pack(RecurrentWeights weights)
-        {
-            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
-            if (Vector512.IsHardwareAccelerated)
-                return Pack<Vector512Tiles>(weights);
-            else if (Vector256.IsHardwareAccelerated)
-                return Pack<Vector256Tiles>(weights);
-            else if (Vector128.IsHardwareAccelerated)
-                return Pack<Vector128Tiles>(weights);
-            else
-                return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
-        }
-
-        // The runtime packs; the length it packed must be the one this code reads.
-        private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>
-            ModelGuard.RequirePackedLength(
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes),
-                T.PackedLength);
-
-        /// <summary>Runs one sequence of <paramref name="steps"/> steps from the zero state: input [steps, InputSize].</summary>
-        public static void Forward(ref float weights, ref float input, int steps, ref float output) =>
-            Sequence(ref weights, ref input, steps, ref output, default, 0, 1);
-
-        /// <summary>
-        /// Runs a batch of <paramref name="steps"/> steps per sequence, sequence b for its first lengths[b] steps (all of them
-        /// without lengths), from the zero state or from h_0 (and c_0) in h (and c), [NumLayers, batchSize, HiddenSize], where
-        /// each sequence's final state goes.
-        /// </summary>
-        public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, Span<float> h)
-        {
-            int outputs = OutputSize;
-            for (int b = 0; b < batchSize; b++)
-            {
-                int length = lengths.IsEmpty ? steps : lengths[b];
-                Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * InputSize)), length,
-                    ref MemoryMarshal.GetReference(output.Slice(b * outputs)), h, b, batchSize);
-            }
-        }
-
-        /// <summary>
-        /// Runs sequence <paramref name="b"/> of a batch for <paramref name="steps"/> steps, from the zero state or, when h is
-        /// given, from its h_0 (and c_0) there, where its final state goes.
-        /// </summary>
-        private static void Sequence(ref float weights, ref float input, int steps, ref float output, Span<float> h, int b, int batchSize)
-        {
-            // On the stack, from a cache line, zeroed from there (see AlignedBuffer.ClearAligned).
-            Span<float> buffer = stackalloc float[StateLength + AlignedBuffer.Slack];
-            ref float state = ref AlignedBuffer.ClearAligned(buffer, StateLength);
-            if (!h.IsEmpty)
-                CopyState(ref state, 0, h, b, batchSize, toState: true);
-            if (Vector512.IsHardwareAccelerated)
-                Run<Vector512Tiles>(ref weights, ref input, steps, ref state, ref output);
-            else if (Vector256.IsHardwareAccelerated)
-                Run<Vector256Tiles>(ref weights, ref input, steps, ref state, ref output);
-            else if (Vector128.IsHardwareAccelerated)
-                Run<Vector128Tiles>(ref weights, ref input, steps, ref state, ref output);
-            else
-            {
-                for (int t = 0; t < steps; t++)
-                {
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                }
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref output);
-            }
-            if (!h.IsEmpty)
-                CopyState(ref state, steps & 1, h, b, batchSize, toState: false);
-        }
-
-        /// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, HiddenSize].</summary>
-        private static void CopyState(ref float state, int parity, Span<float> h, int b, int batchSize, bool toState)
-        {
-            for (int layer = 0; layer < NumLayers; layer++)
-            {
-                int row = layer * batchSize + b;
-                Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), HiddenSize);
-                Span<float> givenH = h.Slice(row * HiddenSize, HiddenSize);
-                (toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);
-            }
-        }
-
-        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the readout.</summary>
-        public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
-        {
-            if (Vector512.IsHardwareAccelerated)
-                Step<Vector512Tiles>(ref weights, ref input, ref state, parity, ref output);
-            else if (Vector256.IsHardwareAccelerated)
-                Step<Vector256Tiles>(ref weights, ref input, ref state, parity, ref output);
-            else if (Vector128.IsHardwareAccelerated)
-                Step<Vector128Tiles>(ref weights, ref input, ref state, parity, ref output);
-            else
-            {
-                ScalarLayers(ref weights, ref input, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-        }
-
-        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
-        private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: true, parity);
-
-        /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
-        public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
-        {
-            int b = 0;
-            // Groups of sequences, one per SIMD lane, so each weight is loaded once for the whole group.
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; b + 16 <= batchSize; b += 16)
-                    BatchOnLanes<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; b + 8 <= batchSize; b += 8)
-                    BatchOnLanes<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                for (; b + 4 <= batchSize; b += 4)
-                    BatchOnLanes<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
-            }
-
-            // The remaining sequences one by one.
-            for (; b < batchSize; b++)
-                Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
-        }
-
-        /// <summary>Runs one sequence on tiling T from the state in <paramref name="state"/>, then the readout.</summary>
-        private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : ITiles
-        {
-            for (int t = 0; t < steps; t++)
-            {
-                Layers<T>(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-            }
-            // After the last step, the last layer's h_T is in buffer steps % 2.
-            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref output);
-        }
-
-        /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-        private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : ITiles
-        {
-            Layers<T>(ref weights, ref x, ref state, parity);
-            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-        }
-
-        /// <summary>One time step of every layer on tiling T.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layers<T>(ref float weights, ref float x, ref float state, int parity) where T : ITiles
-        {
-            T.Layer(ref weights, ref x, ref state, parity);
-            for (int layer = 1; layer < NumLayers; layer++)
-                T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)),
-                    ref Unsafe.Add(ref state, layer * LayerStateLength), parity);
-        }
-
-        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
-        private static void Head(ref float head, ref float h, ref float output)
-        {
-            for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
-        }
-
-        /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
-        private static void BatchOnLanes<T, S, V>(ref float weights, ref float input, int steps, ref float output) where T : ITiles where S : ISimd<V> where V : struct
-        {
-            // Per layer and hidden unit, a vector over the group: two h buffers, all zero at t = 0;
-            // then x_t of the group, transposed to [InputSize, S.Lanes].
-            int layerState = 2 * HiddenSize * S.Lanes;
-            // On the stack, from a cache line, zeroed from there (see AlignedBuffer.ClearAligned).
-            Span<float> buffer = stackalloc float[NumLayers * layerState + InputSize * S.Lanes + AlignedBuffer.Slack];
-            ref float state = ref AlignedBuffer.ClearAligned(buffer, NumLayers * layerState);
-            ref float xs = ref Unsafe.Add(ref state, NumLayers * layerState);
-
-            for (int t = 0; t < steps; t++)
-            {
-                for (int lane = 0; lane < S.Lanes; lane++)
-                {
-                    ref float source = ref Unsafe.Add(ref input, (lane * steps + t) * InputSize);
-                    for (int k = 0; k < InputSize; k++)
-                        Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
-                }
-                int parity = t & 1;
-                BatchOnLanesLayer<T, S, V>(ref weights, ref xs, ref state, parity);
-                for (int layer = 1; layer < NumLayers; layer++)
-                    BatchOnLanesUpperLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),
-                        ref Unsafe.Add(ref state, (layer - 1) * layerState + (parity ^ 1) * HiddenSize * S.Lanes), ref Unsafe.Add(ref state, layer * layerState), parity);
-            }
-
-            ref float hLast = ref Unsafe.Add(ref state, (NumLayers - 1) * layerState + (steps & 1) * HiddenSize * S.Lanes);
-            // y = fc.weight · h_T + fc.bias, then each lane back to its sequence's output row.
-            ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
-            for (int o = 0; o < OutputSize; o++)
-            {
-                var y = S.Create(Unsafe.Add(ref head, OutputSize * HiddenSize + o));
-                for (int k = 0; k < HiddenSize; k++)
-                    y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * HiddenSize + k)), S.Load(ref hLast, k * S.Lanes), y);
-                for (int lane = 0; lane < S.Lanes; lane++)
-                    Unsafe.Add(ref output, lane * OutputSize + o) = S.GetElement(y, lane);
-            }
-        }
-
-        /// <summary>Layer 0 of the group, reading x_t.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void BatchOnLanesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
-            for (int j = 0; j < HiddenSize; j++)
-            {
-                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.PanelLength + j % T.Lanes);
-                var r = S.Create(w);
-                var z = S.Create(Unsafe.Add(ref w, T.Lanes));
-                var nx = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
-                var nh = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
-
-                // += W_ih · input
-                for (int k = 0; k < InputSize; k++)
-                {
-                    var xk = S.Load(ref x, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, z);
-                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, nx);
-                }
-
-                // += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes)), hPrevk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, z);
-                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + InputSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, nh);
-                }
-
-                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
-            }
-        }
-
-        /// <summary>A layer above 0 of the group, reading the h_t of the layer below (x).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void BatchOnLanesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
-        {
-            ref float hPrev = ref Unsafe.Add(ref state, parity * HiddenSize * S.Lanes);
-            ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * HiddenSize * S.Lanes);
-            for (int j = 0; j < HiddenSize; j++)
-            {
-                ref float w = ref Unsafe.Add(ref weights, j / T.Lanes * T.UpperPanelLength + j % T.Lanes);
-                var r = S.Create(w);
-                var z = S.Create(Unsafe.Add(ref w, T.Lanes));
-                var nx = S.Create(Unsafe.Add(ref w, 2 * T.Lanes));
-                var nh = S.Create(Unsafe.Add(ref w, 3 * T.Lanes));
-
-                // += W_ih · input
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    var xk = S.Load(ref x, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes)), xk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + T.Lanes)), xk, z);
-                    nx = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + k) * 4 * T.Lanes + 2 * T.Lanes)), xk, nx);
-                }
-
-                // += W_hh · h_{t-1}
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    var hPrevk = S.Load(ref hPrev, k * S.Lanes);
-                    r = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes)), hPrevk, r);
-                    z = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes + T.Lanes)), hPrevk, z);
-                    nh = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, (1 + HiddenSize + k) * 4 * T.Lanes + 3 * T.Lanes)), hPrevk, nh);
-                }
-
-                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                S.GruCell(r, z, nx, nh, in Unsafe.Add(ref hPrev, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
-            }
-        }
+        public static int InputSize => 3;
+        public static int HiddenSize => 12;
+        public static int ProjSize => 0; // no projection
+        public static int OutputSize => 2;
+        public static bool HasHead => true;
+        public static int NumLayers => 2;
+        public static bool Gru => true;
+        public static bool Bidirectional => false;
+        public static Readout Readout => Readout.LastStep;
+        public static int StateStride => 16; // floats per state buffer: the units padded for every tiling, to whole cache lines
+        public static int ProjectionSteps => 0;
+        public static bool LanesRunBatches => true; // a small model: a batch runs a sequence per SIMD lane
+        public static bool BlocksRunBatches => false;
+        public static bool InterleavesDirections => false;
+        public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
+        public static string GeneratorVersion => "%VERSION%";
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -601,7 +262,7 @@ namespace LstmGen.Generated
 
         /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -732,25 +393,8 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
-        private interface ITiles
-        {
-            static abstract int Lanes { get; } // hidden units per whole tile: one vector per slot
-            static abstract int Tiles { get; } // whole tiles, the last one zero-padded if need be
-            static abstract int RestLanes { get; } // units of the rest tile, whose slots share vectors; 0: none
-            static abstract int RowLength { get; } // floats per panel row of a whole tile: 4 slots side by side
-            static abstract int PanelLength { get; } // a whole tile's panel in layer 0: bias, W_ih and W_hh rows
-            static abstract int UpperPanelLength { get; } // a whole tile's panel in the layers above 0
-            static abstract int LayerLength { get; } // floats of layer 0
-            static abstract int UpperLayerLength { get; } // floats of each layer above 0
-            static abstract int HeadOffset { get; } // where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows
-            static abstract int PackedLength { get; } // floats of the packed weights
-            static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
-            static abstract void UpperLayer(ref float weights, ref float x, ref float state, int parity);
-        }
-
         /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in one tile of 16.</summary>
-        private readonly struct Vector512Tiles : ITiles
+        internal readonly struct Vector512Tiles : ITiling
         {
             public static int Lanes => 16;
             public static int Tiles => 1;
@@ -767,7 +411,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 2 tiles of 8.</summary>
-        private readonly struct Vector256Tiles : ITiles
+        internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
             public static int Tiles => 2;
@@ -784,7 +428,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 3 tiles of 4.</summary>
-        private readonly struct Vector128Tiles : ITiles
+        internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;
             public static int Tiles => 3;

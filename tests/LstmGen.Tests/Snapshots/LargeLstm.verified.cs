@@ -21,13 +21,11 @@ partial class LargeLstm
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int NumLayers = 1;
 
-    // The weights in the kernel's layout (see LstmGen.Kernels.PackedLayout). Loading swaps in a new buffer,
-    // so a failed load leaves the current weights untouched. Null until initialized or loaded.
+    // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-    // The streaming state of Step: per layer two h buffers and c; h_{t-1} is in buffer _streamParity.
-    // Creating it checks that the LstmGen runtime lays out state and weights as this code reads them.
+    // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.LargeLstmKernel.CreateState();
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -36,74 +34,38 @@ partial class LargeLstm
     /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
     /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-    {
-        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-        int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, 1, InputSize);
-        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, 1 * OutputSize, nameof(output), "OutputSize");
-        global::LstmGen.Generated.LargeLstmKernel.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), steps, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
-    }
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
+        global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output);
 
     /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, OutputSize].</summary>
     /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize)
-    {
-        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-        int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, batchSize, InputSize);
-        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, batchSize * OutputSize, nameof(output), "batch × OutputSize");
-        global::LstmGen.Generated.LargeLstmKernel.ForwardBatch(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), batchSize, steps);
-    }
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
+        global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, batchSize);
 
     /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
     /// <remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths)
-    {
-        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-        int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, lengths.Length, InputSize);
-        global::LstmGen.Kernels.ModelGuard.RequireLengths(lengths, steps);
-        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, lengths.Length * OutputSize, nameof(output), "batch × OutputSize");
-        global::LstmGen.Generated.LargeLstmKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, lengths, lengths.Length, steps, default, default);
-    }
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
+        global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, lengths);
 
     /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
     /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c)
-    {
-        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-        int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, batchSize, InputSize);
-        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, batchSize * OutputSize, nameof(output), "batch × OutputSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * batchSize * HiddenSize, nameof(h), "NumLayers × batch × HiddenSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * batchSize * HiddenSize, nameof(c), "NumLayers × batch × HiddenSize");
-        global::LstmGen.Generated.LargeLstmKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, default, batchSize, steps, h, c);
-    }
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
+        global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
     /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
     /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c)
-    {
-        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-        int steps = global::LstmGen.Kernels.ModelGuard.RequireSteps(input.Length, lengths.Length, InputSize);
-        global::LstmGen.Kernels.ModelGuard.RequireLengths(lengths, steps);
-        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, lengths.Length * OutputSize, nameof(output), "batch × OutputSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * lengths.Length * HiddenSize, nameof(h), "NumLayers × batch × HiddenSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * lengths.Length * HiddenSize, nameof(c), "NumLayers × batch × HiddenSize");
-        global::LstmGen.Generated.LargeLstmKernel.ForwardPadded(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), input, output, lengths, lengths.Length, steps, h, c);
-    }
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
+        global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
 
     /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
     /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input)
-    {
-        (int batchSize, int steps) = global::LstmGen.Kernels.ModelGuard.RequireSequenceBatch(input, InputSize);
-        var output = new global::LstmGen.Tensor(new[] { batchSize, OutputSize });
-        global::LstmGen.Kernels.ParallelBatch.Forward(Forward, input, output, batchSize, steps * global::LstmGen.Generated.LargeLstmKernel.MultiplyAddsPerStep);
-        return output;
-    }
+    public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
+        global::LstmGen.Generated.LargeLstmKernel.Forward(input, Forward);
 
     /// <summary>
     /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
@@ -111,14 +73,8 @@ partial class LargeLstm
     /// </summary>
     /// <remarks>Allocation-free. The state starts at zero; see <see cref="ResetState"/>, <see cref="GetState"/> and <see cref="SetState"/>.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-    {
-        global::LstmGen.Kernels.PackedWeights weights = _packedWeights ?? throw global::LstmGen.Kernels.ModelGuard.NoWeights(this);
-        global::LstmGen.Kernels.ModelGuard.RequireLength(input.Length, InputSize, nameof(input), "InputSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
-        global::LstmGen.Generated.LargeLstmKernel.Step(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.Span), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamState.Span), _streamParity, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
-        _streamParity ^= 1;
-    }
+    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
+        global::LstmGen.Generated.LargeLstmKernel.Step(_packedWeights, this, _streamState, ref _streamParity, input, output);
 
     /// <summary>Sets the streaming state back to zero, as at construction.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -130,29 +86,13 @@ partial class LargeLstm
 
     /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void GetState(global::System.Span<float> h, global::System.Span<float> c)
-    {
-        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
-        for (int layer = 0; layer < NumLayers; layer++)
-        {
-            _streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize).CopyTo(h.Slice(layer * HiddenSize, HiddenSize));
-            _streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize).CopyTo(c.Slice(layer * HiddenSize, HiddenSize));
-        }
-    }
+    public void GetState(global::System.Span<float> h, global::System.Span<float> c) =>
+        global::LstmGen.Generated.LargeLstmKernel.GetState(_streamState, _streamParity, h, c);
 
     /// <summary>Sets the streaming state from <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
-    {
-        global::LstmGen.Kernels.ModelGuard.RequireLength(h.Length, NumLayers * HiddenSize, nameof(h), "NumLayers × HiddenSize");
-        global::LstmGen.Kernels.ModelGuard.RequireLength(c.Length, NumLayers * HiddenSize, nameof(c), "NumLayers × HiddenSize");
-        for (int layer = 0; layer < NumLayers; layer++)
-        {
-            h.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.HiddenOffset(layer, _streamParity), HiddenSize));
-            c.Slice(layer * HiddenSize, HiddenSize).CopyTo(_streamState.Span.Slice(global::LstmGen.Generated.LargeLstmKernel.CellOffset(layer), HiddenSize));
-        }
-    }
+    public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
+        global::LstmGen.Generated.LargeLstmKernel.SetState(_streamState, _streamParity, h, c);
 
     /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -192,261 +132,38 @@ namespace LstmGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
     using global::LstmGen.Kernels;
 
-    /// <summary>The forward pass of <see cref="global::LargeLstm"/>, specialized for its sizes.</summary>
+    /// <summary>The forward pass of <see cref="global::LargeLstm"/>: the runtime's driver, compiled by the JIT for this model's plan and tilings.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file static class LargeLstmKernel
+    file sealed class LargeLstmKernel : RecurrentKernel<LargeLstmModel, LargeLstmModel.Vector512Tiles, LargeLstmModel.Vector256Tiles, LargeLstmModel.Vector128Tiles> { }
+
+    /// <summary>The sizes and kernel plan of <see cref="global::LargeLstm"/>, and its layers' steps specialized for them.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+    file readonly struct LargeLstmModel : IRecurrentModel
     {
-        private const int InputSize = 64;
-        private const int HiddenSize = 256;
-        private const int OutputSize = 10;
-        private const int NumLayers = 1;
-        private const int ProjectionSteps = 8; // Forward computes layer 0's b + W_ih · x_t this many steps ahead
-
-        // The packed layout this code reads (LstmGen.Kernels.PackedLayout); the runtime must write the same.
-        private const int LayoutVersion = 1;
-        private const string GeneratorVersion = "%VERSION%";
-
-        // The state: per layer two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and c,
-        // each padded to whole tiles of every tiling and to whole cache lines, so no full-width store straddles two.
-        private const int StateStride = 256;
-        private const int LayerStateLength = 3 * StateStride;
-        public const int StateLength = NumLayers * LayerStateLength;
-        private const int BlockSequences = 4; // sequences a batch block runs through each weight vector at once
-
-        /// <summary>The multiply-adds of one step: gates × hidden units × (inputs + hidden units), per layer.</summary>
-        public const long MultiplyAddsPerStep = (long)4 * HiddenSize * (InputSize + HiddenSize + (NumLayers - 1) * 2 * HiddenSize);
-
-        /// <summary>Where the h buffer <paramref name="parity"/> of a layer starts in the state.</summary>
-        public static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * StateStride;
-
-        /// <summary>Where the c of a layer starts in the state.</summary>
-        public static int CellOffset(int layer) => layer * LayerStateLength + 2 * StateStride;
-
-        /// <summary>A model's streaming state, zero, once the runtime is known to lay out state and weights as this code reads them.</summary>
-        public static AlignedBuffer CreateState()
-        {
-            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
-            return new AlignedBuffer(StateLength);
-        }
-
-        /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
-        public static PackedWeights Pack(RecurrentWeights weights)
-        {
-            ModelGuard.RequireLayout(LayoutVersion, GeneratorVersion);
-            if (Vector512.IsHardwareAccelerated)
-                return Pack<Vector512Tiles>(weights);
-            else if (Vector256.IsHardwareAccelerated)
-                return Pack<Vector256Tiles>(weights);
-            else if (Vector128.IsHardwareAccelerated)
-                return Pack<Vector128Tiles>(weights);
-            else
-                return Pack<Vector512Tiles>(weights); // no SIMD: the scalar path reads the tiling the state is padded for
-        }
-
-        // The runtime packs; the length it packed must be the one this code reads.
-        private static PackedWeights Pack<T>(RecurrentWeights weights) where T : ITiles =>
-            ModelGuard.RequirePackedLength(
-                RecurrentPacking.Pack(weights, InputSize, HiddenSize, OutputSize, NumLayers, T.Lanes, T.RestLanes, separateInput: true),
-                T.PackedLength);
-
-        /// <summary>Runs one sequence of <paramref name="steps"/> steps from the zero state: input [steps, InputSize].</summary>
-        public static void Forward(ref float weights, ref float input, int steps, ref float output) =>
-            Sequence(ref weights, ref input, steps, ref output, default, default, 0, 1);
-
-        /// <summary>
-        /// Runs a batch of <paramref name="steps"/> steps per sequence, sequence b for its first lengths[b] steps (all of them
-        /// without lengths), from the zero state or from h_0 (and c_0) in h (and c), [NumLayers, batchSize, HiddenSize], where
-        /// each sequence's final state goes.
-        /// </summary>
-        public static void ForwardPadded(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps, Span<float> h, Span<float> c)
-        {
-            int outputs = OutputSize;
-            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest (without SIMD,
-            // all of them) one by one.
-            int b = 0;
-            if (Vector512.IsHardwareAccelerated)
-                b = Blocks<Vector512Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
-            else if (Vector256.IsHardwareAccelerated)
-                b = Blocks<Vector256Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
-            else if (Vector128.IsHardwareAccelerated)
-                b = Blocks<Vector128Tiles>(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
-            for (; b < batchSize; b++)
-            {
-                int length = lengths.IsEmpty ? steps : lengths[b];
-                Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * InputSize)), length,
-                    ref MemoryMarshal.GetReference(output.Slice(b * outputs)), h, c, b, batchSize);
-            }
-        }
-
-        /// <summary>
-        /// Runs sequence <paramref name="b"/> of a batch for <paramref name="steps"/> steps, from the zero state or, when h is
-        /// given, from its h_0 (and c_0) there, where its final state goes.
-        /// </summary>
-        private static void Sequence(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
-        {
-            // 35 KB: beyond the stack budget, in this thread's scratch (see KernelScratch).
-            Span<float> scratch = KernelScratch.Rent(StateLength + ProjectionSteps * 4 * StateStride);
-            scratch.Slice(0, StateLength).Clear();
-            ref float state = ref MemoryMarshal.GetReference(scratch);
-            ref float projection = ref Unsafe.Add(ref state, StateLength); // the chunk's projected inputs, after the state
-            if (!h.IsEmpty)
-                CopyState(ref state, 0, h, c, b, batchSize, toState: true);
-            if (Vector512.IsHardwareAccelerated)
-                Run<Vector512Tiles>(ref weights, ref input, steps, ref state, ref projection, ref output);
-            else if (Vector256.IsHardwareAccelerated)
-                Run<Vector256Tiles>(ref weights, ref input, steps, ref state, ref projection, ref output);
-            else if (Vector128.IsHardwareAccelerated)
-                Run<Vector128Tiles>(ref weights, ref input, steps, ref state, ref projection, ref output);
-            else
-            {
-                for (int t = 0; t < steps; t++)
-                {
-                    ScalarLayers(ref weights, ref Unsafe.Add(ref input, t * InputSize), ref state, t & 1);
-                }
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref output);
-            }
-            if (!h.IsEmpty)
-                CopyState(ref state, steps & 1, h, c, b, batchSize, toState: false);
-        }
-
-        /// <summary>Copies sequence b's h (and c) of every layer between the state (h in buffer parity) and PyTorch's [NumLayers, batch, HiddenSize].</summary>
-        private static void CopyState(ref float state, int parity, Span<float> h, Span<float> c, int b, int batchSize, bool toState)
-        {
-            for (int layer = 0; layer < NumLayers; layer++)
-            {
-                int row = layer * batchSize + b;
-                Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(layer, parity)), HiddenSize);
-                Span<float> givenH = h.Slice(row * HiddenSize, HiddenSize);
-                (toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);
-                Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(layer)), HiddenSize);
-                Span<float> givenC = c.Slice(row * HiddenSize, HiddenSize);
-                (toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);
-            }
-        }
-
-        /// <summary>One streaming step: reads h_{t-1} from buffer parity of each layer, writes h_t to the other, then the readout.</summary>
-        public static void Step(ref float weights, ref float input, ref float state, int parity, ref float output)
-        {
-            if (Vector512.IsHardwareAccelerated)
-                Step<Vector512Tiles>(ref weights, ref input, ref state, parity, ref output);
-            else if (Vector256.IsHardwareAccelerated)
-                Step<Vector256Tiles>(ref weights, ref input, ref state, parity, ref output);
-            else if (Vector128.IsHardwareAccelerated)
-                Step<Vector128Tiles>(ref weights, ref input, ref state, parity, ref output);
-            else
-            {
-                ScalarLayers(ref weights, ref input, ref state, parity);
-                Head(ref Unsafe.Add(ref weights, Vector512Tiles.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-            }
-        }
-
-        /// <summary>One step of every layer without SIMD, for CPUs where no vector width is accelerated, on the Vector512Tiles layout.</summary>
-        private static void ScalarLayers(ref float weights, ref float input, ref float state, int parity) =>
-            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, Vector512Tiles.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref input, InputSize),
-                MemoryMarshal.CreateSpan(ref state, StateLength), InputSize, HiddenSize, NumLayers, Vector512Tiles.Lanes, Vector512Tiles.RestLanes, gru: false, parity, separateInput: true);
-
-        /// <summary>Runs batchSize sequences of <paramref name="steps"/> steps each, from the zero state.</summary>
-        public static void ForwardBatch(ref float weights, ref float input, ref float output, int batchSize, int steps)
-        {
-            // Blocks of BlockSequences sequences, each weight vector loaded once for a whole block; then the rest (without SIMD,
-            // all of them) one by one.
-            int b = 0;
-            if (Vector512.IsHardwareAccelerated)
-                b = Blocks<Vector512Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default, default);
-            else if (Vector256.IsHardwareAccelerated)
-                b = Blocks<Vector256Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default, default);
-            else if (Vector128.IsHardwareAccelerated)
-                b = Blocks<Vector128Tiles>(ref weights, ref input, ref output, batchSize, steps, default, default, default);
-            for (; b < batchSize; b++)
-                Forward(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref Unsafe.Add(ref output, b * OutputSize));
-        }
-
-        /// <summary>Runs one sequence on tiling T from the state in <paramref name="state"/>, then the readout.</summary>
-        private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float projection, ref float output) where T : ITiles
-        {
-            // Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.
-            for (int start = 0; start < steps; start += ProjectionSteps)
-            {
-                int chunk = Math.Min(ProjectionSteps, steps - start);
-                T.Project(ref weights, ref Unsafe.Add(ref input, start * InputSize), ref projection, chunk);
-                for (int t = start; t < start + chunk; t++)
-                {
-                    T.ProjectedLayer(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
-                }
-            }
-            // After the last step, the last layer's h_T is in buffer steps % 2.
-            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, steps & 1)), ref output);
-        }
-
-        /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
-        private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : ITiles
-        {
-            T.Layer(ref weights, ref x, ref state, parity);
-            Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, parity ^ 1)), ref output);
-        }
-
-        /// <summary>y = fc.weight · h + fc.bias, with <paramref name="head"/> at fc.weight ([OutputSize, HiddenSize]) and fc.bias after it.</summary>
-        private static void Head(ref float head, ref float h, ref float output)
-        {
-            for (int o = 0; o < OutputSize; o++)
-                Unsafe.Add(ref output, o) = Unsafe.Add(ref head, OutputSize * HiddenSize + o)
-                    + KernelMath.Dot(ref Unsafe.Add(ref head, o * HiddenSize), ref h, HiddenSize);
-        }
-
-        /// <summary>
-        /// Runs the whole blocks of BlockSequences sequences of a batch on tiling T, as ForwardPadded does; returns how many
-        /// sequences they took.
-        /// </summary>
-        private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c) where T : ITiles
-        {
-            int blocks = batchSize / BlockSequences;
-            Span<float> states = KernelScratch.Rent(BlockSequences * StateLength);
-            for (int block = 0; block < blocks; block++)
-            {
-                int b = block * BlockSequences;
-                states.Clear();
-                if (!h.IsEmpty)
-                    for (int g = 0; g < BlockSequences; g++)
-                        CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, b + g, batchSize, toState: true);
-                BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * InputSize), steps, ref MemoryMarshal.GetReference(states), ref Unsafe.Add(ref output, b * OutputSize),
-                    lengths.IsEmpty ? default : lengths.Slice(b, BlockSequences), h, c, b, batchSize);
-            }
-            return blocks * BlockSequences;
-        }
-
-        /// <summary>
-        /// Runs BlockSequences sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest
-        /// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.
-        /// </summary>
-        private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int b, int batchSize) where T : ITiles
-        {
-            int longest = lengths.IsEmpty ? steps : 0;
-            for (int g = 0; g < lengths.Length; g++)
-                longest = Math.Max(longest, lengths[g]);
-            for (int t = 0; t < longest; t++)
-            {
-                T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * InputSize), steps * InputSize, ref states, t & 1);
-                for (int g = 0; g < BlockSequences; g++)
-                {
-                    int length = lengths.IsEmpty ? steps : lengths[g];
-                    ref float state = ref Unsafe.Add(ref states, g * StateLength);
-                    if (t == length - 1)
-                    {
-                        Head(ref Unsafe.Add(ref weights, T.HeadOffset), ref Unsafe.Add(ref state, HiddenOffset(NumLayers - 1, (t + 1) & 1)), ref Unsafe.Add(ref output, g * OutputSize));
-                        if (!h.IsEmpty)
-                            CopyState(ref state, (t + 1) & 1, h, c, b + g, batchSize, toState: false);
-                    }
-                }
-            }
-        }
+        public static int InputSize => 64;
+        public static int HiddenSize => 256;
+        public static int ProjSize => 0; // no projection
+        public static int OutputSize => 10;
+        public static bool HasHead => true;
+        public static int NumLayers => 1;
+        public static bool Gru => false;
+        public static bool Bidirectional => false;
+        public static Readout Readout => Readout.LastStep;
+        public static int StateStride => 256; // floats per state buffer: the units padded for every tiling, to whole cache lines
+        public static int ProjectionSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
+        public static bool LanesRunBatches => false;
+        public static bool BlocksRunBatches => true; // a batch runs blocks of sequences through each weight vector
+        public static bool InterleavesDirections => false;
+        public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
+        public static string GeneratorVersion => "%VERSION%";
+        private static int StateLength => LargeLstmKernel.StateLength; // floats of a sequence's state, as the driver lays it out
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -580,7 +297,7 @@ namespace LstmGen.Generated
 
         /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -684,7 +401,7 @@ namespace LstmGen.Generated
         /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
         /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
-        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiles where S : ISimd<V> where V : struct
+        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             for (int tile = 0; tile < T.Tiles; tile++)
@@ -732,7 +449,7 @@ namespace LstmGen.Generated
         /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
         /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiles where S : ISimd<V> where V : struct
+        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
@@ -795,27 +512,8 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A tiling of the hidden units: where its weights sit (numbers from LstmGen.Kernels.PackedLayout) and its layers' steps.</summary>
-        private interface ITiles
-        {
-            static abstract int Lanes { get; } // hidden units per whole tile: one vector per slot
-            static abstract int Tiles { get; } // whole tiles, the last one zero-padded if need be
-            static abstract int RestLanes { get; } // units of the rest tile, whose slots share vectors; 0: none
-            static abstract int RowLength { get; } // floats per panel row of a whole tile: 4 slots side by side
-            static abstract int InputPanelLength { get; } // a whole tile's bias and W_ih rows in layer 0
-            static abstract int HiddenPanelLength { get; } // a whole tile's W_hh rows in layer 0
-            static abstract int HiddenPanelsOffset { get; } // where layer 0's W_hh rows start, after every tile's input rows
-            static abstract int ProjectionLength { get; } // floats of a step's projected input: every tile's bias row
-            static abstract int HeadOffset { get; } // where fc.weight [OutputSize, HiddenSize] starts; fc.bias follows
-            static abstract int PackedLength { get; } // floats of the packed weights
-            static abstract void Layer(ref float weights, ref float x, ref float state, int parity);
-            static abstract void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity);
-            static abstract void Project(ref float weights, ref float x, ref float projection, int steps);
-            static abstract void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity);
-        }
-
         /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 16 tiles of 16.</summary>
-        private readonly struct Vector512Tiles : ITiles
+        internal readonly struct Vector512Tiles : ITiling
         {
             public static int Lanes => 16;
             public static int Tiles => 16;
@@ -834,7 +532,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8.</summary>
-        private readonly struct Vector256Tiles : ITiles
+        internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
             public static int Tiles => 32;
@@ -853,7 +551,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4.</summary>
-        private readonly struct Vector128Tiles : ITiles
+        internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;
             public static int Tiles => 64;

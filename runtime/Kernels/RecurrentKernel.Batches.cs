@@ -1,0 +1,236 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.Kernels;
+
+public abstract partial class RecurrentKernel<M, T512, T256, T128>
+{
+    // ---- groups of sequences on the SIMD lanes (small models) ----
+
+    /// <summary>Runs the whole groups of a batch, one sequence per SIMD lane; returns how many sequences they took.</summary>
+    private static int LaneGroups(ref float weights, ref float input, ref float output, int batchSize, int steps)
+    {
+        int b = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; b + 16 <= batchSize; b += 16)
+                LaneGroup<T512, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref Unsafe.Add(ref output, b * M.OutputSize));
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; b + 8 <= batchSize; b += 8)
+                LaneGroup<T256, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref Unsafe.Add(ref output, b * M.OutputSize));
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; b + 4 <= batchSize; b += 4)
+                LaneGroup<T128, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref Unsafe.Add(ref output, b * M.OutputSize));
+        }
+        return b;
+    }
+
+    /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
+    private static void LaneGroup<T, S, V>(ref float weights, ref float input, int steps, ref float output)
+        where T : struct, ITiling where S : ISimd<V> where V : struct
+    {
+        // Per layer and hidden unit, a vector over the group: two h buffers (and c), all zero at t = 0; then x_t of the
+        // group, transposed to [InputSize, S.Lanes].
+        int hidden = M.HiddenSize, layerState = StateBuffers * hidden * S.Lanes;
+        int length = M.NumLayers * layerState + M.InputSize * S.Lanes + AlignedBuffer.Slack;
+        Span<float> memory = length <= StackBudgetFloats ? stackalloc float[length] : KernelScratch.Rent(length);
+        ref float state = ref AlignedBuffer.ClearAligned(memory, M.NumLayers * layerState);
+        ref float xs = ref Unsafe.Add(ref state, M.NumLayers * layerState);
+
+        for (int t = 0; t < steps; t++)
+        {
+            for (int lane = 0; lane < S.Lanes; lane++)
+            {
+                ref float source = ref Unsafe.Add(ref input, (lane * steps + t) * M.InputSize);
+                for (int k = 0; k < M.InputSize; k++)
+                    Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
+            }
+            int parity = t & 1;
+            LaneLayer<T, S, V>(ref weights, ref xs, M.InputSize, T.PanelLength, ref state, parity);
+            if (M.NumLayers > 1)
+                LaneUpperLayers<T, S, V>(ref weights, ref state, parity);
+        }
+        LaneReadOut<T, S, V>(ref weights, ref Unsafe.Add(ref state, (M.NumLayers - 1) * layerState + (steps & 1) * hidden * S.Lanes), ref output);
+    }
+
+    // The layers above 0 and the readout are methods of their own, called as such: inlined into the group's loop, they
+    // would spend the JIT's inlining budget for the method, which then left the readout's SIMD calls as calls.
+
+    /// <summary>The group's layers above 0 for one step, each reading the h_t the layer below just wrote.</summary>
+    private static void LaneUpperLayers<T, S, V>(ref float weights, ref float state, int parity)
+        where T : struct, ITiling where S : ISimd<V> where V : struct
+    {
+        int hidden = M.HiddenSize, layerState = StateBuffers * hidden * S.Lanes;
+        for (int layer = 1; layer < M.NumLayers; layer++)
+        {
+            LaneLayer<T, S, V>(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),
+                ref Unsafe.Add(ref state, (layer - 1) * layerState + (parity ^ 1) * hidden * S.Lanes), hidden, T.UpperPanelLength,
+                ref Unsafe.Add(ref state, layer * layerState), parity);
+        }
+    }
+
+    /// <summary>The head of each lane's h_T at <paramref name="hLast"/> (or h_T itself), back to its sequence's output row.</summary>
+    private static void LaneReadOut<T, S, V>(ref float weights, ref float hLast, ref float output)
+        where T : struct, ITiling where S : ISimd<V> where V : struct
+    {
+        int hidden = M.HiddenSize;
+        if (!M.HasHead)
+        {
+            for (int k = 0; k < hidden; k++)
+                for (int lane = 0; lane < S.Lanes; lane++)
+                    Unsafe.Add(ref output, lane * M.OutputSize + k) = Unsafe.Add(ref hLast, k * S.Lanes + lane);
+            return;
+        }
+        ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
+        for (int o = 0; o < M.OutputSize; o++)
+        {
+            V y = S.Create(Unsafe.Add(ref head, M.OutputSize * hidden + o));
+            for (int k = 0; k < hidden; k++)
+                y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * hidden + k)), S.Load(ref hLast, k * S.Lanes), y);
+            for (int lane = 0; lane < S.Lanes; lane++)
+                Unsafe.Add(ref output, lane * M.OutputSize + o) = S.GetElement(y, lane);
+        }
+    }
+
+    /// <summary>One layer's step for the group, reading <paramref name="inputs"/> vectors at x: per hidden unit, its slots as vectors over the group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LaneLayer<T, S, V>(ref float weights, ref float x, int inputs, int panelLength, ref float state, int parity)
+        where T : struct, ITiling where S : ISimd<V> where V : struct
+    {
+        int hidden = M.HiddenSize;
+        ref float hPrev = ref Unsafe.Add(ref state, parity * hidden * S.Lanes);
+        ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * hidden * S.Lanes);
+        ref float cell = ref Unsafe.Add(ref state, 2 * hidden * S.Lanes);
+        // Units of whole tiles and of the rest tile find their weights with different strides: one loop each, so that
+        // the stride is a constant in each.
+        int whole = Math.Min(T.Tiles * T.Lanes, hidden);
+        for (int j = 0; j < whole; j++)
+        {
+            LaneUnit<S, V>(ref Unsafe.Add(ref weights, j / T.Lanes * panelLength + j % T.Lanes), T.Lanes, ref x, inputs, ref hPrev, j,
+                ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+        }
+        for (int j = whole; j < hidden; j++)
+        {
+            LaneUnit<S, V>(ref Unsafe.Add(ref weights, T.Tiles * panelLength + (j - whole)), T.RestLanes, ref x, inputs, ref hPrev, j,
+                ref Unsafe.Add(ref cell, j * S.Lanes), ref Unsafe.Add(ref hNext, j * S.Lanes));
+        }
+    }
+
+    /// <summary>
+    /// Unit j of a layer for the group: its slot s at column s · lanes of its tile's panel rows (4 · lanes floats each),
+    /// from <paramref name="w"/> at its bias; each weight broadcast once and multiplied into the group's values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LaneUnit<S, V>(ref float w, int lanes, ref float x, int inputs, ref float hPrev, int j, ref float cell, ref float hNext)
+        where S : ISimd<V> where V : struct
+    {
+        int row = PackedLayout.Slots * lanes;
+        // LSTM: the gates i, f, g, o; GRU: r, z and n's input and hidden parts, which the reset gate keeps apart.
+        V s0 = S.Create(w), s1 = S.Create(Unsafe.Add(ref w, lanes)), s2 = S.Create(Unsafe.Add(ref w, 2 * lanes)), s3 = S.Create(Unsafe.Add(ref w, 3 * lanes));
+        for (int k = 0; k < inputs; k++)
+        {
+            V xk = S.Load(ref x, k * S.Lanes);
+            int column = (1 + k) * row;
+            s0 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column)), xk, s0);
+            s1 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column + lanes)), xk, s1);
+            s2 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column + 2 * lanes)), xk, s2);
+            if (!M.Gru)
+                s3 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column + 3 * lanes)), xk, s3);
+        }
+        for (int k = 0; k < M.HiddenSize; k++)
+        {
+            V hk = S.Load(ref hPrev, k * S.Lanes);
+            int column = (1 + inputs + k) * row;
+            s0 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column)), hk, s0);
+            s1 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column + lanes)), hk, s1);
+            if (!M.Gru)
+                s2 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column + 2 * lanes)), hk, s2);
+            s3 = S.MultiplyAdd(S.Create(Unsafe.Add(ref w, column + 3 * lanes)), hk, s3);
+        }
+        if (M.Gru)
+            S.GruCell(s0, s1, s2, s3, in Unsafe.Add(ref hPrev, j * S.Lanes), ref hNext);
+        else
+            S.LstmCell(s0, s1, s2, s3, ref cell, ref hNext);
+    }
+
+    // ---- blocks of sequences through each weight vector (the other models) ----
+
+    /// <summary>Runs the whole blocks of a batch on this CPU's tiling, as <see cref="Batch"/> does; returns how many sequences they took.</summary>
+    private static int Blocks(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c)
+    {
+        if (Vector512.IsHardwareAccelerated)
+            return Blocks<T512>(ref weights, ref input, ref output, batchSize, steps, lengths, h, c);
+        else if (Vector256.IsHardwareAccelerated)
+            return Blocks<T256>(ref weights, ref input, ref output, batchSize, steps, lengths, h, c);
+        else if (Vector128.IsHardwareAccelerated)
+            return Blocks<T128>(ref weights, ref input, ref output, batchSize, steps, lengths, h, c);
+        else
+            return 0; // without SIMD, one by one
+    }
+
+    private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths,
+        Span<float> h, Span<float> c) where T : struct, ITiling
+    {
+        const int Sequences = PackedLayout.BlockSequences;
+        int blocks = batchSize / Sequences;
+        Span<float> states = KernelScratch.Rent(Sequences * StateLength);
+        for (int block = 0; block < blocks; block++)
+        {
+            int b = block * Sequences;
+            states.Clear();
+            if (!h.IsEmpty)
+            {
+                for (int g = 0; g < Sequences; g++)
+                    CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, 0, M.NumLayers, b + g, batchSize, toState: true);
+            }
+            BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref MemoryMarshal.GetReference(states),
+                ref Unsafe.Add(ref output, b * SequenceOutputs(steps)), lengths.IsEmpty ? default : lengths.Slice(b, Sequences), h, c, b, batchSize);
+        }
+        return blocks * Sequences;
+    }
+
+    /// <summary>
+    /// Runs a block of sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest
+    /// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.
+    /// </summary>
+    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths,
+        Span<float> h, Span<float> c, int b, int batchSize) where T : struct, ITiling
+    {
+        int longest = lengths.IsEmpty ? steps : 0;
+        for (int g = 0; g < lengths.Length; g++)
+            longest = Math.Max(longest, lengths[g]);
+        for (int t = 0; t < longest; t++)
+        {
+            int parity = t & 1;
+            T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), steps * M.InputSize, ref states, parity);
+            for (int layer = 1; layer < M.NumLayers; layer++)
+            {
+                T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, parity ^ 1)),
+                    StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), parity);
+            }
+            for (int g = 0; g < PackedLayout.BlockSequences; g++)
+            {
+                int length = lengths.IsEmpty ? steps : lengths[g];
+                ref float state = ref Unsafe.Add(ref states, g * StateLength);
+                if (EveryStep && t < length)
+                    ReadOut<T>(ref weights, ref state, parity ^ 1, ref Unsafe.Add(ref output, (g * steps + t) * M.OutputSize));
+                if (t == length - 1)
+                {
+                    if (!EveryStep)
+                        ReadOut<T>(ref weights, ref state, parity ^ 1, ref Unsafe.Add(ref output, g * M.OutputSize));
+                    if (!h.IsEmpty)
+                        CopyState(ref state, parity ^ 1, h, c, 0, M.NumLayers, b + g, batchSize, toState: false);
+                }
+            }
+        }
+        if (!EveryStep) return;
+        for (int g = 0; g < lengths.Length; g++)
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (g * steps + lengths[g]) * M.OutputSize), (steps - lengths[g]) * M.OutputSize).Clear(); // padded steps
+    }
+}

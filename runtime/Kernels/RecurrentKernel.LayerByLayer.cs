@@ -1,0 +1,149 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.Kernels;
+
+public abstract partial class RecurrentKernel<M, T512, T256, T128>
+{
+    // ---- a bidirectional model: layer by layer, each layer's two directions over the whole sequence ----
+
+    /// <summary>
+    /// Runs sequence <paramref name="b"/> of a batch for <paramref name="steps"/> steps, layer by layer: both directions
+    /// of a layer over the whole sequence (the backward one from its last step), their h_t side by side in a
+    /// [steps, FeatureSize] sequence that the layer above reads.
+    /// </summary>
+    private static void LayerByLayer(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
+    {
+        // Both directions' state, then two sequences (a layer's output and the one below it), or only the row the
+        // readout reads besides the final states: in this thread's scratch, since their length depends on steps.
+        bool passesSequences = M.NumLayers > 1 || EveryStep;
+        Span<float> scratch = KernelScratch.Rent(StateLength + (passesSequences ? 2 * steps * FeatureSize : FeatureSize));
+        ref float state = ref MemoryMarshal.GetReference(scratch);
+        ref float sequences = ref Unsafe.Add(ref state, StateLength);
+        if (Vector512.IsHardwareAccelerated)
+            LayerByLayer<T512>(ref weights, ref input, steps, ref state, ref sequences, h, c, b, batchSize, ref output);
+        else if (Vector256.IsHardwareAccelerated)
+            LayerByLayer<T256>(ref weights, ref input, steps, ref state, ref sequences, h, c, b, batchSize, ref output);
+        else if (Vector128.IsHardwareAccelerated)
+            LayerByLayer<T128>(ref weights, ref input, steps, ref state, ref sequences, h, c, b, batchSize, ref output);
+        else
+            LayerByLayer<T512>(ref weights, ref input, steps, ref state, ref sequences, h, c, b, batchSize, ref output);
+    }
+
+    private static void LayerByLayer<T>(ref float weights, ref float input, int steps, ref float state, ref float sequences,
+        Span<float> h, Span<float> c, int b, int batchSize, ref float output) where T : struct, ITiling
+    {
+        ref float into = ref sequences;
+        LayerDirections<T>(0, ref weights, ref Unsafe.Add(ref weights, T.LayerLength), ref input, M.InputSize, ref state, ref into, steps, h, c, b, batchSize);
+        for (int layer = 1; layer < M.NumLayers; layer++)
+        {
+            // Layer k reads sequence (k − 1) % 2 and writes sequence k % 2.
+            ref float below = ref Unsafe.Add(ref sequences, ((layer - 1) & 1) * steps * FeatureSize);
+            into = ref Unsafe.Add(ref sequences, (layer & 1) * steps * FeatureSize);
+            ref float upper = ref Unsafe.Add(ref weights, 2 * T.LayerLength + (layer - 1) * 2 * T.UpperLayerLength);
+            LayerDirections<T>(layer, ref upper, ref Unsafe.Add(ref upper, T.UpperLayerLength), ref below, FeatureSize, ref state, ref into, steps, h, c, b, batchSize);
+        }
+
+        ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
+        // The forward direction's final h is in buffer steps % 2; so is the backward one's, after step 0.
+        ref float forwardFinal = ref Unsafe.Add(ref state, (steps & 1) * M.StateStride);
+        if (M.Readout == Readout.EveryStep)
+        {
+            for (int t = 0; t < steps; t++)
+                ReadOut(ref head, ref Unsafe.Add(ref into, t * FeatureSize), ref Unsafe.Add(ref into, t * FeatureSize + HiddenOutputs), ref Unsafe.Add(ref output, t * M.OutputSize));
+        }
+        else if (M.Readout == Readout.FinalState)
+        {
+            ReadOut(ref head, ref forwardFinal, ref Unsafe.Add(ref state, LayerStateLength + (steps & 1) * M.StateStride), ref output);
+        }
+        else
+        {
+            ReadOut(ref head, ref forwardFinal, ref Unsafe.Add(ref into, HiddenOutputs), ref output);
+        }
+    }
+
+    /// <summary>
+    /// Both directions of one layer over the sequence at <paramref name="source"/> (a step every <paramref name="stride"/>
+    /// floats), from the zero state or the given h_0 (and c_0), their final states back to h (and c). The layer keeps its
+    /// whole output sequence in <paramref name="into"/> when the layer above or the readout reads it, otherwise only
+    /// what the readout reads besides the final states: for LastStep the backward direction's first h, in row 0.
+    /// </summary>
+    private static void LayerDirections<T>(int layer, ref float forward, ref float backward, ref float source, int stride, ref float state, ref float into,
+        int steps, Span<float> h, Span<float> c, int b, int batchSize) where T : struct, ITiling
+    {
+        ref float backwardState = ref Unsafe.Add(ref state, LayerStateLength);
+        MemoryMarshal.CreateSpan(ref state, StateLength).Clear();
+        if (!h.IsEmpty)
+            CopyState(ref state, 0, h, c, 2 * layer, 2, b, batchSize, toState: true);
+        bool keeps = EveryStep || layer < M.NumLayers - 1;
+        bool keepsFirst = !keeps && M.Readout == Readout.LastStep;
+        if (M.InterleavesDirections)
+        {
+            // The two directions are independent chains: a step of each per iteration, for the CPU to overlap.
+            for (int s = 0; s < steps; s++)
+            {
+                int t = steps - 1 - s; // the backward direction's step
+                DirectionStep<T>(layer, ref forward, ref Unsafe.Add(ref source, s * stride), ref state, s & 1);
+                DirectionStep<T>(layer, ref backward, ref Unsafe.Add(ref source, t * stride), ref backwardState, s & 1);
+                if (keeps)
+                {
+                    Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
+                    Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenOutputs));
+                }
+                else if (keepsFirst && s == 0)
+                {
+                    Keep(ref backwardState, 0, ref Unsafe.Add(ref into, HiddenOutputs));
+                }
+            }
+        }
+        else
+        {
+            // One direction after the other, so that each reads its weights from L1.
+            for (int s = 0; s < steps; s++)
+            {
+                DirectionStep<T>(layer, ref forward, ref Unsafe.Add(ref source, s * stride), ref state, s & 1);
+                if (keeps)
+                    Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
+            }
+            for (int s = 0; s < steps; s++)
+            {
+                int t = steps - 1 - s;
+                DirectionStep<T>(layer, ref backward, ref Unsafe.Add(ref source, t * stride), ref backwardState, s & 1);
+                if (keeps)
+                    Keep(ref backwardState, s & 1, ref Unsafe.Add(ref into, t * FeatureSize + HiddenOutputs));
+                else if (keepsFirst && s == 0)
+                    Keep(ref backwardState, 0, ref Unsafe.Add(ref into, HiddenOutputs));
+            }
+        }
+        if (!h.IsEmpty)
+            CopyState(ref state, steps & 1, h, c, 2 * layer, 2, b, batchSize, toState: false);
+    }
+
+    /// <summary>One step of one direction of a layer whose weights start at <paramref name="block"/> (without SIMD, the scalar kernel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DirectionStep<T>(int layer, ref float block, ref float x, ref float state, int parity) where T : struct, ITiling
+    {
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            RecurrentScalarKernel.Layer(MemoryMarshal.CreateReadOnlySpan(ref block, layer == 0 ? T.LayerLength : T.UpperLayerLength),
+                MemoryMarshal.CreateReadOnlySpan(ref x, layer == 0 ? M.InputSize : FeatureSize), MemoryMarshal.CreateSpan(ref state, LayerStateLength),
+                M.InputSize, M.HiddenSize, M.NumLayers, T.Lanes, T.RestLanes, bidirectional: true, M.ProjSize, M.Gru, layer, parity);
+        }
+        else if (layer == 0)
+        {
+            T.Layer(ref block, ref x, ref state, parity);
+        }
+        else
+        {
+            T.UpperLayer(ref block, ref x, ref state, parity);
+        }
+    }
+
+    /// <summary>Copies a direction's new h_t (in the buffer after <paramref name="parity"/>) to its place in a layer's output sequence.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(ref float direction, int parity, ref float into) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref direction, (parity ^ 1) * M.StateStride), HiddenOutputs)
+            .CopyTo(MemoryMarshal.CreateSpan(ref into, HiddenOutputs));
+}

@@ -1,0 +1,139 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.Kernels;
+
+public abstract partial class RecurrentKernel<M, T512, T256, T128>
+{
+    private const int StackBudgetFloats = KernelScratch.StackBudgetBytes / sizeof(float);
+
+    /// <summary>
+    /// Runs a batch of <paramref name="steps"/> steps per sequence, sequence b for its first lengths[b] steps (all of
+    /// them without lengths), from the zero state or from the h_0 (and c_0) in h (and c), where each final state goes.
+    /// </summary>
+    private static void Batch(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
+        Span<float> h, Span<float> c)
+    {
+        int outputs = SequenceOutputs(steps);
+        int b = 0;
+        if (M.LanesRunBatches && lengths.IsEmpty && h.IsEmpty)
+            b = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps);
+        else if (M.BlocksRunBatches)
+            b = Blocks(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
+        // The sequences left over, one by one.
+        for (; b < batchSize; b++)
+        {
+            int length = lengths.IsEmpty ? steps : lengths[b];
+            Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * M.InputSize)), length,
+                ref MemoryMarshal.GetReference(output.Slice(b * outputs)), h, c, b, batchSize);
+            if (EveryStep)
+                output.Slice(b * outputs + length * M.OutputSize, (steps - length) * M.OutputSize).Clear(); // padded steps
+        }
+    }
+
+    /// <summary>
+    /// Runs sequence <paramref name="b"/> of a batch for <paramref name="steps"/> steps, from the zero state or, when h
+    /// is given, from its h_0 (and c_0) there, where its final state goes.
+    /// </summary>
+    private static void Sequence(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
+    {
+        if (M.Bidirectional)
+        {
+            LayerByLayer(ref weights, ref input, steps, ref output, h, c, b, batchSize);
+            return;
+        }
+        // The state, then the projected inputs of a chunk of steps: on the stack within its budget, else in this
+        // thread's scratch; from a cache line, the state zeroed (see AlignedBuffer.ClearAligned).
+        int length = StateLength + M.ProjectionSteps * PackedLayout.Slots * M.StateStride + AlignedBuffer.Slack;
+        Span<float> memory = length <= StackBudgetFloats ? stackalloc float[length] : KernelScratch.Rent(length);
+        ref float state = ref AlignedBuffer.ClearAligned(memory, StateLength);
+        if (!h.IsEmpty)
+            CopyState(ref state, 0, h, c, 0, M.NumLayers, b, batchSize, toState: true);
+        if (Vector512.IsHardwareAccelerated)
+            Run<T512>(ref weights, ref input, steps, ref state, ref output);
+        else if (Vector256.IsHardwareAccelerated)
+            Run<T256>(ref weights, ref input, steps, ref state, ref output);
+        else if (Vector128.IsHardwareAccelerated)
+            Run<T128>(ref weights, ref input, steps, ref state, ref output);
+        else
+            Run<T512>(ref weights, ref input, steps, ref state, ref output);
+        if (!h.IsEmpty)
+            CopyState(ref state, steps & 1, h, c, 0, M.NumLayers, b, batchSize, toState: false);
+    }
+
+    /// <summary>Runs one sequence on tiling T from the state in <paramref name="state"/>, reading out every step or after the last.</summary>
+    private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : struct, ITiling
+    {
+        if (M.ProjectionSteps > 0 && Vector128.IsHardwareAccelerated)
+        {
+            // Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.
+            ref float projection = ref Unsafe.Add(ref state, StateLength);
+            for (int start = 0; start < steps; start += M.ProjectionSteps)
+            {
+                int chunk = Math.Min(M.ProjectionSteps, steps - start);
+                T.Project(ref weights, ref Unsafe.Add(ref input, start * M.InputSize), ref projection, chunk);
+                for (int t = start; t < start + chunk; t++)
+                {
+                    T.ProjectedLayer(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
+                    UpperLayers<T>(ref weights, ref state, t & 1);
+                    if (EveryStep)
+                        ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
+                }
+            }
+        }
+        else
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                Layers<T>(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), ref state, t & 1);
+                if (EveryStep)
+                    ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
+            }
+        }
+        // After the last step, the last layer's h_T is in buffer steps % 2.
+        if (!EveryStep)
+            ReadOut<T>(ref weights, ref state, steps & 1, ref output);
+    }
+
+    /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+    private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : struct, ITiling
+    {
+        Layers<T>(ref weights, ref x, ref state, parity);
+        ReadOut<T>(ref weights, ref state, parity ^ 1, ref output);
+    }
+
+    /// <summary>One time step of every layer on tiling T (without SIMD, the scalar kernel on its layout).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Layers<T>(ref float weights, ref float x, ref float state, int parity) where T : struct, ITiling
+    {
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, T.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref x, M.InputSize),
+                MemoryMarshal.CreateSpan(ref state, StateLength), M.InputSize, M.HiddenSize, M.NumLayers, T.Lanes, T.RestLanes, M.Gru, parity,
+                separateInput: M.ProjectionSteps > 0, M.ProjSize);
+            return;
+        }
+        T.Layer(ref weights, ref x, ref state, parity);
+        UpperLayers<T>(ref weights, ref state, parity);
+    }
+
+    /// <summary>The layers above 0 of a time step, each reading the h_t the layer below just wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpperLayers<T>(ref float weights, ref float state, int parity) where T : struct, ITiling
+    {
+        for (int layer = 1; layer < M.NumLayers; layer++)
+        {
+            T.UpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength),
+                ref Unsafe.Add(ref state, HiddenOffset(layer - 1, parity ^ 1)), ref Unsafe.Add(ref state, layer * LayerStateLength), parity);
+        }
+    }
+
+    /// <summary>The readout of the last layer's h in buffer <paramref name="parity"/>.</summary>
+    private static void ReadOut<T>(ref float weights, ref float state, int parity, ref float output) where T : struct, ITiling
+    {
+        ref float h = ref Unsafe.Add(ref state, HiddenOffset(M.NumLayers - 1, parity));
+        ReadOut(ref Unsafe.Add(ref weights, T.HeadOffset), ref h, ref h, ref output);
+    }
+}

@@ -1,0 +1,270 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.Kernels;
+
+/// <summary>
+/// The forward pass of a generated model: argument checks, state, batches, readouts and the SIMD dispatch, written once
+/// for every model. <typeparamref name="M"/> gives the sizes and plan; <typeparamref name="T512"/>,
+/// <typeparamref name="T256"/> and <typeparamref name="T128"/> are the tilings the Vector512, Vector256 and Vector128
+/// paths run (one type may serve several), whose layer steps the generator writes for the model's sizes.
+/// </summary>
+/// <remarks>
+/// The JIT compiles these generic methods separately for each model's struct type arguments, with every property of
+/// <typeparamref name="M"/> and the tilings a constant, and keeps only the widest accelerated path: the code it runs
+/// is what a generator would print for the model. Without SIMD every path falls to <typeparamref name="T512"/>, whose
+/// layout the scalar kernel reads (it pads most, so the state is padded for it). A generated model's kernel class
+/// derives from this one only to name it.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract partial class RecurrentKernel<M, T512, T256, T128>
+    where M : struct, IRecurrentModel
+    where T512 : struct, ITiling
+    where T256 : struct, ITiling
+    where T128 : struct, ITiling
+{
+    /// <summary>For the generated kernel class, which derives from this one only to name it.</summary>
+    protected RecurrentKernel()
+    {
+    }
+
+    // The sizes below are small expressions of M's constants; the JIT's heuristics would not inline them everywhere
+    // (they read several properties), so each says it must be.
+
+    private static int Directions { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => M.Bidirectional ? 2 : 1; }
+
+    /// <summary>The values of h: ProjSize with a projection, else HiddenSize.</summary>
+    private static int HiddenOutputs { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => M.ProjSize > 0 ? M.ProjSize : M.HiddenSize; }
+
+    /// <summary>A layer's values per step: every direction's h.</summary>
+    private static int FeatureSize { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Directions * HiddenOutputs; }
+
+    private static bool EveryStep { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => M.Readout == Readout.EveryStep; }
+
+    /// <summary>Buffers of state per layer and direction: two h buffers, the LSTM's c, and with a projection o ⊙ tanh(c_t).</summary>
+    private static int StateBuffers { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => M.Gru ? 2 : M.ProjSize > 0 ? 4 : 3; }
+
+    private static int LayerStateLength { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => StateBuffers * M.StateStride; }
+
+    /// <summary>Floats of a sequence's state: every layer's, or a bidirectional model's running layer's two directions.</summary>
+    public static int StateLength { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (M.Bidirectional ? 2 : M.NumLayers) * LayerStateLength; }
+
+    /// <summary>The multiply-adds of one step: per layer and direction gates × hidden units × (inputs + h's values), and W_hr's.</summary>
+    public static long MultiplyAddsPerStep =>
+        (long)Directions * ((M.Gru ? 3 : 4) * M.HiddenSize * (M.InputSize + HiddenOutputs + (M.NumLayers - 1L) * (FeatureSize + HiddenOutputs))
+            + (long)M.NumLayers * M.ProjSize * M.HiddenSize);
+
+    /// <summary>Where the h buffer <paramref name="parity"/> of a layer (a direction, when bidirectional) starts in the state.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * M.StateStride;
+
+    /// <summary>Where the c of a layer (a direction, when bidirectional) starts in the state.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CellOffset(int layer) => layer * LayerStateLength + 2 * M.StateStride;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SequenceOutputs(int steps) => EveryStep ? steps * M.OutputSize : M.OutputSize;
+
+    // ---- weights and the streaming state ----
+
+    /// <summary>A model's streaming state, zero, once this runtime is known to lay out state and weights as the model's code reads them.</summary>
+    public static AlignedBuffer CreateState()
+    {
+        ModelGuard.RequireLayout(M.LayoutVersion, M.GeneratorVersion);
+        return new AlignedBuffer(StateLength);
+    }
+
+    /// <summary>Packs weights in PyTorch's layout for the tiling of this CPU's path.</summary>
+    /// <exception cref="ArgumentException">The weights are for other sizes or options.</exception>
+    public static PackedWeights Pack(RecurrentWeights weights)
+    {
+        ModelGuard.RequireLayout(M.LayoutVersion, M.GeneratorVersion);
+        if (Vector512.IsHardwareAccelerated)
+            return Pack<T512>(weights);
+        else if (Vector256.IsHardwareAccelerated)
+            return Pack<T256>(weights);
+        else if (Vector128.IsHardwareAccelerated)
+            return Pack<T128>(weights);
+        else
+            return Pack<T512>(weights);
+    }
+
+    // The runtime packs; the length it packed must be the one the generated code reads.
+    private static PackedWeights Pack<T>(RecurrentWeights weights) where T : struct, ITiling =>
+        ModelGuard.RequirePackedLength(
+            RecurrentPacking.Pack(weights, M.InputSize, M.HiddenSize, M.HasHead ? M.OutputSize : 0, M.NumLayers, T.Lanes, T.RestLanes,
+                separateInput: M.ProjectionSteps > 0, M.Bidirectional, M.ProjSize),
+            T.PackedLength);
+
+    private static ref float Weights(PackedWeights? weights, object model) =>
+        ref MemoryMarshal.GetReference((weights ?? throw ModelGuard.NoWeights(model)).Span);
+
+    // ---- the generated model's public API, checked here ----
+
+    /// <summary>One sequence of any length T ≥ 1: input [T, InputSize], output one readout (EveryStep: [T, OutputSize]).</summary>
+    public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output)
+    {
+        ref float packed = ref Weights(weights, model);
+        int steps = ModelGuard.RequireSteps(input.Length, 1, M.InputSize);
+        ModelGuard.RequireLength(output.Length, SequenceOutputs(steps), nameof(output), EveryStep ? "T × OutputSize" : "OutputSize");
+        Sequence(ref packed, ref MemoryMarshal.GetReference(input), steps, ref MemoryMarshal.GetReference(output), default, default, 0, 1);
+    }
+
+    /// <summary>A batch of sequences of one length: input [batchSize, T, InputSize].</summary>
+    public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, int batchSize)
+    {
+        ref float packed = ref Weights(weights, model);
+        int steps = ModelGuard.RequireSteps(input.Length, batchSize, M.InputSize);
+        RequireOutputs(output, batchSize, steps);
+        Batch(ref packed, input, output, default, batchSize, steps, default, default);
+    }
+
+    /// <summary>A padded batch: sequence b runs its first lengths[b] steps.</summary>
+    public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths)
+    {
+        ref float packed = ref Weights(weights, model);
+        int steps = ModelGuard.RequireSteps(input.Length, lengths.Length, M.InputSize);
+        ModelGuard.RequireLengths(lengths, steps);
+        RequireOutputs(output, lengths.Length, steps);
+        Batch(ref packed, input, output, lengths, lengths.Length, steps, default, default);
+    }
+
+    /// <summary>A batch from the initial states in <paramref name="h"/> (and <paramref name="c"/>; empty for a GRU), where the final ones go.</summary>
+    public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h, Span<float> c)
+    {
+        ref float packed = ref Weights(weights, model);
+        int steps = ModelGuard.RequireSteps(input.Length, batchSize, M.InputSize);
+        RequireOutputs(output, batchSize, steps);
+        RequireStates(h, c, batchSize);
+        Batch(ref packed, input, output, default, batchSize, steps, h, c);
+    }
+
+    /// <summary>A padded batch from the initial states in <paramref name="h"/> (and <paramref name="c"/>), where the final ones go.</summary>
+    public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c)
+    {
+        ref float packed = ref Weights(weights, model);
+        int steps = ModelGuard.RequireSteps(input.Length, lengths.Length, M.InputSize);
+        ModelGuard.RequireLengths(lengths, steps);
+        RequireOutputs(output, lengths.Length, steps);
+        RequireStates(h, c, lengths.Length);
+        Batch(ref packed, input, output, lengths, lengths.Length, steps, h, c);
+    }
+
+    /// <summary>A batch in a tensor [batch, T, InputSize], run by <paramref name="forward"/> (the model's batch overload) on every core when it pays.</summary>
+    public static Tensor Forward(Tensor input, ParallelBatch.BatchForward forward)
+    {
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
+        var output = new Tensor(EveryStep ? new[] { batchSize, steps, M.OutputSize } : new[] { batchSize, M.OutputSize });
+        ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
+        return output;
+    }
+
+    private static void RequireOutputs(Span<float> output, int batchSize, int steps) =>
+        ModelGuard.RequireLength(output.Length, batchSize * SequenceOutputs(steps), nameof(output), EveryStep ? "batch × T × OutputSize" : "batch × OutputSize");
+
+    private static void RequireStates(Span<float> h, Span<float> c, int batchSize)
+    {
+        // Literal descriptions: an interpolated one would allocate on every call.
+        ModelGuard.RequireLength(h.Length, Directions * M.NumLayers * batchSize * HiddenOutputs, nameof(h), (M.Bidirectional, M.ProjSize > 0) switch
+        {
+            (false, false) => "NumLayers × batch × HiddenSize",
+            (false, true) => "NumLayers × batch × ProjSize",
+            (true, false) => "NumLayers × 2 × batch × HiddenSize",
+            (true, true) => "NumLayers × 2 × batch × ProjSize",
+        });
+        if (!M.Gru)
+            ModelGuard.RequireLength(c.Length, Directions * M.NumLayers * batchSize * M.HiddenSize, nameof(c),
+                M.Bidirectional ? "NumLayers × 2 × batch × HiddenSize" : "NumLayers × batch × HiddenSize");
+    }
+
+    /// <summary>One streaming step of a unidirectional model: h_{t-1} is in buffer <paramref name="parity"/> of each layer's state, which then flips.</summary>
+    public static void Step(PackedWeights? weights, object model, AlignedBuffer state, ref int parity, ReadOnlySpan<float> input, Span<float> output)
+    {
+        ref float packed = ref Weights(weights, model);
+        ModelGuard.RequireLength(input.Length, M.InputSize, nameof(input), "InputSize");
+        ModelGuard.RequireLength(output.Length, M.OutputSize, nameof(output), "OutputSize");
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float own = ref MemoryMarshal.GetReference(state.Span);
+        ref float readout = ref MemoryMarshal.GetReference(output);
+        if (Vector512.IsHardwareAccelerated)
+            Step<T512>(ref packed, ref x, ref own, parity, ref readout);
+        else if (Vector256.IsHardwareAccelerated)
+            Step<T256>(ref packed, ref x, ref own, parity, ref readout);
+        else if (Vector128.IsHardwareAccelerated)
+            Step<T128>(ref packed, ref x, ref own, parity, ref readout);
+        else
+            Step<T512>(ref packed, ref x, ref own, parity, ref readout);
+        parity ^= 1;
+    }
+
+    /// <summary>Copies the streaming state into h [NumLayers, h's values] (and c [NumLayers, HiddenSize]; empty for a GRU).</summary>
+    public static void GetState(AlignedBuffer state, int parity, Span<float> h, Span<float> c)
+    {
+        RequireStreamStates(h.Length, c.Length);
+        CopyState(ref MemoryMarshal.GetReference(state.Span), parity, h, c, 0, M.NumLayers, 0, 1, toState: false);
+    }
+
+    /// <summary>Sets the streaming state from h [NumLayers, h's values] (and c [NumLayers, HiddenSize]; empty for a GRU).</summary>
+    public static void SetState(AlignedBuffer state, int parity, ReadOnlySpan<float> h, ReadOnlySpan<float> c)
+    {
+        RequireStreamStates(h.Length, c.Length);
+        // CopyState only reads the given spans when it copies into the state.
+        CopyState(ref MemoryMarshal.GetReference(state.Span), parity, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(h), h.Length),
+            MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(c), c.Length), 0, M.NumLayers, 0, 1, toState: true);
+    }
+
+    private static void RequireStreamStates(int h, int c)
+    {
+        ModelGuard.RequireLength(h, M.NumLayers * HiddenOutputs, nameof(h), M.ProjSize > 0 ? "NumLayers × ProjSize" : "NumLayers × HiddenSize");
+        if (!M.Gru)
+            ModelGuard.RequireLength(c, M.NumLayers * M.HiddenSize, nameof(c), "NumLayers × HiddenSize");
+    }
+
+    /// <summary>
+    /// Copies sequence b's h (and c) of <paramref name="count"/> layers (or directions) between the state (h in buffer
+    /// <paramref name="parity"/>) and rows firstRow… of PyTorch's h [rows, batch, h's values] (c [rows, batch, HiddenSize]).
+    /// </summary>
+    private static void CopyState(ref float state, int parity, Span<float> h, Span<float> c, int firstRow, int count, int b, int batchSize, bool toState)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int row = (firstRow + i) * batchSize + b;
+            Span<float> stateH = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, HiddenOffset(i, parity)), HiddenOutputs);
+            Span<float> givenH = h.Slice(row * HiddenOutputs, HiddenOutputs);
+            (toState ? givenH : stateH).CopyTo(toState ? stateH : givenH);
+            if (M.Gru) continue;
+            Span<float> stateC = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref state, CellOffset(i)), M.HiddenSize);
+            Span<float> givenC = c.Slice(row * M.HiddenSize, M.HiddenSize);
+            (toState ? givenC : stateC).CopyTo(toState ? stateC : givenC);
+        }
+    }
+
+    // ---- readouts ----
+
+    /// <summary>
+    /// The readout of one h (a unidirectional model's last layer) or of [forward h, backward h]: y = W · h + b with the
+    /// head at <paramref name="head"/> ([OutputSize, features], its bias after it), or the features themselves without one.
+    /// </summary>
+    private static void ReadOut(ref float head, ref float forward, ref float backward, ref float output)
+    {
+        int values = HiddenOutputs;
+        if (!M.HasHead)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref forward, values).CopyTo(MemoryMarshal.CreateSpan(ref output, values));
+            if (M.Bidirectional)
+                MemoryMarshal.CreateReadOnlySpan(ref backward, values).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, values), values));
+            return;
+        }
+        for (int o = 0; o < M.OutputSize; o++)
+        {
+            ref float row = ref Unsafe.Add(ref head, o * FeatureSize);
+            float y = Unsafe.Add(ref head, M.OutputSize * FeatureSize + o) + KernelMath.Dot(ref row, ref forward, values);
+            if (M.Bidirectional)
+                y += KernelMath.Dot(ref Unsafe.Add(ref row, values), ref backward, values);
+            Unsafe.Add(ref output, o) = y;
+        }
+    }
+}
