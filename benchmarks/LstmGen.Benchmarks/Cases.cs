@@ -104,8 +104,11 @@ public static class Cases
     /// <summary>The batch-64 benchmark types.</summary>
     public static readonly Type[] Batched = [typeof(Batch64<SeedCase>), typeof(Batch64<SensorCase>), typeof(Batch64<MidCase>), typeof(Batch64<LargeCase>)];
 
-    /// <summary>The extra measurements: denormal inputs (sensor) and a batch of 64 split across the cores (sensor, mid).</summary>
-    public static readonly Type[] Extra = [typeof(Streaming), typeof(Options), typeof(Denormals), typeof(MultiCoreBatch<SensorCase>), typeof(MultiCoreBatch<MidCase>)];
+    /// <summary>
+    /// The extra measurements: streaming, PyTorch's options, GRU models, denormal inputs (sensor) and a batch of 64 split
+    /// across the cores (sensor, mid).
+    /// </summary>
+    public static readonly Type[] Extra = [typeof(Streaming), typeof(Options), typeof(GruCases), typeof(Denormals), typeof(MultiCoreBatch<SensorCase>), typeof(MultiCoreBatch<MidCase>)];
 
     /// <summary>The case a benchmark type measures (its generic argument's <c>Info</c>).</summary>
     public static CaseInfo InfoOf(Type benchmarkType)

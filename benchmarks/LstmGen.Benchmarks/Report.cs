@@ -239,6 +239,7 @@ public static class Report
         AppendGenerator(md, r);
         AppendStreaming(md, r);
         AppendOptions(md, r);
+        AppendGru(md, r);
         AppendDenormals(md, r);
         AppendMultiCore(md, r);
         if (r.Failed.Count > 0)
@@ -253,6 +254,7 @@ public static class Report
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, md.ToString());
+        if (r.Rows.Count == 0) return; // a filtered run of extra measurements only: no case to chart
         Chart.Write([.. r.Rows.Select(x => new ChartBar(x.Case, x.Batch, x.Method, x.MedianNs))],
             Chart.Caption(r.Mode, r.StartedUtc.ToString("yyyy-MM-dd HH:mm", Inv), r.Environment), chart);
     }
@@ -616,6 +618,31 @@ public static class Report
             CaseInfo info = Cases.All.First(c => c.Name == caseName);
             md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(uni)} | {Cell(bi)} | {Ratio(bi, uni)} | {Cell(projected)} | {Ratio(projected, uni)} | " +
                           $"{Cell(padded)} | {Cell(full)} | {Ratio(padded, full)} |");
+        }
+    }
+
+    private static void AppendGru(StringBuilder md, SuiteResults r)
+    {
+        string name = nameof(GruCases);
+        md.AppendLine();
+        md.AppendLine("## GRU models");
+        md.AppendLine();
+        md.AppendLine($"`{name}`: `[Gru]` models of the seed and sensor shapes, the generated model against the run-time-sized `GruModel` with the " +
+                      $"same weights (ns per sequence; a batch is {Cases.Batch} sequences in one `Forward`, divided by {Cases.Batch}).");
+        md.AppendLine();
+        md.AppendLine("| case | generated | run-time-sized | ratio | generated, batch | run-time-sized, batch | ratio | generated: batch ÷ one |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (string caseName in new[] { "seed", "sensor" })
+        {
+            double? PerSequence(string method, int sequences) =>
+                r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == method)?.MedianNs / sequences;
+            string Cell(double? ns) => ns is { } v ? Ns(v) : "not measured";
+            string Ratio(double? a, double? b) => a is { } x && b is { } y ? Times(x / y) : "–";
+            double? one = PerSequence(nameof(GruCases.Generated), 1), oneRunTimeSized = PerSequence(nameof(GruCases.RunTimeSized), 1);
+            double? batch = PerSequence(nameof(GruCases.GeneratedBatch), Cases.Batch), batchRunTimeSized = PerSequence(nameof(GruCases.RunTimeSizedBatch), Cases.Batch);
+            CaseInfo info = Cases.All.First(c => c.Name == caseName);
+            md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(one)} | {Cell(oneRunTimeSized)} | {Ratio(oneRunTimeSized, one)} | {Cell(batch)} | " +
+                          $"{Cell(batchRunTimeSized)} | {Ratio(batchRunTimeSized, batch)} | {Ratio(batch, one)} |");
         }
     }
 
