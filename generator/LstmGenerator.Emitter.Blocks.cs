@@ -23,7 +23,7 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line($"/// <summary>{description}, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at");
             writer.Line("/// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>");
-            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Line(LayerMethodAttribute);
             writer.Open($"private static void Tiles{method}<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity){Code.Generic.Constraints}");
             writer.Line("int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined");
             if (shape.SeparateInput)

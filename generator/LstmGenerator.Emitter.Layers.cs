@@ -27,6 +27,11 @@ public sealed partial class LstmGenerator
             public string VectorOffset(int n) => n == 0 ? "0" : n == 1 ? "lanes" : $"{n} * lanes";
         }
 
+        // A layer step's attribute: inlined into the driver's loop where the JIT can; where it cannot (a step past the
+        // JIT's locals limit, the projection ahead), fully optimized from its first call rather than after tiering up,
+        // which kept a model's first ~200 calls many times slower.
+        private const string LayerMethodAttribute = "[MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]";
+
         // The layer steps of one tiling (concrete) or of every tiling without a rest tile (generic).
         private static void EmitLayerCode(SourceWriter writer, KernelPlan plan, Code code)
         {
@@ -54,7 +59,7 @@ public sealed partial class LstmGenerator
         {
             writer.Line();
             writer.Line($"/// <summary>{description}; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>");
-            writer.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            writer.Line(LayerMethodAttribute);
             writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity"));
             EmitSweepLengths(writer, code, rest: !code.IsGeneric && plan.Tilings.Single(t => code.Ops == t.Vector.Simd).HasRest);
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);");
@@ -216,6 +221,7 @@ public sealed partial class LstmGenerator
             writer.Line("/// Layer 0's b + W_ih · x_t for <paramref name=\"steps\"/> steps from <paramref name=\"x\"/>, into ProjectionLength floats per step:");
             writer.Line("/// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.");
             writer.Line("/// </summary>");
+            writer.Line(LayerMethodAttribute);
             writer.Open(Header(code, "Project", "ref float weights, ref float x, ref float projection, int steps"));
             EmitSweepLengths(writer, code, rest: tiling.HasRest && !code.IsGeneric);
             if (code.IsGeneric || tiling.Tiles > 0)

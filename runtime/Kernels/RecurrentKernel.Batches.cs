@@ -32,6 +32,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     }
 
     /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LaneGroup<T, S, V>(ref float weights, ref float input, int steps, ref float output)
         where T : struct, ITiling where S : ISimd<V> where V : struct
     {
@@ -63,6 +64,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     // would spend the JIT's inlining budget for the method, which then left the readout's SIMD calls as calls.
 
     /// <summary>The group's layers above 0 for one step, each reading the h_t the layer below just wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LaneUpperLayers<T, S, V>(ref float weights, ref float state, int parity)
         where T : struct, ITiling where S : ISimd<V> where V : struct
     {
@@ -76,6 +78,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     }
 
     /// <summary>The head of each lane's h_T at <paramref name="hLast"/> (or h_T itself), back to its sequence's output row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LaneReadOut<T, S, V>(ref float weights, ref float hLast, ref float output)
         where T : struct, ITiling where S : ISimd<V> where V : struct
     {
@@ -199,6 +202,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     /// Runs a block of sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest
     /// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths,
         Span<float> h, Span<float> c, int b, int batchSize) where T : struct, ITiling
     {

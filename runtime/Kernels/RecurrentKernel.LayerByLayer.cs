@@ -32,6 +32,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             LayerByLayer<T512>(ref weights, ref input, steps, ref state, ref sequences, h, c, b, batchSize, ref output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LayerByLayer<T>(ref float weights, ref float input, int steps, ref float state, ref float sequences,
         Span<float> h, Span<float> c, int b, int batchSize, ref float output) where T : struct, ITiling
     {
@@ -70,6 +71,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     /// whole output sequence in <paramref name="into"/> when the layer above or the readout reads it, otherwise only
     /// what the readout reads besides the final states: for LastStep the backward direction's first h, in row 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LayerDirections<T>(int layer, ref float forward, ref float backward, ref float source, int stride, ref float state, ref float into,
         int steps, Span<float> h, Span<float> c, int b, int batchSize) where T : struct, ITiling
     {

@@ -64,40 +64,53 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     }
 
     /// <summary>Runs one sequence on tiling T from the state in <paramref name="state"/>, reading out every step or after the last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : struct, ITiling
     {
+        // A method of its own: the JIT inlines both branches' layer steps before it folds the branch away, and the two
+        // together passed its 512-locals limit, which left one of them a call.
         if (M.ProjectionSteps > 0 && Vector128.IsHardwareAccelerated)
         {
-            // Layer 0's input parts, b + W_ih · x_t, ProjectionSteps steps at a time (reading W_ih once for them), then the steps.
-            ref float projection = ref Unsafe.Add(ref state, StateLength);
-            for (int start = 0; start < steps; start += M.ProjectionSteps)
-            {
-                int chunk = Math.Min(M.ProjectionSteps, steps - start);
-                T.Project(ref weights, ref Unsafe.Add(ref input, start * M.InputSize), ref projection, chunk);
-                for (int t = start; t < start + chunk; t++)
-                {
-                    T.ProjectedLayer(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
-                    UpperLayers<T>(ref weights, ref state, t & 1);
-                    if (EveryStep)
-                        ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
-                }
-            }
+            ProjectedRun<T>(ref weights, ref input, steps, ref state, ref output);
+            return;
         }
-        else
+        for (int t = 0; t < steps; t++)
         {
-            for (int t = 0; t < steps; t++)
-            {
-                Layers<T>(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), ref state, t & 1);
-                if (EveryStep)
-                    ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
-            }
+            Layers<T>(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), ref state, t & 1);
+            if (EveryStep)
+                ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
         }
         // After the last step, the last layer's h_T is in buffer steps % 2.
         if (!EveryStep)
             ReadOut<T>(ref weights, ref state, steps & 1, ref output);
     }
 
+    /// <summary>
+    /// <see cref="Run{T}"/> with layer 0's input parts, b + W_ih · x_t, computed ProjectionSteps steps at a time (reading
+    /// W_ih once for them) into the working memory after the state, then the steps.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ProjectedRun<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : struct, ITiling
+    {
+        ref float projection = ref Unsafe.Add(ref state, StateLength);
+        for (int start = 0; start < steps; start += M.ProjectionSteps)
+        {
+            int chunk = Math.Min(M.ProjectionSteps, steps - start);
+            T.Project(ref weights, ref Unsafe.Add(ref input, start * M.InputSize), ref projection, chunk);
+            for (int t = start; t < start + chunk; t++)
+            {
+                T.ProjectedLayer(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
+                UpperLayers<T>(ref weights, ref state, t & 1);
+                if (EveryStep)
+                    ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
+            }
+        }
+        if (!EveryStep)
+            ReadOut<T>(ref weights, ref state, steps & 1, ref output);
+    }
+
     /// <summary>One streaming step on tiling T: h_{t-1} is in buffer <paramref name="parity"/> of each layer, h_t goes to the other.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Step<T>(ref float weights, ref float x, ref float state, int parity, ref float output) where T : struct, ITiling
     {
         Layers<T>(ref weights, ref x, ref state, parity);

@@ -162,7 +162,7 @@ namespace LstmGen.Generated
         private static int StateLength => LargeLstmKernel.StateLength; // floats of a sequence's state, as the driver lays it out
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
@@ -296,7 +296,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
@@ -401,6 +401,7 @@ namespace LstmGen.Generated
         /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
         /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
@@ -448,7 +449,7 @@ namespace LstmGen.Generated
 
         /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
         /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined

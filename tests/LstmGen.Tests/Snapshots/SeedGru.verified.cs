@@ -164,7 +164,7 @@ namespace LstmGen.Generated
         public static string GeneratorVersion => "%VERSION%";
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined

@@ -164,7 +164,7 @@ namespace LstmGen.Generated
         public static string GeneratorVersion => "%VERSION%";
 
         /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
@@ -267,7 +267,7 @@ namespace LstmGen.Generated
         }
 
         /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
@@ -401,7 +401,7 @@ namespace LstmGen.Generated
             private static int RestRowLength => 32; // floats per panel row of the rest tile
 
             /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
                 int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
@@ -472,7 +472,7 @@ namespace LstmGen.Generated
             }
 
             /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity)
             {
                 int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
