@@ -3,7 +3,7 @@
 #
 #   benchmarks/run.sh                 full suite (~8 min on 2 cores), then docs/benchmarks.md
 #   benchmarks/run.sh --quick         short job: a smoke test in ~1-2 minutes; report in BenchmarkDotNet.Artifacts/benchmarks-quick.md
-#   benchmarks/run.sh --filter TEXT   only benchmarks whose name contains TEXT (Sensor, Batch64, OnnxRuntime, Streaming, Denormals, MultiCore, ...;
+#   benchmarks/run.sh --filter TEXT   only benchmarks whose name contains TEXT (Sensor, Batch64, OnnxRuntime, Streaming, Denormals, MultiCore, FmaPeak, ...;
 #                                     comma-separated texts: any of them), same job as
 #                                     the full suite unless --quick; reported like --quick (docs/ untouched)
 #   benchmarks/run.sh --torchsharp    also TorchSharp-cpu (restores ~600 MB once; skipped if libtorch won't load)

@@ -27,8 +27,11 @@ public interface ILstmCase<TSelf> where TSelf : struct, ILstmCase<TSelf>
 /// <summary>Sizes and name of a case; <see cref="Batch"/> is the batch of the batched benchmarks (1 otherwise).</summary>
 public sealed record CaseInfo(string Name, int InputSize, int HiddenSize, int OutputSize, int SeqLen)
 {
-    /// <summary>FLOPs of one sequence: T·2·4H·(I+H) multiply-adds for the gates, 2·H·O for the head.</summary>
-    public double FlopsPerSequence => (double)SeqLen * 2 * 4 * HiddenSize * (InputSize + HiddenSize) + 2.0 * HiddenSize * OutputSize;
+    /// <summary>FLOPs of one sequence of the LSTM: two per multiply-add, T·2·4H·(I+H) for the gates, 2·H·O for the head.</summary>
+    public double FlopsPerSequence => 2 * MultiplyAddsPerSequence(gates: 4);
+
+    /// <summary>Multiply-adds of one sequence: T·gates·H·(I+H) for the gates (LSTM 4, GRU 3), H·O for the head.</summary>
+    public double MultiplyAddsPerSequence(int gates) => (double)SeqLen * gates * HiddenSize * (InputSize + HiddenSize) + (double)HiddenSize * OutputSize;
     public string Shape => $"I={InputSize}, H={HiddenSize}, O={OutputSize}, T={SeqLen}";
 }
 

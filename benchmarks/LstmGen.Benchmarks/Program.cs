@@ -17,7 +17,7 @@ using Perfolizer.Horology;
 //   ... -- --quick        a short job (smoke test); writes benchmarks/BenchmarkDotNet.Artifacts/benchmarks-quick.md
 //   ... -- --filter TEXT  only benchmarks whose name contains TEXT, or one of several comma-separated texts
 //                         (e.g. Sensor, Batch64, OnnxRuntime, RunTimeSized, Streaming, Denormals, MultiCore,
-//                         GeneratorCost, ReadBandwidth); report as --quick
+//                         GeneratorCost, ReadBandwidth, FmaPeak); report as --quick
 //   ... -- --validate     only the numerical checks
 //   ... -- --stopwatch    the checks, then a plain Stopwatch loop over every case (a quick cross-check)
 //   ... -- --report       rewrite docs/benchmarks.md and .svg from the last run's saved results (weights per step from this build)
@@ -142,9 +142,9 @@ IConfig config = ManualConfig.CreateEmpty()
     .WithOptions(ConfigOptions.DisableLogFile);
 
 var started = DateTime.UtcNow;
-// The model cases, then the generator's cost and the cache read bandwidth that the report's Targets use, then the
-// denormal-input and multi-core-batch measurements.
-Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth), .. Cases.Extra], config);
+// The model cases, then the generator's cost, the cache read bandwidth and the multiply-add peak that the report's
+// Targets use, then the denormal-input and multi-core-batch measurements.
+Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth), typeof(FmaPeak), .. Cases.Extra], config);
 var elapsed = DateTime.UtcNow - started;
 
 SuiteResults results = SuiteResults.From(summaries, (quick ? "quick" : "full") + (filter != null ? $", filter \"{filter}\"" : ""), job, elapsed, torchStatus,
