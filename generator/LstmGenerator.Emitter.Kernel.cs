@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using LstmGen.Generator.CompiledWeights;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
 using LstmGen.Kernels;
@@ -12,7 +13,7 @@ public sealed partial class LstmGenerator
     {
         // ---- the kernel class (the runtime's driver over the model's types) and the model struct ----
 
-        private static void EmitKernelClass(SourceWriter writer, KernelPlan plan, byte[]? weights)
+        private static void EmitKernelClass(SourceWriter writer, KernelPlan plan, WeightsResource? weights)
         {
             ModelSpec spec = plan.Spec;
             string model = ModelName(spec);
@@ -186,37 +187,36 @@ public sealed partial class LstmGenerator
             return methods.ToArray();
         }
 
-        // The weights file, byte for byte (a ReadOnlySpan<byte> over a constant array lives in the assembly's
-        // data, no copy), and the packed weights made from it once, shared by every instance.
-        private static void EmitEmbeddedWeights(SourceWriter writer, ModelSpec spec, Cell cell, string model, byte[] bytes)
+        // The weights file, read from the manifest resource LstmGen.targets embeds it as, and packed at first use, once for
+        // every instance. Lazily, not in a static initializer, so that a missing resource throws its own exception from the
+        // model's constructor rather than a TypeInitializationException.
+        private static void EmitEmbeddedWeights(SourceWriter writer, ModelSpec spec, Cell cell, string model, WeightsResource weights)
         {
-            string file = Literal(spec.WeightsFile!);
-            writer.Line($"/// <summary>The packed weights of {Xml(spec.WeightsFile!)}, compiled in; read-only, shared by every instance.</summary>");
-            writer.Line("public static readonly PackedWeights EmbeddedWeights = Pack(");
-            // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.
-            writer.Line(CompiledWeights.EmbeddedWeights.IsPyTorch(bytes)
-                ? $"    {cell.Weights}.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),"
-                : $"    {cell.Weights}.FromSafetensors(SafetensorsFile.Load(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false), {file}),");
-            writer.Line($"        {model}.InputSize, {model}.HiddenSize, {(spec.HasHead ? model + ".OutputSize" : "outputSize: 0")}, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, " +
-                $"{model}.NumLayers{OptionArguments(spec)}));");
+            string kernel = KernelName(spec);
+            string name = FullName(spec).Substring("global::".Length);
+            writer.Line("private static PackedWeights? s_embeddedWeights;");
             writer.Line();
-            writer.Line($"/// <summary>{Xml(spec.WeightsFile!)} ({bytes.Length} bytes), checked against the model's sizes when it was compiled.</summary>");
-            writer.Open("private static ReadOnlySpan<byte> WeightsFile => new byte[]");
-            var line = new System.Text.StringBuilder();
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                line.Append("0x").Append(bytes[i].ToString("X2")).Append(',');
-                if (i % 16 == 15 || i == bytes.Length - 1)
-                {
-                    writer.Line(line.ToString());
-                    line.Clear();
-                }
-                else
-                {
-                    line.Append(' ');
-                }
-            }
-            writer.Close("};");
+            writer.Line($"/// <summary>The packed weights of {Xml(weights.File)}, compiled in; read-only, shared by every instance.</summary>");
+            writer.Line("public static PackedWeights EmbeddedWeights => global::System.Threading.LazyInitializer.EnsureInitialized(ref s_embeddedWeights, LoadEmbeddedWeights);");
+            writer.Line();
+            writer.Line($"/// <summary>Packs {Xml(weights.File)} ({weights.Length} bytes, checked against the model's sizes when it was compiled), which the");
+            writer.Line("/// assembly holds as a manifest resource.</summary>");
+            writer.Line("/// <exception cref=\"InvalidOperationException\">The assembly was built without the resource.</exception>");
+            writer.Open("private static PackedWeights LoadEmbeddedWeights()");
+            string missing = Literal($"{name} compiles in {weights.File}, but assembly ");
+            string remedy = Literal($" has no manifest resource '{weights.Name}'. LstmGen.targets embeds each <LstmGenWeights> item under such a name: ");
+            string how = Literal($"build the project with the LstmGen.targets of the LstmGen that generated {name} (a PackageReference to LstmGen imports it).");
+            writer.Line($"using global::System.IO.Stream file = typeof({kernel}).Assembly.GetManifestResourceStream({Literal(weights.Name)})");
+            writer.Line($"    ?? throw new InvalidOperationException({missing} + typeof({kernel}).Assembly.GetName().Name +");
+            writer.Line($"        {remedy} +");
+            writer.Line($"        {how});");
+            // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.
+            writer.Line(weights.IsPyTorch
+                ? $"return Pack({cell.Weights}.LoadPyTorch(file,"
+                : $"return Pack({cell.Weights}.FromSafetensors(SafetensorsFile.Load(file, {Literal(weights.File)}),");
+            writer.Line($"    {model}.InputSize, {model}.HiddenSize, {(spec.HasHead ? model + ".OutputSize" : "outputSize: 0")}, {Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, " +
+                $"{model}.NumLayers{OptionArguments(spec)}));");
+            writer.Close();
         }
     }
 }

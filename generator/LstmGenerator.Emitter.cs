@@ -1,4 +1,5 @@
 using System.Linq;
+using LstmGen.Generator.CompiledWeights;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
 using Microsoft.CodeAnalysis.CSharp;
@@ -18,9 +19,9 @@ public sealed partial class LstmGenerator
         private static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version.ToString();
         private static readonly string GeneratedCodeAttribute = $"[global::System.CodeDom.Compiler.GeneratedCode(\"LstmGen\", \"{GeneratorVersion}\")]";
 
-        /// <summary>The generated source of <paramref name="spec"/>; <paramref name="weights"/>: its <c>Weights</c> file's bytes,
-        /// checked to fit, or null when it compiles in none.</summary>
-        public static string Emit(ModelSpec spec, byte[]? weights)
+        /// <summary>The generated source of <paramref name="spec"/>; <paramref name="weights"/>: the resource its <c>Weights</c>
+        /// file is embedded as, checked to fit, or null when it compiles in none.</summary>
+        public static string Emit(ModelSpec spec, WeightsResource? weights)
         {
             var plan = KernelPlan.For(spec);
             var writer = new SourceWriter();
@@ -248,8 +249,7 @@ public sealed partial class LstmGenerator
 
         private static string QualifiedName(string dotted) => string.Join(".", dotted.Split('.').Select(Identifier));
 
-        private static string Literal(string value) =>
-            "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
+        private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
         private static string Xml(string value) =>
             value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\r", "&#13;").Replace("\n", "&#10;");

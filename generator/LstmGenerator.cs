@@ -54,21 +54,16 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .Select(static (pair, _) => EmbeddedWeights.Resolve(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Resolve);
 
-        // 3. The specs that fit drive the source. They hold no locations and no file content, so edits elsewhere leave them
-        //    unchanged and comparing them is cheap.
-        IncrementalValuesProvider<ModelSpec> specs = checks
+        // 3. The models that pass drive the source: the spec and, for a compiled-in file, the manifest resource the
+        //    generated code reads it from, values only (no locations, no file content). Edits elsewhere leave them
+        //    unchanged, and so does a new version of the file that has the same format and size: the compiler embeds
+        //    its bytes, and nothing is printed again.
+        IncrementalValuesProvider<ModelSource> sources = checks
             .Where(static check => check.Problem is null)
-            .Select(static (check, _) => check.Spec)
-            .WithTrackingName(TrackingNames.Spec);
-
-        // 4. Each spec meets its weights file only here, compared by name and checksum: the file is decoded and printed
-        //    when the spec or the file's content changes, and not on any other edit.
-        IncrementalValuesProvider<ModelSource> sources = specs
-            .Combine(weightsFiles)
-            .Select(static (pair, _) => new ModelSource(pair.Left, EmbeddedWeights.Find(pair.Left, pair.Right)))
+            .Select(static (check, _) => new ModelSource(check.Spec, check.Resource))
             .WithTrackingName(TrackingNames.Emit);
 
-        // 5. The weights files' diagnostics go out on their own, because their locations move with unrelated edits: each
+        // 4. The weights files' diagnostics go out on their own, because their locations move with unrelated edits: each
         //    problem meets the parse results, which hold the attributes' locations, only here.
         IncrementalValuesProvider<DiagnosticInfo> diagnostics = checks
             .Where(static check => check.Problem is not null)
@@ -78,7 +73,7 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Diagnostics);
 
         context.RegisterSourceOutput(sources, static (context, source) =>
-            context.AddSource(source.Spec.HintName, Emitter.Emit(source.Spec, source.Weights?.ReadBytes())));
+            context.AddSource(source.Spec.HintName, Emitter.Emit(source.Spec, source.Weights)));
         context.RegisterSourceOutput(diagnostics, static (context, diagnostic) =>
             context.ReportDiagnostic(diagnostic.ToDiagnostic()));
     }

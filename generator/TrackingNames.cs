@@ -12,10 +12,7 @@ public static class TrackingNames
     /// <summary>The parse result's spec and the weights files → the model's weights file checked (no location, no content).</summary>
     public const string Resolve = nameof(Resolve);
 
-    /// <summary>Check → the model spec that drives emission.</summary>
-    public const string Spec = nameof(Spec);
-
-    /// <summary>Spec and weights files → the spec with its weights file, compared by name and checksum: what is printed.</summary>
+    /// <summary>A check that passed → the spec and its weights file's resource (name, format, size): what is printed.</summary>
     public const string Emit = nameof(Emit);
 
     /// <summary>Checks that found a problem and the parse results' locations → the diagnostics to report.</summary>

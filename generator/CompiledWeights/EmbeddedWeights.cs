@@ -14,16 +14,17 @@ using Microsoft.CodeAnalysis.Text;
 namespace LstmGen.Generator.CompiledWeights;
 
 /// <summary>
-/// A safetensors or torch.save file compiled into the assembly. LstmGen.targets copies each <c>&lt;LstmGenWeights Include="…"/&gt;</c>
-/// to obj/ as base64 text (Roslyn hands generators additional files only as text) and tags it with its name as
-/// written in the project, which is what <c>Weights = "…"</c> refers to.
+/// A safetensors or torch.save file compiled into the assembly, as the generator sees it to check it. LstmGen.targets
+/// embeds each <c>&lt;LstmGenWeights Include="…"/&gt;</c> as a manifest resource (<see cref="WeightsResource"/>), which the
+/// generated code reads, and copies it to obj/ as base64 text for the check (Roslyn hands generators additional files only
+/// as text), tagged with its name as written in the project, which is what <c>Weights = "…"</c> refers to.
 /// </summary>
 /// <remarks>
 /// The pipeline compares it by name and checksum alone, so a build or keystroke that leaves the file as it was compares
 /// a few dozen characters, not megabytes. The checksum is the one the compiler keeps for every text it reads (SHA-256 of
 /// the obj/ copy's bytes in a build, computed as the file is read). The text itself rides along outside equality: it is
-/// the compiler's own <see cref="SourceText"/>, no copy, and is decoded only when a model's check or its generated source
-/// is computed, which happens when the file or the model changes.
+/// the compiler's own <see cref="SourceText"/>, no copy, and is decoded only for a model's check, which runs again when
+/// the file or the model changes.
 /// </remarks>
 internal sealed class WeightsFile : IEquatable<WeightsFile>
 {
@@ -65,25 +66,40 @@ internal sealed class WeightsFile : IEquatable<WeightsFile>
 }
 
 /// <summary>
-/// A model's <c>Weights</c> file checked against its spec: no problem, or LSTMGEN011/012's descriptor and arguments. The
-/// attribute's location is not here, so an edit that only moves the class leaves the check cached; it is attached when
-/// the diagnostic is reported.
+/// A model's <c>Weights</c> file checked against its spec: no problem and, for a file that fits, what the generated code
+/// needs of it; or LSTMGEN011/012's descriptor and arguments. The attribute's location is not here, so an edit that only
+/// moves the class leaves the check cached; it is attached when the diagnostic is reported.
 /// </summary>
-internal sealed record WeightsCheck(ModelSpec Spec, DiagnosticDescriptor? Problem, EquatableArray<string> Arguments)
+internal sealed record WeightsCheck(ModelSpec Spec, DiagnosticDescriptor? Problem, EquatableArray<string> Arguments, WeightsResource? Resource = null)
 {
     public DiagnosticInfo ToDiagnosticInfo(LocationInfo? location) => new(Problem!, location, Arguments);
 }
 
 /// <summary>
-/// What the emitter prints one model from: its spec and, for <c>Weights = "…"</c>, the file, compared by name and
-/// checksum, so the generated source is printed again when the file's content changes and not otherwise.
+/// A compiled-in file as the generated code reads it: the manifest resource LstmGen.targets embeds it as, how to parse it,
+/// and its size. Values only: retraining a model changes the file's content but none of these, so it checks the file
+/// again but prints nothing again (the compiler embeds the new bytes).
 /// </summary>
-internal sealed record ModelSource(ModelSpec Spec, WeightsFile? Weights);
+/// <param name="File">The file's name as <c>Weights = "…"</c> and the project give it (<c>/</c>-separated).</param>
+/// <param name="IsPyTorch">A torch.save file, read with LoadPyTorch; else safetensors.</param>
+/// <param name="Length">The file's size in bytes.</param>
+internal sealed record WeightsResource(string File, bool IsPyTorch, int Length)
+{
+    /// <summary>What LstmGen.targets puts before a file's name to name its resource. The name's folders stay <c>/</c>, not
+    /// <c>.</c> as in the SDK's own resource names, so that distinct names stay distinct (<c>a.b/c</c> and <c>a/b.c</c>).</summary>
+    public const string Prefix = "LstmGen.Weights/";
+
+    /// <summary>The manifest resource's name, e.g. <c>LstmGen.Weights/models/seed.safetensors</c>.</summary>
+    public string Name => Prefix + File;
+}
+
+/// <summary>What the emitter prints one model from: its spec and, for <c>Weights = "…"</c>, the file's resource.</summary>
+internal sealed record ModelSource(ModelSpec Spec, WeightsResource? Weights);
 
 /// <summary>Checks a model's <c>Weights</c> file at compile time.</summary>
 internal static class EmbeddedWeights
 {
-    /// <summary>The largest file that can be compiled in (its bytes become a C# array literal).</summary>
+    /// <summary>The largest file that can be compiled in (the compiler reads it as base64 text for the check on every build).</summary>
     public const int MaxBytes = 16 * 1024 * 1024;
 
     private static readonly Dictionary<string, int> DTypeSizes = new()
@@ -103,15 +119,6 @@ internal static class EmbeddedWeights
         WeightsFile? file = Find(spec, files);
         if (file is null)
             return new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileNotFound, new EquatableArray<string>([spec.Name, name]));
-        string? problem = Check(file, spec);
-        return problem is null
-            ? new WeightsCheck(spec, null, EquatableArray<string>.Empty)
-            : new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileMismatch, new EquatableArray<string>([spec.Name, name, problem]));
-    }
-
-    /// <summary>Null when the file holds exactly the model's tensors, else what is wrong.</summary>
-    public static string? Check(WeightsFile file, ModelSpec spec)
-    {
         byte[] bytes;
         try
         {
@@ -119,15 +126,27 @@ internal static class EmbeddedWeights
         }
         catch (FormatException)
         {
-            return "its obj/ copy is not valid base64; rebuild to regenerate it";
+            return Mismatch("its obj/ copy is not valid base64; rebuild to regenerate it");
         }
+        string? problem = Check(bytes, file.Name, spec);
+        return problem is null
+            ? new WeightsCheck(spec, null, EquatableArray<string>.Empty, new WeightsResource(file.Name, IsPyTorch(bytes), bytes.Length))
+            : Mismatch(problem);
+
+        WeightsCheck Mismatch(string problem) =>
+            new(spec, DiagnosticDescriptors.WeightsFileMismatch, new EquatableArray<string>([spec.Name, name, problem]));
+    }
+
+    /// <summary>Null when the file <paramref name="fileName"/> holds exactly the model's tensors, else what is wrong.</summary>
+    public static string? Check(byte[] bytes, string fileName, ModelSpec spec)
+    {
         if (bytes.Length > MaxBytes)
             return $"it has {bytes.Length} bytes; at most {MaxBytes} can be compiled in (load larger files with LoadSafetensors or LoadPyTorch)";
 
         Dictionary<string, (string DType, long[] Shape)> tensors;
         try
         {
-            tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, file.Name, spec) : ReadHeader(bytes);
+            tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, fileName, spec) : ReadHeader(bytes);
         }
         catch (FormatException error)
         {
@@ -136,7 +155,7 @@ internal static class EmbeddedWeights
         catch (InvalidDataException error)
         {
             // The shared reader starts its messages with the file's name, which the diagnostic already gives.
-            return error.Message.StartsWith(file.Name + ": ", StringComparison.Ordinal) ? error.Message.Substring(file.Name.Length + 2) : error.Message;
+            return error.Message.StartsWith(fileName + ": ", StringComparison.Ordinal) ? error.Message.Substring(fileName.Length + 2) : error.Message;
         }
 
         Cell cell = Cell.For(spec.Cell);

@@ -30,7 +30,8 @@ internal enum CellKind
 /// <param name="Bidirectional">Whether every layer also runs backwards (PyTorch's <c>bidirectional</c>).</param>
 /// <param name="ProjSize">An LSTM's <c>proj_size</c>: the values of h; 0: no projection.</param>
 /// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null. Its content
-/// is not in the spec: it reaches the emitter beside it (<c>ModelSource</c>), so comparing specs stays cheap.</param>
+/// is not in the spec: the assembly embeds it as a manifest resource, whose name reaches the emitter beside the spec
+/// (<c>ModelSource</c>), so comparing specs stays cheap.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,

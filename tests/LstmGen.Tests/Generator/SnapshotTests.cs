@@ -1,4 +1,6 @@
+using System.IO;
 using System.Linq;
+using LstmGen.Tests.Parity;
 using LstmGen.Tests.Support;
 using Xunit;
 
@@ -108,9 +110,17 @@ public class SnapshotTests
         public partial class ProjectedLstm { }
         """);
 
-    private static void Verify(string name, string source)
+    [Fact]
+    public void Compiled_in_weights() => Verify("CompiledInLstm", """
+        namespace Demo;
+
+        [LstmGen.Lstm(5, 8, 2, 7, Weights = "models/seed.safetensors")]
+        public partial class CompiledInLstm { }
+        """, new GeneratorHarness.WeightsFile("models/seed.safetensors", File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.safetensors"))));
+
+    private static void Verify(string name, string source, params GeneratorHarness.WeightsFile[] weights)
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        GeneratorHarness.Result result = GeneratorHarness.Run(source, parseOptions: null, weights);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         Snapshot.Verify(name, result.Sources.Single().SourceText.ToString());

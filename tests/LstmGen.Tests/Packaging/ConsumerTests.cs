@@ -31,6 +31,7 @@ public class ConsumerTests : IClassFixture<PackedPackage>
 
         var embedded = new EmbeddedLstm(); // weights compiled in through the package's build targets
         Console.WriteLine($"embedded: {Error(embedded.Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
+        Console.WriteLine($"odd name: {Error(new OddlyNamedLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
 
         static float Error(ReadOnlySpan<float> actual, float[] expected)
         {
@@ -44,6 +45,11 @@ public class ConsumerTests : IClassFixture<PackedPackage>
 
         [Lstm(5, 8, 2, 7, Weights = "seed.weights.safetensors")]
         public partial class EmbeddedLstm;
+
+        // A folder, spaces, punctuation, a letter beyond ASCII, and what looks like a culture (".de"): the resource's name
+        // is the item's as written, and the file is no satellite resource.
+        [Lstm(5, 8, 2, 7, Weights = "weights dir/bob's seed, v1 (ü).de.safetensors")]
+        public partial class OddlyNamedLstm;
         """;
 
     private readonly PackedPackage _package;
@@ -68,17 +74,22 @@ public class ConsumerTests : IClassFixture<PackedPackage>
               <ItemGroup>
                 <PackageReference Include="LstmGen" Version="{_package.Version}" />
                 <LstmGenWeights Include="seed.weights.safetensors" />
+                <LstmGenWeights Include="weights dir\bob's seed, v1 (ü).de.safetensors" />
               </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
         foreach (string file in new[] { "seed.weights.safetensors", "seed.io.safetensors" })
             File.Copy(GoldenParity.GoldenPath(file), Path.Combine(app, file));
+        Directory.CreateDirectory(Path.Combine(app, "weights dir"));
+        File.Copy(GoldenParity.GoldenPath("seed.weights.safetensors"), Path.Combine(app, "weights dir", "bob's seed, v1 (ü).de.safetensors"));
 
         string output = PackedPackage.Dotnet(app, "run", "-c", "Release");
 
         Assert.Matches(@"loaded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);   // ≤ 1e-5
         Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+        Assert.Matches(@"odd name: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+        Assert.False(Directory.Exists(Path.Combine(app, "bin", "Release", "net10.0", "de")), "The weights became a satellite assembly.");
     }
 
     [Fact]

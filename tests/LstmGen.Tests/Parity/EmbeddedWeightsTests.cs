@@ -1,8 +1,12 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
 using LstmGen.Tests.Support;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
 using Xunit;
 
 namespace LstmGen.Tests.Parity;
@@ -16,10 +20,12 @@ namespace LstmGen.Tests.Parity;
 /// <summary>Models with Weights = "…" are ready to run when constructed; bad files are compile-time errors.</summary>
 public class EmbeddedWeightsTests
 {
-    private static float Error(ITestModel model, string caseName)
+    private static float Error(ITestModel model, string caseName) => Error(model.Forward, caseName);
+
+    private static float Error(Func<Tensor, Tensor> forward, string caseName)
     {
         SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath(caseName + ".io.safetensors"));
-        return GoldenParity.MaxAbsDifference(model.Forward(io.ReadTensor("x")).AsSpan(), io.ReadFloats("y"));
+        return GoldenParity.MaxAbsDifference(forward(io.ReadTensor("x")).AsSpan(), io.ReadFloats("y"));
     }
 
     [Fact]
@@ -108,12 +114,13 @@ public class EmbeddedWeightsTests
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
-        Assert.Contains($"({SeedPt.Length} bytes)", source);
-        Assert.Contains("LstmWeights.LoadPyTorch(new global::System.IO.MemoryStream(WeightsFile.ToArray(), writable: false),", source);
+        Assert.Contains($"({SeedPt.Length} bytes,", source);
+        Assert.Contains("return Pack(LstmWeights.LoadPyTorch(file,", source);
+        Assert.True(Error(Construct(result, "M", ("LstmGen.Weights/model.pt", SeedPt)), "seed") <= GoldenParity.Tolerance);
     }
 
     [Fact]
-    public void The_file_is_embedded_byte_for_byte()
+    public void The_file_is_a_manifest_resource_not_a_byte_array_in_the_source()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(
             "[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.safetensors\")] public partial class M { }",
@@ -123,7 +130,98 @@ public class EmbeddedWeightsTests
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         string source = result.Sources.Single().SourceText.ToString();
-        Assert.Contains($"({SeedWeights.Length} bytes)", source);
+        Assert.Contains($"({SeedWeights.Length} bytes,", source);
         Assert.Contains("private global::LstmGen.Kernels.PackedWeights? _packedWeights = global::LstmGen.Generated.MKernel.EmbeddedWeights;", source);
+        Assert.Contains("typeof(MKernel).Assembly.GetManifestResourceStream(\"LstmGen.Weights/model.safetensors\")", source);
+        // The 2,520 bytes were 158 lines of 16 hex literals each; none is left.
+        Assert.DoesNotContain("new byte[]", source);
+        Assert.DoesNotMatch(@"0x[0-9A-F]{2}", source);
+        Assert.True(Error(Construct(result, "M", ("LstmGen.Weights/model.safetensors", SeedWeights)), "seed") <= GoldenParity.Tolerance);
+    }
+
+    [Fact]
+    public void A_missing_resource_throws_naming_it_and_what_embeds_it()
+    {
+        // An assembly built without LstmGen.targets' resource, as a stale or missing import of the targets would build it.
+        GeneratorHarness.Result result = GeneratorHarness.Run(
+            "namespace Demo; [LstmGen.Gru(5, 8, 2, 7, Weights = \"models/gru.pt\")] public partial class M { }",
+            parseOptions: null,
+            new GeneratorHarness.WeightsFile("models/gru.pt", File.ReadAllBytes(GoldenParity.GoldenPath("gru_seed.weights.pt"))));
+        Assert.Empty(result.CompilationDiagnostics);
+
+        for (int attempt = 0; attempt < 2; attempt++) // the same exception each time, not a TypeInitializationException after the first
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => Construct(result, "Demo.M"));
+            Assert.Equal(
+                "Demo.M compiles in models/gru.pt, but assembly UserProject has no manifest resource 'LstmGen.Weights/models/gru.pt'. " +
+                "LstmGen.targets embeds each <LstmGenWeights> item under such a name: build the project with the LstmGen.targets of the " +
+                "LstmGen that generated Demo.M (a PackageReference to LstmGen imports it).",
+                error.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("model.safetensors", "LstmGen.Weights/model.safetensors")]
+    [InlineData(@"weights\seed.safetensors", "LstmGen.Weights/weights/seed.safetensors")]
+    [InlineData("../shared/seed.safetensors", "LstmGen.Weights/../shared/seed.safetensors")]
+    [InlineData("odd dir/bob's \"seed\", v1 (ü).de.safetensors", "LstmGen.Weights/odd dir/bob's \"seed\", v1 (ü).de.safetensors")]
+    public void The_resource_is_named_after_the_item_as_written_with_forward_slashes(string item, string resource)
+    {
+        // What LstmGen.targets names it (the test project's own items are checked below), and the generated code reads.
+        GeneratorHarness.Result result = GeneratorHarness.Run(
+            $"[LstmGen.Lstm(5, 8, 2, 7, Weights = {SymbolDisplay.FormatLiteral(item, quote: true)})] public partial class M {{ }}",
+            parseOptions: null,
+            new GeneratorHarness.WeightsFile(item, SeedWeights));
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Contains($"GetManifestResourceStream({SymbolDisplay.FormatLiteral(resource, quote: true)})", result.Sources.Single().SourceText.ToString());
+        Assert.True(Error(Construct(result, "M", (resource, SeedWeights)), "seed") <= GoldenParity.Tolerance);
+    }
+
+    [Fact]
+    public void This_projects_weights_items_are_its_resources_byte_for_byte()
+    {
+        // LstmGen.targets' half of the naming, on this project's <LstmGenWeights> items (LstmGen.Tests.csproj).
+        string[] items = ["Golden/seed.weights.safetensors", "Golden/gru2_odd.weights.safetensors", "Golden/gru_seed.weights.pt", "Golden/pt/seed.checkpoint.pt"];
+        var assembly = typeof(EmbeddedSeedModel).Assembly;
+        Assert.Equal(items.Select(item => "LstmGen.Weights/" + item).Order(), assembly.GetManifestResourceNames().Where(name => name.StartsWith("LstmGen.")).Order());
+        foreach (string item in items)
+        {
+            using Stream resource = assembly.GetManifestResourceStream("LstmGen.Weights/" + item)!;
+            using var content = new MemoryStream();
+            resource.CopyTo(content);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, item)), content.ToArray());
+        }
+    }
+
+    // Emits the generated model as a build would, with these manifest resources, constructs it and returns its Forward(Tensor).
+    private static Func<Tensor, Tensor> Construct(GeneratorHarness.Result result, string typeName, params (string Name, byte[] Content)[] resources)
+    {
+        using var image = new MemoryStream();
+        EmitResult emitted = result.Output.Emit(image, manifestResources:
+            resources.Select(resource => new ResourceDescription(resource.Name, () => new MemoryStream(resource.Content), isPublic: true)));
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+
+        var context = new AssemblyLoadContext("embedded", isCollectible: true);
+        try
+        {
+            image.Position = 0;
+            Type type = context.LoadFromStream(image).GetType(typeName)!;
+            object model;
+            try
+            {
+                model = Activator.CreateInstance(type)!;
+            }
+            catch (TargetInvocationException error) when (error.InnerException is not null)
+            {
+                throw error.InnerException;
+            }
+            return input => (Tensor)type.GetMethod("Forward", [typeof(Tensor)])!.Invoke(model, [input])!;
+        }
+        finally
+        {
+            context.Unload();
+        }
     }
 }
