@@ -163,7 +163,7 @@ public class EmbeddedWeightsTests
     [Theory]
     [InlineData("model.safetensors", "LstmGen.Weights/model.safetensors")]
     [InlineData(@"weights\seed.safetensors", "LstmGen.Weights/weights/seed.safetensors")]
-    [InlineData("../shared/seed.safetensors", "LstmGen.Weights/../shared/seed.safetensors")]
+    [InlineData("../models/seed.safetensors", "LstmGen.Weights/../models/seed.safetensors")]
     [InlineData("odd dir/bob's \"seed\", v1 (ü).de.safetensors", "LstmGen.Weights/odd dir/bob's \"seed\", v1 (ü).de.safetensors")]
     public void The_resource_is_named_after_the_item_as_written_with_forward_slashes(string item, string resource)
     {
