@@ -90,4 +90,16 @@ internal static class DiagnosticDescriptors
         "LSTMGEN016", "ProjSize on [Gru]",
         "'{0}' sets ProjSize on [Gru], but PyTorch's nn.GRU has no proj_size (only nn.LSTM does); remove ProjSize, or for an nn.LSTM(..., proj_size=P) declare [Lstm(..., ProjSize = P)]",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidWeightPrecision = new DiagnosticDescriptor(
+        "LSTMGEN017", "Unknown weight precision",
+        "WeightPrecision must be WeightPrecision.Float32 or WeightPrecision.BFloat16; got {0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    // bfloat16 halves the bytes a step reads; weights that fit the L1 cache are read at full speed already, and the
+    // widening costs instructions on a step whose time is its dependency chain.
+    public static readonly DiagnosticDescriptor BFloat16CannotPay = new DiagnosticDescriptor(
+        "LSTMGEN018", "bfloat16 weights cannot pay for this model",
+        "'{0}' stores its weights as bfloat16, but they take {1} KB as floats and fit the 32 KB L1 cache, so halving them cannot make it faster and only costs accuracy; remove WeightPrecision = WeightPrecision.BFloat16",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -30,7 +30,9 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InheritedMemberConflict,
         DiagnosticDescriptors.InvalidReadout,
         DiagnosticDescriptors.ProjSizeOutOfRange,
-        DiagnosticDescriptors.ProjSizeOnGru);
+        DiagnosticDescriptors.ProjSizeOnGru,
+        DiagnosticDescriptors.InvalidWeightPrecision,
+        DiagnosticDescriptors.BFloat16CannotPay);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

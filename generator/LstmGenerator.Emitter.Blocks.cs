@@ -43,13 +43,14 @@ public sealed partial class LstmGenerator
 
             writer.Line();
             writer.Line($"// {cell.BiasComment}, the same for every sequence");
+            bool bfloat16 = plan.Spec.BFloat16;
             foreach (int slot in Enumerable.Range(0, PackedLayout.Slots))
-                writer.Line($"V {cell.Slots[slot]}0 = S.Load(ref panel, {Code.Generic.VectorOffset(slot)});");
+                writer.Line($"V {cell.Slots[slot]}0 = {LoadSlot(slot, bfloat16, "panel")};");
             foreach (int s in sequences.Skip(1))
                 writer.Line("V " + string.Join(", ", cell.Slots.Select(slot => $"{slot}{s} = {slot}0")) + ";");
 
-            EmitBlockColumns(writer, cell, sequences, inputSlots, cell.InputComment, shape.InputsName, "panel", "1 + k", "x");
-            EmitBlockColumns(writer, cell, sequences, hiddenSlots, cell.HiddenComment, shape.HiddenColumnsName,
+            EmitBlockColumns(writer, cell, bfloat16, sequences, inputSlots, cell.InputComment, shape.InputsName, "panel", "1 + k", "x");
+            EmitBlockColumns(writer, cell, bfloat16, sequences, hiddenSlots, cell.HiddenComment, shape.HiddenColumnsName,
                 shape.SeparateInput ? "hiddenPanel" : "panel", shape.SeparateInput ? "k" : $"1 + {shape.InputsName} + k", "hPrev");
 
             writer.Line();
@@ -66,18 +67,23 @@ public sealed partial class LstmGenerator
 
         // slots += W[:, k] · source[k] for every k, each sequence into its own accumulators: one load per slot and
         // one broadcast per sequence for slots × sequences multiply-adds.
-        private static void EmitBlockColumns(SourceWriter writer, Cell cell, IReadOnlyList<int> sequences, IReadOnlyList<int> slots,
+        private static void EmitBlockColumns(SourceWriter writer, Cell cell, bool bfloat16, IReadOnlyList<int> sequences, IReadOnlyList<int> slots,
             string comment, string count, string panel, string row, string source)
         {
             writer.Line();
             writer.Line("// " + comment);
             writer.Open($"for (int k = 0; k < {count}; k++)");
             writer.Line($"ref float row = ref Unsafe.Add(ref {panel}, {(row == "k" ? row : $"({row})")} * rowLength);");
-            writer.Line("V " + string.Join(", ", slots.Select(slot => $"w{cell.Slots[slot]} = S.Load(ref row, {Code.Generic.VectorOffset(slot)})")) + ";");
+            writer.Line("V " + string.Join(", ", slots.Select(slot => $"w{cell.Slots[slot]} = {LoadSlot(slot, bfloat16, "row")}")) + ";");
             writer.Line("V " + string.Join(", ", sequences.Select(s => $"{source}{s}k = S.Create(Unsafe.Add(ref {source}{s}, k))")) + ";");
             foreach (int s in sequences)
                 writer.Line(string.Join(" ", slots.Select(slot => $"{cell.Slots[slot]}{s} = S.MultiplyAdd(w{cell.Slots[slot]}, {source}{s}k, {cell.Slots[slot]}{s});")));
             writer.Close();
         }
+
+        // A whole tile's slot vector of a panel row, widened from bfloat16 where the panel holds that (two slots to a vector).
+        private static string LoadSlot(int slot, bool bfloat16, string row) => bfloat16
+            ? $"S.Load{(slot % 2 == 0 ? "High" : "Low")}(ref {row}, {Code.Generic.VectorOffset(slot / 2)})"
+            : $"S.Load(ref {row}, {Code.Generic.VectorOffset(slot)})";
     }
 }

@@ -124,7 +124,7 @@ public sealed partial class LstmGenerator
                     writer.Open("// The last whole tile and the rest tile, in one sweep.");
                 }
                 if (tiling!.RestWithWholeTile) EmitTileReferences(writer, plan, code, tiling.Tiles == 1 ? "0" : "Tiles - 1", shape);
-                if (shape.Projected) writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
+                if (shape.Projected) writer.Line($"ref float restProjected = ref Unsafe.Add(ref projection, Tiles * {ProjectedTileLength});");
                 else writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {PanelLengthName(shape)});");
                 if (shape.SeparateInput) writer.Line("ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);");
                 EmitSweep(writer, plan, code, shape, restSweep!, reverse, tiling);
@@ -154,7 +154,7 @@ public sealed partial class LstmGenerator
             Cell cell = plan.Cell;
             string factor = tile.Contains(' ') ? $"({tile})" : tile;
             string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {code.Of}{stride})";
-            if (shape.Projected) writer.Line($"ref float projected = {At("projection", "RowLength")};");
+            if (shape.Projected) writer.Line($"ref float projected = {(tile == "0" ? "ref projection" : $"ref Unsafe.Add(ref projection, {factor} * {ProjectedTileLength})")};");
             else writer.Line($"ref float panel = {At("weights", PanelLengthName(shape))};");
             if (shape.SeparateInput) writer.Line($"ref float hiddenPanel = {At("hiddenPanels", "HiddenPanelLength")};");
             if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
@@ -172,7 +172,11 @@ public sealed partial class LstmGenerator
             if (restTiling is not null)
                 writer.Line($"// {RestDescription(restTiling)}");
             foreach (Accumulator accumulator in sweep.Accumulators)
-                writer.Line($"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {(shape.Projected ? ProjectedName(accumulator) : PanelName(accumulator, hiddenRows: false))}, {code.VectorOffset(accumulator.Index)});");
+            {
+                writer.Line(shape.Projected
+                    ? $"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {ProjectedName(accumulator)}, {code.VectorOffset(accumulator.Index)});"
+                    : $"var {Name(cell, accumulator)} = {LoadWeights(code, accumulator, PanelName(accumulator, hiddenRows: false))};");
+            }
             List<Accumulator> summing = sweep.Summing(shape).ToList();
             foreach (Accumulator accumulator in summing)
                 foreach (int chain in Enumerable.Range(1, accumulator.Chains - 1))
@@ -228,7 +232,7 @@ public sealed partial class LstmGenerator
             {
                 writer.Open($"for (int tile = 0; tile < {code.Of}Tiles; tile++)");
                 writer.Line($"ref float panel = ref Unsafe.Add(ref weights, tile * {code.Of}InputPanelLength);");
-                writer.Line($"ref float projected = ref Unsafe.Add(ref projection, tile * {code.Of}RowLength);");
+                writer.Line($"ref float projected = ref Unsafe.Add(ref projection, tile * {ProjectedTileLength});");
                 EmitProjectSteps(writer, plan, code, shape, tiling.ProjectSweep(plan.Cell, shape, rest: false));
                 writer.Close();
             }
@@ -236,7 +240,7 @@ public sealed partial class LstmGenerator
             {
                 if (tiling.Tiles > 0) writer.Line();
                 writer.Line("ref float restPanel = ref Unsafe.Add(ref weights, Tiles * InputPanelLength);");
-                writer.Line("ref float restProjected = ref Unsafe.Add(ref projection, Tiles * RowLength);");
+                writer.Line($"ref float restProjected = ref Unsafe.Add(ref projection, Tiles * {ProjectedTileLength});");
                 EmitProjectSteps(writer, plan, code, shape, tiling.ProjectSweep(plan.Cell, shape, rest: true));
             }
             writer.Close();
@@ -250,7 +254,7 @@ public sealed partial class LstmGenerator
             writer.Line("ref float xt = ref Unsafe.Add(ref x, step * InputSize);");
             writer.Line($"ref float into = ref Unsafe.Add(ref {projected}, step * {code.Of}ProjectionLength);");
             foreach (Accumulator accumulator in sweep.Accumulators)
-                writer.Line($"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {PanelName(accumulator, hiddenRows: false)}, {code.VectorOffset(accumulator.Index)});");
+                writer.Line($"var {Name(cell, accumulator)} = {LoadWeights(code, accumulator, PanelName(accumulator, hiddenRows: false))};");
             List<Accumulator> summing = sweep.Accumulators.Where(a => a.ReadsInput).ToList();
             foreach (Accumulator accumulator in summing)
                 foreach (int chain in Enumerable.Range(1, accumulator.Chains - 1))
@@ -299,7 +303,14 @@ public sealed partial class LstmGenerator
                 (true, true) => "restHiddenPanel",
             };
 
+        // Floats of a tile's pre-activations in a step's projection: a float per slot and lane, also with bfloat16 weights.
+        private static readonly string ProjectedTileLength = $"{LstmGen.Kernels.PackedLayout.Slots} * lanes";
+
         private static string ProjectedName(Accumulator accumulator) => accumulator.Rest ? "restProjected" : "projected";
+
+        // An accumulator's vector of a panel's first row (its bias), widened from bfloat16 where the panel holds that.
+        private static string LoadWeights(Code code, Accumulator accumulator, string panel) =>
+            $"{code.Ops}.Load{accumulator.WeightHalf}(ref {panel}, {code.VectorOffset(accumulator.WeightVector)})";
 
         private static string RowLength(Code code, Accumulator accumulator) => accumulator.Rest ? "restRowLength" : "rowLength";
 
@@ -313,7 +324,7 @@ public sealed partial class LstmGenerator
         // Where an accumulator's vector of a panel row starts, relative to the panel.
         private static string RowOffset(Code code, Accumulator accumulator, int row)
         {
-            string vector = code.VectorOffset(accumulator.Index);
+            string vector = code.VectorOffset(accumulator.WeightVector);
             string start = row == 0 ? "" : row == 1 ? RowLength(code, accumulator) : $"{row} * {RowLength(code, accumulator)}";
             return start.Length == 0 ? vector : vector == "0" ? start : $"{start} + {vector}";
         }
@@ -336,7 +347,7 @@ public sealed partial class LstmGenerator
                     foreach (Accumulator accumulator in accumulators)
                     {
                         string target = Target(accumulator, position);
-                        writer.Line($"{target} = {code.Ops}.MultiplyAdd(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}, {source}{k}, {target});");
+                        writer.Line($"{target} = {code.Ops}.MultiplyAdd{accumulator.WeightHalf}(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}, {source}{k}, {target});");
                     }
                 }
                 return;
@@ -358,7 +369,7 @@ public sealed partial class LstmGenerator
                     string target = Target(accumulator, chain);
                     string row = accumulator.Rest ? "restRow" : "row";
                     string weights = chain == 0 ? $"ref {row}" : $"ref Unsafe.Add(ref {row}, {(reverse ? "-" : "")}{RowLength(code, accumulator)})";
-                    writer.Line($"{target} = {code.Ops}.MultiplyAdd({weights}, {code.VectorOffset(accumulator.Index)}, {value}, {target});");
+                    writer.Line($"{target} = {code.Ops}.MultiplyAdd{accumulator.WeightHalf}({weights}, {code.VectorOffset(accumulator.WeightVector)}, {value}, {target});");
                 }
             }
             writer.Close();
@@ -367,7 +378,7 @@ public sealed partial class LstmGenerator
                 int k = reverse ? 0 : count - 1;
                 writer.Line($"var {source}Last = {code.Ops}.Create(Unsafe.Add(ref {source}, {k}));");
                 foreach (Accumulator accumulator in accumulators)
-                    writer.Line($"{Name(cell, accumulator)} = {code.Ops}.MultiplyAdd(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}, {source}Last, {Name(cell, accumulator)});");
+                    writer.Line($"{Name(cell, accumulator)} = {code.Ops}.MultiplyAdd{accumulator.WeightHalf}(ref {PanelName(accumulator, hiddenRows)}, {RowOffset(code, accumulator, firstRow + k)}, {source}Last, {Name(cell, accumulator)});");
             }
         }
     }

@@ -33,6 +33,9 @@ public sealed partial class LstmGenerator
 
         internal const int MaxNumLayers = 16;
 
+        // Recurrent weights of at most this many bytes as floats fit a 32 KB L1 data cache: bfloat16 cannot pay there.
+        internal const long BFloat16MinBytes = 32 * 1024;
+
         // The runtime's default key prefixes (LstmWeights.DefaultLstmPrefix, GruWeights.DefaultGruPrefix,
         // RecurrentWeights.DefaultFcPrefix), which the attributes' properties start with (checked by ParserFactsTests).
         internal const string DefaultLstmPrefix = "lstm.";
@@ -135,6 +138,18 @@ public sealed partial class LstmGenerator
             else if (projSize < 0 || (projSize > 0 && projSize >= sizes[1]))
                 Report(DiagnosticDescriptors.ProjSizeOutOfRange, (sizes[1] - 1).ToString(), projSize.ToString(), sizes[1].ToString());
 
+            var precision = NamedArgument(attribute, "WeightPrecision") is { Value: int stored } ? (WeightPrecision)stored : WeightPrecision.Float32;
+            if (precision is < WeightPrecision.Float32 or > WeightPrecision.BFloat16)
+                Report(DiagnosticDescriptors.InvalidWeightPrecision, ((int)precision).ToString());
+            else if (precision == WeightPrecision.BFloat16 && problems.Count == 0)
+            {
+                // Sizes in range (no problem so far), so the bytes are meaningful.
+                long bytes = new ModelSpec(null, default, name, "class", cell, sizes[0], sizes[1], sizes[2], sizes[3], numLayers, "", "", bias, readout,
+                    bidirectional, projSize).RecurrentWeightBytes;
+                if (bytes <= BFloat16MinBytes)
+                    Report(DiagnosticDescriptors.BFloat16CannotPay, name, (bytes / 1024.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             string? weightsFile = NamedArgument(attribute, "Weights")?.Value as string;
             if (weightsFile is { Length: 0 }) weightsFile = null;
 
@@ -164,7 +179,7 @@ public sealed partial class LstmGenerator
                 type.IsRecord ? "record" : "class",
                 cell,
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
-                prefix!, fcPrefix!, bias, readout, bidirectional, projSize, weightsFile);
+                prefix!, fcPrefix!, bias, readout, bidirectional, projSize, weightsFile, precision);
             return (spec, problems);
         }
 

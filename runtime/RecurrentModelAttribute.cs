@@ -69,6 +69,13 @@ public abstract class RecurrentModelAttribute : Attribute
     /// <summary>What the Linear head reads (without a head, what the model outputs). Default <see cref="Readout.LastStep"/>.</summary>
     public Readout Readout { get; set; } = Readout.LastStep;
 
+    /// <summary>
+    /// How the recurrent weights are stored: <see cref="WeightPrecision.Float32"/> (the default) or, for models whose
+    /// weights outgrow the L2 cache, <see cref="WeightPrecision.BFloat16"/>, half the bytes for an error of about 1e-3.
+    /// LSTMGEN017 refuses bfloat16 for weights that fit the L1 cache, where it cannot pay.
+    /// </summary>
+    public WeightPrecision WeightPrecision { get; set; } = WeightPrecision.Float32;
+
     /// <summary>The key prefix of the Linear head's parameters in the state_dict. Default <c>"fc."</c>.</summary>
     public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;
 

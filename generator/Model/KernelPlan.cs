@@ -69,8 +69,7 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
         long hidden = spec.HiddenSize, outputs = spec.HiddenOutputSize, projection = spec.ProjSize * hidden;
         int widestInput = spec.NumLayers > 1 ? System.Math.Max(spec.InputSize, spec.FeatureSize) : spec.InputSize;
         long layer = 4L * spec.Directions * (4 * hidden * (1 + widestInput + outputs) + projection);
-        long weights = 4L * spec.Directions * (4 * hidden * (1 + spec.InputSize + outputs) + projection
-            + (spec.NumLayers - 1L) * (4 * hidden * (1 + spec.FeatureSize + outputs) + projection));
+        long weights = spec.RecurrentWeightBytes;
         long inputWeights = 4L * 4 * spec.HiddenSize * spec.InputSize;
 
         // Each path takes the tiling with the fewest vectors per weight column (the multiply-adds are the work), on a
@@ -97,10 +96,11 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
         TilingPlan[] tilings = groups
             .Select(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: projectionSteps > 0))
             .ToArray();
-        // The group kernel and the projection ahead read plain layers: not bidirectional or projected ones.
+        // The group kernel and the projection ahead read plain layers: not bidirectional or projected ones, and the
+        // group kernel float32 weights.
         bool plain = !spec.Bidirectional && spec.ProjSize == 0;
         return new KernelPlan(spec, cell, tilings,
-            BatchOnLanes: plain && 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
+            BatchOnLanes: plain && !spec.BFloat16 && 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
             ReverseOddSteps: streamed > 32 * 1024,
             ProjectionSteps: projectionSteps,
             InterleavesDirections: interleaves);
@@ -170,27 +170,32 @@ internal sealed record TilingPlan(VectorWidth Vector, PackedLayout Layout, IRead
     }
 
     private List<Accumulator> RestAccumulators() =>
-        Enumerable.Range(0, RestVectors).Select(index => new Accumulator(index, Rest: true, ReadsInput: true, ReadsHidden: true, RestVectors: RestVectors)).ToList();
+        Enumerable.Range(0, RestVectors)
+            .Select(index => new Accumulator(index, Rest: true, ReadsInput: true, ReadsHidden: true, RestVectors: RestVectors, BFloat16: Layout.BFloat16))
+            .ToList();
 
-    private static List<Accumulator> SlotAccumulators(Cell cell) =>
-        Enumerable.Range(0, PackedLayout.Slots).Select(slot => new Accumulator(slot, Rest: false, cell.ReadsInput(slot), cell.ReadsHidden(slot))).ToList();
+    private List<Accumulator> SlotAccumulators(Cell cell) =>
+        Enumerable.Range(0, PackedLayout.Slots)
+            .Select(slot => new Accumulator(slot, Rest: false, cell.ReadsInput(slot), cell.ReadsHidden(slot), BFloat16: Layout.BFloat16))
+            .ToList();
 
     /// <summary>The struct holding this tiling's constants (and code, with a rest tile).</summary>
     public string Name => Vector.Type + "Tiles";
 
     public static TilingPlan For(VectorWidth vector, ModelSpec spec, IReadOnlyList<VectorWidth> paths, bool separateInput) =>
         new(vector, new PackedLayout(spec.InputSize, spec.HiddenSize, spec.OutputSize, spec.NumLayers, vector.Lanes, RestLanesFor(vector, spec), separateInput,
-            spec.Directions, spec.ProjSize), paths);
+            spec.Directions, spec.ProjSize, spec.BFloat16), paths);
 
     /// <summary>
     /// The units of a rest tile on <paramref name="vector"/>: its gates split a vector into blocks of at least a
-    /// Vector128, so the cell update reads them as whole vectors (see <see cref="Cell.HasRestTiles"/>).
+    /// Vector128, so the cell update reads them as whole vectors (see <see cref="Cell.HasRestTiles"/>). With bfloat16
+    /// weights only halves: a row's vectors pair up (see <see cref="PackedLayout.BFloat16"/>).
     /// </summary>
     public static int RestLanesFor(VectorWidth vector, ModelSpec spec)
     {
         int lanes = vector.Lanes, left = spec.HiddenSize % lanes;
-        return left == 0 || !Cell.For(spec.Cell).HasRestTiles ? 0
-            : new[] { lanes / 4, lanes / 2 }.FirstOrDefault(block => block >= 4 && block >= left);
+        int[] blocks = spec.BFloat16 ? [lanes / 2] : [lanes / 4, lanes / 2];
+        return left == 0 || !Cell.For(spec.Cell).HasRestTiles ? 0 : blocks.FirstOrDefault(block => block >= 4 && block >= left);
     }
 
     /// <summary>Vectors multiply-added per weight column, over all tiles: a tiling's work.</summary>
@@ -219,7 +224,18 @@ internal sealed record VectorWidth(int Bits)
 /// </summary>
 /// <param name="Chains">The independent chains a sweep splits it into (see <see cref="Sweep.Of"/>); 0 until planned.</param>
 /// <param name="RestVectors">For the rest tile's accumulators: how many vectors its slots fill.</param>
-internal sealed record Accumulator(int Index, bool Rest, bool ReadsInput, bool ReadsHidden, int Chains = 0, int RestVectors = 0);
+/// <param name="BFloat16">Whether its weights are bfloat16, sharing each float of a row with the accumulator beside it.</param>
+internal sealed record Accumulator(int Index, bool Rest, bool ReadsInput, bool ReadsHidden, int Chains = 0, int RestVectors = 0, bool BFloat16 = false)
+{
+    /// <summary>The vector of a panel row that holds its weights: vector <see cref="Index"/>, or with bfloat16 the pair's.</summary>
+    public int WeightVector => BFloat16 ? Index / 2 : Index;
+
+    /// <summary>
+    /// The suffix of the <c>ISimd</c> calls that read its weights: none for floats; with bfloat16 <c>High</c> for the first
+    /// of a pair (the high 16 bits of each lane), <c>Low</c> for the second.
+    /// </summary>
+    public string WeightHalf => !BFloat16 ? "" : Index % 2 == 0 ? "High" : "Low";
+}
 
 /// <summary>One sweep over a layer's columns: the accumulators of a whole tile and/or of the rest tile.</summary>
 internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool WholeTile, bool RestTile, Unrolling Unrolling)

@@ -10,6 +10,13 @@ internal enum Readout
     EveryStep,
 }
 
+/// <summary>How the recurrent weights are stored: LstmGen.WeightPrecision (ParserFactsTests keeps them equal).</summary>
+internal enum WeightPrecision
+{
+    Float32,
+    BFloat16,
+}
+
 /// <summary>The recurrent cell of a model.</summary>
 internal enum CellKind
 {
@@ -49,8 +56,16 @@ internal sealed record ModelSpec(
     Readout Readout,
     bool Bidirectional = false,
     int ProjSize = 0,
-    string? WeightsFile = null)
+    string? WeightsFile = null,
+    WeightPrecision Precision = WeightPrecision.Float32)
 {
+    /// <summary>Whether the recurrent weights are stored as bfloat16.</summary>
+    public bool BFloat16 => Precision == WeightPrecision.BFloat16;
+
+    /// <summary>The bytes of every layer's recurrent weights as float32: every direction's biases, W_ih, W_hh and W_hr.</summary>
+    public long RecurrentWeightBytes => 4L * Directions * (4L * HiddenSize * (1 + InputSize + HiddenOutputSize) + (long)ProjSize * HiddenSize
+        + (NumLayers - 1L) * (4L * HiddenSize * (1 + FeatureSize + HiddenOutputSize) + (long)ProjSize * HiddenSize));
+
     /// <summary>The class's name qualified by its containing types, e.g. <c>Outer.Model</c>.</summary>
     public string NestedName => ContainingTypes.Count == 0
         ? Name

@@ -37,6 +37,9 @@ public interface IRecurrentModel
     /// <summary>What the head is applied to.</summary>
     static abstract Readout Readout { get; }
 
+    /// <summary>Whether the panels hold bfloat16 weights (<see cref="WeightPrecision.BFloat16"/>); generated only when they do.</summary>
+    static virtual bool BFloat16Weights => false;
+
     /// <summary>Floats per state buffer: the hidden units padded for every tiling, to whole cache lines.</summary>
     static abstract int StateStride { get; }
 

@@ -23,6 +23,11 @@ namespace LstmGen.Kernels;
 /// layer bottom first, each layer's forward direction before its backward one (<see cref="Directions"/> = 2); after
 /// them comes the Linear head: <c>fc.weight</c> (O × FeatureSize, row-major), then <c>fc.bias</c> (O). A
 /// unidirectional, unprojected model's numbers are those of layout version 1 before these options existed.</para>
+/// <para>With <see cref="BFloat16"/>, the panels hold bfloat16 weights, two to a float: vectors 2j and 2j + 1 of a row
+/// (each <see cref="Lanes"/> lanes wide) share the floats of one, vector 2j in the high 16 bits of each lane, 2j + 1 in
+/// the low, so rows are half as long and a 32-bit load of either vector widens by one mask or shift. Rows then hold
+/// an even number of vectors: whole tiles (4) and a rest tile of half a vector per slot (2). W_hr and the head stay
+/// floats.</para>
 /// <para>The state holds, per layer, two h buffers (a step reads h_{t-1} from one and writes h_t to the other) and,
 /// for an LSTM, c, and with a projection o ⊙ tanh(c_t) before it, each <see cref="StateStride"/> floats.</para>
 /// </remarks>
@@ -44,8 +49,9 @@ internal readonly struct PackedLayout
     public const int CacheLineFloats = 16;
 
     public PackedLayout(int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes, bool separateInput = false,
-        int directions = 1, int projSize = 0)
+        int directions = 1, int projSize = 0, bool bfloat16 = false)
     {
+        BFloat16 = bfloat16;
         Directions = directions;
         ProjSize = projSize;
         InputSize = inputSize;
@@ -75,6 +81,12 @@ internal readonly struct PackedLayout
     /// <summary>A layer's values per step, what the layer above and the head read: D · H_out.</summary>
     public int FeatureSize => Directions * HiddenOutputSize;
 
+    /// <summary>Whether the panels hold bfloat16 weights, two to a float (see the remarks).</summary>
+    public bool BFloat16 { get; }
+
+    /// <summary>Floats a hidden unit takes in a panel row: one per slot, or half that with bfloat16 weights.</summary>
+    public int FloatsPerUnit => BFloat16 ? Slots / 2 : Slots;
+
     /// <summary>Hidden units per whole tile.</summary>
     public int Lanes { get; }
 
@@ -91,10 +103,10 @@ internal readonly struct PackedLayout
     public int PaddedHidden => Tiles * Lanes + RestLanes;
 
     /// <summary>Floats per panel row of a whole tile.</summary>
-    public int RowLength => Slots * Lanes;
+    public int RowLength => FloatsPerUnit * Lanes;
 
     /// <summary>Floats per panel row of the rest tile.</summary>
-    public int RestRowLength => Slots * RestLanes;
+    public int RestRowLength => FloatsPerUnit * RestLanes;
 
     /// <summary>The inputs of a layer: InputSize for layer 0, <see cref="FeatureSize"/> above.</summary>
     public int LayerInputs(int layer) => layer == 0 ? InputSize : FeatureSize;
@@ -106,7 +118,7 @@ internal readonly struct PackedLayout
     public int PanelLength(int layer) => checked(PanelRows(layer) * RowLength);
 
     /// <summary>Floats of the panels of one direction of a layer: where its W_hr starts in its block.</summary>
-    public int PanelsLength(int layer) => checked(PanelRows(layer) * Slots * PaddedHidden);
+    public int PanelsLength(int layer) => checked(PanelRows(layer) * FloatsPerUnit * PaddedHidden);
 
     /// <summary>Floats of one direction of a layer: its panels, then W_hr when projected.</summary>
     public int LayerLength(int layer) => checked(PanelsLength(layer) + ProjSize * HiddenSize);
@@ -131,10 +143,20 @@ internal readonly struct PackedLayout
     public int HiddenPanelLength => checked(HiddenOutputSize * RowLength);
 
     /// <summary>With <see cref="SeparateInput"/>: where layer 0's W_hh rows start, after every tile's input rows.</summary>
-    public int HiddenPanelsOffset => checked((1 + InputSize) * Slots * PaddedHidden);
+    public int HiddenPanelsOffset => checked((1 + InputSize) * FloatsPerUnit * PaddedHidden);
 
     /// <summary>Floats per state buffer: <see cref="PaddedHidden"/> rounded up to whole cache lines.</summary>
     public int StateStride => (PaddedHidden + CacheLineFloats - 1) / CacheLineFloats * CacheLineFloats;
+
+    /// <summary>
+    /// Where a panel row keeps the weight of column <paramref name="column"/> (<c>slot · w + lane</c>, its place in a row
+    /// of floats): that float, and with <see cref="BFloat16"/> whether in its high 16 bits (see the remarks).
+    /// </summary>
+    public int ColumnOffset(int column, out bool high)
+    {
+        high = column / Lanes % 2 == 0;
+        return BFloat16 ? column / Lanes / 2 * Lanes + column % Lanes : column;
+    }
 
     /// <summary>
     /// Where a hidden unit's weights sit in its layer: the offsets, from the layer's start, of its tile's input rows
@@ -145,7 +167,7 @@ internal readonly struct PackedLayout
         int tile = unit / Lanes;
         bool whole = tile < Tiles;
         int width = whole ? Lanes : RestLanes, lane = whole ? unit % Lanes : unit - Tiles * Lanes;
-        int inputRows = checked((1 + LayerInputs(layer)) * Slots), hiddenRows = checked(HiddenOutputSize * Slots);
+        int inputRows = checked((1 + LayerInputs(layer)) * FloatsPerUnit), hiddenRows = checked(HiddenOutputSize * FloatsPerUnit);
         if (SeparateInput && layer == 0)
             return new PanelPosition(checked(tile * inputRows * Lanes), checked(HiddenPanelsOffset + tile * hiddenRows * Lanes), width, lane);
         int panelOffset = checked(tile * (inputRows + hiddenRows) * Lanes);

@@ -156,7 +156,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         {
             RecurrentScalarKernel.Layer(MemoryMarshal.CreateReadOnlySpan(ref block, layer == 0 ? T.LayerLength : T.UpperLayerLength),
                 MemoryMarshal.CreateReadOnlySpan(ref x, layer == 0 ? M.InputSize : FeatureSize), MemoryMarshal.CreateSpan(ref state, LayerStateLength),
-                M.InputSize, M.HiddenSize, M.NumLayers, T.Lanes, T.RestLanes, bidirectional: true, M.ProjSize, M.Gru, layer, parity);
+                M.InputSize, M.HiddenSize, M.NumLayers, T.Lanes, T.RestLanes, bidirectional: true, M.ProjSize, M.Gru, layer, parity, M.BFloat16Weights);
             return;
         }
         L.Step(ref block, ref x, ref state, parity);

@@ -125,7 +125,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         {
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, T.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref x, M.InputSize),
                 MemoryMarshal.CreateSpan(ref state, StateLength), M.InputSize, M.HiddenSize, M.NumLayers, T.Lanes, T.RestLanes, M.Gru, parity,
-                separateInput: M.ProjectionSteps > 0, M.ProjSize);
+                separateInput: M.ProjectionSteps > 0, M.ProjSize, M.BFloat16Weights);
             return;
         }
         T.Layer(ref weights, ref x, ref state, parity);

@@ -28,12 +28,13 @@ public static class RecurrentPacking
     /// units and a rest tile of <paramref name="restLanes"/> units (0: none); with <paramref name="separateInput"/>,
     /// layer 0's input rows (bias and W_ih) of every tile come before its W_hh rows. Absent biases (<c>bias=False</c>)
     /// pack as zero bias rows; <paramref name="outputSize"/> 0 packs no head. Each layer's directions follow each
-    /// other, each with its W_hr after its panels when projected (see <see cref="PackedLayout"/>).
+    /// other, each with its W_hr after its panels when projected (see <see cref="PackedLayout"/>). With
+    /// <paramref name="bfloat16"/>, the panels hold the weights rounded to bfloat16, two to a float.
     /// </summary>
     /// <exception cref="ArgumentException">The weights are for different sizes or options, or the rest tile cannot
     /// hold the units left over.</exception>
     public static PackedWeights Pack(RecurrentWeights weights, int inputSize, int hiddenSize, int outputSize, int numLayers, int lanes, int restLanes,
-        bool separateInput = false, bool bidirectional = false, int projSize = 0)
+        bool separateInput = false, bool bidirectional = false, int projSize = 0, bool bfloat16 = false)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.InputSize != inputSize || weights.HiddenSize != hiddenSize || weights.OutputSize != outputSize || weights.NumLayers != numLayers)
@@ -51,7 +52,7 @@ public static class RecurrentPacking
         }
 
         int left = lanes < 1 ? 0 : hiddenSize % lanes;
-        if (lanes < 1 || (restLanes != 0 && (left == 0 || restLanes < left || restLanes >= lanes)))
+        if (lanes < 1 || (restLanes != 0 && (left == 0 || restLanes < left || restLanes >= lanes || (bfloat16 && 2 * restLanes != lanes))))
         {
             throw new ArgumentException(
                 $"A rest tile of {restLanes} lanes cannot hold the {left} units that tiles of {lanes} leave of {hiddenSize}.",
@@ -59,7 +60,7 @@ public static class RecurrentPacking
         }
 
         int directions = bidirectional ? 2 : 1;
-        var layout = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes, separateInput, directions, projSize);
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes, separateInput, directions, projSize, bfloat16);
         var packed = new PackedWeights(layout.PackedLength);
         Span<float> destination = packed.Writable;
         int recurrent = layout.HiddenOutputSize;
@@ -72,10 +73,10 @@ public static class RecurrentPacking
                 for (int unit = 0; unit < hiddenSize; unit++)
                 {
                     PanelPosition position = layout.Position(unit, index);
-                    int rowLength = PackedLayout.Slots * position.Width;
+                    int rowLength = layout.FloatsPerUnit * position.Width;
                     PackUnit(layer, unit, position.Width, position.Lane,
-                        block.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength),
-                        block.Slice(position.HiddenOffset, recurrent * rowLength));
+                        new Rows(block.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength), rowLength, layout),
+                        new Rows(block.Slice(position.HiddenOffset, recurrent * rowLength), rowLength, layout));
                 }
                 layer.WeightHr?.AsSpan().CopyTo(block.Slice(layout.PanelsLength(index)));
             }
@@ -100,7 +101,7 @@ public static class RecurrentPacking
         for (int unit = 0; unit < layer.HiddenSize; unit++)
         {
             Span<float> panel = destination.Slice(unit / lanes * panelLength, panelLength);
-            PackUnit(layer, unit, lanes, unit % lanes, panel.Slice(0, inputRows), panel.Slice(inputRows));
+            PackUnit(layer, unit, lanes, unit % lanes, new Rows(panel.Slice(0, inputRows), rowLength), new Rows(panel.Slice(inputRows), rowLength));
         }
     }
 
@@ -110,14 +111,13 @@ public static class RecurrentPacking
 
     // Writes a unit's column of every slot into its tile's rows: the bias row and W_ih rows, then the W_hh rows
     // (one per value of h, H_out of them).
-    private static void PackUnit(RecurrentLayer layer, int unit, int width, int lane, Span<float> inputRows, Span<float> hiddenRows)
+    private static void PackUnit(RecurrentLayer layer, int unit, int width, int lane, Rows inputRows, Rows hiddenRows)
     {
         int inputs = layer.InputSize, hidden = layer.HiddenSize, recurrent = layer.HiddenOutputSize;
         bool gru = layer.Gates == 3;
         ReadOnlySpan<float> wih = layer.WeightIh.AsSpan(), whh = layer.WeightHh.AsSpan();
         ReadOnlySpan<float> bih = layer.BiasIh is null ? default : layer.BiasIh.AsSpan();
         ReadOnlySpan<float> bhh = layer.BiasHh is null ? default : layer.BiasHh.AsSpan();
-        int rowLength = PackedLayout.Slots * width;
         for (int slot = 0; slot < PackedLayout.Slots; slot++)
         {
             // The PyTorch gate each slot reads, whether it takes the W_ih and W_hh sides, and its scale.
@@ -128,17 +128,47 @@ public static class RecurrentPacking
             int column = slot * width + lane;
 
             // bias=False: a zero bias row.
-            inputRows[column] = layer.HasBias ? scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f)) : 0f;
+            inputRows.Set(0, column, layer.HasBias ? scale * ((fromInput ? bih[row] : 0f) + (fromHidden ? bhh[row] : 0f)) : 0f);
             if (fromInput)
             {
                 for (int k = 0; k < inputs; k++)
-                    inputRows[(1 + k) * rowLength + column] = scale * wih[row * inputs + k];
+                    inputRows.Set(1 + k, column, scale * wih[row * inputs + k]);
             }
             if (fromHidden)
             {
                 for (int k = 0; k < recurrent; k++)
-                    hiddenRows[k * rowLength + column] = scale * whh[row * recurrent + k];
+                    hiddenRows.Set(k, column, scale * whh[row * recurrent + k]);
             }
+        }
+    }
+
+    /// <summary>Rounds <paramref name="value"/> to the nearest bfloat16 (ties to even), returned as its 16 bits; NaN stays NaN.</summary>
+    public static ushort ToBFloat16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value))
+            return (ushort)((bits >> 16) | 0x40); // quiet, whatever the low mantissa bits held
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
+    /// <summary>Rounds <paramref name="value"/> to the nearest bfloat16, as a float: the weight a bfloat16 model computes with.</summary>
+    public static float RoundToBFloat16(float value) => BitConverter.UInt32BitsToSingle((uint)ToBFloat16(value) << 16);
+
+    // A tile's panel rows, written by column (slot · w + lane, the place in a row of floats) wherever the layout keeps it.
+    private readonly ref struct Rows(Span<float> rows, int rowLength, PackedLayout layout = default)
+    {
+        private readonly Span<float> _rows = rows;
+
+        public void Set(int row, int column, float value)
+        {
+            if (!layout.BFloat16)
+            {
+                _rows[row * rowLength + column] = value;
+                return;
+            }
+            int at = row * rowLength + layout.ColumnOffset(column, out bool high);
+            uint bits = BitConverter.SingleToUInt32Bits(_rows[at]), half = ToBFloat16(value);
+            _rows[at] = BitConverter.UInt32BitsToSingle(high ? (bits & 0xFFFF) | (half << 16) : (bits & 0xFFFF0000) | half);
         }
     }
 }

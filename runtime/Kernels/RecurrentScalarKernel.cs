@@ -16,12 +16,13 @@ public static class RecurrentScalarKernel
     /// o ⊙ tanh(c_t)), each <see cref="PackedLayout.StateStride"/> floats: the step reads h_{t-1} from buffer
     /// <paramref name="parity"/> and writes h_t to the other. The weights are packed in tiles of <paramref name="lanes"/>
     /// units and a rest tile of <paramref name="restLanes"/> (0: none), with layer 0's input rows apart when
-    /// <paramref name="separateInput"/> (see <see cref="PackedLayout"/>).
+    /// <paramref name="separateInput"/>, as bfloat16 pairs with <paramref name="bfloat16"/> (see <see cref="PackedLayout"/>).
     /// </summary>
     public static void Step(ReadOnlySpan<float> packed, ReadOnlySpan<float> input, Span<float> state,
-        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity, bool separateInput = false, int projSize = 0)
+        int inputSize, int hiddenSize, int numLayers, int lanes, int restLanes, bool gru, int parity, bool separateInput = false, int projSize = 0,
+        bool bfloat16 = false)
     {
-        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput, directions: 1, projSize);
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput, directions: 1, projSize, bfloat16);
         int layerState = LayerStateLength(layout, gru);
         for (int layer = 0; layer < numLayers; layer++)
         {
@@ -38,9 +39,9 @@ public static class RecurrentScalarKernel
     /// it out: the generated bidirectional models' path for CPUs without SIMD.
     /// </summary>
     public static void Layer(ReadOnlySpan<float> block, ReadOnlySpan<float> x, Span<float> state, int inputSize, int hiddenSize, int numLayers,
-        int lanes, int restLanes, bool bidirectional, int projSize, bool gru, int layer, int parity)
+        int lanes, int restLanes, bool bidirectional, int projSize, bool gru, int layer, int parity, bool bfloat16 = false)
     {
-        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput: false, bidirectional ? 2 : 1, projSize);
+        var layout = new PackedLayout(inputSize, hiddenSize, outputSize: 0, numLayers, lanes, restLanes, separateInput: false, bidirectional ? 2 : 1, projSize, bfloat16);
         LayerStep(layout, layer, block, x, state, gru, parity);
     }
 
@@ -57,17 +58,17 @@ public static class RecurrentScalarKernel
         for (int unit = 0; unit < hiddenSize; unit++)
         {
             PanelPosition position = layout.Position(unit, layer);
-            int rowLength = PackedLayout.Slots * position.Width;
+            int rowLength = layout.FloatsPerUnit * position.Width;
             ReadOnlySpan<float> inputRows = block.Slice(position.InputOffset, (1 + inputs) * rowLength);
             ReadOnlySpan<float> hiddenRows = block.Slice(position.HiddenOffset, recurrent * rowLength);
             for (int slot = 0; slot < slots.Length; slot++)
             {
-                int column = slot * position.Width + position.Lane;
-                float sum = inputRows[column];
+                int column = layout.ColumnOffset(slot * position.Width + position.Lane, out bool high);
+                float sum = Weight(inputRows, column, high, layout.BFloat16);
                 for (int k = 0; k < inputs; k++)
-                    sum = KernelMath.MultiplyAdd(inputRows[(1 + k) * rowLength + column], x[k], sum);
+                    sum = KernelMath.MultiplyAdd(Weight(inputRows, (1 + k) * rowLength + column, high, layout.BFloat16), x[k], sum);
                 for (int k = 0; k < recurrent; k++)
-                    sum = KernelMath.MultiplyAdd(hiddenRows[k * rowLength + column], hPrev[k], sum);
+                    sum = KernelMath.MultiplyAdd(Weight(hiddenRows, k * rowLength + column, high, layout.BFloat16), hPrev[k], sum);
                 slots[slot] = sum;
             }
 
@@ -87,6 +88,14 @@ public static class RecurrentScalarKernel
                 hNext[p] = sum;
             }
         }
+    }
+
+    // A panel's weight: the float at index, or the bfloat16 in its high or low 16 bits widened (see PackedLayout).
+    private static float Weight(ReadOnlySpan<float> rows, int index, bool high, bool bfloat16)
+    {
+        if (!bfloat16) return rows[index];
+        uint bits = BitConverter.SingleToUInt32Bits(rows[index]);
+        return BitConverter.UInt32BitsToSingle(high ? bits & 0xFFFF0000 : bits << 16);
     }
 
     /// <summary>

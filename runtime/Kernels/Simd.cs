@@ -43,6 +43,21 @@ public interface ISimd<TVector> where TVector : struct
     /// </summary>
     static abstract TVector MultiplyAdd(ref float weights, int offset, TVector x, TVector sum);
 
+    /// <summary>
+    /// The bfloat16 vector held in the high 16 bits of each lane at <paramref name="offset"/> floats from
+    /// <paramref name="source"/>, widened to floats (see <see cref="PackedLayout.BFloat16"/>).
+    /// </summary>
+    static abstract TVector LoadHigh(ref float source, int offset);
+
+    /// <summary>The bfloat16 vector held in the low 16 bits of each lane, widened to floats.</summary>
+    static abstract TVector LoadLow(ref float source, int offset);
+
+    /// <summary><see cref="MultiplyAdd(ref float, int, TVector, TVector)"/> with <c>w</c> the bfloat16 vector in the high halves (<see cref="LoadHigh"/>).</summary>
+    static abstract TVector MultiplyAddHigh(ref float weights, int offset, TVector x, TVector sum);
+
+    /// <summary><see cref="MultiplyAdd(ref float, int, TVector, TVector)"/> with <c>w</c> the bfloat16 vector in the low halves (<see cref="LoadLow"/>).</summary>
+    static abstract TVector MultiplyAddLow(ref float weights, int offset, TVector x, TVector sum);
+
     /// <summary>Lane <paramref name="index"/>.</summary>
     static abstract float GetElement(TVector vector, int index);
 
@@ -89,6 +104,36 @@ public readonly struct Simd128 : ISimd<Vector128<float>>
     public static Vector128<float> MultiplyAdd(ref float weights, int offset, Vector128<float> x, Vector128<float> sum)
     {
         Vector128<float> w = Vector128.LoadUnsafe(ref weights, (nuint)offset);
+        if (Fma.IsSupported) return Fma.MultiplyAdd(w, x, sum);
+        if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(sum, w, x);
+        return w * x + sum;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadHigh(ref float source, int offset) =>
+        (Vector128.LoadUnsafe(ref source, (nuint)offset).AsUInt32() & Vector128.Create(0xFFFF0000u)).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadLow(ref float source, int offset) =>
+        Vector128.ShiftLeft(Vector128.LoadUnsafe(ref source, (nuint)offset).AsUInt32(), 16).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAddHigh(ref float weights, int offset, Vector128<float> x, Vector128<float> sum)
+    {
+        Vector128<float> w = (Vector128.LoadUnsafe(ref weights, (nuint)offset).AsUInt32() & Vector128.Create(0xFFFF0000u)).AsSingle();
+        if (Fma.IsSupported) return Fma.MultiplyAdd(w, x, sum);
+        if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(sum, w, x);
+        return w * x + sum;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAddLow(ref float weights, int offset, Vector128<float> x, Vector128<float> sum)
+    {
+        Vector128<float> w = Vector128.ShiftLeft(Vector128.LoadUnsafe(ref weights, (nuint)offset).AsUInt32(), 16).AsSingle();
         if (Fma.IsSupported) return Fma.MultiplyAdd(w, x, sum);
         if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(sum, w, x);
         return w * x + sum;
@@ -150,6 +195,32 @@ public readonly struct Simd256 : ISimd<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadHigh(ref float source, int offset) =>
+        (Vector256.LoadUnsafe(ref source, (nuint)offset).AsUInt32() & Vector256.Create(0xFFFF0000u)).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadLow(ref float source, int offset) =>
+        Vector256.ShiftLeft(Vector256.LoadUnsafe(ref source, (nuint)offset).AsUInt32(), 16).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAddHigh(ref float weights, int offset, Vector256<float> x, Vector256<float> sum)
+    {
+        Vector256<float> w = (Vector256.LoadUnsafe(ref weights, (nuint)offset).AsUInt32() & Vector256.Create(0xFFFF0000u)).AsSingle();
+        return Fma.IsSupported ? Fma.MultiplyAdd(w, x, sum) : w * x + sum;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAddLow(ref float weights, int offset, Vector256<float> x, Vector256<float> sum)
+    {
+        Vector256<float> w = Vector256.ShiftLeft(Vector256.LoadUnsafe(ref weights, (nuint)offset).AsUInt32(), 16).AsSingle();
+        return Fma.IsSupported ? Fma.MultiplyAdd(w, x, sum) : w * x + sum;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float GetElement(Vector256<float> vector, int index) => vector.GetElement(index);
 
     /// <inheritdoc/>
@@ -199,6 +270,32 @@ public readonly struct Simd512 : ISimd<Vector512<float>>
     public static Vector512<float> MultiplyAdd(ref float weights, int offset, Vector512<float> x, Vector512<float> sum)
     {
         Vector512<float> w = Vector512.LoadUnsafe(ref weights, (nuint)offset);
+        return Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(w, x, sum) : w * x + sum;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadHigh(ref float source, int offset) =>
+        (Vector512.LoadUnsafe(ref source, (nuint)offset).AsUInt32() & Vector512.Create(0xFFFF0000u)).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadLow(ref float source, int offset) =>
+        Vector512.ShiftLeft(Vector512.LoadUnsafe(ref source, (nuint)offset).AsUInt32(), 16).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAddHigh(ref float weights, int offset, Vector512<float> x, Vector512<float> sum)
+    {
+        Vector512<float> w = (Vector512.LoadUnsafe(ref weights, (nuint)offset).AsUInt32() & Vector512.Create(0xFFFF0000u)).AsSingle();
+        return Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(w, x, sum) : w * x + sum;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAddLow(ref float weights, int offset, Vector512<float> x, Vector512<float> sum)
+    {
+        Vector512<float> w = Vector512.ShiftLeft(Vector512.LoadUnsafe(ref weights, (nuint)offset).AsUInt32(), 16).AsSingle();
         return Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(w, x, sum) : w * x + sum;
     }
 

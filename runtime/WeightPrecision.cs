@@ -1,0 +1,17 @@
+namespace LstmGen;
+
+/// <summary>How a generated model stores its recurrent weights (see <see cref="RecurrentModelAttribute.WeightPrecision"/>).</summary>
+public enum WeightPrecision
+{
+    /// <summary>32-bit floats, as PyTorch's. The default: results agree with PyTorch's to float32 rounding.</summary>
+    Float32,
+
+    /// <summary>
+    /// bfloat16: each weight and bias rounded to its 8 most significant mantissa bits (to nearest, ties to even), half
+    /// the bytes of <see cref="Float32"/>. The arithmetic stays float32; the kernel widens each weight as it reads it.
+    /// For models whose weights outgrow the CPU's L2 cache, where a step waits on reading them: halving the bytes per
+    /// step makes it faster, at an accuracy cost of about 1e-3 (docs/weight-precision.md). The Linear head and W_hr
+    /// stay float32.
+    /// </summary>
+    BFloat16,
+}
