@@ -8,7 +8,7 @@ namespace LstmGen.Tests;
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
 /// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>) and of the run-time-sized models on every option case
+/// their input ahead (<see cref="ProjectedInputTests"/>) and of bfloat16 models (<see cref="BFloat16Tests"/>) and of the run-time-sized models on every option case
 /// (<see cref="OptionGolden"/>), then the outcome of every PyTorch option check of generated models
 /// (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
 /// </summary>
@@ -41,6 +41,14 @@ public static class Program
             bool pass = error <= GoldenParity.Tolerance;
             allPass &= pass;
             Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
+        }
+        foreach (object[] row in BFloat16Tests.Names())
+        {
+            string name = (string)row[0];
+            float error = BFloat16Tests.MaxError(name);
+            bool pass = error <= 1e-6f;
+            allPass &= pass;
+            Console.WriteLine($"bfloat16 {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
         foreach (string name in OptionGolden.Names)
         {

@@ -62,6 +62,17 @@ public class ParserFactsTests
         Assert.Equal(RecurrentWeights.DefaultFcPrefix, Parser.DefaultFcPrefix);
     }
 
+    // The attribute's enums travel to the parser as their values; its copies must give each value the same name.
+    [Theory]
+    [InlineData(typeof(Readout))]
+    [InlineData(typeof(WeightPrecision))]
+    public void Option_enums_are_the_runtimes(Type runtime)
+    {
+        Type copy = typeof(LstmGenerator).Assembly.GetType("LstmGen.Generator.Model." + runtime.Name, throwOnError: true)!;
+        Assert.Equal(Enum.GetNames(runtime), Enum.GetNames(copy));
+        Assert.Equal(Enum.GetValues(runtime).Cast<object>().Select(Convert.ToInt32), Enum.GetValues(copy).Cast<object>().Select(Convert.ToInt32));
+    }
+
     private static readonly GeneratorHarness.WeightsFile SeedWeights =
         new("model.safetensors", File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.safetensors")));
 

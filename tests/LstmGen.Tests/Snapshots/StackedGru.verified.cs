@@ -458,7 +458,7 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
                     ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
@@ -498,7 +498,7 @@ namespace LstmGen.Generated
             {
                 for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
                     ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
@@ -547,7 +547,7 @@ namespace LstmGen.Generated
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
-                ref float projected = ref Unsafe.Add(ref projection, tile * T.RowLength);
+                ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
                 for (int step = 0; step < steps; step++)
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
