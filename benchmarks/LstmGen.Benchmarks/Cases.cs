@@ -111,7 +111,7 @@ public static class Cases
     /// The extra measurements: streaming, PyTorch's options, GRU models, denormal inputs (sensor) and a batch of 64 split
     /// across the cores (sensor, mid).
     /// </summary>
-    public static readonly Type[] Extra = [typeof(Streaming), typeof(Options), typeof(GruCases), typeof(Denormals), typeof(MultiCoreBatch<SensorCase>), typeof(MultiCoreBatch<MidCase>)];
+    public static readonly Type[] Extra = [typeof(Streaming), typeof(Options), typeof(GruCases), typeof(WeightPrecisionCases), typeof(Denormals), typeof(MultiCoreBatch<SensorCase>), typeof(MultiCoreBatch<MidCase>)];
 
     /// <summary>The case a benchmark type measures (its generic argument's <c>Info</c>).</summary>
     public static CaseInfo InfoOf(Type benchmarkType)

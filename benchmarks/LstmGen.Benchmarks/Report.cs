@@ -241,6 +241,7 @@ public static class Report
         AppendStreaming(md, r);
         AppendOptions(md, r);
         AppendGru(md, r);
+        AppendWeightPrecision(md, r);
         AppendDenormals(md, r);
         AppendMultiCore(md, r);
         if (r.Failed.Count > 0)
@@ -418,6 +419,21 @@ public static class Report
                 ? (null, target, "not measured in this run")
                 : (onnx.MedianNs / gen.MedianNs >= 1.8, target, $"{Times(onnx.MedianNs / gen.MedianNs)} ({Ns(onnx.MedianNs)} vs {Ns(gen.MedianNs)} ns/seq)" +
                     BeyondPeak(caseName, onnx.MedianNs / 1.8)));
+        }
+
+        // Issue #15 §3: bfloat16 weights for the models beyond L2.
+        {
+            AuxRow? PrecisionRow(string caseName, string method) =>
+                r.Aux?.FirstOrDefault(x => x.Benchmark == nameof(WeightPrecisionCases) && x.Parameter == caseName && x.Method == method);
+            AuxRow? large = PrecisionRow("large", nameof(WeightPrecisionCases.BFloat16));
+            rows.Add(large is null
+                ? (null, "large, bfloat16 weights: ≤ 0.45 ms", "not measured in this run")
+                : (large.MedianNs <= 450_000, "large, bfloat16 weights: ≤ 0.45 ms", $"{Ns(large.MedianNs)} ns"));
+            AuxRow? mid = PrecisionRow("mid", nameof(WeightPrecisionCases.BFloat16)), midFull = PrecisionRow("mid", nameof(WeightPrecisionCases.Float32));
+            rows.Add(mid is null || midFull is null
+                ? (null, "mid, bfloat16 weights: faster than float32", "not measured in this run")
+                : (mid.MedianNs < midFull.MedianNs, "mid, bfloat16 weights: faster than float32",
+                    $"{Times(midFull.MedianNs / mid.MedianNs)} ({Ns(mid.MedianNs)} vs {Ns(midFull.MedianNs)} ns)"));
         }
 
         (double? l2, double? l3) = Bandwidth(r);
@@ -713,6 +729,32 @@ public static class Report
             CaseInfo info = Cases.All.First(c => c.Name == caseName);
             md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(one)} | {Cell(oneRunTimeSized)} | {Ratio(oneRunTimeSized, one)} | {Cell(batch)} | " +
                           $"{Cell(batchRunTimeSized)} | {Ratio(batchRunTimeSized, batch)} | {Ratio(batch, one)} |");
+        }
+    }
+
+    private static void AppendWeightPrecision(StringBuilder md, SuiteResults r)
+    {
+        string name = nameof(WeightPrecisionCases);
+        md.AppendLine();
+        md.AppendLine("## bfloat16 weights");
+        md.AppendLine();
+        md.AppendLine($"`{name}`: the mid and large shapes with `WeightPrecision = WeightPrecision.BFloat16` against float32 weights, same weights, " +
+                      $"same run (ns per sequence; a batch is {Cases.Batch} sequences in one `Forward`, divided by {Cases.Batch}). Half the bytes per step " +
+                      "for an error of about 1e-3 (docs/weight-precision.md).");
+        md.AppendLine();
+        md.AppendLine("| case | float32 | bfloat16 | speed-up | float32, batch | bfloat16, batch | speed-up |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (string caseName in new[] { "mid", "large" })
+        {
+            double? PerSequence(string method, int sequences) =>
+                r.Aux?.FirstOrDefault(x => x.Benchmark == name && x.Parameter == caseName && x.Method == method)?.MedianNs / sequences;
+            string Cell(double? ns) => ns is { } v ? Ns(v) : "not measured";
+            string Ratio(double? a, double? b) => a is { } x && b is { } y ? Times(x / y) : "–";
+            double? full = PerSequence(nameof(WeightPrecisionCases.Float32), 1), half = PerSequence(nameof(WeightPrecisionCases.BFloat16), 1);
+            double? fullBatch = PerSequence(nameof(WeightPrecisionCases.Float32Batch), Cases.Batch);
+            double? halfBatch = PerSequence(nameof(WeightPrecisionCases.BFloat16Batch), Cases.Batch);
+            CaseInfo info = Cases.All.First(c => c.Name == caseName);
+            md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(full)} | {Cell(half)} | {Ratio(full, half)} | {Cell(fullBatch)} | {Cell(halfBatch)} | {Ratio(fullBatch, halfBatch)} |");
         }
     }
 
