@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the LstmGen benchmark suite and regenerates docs/benchmarks.md.
 #
-#   benchmarks/run.sh                 full suite (~13 min on 2 cores), then docs/benchmarks.md
+#   benchmarks/run.sh                 full suite (~15 min on 2 cores), then docs/benchmarks.md
 #   benchmarks/run.sh --quick         short job: a smoke test in ~1-2 minutes; report in BenchmarkDotNet.Artifacts/benchmarks-quick.md
 #   benchmarks/run.sh --filter TEXT   only benchmarks whose name contains TEXT (Sensor, Batch64, OnnxRuntime, Streaming, Denormals, MultiCore, FmaPeak, ...;
 #                                     comma-separated texts: any of them), same job as

@@ -62,7 +62,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WeightsFileNotFound = new DiagnosticDescriptor(
         "LSTMGEN011", "Weights file not found",
-        "'{0}' compiles in the weights file '{1}', but the project has no <LstmGenWeights Include=\"{1}\" /> item (with LstmGen.targets imported)",
+        "'{0}' compiles in the weights file '{1}', but {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor WeightsFileMismatch = new DiagnosticDescriptor(

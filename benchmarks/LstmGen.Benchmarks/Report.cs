@@ -252,7 +252,7 @@ public static class Report
             foreach (string f in r.Failed) md.AppendLine($"- {f}");
         }
         md.AppendLine();
-        md.AppendLine("Reproduce: `benchmarks/run.sh` (full, about 13 minutes on 2 cores) or `benchmarks/run.sh --quick` (smoke test).");
+        md.AppendLine("Reproduce: `benchmarks/run.sh` (full, about 15 minutes on 2 cores) or `benchmarks/run.sh --quick` (smoke test).");
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, md.ToString());

@@ -32,6 +32,7 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         var embedded = new EmbeddedLstm(); // weights compiled in through the package's build targets
         Console.WriteLine($"embedded: {Error(embedded.Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
         Console.WriteLine($"odd name: {Error(new OddlyNamedLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
+        Console.WriteLine($"parent folder: {Error(new ParentFolderLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
 
         static float Error(ReadOnlySpan<float> actual, float[] expected)
         {
@@ -50,6 +51,10 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         // is the item's as written, and the file is no satellite resource.
         [Lstm(5, 8, 2, 7, Weights = "weights dir/bob's seed, v1 (ü).de.safetensors")]
         public partial class OddlyNamedLstm;
+
+        // Outside the project's folder: the copy the generator reads stays in obj/.
+        [Lstm(5, 8, 2, 7, Weights = "../shared weights/seed.weights.safetensors")]
+        public partial class ParentFolderLstm;
         """;
 
     private readonly PackedPackage _package;
@@ -75,6 +80,7 @@ public class ConsumerTests : IClassFixture<PackedPackage>
                 <PackageReference Include="LstmGen" Version="{_package.Version}" />
                 <LstmGenWeights Include="seed.weights.safetensors" />
                 <LstmGenWeights Include="weights dir\bob's seed, v1 (ü).de.safetensors" />
+                <LstmGenWeights Include="../shared weights/seed.weights.safetensors" />
               </ItemGroup>
             </Project>
             """);
@@ -83,12 +89,21 @@ public class ConsumerTests : IClassFixture<PackedPackage>
             File.Copy(GoldenParity.GoldenPath(file), Path.Combine(app, file));
         Directory.CreateDirectory(Path.Combine(app, "weights dir"));
         File.Copy(GoldenParity.GoldenPath("seed.weights.safetensors"), Path.Combine(app, "weights dir", "bob's seed, v1 (ü).de.safetensors"));
+        string shared = Path.Combine(Path.GetDirectoryName(app)!, "shared weights");
+        Directory.CreateDirectory(shared);
+        File.Copy(GoldenParity.GoldenPath("seed.weights.safetensors"), Path.Combine(shared, "seed.weights.safetensors"), overwrite: true);
 
         string output = PackedPackage.Dotnet(app, "run", "-c", "Release");
 
         Assert.Matches(@"loaded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);   // ≤ 1e-5
         Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         Assert.Matches(@"odd name: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+        Assert.Matches(@"parent folder: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+        // The base64 copies for the generator, "../" included, all stay in obj/Release/net10.0/lstmgen/.
+        string copies = Path.Combine(app, "obj", "Release", "net10.0", "lstmgen") + Path.DirectorySeparatorChar;
+        string[] written = Directory.GetFiles(Path.GetDirectoryName(app)!, "*.b64", SearchOption.AllDirectories);
+        Assert.Equal(3, written.Length);
+        Assert.All(written, file => Assert.StartsWith(copies, file));
         Assert.False(Directory.Exists(Path.Combine(app, "bin", "Release", "net10.0", "de")), "The weights became a satellite assembly.");
     }
 
