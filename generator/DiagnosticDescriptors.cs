@@ -100,6 +100,6 @@ internal static class DiagnosticDescriptors
     // widening costs instructions on a step whose time is its dependency chain.
     public static readonly DiagnosticDescriptor BFloat16CannotPay = new DiagnosticDescriptor(
         "LSTMGEN018", "bfloat16 weights cannot pay for this model",
-        "'{0}' stores its weights as bfloat16, but they take {1} KB as floats and fit the 32 KB L1 cache, so halving them cannot make it faster and only costs accuracy; remove WeightPrecision = WeightPrecision.BFloat16",
+        "'{0}' stores its weights as bfloat16, but packed as floats they take {1} KB and fit the 32 KB L1 cache, so halving them cannot make it faster and only costs accuracy; remove WeightPrecision = WeightPrecision.BFloat16",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -33,8 +33,11 @@ public sealed partial class LstmGenerator
 
         internal const int MaxNumLayers = 16;
 
-        // Recurrent weights of at most this many bytes as floats fit a 32 KB L1 data cache: bfloat16 cannot pay there.
-        internal const long BFloat16MinBytes = 32 * 1024;
+        // Recurrent weights of at most this many bytes, packed as floats, fit a 32 KB L1 data cache: bfloat16 cannot pay there.
+        internal const long BFloat16RefusedUpToBytes = 32 * 1024;
+
+        private static bool SizesInRange(int[] sizes, int numLayers) =>
+            Enumerable.Range(0, Sizes.Length).All(i => sizes[i] >= Sizes[i].Min && sizes[i] <= Sizes[i].Max) && numLayers >= 1 && numLayers <= MaxNumLayers;
 
         // The runtime's default key prefixes (LstmWeights.DefaultLstmPrefix, GruWeights.DefaultGruPrefix,
         // RecurrentWeights.DefaultFcPrefix), which the attributes' properties start with (checked by ParserFactsTests).
@@ -141,12 +144,11 @@ public sealed partial class LstmGenerator
             var precision = NamedArgument(attribute, "WeightPrecision") is { Value: int stored } ? (WeightPrecision)stored : WeightPrecision.Float32;
             if (precision is < WeightPrecision.Float32 or > WeightPrecision.BFloat16)
                 Report(DiagnosticDescriptors.InvalidWeightPrecision, ((int)precision).ToString());
-            else if (precision == WeightPrecision.BFloat16 && problems.Count == 0)
+            else if (precision == WeightPrecision.BFloat16 && SizesInRange(sizes, numLayers) && projSize >= 0 && projSize < sizes[1])
             {
-                // Sizes in range (no problem so far), so the bytes are meaningful.
                 long bytes = new ModelSpec(null, default, name, "class", cell, sizes[0], sizes[1], sizes[2], sizes[3], numLayers, "", "", bias, readout,
-                    bidirectional, projSize).RecurrentWeightBytes;
-                if (bytes <= BFloat16MinBytes)
+                    bidirectional, projSize).RecurrentWeightBytes(weightBytes: 4);
+                if (bytes <= BFloat16RefusedUpToBytes)
                     Report(DiagnosticDescriptors.BFloat16CannotPay, name, (bytes / 1024.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture));
             }
 

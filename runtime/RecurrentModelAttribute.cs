@@ -72,7 +72,7 @@ public abstract class RecurrentModelAttribute : Attribute
     /// <summary>
     /// How the recurrent weights are stored: <see cref="WeightPrecision.Float32"/> (the default) or, for models whose
     /// weights outgrow the L2 cache, <see cref="WeightPrecision.BFloat16"/>, half the bytes for an error of about 1e-3.
-    /// LSTMGEN017 refuses bfloat16 for weights that fit the L1 cache, where it cannot pay.
+    /// LSTMGEN018 refuses bfloat16 for weights that fit the L1 cache, where it cannot pay.
     /// </summary>
     public WeightPrecision WeightPrecision { get; set; } = WeightPrecision.Float32;
 

@@ -119,10 +119,10 @@ internal static class EmbeddedWeights
         WeightsFile? file = Find(spec, files);
         if (file is null)
         {
-            // MSBuild splits item lists at ';', and the editorconfig that hands item metadata to generators ends a value
-            // at '#': such a name never reaches the generator whole, whatever the project lists.
+            // MSBuild splits item lists at ';', and the analyzer config that hands item metadata to generators ends a value
+            // at '#' or ';': such a name never reaches the generator whole, whatever the project lists.
             string why = name.IndexOfAny(['#', ';']) >= 0
-                ? "a weights file whose path holds '#' or ';' cannot be compiled in (MSBuild cuts the name where it passes it to the generator); rename the file"
+                ? "a weights file whose path holds '#' or ';' cannot be compiled in (the analyzer config that carries the name to the generator ends it there); rename the file"
                 : $"the project has no <LstmGenWeights Include=\"{name}\" /> item (with LstmGen.targets imported)";
             return new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileNotFound, new EquatableArray<string>([spec.Name, name, why]));
         }

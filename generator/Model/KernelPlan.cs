@@ -65,12 +65,12 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     public static KernelPlan For(ModelSpec spec)
     {
         Cell cell = Cell.For(spec.Cell);
-        // Bytes of recurrent weights: every direction's W_ih, W_hh, biases and W_hr, of the widest layer and of them all.
-        long hidden = spec.HiddenSize, outputs = spec.HiddenOutputSize, projection = spec.ProjSize * hidden;
+        // Bytes of recurrent weights as packed (halved by bfloat16): every direction's W_ih, W_hh, biases and W_hr, of the
+        // widest layer and of them all; what a step streams decides the choices below.
         int widestInput = spec.NumLayers > 1 ? System.Math.Max(spec.InputSize, spec.FeatureSize) : spec.InputSize;
-        long layer = 4L * spec.Directions * (4 * hidden * (1 + widestInput + outputs) + projection);
-        long weights = spec.RecurrentWeightBytes;
-        long inputWeights = 4L * 4 * spec.HiddenSize * spec.InputSize;
+        long layer = spec.LayerWeightBytes(widestInput, spec.PanelWeightBytes);
+        long weights = spec.RecurrentWeightBytes(spec.PanelWeightBytes);
+        long inputWeights = (long)spec.PanelWeightBytes * 4 * spec.HiddenSize * spec.InputSize;
 
         // Each path takes the tiling with the fewest vectors per weight column (the multiply-adds are the work), on a
         // tie the narrowest vectors, which pad less. A narrower path never picks a wider tiling than a wider path does.
@@ -220,7 +220,7 @@ internal sealed record VectorWidth(int Bits)
 
 /// <summary>
 /// An accumulator vector of a sweep: slot <see cref="Index"/> of a whole tile, or vector <see cref="Index"/> of the
-/// rest tile's slots side by side. It starts at vector <see cref="Index"/> of its panel's rows.
+/// rest tile's slots side by side. Its weights are vector <see cref="WeightVector"/> of its panel's rows.
 /// </summary>
 /// <param name="Chains">The independent chains a sweep splits it into (see <see cref="Sweep.Of"/>); 0 until planned.</param>
 /// <param name="RestVectors">For the rest tile's accumulators: how many vectors its slots fill.</param>

@@ -62,9 +62,19 @@ internal sealed record ModelSpec(
     /// <summary>Whether the recurrent weights are stored as bfloat16.</summary>
     public bool BFloat16 => Precision == WeightPrecision.BFloat16;
 
-    /// <summary>The bytes of every layer's recurrent weights as float32: every direction's biases, W_ih, W_hh and W_hr.</summary>
-    public long RecurrentWeightBytes => 4L * Directions * (4L * HiddenSize * (1 + InputSize + HiddenOutputSize) + (long)ProjSize * HiddenSize
-        + (NumLayers - 1L) * (4L * HiddenSize * (1 + FeatureSize + HiddenOutputSize) + (long)ProjSize * HiddenSize));
+    /// <summary>Bytes per packed weight of the panels: 2 for bfloat16, else 4 (W_hr and the head stay float32).</summary>
+    public int PanelWeightBytes => BFloat16 ? 2 : 4;
+
+    /// <summary>
+    /// The bytes of one layer's recurrent weights, every direction's biases, W_ih and W_hh (4 slots per hidden unit, as
+    /// packed, <paramref name="weightBytes"/> each) and W_hr (float32), for a layer of <paramref name="inputs"/> inputs.
+    /// </summary>
+    public long LayerWeightBytes(int inputs, int weightBytes) =>
+        Directions * ((long)weightBytes * 4 * HiddenSize * (1 + inputs + HiddenOutputSize) + 4L * ProjSize * HiddenSize);
+
+    /// <summary>The bytes of every layer's recurrent weights (see <see cref="LayerWeightBytes"/>).</summary>
+    public long RecurrentWeightBytes(int weightBytes) =>
+        LayerWeightBytes(InputSize, weightBytes) + (NumLayers - 1L) * LayerWeightBytes(FeatureSize, weightBytes);
 
     /// <summary>The class's name qualified by its containing types, e.g. <c>Outer.Model</c>.</summary>
     public string NestedName => ContainingTypes.Count == 0

@@ -36,6 +36,8 @@ internal readonly struct PackedLayout
     /// <summary>
     /// The version of this layout. Raise it with every change to where a weight or a state value sits: generated
     /// code carries the version it was built for and refuses a runtime with another (ModelGuard.RequireLayout).
+    /// Options that add a layout without moving anything of the existing ones (directions, projections, bfloat16
+    /// panels) keep it: code generated for them needs runtime members that older runtimes lack, so it cannot meet one.
     /// </summary>
     public const int Version = 1;
 
@@ -154,7 +156,7 @@ internal readonly struct PackedLayout
     /// </summary>
     public int ColumnOffset(int column, out bool high)
     {
-        high = column / Lanes % 2 == 0;
+        high = BFloat16 && column / Lanes % 2 == 0;
         return BFloat16 ? column / Lanes / 2 * Lanes + column % Lanes : column;
     }
 

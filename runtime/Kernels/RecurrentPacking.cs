@@ -52,10 +52,16 @@ public static class RecurrentPacking
         }
 
         int left = lanes < 1 ? 0 : hiddenSize % lanes;
-        if (lanes < 1 || (restLanes != 0 && (left == 0 || restLanes < left || restLanes >= lanes || (bfloat16 && 2 * restLanes != lanes))))
+        if (lanes < 1 || (restLanes != 0 && (left == 0 || restLanes < left || restLanes >= lanes)))
         {
             throw new ArgumentException(
                 $"A rest tile of {restLanes} lanes cannot hold the {left} units that tiles of {lanes} leave of {hiddenSize}.",
+                nameof(restLanes));
+        }
+        if (bfloat16 && restLanes != 0 && 2 * restLanes != lanes)
+        {
+            throw new ArgumentException(
+                $"bfloat16 panels pair a row's vectors, so a rest tile must fill two: {lanes / 2} lanes with tiles of {lanes}, not {restLanes}.",
                 nameof(restLanes));
         }
 

@@ -38,8 +38,8 @@ public class DiagnosticTests
     [InlineData("LSTMGEN006", "[Gru(5, 8, 2, 7)] public partial class M { public void Step() { } }", "'M' already declares 'Step'")]
     [InlineData("LSTMGEN016", "[Gru(5, 8, 2, 7, ProjSize = 4)] public partial class M { }", "'M' sets ProjSize on [Gru], but PyTorch's nn.GRU has no proj_size (only nn.LSTM does); remove ProjSize, or for an nn.LSTM(..., proj_size=P) declare [Lstm(..., ProjSize = P)]")]
     [InlineData("LSTMGEN017", "[Lstm(16, 64, 4, 50, WeightPrecision = (WeightPrecision)7)] public partial class M { }", "WeightPrecision must be WeightPrecision.Float32 or WeightPrecision.BFloat16; got 7")]
-    [InlineData("LSTMGEN018", "[Lstm(5, 8, 2, 7, WeightPrecision = WeightPrecision.BFloat16)] public partial class M { }", "'M' stores its weights as bfloat16, but they take 1.8 KB as floats and fit the 32 KB L1 cache")]
-    [InlineData("LSTMGEN018", "[Gru(8, 32, 4, 50, WeightPrecision = WeightPrecision.BFloat16)] public partial class M { }", "they take 20.5 KB as floats")]
+    [InlineData("LSTMGEN018", "[Lstm(5, 8, 2, 7, WeightPrecision = WeightPrecision.BFloat16)] public partial class M { }", "'M' stores its weights as bfloat16, but packed as floats they take 1.8 KB and fit the 32 KB L1 cache")]
+    [InlineData("LSTMGEN018", "[Gru(8, 32, 4, 50, WeightPrecision = WeightPrecision.BFloat16)] public partial class M { }", "packed as floats they take 20.5 KB")]
     public void Misuse_is_reported_at_the_attribute(string id, string declaration, string message)
     {
         string source = "using LstmGen;\n" + declaration;
@@ -79,6 +79,16 @@ public class DiagnosticTests
 
         Assert.Equal("LSTMGEN016", Assert.Single(result.Diagnostics).Id);
         Assert.Empty(result.CompilationDiagnostics);
+        Assert.Empty(result.Sources);
+    }
+
+    // An unrelated problem does not hide LSTMGEN018: a class that is not partial and refuses bfloat16 hears of both.
+    [Fact]
+    public void Bfloat16_on_small_weights_is_reported_beside_other_problems()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using LstmGen;\n[Lstm(5, 8, 2, 7, WeightPrecision = WeightPrecision.BFloat16)] public class M { }");
+
+        Assert.Equal(["LSTMGEN001", "LSTMGEN018"], result.AnalyzerDiagnostics.Select(d => d.Id).Order());
         Assert.Empty(result.Sources);
     }
 
