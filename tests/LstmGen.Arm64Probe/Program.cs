@@ -6,7 +6,7 @@ using LstmGen;
 using LstmGen.Tests.Parity;
 
 // Every golden case through every API of its generated model and of the run-time-sized LstmModel/GruModel, against
-// libtorch's output. Prints one line per check ("<model> <case> <api>: <error> ok|FAIL"), then the largest error and
+// libtorch's output; then bfloat16 models against float32 twins with the weights rounded (BFloat16Parity, within 1e-6). Prints one line per check ("<model> <case> <api>: <error> ok|FAIL"), then the largest error and
 // the time taken; exits 0 only if the process runs on ARM64 with Vector128 accelerated and every error is within
 // GoldenParity.Tolerance. Arguments: the golden cases to run (default: all).
 
@@ -44,6 +44,14 @@ foreach (string name in cases)
     Report(kind, name, "Tensor", errors.Tensor);
     Report(kind, name, "Step", errors.Step);
     Report(kind, name, "State", errors.State);
+}
+
+foreach (object[] row in BFloat16Parity.Names())
+{
+    string name = (string)row[0];
+    float error = BFloat16Parity.MaxError(name);
+    pass &= error <= 1e-6f;
+    Console.WriteLine($"bfloat16 {name}: {error:E2} {(error <= 1e-6f ? "ok" : "FAIL")}");
 }
 
 Console.WriteLine($"max error: {worst:E2} (bar {GoldenParity.Tolerance:E0}); {clock.Elapsed.TotalSeconds:F1} s");

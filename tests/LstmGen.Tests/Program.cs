@@ -8,7 +8,7 @@ namespace LstmGen.Tests;
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
 /// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>) and of bfloat16 models (<see cref="BFloat16Tests"/>) and of the run-time-sized models on every option case
+/// their input ahead (<see cref="ProjectedInputTests"/>) and of bfloat16 models (<see cref="BFloat16Parity"/>) and of the run-time-sized models on every option case
 /// (<see cref="OptionGolden"/>), then the outcome of every PyTorch option check of generated models
 /// (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
 /// </summary>
@@ -42,10 +42,10 @@ public static class Program
             allPass &= pass;
             Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
-        foreach (object[] row in BFloat16Tests.Names())
+        foreach (object[] row in BFloat16Parity.Names())
         {
             string name = (string)row[0];
-            float error = BFloat16Tests.MaxError(name);
+            float error = BFloat16Parity.MaxError(name);
             bool pass = error <= 1e-6f;
             allPass &= pass;
             Console.WriteLine($"bfloat16 {name}: {error:E2} {(pass ? "ok" : "FAIL")}");

@@ -66,9 +66,10 @@ public class Arm64Tests
             _output.WriteLine(string.Join("; ", timings));
 
             Assert.Contains("architecture: Arm64, accelerated: 512=False 256=False 128=True", output);
-            // Each golden case: 5 APIs of the generated model, 5 checks of the run-time-sized one; all within the bar.
+            // Each golden case: 5 APIs of the generated model, 5 checks of the run-time-sized one; then each bfloat16
+            // model against its float32 twin; all within the bar.
             int checks = Regex.Matches(output, @"^\S+ \S+ \S+: \S+ ok$", RegexOptions.Multiline).Count;
-            Assert.Equal(GoldenParity.Cases.Count * (Enum.GetValues<GoldenParity.Api>().Length + 5), checks);
+            Assert.Equal(GoldenParity.Cases.Count * (Enum.GetValues<GoldenParity.Api>().Length + 5) + BFloat16Parity.Names().Count(), checks);
             Assert.DoesNotContain("FAIL", output);
         }
         finally
