@@ -82,8 +82,10 @@ public sealed partial class LstmGenerator
         }
 
         // A whole tile's slot vector of a panel row, widened from bfloat16 where the panel holds that (two slots to a vector).
-        private static string LoadSlot(int slot, bool bfloat16, string row) => bfloat16
-            ? $"S.Load{(slot % 2 == 0 ? "High" : "Low")}(ref {row}, {Code.Generic.VectorOffset(slot / 2)})"
-            : $"S.Load(ref {row}, {Code.Generic.VectorOffset(slot)})";
+        private static string LoadSlot(int slot, bool bfloat16, string row)
+        {
+            (int vector, string half) = Accumulator.WeightOf(slot, bfloat16);
+            return $"S.Load{half}(ref {row}, {Code.Generic.VectorOffset(vector)})";
+        }
     }
 }

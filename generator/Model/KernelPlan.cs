@@ -228,13 +228,17 @@ internal sealed record VectorWidth(int Bits)
 internal sealed record Accumulator(int Index, bool Rest, bool ReadsInput, bool ReadsHidden, int Chains = 0, int RestVectors = 0, bool BFloat16 = false)
 {
     /// <summary>The vector of a panel row that holds its weights: vector <see cref="Index"/>, or with bfloat16 the pair's.</summary>
-    public int WeightVector => BFloat16 ? Index / 2 : Index;
+    public int WeightVector => WeightOf(Index, BFloat16).Vector;
 
     /// <summary>
     /// The suffix of the <c>ISimd</c> calls that read its weights: none for floats; with bfloat16 <c>High</c> for the first
     /// of a pair (the high 16 bits of each lane), <c>Low</c> for the second.
     /// </summary>
-    public string WeightHalf => !BFloat16 ? "" : Index % 2 == 0 ? "High" : "Low";
+    public string WeightHalf => WeightOf(Index, BFloat16).Half;
+
+    /// <summary>Where vector <paramref name="index"/> of a panel row sits (see <see cref="PackedLayout.BFloat16"/>): the vector and the call suffix.</summary>
+    public static (int Vector, string Half) WeightOf(int index, bool bfloat16) =>
+        !bfloat16 ? (index, "") : (index / 2, index % 2 == 0 ? "High" : "Low");
 }
 
 /// <summary>One sweep over a layer's columns: the accumulators of a whole tile and/or of the rest tile.</summary>
