@@ -238,7 +238,7 @@ internal sealed record Accumulator(int Index, bool Rest, bool ReadsInput, bool R
 
     /// <summary>Where vector <paramref name="index"/> of a panel row sits (see <see cref="PackedLayout.BFloat16"/>): the vector and the call suffix.</summary>
     public static (int Vector, string Half) WeightOf(int index, bool bfloat16) =>
-        !bfloat16 ? (index, "") : (index / 2, index % 2 == 0 ? "High" : "Low");
+        !bfloat16 ? (index, "") : (PackedLayout.PairedVector(index, out bool high), high ? "High" : "Low");
 }
 
 /// <summary>One sweep over a layer's columns: the accumulators of a whole tile and/or of the rest tile.</summary>

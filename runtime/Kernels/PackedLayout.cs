@@ -87,7 +87,10 @@ internal readonly struct PackedLayout
     public bool BFloat16 { get; }
 
     /// <summary>Floats a hidden unit takes in a panel row: one per slot, or half that with bfloat16 weights.</summary>
-    public int FloatsPerUnit => BFloat16 ? Slots / 2 : Slots;
+    public int FloatsPerUnit => BFloat16 ? BFloat16FloatsPerUnit : Slots;
+
+    /// <summary><see cref="FloatsPerUnit"/> with bfloat16 weights: two slots share each float.</summary>
+    public const int BFloat16FloatsPerUnit = Slots / 2;
 
     /// <summary>Hidden units per whole tile.</summary>
     public int Lanes { get; }
@@ -156,8 +159,22 @@ internal readonly struct PackedLayout
     /// </summary>
     public int ColumnOffset(int column, out bool high)
     {
-        high = BFloat16 && column / Lanes % 2 == 0;
-        return BFloat16 ? column / Lanes / 2 * Lanes + column % Lanes : column;
+        if (!BFloat16)
+        {
+            high = false;
+            return column;
+        }
+        return PairedVector(column / Lanes, out high) * Lanes + column % Lanes;
+    }
+
+    /// <summary>
+    /// With bfloat16 weights, the vector of floats of a panel row that holds the row's vector <paramref name="vector"/>
+    /// (each <see cref="Lanes"/> lanes wide), and whether in the high 16 bits of each lane: the pairing of the remarks.
+    /// </summary>
+    public static int PairedVector(int vector, out bool high)
+    {
+        high = vector % 2 == 0;
+        return vector / 2;
     }
 
     /// <summary>
