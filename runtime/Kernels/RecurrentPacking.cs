@@ -69,21 +69,13 @@ public static class RecurrentPacking
         var layout = new PackedLayout(inputSize, hiddenSize, outputSize, numLayers, lanes, restLanes, separateInput, directions, projSize, bfloat16);
         var packed = new PackedWeights(layout.PackedLength);
         Span<float> destination = packed.Writable;
-        int recurrent = layout.HiddenOutputSize;
         for (int index = 0; index < numLayers; index++)
         {
             for (int direction = 0; direction < directions; direction++)
             {
                 RecurrentLayer layer = weights.Layer(index, direction);
                 Span<float> block = destination.Slice(layout.BlockOffset(index, direction), layout.LayerLength(index));
-                for (int unit = 0; unit < hiddenSize; unit++)
-                {
-                    PanelPosition position = layout.Position(unit, index);
-                    int rowLength = layout.FloatsPerUnit * position.Width;
-                    PackUnit(layer, unit, position.Width, position.Lane,
-                        new Rows(block.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength), rowLength, layout),
-                        new Rows(block.Slice(position.HiddenOffset, recurrent * rowLength), rowLength, layout));
-                }
+                PackLayer(layer, layout, index, block);
                 layer.WeightHr?.AsSpan().CopyTo(block.Slice(layout.PanelsLength(index)));
             }
         }
@@ -97,23 +89,39 @@ public static class RecurrentPacking
 
     /// <summary>
     /// Packs one layer (one direction) in whole tiles of <paramref name="lanes"/> units, each a panel of
-    /// 1 + InputSize + H_out rows (bias, W_ih, W_hh), the last tile zero-padded: the panels the run-time-sized models'
-    /// kernels read for any layer, direction and projection.
+    /// 1 + InputSize + H_out rows (bias, W_ih, W_hh), the last tile zero-padded, as bfloat16 pairs with
+    /// <paramref name="bfloat16"/>: the panels the run-time-sized models' kernels read for any layer, direction and
+    /// projection (<see cref="PanelLayout"/>).
     /// </summary>
-    internal static void PackPanels(RecurrentLayer layer, int lanes, Span<float> destination)
-    {
-        int rowLength = PackedLayout.Slots * lanes, inputRows = (1 + layer.InputSize) * rowLength;
-        int panelLength = inputRows + layer.HiddenOutputSize * rowLength;
-        for (int unit = 0; unit < layer.HiddenSize; unit++)
-        {
-            Span<float> panel = destination.Slice(unit / lanes * panelLength, panelLength);
-            PackUnit(layer, unit, lanes, unit % lanes, new Rows(panel.Slice(0, inputRows), rowLength), new Rows(panel.Slice(inputRows), rowLength));
-        }
-    }
+    internal static void PackPanels(RecurrentLayer layer, int lanes, Span<float> destination, bool bfloat16) =>
+        PackLayer(layer, PanelLayout(layer.InputSize, layer.HiddenSize, layer.HiddenOutputSize, lanes, bfloat16), 0, destination);
 
     /// <summary>The floats <see cref="PackPanels"/> writes for a layer.</summary>
-    internal static int PanelsLength(RecurrentLayer layer, int lanes) =>
-        checked((layer.HiddenSize + lanes - 1) / lanes * (1 + layer.InputSize + layer.HiddenOutputSize) * PackedLayout.Slots * lanes);
+    internal static int PanelsLength(RecurrentLayer layer, int lanes, bool bfloat16) =>
+        PanelLayout(layer.InputSize, layer.HiddenSize, layer.HiddenOutputSize, lanes, bfloat16).PanelsLength(0);
+
+    /// <summary>
+    /// Where <see cref="PackPanels"/> puts the weights of a layer of <paramref name="inputs"/> inputs and
+    /// <paramref name="hidden"/> units whose h has <paramref name="recurrent"/> values (H_out): layer 0 of a model in
+    /// whole tiles of <paramref name="lanes"/> units.
+    /// </summary>
+    internal static PackedLayout PanelLayout(int inputs, int hidden, int recurrent, int lanes, bool bfloat16) =>
+        new(inputs, hidden, outputSize: 0, numLayers: 1, lanes, restLanes: 0, projSize: recurrent == hidden ? 0 : recurrent, bfloat16: bfloat16);
+
+    // Writes every unit of one layer (one direction) into its tiles' panels, which start at `block`, where `layout`
+    // keeps them for layer `index`.
+    private static void PackLayer(RecurrentLayer layer, PackedLayout layout, int index, Span<float> block)
+    {
+        int recurrent = layout.HiddenOutputSize;
+        for (int unit = 0; unit < layer.HiddenSize; unit++)
+        {
+            PanelPosition position = layout.Position(unit, index);
+            int rowLength = layout.FloatsPerUnit * position.Width;
+            PackUnit(layer, unit, position.Width, position.Lane,
+                new Rows(block.Slice(position.InputOffset, (1 + layer.InputSize) * rowLength), rowLength, layout),
+                new Rows(block.Slice(position.HiddenOffset, recurrent * rowLength), rowLength, layout));
+        }
+    }
 
     // Writes a unit's column of every slot into its tile's rows: the bias row and W_ih rows, then the W_hh rows
     // (one per value of h, H_out of them).
@@ -161,7 +169,7 @@ public static class RecurrentPacking
     public static float RoundToBFloat16(float value) => BitConverter.UInt32BitsToSingle((uint)ToBFloat16(value) << 16);
 
     // A tile's panel rows, written by column (slot · w + lane, the place in a row of floats) wherever the layout keeps it.
-    private readonly ref struct Rows(Span<float> rows, int rowLength, PackedLayout layout = default)
+    private readonly ref struct Rows(Span<float> rows, int rowLength, PackedLayout layout)
     {
         private readonly Span<float> _rows = rows;
 

@@ -49,34 +49,16 @@ public static class RecurrentScalarKernel
 
     private static void LayerStep(PackedLayout layout, int layer, ReadOnlySpan<float> block, ReadOnlySpan<float> x, Span<float> own, bool gru, int parity)
     {
-        int stride = layout.StateStride, hiddenSize = layout.HiddenSize, recurrent = layout.HiddenOutputSize, inputs = layout.LayerInputs(layer);
-        ReadOnlySpan<float> hPrev = own.Slice(parity * stride, recurrent);
+        int stride = layout.StateStride, hiddenSize = layout.HiddenSize;
+        ReadOnlySpan<float> hPrev = own.Slice(parity * stride, layout.HiddenOutputSize);
         Span<float> hNext = own.Slice((parity ^ 1) * stride, stride);
         // With a projection the cells write o ⊙ tanh(c_t) to the fourth buffer, and h_t = W_hr · it.
         Span<float> cellOutput = layout.ProjSize > 0 ? own.Slice(3 * stride, stride) : hNext;
-        Span<float> slots = stackalloc float[PackedLayout.Slots];
-        for (int unit = 0; unit < hiddenSize; unit++)
-        {
-            PanelPosition position = layout.Position(unit, layer);
-            int rowLength = layout.FloatsPerUnit * position.Width;
-            ReadOnlySpan<float> inputRows = block.Slice(position.InputOffset, (1 + inputs) * rowLength);
-            ReadOnlySpan<float> hiddenRows = block.Slice(position.HiddenOffset, recurrent * rowLength);
-            for (int slot = 0; slot < slots.Length; slot++)
-            {
-                int column = layout.ColumnOffset(slot * position.Width + position.Lane, out bool high);
-                float sum = Weight(inputRows, column, high, layout.BFloat16);
-                for (int k = 0; k < inputs; k++)
-                    sum = KernelMath.MultiplyAdd(Weight(inputRows, (1 + k) * rowLength + column, high, layout.BFloat16), x[k], sum);
-                for (int k = 0; k < recurrent; k++)
-                    sum = KernelMath.MultiplyAdd(Weight(hiddenRows, k * rowLength + column, high, layout.BFloat16), hPrev[k], sum);
-                slots[slot] = sum;
-            }
-
-            if (gru)
-                KernelMath.GruCell(slots[0], slots[1], slots[2], slots[3], in hPrev[unit], ref hNext[unit]);
-            else
-                KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref own[2 * stride + unit], ref cellOutput[unit]);
-        }
+        Span<float> cell = gru ? default : own.Slice(2 * stride, stride);
+        if (layout.BFloat16)
+            Units<BFloat16Panels>(layout, layer, block, x, hPrev, cellOutput, cell, gru);
+        else
+            Units<Float32Panels>(layout, layer, block, x, hPrev, cellOutput, cell, gru);
         if (layout.ProjSize > 0)
         {
             ReadOnlySpan<float> weightHr = block.Slice(layout.PanelsLength(layer), layout.ProjSize * hiddenSize);
@@ -90,37 +72,29 @@ public static class RecurrentScalarKernel
         }
     }
 
-    // A panel's weight: the float at index, or the bfloat16 in its high or low 16 bits widened (see PackedLayout).
-    private static float Weight(ReadOnlySpan<float> rows, int index, bool high, bool bfloat16)
+    // Every hidden unit of one layer (one direction) whose panels, laid out by `layout`, are in `block`: its gates from x
+    // and h_{t-1}, then its new h (an LSTM's o ⊙ tanh(c_t), before any projection) into hNext and, for an LSTM, c in place.
+    private static void Units<TPrecision>(PackedLayout layout, int layer, ReadOnlySpan<float> block, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev,
+        Span<float> hNext, Span<float> cell, bool gru)
+        where TPrecision : IPanelPrecision
     {
-        if (!bfloat16) return rows[index];
-        uint bits = BitConverter.SingleToUInt32Bits(rows[index]);
-        return BitConverter.UInt32BitsToSingle(high ? bits & 0xFFFF0000 : bits << 16);
-    }
-
-    /// <summary>
-    /// <see cref="RecurrentVectorKernel.Cell"/> without SIMD: one step of one layer and direction over panels packed by
-    /// <see cref="RecurrentPacking.PackPanels"/> in whole tiles of <paramref name="lanes"/> units, reading
-    /// <paramref name="hPrev"/> (H_out values) and writing the <paramref name="hidden"/> units' new h to
-    /// <paramref name="hNext"/> (c in place).
-    /// </summary>
-    internal static void Cell(ReadOnlySpan<float> panels, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, int hidden,
-        Span<float> hNext, Span<float> cell, bool gru, int lanes)
-    {
-        int inputs = x.Length, recurrent = hPrev.Length, rowLength = PackedLayout.Slots * lanes;
-        int panelLength = (1 + inputs + recurrent) * rowLength;
+        // x holds the layer's inputs and hPrev H_out values: bounding the loops by their lengths drops the checks on x[k] and hPrev[k].
+        int inputs = x.Length, recurrent = hPrev.Length;
         Span<float> slots = stackalloc float[PackedLayout.Slots];
-        for (int unit = 0; unit < hidden; unit++)
+        for (int unit = 0; unit < layout.HiddenSize; unit++)
         {
-            ReadOnlySpan<float> panel = panels.Slice(unit / lanes * panelLength, panelLength);
+            PanelPosition position = layout.Position(unit, layer);
+            int rowLength = layout.FloatsPerUnit * position.Width;
+            ReadOnlySpan<float> inputRows = block.Slice(position.InputOffset, (1 + inputs) * rowLength);
+            ReadOnlySpan<float> hiddenRows = block.Slice(position.HiddenOffset, recurrent * rowLength);
             for (int slot = 0; slot < slots.Length; slot++)
             {
-                int column = slot * lanes + unit % lanes;
-                float sum = panel[column];
+                int column = layout.ColumnOffset(slot * position.Width + position.Lane, out bool high);
+                float sum = TPrecision.Weight(inputRows, column, high);
                 for (int k = 0; k < inputs; k++)
-                    sum = KernelMath.MultiplyAdd(panel[(1 + k) * rowLength + column], x[k], sum);
+                    sum = KernelMath.MultiplyAdd(TPrecision.Weight(inputRows, (1 + k) * rowLength + column, high), x[k], sum);
                 for (int k = 0; k < recurrent; k++)
-                    sum = KernelMath.MultiplyAdd(panel[(1 + inputs + k) * rowLength + column], hPrev[k], sum);
+                    sum = KernelMath.MultiplyAdd(TPrecision.Weight(hiddenRows, k * rowLength + column, high), hPrev[k], sum);
                 slots[slot] = sum;
             }
 
@@ -129,5 +103,21 @@ public static class RecurrentScalarKernel
             else
                 KernelMath.LstmCell(slots[0], slots[1], slots[2], slots[3], ref cell[unit], ref hNext[unit]);
         }
+    }
+
+    /// <summary>
+    /// <see cref="RecurrentVectorKernel.Cell"/> without SIMD: one step of one layer and direction over panels packed by
+    /// <see cref="RecurrentPacking.PackPanels"/> in whole tiles of <paramref name="lanes"/> units, as bfloat16 pairs
+    /// with <paramref name="bfloat16"/>, reading <paramref name="hPrev"/> (H_out values) and writing the
+    /// <paramref name="hidden"/> units' new h to <paramref name="hNext"/> (c in place).
+    /// </summary>
+    internal static void Cell(ReadOnlySpan<float> panels, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, int hidden,
+        Span<float> hNext, Span<float> cell, bool gru, int lanes, bool bfloat16)
+    {
+        PackedLayout layout = RecurrentPacking.PanelLayout(x.Length, hidden, hPrev.Length, lanes, bfloat16);
+        if (bfloat16)
+            Units<BFloat16Panels>(layout, 0, panels, x, hPrev, hNext, cell, gru);
+        else
+            Units<Float32Panels>(layout, 0, panels, x, hPrev, hNext, cell, gru);
     }
 }

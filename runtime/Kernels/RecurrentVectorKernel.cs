@@ -25,15 +25,14 @@ internal enum KernelPath
 /// One time step of one layer and direction of an LSTM or GRU whose sizes are known only at run time, over panels
 /// packed by <see cref="RecurrentPacking.PackPanels"/> in whole tiles of <see cref="Lanes"/> units. Each tile
 /// accumulates its 4 slot vectors by broadcasting every input and recurrent value and multiply-adding a panel row, as
-/// the generated kernels do, but with loops instead of unrolled constants. <see cref="RecurrentScalarKernel.Cell"/> is
-/// the same step without SIMD.
+/// the generated kernels do, but with loops instead of unrolled constants. Each loop is compiled once per precision of
+/// the panels' weights (<see cref="IPanelPrecision"/>). <see cref="RecurrentScalarKernel.Cell"/> is the same step
+/// without SIMD.
 /// </summary>
 internal static class RecurrentVectorKernel
 {
     /// <summary>Hidden units per tile: 2 Vector256 or 1 Vector512 per slot.</summary>
     public const int Lanes = 16;
-
-    private const int RowLength = PackedLayout.Slots * Lanes;
 
     /// <summary>The widest accelerated path of this process.</summary>
     public static KernelPath BestPath =>
@@ -47,21 +46,22 @@ internal static class RecurrentVectorKernel
     /// <paramref name="recurrent"/> values of <paramref name="hPrev"/> (H_out: h_{t-1}), then writes the new h (an
     /// LSTM's o ⊙ tanh c, before any projection) to <paramref name="hNext"/> and updates <paramref name="cell"/> in
     /// place (LSTM). Whole tiles are stored: <paramref name="hNext"/>, <paramref name="cell"/> and, for a GRU,
-    /// <paramref name="hPrev"/> hold the units padded to whole tiles.
+    /// <paramref name="hPrev"/> hold the units padded to whole tiles. With <paramref name="bfloat16"/>, the panels hold
+    /// bfloat16 pairs.
     /// </summary>
     public static void Cell(KernelPath path, ReadOnlySpan<float> panels, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, int recurrent,
-        int hidden, Span<float> hNext, Span<float> cell, bool gru)
+        int hidden, Span<float> hNext, Span<float> cell, bool gru, bool bfloat16)
     {
         int tiles = (hidden + Lanes - 1) / Lanes, padded = tiles * Lanes;
-        if (panels.Length < tiles * (1 + x.Length + recurrent) * RowLength || hPrev.Length < (gru ? Math.Max(padded, recurrent) : recurrent)
-            || hNext.Length < padded || (!gru && cell.Length < padded))
+        if (panels.Length < tiles * (1 + x.Length + recurrent) * (bfloat16 ? BFloat16Panels.RowLength : Float32Panels.RowLength)
+            || hPrev.Length < (gru ? Math.Max(padded, recurrent) : recurrent) || hNext.Length < padded || (!gru && cell.Length < padded))
         {
             throw new ArgumentException("The spans do not match the layer's sizes.");
         }
 
         if (path == KernelPath.Scalar)
         {
-            RecurrentScalarKernel.Cell(panels, x, hPrev.Slice(0, recurrent), hidden, hNext, cell, gru, Lanes);
+            RecurrentScalarKernel.Cell(panels, x, hPrev.Slice(0, recurrent), hidden, hNext, cell, gru, Lanes, bfloat16);
             return;
         }
 
@@ -73,39 +73,49 @@ internal static class RecurrentVectorKernel
         ref float c = ref gru ? ref next : ref MemoryMarshal.GetReference(cell);
         switch (path)
         {
+            case KernelPath.Vector512 when bfloat16:
+                Layer512<BFloat16Panels>(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                break;
             case KernelPath.Vector512:
-                Layer512(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                Layer512<Float32Panels>(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                break;
+            case KernelPath.Vector256 when bfloat16:
+                Layer256<BFloat16Panels>(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
                 break;
             case KernelPath.Vector256:
-                Layer256(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                Layer256<Float32Panels>(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
                 break;
             default:
-                Layer128(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                if (bfloat16)
+                    Layer128<BFloat16Panels>(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
+                else
+                    Layer128<Float32Panels>(ref weights, ref input, x.Length, recurrent, tiles, ref previous, ref next, ref c, gru);
                 break;
         }
     }
 
     // ---- Vector512: one vector per slot; even and odd k accumulate separately to halve the dependency chains ----
 
-    private static void Layer512(ref float weights, ref float x, int inputs, int recurrent, int tiles,
+    private static void Layer512<TPrecision>(ref float weights, ref float x, int inputs, int recurrent, int tiles,
         ref float hPrev, ref float hNext, ref float cell, bool gru)
+        where TPrecision : IPanelPrecision
     {
-        int panelLength = (1 + inputs + recurrent) * RowLength;
+        int panelLength = (1 + inputs + recurrent) * TPrecision.RowLength;
         for (int tile = 0; tile < tiles; tile++)
         {
             ref float panel = ref Unsafe.Add(ref weights, tile * panelLength);
 
             // The bias row, then W_ih rows against x, then W_hh rows against h_{t-1} (H_out values).
-            var s0 = Vector512.LoadUnsafe(ref panel, 0 * Lanes);
-            var s1 = Vector512.LoadUnsafe(ref panel, 1 * Lanes);
-            var s2 = Vector512.LoadUnsafe(ref panel, 2 * Lanes);
-            var s3 = Vector512.LoadUnsafe(ref panel, 3 * Lanes);
+            var s0 = TPrecision.Load<Simd512, Vector512<float>>(ref panel, 0, 0);
+            var s1 = TPrecision.Load<Simd512, Vector512<float>>(ref panel, 1, 0);
+            var s2 = TPrecision.Load<Simd512, Vector512<float>>(ref panel, 2, 0);
+            var s3 = TPrecision.Load<Simd512, Vector512<float>>(ref panel, 3, 0);
             var t0 = Vector512<float>.Zero;
             var t1 = Vector512<float>.Zero;
             var t2 = Vector512<float>.Zero;
             var t3 = Vector512<float>.Zero;
 
-            ref float row = ref Unsafe.Add(ref panel, RowLength);
+            ref float row = ref Unsafe.Add(ref panel, TPrecision.RowLength);
             for (int source = 0; source < 2; source++)
             {
                 ref float values = ref source == 0 ? ref x : ref hPrev;
@@ -114,25 +124,25 @@ internal static class RecurrentVectorKernel
                 for (; k + 1 < count; k += 2)
                 {
                     var v = Vector512.Create(Unsafe.Add(ref values, k));
-                    s0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0 * Lanes), v, s0);
-                    s1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 1 * Lanes), v, s1);
-                    s2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 2 * Lanes), v, s2);
-                    s3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 3 * Lanes), v, s3);
+                    s0 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 0, 0, v, s0);
+                    s1 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 1, 0, v, s1);
+                    s2 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 2, 0, v, s2);
+                    s3 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 3, 0, v, s3);
                     var w = Vector512.Create(Unsafe.Add(ref values, k + 1));
-                    t0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 0 * Lanes), w, t0);
-                    t1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 1 * Lanes), w, t1);
-                    t2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 2 * Lanes), w, t2);
-                    t3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, RowLength + 3 * Lanes), w, t3);
-                    row = ref Unsafe.Add(ref row, 2 * RowLength);
+                    t0 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 0, TPrecision.RowLength, w, t0);
+                    t1 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 1, TPrecision.RowLength, w, t1);
+                    t2 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 2, TPrecision.RowLength, w, t2);
+                    t3 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 3, TPrecision.RowLength, w, t3);
+                    row = ref Unsafe.Add(ref row, 2 * TPrecision.RowLength);
                 }
                 if (k < count)
                 {
                     var v = Vector512.Create(Unsafe.Add(ref values, k));
-                    s0 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 0 * Lanes), v, s0);
-                    s1 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 1 * Lanes), v, s1);
-                    s2 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 2 * Lanes), v, s2);
-                    s3 = KernelMath.MultiplyAdd(Vector512.LoadUnsafe(ref row, 3 * Lanes), v, s3);
-                    row = ref Unsafe.Add(ref row, RowLength);
+                    s0 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 0, 0, v, s0);
+                    s1 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 1, 0, v, s1);
+                    s2 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 2, 0, v, s2);
+                    s3 = TPrecision.MultiplyAdd<Simd512, Vector512<float>>(ref row, 3, 0, v, s3);
+                    row = ref Unsafe.Add(ref row, TPrecision.RowLength);
                 }
             }
 
@@ -146,25 +156,26 @@ internal static class RecurrentVectorKernel
 
     // ---- Vector256: two vectors per slot (lanes 0–7 and 8–15) ----
 
-    private static void Layer256(ref float weights, ref float x, int inputs, int recurrent, int tiles,
+    private static void Layer256<TPrecision>(ref float weights, ref float x, int inputs, int recurrent, int tiles,
         ref float hPrev, ref float hNext, ref float cell, bool gru)
+        where TPrecision : IPanelPrecision
     {
         const int Half = Lanes / 2;
-        int panelLength = (1 + inputs + recurrent) * RowLength;
+        int panelLength = (1 + inputs + recurrent) * TPrecision.RowLength;
         for (int tile = 0; tile < tiles; tile++)
         {
             ref float panel = ref Unsafe.Add(ref weights, tile * panelLength);
 
-            var s0 = Vector256.LoadUnsafe(ref panel, 0 * Lanes);
-            var s0b = Vector256.LoadUnsafe(ref panel, 0 * Lanes + Half);
-            var s1 = Vector256.LoadUnsafe(ref panel, 1 * Lanes);
-            var s1b = Vector256.LoadUnsafe(ref panel, 1 * Lanes + Half);
-            var s2 = Vector256.LoadUnsafe(ref panel, 2 * Lanes);
-            var s2b = Vector256.LoadUnsafe(ref panel, 2 * Lanes + Half);
-            var s3 = Vector256.LoadUnsafe(ref panel, 3 * Lanes);
-            var s3b = Vector256.LoadUnsafe(ref panel, 3 * Lanes + Half);
+            var s0 = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 0, 0);
+            var s0b = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 0, Half);
+            var s1 = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 1, 0);
+            var s1b = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 1, Half);
+            var s2 = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 2, 0);
+            var s2b = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 2, Half);
+            var s3 = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 3, 0);
+            var s3b = TPrecision.Load<Simd256, Vector256<float>>(ref panel, 3, Half);
 
-            ref float row = ref Unsafe.Add(ref panel, RowLength);
+            ref float row = ref Unsafe.Add(ref panel, TPrecision.RowLength);
             for (int source = 0; source < 2; source++)
             {
                 ref float values = ref source == 0 ? ref x : ref hPrev;
@@ -172,15 +183,15 @@ internal static class RecurrentVectorKernel
                 for (int k = 0; k < count; k++)
                 {
                     var v = Vector256.Create(Unsafe.Add(ref values, k));
-                    s0 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0 * Lanes), v, s0);
-                    s0b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 0 * Lanes + Half), v, s0b);
-                    s1 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 1 * Lanes), v, s1);
-                    s1b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 1 * Lanes + Half), v, s1b);
-                    s2 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 2 * Lanes), v, s2);
-                    s2b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 2 * Lanes + Half), v, s2b);
-                    s3 = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 3 * Lanes), v, s3);
-                    s3b = KernelMath.MultiplyAdd(Vector256.LoadUnsafe(ref row, 3 * Lanes + Half), v, s3b);
-                    row = ref Unsafe.Add(ref row, RowLength);
+                    s0 = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 0, 0, v, s0);
+                    s0b = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 0, Half, v, s0b);
+                    s1 = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 1, 0, v, s1);
+                    s1b = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 1, Half, v, s1b);
+                    s2 = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 2, 0, v, s2);
+                    s2b = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 2, Half, v, s2b);
+                    s3 = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 3, 0, v, s3);
+                    s3b = TPrecision.MultiplyAdd<Simd256, Vector256<float>>(ref row, 3, Half, v, s3b);
+                    row = ref Unsafe.Add(ref row, TPrecision.RowLength);
                 }
             }
 
@@ -200,27 +211,29 @@ internal static class RecurrentVectorKernel
 
     // ---- Vector128: each tile in two halves of 8 lanes, two vectors per slot and half ----
 
-    private static void Layer128(ref float weights, ref float x, int inputs, int recurrent, int tiles,
+    private static void Layer128<TPrecision>(ref float weights, ref float x, int inputs, int recurrent, int tiles,
         ref float hPrev, ref float hNext, ref float cell, bool gru)
+        where TPrecision : IPanelPrecision
     {
         const int Quarter = Lanes / 4;
-        int panelLength = (1 + inputs + recurrent) * RowLength;
+        int panelLength = (1 + inputs + recurrent) * TPrecision.RowLength;
         for (int tile = 0; tile < tiles; tile++)
         {
             for (int half = 0; half < Lanes; half += Lanes / 2)
             {
+                // A half's lanes sit at the same offset in every slot's vector.
                 ref float panel = ref Unsafe.Add(ref weights, tile * panelLength + half);
 
-                var s0 = Vector128.LoadUnsafe(ref panel, 0 * Lanes);
-                var s0b = Vector128.LoadUnsafe(ref panel, 0 * Lanes + Quarter);
-                var s1 = Vector128.LoadUnsafe(ref panel, 1 * Lanes);
-                var s1b = Vector128.LoadUnsafe(ref panel, 1 * Lanes + Quarter);
-                var s2 = Vector128.LoadUnsafe(ref panel, 2 * Lanes);
-                var s2b = Vector128.LoadUnsafe(ref panel, 2 * Lanes + Quarter);
-                var s3 = Vector128.LoadUnsafe(ref panel, 3 * Lanes);
-                var s3b = Vector128.LoadUnsafe(ref panel, 3 * Lanes + Quarter);
+                var s0 = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 0, 0);
+                var s0b = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 0, Quarter);
+                var s1 = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 1, 0);
+                var s1b = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 1, Quarter);
+                var s2 = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 2, 0);
+                var s2b = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 2, Quarter);
+                var s3 = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 3, 0);
+                var s3b = TPrecision.Load<Simd128, Vector128<float>>(ref panel, 3, Quarter);
 
-                ref float row = ref Unsafe.Add(ref panel, RowLength);
+                ref float row = ref Unsafe.Add(ref panel, TPrecision.RowLength);
                 for (int source = 0; source < 2; source++)
                 {
                     ref float values = ref source == 0 ? ref x : ref hPrev;
@@ -228,15 +241,15 @@ internal static class RecurrentVectorKernel
                     for (int k = 0; k < count; k++)
                     {
                         var v = Vector128.Create(Unsafe.Add(ref values, k));
-                        s0 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0 * Lanes), v, s0);
-                        s0b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 0 * Lanes + Quarter), v, s0b);
-                        s1 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 1 * Lanes), v, s1);
-                        s1b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 1 * Lanes + Quarter), v, s1b);
-                        s2 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 2 * Lanes), v, s2);
-                        s2b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 2 * Lanes + Quarter), v, s2b);
-                        s3 = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 3 * Lanes), v, s3);
-                        s3b = KernelMath.MultiplyAdd(Vector128.LoadUnsafe(ref row, 3 * Lanes + Quarter), v, s3b);
-                        row = ref Unsafe.Add(ref row, RowLength);
+                        s0 = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 0, 0, v, s0);
+                        s0b = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 0, Quarter, v, s0b);
+                        s1 = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 1, 0, v, s1);
+                        s1b = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 1, Quarter, v, s1b);
+                        s2 = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 2, 0, v, s2);
+                        s2b = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 2, Quarter, v, s2b);
+                        s3 = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 3, 0, v, s3);
+                        s3b = TPrecision.MultiplyAdd<Simd128, Vector128<float>>(ref row, 3, Quarter, v, s3b);
+                        row = ref Unsafe.Add(ref row, TPrecision.RowLength);
                     }
                 }
 

@@ -62,7 +62,7 @@ public abstract class RecurrentModel
         for (int block = 0; block < blocks; block++)
         {
             _panelOffsets[block] = length;
-            _panelLengths[block] = RecurrentPacking.PanelsLength(weights.Layer(block / Directions, block % Directions), Lanes);
+            _panelLengths[block] = RecurrentPacking.PanelsLength(weights.Layer(block / Directions, block % Directions), Lanes, bfloat16: false);
             length = checked(length + _panelLengths[block]);
         }
         for (int block = 0; block < blocks; block++)
@@ -78,7 +78,7 @@ public abstract class RecurrentModel
         for (int block = 0; block < blocks; block++)
         {
             RecurrentLayer layer = weights.Layer(block / Directions, block % Directions);
-            RecurrentPacking.PackPanels(layer, Lanes, packed.Slice(_panelOffsets[block], _panelLengths[block]));
+            RecurrentPacking.PackPanels(layer, Lanes, packed.Slice(_panelOffsets[block], _panelLengths[block]), bfloat16: false);
             layer.WeightHr?.AsSpan().CopyTo(packed.Slice(_projectionOffsets[block]));
         }
         if (HasHead)
@@ -409,7 +409,7 @@ public abstract class RecurrentModel
         Span<float> cell = state.Slice(2 * _stride, _stride);
         Span<float> cellOutput = ProjSize > 0 ? state.Slice(3 * _stride, _stride) : hNext;
         RecurrentVectorKernel.Cell(Path, packed.Slice(_panelOffsets[block], _panelLengths[block]), x, state.Slice(parity * _stride, _stride),
-            HiddenOutputSize, HiddenSize, cellOutput, cell, _gru);
+            HiddenOutputSize, HiddenSize, cellOutput, cell, _gru, bfloat16: false);
         if (ProjSize > 0)
         {
             ref float projection = ref MemoryMarshal.GetReference(packed.Slice(_projectionOffsets[block], ProjSize * HiddenSize));
