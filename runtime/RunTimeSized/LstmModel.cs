@@ -36,7 +36,18 @@ public sealed class LstmModel : RecurrentModel
     /// <paramref name="readout"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public LstmModel(LstmWeights weights, Readout readout)
-        : base(weights, gru: false, readout)
+        : this(weights, readout, WeightPrecision.Float32)
+    {
+    }
+
+    /// <summary>Creates a model running <paramref name="weights"/> (packed once, here) whose output is
+    /// <paramref name="readout"/>, its recurrent weights and biases stored as <paramref name="weightPrecision"/>
+    /// (<see cref="WeightPrecision.BFloat16"/>: rounded when packed, half the bytes; docs/weight-precision.md).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
+    /// not a defined value.</exception>
+    public LstmModel(LstmWeights weights, Readout readout, WeightPrecision weightPrecision)
+        : base(weights, gru: false, readout, weightPrecision)
     {
     }
 
@@ -46,20 +57,27 @@ public sealed class LstmModel : RecurrentModel
     /// <c>{lstmPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>). The sizes, the number of
     /// layers, <c>bidirectional</c>, <c>proj_size</c> and <c>bias</c> come from the file's keys and shapes; without
     /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
-    /// the features.
+    /// the features. <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
+    /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision)"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
+    /// not a defined value.</exception>
     public static LstmModel Load(string path, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
-        Readout readout = Readout.LastStep) =>
-        new(LstmWeights.Load(path, lstmPrefix, fcPrefix), readout);
+        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32) =>
+        new(LstmWeights.Load(path, lstmPrefix, fcPrefix), readout, weightPrecision);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
-    /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes and options come from the content.</summary>
+    /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes and options come from the content.
+    /// <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
+    /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision)"/>.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
+    /// not a defined value.</exception>
     public static LstmModel Load(Stream stream, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
-        Readout readout = Readout.LastStep) =>
-        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix), readout);
+        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32) =>
+        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix), readout, weightPrecision);
 
     /// <summary>
     /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,

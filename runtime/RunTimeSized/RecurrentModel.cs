@@ -14,6 +14,8 @@ namespace LstmGen;
 /// <para>This is the fallback for hosts that only learn the sizes when they load a model. When the sizes are known at
 /// build time, a class with <see cref="LstmAttribute"/> or <see cref="GruAttribute"/> gets a forward pass specialized
 /// for them (docs/benchmarks.md compares the two).</para>
+/// <para><see cref="WeightPrecision"/> says how the recurrent weights and biases are stored: float32, or bfloat16 (half
+/// the bytes, for about 1e-3 of accuracy; W_hr and the head stay float32; docs/weight-precision.md).</para>
 /// <para>Any sequence length T ≥ 1 is accepted. <see cref="Readout"/> says what each sequence gives: the last step's
 /// output, the final state of every direction, or every step's output. Without a head the output is the last layer's
 /// features themselves (<see cref="FeatureSize"/> = D · H_out per readout), and <see cref="OutputSize"/> is that.</para>
@@ -43,13 +45,16 @@ public abstract class RecurrentModel
     private float[] _sequences = [];
     private int _streamParity;
 
-    private protected RecurrentModel(RecurrentWeights weights, bool gru, Readout readout)
+    private protected RecurrentModel(RecurrentWeights weights, bool gru, Readout readout, WeightPrecision weightPrecision)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (!Enum.IsDefined(readout))
             throw new ArgumentOutOfRangeException(nameof(readout), readout, "Readout must be LastStep, FinalState or EveryStep.");
+        if (!Enum.IsDefined(weightPrecision))
+            throw new ArgumentOutOfRangeException(nameof(weightPrecision), weightPrecision, "WeightPrecision must be Float32 or BFloat16.");
         _gru = gru;
         Readout = readout;
+        WeightPrecision = weightPrecision;
         (InputSize, HiddenSize, NumLayers, ProjSize) = (weights.InputSize, weights.HiddenSize, weights.NumLayers, weights.ProjSize);
         (Bidirectional, HasBias, HasHead) = (weights.Bidirectional, weights.HasBias, weights.HasHead);
         FeatureSize = weights.FeatureSize;
@@ -62,7 +67,7 @@ public abstract class RecurrentModel
         for (int block = 0; block < blocks; block++)
         {
             _panelOffsets[block] = length;
-            _panelLengths[block] = RecurrentPacking.PanelsLength(weights.Layer(block / Directions, block % Directions), Lanes, bfloat16: false);
+            _panelLengths[block] = RecurrentPacking.PanelsLength(weights.Layer(block / Directions, block % Directions), Lanes, BFloat16Weights);
             length = checked(length + _panelLengths[block]);
         }
         for (int block = 0; block < blocks; block++)
@@ -78,7 +83,7 @@ public abstract class RecurrentModel
         for (int block = 0; block < blocks; block++)
         {
             RecurrentLayer layer = weights.Layer(block / Directions, block % Directions);
-            RecurrentPacking.PackPanels(layer, Lanes, packed.Slice(_panelOffsets[block], _panelLengths[block]), bfloat16: false);
+            RecurrentPacking.PackPanels(layer, Lanes, packed.Slice(_panelOffsets[block], _panelLengths[block]), BFloat16Weights);
             layer.WeightHr?.AsSpan().CopyTo(packed.Slice(_projectionOffsets[block]));
         }
         if (HasHead)
@@ -121,6 +126,12 @@ public abstract class RecurrentModel
     /// <summary>What each sequence gives: see <see cref="LstmGen.Readout"/>.</summary>
     public Readout Readout { get; }
 
+    /// <summary>
+    /// How the recurrent weights and biases are stored: <see cref="WeightPrecision.Float32"/>, or rounded to
+    /// <see cref="WeightPrecision.BFloat16"/> when packed (W_hr and the head stay float32).
+    /// </summary>
+    public WeightPrecision WeightPrecision { get; }
+
     /// <summary>The last layer's values per step: D · H_out (D = 2 when bidirectional, H_out = ProjSize or HiddenSize).</summary>
     public int FeatureSize { get; }
 
@@ -128,6 +139,8 @@ public abstract class RecurrentModel
     public int HiddenOutputSize => ProjSize > 0 ? ProjSize : HiddenSize;
 
     private int Directions => Bidirectional ? 2 : 1;
+
+    private bool BFloat16Weights => WeightPrecision == WeightPrecision.BFloat16;
 
     /// <summary>The instruction width the kernel runs on: the widest accelerated one; tests may pick another.</summary>
     internal KernelPath Path { get; set; } = RecurrentVectorKernel.BestPath;
@@ -409,7 +422,7 @@ public abstract class RecurrentModel
         Span<float> cell = state.Slice(2 * _stride, _stride);
         Span<float> cellOutput = ProjSize > 0 ? state.Slice(3 * _stride, _stride) : hNext;
         RecurrentVectorKernel.Cell(Path, packed.Slice(_panelOffsets[block], _panelLengths[block]), x, state.Slice(parity * _stride, _stride),
-            HiddenOutputSize, HiddenSize, cellOutput, cell, _gru, bfloat16: false);
+            HiddenOutputSize, HiddenSize, cellOutput, cell, _gru, BFloat16Weights);
         if (ProjSize > 0)
         {
             ref float projection = ref MemoryMarshal.GetReference(packed.Slice(_projectionOffsets[block], ProjSize * HiddenSize));
