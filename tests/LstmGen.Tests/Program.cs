@@ -8,9 +8,10 @@ namespace LstmGen.Tests;
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
 /// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>) and of bfloat16 models (<see cref="BFloat16Parity"/>) and of the run-time-sized models on every option case
-/// (<see cref="OptionGolden"/>), then the outcome of every PyTorch option check of generated models
-/// (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
+/// their input ahead (<see cref="ProjectedInputTests"/>) and of bfloat16 models, generated (<see cref="BFloat16Parity"/>)
+/// and run-time-sized (<see cref="RunTimeSizedBFloat16Parity"/>, with the refusal of an undefined precision), and of the
+/// run-time-sized models on every option case (<see cref="OptionGolden"/>), then the outcome of every PyTorch option
+/// check of generated models (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
 /// </summary>
 public static class Program
 {
@@ -50,6 +51,25 @@ public static class Program
             allPass &= pass;
             Console.WriteLine($"bfloat16 {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
+        foreach (object[] row in RunTimeSizedBFloat16Parity.Names())
+        {
+            string name = (string)row[0];
+            float error = RunTimeSizedBFloat16Parity.MaxError(name, LstmGen.Kernels.RecurrentVectorKernel.BestPath);
+            bool pass = error <= 1e-6f;
+            allPass &= pass;
+            Console.WriteLine($"run-time-sized bfloat16 {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
+        }
+        string? refusal = null;
+        try
+        {
+            RunTimeSizedBFloat16Parity.UndefinedPrecisionIsRefused();
+        }
+        catch (Exception error)
+        {
+            refusal = error.Message;
+        }
+        allPass &= refusal is null;
+        Console.WriteLine($"run-time-sized bfloat16 undefined precision refused: {refusal ?? "ok"}");
         foreach (string name in OptionGolden.Names)
         {
             // The run-time-sized models on the option cases, on the widest path this process accelerates.

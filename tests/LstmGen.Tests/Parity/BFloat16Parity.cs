@@ -119,13 +119,18 @@ public static class BFloat16Parity
         return error;
     }
 
-    // The weights a float32 model needs to compute what a bfloat16 one does: W_ih and W_hh rounded; biases summed
-    // where the packing sums them (b_ih + b_hh, except the GRU's n gate) and rounded; W_hr and the head as they are.
-    private static RecurrentWeights Rounded(RecurrentWeights weights)
+    /// <summary>
+    /// The weights a float32 model needs to compute what a bfloat16 one does, generated or run-time-sized: W_ih and
+    /// W_hh rounded; biases (if any) summed where the packing sums them (b_ih + b_hh, except the GRU's n gate) and
+    /// rounded; W_hr and the head as they are.
+    /// </summary>
+    internal static RecurrentWeights Rounded(RecurrentWeights weights)
     {
         bool gru = weights is GruWeights;
         RecurrentLayer Round(RecurrentLayer layer)
         {
+            if (!layer.HasBias)
+                return new RecurrentLayer(RoundAll(layer.WeightIh), RoundAll(layer.WeightHh), null, null, layer.WeightHr);
             float[] bih = layer.BiasIh!.ToArray(), bhh = layer.BiasHh!.ToArray();
             int hidden = layer.HiddenSize;
             for (int row = 0; row < bih.Length; row++)
@@ -147,6 +152,6 @@ public static class BFloat16Parity
     private static Tensor RoundAll(Tensor tensor) =>
         new(tensor.ToArray().Select(RecurrentPacking.RoundToBFloat16).ToArray(), tensor.Shape.ToArray());
 
-    private static float[] Inputs(int length, float scale = 1f) =>
+    internal static float[] Inputs(int length, float scale = 1f) =>
         Enumerable.Range(0, length).Select(i => scale * MathF.Sin(0.37f * i + 0.1f)).ToArray();
 }
