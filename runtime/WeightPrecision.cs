@@ -1,6 +1,9 @@
 namespace LstmGen;
 
-/// <summary>How a generated model stores its recurrent weights (see <see cref="RecurrentModelAttribute.WeightPrecision"/>).</summary>
+/// <summary>
+/// How a model stores its recurrent weights: a generated one (<see cref="RecurrentModelAttribute.WeightPrecision"/>) or a
+/// run-time-sized one (the <see cref="LstmModel"/> and <see cref="GruModel"/> constructors and <c>Load</c>).
+/// </summary>
 public enum WeightPrecision
 {
     /// <summary>32-bit floats, as PyTorch's. The default: results agree with PyTorch's to float32 rounding.</summary>
