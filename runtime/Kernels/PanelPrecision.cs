@@ -55,7 +55,10 @@ internal readonly struct Float32Panels : IPanelPrecision
     public static float Weight(ReadOnlySpan<float> rows, int index, bool high) => rows[index];
 }
 
-/// <summary>bfloat16 panels: two weights per float, a pair of slots sharing a vector (<see cref="PackedLayout.PairedVector"/>).</summary>
+/// <summary>
+/// bfloat16 panels: two weights per float, vectors 2j and 2j + 1 of a row sharing one (<see cref="PackedLayout.PairedVector"/>);
+/// in <see cref="RecurrentVectorKernel"/>'s whole tiles, the vectors are the slots.
+/// </summary>
 internal readonly struct BFloat16Panels : IPanelPrecision
 {
     public static int RowLength => PackedLayout.BFloat16FloatsPerUnit * RecurrentVectorKernel.Lanes;

@@ -120,6 +120,7 @@ public static class RunTimeSizedBFloat16Parity
         twin.Forward(x, yTwin, lengths);
         Compare(yHalf, yTwin);
 
+        // h0 [L · D, B, H_out] and c0 [L · D, B, H], which a GRU leaves alone.
         int directions = half.Bidirectional ? 2 : 1;
         float[] h0 = BFloat16Parity.Inputs(half.NumLayers * directions * Batch * half.HiddenOutputSize, 0.5f);
         float[] c0 = BFloat16Parity.Inputs(half.NumLayers * directions * Batch * half.HiddenSize, 0.7f);
