@@ -784,10 +784,11 @@ public static class Report
         md.AppendLine();
         md.AppendLine($"`{name}`: the mid and large shapes with `WeightPrecision = WeightPrecision.BFloat16` against float32 weights, same weights, " +
                       $"same run (ns per sequence; a batch is {Cases.Batch} sequences in one `Forward`, divided by {Cases.Batch}). Half the bytes per step " +
-                      "for an error of about 1e-3 (docs/weight-precision.md).");
+                      "for an error of about 1e-3 (docs/weight-precision.md). Run-time-sized: `LstmModel` made from the same weights with " +
+                      "`WeightPrecision.Float32` and `WeightPrecision.BFloat16`, one sequence.");
         md.AppendLine();
-        md.AppendLine("| case | float32 | bfloat16 | speed-up | float32, batch | bfloat16, batch | speed-up |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| case | float32 | bfloat16 | speed-up | float32, batch | bfloat16, batch | speed-up | run-time-sized float32 | run-time-sized bfloat16 | speed-up |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (string caseName in new[] { "mid", "large" })
         {
             double? PerSequence(string method, int sequences) =>
@@ -797,8 +798,11 @@ public static class Report
             double? full = PerSequence(nameof(WeightPrecisionCases.Float32), 1), half = PerSequence(nameof(WeightPrecisionCases.BFloat16), 1);
             double? fullBatch = PerSequence(nameof(WeightPrecisionCases.Float32Batch), Cases.Batch);
             double? halfBatch = PerSequence(nameof(WeightPrecisionCases.BFloat16Batch), Cases.Batch);
+            double? runTimeFull = PerSequence(nameof(WeightPrecisionCases.RunTimeSizedFloat32), 1);
+            double? runTimeHalf = PerSequence(nameof(WeightPrecisionCases.RunTimeSizedBFloat16), 1);
             CaseInfo info = Cases.All.First(c => c.Name == caseName);
-            md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(full)} | {Cell(half)} | {Ratio(full, half)} | {Cell(fullBatch)} | {Cell(halfBatch)} | {Ratio(fullBatch, halfBatch)} |");
+            md.AppendLine($"| {caseName} ({info.Shape}) | {Cell(full)} | {Cell(half)} | {Ratio(full, half)} | {Cell(fullBatch)} | {Cell(halfBatch)} | " +
+                          $"{Ratio(fullBatch, halfBatch)} | {Cell(runTimeFull)} | {Cell(runTimeHalf)} | {Ratio(runTimeFull, runTimeHalf)} |");
         }
     }
 

@@ -19,12 +19,14 @@ public interface IPrecisionModel
 
 /// <summary>
 /// What bfloat16 weights buy the models whose weights outgrow L2: the mid and large shapes with float32 and with
-/// bfloat16 weights, one sequence and a batch of <see cref="Cases.Batch"/> (per call; the report divides by the batch).
+/// bfloat16 weights, one sequence and a batch of <see cref="Cases.Batch"/> (per call; the report divides by the batch),
+/// and the run-time-sized <see cref="LstmModel"/> made from the same weights in either precision, one sequence.
 /// </summary>
 [BenchmarkCategory("precision")]
 public class WeightPrecisionCases
 {
     private Action _float32 = null!, _bfloat16 = null!, _float32Batch = null!, _bfloat16Batch = null!;
+    private Action _runTimeSizedFloat32 = null!, _runTimeSizedBFloat16 = null!;
 
     [Params("mid", "large")] public string Case { get; set; } = "mid";
 
@@ -44,15 +46,26 @@ public class WeightPrecisionCases
         _bfloat16 = () => half.Forward(one, output.AsSpan(0, info.OutputSize));
         _float32Batch = () => full.Forward(batch, output, Cases.Batch);
         _bfloat16Batch = () => half.Forward(batch, output, Cases.Batch);
+        var runTimeFull = new LstmModel(weights);
+        var runTimeHalf = new LstmModel(weights, Readout.LastStep, WeightPrecision.BFloat16);
+        _runTimeSizedFloat32 = () => runTimeFull.Forward(one, output.AsSpan(0, info.OutputSize));
+        _runTimeSizedBFloat16 = () => runTimeHalf.Forward(one, output.AsSpan(0, info.OutputSize));
 
         // bfloat16 rounds the weights: the outputs move by about 1e-3 (tests/…/BFloat16Tests measure it against PyTorch).
         var expected = new float[info.OutputSize];
         full.Forward(one, expected);
-        _bfloat16();
-        for (int o = 0; o < info.OutputSize; o++)
+        Check(_bfloat16, "generated bfloat16", 1e-2f);
+        Check(_runTimeSizedFloat32, "run-time-sized float32", 1e-5f);
+        Check(_runTimeSizedBFloat16, "run-time-sized bfloat16", 1e-2f);
+
+        void Check(Action forward, string what, float tolerance)
         {
-            if (Math.Abs(output[o] - expected[o]) > 1e-2f)
-                throw new InvalidOperationException($"VALIDATION FAILED: {Case} bfloat16 output {o}: {output[o]}, float32 {expected[o]}.");
+            forward();
+            for (int o = 0; o < info.OutputSize; o++)
+            {
+                if (Math.Abs(output[o] - expected[o]) > tolerance)
+                    throw new InvalidOperationException($"VALIDATION FAILED: {Case} {what} output {o}: {output[o]}, generated float32 {expected[o]}.");
+            }
         }
     }
 
@@ -63,4 +76,8 @@ public class WeightPrecisionCases
     [Benchmark] public void Float32Batch() => _float32Batch();
 
     [Benchmark] public void BFloat16Batch() => _bfloat16Batch();
+
+    [Benchmark] public void RunTimeSizedFloat32() => _runTimeSizedFloat32();
+
+    [Benchmark] public void RunTimeSizedBFloat16() => _runTimeSizedBFloat16();
 }
