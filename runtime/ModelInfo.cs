@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using LstmGen.PyTorch;
 
 namespace LstmGen;
 
@@ -51,7 +52,8 @@ public sealed class TensorDescription
 /// <c>bias_ih</c>/<c>bias_hh</c> mean <c>bias=False</c>, and every key of every layer and direction is checked against
 /// the shape these imply.</para>
 /// <para>The head is the <c>nn.Linear</c> that reads the recurrent features: a <c>{p}weight</c> [O, D·H_out] beside a
-/// <c>{p}bias</c> [O]. Without one the model has no head (<c>outputSize: 0</c>).</para>
+/// <c>{p}bias</c> [O], or, where no such pair exists, a <c>{p}weight</c> [O, D·H_out] without a bias after the recurrent
+/// module's keys (<c>nn.Linear(…, bias=False)</c>). Without one the model has no head (<c>outputSize: 0</c>).</para>
 /// <para>The file is read with the same hardened readers as the models (<see cref="SafetensorsFile"/>,
 /// <see cref="PyTorchFile"/>, told apart by content); no tensor's data is converted.</para>
 /// </remarks>
@@ -63,7 +65,6 @@ public sealed class TensorDescription
 /// </example>
 public sealed class ModelInfo
 {
-    private const string FirstLayerKey = "weight_ih_l0";
     private const string Reverse = "_reverse";
 
     private ModelInfo(RecurrentCell cell, string prefix, int inputSize, int hiddenSize, int numLayers, bool bidirectional,
@@ -161,7 +162,7 @@ public sealed class ModelInfo
 
         // The cell and sizes come from layer 0's forward direction; every other key is then checked against them.
         int[] hh = Matrix(file, module + "weight_hh_l0", "the recurrent module's hidden-to-gates weights");
-        int[] ih = Matrix(file, module + FirstLayerKey, "the recurrent module's input-to-gates weights");
+        int[] ih = Matrix(file, module + TorchArchive.FirstRecurrentKey, "the recurrent module's input-to-gates weights");
         int gateRows = hh[0], hiddenSize, projSize = 0;
         RecurrentCell cell;
         if (file.Contains(module + "weight_hr_l0"))
@@ -183,17 +184,17 @@ public sealed class ModelInfo
                 : throw Fail(file, $"'{module}weight_hh_l0' has shape {Shape(hh)}; an LSTM's is [4H, H] and a GRU's [3H, H].");
         }
         if (ih[0] != gateRows)
-            throw Fail(file, $"'{module}{FirstLayerKey}' has shape {Shape(ih)}; beside '{module}weight_hh_l0' {Shape(hh)} it must be [{gateRows}, input size].");
+            throw Fail(file, $"'{module}{TorchArchive.FirstRecurrentKey}' has shape {Shape(ih)}; beside '{module}weight_hh_l0' {Shape(hh)} it must be [{gateRows}, input size].");
 
         int numLayers = 0;
         while (file.Contains($"{module}weight_ih_l{numLayers}")) numLayers++;
-        bool bidirectional = file.Contains(module + FirstLayerKey + Reverse);
+        bool bidirectional = file.Contains(module + TorchArchive.FirstRecurrentKey + Reverse);
         bool bias = file.Contains(module + "bias_ih_l0");
         var info = new ModelInfo(cell, module, ih[1], hiddenSize, numLayers, bidirectional, projSize, bias, tensors);
         info.CheckRecurrentKeys(file);
 
         int features = (bidirectional ? 2 : 1) * (projSize > 0 ? projSize : hiddenSize);
-        if (FindHead(file, features) is { } head)
+        if (FindHead(file, module, features) is { } head)
             (info.FcPrefix, info.OutputSize) = head;
         return info;
     }
@@ -203,16 +204,16 @@ public sealed class ModelInfo
     {
         if (prefix is not null)
         {
-            if (!file.Contains(prefix + FirstLayerKey))
-                throw Fail(file, $"no recurrent module at prefix {Literal(prefix)}: no tensor '{prefix}{FirstLayerKey}'. The file has: {Describe(file)}.");
+            if (!file.Contains(prefix + TorchArchive.FirstRecurrentKey))
+                throw Fail(file, $"no recurrent module at prefix {Literal(prefix)}: no tensor '{prefix}{TorchArchive.FirstRecurrentKey}'. The file has: {Describe(file)}.");
             return prefix;
         }
-        string[] prefixes = file.TensorNames.Where(name => name.EndsWith(FirstLayerKey, StringComparison.Ordinal))
-            .Select(name => name[..^FirstLayerKey.Length]).ToArray();
+        string[] prefixes = file.TensorNames.Where(name => name.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))
+            .Select(name => name[..^TorchArchive.FirstRecurrentKey.Length]).ToArray();
         return prefixes.Length switch
         {
             1 => prefixes[0],
-            0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{FirstLayerKey}', the first layer of an nn.LSTM or nn.GRU. The file has: {Describe(file)}."),
+            0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{TorchArchive.FirstRecurrentKey}', the first layer of an nn.LSTM or nn.GRU. The file has: {Describe(file)}."),
             _ => throw Fail(file, $"{prefixes.Length} recurrent modules, at prefixes {string.Join(", ", prefixes.Select(Literal))}; " +
                 "a model runs one: pass its prefix to choose it."),
         };
@@ -250,27 +251,46 @@ public sealed class ModelInfo
             if (!actual.AsSpan().SequenceEqual(shape))
                 throw Fail(file, $"tensor '{name}' has shape {Shape(actual)} but {Summary()} has {Shape(shape)}.");
         }
-        string? stray = file.TensorNames.FirstOrDefault(name => name.StartsWith(Prefix, StringComparison.Ordinal) && !expected.ContainsKey(name) &&
-            (name.AsSpan(Prefix.Length).StartsWith("weight_") || name.AsSpan(Prefix.Length).StartsWith("bias_")));
+        string? stray = file.TensorNames.FirstOrDefault(name => IsRecurrentKey(name, Prefix) && !expected.ContainsKey(name));
         if (stray is not null)
             throw Fail(file, $"unexpected tensor '{stray}' beside {Summary()}.");
     }
 
-    // The one Linear whose weight reads the recurrent features, with its bias; null if there is none.
-    private static (string Prefix, int OutputSize)? FindHead(ITensorFile file, int features)
+    // A parameter of the recurrent module at this prefix: weight_* or bias_*.
+    private static bool IsRecurrentKey(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) &&
+        (name.AsSpan(prefix.Length).StartsWith("weight_") || name.AsSpan(prefix.Length).StartsWith("bias_"));
+
+    // The one Linear whose weight reads the recurrent features; null if there is none. A weight of that shape beside a
+    // bias of its outputs is a Linear. One without a bias (nn.Linear(…, bias=False)) looks like an embedding table of
+    // that width, so it counts only where no biased one exists and it comes after the recurrent module, as the head that
+    // reads the module's output is declared after it.
+    private static (string Prefix, int OutputSize)? FindHead(ITensorFile file, string module, int features)
     {
-        var heads = new List<(string Prefix, int OutputSize)>();
+        var biased = new List<(string Prefix, int OutputSize)>();
+        var biasFree = new List<(string Prefix, int OutputSize)>();
+        bool afterModule = false;
         foreach (string name in file.TensorNames)
         {
+            if (IsRecurrentKey(name, module))
+            {
+                afterModule = true;
+                continue;
+            }
             if (!name.EndsWith("weight", StringComparison.Ordinal)) continue;
             string prefix = name[..^"weight".Length];
             IReadOnlyList<int> weight = file.GetShape(name);
-            if (weight.Count == 2 && weight[0] >= 1 && weight[1] == features && file.Contains(prefix + "bias") &&
-                file.GetShape(prefix + "bias") is [int outputs] && outputs == weight[0])
+            if (weight.Count != 2 || weight[0] < 1 || weight[1] != features) continue;
+            if (file.Contains(prefix + "bias"))
             {
-                heads.Add((prefix, outputs));
+                if (file.GetShape(prefix + "bias") is [int outputs] && outputs == weight[0]) biased.Add((prefix, outputs));
+            }
+            else if (afterModule)
+            {
+                biasFree.Add((prefix, weight[0]));
             }
         }
+        List<(string Prefix, int OutputSize)> heads = biased.Count > 0 ? biased : biasFree;
         if (heads.Count > 1)
         {
             throw Fail(file, $"{heads.Count} Linear layers read the recurrent module's {features} features, at prefixes " +

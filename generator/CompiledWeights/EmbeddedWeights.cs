@@ -194,7 +194,8 @@ internal static class EmbeddedWeights
         if (spec.HasHead)
         {
             expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.FeatureSize]));
-            expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
+            if (tensors.ContainsKey($"{spec.FcPrefix}bias")) // nn.Linear(…, bias=False) has none
+                expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
         }
         else if (tensors.ContainsKey($"{spec.FcPrefix}weight"))
         {
@@ -226,7 +227,7 @@ internal static class EmbeddedWeights
     // The model's state_dict in a torch.save file, read by the runtime's own reader (compiled in from runtime/PyTorch).
     private static Dictionary<string, (string DType, long[] Shape)> ReadPyTorch(byte[] bytes, string name, ModelSpec spec)
     {
-        TorchStateDict stateDict = TorchArchive.Read(new MemoryStream(bytes, writable: false), name, stateDictKey: null, spec.Prefix + "weight_ih_l0");
+        TorchStateDict stateDict = TorchArchive.Read(new MemoryStream(bytes, writable: false), name, stateDictKey: null, spec.Prefix + TorchArchive.FirstRecurrentKey);
         var tensors = new Dictionary<string, (string, long[])>(StringComparer.Ordinal);
         foreach (TorchTensor tensor in stateDict.Tensors)
             tensors[tensor.Name] = (tensor.DType?.ToString() ?? tensor.StorageType.FullName, tensor.Shape.Select(dimension => (long)dimension).ToArray());

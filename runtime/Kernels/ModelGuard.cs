@@ -95,5 +95,5 @@ public static class ModelGuard
 
     /// <summary>The exception for a forward pass before any weights were set.</summary>
     public static InvalidOperationException NoWeights(object model) =>
-        new($"{model.GetType().Name} has no weights yet: call InitializeWeights(seed), LoadSafetensors(path) or LoadWeights(weights) first.");
+        new($"{model.GetType().Name} has no weights yet: call InitializeWeights(seed), LoadPyTorch(path), LoadSafetensors(path) or LoadWeights(weights) first.");
 }

@@ -82,7 +82,9 @@ public static class RecurrentPacking
         if (weights.HasHead)
         {
             weights.FcWeight!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset));
-            weights.FcBias!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset + outputSize * layout.FeatureSize));
+            Span<float> bias = destination.Slice(layout.HeadOffset + outputSize * layout.FeatureSize, outputSize);
+            if (weights.FcBias is { } fcBias) fcBias.AsSpan().CopyTo(bias);
+            else bias.Clear();
         }
         return packed;
     }

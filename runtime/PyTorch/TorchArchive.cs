@@ -79,6 +79,9 @@ internal static class TorchArchive
     private static readonly byte[] LegacyMagic = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
 
     // How deep checkpoints (dicts in dicts) and modules (submodules in submodules) are searched.
+    /// <summary>The key that ends the name of an <c>nn.LSTM</c>'s or <c>nn.GRU</c>'s first parameter, whatever its prefix.</summary>
+    internal const string FirstRecurrentKey = "weight_ih_l0";
+
     private const int MaxSearchDepth = 32;
     private const int MaxNamesInMessage = 10;
     private const int MaxModuleVisits = 10_000;
@@ -312,17 +315,24 @@ internal static class TorchArchive
             return ($"['{stateDictKey}']", chosen);
         }
 
-        // A top-level state_dict or module is the only candidate (Search stops at it); else a checkpoint's nested ones.
+        // Every dict of tensors and every module in the file, outermost first. Without a key of the model's to look for,
+        // the one holding a recurrent layer is the model's among several (a checkpoint's metrics are tensors too).
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
         Search(root, root is PickleObject ? "the pickled module" : "the top-level dict", 0, candidates, visited, source);
         var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
+        if (requiredKey is null && fitting.Count > 1)
+        {
+            var recurrent = fitting.Where(c => c.Tensors.Any(t => t.Key.EndsWith(FirstRecurrentKey, StringComparison.Ordinal))).ToList();
+            if (recurrent.Count > 0) fitting = recurrent;
+        }
         if (fitting.Count == 1)
             return fitting[0];
         if (fitting.Count > 1)
         {
             throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
-                "pass stateDictKey to choose one.");
+                "pass stateDictKey (PyTorchFile.Load, ModelInfo.Read, a generated model's LoadPyTorch) to choose one, or save that " +
+                "state_dict alone with torch.save(checkpoint[key], path).");
         }
 
         string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";
@@ -332,7 +342,8 @@ internal static class TorchArchive
         throw Fail(source, $"found no {wanted}: {found}.");
     }
 
-    // Collects the dicts of tensors and the modules in a checkpoint, outermost first; a found one is not searched further.
+    // Collects the dicts of tensors and the modules in a checkpoint, outermost first. A module is not searched further;
+    // a dict is, through its other entries: {"model": state_dict, "best_acc": tensor} holds tensors at both levels.
     private static void Search(object? value, string location, int depth, List<(string, List<KeyValuePair<string, TensorRef>>)> found,
         HashSet<object> visited, string source)
     {
@@ -342,7 +353,7 @@ internal static class TorchArchive
         if (tensors is { Count: > 0 })
         {
             found.Add((location, tensors));
-            return;
+            if (value is PickleObject) return;
         }
         // Only through string keys: a state_dict sits under a name, while an optimizer's per-parameter state (dicts of
         // tensors too) sits under parameter numbers.

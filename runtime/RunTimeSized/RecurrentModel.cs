@@ -89,7 +89,9 @@ public abstract class RecurrentModel
         if (HasHead)
         {
             weights.FcWeight!.AsSpan().CopyTo(packed.Slice(_headOffset));
-            weights.FcBias!.AsSpan().CopyTo(packed.Slice(_headOffset + OutputSize * FeatureSize));
+            Span<float> bias = packed.Slice(_headOffset + OutputSize * FeatureSize, OutputSize);
+            if (weights.FcBias is { } fcBias) fcBias.AsSpan().CopyTo(bias);
+            else bias.Clear();
         }
 
         _stride = (HiddenSize + Lanes - 1) / Lanes * Lanes;

@@ -22,8 +22,8 @@ public abstract class RecurrentWeights
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0)
             throw new ArgumentException($"An {kind} needs at least one layer.", nameof(layers));
-        if ((fcWeight is null) != (fcBias is null))
-            throw new ArgumentException($"fc.weight and fc.bias are both present or both absent (no head); got only {(fcWeight is null ? "fc.bias" : "fc.weight")}.", fcWeight is null ? nameof(fcWeight) : nameof(fcBias));
+        if (fcWeight is null && fcBias is not null)
+            throw new ArgumentException("fc.bias was given without fc.weight: a head needs its weight (a head without bias, nn.Linear(..., bias=False), passes a null fcBias).", nameof(fcBias));
         if (reverseLayers is not null && reverseLayers.Count != layers.Count)
             throw new ArgumentException($"A bidirectional {kind} has a reverse layer per layer: {layers.Count}; got {reverseLayers.Count}.", nameof(reverseLayers));
 
@@ -106,7 +106,7 @@ public abstract class RecurrentWeights
     /// <summary>Linear head weights, shape [O, D · H_out]; null without a head.</summary>
     public Tensor? FcWeight { get; }
 
-    /// <summary>Linear head bias, shape [O]; null without a head.</summary>
+    /// <summary>Linear head bias, shape [O]; null without a head, or for a head without one (<c>nn.Linear(…, bias=False)</c>).</summary>
     public Tensor? FcBias { get; }
 
     /// <summary>Input-to-gates weights of layer 0.</summary>
@@ -176,7 +176,7 @@ public abstract class RecurrentWeights
     }
 
     /// <summary>The key a model's state_dict always has: what picks it among the dicts of a checkpoint.</summary>
-    private protected static string FirstKey(string prefix) => prefix + "weight_ih_l0";
+    private protected static string FirstKey(string prefix) => prefix + TorchArchive.FirstRecurrentKey;
 
     // Safetensors or torch.save, told apart by content, not by extension: a torch.save archive is a zip ("PK"), and the
     // pre-1.6 format starts with its magic number (PyTorchFile refuses it by name); anything else is safetensors.
@@ -249,7 +249,13 @@ public abstract class RecurrentWeights
             ? SizeOf(file, projectionKey, kind, dimension: 1, "hidden size")
             : SizeOf(file, $"{prefix}weight_hh_l0", kind, dimension: 1, "hidden size"));
         int projection = expected?.ProjSize ?? (projected ? SizeOf(file, projectionKey, kind, dimension: 0, "proj_size") : 0);
-        int inputs = expected?.InputSize ?? SizeOf(file, $"{prefix}weight_ih_l0", kind, dimension: 1, "input size");
+        int inputs = expected?.InputSize ?? SizeOf(file, FirstKey(prefix), kind, dimension: 1, "input size");
+        if (expected is null && file.GetShape(FirstKey(prefix))[0] != (long)gates * hidden)
+        {
+            // Sizes read from a wrong (e.g. transposed) weight_ih would make every later message name a wrong model.
+            throw new InvalidDataException($"{file.SourceName}: tensor '{FirstKey(prefix)}' has shape {Tensor.FormatShape(file.GetShape(FirstKey(prefix)).ToArray())}; " +
+                $"with hidden size {hidden} (from '{prefix}{(projected ? "weight_hr_l0" : "weight_hh_l0")}'), the {kind}'s weight_ih_l0 must be [{(long)gates * hidden}, input size].");
+        }
         int outputs = expected?.OutputSize ?? (head ? SizeOf(file, headKey!, "Linear head", dimension: 0, "output size") : 0);
         int directions = bidirectional ? 2 : 1, hOut = projection > 0 ? projection : hidden, features = directions * hOut;
         string Sizes() =>
@@ -298,7 +304,7 @@ public abstract class RecurrentWeights
         }
 
         return head
-            ? new Parts(layers, reverse, Take($"{fcPrefix}weight", outputs, features), Take($"{fcPrefix}bias", outputs))
+            ? new Parts(layers, reverse, Take($"{fcPrefix}weight", outputs, features), file.Contains($"{fcPrefix}bias") ? Take($"{fcPrefix}bias", outputs) : null)
             : new Parts(layers, reverse, null, null);
     }
 
@@ -307,8 +313,8 @@ public abstract class RecurrentWeights
     {
         if (inFile == inModel) return;
         throw new InvalidDataException(inFile
-            ? $"{file.SourceName}: unexpected tensor '{key}': the file's {kind} is {option} but the model is not ({modelOff})."
-            : $"{file.SourceName}: missing tensor '{key}': the model is {option} ({modelOn}) but the file's {kind} is not. The file has: {Describe(file)}.");
+            ? $"{file.SourceName}: unexpected tensor '{key}': the file's {kind} is {option} but the model has {modelOff}."
+            : $"{file.SourceName}: missing tensor '{key}': the model has {modelOn} but the file's {kind} is not {option}. The file has: {Describe(file)}.");
     }
 
     // Layers present: weight_ih_l0, weight_ih_l1, … counted until the first gap.

@@ -184,7 +184,8 @@ public class EmbeddedWeightsTests
     public void This_projects_weights_items_are_its_resources_byte_for_byte()
     {
         // LstmGen.targets' half of the naming, on this project's <LstmGenWeights> items (LstmGen.Tests.csproj).
-        string[] items = ["Golden/seed.weights.safetensors", "Golden/gru2_odd.weights.safetensors", "Golden/gru_seed.weights.pt", "Golden/pt/seed.checkpoint.pt"];
+        string[] items = ["Golden/seed.weights.safetensors", "Golden/gru2_odd.weights.safetensors", "Golden/gru_seed.weights.pt", "Golden/pt/seed.checkpoint.pt",
+            "Golden/pt/checkpoint_metrics.pt", "Golden/pt/nobias_head.pt"];
         var assembly = typeof(EmbeddedSeedModel).Assembly;
         Assert.Equal(items.Select(item => "LstmGen.Weights/" + item).Order(), assembly.GetManifestResourceNames().Where(name => name.StartsWith("LstmGen.")).Order());
         foreach (string item in items)

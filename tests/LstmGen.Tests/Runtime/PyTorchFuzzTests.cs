@@ -31,6 +31,7 @@ public class PyTorchFuzzTests
     [
         "seed.weights.pt", "gru_seed.weights.pt", "lstm2_small.weights.pt",
         "pt/seed.checkpoint.pt", "pt/seed.views.pt", "pt/seed.newer.pt", "pt/seed.module.pt", "pt/seed.f16.pt", "pt/gru_seed.bf16.pt",
+        "pt/checkpoint_metrics.pt",
     ];
 
     [Fact]

@@ -1,0 +1,105 @@
+using System;
+using System.IO;
+using LstmGen.Tests.Support;
+using Xunit;
+
+namespace LstmGen.Tests.Parity;
+
+// Compiled in from the project's LstmGenWeights items (see LstmGen.Tests.csproj).
+[Lstm(5, 8, 2, 7, Weights = "Golden/pt/checkpoint_metrics.pt")] public partial class EmbeddedMetricsCheckpointModel : ILstmTestModel;
+[Lstm(5, 8, 2, 7, Weights = "Golden/pt/nobias_head.pt")] public partial class EmbeddedBiasFreeHeadModel : ILstmTestModel;
+
+/// <summary>
+/// Files as training scripts leave them (Golden/pt/make_checkpoints.py): a checkpoint whose state_dict sits beside
+/// tensors of its own (a top-level <c>best_acc</c>, a callback's score), and a Linear head without bias, checked against
+/// PyTorch's output through every way of loading.
+/// </summary>
+public class CheckpointAndHeadTests
+{
+    private static string Pt(string name) => GoldenParity.GoldenPath(Path.Combine("pt", name));
+
+    private static float[] SeedGolden() =>
+        SafetensorsFile.Load(GoldenParity.GoldenPath("seed.io.safetensors")).ReadFloats("y");
+
+    private static Tensor SeedInput() =>
+        SafetensorsFile.Load(GoldenParity.GoldenPath("seed.io.safetensors")).ReadTensor("x");
+
+    [Fact]
+    public void A_state_dict_beside_other_tensors_is_found_by_every_loader()
+    {
+        string path = Pt("checkpoint_metrics.pt");
+        float[] golden = SeedGolden();
+
+        var model = new SeedModel();
+        model.LoadPyTorch(path);
+        Assert.True(GoldenParity.MaxAbsDifference(model.Forward(SeedInput()).AsSpan(), golden) <= GoldenParity.Tolerance);
+        Assert.True(GoldenParity.MaxAbsDifference(LstmModel.Load(path).Forward(SeedInput()).AsSpan(), golden) <= GoldenParity.Tolerance);
+        Assert.True(GoldenParity.MaxAbsDifference(new EmbeddedMetricsCheckpointModel().Forward(SeedInput()).AsSpan(), golden) <= GoldenParity.Tolerance);
+
+        // Without a key of the model's to look for, the dict holding a recurrent layer is the model's.
+        Assert.Equal("['state_dict']", PyTorchFile.Load(path).StateDictLocation);
+        ModelInfo info = ModelInfo.Read(path);
+        Assert.Equal((RecurrentCell.Lstm, 5, 8, 2, "lstm.", "fc."), (info.Cell, info.InputSize, info.HiddenSize, info.OutputSize, info.Prefix, info.FcPrefix));
+    }
+
+    [Fact]
+    public void A_head_without_bias_matches_PyTorch_through_every_loader()
+    {
+        string path = Pt("nobias_head.pt");
+        PyTorchFile io = PyTorchFile.Load(Pt("nobias_head.io.pt"));
+        Tensor input = io.ReadTensor("input");
+        float[] expected = io.ReadFloats("output");
+
+        var model = new SeedModel();
+        model.LoadPyTorch(path);
+        Assert.True(GoldenParity.MaxAbsDifference(model.Forward(input).AsSpan(), expected) <= GoldenParity.Tolerance);
+        Assert.True(GoldenParity.MaxAbsDifference(new EmbeddedBiasFreeHeadModel().Forward(input).AsSpan(), expected) <= GoldenParity.Tolerance);
+        LstmModel runTimeSized = LstmModel.Load(path);
+        Assert.True(GoldenParity.MaxAbsDifference(runTimeSized.Forward(input).AsSpan(), expected) <= GoldenParity.Tolerance);
+
+        LstmWeights weights = LstmWeights.LoadPyTorch(path, inputSize: 5, hiddenSize: 8, outputSize: 2);
+        Assert.True(weights.HasHead);
+        Assert.Null(weights.FcBias);
+
+        ModelInfo info = ModelInfo.Read(path);
+        Assert.Equal((2, "fc."), (info.OutputSize, info.FcPrefix));
+        Assert.Contains("outputSize: 2", info.ToString());
+    }
+
+    [Fact]
+    public void A_model_with_a_biased_head_then_loads_a_bias_free_one_and_forgets_the_old_bias()
+    {
+        var model = new SeedModel();
+        model.LoadPyTorch(GoldenParity.GoldenPath("seed.weights.pt"));
+        PyTorchFile io = PyTorchFile.Load(Pt("nobias_head.io.pt"));
+        model.LoadPyTorch(Pt("nobias_head.pt"));
+        Assert.True(GoldenParity.MaxAbsDifference(model.Forward(io.ReadTensor("input")).AsSpan(), io.ReadFloats("output")) <= GoldenParity.Tolerance);
+    }
+
+    [Fact]
+    public void An_embedding_as_wide_as_the_features_is_not_taken_for_a_head()
+    {
+        ModelInfo info = ModelInfo.Read(Pt("embedding_nohead.pt"));
+        Assert.Equal((8, 8, 0, null), (info.InputSize, info.HiddenSize, info.OutputSize, info.FcPrefix));
+    }
+
+    [Fact]
+    public void A_head_bias_needs_its_weight()
+    {
+        LstmWeights seed = LstmWeights.LoadPyTorch(GoldenParity.GoldenPath("seed.weights.pt"), inputSize: 5, hiddenSize: 8, outputSize: 2);
+        var error = Assert.Throws<ArgumentException>(() => new LstmWeights(seed.Layers, fcWeight: null, seed.FcBias));
+        Assert.Equal("fcBias", error.ParamName);
+        Assert.Contains("fc.bias was given without fc.weight", error.Message);
+    }
+
+    [Fact]
+    public void A_transposed_input_weight_is_named_before_any_size_is_read_from_it()
+    {
+        // weight_ih_l0 saved as [I, 4H] = [5, 32] instead of [32, 5].
+        byte[] file = SafetensorsWriter.Build(
+            SafetensorsWriter.F32("lstm.weight_ih_l0", [5, 32], new float[160]),
+            SafetensorsWriter.F32("lstm.weight_hh_l0", [32, 8], new float[256]));
+        var error = Assert.Throws<InvalidDataException>(() => LstmModel.Load(new MemoryStream(file)));
+        Assert.Contains("tensor 'lstm.weight_ih_l0' has shape [5, 32]; with hidden size 8 (from 'lstm.weight_hh_l0'), the LSTM's weight_ih_l0 must be [32, input size]", error.Message);
+    }
+}
