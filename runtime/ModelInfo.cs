@@ -121,7 +121,7 @@ public sealed class ModelInfo
     public static ModelInfo Read(string path, string? prefix = null, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return From(stateDictKey is null ? RecurrentWeights.OpenFile(path, requiredKey: null) : PyTorchFile.Load(path, stateDictKey), prefix);
+        return From(RecurrentWeights.OpenFile(path, requiredKey: null, stateDictKey), prefix);
     }
 
     /// <summary>Reads weights from the current position of <paramref name="stream"/> to its end (the stream is not
@@ -131,7 +131,7 @@ public sealed class ModelInfo
     public static ModelInfo Read(Stream stream, string? prefix = null, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return From(stateDictKey is null ? RecurrentWeights.OpenFile(stream, sourceName: null, requiredKey: null) : PyTorchFile.Load(stream, null, stateDictKey), prefix);
+        return From(RecurrentWeights.OpenFile(stream, sourceName: null, requiredKey: null, stateDictKey), prefix);
     }
 
     /// <summary>

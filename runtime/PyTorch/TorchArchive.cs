@@ -331,8 +331,8 @@ internal static class TorchArchive
         if (fitting.Count > 1)
         {
             throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
-                "pass stateDictKey (PyTorchFile.Load, ModelInfo.Read, a generated model's LoadPyTorch) to choose one, or save that " +
-                "state_dict alone with torch.save(checkpoint[key], path).");
+                "pass stateDictKey to choose one (compiled-in weights cannot: save that state_dict alone with " +
+                "torch.save(checkpoint[key], path)).");
         }
 
         string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";

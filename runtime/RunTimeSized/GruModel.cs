@@ -51,26 +51,28 @@ public sealed class GruModel : RecurrentModel
     /// layers, <c>bidirectional</c> and <c>bias</c> come from the file's keys and shapes; without
     /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
     /// the features. <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
-    /// <see cref="GruModel(GruWeights, Readout, WeightPrecision)"/>.
+    /// <see cref="GruModel(GruWeights, Readout, WeightPrecision)"/>; <paramref name="stateDictKey"/> names the checkpoint entry
+    /// that holds the state_dict (e.g. <c>"model_state_dict"</c>), where several hold the model's keys (null: the one that does).
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
     /// not a defined value.</exception>
     public static GruModel Load(string path, string gruPrefix = GruWeights.DefaultGruPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
-        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32) =>
-        new(GruWeights.Load(path, gruPrefix, fcPrefix), readout, weightPrecision);
+        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32, string? stateDictKey = null) =>
+        new(GruWeights.Load(path, gruPrefix, fcPrefix, stateDictKey), readout, weightPrecision);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
     /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes and options come from the content.
     /// <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
-    /// <see cref="GruModel(GruWeights, Readout, WeightPrecision)"/>.</summary>
+    /// <see cref="GruModel(GruWeights, Readout, WeightPrecision)"/>; <paramref name="stateDictKey"/> as in
+    /// <see cref="Load(string, string, string?, Readout, WeightPrecision, string?)"/>.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
     /// not a defined value.</exception>
     public static GruModel Load(Stream stream, string gruPrefix = GruWeights.DefaultGruPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
-        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32) =>
-        new(GruWeights.Load(stream, gruPrefix, fcPrefix), readout, weightPrecision);
+        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32, string? stateDictKey = null) =>
+        new(GruWeights.Load(stream, gruPrefix, fcPrefix, stateDictKey), readout, weightPrecision);
 
     /// <summary>
     /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,

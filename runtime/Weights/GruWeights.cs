@@ -117,9 +117,9 @@ public sealed class GruWeights : RecurrentWeights
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));
 
     // What LstmModel.Load reads: safetensors or torch.save, told apart by content.
-    internal static GruWeights Load(string path, string gruPrefix, string? fcPrefix) =>
-        new(Read(OpenFile(path, FirstKey(gruPrefix)), Gates, Kind, gruPrefix, fcPrefix, expected: null));
+    internal static GruWeights Load(string path, string gruPrefix, string? fcPrefix, string? stateDictKey) =>
+        new(Read(OpenFile(path, FirstKey(gruPrefix), stateDictKey), Gates, Kind, gruPrefix, fcPrefix, expected: null));
 
-    internal static GruWeights Load(Stream stream, string gruPrefix, string? fcPrefix) =>
-        new(Read(OpenFile(stream, null, FirstKey(gruPrefix)), Gates, Kind, gruPrefix, fcPrefix, expected: null));
+    internal static GruWeights Load(Stream stream, string gruPrefix, string? fcPrefix, string? stateDictKey) =>
+        new(Read(OpenFile(stream, null, FirstKey(gruPrefix), stateDictKey), Gates, Kind, gruPrefix, fcPrefix, expected: null));
 }

@@ -119,9 +119,9 @@ public sealed class LstmWeights : RecurrentWeights
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));
 
     // What LstmModel.Load reads: safetensors or torch.save, told apart by content.
-    internal static LstmWeights Load(string path, string lstmPrefix, string? fcPrefix) =>
-        new(Read(OpenFile(path, FirstKey(lstmPrefix)), Gates, Kind, lstmPrefix, fcPrefix, expected: null));
+    internal static LstmWeights Load(string path, string lstmPrefix, string? fcPrefix, string? stateDictKey) =>
+        new(Read(OpenFile(path, FirstKey(lstmPrefix), stateDictKey), Gates, Kind, lstmPrefix, fcPrefix, expected: null));
 
-    internal static LstmWeights Load(Stream stream, string lstmPrefix, string? fcPrefix) =>
-        new(Read(OpenFile(stream, null, FirstKey(lstmPrefix)), Gates, Kind, lstmPrefix, fcPrefix, expected: null));
+    internal static LstmWeights Load(Stream stream, string lstmPrefix, string? fcPrefix, string? stateDictKey) =>
+        new(Read(OpenFile(stream, null, FirstKey(lstmPrefix), stateDictKey), Gates, Kind, lstmPrefix, fcPrefix, expected: null));
 }

@@ -180,14 +180,15 @@ public abstract class RecurrentWeights
 
     // Safetensors or torch.save, told apart by content, not by extension: a torch.save archive is a zip ("PK"), and the
     // pre-1.6 format starts with its magic number (PyTorchFile refuses it by name); anything else is safetensors.
-    internal static ITensorFile OpenFile(string path, string? requiredKey)
+    internal static ITensorFile OpenFile(string path, string? requiredKey, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, FileOptions.RandomAccess);
-        return OpenFile(stream, path, requiredKey);
+        return OpenFile(stream, path, requiredKey, stateDictKey);
     }
 
-    internal static ITensorFile OpenFile(Stream stream, string? sourceName, string? requiredKey)
+    // stateDictKey names a torch.save checkpoint's entry (PyTorchFile.Load); a safetensors file holds one flat dict.
+    internal static ITensorFile OpenFile(Stream stream, string? sourceName, string? requiredKey, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead) throw new ArgumentException("The stream must be readable.", nameof(stream));
@@ -197,9 +198,11 @@ public abstract class RecurrentWeights
         var head = new byte[TorchArchive.SniffLength];
         int length = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         content.Position = start;
-        return TorchArchive.IsZip(head, length) || TorchArchive.IsLegacy(head, length)
-            ? PyTorchFile.Load(content, source, stateDictKey: null, requiredKey)
-            : SafetensorsFile.Load(content, source);
+        if (TorchArchive.IsZip(head, length) || TorchArchive.IsLegacy(head, length))
+            return PyTorchFile.Load(content, source, stateDictKey, requiredKey);
+        if (stateDictKey is not null)
+            throw new InvalidDataException($"{source}: stateDictKey '{stateDictKey}' was given, but this is not a torch.save file (safetensors holds one flat dict of tensors).");
+        return SafetensorsFile.Load(content, source);
     }
 
     // Reads the layers and the head from a state_dict, the one owner of its keys. With expected sizes the file must

@@ -43,6 +43,24 @@ public class CheckpointAndHeadTests
     }
 
     [Fact]
+    public void The_run_time_sized_models_take_stateDictKey_where_two_dicts_hold_the_model()
+    {
+        // ambiguous.pt: the seed's state_dict under 'model', and under 'ema' with every weight negated.
+        string path = Pt("ambiguous.pt");
+        float[] golden = SeedGolden();
+        var error = Assert.Throws<InvalidDataException>(() => LstmModel.Load(path));
+        Assert.Contains("2 dicts in the file could be the model's state_dict: ['model'], ['ema']; pass stateDictKey", error.Message);
+
+        Assert.True(GoldenParity.MaxAbsDifference(LstmModel.Load(path, stateDictKey: "model").Forward(SeedInput()).AsSpan(), golden) <= GoldenParity.Tolerance);
+        using (var stream = File.OpenRead(path))
+            Assert.True(GoldenParity.MaxAbsDifference(LstmModel.Load(stream, stateDictKey: "model").Forward(SeedInput()).AsSpan(), golden) <= GoldenParity.Tolerance);
+        Assert.True(GoldenParity.MaxAbsDifference(LstmModel.Load(path, stateDictKey: "ema").Forward(SeedInput()).AsSpan(), golden) > 1e-3f);
+
+        error = Assert.Throws<InvalidDataException>(() => GruModel.Load(GoldenParity.GoldenPath("gru_seed.weights.safetensors"), stateDictKey: "model"));
+        Assert.Contains("stateDictKey 'model' was given, but this is not a torch.save file", error.Message);
+    }
+
+    [Fact]
     public void A_head_without_bias_matches_PyTorch_through_every_loader()
     {
         string path = Pt("nobias_head.pt");

@@ -47,7 +47,7 @@ public class BFloat16ModelTests
         LstmModel fromPath = LstmModel.Load(path, weightPrecision: WeightPrecision.BFloat16);
         using FileStream stream = File.OpenRead(path);
         LstmModel fromStream = LstmModel.Load(stream, weightPrecision: WeightPrecision.BFloat16);
-        LstmWeights weights = LstmWeights.Load(path, LstmWeights.DefaultLstmPrefix, RecurrentWeights.DefaultFcPrefix);
+        LstmWeights weights = LstmWeights.Load(path, LstmWeights.DefaultLstmPrefix, RecurrentWeights.DefaultFcPrefix, stateDictKey: null);
         var constructed = new LstmModel(weights, Readout.LastStep, WeightPrecision.BFloat16);
         var float32 = new LstmModel(weights);
 
@@ -65,7 +65,7 @@ public class BFloat16ModelTests
         Assert.InRange(GoldenParity.MaxAbsDifference(expected, Run(float32)), 1e-6f, 1e-2f);
 
         string gruPath = GoldenParity.GoldenPath("gru2_odd.weights.safetensors");
-        var gru = new GruModel(GruWeights.Load(gruPath, GruWeights.DefaultGruPrefix, RecurrentWeights.DefaultFcPrefix), Readout.EveryStep, WeightPrecision.BFloat16);
+        var gru = new GruModel(GruWeights.Load(gruPath, GruWeights.DefaultGruPrefix, RecurrentWeights.DefaultFcPrefix, stateDictKey: null), Readout.EveryStep, WeightPrecision.BFloat16);
         GruModel gruLoaded = GruModel.Load(gruPath, readout: Readout.EveryStep, weightPrecision: WeightPrecision.BFloat16);
         float[] xGru = Tensor.RandN([1, 6, 7], seed: 4).ToArray();
         Assert.Equal(gru.Forward(new Tensor(xGru, [1, 6, 7])).ToArray(), gruLoaded.Forward(new Tensor(xGru, [1, 6, 7])).ToArray());
