@@ -78,10 +78,10 @@ internal static class TorchArchive
     // The pickle header of the pre-1.6 format: PROTO 2, then LONG1 of the magic number 0x1950a86a20f9469cfc6c.
     private static readonly byte[] LegacyMagic = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
 
-    // How deep checkpoints (dicts in dicts) and modules (submodules in submodules) are searched.
     /// <summary>The key that ends the name of an <c>nn.LSTM</c>'s or <c>nn.GRU</c>'s first parameter, whatever its prefix.</summary>
     internal const string FirstRecurrentKey = "weight_ih_l0";
 
+    // How deep checkpoints (dicts in dicts) and modules (submodules in submodules) are searched.
     private const int MaxSearchDepth = 32;
     private const int MaxNamesInMessage = 10;
     private const int MaxModuleVisits = 10_000;
