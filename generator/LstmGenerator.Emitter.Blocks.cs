@@ -22,10 +22,12 @@ public sealed partial class LstmGenerator
 
             writer.Line();
             writer.Line($"/// <summary>{description}, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at");
-            writer.Line("/// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>");
+            writer.Line("/// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,");
+            writer.Line("/// loaded once, feeds every sequence, which divides the weight traffic.</summary>");
             writer.Line(LayerMethodAttribute);
-            writer.Open($"private static void Tiles{method}<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity){Code.Generic.Constraints}");
+            writer.Open($"private static void Tiles{method}<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity){Code.Generic.Constraints}");
             writer.Line("int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined");
+            writer.Line($"int gatesPerTile = {PackedLayout.BlockSequences * PackedLayout.Slots} * lanes; // a vector per sequence and slot");
             if (shape.SeparateInput)
                 writer.Line("ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);");
             foreach (int s in sequences)
@@ -39,7 +41,6 @@ public sealed partial class LstmGenerator
             writer.Line($"ref float panel = ref Unsafe.Add(ref weights, tile * T.{PanelLengthName(shape)});");
             if (shape.SeparateInput)
                 writer.Line("ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);");
-            writer.Line("int unit = tile * lanes;");
 
             writer.Line();
             writer.Line($"// {cell.BiasComment}, the same for every sequence");
@@ -54,9 +55,23 @@ public sealed partial class LstmGenerator
                 shape.SeparateInput ? "hiddenPanel" : "panel", shape.SeparateInput ? "k" : $"1 + {shape.InputsName} + k", "hPrev");
 
             writer.Line();
-            writer.Line("// " + cell.UpdateComment);
+            writer.Line("// kept for the cell updates, which wait until every tile's multiply-adds are done");
+            writer.Line("ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);");
+            foreach (int s in sequences)
+                writer.Line(string.Join(" ", cell.Slots.Select((slot, i) => $"S.Store({slot}{s}, ref tileGates, {Code.Generic.VectorOffset(s * PackedLayout.Slots + i)});")));
+            writer.Close();
+
+            // Apart from the multiply-adds: each update is a long chain of dependent operations, and the four after every
+            // tile filled the CPU's reorder window, which kept the next tile's multiply-adds waiting; after all of them,
+            // the updates of all tiles overlap one another (docs/kernel-choices.md).
+            writer.Line();
+            writer.Line("// " + cell.UpdateComment + ", once every tile's gates are known");
+            writer.Open("for (int tile = 0; tile < T.Tiles; tile++)");
+            writer.Line("ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);");
+            writer.Line("int unit = tile * lanes;");
             foreach (int s in sequences)
             {
+                writer.Line("V " + string.Join(", ", cell.Slots.Select((slot, i) => $"{slot}{s} = S.Load(ref tileGates, {Code.Generic.VectorOffset(s * PackedLayout.Slots + i)})")) + ";");
                 string units = $"Unsafe.Add(ref state{s}, {(cell.HasCellState ? "2 * StateStride" : "parity * StateStride")} + unit)";
                 string newH = $"Unsafe.Add(ref state{s}, (parity ^ 1) * StateStride + unit)";
                 writer.Line(cell.UpdateOf("S", units, newH, s.ToString()));

@@ -161,9 +161,11 @@ public sealed partial class LstmGenerator
         {
             private string Stride => Block ? "int xStride, " : "";
 
-            public string Signature => $"{Name}(ref float weights, ref float {Source}, {Stride}ref float {(Name == "Project" ? "projection" : "state")}, int {Last})";
+            private string Gates => Block ? ", ref float gates" : "";
 
-            public string Arguments => $"ref weights, ref {Source}, {(Block ? "xStride, " : "")}ref {(Name == "Project" ? "projection" : "state")}, {Last}";
+            public string Signature => $"{Name}(ref float weights, ref float {Source}, {Stride}ref float {(Name == "Project" ? "projection" : "state")}{Gates}, int {Last})";
+
+            public string Arguments => $"ref weights, ref {Source}, {(Block ? "xStride, " : "")}ref {(Name == "Project" ? "projection" : "state")}{(Block ? ", ref gates" : "")}, {Last}";
 
             /// <summary>The generic body, written once for every tiling without a rest tile.</summary>
             public string Generic => "Tiles" + Name;

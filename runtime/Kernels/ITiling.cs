@@ -77,12 +77,13 @@ public interface ITiling
 
     /// <summary>
     /// One step of layer 0 for <see cref="PackedLayout.BlockSequences"/> sequences: sequence g's input at x + g · xStride, its state
-    /// at state + g · (the model's state length).
+    /// at state + g · (the model's state length); <paramref name="gates"/>, room for the step's gates of every sequence
+    /// (BlockSequences · Slots · StateStride floats, from a cache line), is the step's working memory.
     /// </summary>
-    static virtual void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => throw NotPlanned(nameof(BlockLayer));
+    static virtual void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => throw NotPlanned(nameof(BlockLayer));
 
     /// <summary><see cref="BlockLayer"/> for a layer above 0.</summary>
-    static virtual void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => throw NotPlanned(nameof(BlockUpperLayer));
+    static virtual void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => throw NotPlanned(nameof(BlockUpperLayer));
 
     private static NotSupportedException NotPlanned(string member) =>
         new($"The generated model's plan has no {member}; the LstmGen runtime and the generated code disagree about the plan.");

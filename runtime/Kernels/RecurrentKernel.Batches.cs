@@ -182,7 +182,10 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     {
         const int Sequences = PackedLayout.BlockSequences;
         int blocks = batchSize / Sequences;
-        Span<float> states = KernelScratch.Rent(Sequences * StateLength);
+        int gatesLength = Sequences * PackedLayout.Slots * M.StateStride; // a layer step's gates of every sequence, its units padded to whole tiles
+        Span<float> memory = KernelScratch.Rent(gatesLength + Sequences * StateLength);
+        ref float gates = ref MemoryMarshal.GetReference(memory);
+        Span<float> states = memory.Slice(gatesLength);
         for (int block = 0; block < blocks; block++)
         {
             int b = block * Sequences;
@@ -192,7 +195,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
                 for (int g = 0; g < Sequences; g++)
                     CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, 0, M.NumLayers, b + g, batchSize, toState: true);
             }
-            BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref MemoryMarshal.GetReference(states),
+            BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref MemoryMarshal.GetReference(states), ref gates,
                 ref Unsafe.Add(ref output, b * SequenceOutputs(steps)), lengths.IsEmpty ? default : lengths.Slice(b, Sequences), h, c, b, batchSize);
         }
         return blocks * Sequences;
@@ -203,7 +206,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     /// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float output, ReadOnlySpan<int> lengths,
+    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float gates, ref float output, ReadOnlySpan<int> lengths,
         Span<float> h, Span<float> c, int b, int batchSize) where T : struct, ITiling
     {
         int longest = lengths.IsEmpty ? steps : 0;
@@ -212,11 +215,11 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         for (int t = 0; t < longest; t++)
         {
             int parity = t & 1;
-            T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), steps * M.InputSize, ref states, parity);
+            T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), steps * M.InputSize, ref states, ref gates, parity);
             for (int layer = 1; layer < M.NumLayers; layer++)
             {
                 T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, parity ^ 1)),
-                    StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), parity);
+                    StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), ref gates, parity);
             }
             for (int g = 0; g < PackedLayout.BlockSequences; g++)
             {

@@ -448,11 +448,13 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
-        /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        /// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,
+        /// loaded once, feeds every sequence, which divides the weight traffic.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int gatesPerTile = 16 * lanes; // a vector per sequence and slot
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
             ref float state0 = ref state;
             ref float x0 = ref x;
@@ -470,7 +472,6 @@ namespace LstmGen.Generated
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
                 ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
-                int unit = tile * lanes;
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)), the same for every sequence
                 V i0 = S.Load(ref panel, 0);
@@ -505,10 +506,26 @@ namespace LstmGen.Generated
                     i3 = S.MultiplyAdd(wi, hPrev3k, i3); f3 = S.MultiplyAdd(wf, hPrev3k, f3); g3 = S.MultiplyAdd(wg, hPrev3k, g3); o3 = S.MultiplyAdd(wo, hPrev3k, o3);
                 }
 
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                // kept for the cell updates, which wait until every tile's multiply-adds are done
+                ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
+                S.Store(i0, ref tileGates, 0); S.Store(f0, ref tileGates, lanes); S.Store(g0, ref tileGates, 2 * lanes); S.Store(o0, ref tileGates, 3 * lanes);
+                S.Store(i1, ref tileGates, 4 * lanes); S.Store(f1, ref tileGates, 5 * lanes); S.Store(g1, ref tileGates, 6 * lanes); S.Store(o1, ref tileGates, 7 * lanes);
+                S.Store(i2, ref tileGates, 8 * lanes); S.Store(f2, ref tileGates, 9 * lanes); S.Store(g2, ref tileGates, 10 * lanes); S.Store(o2, ref tileGates, 11 * lanes);
+                S.Store(i3, ref tileGates, 12 * lanes); S.Store(f3, ref tileGates, 13 * lanes); S.Store(g3, ref tileGates, 14 * lanes); S.Store(o3, ref tileGates, 15 * lanes);
+            }
+
+            // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t), once every tile's gates are known
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
+                int unit = tile * lanes;
+                V i0 = S.Load(ref tileGates, 0), f0 = S.Load(ref tileGates, lanes), g0 = S.Load(ref tileGates, 2 * lanes), o0 = S.Load(ref tileGates, 3 * lanes);
                 S.LstmCell(i0, f0, g0, o0, ref Unsafe.Add(ref state0, 2 * StateStride + unit), ref Unsafe.Add(ref state0, (parity ^ 1) * StateStride + unit));
+                V i1 = S.Load(ref tileGates, 4 * lanes), f1 = S.Load(ref tileGates, 5 * lanes), g1 = S.Load(ref tileGates, 6 * lanes), o1 = S.Load(ref tileGates, 7 * lanes);
                 S.LstmCell(i1, f1, g1, o1, ref Unsafe.Add(ref state1, 2 * StateStride + unit), ref Unsafe.Add(ref state1, (parity ^ 1) * StateStride + unit));
+                V i2 = S.Load(ref tileGates, 8 * lanes), f2 = S.Load(ref tileGates, 9 * lanes), g2 = S.Load(ref tileGates, 10 * lanes), o2 = S.Load(ref tileGates, 11 * lanes);
                 S.LstmCell(i2, f2, g2, o2, ref Unsafe.Add(ref state2, 2 * StateStride + unit), ref Unsafe.Add(ref state2, (parity ^ 1) * StateStride + unit));
+                V i3 = S.Load(ref tileGates, 12 * lanes), f3 = S.Load(ref tileGates, 13 * lanes), g3 = S.Load(ref tileGates, 14 * lanes), o3 = S.Load(ref tileGates, 15 * lanes);
                 S.LstmCell(i3, f3, g3, o3, ref Unsafe.Add(ref state3, 2 * StateStride + unit), ref Unsafe.Add(ref state3, (parity ^ 1) * StateStride + unit));
             }
         }
@@ -529,7 +546,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
-            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
         /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8.</summary>
@@ -548,7 +565,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
-            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4.</summary>
@@ -567,7 +584,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
-            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
     }
 }

@@ -599,11 +599,13 @@ namespace LstmGen.Generated
         }
 
         /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
-        /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        /// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,
+        /// loaded once, feeds every sequence, which divides the weight traffic.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int gatesPerTile = 16 * lanes; // a vector per sequence and slot
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
             ref float state0 = ref state;
             ref float x0 = ref x;
@@ -621,7 +623,6 @@ namespace LstmGen.Generated
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
                 ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
-                int unit = tile * lanes;
 
                 // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)), the same for every sequence
                 V r0 = S.Load(ref panel, 0);
@@ -656,20 +657,38 @@ namespace LstmGen.Generated
                     r3 = S.MultiplyAdd(wr, hPrev3k, r3); z3 = S.MultiplyAdd(wz, hPrev3k, z3); nh3 = S.MultiplyAdd(wnh, hPrev3k, nh3);
                 }
 
-                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                // kept for the cell updates, which wait until every tile's multiply-adds are done
+                ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
+                S.Store(r0, ref tileGates, 0); S.Store(z0, ref tileGates, lanes); S.Store(nx0, ref tileGates, 2 * lanes); S.Store(nh0, ref tileGates, 3 * lanes);
+                S.Store(r1, ref tileGates, 4 * lanes); S.Store(z1, ref tileGates, 5 * lanes); S.Store(nx1, ref tileGates, 6 * lanes); S.Store(nh1, ref tileGates, 7 * lanes);
+                S.Store(r2, ref tileGates, 8 * lanes); S.Store(z2, ref tileGates, 9 * lanes); S.Store(nx2, ref tileGates, 10 * lanes); S.Store(nh2, ref tileGates, 11 * lanes);
+                S.Store(r3, ref tileGates, 12 * lanes); S.Store(z3, ref tileGates, 13 * lanes); S.Store(nx3, ref tileGates, 14 * lanes); S.Store(nh3, ref tileGates, 15 * lanes);
+            }
+
+            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}, once every tile's gates are known
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
+                int unit = tile * lanes;
+                V r0 = S.Load(ref tileGates, 0), z0 = S.Load(ref tileGates, lanes), nx0 = S.Load(ref tileGates, 2 * lanes), nh0 = S.Load(ref tileGates, 3 * lanes);
                 S.GruCell(r0, z0, nx0, nh0, in Unsafe.Add(ref state0, parity * StateStride + unit), ref Unsafe.Add(ref state0, (parity ^ 1) * StateStride + unit));
+                V r1 = S.Load(ref tileGates, 4 * lanes), z1 = S.Load(ref tileGates, 5 * lanes), nx1 = S.Load(ref tileGates, 6 * lanes), nh1 = S.Load(ref tileGates, 7 * lanes);
                 S.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref state1, parity * StateStride + unit), ref Unsafe.Add(ref state1, (parity ^ 1) * StateStride + unit));
+                V r2 = S.Load(ref tileGates, 8 * lanes), z2 = S.Load(ref tileGates, 9 * lanes), nx2 = S.Load(ref tileGates, 10 * lanes), nh2 = S.Load(ref tileGates, 11 * lanes);
                 S.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref state2, parity * StateStride + unit), ref Unsafe.Add(ref state2, (parity ^ 1) * StateStride + unit));
+                V r3 = S.Load(ref tileGates, 12 * lanes), z3 = S.Load(ref tileGates, 13 * lanes), nx3 = S.Load(ref tileGates, 14 * lanes), nh3 = S.Load(ref tileGates, 15 * lanes);
                 S.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref state3, parity * StateStride + unit), ref Unsafe.Add(ref state3, (parity ^ 1) * StateStride + unit));
             }
         }
 
         /// <summary>A layer above 0, reading the h_t of the layer below (x), for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
-        /// state + g · StateLength. Each weight vector, loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        /// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,
+        /// loaded once, feeds every sequence, which divides the weight traffic.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesBlockUpperLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesBlockUpperLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int gatesPerTile = 16 * lanes; // a vector per sequence and slot
             ref float state0 = ref state;
             ref float x0 = ref x;
             ref float hPrev0 = ref Unsafe.Add(ref state0, parity * StateStride);
@@ -685,7 +704,6 @@ namespace LstmGen.Generated
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.UpperPanelLength);
-                int unit = tile * lanes;
 
                 // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)), the same for every sequence
                 V r0 = S.Load(ref panel, 0);
@@ -720,10 +738,26 @@ namespace LstmGen.Generated
                     r3 = S.MultiplyAdd(wr, hPrev3k, r3); z3 = S.MultiplyAdd(wz, hPrev3k, z3); nh3 = S.MultiplyAdd(wnh, hPrev3k, nh3);
                 }
 
-                // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                // kept for the cell updates, which wait until every tile's multiply-adds are done
+                ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
+                S.Store(r0, ref tileGates, 0); S.Store(z0, ref tileGates, lanes); S.Store(nx0, ref tileGates, 2 * lanes); S.Store(nh0, ref tileGates, 3 * lanes);
+                S.Store(r1, ref tileGates, 4 * lanes); S.Store(z1, ref tileGates, 5 * lanes); S.Store(nx1, ref tileGates, 6 * lanes); S.Store(nh1, ref tileGates, 7 * lanes);
+                S.Store(r2, ref tileGates, 8 * lanes); S.Store(z2, ref tileGates, 9 * lanes); S.Store(nx2, ref tileGates, 10 * lanes); S.Store(nh2, ref tileGates, 11 * lanes);
+                S.Store(r3, ref tileGates, 12 * lanes); S.Store(z3, ref tileGates, 13 * lanes); S.Store(nx3, ref tileGates, 14 * lanes); S.Store(nh3, ref tileGates, 15 * lanes);
+            }
+
+            // n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}, once every tile's gates are known
+            for (int tile = 0; tile < T.Tiles; tile++)
+            {
+                ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
+                int unit = tile * lanes;
+                V r0 = S.Load(ref tileGates, 0), z0 = S.Load(ref tileGates, lanes), nx0 = S.Load(ref tileGates, 2 * lanes), nh0 = S.Load(ref tileGates, 3 * lanes);
                 S.GruCell(r0, z0, nx0, nh0, in Unsafe.Add(ref state0, parity * StateStride + unit), ref Unsafe.Add(ref state0, (parity ^ 1) * StateStride + unit));
+                V r1 = S.Load(ref tileGates, 4 * lanes), z1 = S.Load(ref tileGates, 5 * lanes), nx1 = S.Load(ref tileGates, 6 * lanes), nh1 = S.Load(ref tileGates, 7 * lanes);
                 S.GruCell(r1, z1, nx1, nh1, in Unsafe.Add(ref state1, parity * StateStride + unit), ref Unsafe.Add(ref state1, (parity ^ 1) * StateStride + unit));
+                V r2 = S.Load(ref tileGates, 8 * lanes), z2 = S.Load(ref tileGates, 9 * lanes), nx2 = S.Load(ref tileGates, 10 * lanes), nh2 = S.Load(ref tileGates, 11 * lanes);
                 S.GruCell(r2, z2, nx2, nh2, in Unsafe.Add(ref state2, parity * StateStride + unit), ref Unsafe.Add(ref state2, (parity ^ 1) * StateStride + unit));
+                V r3 = S.Load(ref tileGates, 12 * lanes), z3 = S.Load(ref tileGates, 13 * lanes), nx3 = S.Load(ref tileGates, 14 * lanes), nh3 = S.Load(ref tileGates, 15 * lanes);
                 S.GruCell(r3, z3, nx3, nh3, in Unsafe.Add(ref state3, parity * StateStride + unit), ref Unsafe.Add(ref state3, (parity ^ 1) * StateStride + unit));
             }
         }
@@ -748,8 +782,8 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
-            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, parity);
-            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
+            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
         /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 10 tiles of 8.</summary>
@@ -772,8 +806,8 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
-            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, parity);
-            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
+            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 20 tiles of 4.</summary>
@@ -796,8 +830,8 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
-            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, parity);
-            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, int parity) => TilesBlockUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, parity);
+            public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
+            public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
     }
 }
