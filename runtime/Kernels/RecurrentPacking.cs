@@ -80,13 +80,21 @@ public static class RecurrentPacking
             }
         }
         if (weights.HasHead)
-        {
-            weights.FcWeight!.AsSpan().CopyTo(destination.Slice(layout.HeadOffset));
-            Span<float> bias = destination.Slice(layout.HeadOffset + outputSize * layout.FeatureSize, outputSize);
-            if (weights.FcBias is { } fcBias) fcBias.AsSpan().CopyTo(bias);
-            else bias.Clear();
-        }
+            PackHead(weights, destination.Slice(layout.HeadOffset, outputSize * (layout.FeatureSize + 1)));
         return packed;
+    }
+
+    /// <summary>
+    /// Packs the Linear head as the kernels read it: fc.weight [O, F] row by row, then fc.bias [O], zero for a head
+    /// without bias, into <paramref name="destination"/> of O · (F + 1) floats.
+    /// </summary>
+    internal static void PackHead(RecurrentWeights weights, Span<float> destination)
+    {
+        ReadOnlySpan<float> fcWeight = weights.FcWeight!.AsSpan();
+        fcWeight.CopyTo(destination);
+        Span<float> bias = destination.Slice(fcWeight.Length);
+        if (weights.FcBias is { } fcBias) fcBias.AsSpan().CopyTo(bias);
+        else bias.Clear();
     }
 
     /// <summary>

@@ -87,12 +87,7 @@ public abstract class RecurrentModel
             layer.WeightHr?.AsSpan().CopyTo(packed.Slice(_projectionOffsets[block]));
         }
         if (HasHead)
-        {
-            weights.FcWeight!.AsSpan().CopyTo(packed.Slice(_headOffset));
-            Span<float> bias = packed.Slice(_headOffset + OutputSize * FeatureSize, OutputSize);
-            if (weights.FcBias is { } fcBias) fcBias.AsSpan().CopyTo(bias);
-            else bias.Clear();
-        }
+            RecurrentPacking.PackHead(weights, packed.Slice(_headOffset, OutputSize * (FeatureSize + 1)));
 
         _stride = (HiddenSize + Lanes - 1) / Lanes * Lanes;
         _work = new AlignedBuffer(checked(Directions * 4 * _stride));
