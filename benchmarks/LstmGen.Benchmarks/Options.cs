@@ -3,10 +3,14 @@ using BenchmarkDotNet.Attributes;
 
 namespace LstmGen.Benchmarks;
 
-// The seed and sensor shapes again, with PyTorch's options (issue #13): bidirectional, and projected to half the units.
-[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true)] public partial class SeedBidirectionalModel : IOptionModel;
+// The seed and sensor shapes again, with PyTorch's options (issue #13): bidirectional, read out from the final states
+// (both directions over the whole sequence) or from the last step (the backward direction's first step only), and
+// projected to half the units.
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true, Readout = Readout.FinalState)] public partial class SeedBidirectionalModel : IOptionModel;
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true)] public partial class SeedBidirectionalLastStepModel : IOptionModel;
 [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, ProjSize = 4)] public partial class SeedProjectedModel : IOptionModel;
-[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true)] public partial class SensorBidirectionalModel : IOptionModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true, Readout = Readout.FinalState)] public partial class SensorBidirectionalModel : IOptionModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true)] public partial class SensorBidirectionalLastStepModel : IOptionModel;
 [Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, ProjSize = 32)] public partial class SensorProjectedModel : IOptionModel;
 public partial class SeedModel : IOptionModel;
 public partial class SensorModel : IOptionModel;
@@ -22,14 +26,15 @@ public interface IOptionModel
 
 /// <summary>
 /// What PyTorch's options cost on a generated model, against the unidirectional model of the same sizes in the same run:
-/// a bidirectional model (two independent chains, interleaved), one projected to half its hidden units (a smaller W_hh
+/// a bidirectional model read out from its final states (two independent chains over the whole sequence, interleaved)
+/// and from its last step (where the backward direction runs one step), one projected to half its hidden units (a smaller W_hh
 /// and h, plus the W_hr product), and a padded batch of two sequences whose lengths are T and T / 2 (against the same
 /// two sequences at full length: it should cost what its valid steps cost).
 /// </summary>
 [BenchmarkCategory("options")]
 public class Options
 {
-    private Action _unidirectional = null!, _bidirectional = null!, _projected = null!, _padded = null!, _full = null!;
+    private Action _unidirectional = null!, _bidirectional = null!, _bidirectionalLastStep = null!, _projected = null!, _padded = null!, _full = null!;
 
     [Params("seed", "sensor")] public string Case { get; set; } = "seed";
 
@@ -40,11 +45,12 @@ public class Options
         float[] one = Cases.Input(info, 1), two = Cases.Input(info, 2);
         var output = new float[2 * info.OutputSize];
         int[] lengths = [info.SeqLen, info.SeqLen / 2];
-        (IOptionModel unidirectional, IOptionModel bidirectional, IOptionModel projected) = Case == "seed"
-            ? (Create<SeedModel>(), Create<SeedBidirectionalModel>(), Create<SeedProjectedModel>())
-            : (Create<SensorModel>(), Create<SensorBidirectionalModel>(), Create<SensorProjectedModel>());
+        (IOptionModel unidirectional, IOptionModel bidirectional, IOptionModel bidirectionalLastStep, IOptionModel projected) = Case == "seed"
+            ? (Create<SeedModel>(), Create<SeedBidirectionalModel>(), Create<SeedBidirectionalLastStepModel>(), Create<SeedProjectedModel>())
+            : (Create<SensorModel>(), Create<SensorBidirectionalModel>(), Create<SensorBidirectionalLastStepModel>(), Create<SensorProjectedModel>());
         _unidirectional = () => unidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
         _bidirectional = () => bidirectional.Forward(one, output.AsSpan(0, info.OutputSize));
+        _bidirectionalLastStep = () => bidirectionalLastStep.Forward(one, output.AsSpan(0, info.OutputSize));
         _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
         _padded = () => unidirectional.Forward(two, output, lengths);
         _full = () => unidirectional.Forward(two, output, 2);
@@ -60,6 +66,8 @@ public class Options
     [Benchmark(Baseline = true)] public void Unidirectional() => _unidirectional();
 
     [Benchmark] public void Bidirectional() => _bidirectional();
+
+    [Benchmark] public void BidirectionalLastStep() => _bidirectionalLastStep();
 
     [Benchmark] public void Projected() => _projected();
 

@@ -78,25 +78,28 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         if (!h.IsEmpty)
             CopyState(ref state, 0, h, c, 2 * layer, 2, b, batchSize, toState: true);
         bool keeps = EveryStep || layer < M.NumLayers - 1;
+        // LastStep reads the last layer's backward direction at the last position only, its first step; unless its final
+        // state is wanted, the steps after that change nothing the caller sees.
+        int backwardSteps = !keeps && M.Readout == Readout.LastStep && h.IsEmpty ? 1 : steps;
         // Each loop is a method of its own, with the one layer step it runs as a type argument: the JIT inlines every
         // step a method calls before it folds away the branches this model does not take, and those extra copies cost
         // the live loop its registers (a bidirectional seed model ran ~15% slower with both loops and both layers in one).
         if (layer == 0)
-            BothDirections<T, BottomLayer<T>>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, keeps);
+            BothDirections<T, BottomLayer<T>>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, backwardSteps, keeps);
         else
-            BothDirections<T, UpperLayer<T>>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, keeps);
+            BothDirections<T, UpperLayer<T>>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, backwardSteps, keeps);
         if (!h.IsEmpty)
             CopyState(ref state, steps & 1, h, c, 2 * layer, 2, b, batchSize, toState: false);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BothDirections<T, L>(int layer, ref float forward, ref float backward, ref float source, int stride, ref float state, ref float into,
-        int steps, bool keeps) where T : struct, ITiling where L : struct, ILayerStep
+        int steps, int backwardSteps, bool keeps) where T : struct, ITiling where L : struct, ILayerStep
     {
-        if (M.InterleavesDirections)
+        if (M.InterleavesDirections && backwardSteps == steps)
             Interleaved<T, L>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, keeps);
         else
-            OneAfterTheOther<T, L>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, keeps);
+            OneAfterTheOther<T, L>(layer, ref forward, ref backward, ref source, stride, ref state, ref into, steps, backwardSteps, keeps);
     }
 
     /// <summary>The two directions are independent chains: a step of each per iteration, for the CPU to overlap.</summary>
@@ -123,10 +126,13 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         }
     }
 
-    /// <summary>One direction after the other, so that each reads its weights from L1.</summary>
+    /// <summary>
+    /// One direction after the other, so that each reads its weights from L1; the backward one for its first
+    /// <paramref name="backwardSteps"/> steps.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OneAfterTheOther<T, L>(int layer, ref float forward, ref float backward, ref float source, int stride, ref float state, ref float into,
-        int steps, bool keeps) where T : struct, ITiling where L : struct, ILayerStep
+        int steps, int backwardSteps, bool keeps) where T : struct, ITiling where L : struct, ILayerStep
     {
         ref float backwardState = ref Unsafe.Add(ref state, LayerStateLength);
         bool keepsFirst = !keeps && M.Readout == Readout.LastStep;
@@ -136,7 +142,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             if (keeps)
                 Keep(ref state, s & 1, ref Unsafe.Add(ref into, s * FeatureSize));
         }
-        for (int s = 0; s < steps; s++)
+        for (int s = 0; s < backwardSteps; s++)
         {
             int t = steps - 1 - s;
             DirectionStep<T, L>(layer, ref backward, ref Unsafe.Add(ref source, t * stride), ref backwardState, s & 1);

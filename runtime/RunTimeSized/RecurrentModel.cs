@@ -372,8 +372,11 @@ public abstract class RecurrentModel
                     h.Slice(row * hOut, hOut).CopyTo(state);
                     if (!_gru) c.Slice(row * HiddenSize, HiddenSize).CopyTo(state.Slice(2 * _stride));
                 }
+                // LastStep reads the last layer's backward direction at the last position only, its first step; unless
+                // its final state is wanted, the steps after that change nothing the caller sees.
+                bool firstStepOnly = direction == 1 && layer == NumLayers - 1 && Readout == Readout.LastStep && !withState;
                 int parity = 0;
-                for (int s = 0; s < length; s++)
+                for (int s = 0; s < (firstStepOnly ? 1 : length); s++)
                 {
                     int t = direction == 0 ? s : length - 1 - s;
                     ReadOnlySpan<float> x = layer == 0 ? input.Slice(t * InputSize, InputSize) : below.Slice(t * features, features);
