@@ -144,7 +144,7 @@ IConfig config = ManualConfig.CreateEmpty()
 var started = DateTime.UtcNow;
 // The model cases, then the generator's cost, the cache read bandwidth and the multiply-add peak that the report's
 // Targets use, then the denormal-input and multi-core-batch measurements.
-Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth), typeof(FmaPeak), typeof(TanhLatency), .. Cases.Extra], config);
+Summary[] summaries = BenchmarkRunner.Run([.. Cases.Single, .. Cases.Batched, typeof(GeneratorCost), typeof(ReadBandwidth), typeof(FmaPeak), typeof(TanhLatency), typeof(CellThroughput), .. Cases.Extra], config);
 var elapsed = DateTime.UtcNow - started;
 
 SuiteResults results = SuiteResults.From(summaries, (quick ? "quick" : "full") + (filter != null ? $", filter \"{filter}\"" : ""), job, elapsed, torchStatus,
