@@ -53,7 +53,8 @@ public sealed class TensorDescription
 /// the shape these imply.</para>
 /// <para>The head is the <c>nn.Linear</c> that reads the recurrent features: a <c>{p}weight</c> [O, D·H_out] beside a
 /// <c>{p}bias</c> [O], or, where no such pair exists, a <c>{p}weight</c> [O, D·H_out] without a bias after the recurrent
-/// module's keys (<c>nn.Linear(…, bias=False)</c>). Without one the model has no head (<c>outputSize: 0</c>).</para>
+/// module's keys (<c>nn.Linear(…, bias=False)</c>). Without one the model has no head (<c>outputSize: 0</c>). A head
+/// whose outputs another Linear after it reads (an MLP, fc1 → fc2) is refused: LstmGen runs one Linear.</para>
 /// <para>The file is read with the same hardened readers as the models (<see cref="SafetensorsFile"/>,
 /// <see cref="PyTorchFile"/>, told apart by content); no tensor's data is converted.</para>
 /// </remarks>
@@ -117,7 +118,8 @@ public sealed class ModelInfo
     /// <c>"encoder.rnn."</c>); null to find the only one.</param>
     /// <param name="stateDictKey">For a torch.save checkpoint, the entry holding the state_dict; null to find it.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is malformed, holds no LSTM or GRU or several, or its shapes disagree.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed, holds no LSTM or GRU or several, its shapes disagree, or
+    /// its head is several Linear layers (the message gives the declaration without a head).</exception>
     public static ModelInfo Read(string path, string? prefix = null, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -195,8 +197,35 @@ public sealed class ModelInfo
 
         int features = (bidirectional ? 2 : 1) * (projSize > 0 ? projSize : hiddenSize);
         if (FindHead(file, module, features) is { } head)
+        {
+            if (FindFollowingLinear(file, module, head) is { } next)
+            {
+                throw Fail(file, $"the Linear at {Literal(head.Prefix)} turns the recurrent module's {features} features into {head.OutputSize} " +
+                    $"values, which '{next}' {Shape(file.GetShape(next).ToArray())} reads in turn: a head of several layers, which LstmGen " +
+                    $"does not run. Declare the model without a head, {info}, and apply those layers to the {features} features it returns.");
+            }
             (info.FcPrefix, info.OutputSize) = head;
+        }
         return info;
+    }
+
+    // A weight after the head's that reads the head's outputs ([n, OutputSize], outside the recurrent module): the head
+    // then is the first layer of several (an MLP, fc1 → fc2), and OutputSize would not be the model's output.
+    private static string? FindFollowingLinear(ITensorFile file, string module, (string Prefix, int OutputSize) head)
+    {
+        bool afterHead = false;
+        foreach (string name in file.TensorNames)
+        {
+            if (name == head.Prefix + "weight")
+            {
+                afterHead = true;
+                continue;
+            }
+            if (afterHead && name.EndsWith("weight", StringComparison.Ordinal) && !IsRecurrentKey(name, module)
+                && file.GetShape(name) is [>= 1, int inputs] && inputs == head.OutputSize)
+                return name;
+        }
+        return null;
     }
 
     // The prefix of the one weight_ih_l0 key, or the given one.

@@ -102,6 +102,15 @@ public class CheckpointAndHeadTests
     }
 
     [Fact]
+    public void A_head_of_several_Linear_layers_is_refused_with_the_declaration_without_a_head()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => ModelInfo.Read(Pt("mlp_head.pt")));
+        Assert.Contains("the Linear at \"head.0.\" turns the recurrent module's 8 features into 16 values", error.Message);
+        Assert.Contains("'head.2.weight' [2, 16]", error.Message);
+        Assert.Contains("[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 0, seqLen: /* your length */ 1)]", error.Message);
+    }
+
+    [Fact]
     public void A_head_bias_needs_its_weight()
     {
         LstmWeights seed = LstmWeights.LoadPyTorch(GoldenParity.GoldenPath("seed.weights.pt"), inputSize: 5, hiddenSize: 8, outputSize: 2);

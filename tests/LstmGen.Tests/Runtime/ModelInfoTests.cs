@@ -342,6 +342,13 @@ public class ModelInfoTests
     }
 
     [Fact]
+    public void A_head_of_two_Linear_layers_is_refused_with_the_declaration_without_a_head() =>
+        // nn.Sequential(nn.Linear(5, 32), nn.ReLU(), nn.Linear(32, 4)) after the LSTM: 32 is not the model's output.
+        Refused(Rnn("lstm.", 4, 3, 5).Concat([Zeros("head.0.weight", 32, 5), Zeros("head.0.bias", 32), Zeros("head.2.weight", 4, 32), Zeros("head.2.bias", 4)]),
+            "the Linear at \"head.0.\" turns the recurrent module's 5 features into 32 values", "'head.2.weight' [4, 32]", "several layers",
+            "[Lstm(inputSize: 3, hiddenSize: 5, outputSize: 0, seqLen: /* your length */ 1)]");
+
+    [Fact]
     public void Two_heads_are_named() =>
         Refused(Rnn("lstm.", 4, 3, 5).Concat([Zeros("fc.weight", 2, 5), Zeros("fc.bias", 2), Zeros("aux.weight", 1, 5), Zeros("aux.bias", 1)]),
             "2 Linear layers read the recurrent module's 5 features", "\"fc.\", \"aux.\"");

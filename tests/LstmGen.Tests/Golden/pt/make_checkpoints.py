@@ -6,6 +6,8 @@
 #   nobias_head.io.pt: an input [3, 7, 5] and that module's output [3, 2], computed by PyTorch.
 # - embedding_nohead.pt: nn.Embedding(100, 8) before an nn.LSTM(8, 8) and no head: the embedding table has the
 #   recurrent features' width but is not a head.
+# - mlp_head.pt: the seed-sized LSTM with an MLP head, nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2)):
+#   head.0 reads the features, but the model's output is head.2's.
 import torch
 from torch import nn
 
@@ -43,3 +45,14 @@ class EmbeddingNoHead(nn.Module):
 
 torch.manual_seed(14)
 torch.save(EmbeddingNoHead().state_dict(), "embedding_nohead.pt")
+
+
+class MlpHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 8, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+
+
+torch.manual_seed(15)
+torch.save(MlpHead().state_dict(), "mlp_head.pt")
