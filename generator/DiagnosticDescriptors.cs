@@ -75,6 +75,11 @@ internal static class DiagnosticDescriptors
         "'{0}' inherits '{1}' from '{2}', and the member LstmGen generates would hide it; rename the base class's member",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor ModelDerivesFromModel = new DiagnosticDescriptor(
+        "LSTMGEN019", "A model class cannot derive from another model class",
+        "'{0}' derives from the model class '{1}': both would declare the generated members (Forward, Step, …); derive it from a class without [Lstm] or [Gru], or hold the other model in a field",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InvalidReadout = new DiagnosticDescriptor(
         "LSTMGEN014", "Unknown readout",
         "Readout must be Readout.LastStep, Readout.FinalState or Readout.EveryStep; got {0}",

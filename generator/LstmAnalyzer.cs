@@ -28,6 +28,7 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.FileLocalClass,
         DiagnosticDescriptors.TwoModelAttributes,
         DiagnosticDescriptors.InheritedMemberConflict,
+        DiagnosticDescriptors.ModelDerivesFromModel,
         DiagnosticDescriptors.InvalidReadout,
         DiagnosticDescriptors.ProjSizeOutOfRange,
         DiagnosticDescriptors.ProjSizeOnGru,

@@ -46,7 +46,8 @@ public sealed partial class LstmGenerator
             ModelSpec spec = plan.Spec;
             writer.Line($"/// <summary>The sizes and kernel plan of <see cref=\"{FullName(spec)}\"/>, and its layers' steps specialized for them.</summary>");
             writer.Line(GeneratedCodeAttribute);
-            writer.Open($"file readonly struct {ModelName(spec)} : IRecurrentModel");
+            // Qualified: the model struct of a class named IRecurrent would be an IRecurrentModel of this namespace.
+            writer.Open($"file readonly struct {ModelName(spec)} : global::LstmGen.Kernels.IRecurrentModel");
             writer.Line($"public static int InputSize => {spec.InputSize};");
             writer.Line($"public static int HiddenSize => {spec.HiddenSize};");
             writer.Line($"public static int ProjSize => {spec.ProjSize};" + (spec.ProjSize > 0 ? " // the values of h: h_t = W_hr · (o ⊙ tanh(c_t))" : " // no projection"));

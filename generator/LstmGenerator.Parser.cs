@@ -98,7 +98,7 @@ public sealed partial class LstmGenerator
                 problems.Add(new Problem(DiagnosticDescriptors.StaticClass, [name], identifier));
             if (type.TypeParameters.Length > 0)
                 Report(DiagnosticDescriptors.GenericType, name);
-            if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
+            if (type.IsFileLocal)
                 problems.Add(new Problem(DiagnosticDescriptors.FileLocalClass, [name], identifier));
 
             var containingTypes = new List<ContainingType>();
@@ -108,6 +108,10 @@ public sealed partial class LstmGenerator
                     Report(DiagnosticDescriptors.GenericType, outer.Name);
                 if (NonPartialDeclaration(outer, cancellationToken) is { } nonPartial)
                     problems.Add(new Problem(DiagnosticDescriptors.ContainingTypeNotPartial, [outer.Name, name], nonPartial.Identifier.GetLocation()));
+                // The generated members go into a partial declaration of every containing type in another file, which
+                // would declare a second type beside a file-local one.
+                if (outer.IsFileLocal && DeclarationWith(outer, SyntaxKind.FileKeyword, cancellationToken) is { } fileLocal)
+                    problems.Add(new Problem(DiagnosticDescriptors.FileLocalClass, [outer.Name], fileLocal.Identifier.GetLocation()));
                 containingTypes.Insert(0, new ContainingType(Keyword(outer), outer.Name));
             }
 
@@ -163,6 +167,11 @@ public sealed partial class LstmGenerator
                 Report(DiagnosticDescriptors.MemberConflict, name, member);
             for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
             {
+                if (IsModel(baseType))
+                {
+                    Report(DiagnosticDescriptors.ModelDerivesFromModel, name, baseType.Name);
+                    break;
+                }
                 foreach (string member in GeneratedMemberNames.Where(member =>
                     baseType.GetMembers(member).Any(symbol => symbol.DeclaredAccessibility != Accessibility.Private && IsNotGenerated(symbol))))
                     Report(DiagnosticDescriptors.InheritedMemberConflict, name, member, baseType.Name);
@@ -211,6 +220,16 @@ public sealed partial class LstmGenerator
                 .Select(reference => reference.GetSyntax(cancellationToken))
                 .OfType<TypeDeclarationSyntax>()
                 .FirstOrDefault(declaration => !declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+        // A declaration of the type with the modifier, or null when none has it.
+        private static TypeDeclarationSyntax? DeclarationWith(INamedTypeSymbol type, SyntaxKind modifier, CancellationToken cancellationToken) =>
+            type.DeclaringSyntaxReferences
+                .Select(reference => reference.GetSyntax(cancellationToken))
+                .OfType<TypeDeclarationSyntax>()
+                .FirstOrDefault(declaration => declaration.Modifiers.Any(modifier));
+
+        private static bool IsModel(INamedTypeSymbol type) =>
+            type.GetAttributes().Any(attribute => attribute.AttributeClass?.ToDisplayString() is LstmAttributeName or GruAttributeName);
 
         // The analyzer sees the compilation with the generated files added; members LstmGen generated there (in files
         // under a folder named after the generator, as Roslyn places them) are not the user's, so they conflict with

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Immutable;
 using System.Linq;
 using LstmGen.Generator.Helpers;
 using LstmGen.Generator.Model;
@@ -28,22 +30,36 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .Select(static (files, _) => new EquatableArray<WeightsFile>(files!))
             .WithTrackingName(TrackingNames.WeightsFiles);
 
-        Register(context, LstmAttributeName, CellKind.Lstm, weightsFiles);
-        Register(context, GruAttributeName, CellKind.Gru, weightsFiles);
+        IncrementalValuesProvider<ParseResult> lstms = Parse(context, LstmAttributeName, CellKind.Lstm);
+        IncrementalValuesProvider<ParseResult> grus = Parse(context, GruAttributeName, CellKind.Gru);
+
+        // Every model's full name: Roslyn compares the names of generated files ignoring case, so two models whose names
+        // differ only in case need more than their names to tell their files apart.
+        IncrementalValueProvider<EquatableArray<string>> modelNames = FullNames(lstms)
+            .Combine(FullNames(grus))
+            .Select(static (pair, _) => new EquatableArray<string>(pair.Left.Concat(pair.Right).OrderBy(name => name, StringComparer.Ordinal)))
+            .WithTrackingName(TrackingNames.ModelNames);
+
+        Register(context, lstms, weightsFiles, modelNames);
+        Register(context, grus, weightsFiles, modelNames);
     }
 
-    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell,
-        IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles)
-    {
-        // 1. Find the classes carrying the attribute and turn each valid one into a value-equatable spec (LstmAnalyzer
-        //    reports the invalid ones). Nothing from Roslyn (symbols, syntax, locations) leaves this step, so later stages cache.
-        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+    // 1. Find the classes carrying the attribute and turn each valid one into a value-equatable spec (LstmAnalyzer
+    //    reports the invalid ones). Nothing from Roslyn (symbols, syntax, locations) leaves this step, so later stages cache.
+    private static IncrementalValuesProvider<ParseResult> Parse(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell) =>
+        context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: (context, cancellationToken) => Parser.Parse(context, cell, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 
+    private static IncrementalValueProvider<ImmutableArray<string>> FullNames(IncrementalValuesProvider<ParseResult> parsed) =>
+        parsed.Where(static result => result.Spec is not null).Select(static (result, _) => result.Spec!.FullName).Collect();
+
+    private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed,
+        IncrementalValueProvider<EquatableArray<WeightsFile>> weightsFiles, IncrementalValueProvider<EquatableArray<string>> modelNames)
+    {
         // 2. Models with Weights = "…": find the file among the weights files and check it fits. A missing or unfit file
         //    is reported (LSTMGEN011, 012): the check reads the file, which is the generator's input. The spec alone goes
         //    in, without the attribute's location, so an edit that only moves the class does not check the file again.
@@ -60,7 +76,8 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
         //    its bytes, and nothing is printed again.
         IncrementalValuesProvider<ModelSource> sources = checks
             .Where(static check => check.Problem is null)
-            .Select(static (check, _) => new ModelSource(check.Spec, check.Resource))
+            .Combine(modelNames)
+            .Select(static (pair, _) => new ModelSource(pair.Left.Spec, pair.Left.Resource, pair.Left.Spec.HintName(pair.Right)))
             .WithTrackingName(TrackingNames.Emit);
 
         // 4. The weights files' diagnostics go out on their own, because their locations move with unrelated edits: each
@@ -73,7 +90,7 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Diagnostics);
 
         context.RegisterSourceOutput(sources, static (context, source) =>
-            context.AddSource(source.Spec.HintName, Emitter.Emit(source.Spec, source.Weights)));
+            context.AddSource(source.HintName, Emitter.Emit(source.Spec, source.Weights)));
         context.RegisterSourceOutput(diagnostics, static (context, diagnostic) =>
             context.ReportDiagnostic(diagnostic.ToDiagnostic()));
     }

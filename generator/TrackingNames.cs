@@ -9,6 +9,9 @@ public static class TrackingNames
     /// <summary>The weights files of the project (LstmGenWeights items), compared by name and checksum.</summary>
     public const string WeightsFiles = nameof(WeightsFiles);
 
+    /// <summary>The full names of every valid model, to tell apart generated files whose names differ only in case.</summary>
+    public const string ModelNames = nameof(ModelNames);
+
     /// <summary>The parse result's spec and the weights files → the model's weights file checked (no location, no content).</summary>
     public const string Resolve = nameof(Resolve);
 

@@ -93,8 +93,8 @@ internal sealed record WeightsResource(string File, bool IsPyTorch, int Length)
     public string Name => Prefix + File;
 }
 
-/// <summary>What the emitter prints one model from: its spec and, for <c>Weights = "…"</c>, the file's resource.</summary>
-internal sealed record ModelSource(ModelSpec Spec, WeightsResource? Weights);
+/// <summary>What the emitter prints one model from: its spec and, for <c>Weights = "…"</c>, the file's resource; and the file name to print it to.</summary>
+internal sealed record ModelSource(ModelSpec Spec, WeightsResource? Weights, string HintName);
 
 /// <summary>Checks a model's <c>Weights</c> file at compile time.</summary>
 internal static class EmbeddedWeights
@@ -167,11 +167,8 @@ internal static class EmbeddedWeights
 
         Cell cell = Cell.For(spec.Cell);
         int gates = cell.Gates;
-        string kind = cell.Name;
-        int layersInFile = 0;
-        while (tensors.ContainsKey($"{spec.Prefix}weight_ih_l{layersInFile}")) layersInFile++;
-        if (layersInFile != spec.NumLayers)
-            return $"the file holds a {layersInFile}-layer {kind} (keys {spec.Prefix}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}";
+        if (Structure(tensors, spec, cell) is { } structure)
+            return structure;
 
         var expected = new List<(string Name, long[] Shape)>();
         int hOut = spec.HiddenOutputSize;
@@ -219,6 +216,60 @@ internal static class EmbeddedWeights
             : unexpected.Contains("_reverse") ? $"tensor '{unexpected}' is a backward direction, but the model is unidirectional (Bidirectional = true?)"
             : $"tensor '{unexpected}' is a projection, but the model has none (ProjSize = …?)";
     }
+
+    // What the file's keys say about the recurrent layer, against what the model declares: where it is, which cell, how
+    // many layers and which options. Checked before any shape, whose mismatch these would explain.
+    private static string? Structure(Dictionary<string, (string DType, long[] Shape)> tensors, ModelSpec spec, Cell cell)
+    {
+        string p = spec.Prefix, kind = cell.Name;
+        string prefixOption = cell == Cell.Lstm ? "LstmPrefix" : "GruPrefix";
+        if (!tensors.ContainsKey(p + "weight_ih_l0"))
+        {
+            string? found = tensors.Keys.Where(key => key.EndsWith("weight_ih_l0", StringComparison.Ordinal)).OrderBy(key => key.Length).FirstOrDefault();
+            if (found is null)
+                return $"it holds no recurrent layer (no key ends in weight_ih_l0; the model expects {p}weight_ih_l0, …)";
+            string prefix = found.Substring(0, found.Length - "weight_ih_l0".Length);
+            return FileCell(tensors, prefix) is { } other && other != cell
+                ? $"it holds an {other.Module} (keys {prefix}weight_ih_l0, …), not an {cell.Module}: declare [{other.Attribute}(…, {(other == Cell.Lstm ? "LstmPrefix" : "GruPrefix")} = {Quoted(prefix)})]"
+                : $"its {kind}'s keys start with {Quoted(prefix)} ({found}, …), not {Quoted(p)}: declare {prefixOption} = {Quoted(prefix)}";
+        }
+        if (FileCell(tensors, p) is { } fileCell && fileCell != cell)
+            return $"it holds an {fileCell.Module} ({p}weight_hh_l0 has {fileCell.Gates} gates' rows), not an {cell.Module}: declare [{fileCell.Attribute}(…)]";
+
+        int layersInFile = 0;
+        while (tensors.ContainsKey($"{p}weight_ih_l{layersInFile}")) layersInFile++;
+        if (layersInFile != spec.NumLayers)
+            return $"the file holds a {layersInFile}-layer {kind} (keys {p}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}: declare NumLayers = {layersInFile}";
+        if (tensors.ContainsKey(p + "weight_ih_l0_reverse") != spec.Bidirectional)
+            return spec.Bidirectional
+                ? $"the file's {kind} is unidirectional (no {p}weight_ih_l0_reverse), but the model declares Bidirectional = true"
+                : $"the file's {kind} is bidirectional ({p}weight_ih_l0_reverse), but the model is not: declare Bidirectional = true";
+        if (tensors.ContainsKey(p + "bias_ih_l0") != spec.Bias)
+            return spec.Bias
+                ? $"the file's {kind} has no biases (no {p}bias_ih_l0: bias=False), but the model expects them: declare Bias = false"
+                : $"the file's {kind} has biases ({p}bias_ih_l0), but the model declares Bias = false: remove it";
+        bool projected = tensors.TryGetValue(p + "weight_hr_l0", out var projection);
+        if (projected != spec.ProjSize > 0)
+            return spec.ProjSize > 0
+                ? $"the file's {kind} has no projection (no {p}weight_hr_l0), but the model declares ProjSize = {spec.ProjSize}: remove it"
+                : $"the file's {kind} is projected ({p}weight_hr_l0 has shape {Format(projection.Shape)}), but the model is not: declare ProjSize = {projection.Shape.FirstOrDefault()}";
+        return null;
+    }
+
+    // The cell the recurrent layer under the prefix is, from weight_hh_l0's [gates · H, H_out] (H from weight_hr_l0 when
+    // projected), or null when its shape says neither.
+    private static Cell? FileCell(Dictionary<string, (string DType, long[] Shape)> tensors, string prefix)
+    {
+        if (!tensors.TryGetValue(prefix + "weight_hh_l0", out var recurrent) || recurrent.Shape.Length != 2)
+            return null;
+        long hidden = tensors.TryGetValue(prefix + "weight_hr_l0", out var projection) && projection.Shape.Length == 2 ? projection.Shape[1] : recurrent.Shape[1];
+        return hidden <= 0 ? null
+            : recurrent.Shape[0] == Cell.Lstm.Gates * hidden ? Cell.Lstm
+            : recurrent.Shape[0] == Cell.Gru.Gates * hidden ? Cell.Gru
+            : null;
+    }
+
+    private static string Quoted(string text) => "\"" + text + "\"";
 
     /// <summary>A torch.save file (a zip archive, or the legacy format the reader refuses by name), told apart from
     /// safetensors by content, as the runtime does.</summary>

@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using LstmGen.Generator.Helpers;
 
 namespace LstmGen.Generator.Model;
@@ -96,8 +99,28 @@ internal sealed record ModelSpec(
     /// <summary>Values per readout: the head's outputs, or without a head the last layer's features.</summary>
     public int ReadoutSize => HasHead ? OutputSize : FeatureSize;
 
-    /// <summary>The file name of the generated source: unique per class, stable across builds.</summary>
-    public string HintName => (Namespace is null ? "" : Namespace + ".") + NestedName + ".g.cs";
+    /// <summary>The class's full name, e.g. <c>Demo.Outer.Model</c>.</summary>
+    public string FullName => (Namespace is null ? "" : Namespace + ".") + NestedName;
+
+    /// <summary>
+    /// The file name of the generated source, stable across builds: the full name, and where another of
+    /// <paramref name="modelNames"/> differs from it only in case (Roslyn compares file names ignoring case), a hash of it.
+    /// </summary>
+    public string HintName(IEnumerable<string> modelNames)
+    {
+        string name = FullName;
+        bool twin = modelNames.Any(other => other != name && string.Equals(other, name, StringComparison.OrdinalIgnoreCase));
+        return twin ? $"{name}.{Fnv1a(name):x8}.g.cs" : name + ".g.cs";
+    }
+
+    // FNV-1a over the UTF-16 code units: stable across processes, where string.GetHashCode is not.
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+            hash = (hash ^ c) * 16777619;
+        return hash;
+    }
 }
 
 /// <summary>A type that contains the model class, re-declared as <c>partial</c> around the generated members.</summary>

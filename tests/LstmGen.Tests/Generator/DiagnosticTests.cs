@@ -107,18 +107,48 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void Members_generated_into_a_base_model_do_not_conflict()
+    public void A_model_deriving_from_a_model_is_reported()
     {
-        // The analyzer sees the generated members (it runs on the compilation with the generated files), the
-        // generator does not; both must let B derive from the model A.
+        // Both would declare the generated members; the derived one's would hide the base's (CS0108 in generated code).
         GeneratorHarness.Result result = GeneratorHarness.Run("""
             using LstmGen;
             [Lstm(5, 8, 2, 7)] public partial class A { }
-            [Lstm(5, 8, 2, 7)] public partial class B : A { }
+            public class Plain : A { }
+            [Lstm(5, 8, 2, 7)] public partial class B : Plain { }
             """);
 
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("LSTMGEN019", diagnostic.Id);
+        Assert.Contains("'B' derives from the model class 'A'", diagnostic.GetMessage());
+        Assert.Equal("A.g.cs", Assert.Single(result.Sources).HintName);
+    }
+
+    [Fact]
+    public void A_file_local_containing_type_is_reported_at_its_declaration()
+    {
+        // The generated members go into a partial declaration of the containing type in another file, which would be
+        // a second type beside the file-local one.
+        const string source = "file partial class Outer { [LstmGen.Lstm(5, 8, 2, 7)] internal partial class M { } }";
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("LSTMGEN009", diagnostic.Id);
+        Assert.Contains("'Outer' is file-local", diagnostic.GetMessage());
+        Assert.Empty(result.Sources);
+    }
+
+    [Theory]
+    [InlineData("namespace Acme.Audio { [LstmGen.Lstm(5, 8, 2, 7)] partial class Net { } } namespace Acme.audio { [LstmGen.Lstm(5, 8, 2, 7)] partial class Net { } }")]
+    [InlineData("[LstmGen.Lstm(5, 8, 2, 7)] partial class Model { } [LstmGen.Gru(5, 8, 2, 7)] partial class model { }")]
+    public void Models_whose_names_differ_only_in_case_get_two_files(string source)
+    {
+        // Roslyn compares the names of generated files ignoring case; before, the second file failed the generator.
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+
         Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
         Assert.Equal(2, result.Sources.Length);
+        Assert.All(result.Sources, s => Assert.Matches(@"\.[0-9a-f]{8}\.g\.cs$", s.HintName));
     }
 
     [Fact]

@@ -84,12 +84,12 @@ public class OddCodeTests
         // A prefix reaches string literals and doc comments of the generated code; none of it may end them.
         Run run = GenerateCleanly("""
             using LstmGen;
-            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\.", FcPrefix = "<head>&\n")] public partial class Odd { }
+            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\.\u2028", FcPrefix = "<head>&\n\u0085\u2029")] public partial class Odd { }
             [Lstm(5, 8, 0, 7, LstmPrefix = "")] public partial class Bare { }
             """);
 
         Assert.Empty(run.Diagnostics);
-        Assert.Contains("\"a\\nb\\r\\\"c\\\\.\"", Source(run, "Odd.g.cs"));
+        Assert.Contains("\"a\\nb\\r\\\"c\\\\.\\u2028\"", Source(run, "Odd.g.cs"));
     }
 
     [Fact]
@@ -221,6 +221,21 @@ public class OddCodeTests
             """);
 
         Assert.Equal(new[] { "A.B.M.g.cs", "A.M.g.cs", "C.Outer.M.g.cs" }, run.Sources.Select(s => s.HintName).Order());
+    }
+
+    [Fact]
+    public void Classes_named_after_runtime_types_compile()
+    {
+        // The generated model struct is the class's name + "Model": IRecurrent's is IRecurrentModel, the runtime
+        // interface's name, so the interface is named in full.
+        GenerateCleanly("""
+            using LstmGen;
+            [Lstm(2, 3, 1, 4)] partial class IRecurrent { }
+            [Gru(2, 3, 1, 4)] partial class Recurrent { }
+            [Lstm(2, 3, 1, 4)] partial class Tensor { }
+            [Lstm(2, 3, 1, 4)] partial class KernelMath { }
+            [Lstm(2, 3, 1, 4)] partial class Readout { }
+            """);
     }
 
     [Fact]

@@ -155,6 +155,30 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         PackedPackage.Dotnet(app, "build");
     }
 
+    [Fact]
+    public void A_weights_item_naming_no_file_is_reported_with_its_id()
+    {
+        string app = _package.CreateProjectFolder("missing");
+        File.WriteAllText(Path.Combine(app, "Missing.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="LstmGen" Version="{_package.Version}" />
+                <LstmGenWeights Include="models/gone.safetensors" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Model.cs"), "[LstmGen.Lstm(5, 8, 2, 7)] public partial class Model;");
+
+        (int exitCode, string output) = PackedPackage.TryDotnet(app, "build");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("error LSTMGEN011: <LstmGenWeights Include=\"models/gone.safetensors\" /> names a file that does not exist", output);
+        Assert.DoesNotContain("MSB4018", output); // a task that failed with an exception
+    }
+
     /// <summary>What a NuGet user sees of the package: icon, search tags, and release notes taken from CHANGELOG.md.</summary>
     private static void AssertMetadata(string package, string repository)
     {

@@ -42,13 +42,19 @@ public sealed class PackedPackage : IDisposable
         return folder;
     }
 
-    // A private NuGet cache, so the freshly packed version is what restores.
+    /// <summary>Runs dotnet with a private NuGet cache, so the freshly packed version is what restores; fails the test unless it succeeds.</summary>
     public static string Dotnet(string directory, params string[] arguments) =>
-        Commands.Run(directory, "dotnet", arguments, new Dictionary<string, string>
-        {
-            ["NUGET_PACKAGES"] = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-nuget"),
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        });
+        Commands.Run(directory, "dotnet", arguments, Environment);
+
+    /// <summary>Runs dotnet as <see cref="Dotnet"/> does, for a command expected to fail.</summary>
+    public static (int ExitCode, string Output) TryDotnet(string directory, params string[] arguments) =>
+        Commands.Try(directory, "dotnet", arguments, Environment);
+
+    private static Dictionary<string, string> Environment => new()
+    {
+        ["NUGET_PACKAGES"] = Path.Combine(Path.GetTempPath(), "lstmgen-consumer-nuget"),
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+    };
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 }

@@ -59,8 +59,13 @@ public class EmbeddedWeightsTests
     [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]")]
     [InlineData("[Lstm(5, 8, 3, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'fc.weight' has shape [2, 8] but the model expects [3, 8]")]
     [InlineData("[Lstm(5, 8, 2, 7, NumLayers = 2, Weights = \"model.safetensors\")]", "LSTMGEN012", "holds a 1-layer LSTM")]
-    [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "holds a 0-layer GRU")]
-    [InlineData("[Lstm(5, 8, 2, 7, LstmPrefix = \"rnn.\", Weights = \"model.safetensors\")]", "LSTMGEN012", "rnn.weight_ih_l0")]
+    [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "it holds an nn.LSTM (keys lstm.weight_ih_l0, …), not an nn.GRU: declare [Lstm(…, LstmPrefix = \"lstm.\")]")]
+    [InlineData("[Gru(5, 8, 2, 7, GruPrefix = \"lstm.\", Weights = \"model.safetensors\")]", "LSTMGEN012", "it holds an nn.LSTM (lstm.weight_hh_l0 has 4 gates' rows), not an nn.GRU: declare [Lstm(…)]")]
+    [InlineData("[Lstm(5, 8, 2, 7, LstmPrefix = \"rnn.\", Weights = \"model.safetensors\")]", "LSTMGEN012", "its LSTM's keys start with \"lstm.\" (lstm.weight_ih_l0, …), not \"rnn.\": declare LstmPrefix = \"lstm.\"")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"bi.safetensors\")]", "LSTMGEN012", "the file's LSTM is bidirectional (lstm.weight_ih_l0_reverse), but the model is not: declare Bidirectional = true")]
+    [InlineData("[Lstm(5, 8, 2, 7, Bidirectional = true, Weights = \"model.safetensors\")]", "LSTMGEN012", "the file's LSTM is unidirectional (no lstm.weight_ih_l0_reverse), but the model declares Bidirectional = true")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"proj.safetensors\")]", "LSTMGEN012", "the file's LSTM is projected (lstm.weight_hr_l0 has shape [3, 8]), but the model is not: declare ProjSize = 3")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"nobias.safetensors\")]", "LSTMGEN012", "the file's LSTM has no biases (no lstm.bias_ih_l0: bias=False), but the model expects them: declare Bias = false")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.safetensors\")]", "LSTMGEN012", "outside the")]
     public void Files_that_do_not_fit_are_compile_time_errors(string attribute, string id, string message)
     {
@@ -68,7 +73,12 @@ public class EmbeddedWeightsTests
             $"using LstmGen;\n{attribute} public partial class M {{ }}",
             parseOptions: null,
             new GeneratorHarness.WeightsFile("model.safetensors", SeedWeights),
-            new GeneratorHarness.WeightsFile("truncated.safetensors", SeedWeights[..^40]));
+            new GeneratorHarness.WeightsFile("truncated.safetensors", SeedWeights[..^40]),
+            new GeneratorHarness.WeightsFile("bi.safetensors", Options("bi_lstm")),
+            new GeneratorHarness.WeightsFile("proj.safetensors", Options("proj_lstm")),
+            new GeneratorHarness.WeightsFile("nobias.safetensors", Options("nobias_lstm")));
+
+        static byte[] Options(string name) => File.ReadAllBytes(GoldenParity.GoldenPath(Path.Combine("pytorch", name + ".weights.safetensors")));
 
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);

@@ -144,7 +144,7 @@ namespace LstmGen.Generated
 
     /// <summary>The sizes and kernel plan of <see cref="global::Demo.HalfWeightLstm"/>, and its layers' steps specialized for them.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file readonly struct HalfWeightLstmModel : IRecurrentModel
+    file readonly struct HalfWeightLstmModel : global::LstmGen.Kernels.IRecurrentModel
     {
         public static int InputSize => 16;
         public static int HiddenSize => 136;

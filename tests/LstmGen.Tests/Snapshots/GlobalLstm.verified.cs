@@ -141,7 +141,7 @@ namespace LstmGen.Generated
 
     /// <summary>The sizes and kernel plan of <see cref="global::TinyLstm"/>, and its layers' steps specialized for them.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file readonly struct TinyLstmModel : IRecurrentModel
+    file readonly struct TinyLstmModel : global::LstmGen.Kernels.IRecurrentModel
     {
         public static int InputSize => 1;
         public static int HiddenSize => 1;

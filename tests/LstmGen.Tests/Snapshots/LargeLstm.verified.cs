@@ -141,7 +141,7 @@ namespace LstmGen.Generated
 
     /// <summary>The sizes and kernel plan of <see cref="global::LargeLstm"/>, and its layers' steps specialized for them.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file readonly struct LargeLstmModel : IRecurrentModel
+    file readonly struct LargeLstmModel : global::LstmGen.Kernels.IRecurrentModel
     {
         public static int InputSize => 64;
         public static int HiddenSize => 256;

@@ -144,7 +144,7 @@ namespace LstmGen.Generated
 
     /// <summary>The sizes and kernel plan of <see cref="global::Demo.OddLstm"/>, and its layers' steps specialized for them.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file readonly struct OddLstmModel : IRecurrentModel
+    file readonly struct OddLstmModel : global::LstmGen.Kernels.IRecurrentModel
     {
         public static int InputSize => 7;
         public static int HiddenSize => 13;

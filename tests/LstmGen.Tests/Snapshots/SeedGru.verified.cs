@@ -144,7 +144,7 @@ namespace LstmGen.Generated
 
     /// <summary>The sizes and kernel plan of <see cref="global::Demo.SimpleGru"/>, and its layers' steps specialized for them.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file readonly struct SimpleGruModel : IRecurrentModel
+    file readonly struct SimpleGruModel : global::LstmGen.Kernels.IRecurrentModel
     {
         public static int InputSize => 5;
         public static int HiddenSize => 8;

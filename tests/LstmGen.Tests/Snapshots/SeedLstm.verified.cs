@@ -144,7 +144,7 @@ namespace LstmGen.Generated
 
     /// <summary>The sizes and kernel plan of <see cref="global::Demo.SimpleLstm"/>, and its layers' steps specialized for them.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
-    file readonly struct SimpleLstmModel : IRecurrentModel
+    file readonly struct SimpleLstmModel : global::LstmGen.Kernels.IRecurrentModel
     {
         public static int InputSize => 5;
         public static int HiddenSize => 8;

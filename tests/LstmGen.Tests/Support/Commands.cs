@@ -16,14 +16,21 @@ internal static class Commands
     /// <summary>Runs a command to completion, fails the test on a non-zero exit code, returns stdout + stderr.</summary>
     public static string Run(string directory, string command, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
+        (int exitCode, string output) = Try(directory, command, arguments, environment);
+        Assert.True(exitCode == 0, $"{command} {string.Join(' ', arguments)} failed ({exitCode}):\n{output}");
+        return output;
+    }
+
+    /// <summary>Runs a command to completion and returns its exit code and stdout + stderr.</summary>
+    public static (int ExitCode, string Output) Try(string directory, string command, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
         var start = new ProcessStartInfo(command) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using Process process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{output}");
-        return output;
+        return (process.ExitCode, output);
     }
 
     /// <summary>The repository's root folder (where LstmGen.sln is).</summary>
