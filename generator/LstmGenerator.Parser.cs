@@ -142,7 +142,7 @@ public sealed partial class LstmGenerator
             // GruAttribute.ProjSize exists only to be reported here: a GRU has no projection, so its range is moot.
             if (cell == CellKind.Gru && NamedArgument(attribute, "ProjSize") is not null)
                 Report(DiagnosticDescriptors.ProjSizeOnGru, name);
-            else if (projSize < 0 || (projSize > 0 && projSize >= sizes[1]))
+            else if ((projSize < 0 || (projSize > 0 && projSize >= sizes[1])) && sizes[1] >= Sizes[1].Min) // a hiddenSize out of range is reported alone
                 Report(DiagnosticDescriptors.ProjSizeOutOfRange, (sizes[1] - 1).ToString(), projSize.ToString(), sizes[1].ToString());
 
             var precision = NamedArgument(attribute, "WeightPrecision") is { Value: int stored } ? (WeightPrecision)stored : WeightPrecision.Float32;

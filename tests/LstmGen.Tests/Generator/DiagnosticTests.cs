@@ -124,6 +124,14 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void A_hidden_size_out_of_range_is_not_reported_again_through_ProjSize()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("[LstmGen.Lstm(5, -3, 2, 7, ProjSize = 2)] public partial class M { }");
+
+        Assert.Equal("LSTMGEN002", Assert.Single(result.Diagnostics).Id);
+    }
+
+    [Fact]
     public void A_file_local_containing_type_is_reported_at_its_declaration()
     {
         // The generated members go into a partial declaration of the containing type in another file, which would be
