@@ -80,6 +80,11 @@ internal static class DiagnosticDescriptors
         "'{0}' derives from the model class '{1}': both would declare the generated members (Forward, Step, …); derive it from a class without [Lstm] or [Gru], or hold the other model in a field",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor PrefixWithoutDot = new DiagnosticDescriptor(
+        "LSTMGEN020", "Key prefix does not end with '.'",
+        "{0} = \"{1}\" does not end with '.', so the keys read are '{1}{2}', …; PyTorch's keys separate a module's name with '.': did you mean \"{1}.\"?",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InvalidReadout = new DiagnosticDescriptor(
         "LSTMGEN014", "Unknown readout",
         "Readout must be Readout.LastStep, Readout.FinalState or Readout.EveryStep; got {0}",

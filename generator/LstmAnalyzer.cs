@@ -24,6 +24,7 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.StaticClass,
         DiagnosticDescriptors.MemberConflict,
         DiagnosticDescriptors.InvalidPrefix,
+        DiagnosticDescriptors.PrefixWithoutDot,
         DiagnosticDescriptors.UnsupportedTarget,
         DiagnosticDescriptors.FileLocalClass,
         DiagnosticDescriptors.TwoModelAttributes,

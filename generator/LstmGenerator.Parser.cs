@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -131,6 +132,10 @@ public sealed partial class LstmGenerator
             string? fcPrefix = NamedArgument(attribute, "FcPrefix") is { } fc ? fc.Value as string : DefaultFcPrefix;
             if (prefix is null) Report(DiagnosticDescriptors.InvalidPrefix, prefixName);
             if (fcPrefix is null) Report(DiagnosticDescriptors.InvalidPrefix, "FcPrefix");
+            if (prefix is { Length: > 0 } && !prefix.EndsWith(".", StringComparison.Ordinal))
+                Report(DiagnosticDescriptors.PrefixWithoutDot, prefixName, prefix, "weight_ih_l0");
+            if (fcPrefix is { Length: > 0 } && !fcPrefix.EndsWith(".", StringComparison.Ordinal) && sizes[2] > 0)
+                Report(DiagnosticDescriptors.PrefixWithoutDot, "FcPrefix", fcPrefix, "weight");
 
             bool bias = NamedArgument(attribute, "Bias") is not { Value: false };
             var readout = NamedArgument(attribute, "Readout") is { Value: int value } ? (Readout)value : Readout.LastStep;
@@ -183,7 +188,7 @@ public sealed partial class LstmGenerator
             if (declaration.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 })
                 Report(DiagnosticDescriptors.UnsupportedTarget, name, "the project must use C# 11 or later (LangVersion)");
 
-            ModelSpec? spec = problems.Count > 0 ? null : new ModelSpec(
+            ModelSpec? spec = problems.Any(problem => problem.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) ? null : new ModelSpec(
                 NamespaceOf(type),
                 new EquatableArray<ContainingType>(containingTypes),
                 name,

@@ -131,6 +131,30 @@ public class DiagnosticTests
         Assert.Equal("LSTMGEN002", Assert.Single(result.Diagnostics).Id);
     }
 
+    [Theory]
+    [InlineData("LstmPrefix = \"rnn\"", "LstmPrefix = \"rnn\" does not end with '.', so the keys read are 'rnnweight_ih_l0', …; PyTorch's keys separate a module's name with '.': did you mean \"rnn.\"?")]
+    [InlineData("FcPrefix = \"head\"", "FcPrefix = \"head\" does not end with '.', so the keys read are 'headweight', …")]
+    public void A_prefix_without_a_dot_is_a_warning_and_the_model_is_generated(string property, string message)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run($"[LstmGen.Lstm(5, 8, 2, 7, {property})] public partial class M {{ }}");
+
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("LSTMGEN020", DiagnosticSeverity.Warning), (diagnostic.Id, diagnostic.Severity));
+        Assert.Equal(message, diagnostic.GetMessage()[..message.Length]);
+        Assert.Single(result.Sources);
+    }
+
+    [Fact]
+    public void Empty_and_dotted_prefixes_get_no_warning()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            [LstmGen.Lstm(5, 8, 0, 7, LstmPrefix = "")] public partial class A { }
+            [LstmGen.Gru(5, 8, 2, 7, GruPrefix = "encoder.rnn.", FcPrefix = "")] public partial class B { }
+            """);
+
+        Assert.Empty(result.Diagnostics);
+    }
+
     [Fact]
     public void A_file_local_containing_type_is_reported_at_its_declaration()
     {

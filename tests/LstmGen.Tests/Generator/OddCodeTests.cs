@@ -84,12 +84,12 @@ public class OddCodeTests
         // A prefix reaches string literals and doc comments of the generated code; none of it may end them.
         Run run = GenerateCleanly("""
             using LstmGen;
-            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\.\u2028", FcPrefix = "<head>&\n\u0085\u2029")] public partial class Odd { }
+            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\\u2028.", FcPrefix = "<head>&\n\u0085\u2029.")] public partial class Odd { }
             [Lstm(5, 8, 0, 7, LstmPrefix = "")] public partial class Bare { }
             """);
 
         Assert.Empty(run.Diagnostics);
-        Assert.Contains("\"a\\nb\\r\\\"c\\\\.\\u2028\"", Source(run, "Odd.g.cs"));
+        Assert.Contains("\"a\\nb\\r\\\"c\\\\\\u2028.\"", Source(run, "Odd.g.cs"));
     }
 
     [Fact]
