@@ -65,6 +65,23 @@ internal sealed class TorchStateDict
     public List<TorchTensor> Tensors { get; }
 }
 
+/// <summary>What weights content is, as its first bytes (<see cref="TorchArchive.SniffLength"/> of them) tell.</summary>
+internal enum WeightsFormat
+{
+    Empty,
+
+    /// <summary>A zip archive ("PK"), as <c>torch.save</c> writes since PyTorch 1.6.</summary>
+    TorchSave,
+
+    /// <summary><c>torch.save</c>'s pre-1.6 format, which is refused by name.</summary>
+    TorchSaveLegacy,
+
+    /// <summary>An 8-byte little-endian header length, then the JSON header's '{'.</summary>
+    Safetensors,
+
+    Unknown,
+}
+
 /// <summary>
 /// Reads the zip archive <c>torch.save</c> writes (PyTorch 1.6 and later): <c>&lt;folder&gt;/data.pkl</c>, run by
 /// <see cref="PickleMachine"/>, and a <c>&lt;folder&gt;/data/&lt;key&gt;</c> record per storage, stored uncompressed. Then
@@ -86,15 +103,51 @@ internal static class TorchArchive
     private const int MaxNamesInMessage = 10;
     private const int MaxModuleVisits = 10_000;
 
-    /// <summary>How many leading bytes <see cref="IsZip"/> and <see cref="IsLegacy"/> look at.</summary>
+    private const string LegacyMessage = "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
+        "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.";
+
+    /// <summary>How many leading bytes <see cref="Sniff"/> looks at.</summary>
     public static int SniffLength => LegacyMagic.Length;
 
-    /// <summary>Whether the content starts as a zip archive does: "PK".</summary>
-    public static bool IsZip(byte[] head, int length) => length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K';
+    /// <summary>What the first <paramref name="length"/> bytes of <paramref name="head"/> say the content is.</summary>
+    public static WeightsFormat Sniff(byte[] head, int length)
+    {
+        if (length == 0) return WeightsFormat.Empty;
+        // Byte 8 is a zip's compression method and the legacy magic's ninth byte, never '{': a safetensors header of
+        // 0x4b50 + k·65536 bytes starts with "PK" too.
+        if (length > 8 && head[8] == (byte)'{') return WeightsFormat.Safetensors;
+        if (length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return WeightsFormat.TorchSave;
+        if (length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic)) return WeightsFormat.TorchSaveLegacy;
+        return WeightsFormat.Unknown;
+    }
 
-    /// <summary>Whether the content starts as the pre-1.6 torch.save format does.</summary>
-    public static bool IsLegacy(byte[] head, int length) =>
-        length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic);
+    /// <summary>Refuses content whose first bytes already show that a reader of <paramref name="expected"/> (null: of
+    /// either format) cannot read it: it is empty, in torch.save's legacy format, or in the other format, whose loading
+    /// method the message names.</summary>
+    /// <exception cref="InvalidDataException">The content is one of those.</exception>
+    public static void CheckFormat(string source, WeightsFormat found, WeightsFormat? expected)
+    {
+        const string EitherFormat = "LstmModel.Load, GruModel.Load and ModelInfo.Read read either format, told apart by content";
+        switch (found)
+        {
+            case WeightsFormat.Empty:
+                string wanted = expected switch
+                {
+                    WeightsFormat.TorchSave => "a torch.save file",
+                    WeightsFormat.Safetensors => "a safetensors file",
+                    _ => "a torch.save or safetensors file",
+                };
+                throw Fail(source, $"the file is empty (0 bytes); expected {wanted}.");
+            case WeightsFormat.TorchSaveLegacy:
+                throw Fail(source, LegacyMessage);
+            case WeightsFormat.TorchSave when expected == WeightsFormat.Safetensors:
+                throw Fail(source, "this is a torch.save file (a zip archive, starting with 'PK'), not safetensors: load it with LoadPyTorch " +
+                    $"instead of LoadSafetensors (PyTorchFile.Load instead of SafetensorsFile.Load); {EitherFormat}.");
+            case WeightsFormat.Safetensors when expected == WeightsFormat.TorchSave:
+                throw Fail(source, "this is a safetensors file (an 8-byte header length, then a JSON header), not a torch.save archive: load it " +
+                    $"with LoadSafetensors instead of LoadPyTorch (SafetensorsFile.Load instead of PyTorchFile.Load); {EitherFormat}.");
+        }
+    }
 
     /// <summary>Reads the state_dict of the torch.save file in <paramref name="stream"/> (seekable, from position 0).
     /// <paramref name="source"/> begins every error message; <paramref name="stateDictKey"/>, if not null, is the top-level
@@ -108,15 +161,12 @@ internal static class TorchArchive
         var head = new byte[LegacyMagic.Length];
         int headLength = ReadAtMost(stream, head);
         stream.Position = 0;
-        if (IsLegacy(head, headLength))
-        {
-            throw Fail(source, "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
-                "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.");
-        }
-        if (!IsZip(head, headLength))
+        WeightsFormat format = Sniff(head, headLength);
+        CheckFormat(source, format, WeightsFormat.TorchSave);
+        if (format != WeightsFormat.TorchSave)
         {
             throw Fail(source, $"expected a torch.save zip archive (starting with 'PK'), but the content starts with " +
-                $"{(headLength == 0 ? "nothing" : string.Join(" ", head.Take(Math.Min(headLength, 4)).Select(b => b.ToString("x2"))))}.");
+                $"{string.Join(" ", head.Take(Math.Min(headLength, 4)).Select(b => b.ToString("x2")))}.");
         }
 
         using ZipArchive archive = OpenArchive(stream, source);

@@ -178,8 +178,8 @@ public abstract class RecurrentWeights
     /// <summary>The key a model's state_dict always has: what picks it among the dicts of a checkpoint.</summary>
     private protected static string FirstKey(string prefix) => prefix + TorchArchive.FirstRecurrentKey;
 
-    // Safetensors or torch.save, told apart by content, not by extension: a torch.save archive is a zip ("PK"), and the
-    // pre-1.6 format starts with its magic number (PyTorchFile refuses it by name); anything else is safetensors.
+    // Safetensors or torch.save, told apart by content, not by extension (TorchArchive.Sniff): anything that is not a
+    // torch.save file is read as safetensors, whose reader says what is wrong with it.
     internal static ITensorFile OpenFile(string path, string? requiredKey, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -198,7 +198,9 @@ public abstract class RecurrentWeights
         var head = new byte[TorchArchive.SniffLength];
         int length = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         content.Position = start;
-        if (TorchArchive.IsZip(head, length) || TorchArchive.IsLegacy(head, length))
+        WeightsFormat format = TorchArchive.Sniff(head, length);
+        TorchArchive.CheckFormat(source, format, expected: null);
+        if (format == WeightsFormat.TorchSave)
             return PyTorchFile.Load(content, source, stateDictKey, requiredKey);
         if (stateDictKey is not null)
             throw new InvalidDataException($"{source}: stateDictKey '{stateDictKey}' was given, but this is not a torch.save file (safetensors holds one flat dict of tensors).");

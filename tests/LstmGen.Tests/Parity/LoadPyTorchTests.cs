@@ -236,7 +236,8 @@ public class LoadPyTorchTests
 
         string safetensors = GoldenParity.GoldenPath("seed.weights.safetensors");
         error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(safetensors));
-        Assert.StartsWith($"{safetensors}: expected a torch.save zip archive (starting with 'PK'), but the content starts with ", error.Message);
+        Assert.StartsWith($"{safetensors}: this is a safetensors file (an 8-byte header length, then a JSON header), not a torch.save archive: " +
+            "load it with LoadSafetensors instead of LoadPyTorch", error.Message);
 
         string other = GoldenParity.GoldenPath("lstm2_small.weights.pt");
         error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(other));

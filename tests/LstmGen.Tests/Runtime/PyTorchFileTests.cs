@@ -133,7 +133,8 @@ public class PyTorchFileTests
             { "not a dict", Archive([0x80, 2, .. Int(7), (byte)'.']), "it holds the integer 7. Save the model with torch.save(model.state_dict(), path)" },
             { "a call as a value", Archive([0x80, 2, (byte)'}', .. Str("w"), .. Global("os", "system"), .. Str("x"), 0x85, (byte)'R', (byte)'s', (byte)'.']),
                 "'w': a call to os.system (never run)" },
-            { "empty", [], "starts with nothing" },
+            { "empty", [], "test.pt: the file is empty (0 bytes); expected a torch.save file." },
+            { "neither format", [1, 2, 3, 4, 5], "expected a torch.save zip archive (starting with 'PK'), but the content starts with 01 02 03 04." },
         };
     }
 
