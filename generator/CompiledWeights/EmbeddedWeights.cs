@@ -170,6 +170,12 @@ internal static class EmbeddedWeights
         string kind = cell.Name;
         int layersInFile = 0;
         while (tensors.ContainsKey($"{spec.Prefix}weight_ih_l{layersInFile}")) layersInFile++;
+        if (layersInFile == 0)
+        {
+            string names = string.Join(", ", tensors.Keys.Take(10)) + (tensors.Count > 10 ? $" and {tensors.Count - 10} more" : "");
+            return $"the file has no tensor '{spec.Prefix}weight_ih_l0', the first layer of the model's {kind}; it has {names}. " +
+                "ModelInfo.Read or lstmgen inspect prints the declaration that loads the file";
+        }
         if (layersInFile != spec.NumLayers)
             return $"the file holds a {layersInFile}-layer {kind} (keys {spec.Prefix}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}";
 

@@ -366,19 +366,21 @@ internal static class TorchArchive
         }
 
         // Every dict of tensors and every module in the file, outermost first. Without a key of the model's to look for,
-        // the one holding a recurrent layer is the model's among several (a checkpoint's metrics are tensors too).
+        // or where no dict holds it, the one holding a recurrent layer is the model's among several (a checkpoint's
+        // metrics are tensors too); the model's loader then names how its keys differ (another prefix, another cell).
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
         Search(root, root is PickleObject ? "the pickled module" : "the top-level dict", 0, candidates, visited, source);
         var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
-        if (requiredKey is null && fitting.Count > 1)
+        bool byKey = requiredKey is not null && fitting.Count > 0;
+        if (!byKey)
         {
-            var recurrent = fitting.Where(c => c.Tensors.Any(t => t.Key.EndsWith(FirstRecurrentKey, StringComparison.Ordinal))).ToList();
-            if (recurrent.Count > 0) fitting = recurrent;
+            var recurrent = candidates.Where(c => c.Tensors.Any(t => t.Key.EndsWith(FirstRecurrentKey, StringComparison.Ordinal))).ToList();
+            fitting = recurrent.Count > 0 ? recurrent : candidates;
         }
         if (fitting.Count == 1)
             return fitting[0];
-        if (fitting.Count > 1)
+        if (fitting.Count > 1 && (byKey || requiredKey is null))
         {
             throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
                 "pass stateDictKey to choose one (compiled-in weights cannot: save that state_dict alone with " +

@@ -82,7 +82,7 @@ public class LoadSafetensorsTests
         SafetensorsWriter.Entry Entry(string name) => SafetensorsWriter.F32(name, seed.GetInfo(name).Shape.ToArray(), seed.ReadFloats(name));
         IEnumerable<SafetensorsWriter.Entry> All(params string[] except) => seed.TensorNames.Where(n => !except.Contains(n)).Select(Entry);
 
-        yield return ["missing tensor", SafetensorsWriter.Build(All("fc.weight")), new[] { "missing tensor 'fc.weight'", "OutputSize 2" }];
+        yield return ["missing tensor", SafetensorsWriter.Build(All("fc.weight")), new[] { "missing tensor 'fc.weight'", "outputSize: 2" }];
         yield return ["wrong shape", SafetensorsWriter.Build(All("fc.weight").Append(SafetensorsWriter.F32("fc.weight", [2, 4], new float[8]))),
             new[] { "'fc.weight' has shape [2, 4]", "expects [2, 8]" }];
         yield return ["second layer", File.ReadAllBytes(GoldenParity.GoldenPath("lstm2_small.weights.safetensors")),

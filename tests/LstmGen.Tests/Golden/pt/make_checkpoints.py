@@ -8,6 +8,8 @@
 #   recurrent features' width but is not a head.
 # - mlp_head.pt: the seed-sized LSTM with an MLP head, nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2)):
 #   head.0 reads the features, but the model's output is head.2's.
+# - rnn_head.pt: the seed weights under 'rnn.' and 'head.' instead of 'lstm.' and 'fc.'.
+# - bare_lstm.pt: an nn.LSTM(5, 8) saved on its own (keys weight_ih_l0, …).
 import torch
 from torch import nn
 
@@ -56,3 +58,7 @@ class MlpHead(nn.Module):
 
 torch.manual_seed(15)
 torch.save(MlpHead().state_dict(), "mlp_head.pt")
+
+torch.save({k.replace("lstm.", "rnn.").replace("fc.", "head."): v for k, v in sd.items()}, "rnn_head.pt")
+torch.manual_seed(16)
+torch.save(nn.LSTM(5, 8, batch_first=True).state_dict(), "bare_lstm.pt")
