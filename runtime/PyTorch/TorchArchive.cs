@@ -461,10 +461,9 @@ internal static class TorchArchive
             throw Fail(source, $"the pickled module contains itself (at '{prefix}').");
         var state = (PickleDict)module.State!;
         var nonPersistent = new HashSet<string>(StringComparer.Ordinal);
-        if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleObject { Arguments: { Length: 1 } arguments } &&
-            arguments[0] is List<object?> names)
+        if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleSet names)
         {
-            foreach (object? name in names)
+            foreach (object? name in names.Items)
                 if (name is string text) nonPersistent.Add(text);
         }
         foreach (string field in new[] { "_parameters", "_buffers" })
