@@ -383,8 +383,8 @@ internal static class TorchArchive
         if (fitting.Count > 1 && (byKey || requiredKey is null))
         {
             throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
-                "pass stateDictKey to choose one (compiled-in weights cannot: save that state_dict alone with " +
-                "torch.save(checkpoint[key], path)).");
+                "pass stateDictKey to choose one (lstmgen inspect: --state-dict-key; compiled-in weights cannot: save that state_dict " +
+                "alone with torch.save(checkpoint[key], path)).");
         }
 
         string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";
