@@ -157,6 +157,19 @@ public sealed class ModelInfo
         return text.Append(")]").ToString();
     }
 
+    // What a loader's message says a file holds when a model cannot load it; null where ModelInfo cannot tell either.
+    internal static ModelInfo? TryRead(ITensorFile file, string? prefix)
+    {
+        try
+        {
+            return From(file, prefix);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
     private static ModelInfo From(ITensorFile file, string? prefix)
     {
         var tensors = file.TensorNames.Select(name => new TensorDescription(name, file.GetDType(name), file.GetShape(name))).ToArray();
@@ -244,7 +257,7 @@ public sealed class ModelInfo
             1 => prefixes[0],
             0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{TorchArchive.FirstRecurrentKey}', the first layer of an nn.LSTM or nn.GRU. The file has: {Describe(file)}."),
             _ => throw Fail(file, $"{prefixes.Length} recurrent modules, at prefixes {string.Join(", ", prefixes.Select(Literal))}; " +
-                "a model runs one: pass its prefix to choose it."),
+                $"a model runs one: choose it with ModelInfo.Read(path, prefix: {Literal(prefixes[0])}) or lstmgen inspect --prefix {Literal(prefixes[0])}."),
         };
     }
 
@@ -357,7 +370,7 @@ public sealed class ModelInfo
         : string.Join(", ", file.TensorNames.Take(20).Select(name => $"'{name}'")) + (file.TensorNames.Count > 20 ? $" and {file.TensorNames.Count - 20} more" : "");
 
     // A C# string literal: the prefixes come from the file, and the declaration must compile as printed.
-    private static string Literal(string value) => "\"" + Escape(value).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    internal static string Literal(string value) => "\"" + Escape(value).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     // Backslashes and control characters escaped as in C#, so that a hostile name cannot break a literal or drive a terminal.
     internal static string Escape(string value)

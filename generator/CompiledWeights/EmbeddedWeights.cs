@@ -273,7 +273,7 @@ internal static class EmbeddedWeights
 
     /// <summary>A torch.save file (a zip archive, or the legacy format the reader refuses by name), told apart from
     /// safetensors by content, as the runtime does.</summary>
-    public static bool IsPyTorch(byte[] bytes) => TorchArchive.IsZip(bytes, bytes.Length) || TorchArchive.IsLegacy(bytes, bytes.Length);
+    public static bool IsPyTorch(byte[] bytes) => TorchArchive.Sniff(bytes, bytes.Length) is WeightsFormat.TorchSave or WeightsFormat.TorchSaveLegacy;
 
     // The model's state_dict in a torch.save file, read by the runtime's own reader (compiled in from runtime/PyTorch).
     private static Dictionary<string, (string DType, long[] Shape)> ReadPyTorch(byte[] bytes, string name, ModelSpec spec)

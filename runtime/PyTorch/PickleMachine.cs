@@ -15,6 +15,7 @@ internal enum GlobalKind
     RebuildTensor,
     RebuildParameter,
     Storage,
+    Set,
 }
 
 /// <summary>The element types of the storages we read (torch.FloatStorage, DoubleStorage, HalfStorage, BFloat16Storage).</summary>
@@ -38,6 +39,9 @@ internal sealed class PickleGlobal
         ["torch.DoubleStorage"] = (GlobalKind.Storage, TorchDType.F64),
         ["torch.HalfStorage"] = (GlobalKind.Storage, TorchDType.F16),
         ["torch.BFloat16Storage"] = (GlobalKind.Storage, TorchDType.BF16),
+        // A module's _non_persistent_buffers_set, as protocol 2 writes a set (protocol 4 has EMPTY_SET).
+        ["builtins.set"] = (GlobalKind.Set, default),
+        ["__builtin__.set"] = (GlobalKind.Set, default),
     };
 
     public PickleGlobal(string module, string name)
@@ -111,6 +115,12 @@ internal sealed class PickleDict
     }
 }
 
+/// <summary>A Python set (EMPTY_SET, ADDITEMS, or a call of <c>set</c>); its items in the order given, duplicates kept.</summary>
+internal sealed class PickleSet
+{
+    public List<object?> Items { get; } = new List<object?>();
+}
+
 /// <summary>A persistent id <c>('storage', torch.FloatStorage, key, location, numel)</c>: a storage record of the archive.</summary>
 internal sealed class StorageRef
 {
@@ -151,17 +161,21 @@ internal sealed class TensorRef
 }
 
 /// <summary>
-/// A restricted pickle machine: it runs the protocol-2 opcodes <c>torch.save</c> writes and builds inert values from
-/// them (strings, numbers, tuples as <c>object?[]</c>, lists, <see cref="PickleDict"/>, <see cref="TensorRef"/>,
-/// <see cref="PickleObject"/>). No name from the file is ever resolved to code: GLOBAL only compares the name with a
-/// fixed allowlist. Every other opcode is refused. Every value costs at least one opcode byte, so the stack, the memo
-/// and the values built are bounded by the pickle's length; strings are checked against the bytes that remain before
-/// they are read, and MARK nesting is capped.
+/// A restricted pickle machine: it runs the opcodes <c>torch.save</c> writes with pickle protocols 2 to 5 and builds
+/// inert values from them (strings, bytes as <c>byte[]</c>, numbers, tuples as <c>object?[]</c>, lists,
+/// <see cref="PickleDict"/>, <see cref="PickleSet"/>, <see cref="TensorRef"/>, <see cref="PickleObject"/>). No name from
+/// the file is ever resolved to code: GLOBAL and STACK_GLOBAL only compare the name with a fixed allowlist. Every other
+/// opcode is refused. Every value costs at least one opcode byte, so the stack, the memo and the values built are
+/// bounded by the pickle's length; every length an opcode claims (strings, bytes, frames) is checked against the bytes
+/// that remain before anything is read or allocated, and MARK nesting is capped.
 /// </summary>
 internal sealed class PickleMachine
 {
     /// <summary>The deepest MARK nesting accepted (torch.save nests a few levels).</summary>
     public const int MaxNesting = 100;
+
+    /// <summary>The newest pickle protocol read (torch.save's <c>pickle_protocol</c>; it writes 2 by default).</summary>
+    public const int MaxProtocol = 5;
 
     // The longest "module\nname\n" line of a GLOBAL (Python's qualified names are far shorter).
     private const int MaxGlobalLine = 256;
@@ -198,8 +212,11 @@ internal sealed class PickleMachine
             {
                 case 0x80: // PROTO
                     byte protocol = ReadByte();
-                    if (protocol > 2)
-                        throw Fail($"pickle protocol {protocol}; torch.save writes protocol 2");
+                    if (protocol > MaxProtocol)
+                        throw Fail($"pickle protocol {protocol}; torch.save writes protocols 2 (its default) to {MaxProtocol}");
+                    break;
+                case 0x95: // FRAME: how many bytes the next opcodes take, a hint for buffering
+                    Check(ReadUInt64(), "a FRAME");
                     break;
                 case (byte)'.': // STOP
                     return Pop();
@@ -216,9 +233,14 @@ internal sealed class PickleMachine
                 case (byte)'M': Push((long)(ReadByte() | (ReadByte() << 8))); break; // BININT2
                 case 0x8a: Push(ReadLong1()); break; // LONG1
                 case (byte)'G': Push(ReadBigEndianDouble()); break; // BINFLOAT
-                case (byte)'X': Push(ReadUnicode()); break; // BINUNICODE
+                case (byte)'X': Push(ReadUnicode(ReadUInt32())); break; // BINUNICODE
+                case 0x8c: Push(ReadUnicode(ReadByte())); break; // SHORT_BINUNICODE
+                case (byte)'C': Push(ReadBytes(ReadByte())); break; // SHORT_BINBYTES
+                case (byte)'B': Push(ReadBytes(ReadUInt32())); break; // BINBYTES
+                case 0x96: Push(ReadBytes(ReadUInt64())); break; // BYTEARRAY8 (numpy's arrays in protocol 5)
                 case (byte)'}': Push(new PickleDict()); break; // EMPTY_DICT
                 case (byte)']': Push(new List<object?>()); break; // EMPTY_LIST
+                case 0x8f: Push(new PickleSet()); break; // EMPTY_SET
                 case (byte)')': Push(Array.Empty<object?>()); break; // EMPTY_TUPLE
                 case (byte)'t': Push(PopToMark().ToArray()); break; // TUPLE
                 case 0x85: Push(new[] { Pop() }); break; // TUPLE1
@@ -236,9 +258,20 @@ internal sealed class PickleMachine
                 }
                 case (byte)'q': _memo[ReadByte()] = Peek(); break; // BINPUT
                 case (byte)'r': _memo[ReadUInt32()] = Peek(); break; // LONG_BINPUT
+                case 0x94: _memo[_memo.Count] = Peek(); break; // MEMOIZE
                 case (byte)'h': Push(Recall(ReadByte())); break; // BINGET
                 case (byte)'j': Push(Recall(ReadUInt32())); break; // LONG_BINGET
                 case (byte)'c': Push(ReadGlobal()); break; // GLOBAL
+                case 0x93: // STACK_GLOBAL
+                {
+                    object? name = Pop(), module = Pop();
+                    if (module is not string moduleName || name is not string globalName)
+                        throw Fail($"STACK_GLOBAL names {Describe(module)} and {Describe(name)}; expected a module and a name, two strings");
+                    if (moduleName.Length + 1 + globalName.Length > MaxGlobalLine)
+                        throw Fail($"a STACK_GLOBAL name is {moduleName.Length + 1 + globalName.Length} characters long; at most {MaxGlobalLine} are accepted");
+                    Push(Global(moduleName, globalName));
+                    break;
+                }
                 case (byte)'R': // REDUCE
                 {
                     object?[] arguments = PopTuple("REDUCE's arguments");
@@ -281,6 +314,12 @@ internal sealed class PickleMachine
                     AsList(Peek(), "APPENDS").AddRange(items);
                     break;
                 }
+                case 0x90: // ADDITEMS
+                {
+                    List<object?> items = PopToMark();
+                    AsSet(Peek(), "ADDITEMS").Items.AddRange(items);
+                    break;
+                }
                 default:
                     throw Fail($"opcode 0x{opcode:x2}{(opcode >= 0x20 && opcode < 0x7f ? $" ('{(char)opcode}')" : "")} is not one torch.save writes; refused");
             }
@@ -306,6 +345,13 @@ internal sealed class PickleMachine
                 if (arguments.Length < 1 || arguments[0] is not TensorRef tensor)
                     throw Fail($"torch._utils._rebuild_parameter called with {(arguments.Length == 0 ? "no arguments" : Describe(arguments[0]))}; expected a tensor first");
                 return tensor;
+            case GlobalKind.Set:
+                var set = new PickleSet();
+                if (arguments.Length == 1 && arguments[0] is List<object?> items)
+                    set.Items.AddRange(items);
+                else if (arguments.Length != 0)
+                    throw Fail($"{global.FullName} called with {arguments.Length} arguments starting with {Describe(arguments[0])}; pickle passes a list or nothing");
+                return set;
             default:
                 // Any other name, a storage class included: an inert record of the call.
                 return new PickleObject(global, arguments, instantiated: false);
@@ -428,13 +474,17 @@ internal sealed class PickleMachine
     private List<object?> AsList(object? target, string opcode) =>
         target as List<object?> ?? throw Fail($"{opcode} on {Describe(target)}; expected a list");
 
+    private PickleSet AsSet(object? target, string opcode) =>
+        target as PickleSet ?? throw Fail($"{opcode} on {Describe(target)}; expected a set");
+
     private object Key(object? key) => key is string or long or bool or double
         ? key
         : throw Fail($"a dict key is {Describe(key)}; expected a string or a number");
 
-    private PickleGlobal ReadGlobal()
+    private PickleGlobal ReadGlobal() => Global(ReadLine(), ReadLine());
+
+    private PickleGlobal Global(string module, string name)
     {
-        string module = ReadLine(), name = ReadLine();
         string fullName = module + "." + name;
         if (!_globals.TryGetValue(fullName, out PickleGlobal? global))
             _globals[fullName] = global = new PickleGlobal(module, name);
@@ -451,14 +501,29 @@ internal sealed class PickleMachine
         return line;
     }
 
-    private string ReadUnicode()
+    private string ReadUnicode(ulong length) => Decode(Take(length, "a string"), (int)length);
+
+    private byte[] ReadBytes(ulong length)
     {
-        long length = ReadUInt32();
-        if (length > _data.Length - _position)
-            throw Fail($"a string claims {length} bytes but {_data.Length - _position} remain");
-        string text = Decode(_position, (int)length);
+        int start = Take(length, "a bytes value");
+        var bytes = new byte[(int)length];
+        Array.Copy(_data, start, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    // Where the next `length` bytes start, once they are known to be there; nothing is read or allocated before.
+    private int Take(ulong length, string what)
+    {
+        Check(length, what);
+        int start = _position;
         _position += (int)length;
-        return text;
+        return start;
+    }
+
+    private void Check(ulong length, string what)
+    {
+        if (length > (ulong)(_data.Length - _position))
+            throw Fail($"{what} claims {length} bytes but {_data.Length - _position} remain");
     }
 
     private string Decode(int start, int length)
@@ -488,7 +553,9 @@ internal sealed class PickleMachine
         return value;
     }
 
-    private long ReadUInt32() => (uint)ReadInt32();
+    private uint ReadUInt32() => (uint)ReadInt32();
+
+    private ulong ReadUInt64() => (ulong)ReadUInt32() | ((ulong)ReadUInt32() << 32);
 
     // LONG1: a length byte, then that many bytes of a little-endian two's-complement integer.
     private long ReadLong1()
@@ -535,6 +602,8 @@ internal sealed class PickleMachine
         object?[] tuple => $"a tuple of {tuple.Length}",
         List<object?> list => $"a list of {list.Count}",
         PickleDict dict => $"a dict of {dict.Count}",
+        PickleSet set => $"a set of {set.Items.Count}",
+        byte[] bytes => $"{bytes.Length} bytes",
         PickleGlobal global => global.FullName,
         PickleObject { Instantiated: true } instance => $"an instance of {instance.Type.FullName}",
         PickleObject call => $"a call to {call.Type.FullName} (never run)",

@@ -65,6 +65,23 @@ internal sealed class TorchStateDict
     public List<TorchTensor> Tensors { get; }
 }
 
+/// <summary>What weights content is, as its first bytes (<see cref="TorchArchive.SniffLength"/> of them) tell.</summary>
+internal enum WeightsFormat
+{
+    Empty,
+
+    /// <summary>A zip archive ("PK"), as <c>torch.save</c> writes since PyTorch 1.6.</summary>
+    TorchSave,
+
+    /// <summary><c>torch.save</c>'s pre-1.6 format, which is refused by name.</summary>
+    TorchSaveLegacy,
+
+    /// <summary>An 8-byte little-endian header length, then the JSON header's '{'.</summary>
+    Safetensors,
+
+    Unknown,
+}
+
 /// <summary>
 /// Reads the zip archive <c>torch.save</c> writes (PyTorch 1.6 and later): <c>&lt;folder&gt;/data.pkl</c>, run by
 /// <see cref="PickleMachine"/>, and a <c>&lt;folder&gt;/data/&lt;key&gt;</c> record per storage, stored uncompressed. Then
@@ -86,15 +103,51 @@ internal static class TorchArchive
     private const int MaxNamesInMessage = 10;
     private const int MaxModuleVisits = 10_000;
 
-    /// <summary>How many leading bytes <see cref="IsZip"/> and <see cref="IsLegacy"/> look at.</summary>
+    private const string LegacyMessage = "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
+        "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.";
+
+    /// <summary>How many leading bytes <see cref="Sniff"/> looks at.</summary>
     public static int SniffLength => LegacyMagic.Length;
 
-    /// <summary>Whether the content starts as a zip archive does: "PK".</summary>
-    public static bool IsZip(byte[] head, int length) => length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K';
+    /// <summary>What the first <paramref name="length"/> bytes of <paramref name="head"/> say the content is.</summary>
+    public static WeightsFormat Sniff(byte[] head, int length)
+    {
+        if (length == 0) return WeightsFormat.Empty;
+        // Byte 8 is a zip's compression method and the legacy magic's ninth byte, never '{': a safetensors header of
+        // 0x4b50 + k·65536 bytes starts with "PK" too.
+        if (length > 8 && head[8] == (byte)'{') return WeightsFormat.Safetensors;
+        if (length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return WeightsFormat.TorchSave;
+        if (length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic)) return WeightsFormat.TorchSaveLegacy;
+        return WeightsFormat.Unknown;
+    }
 
-    /// <summary>Whether the content starts as the pre-1.6 torch.save format does.</summary>
-    public static bool IsLegacy(byte[] head, int length) =>
-        length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic);
+    /// <summary>Refuses content whose first bytes already show that a reader of <paramref name="expected"/> (null: of
+    /// either format) cannot read it: it is empty, in torch.save's legacy format, or in the other format, whose loading
+    /// method the message names.</summary>
+    /// <exception cref="InvalidDataException">The content is one of those.</exception>
+    public static void CheckFormat(string source, WeightsFormat found, WeightsFormat? expected)
+    {
+        const string EitherFormat = "LstmModel.Load, GruModel.Load and ModelInfo.Read read either format, told apart by content";
+        switch (found)
+        {
+            case WeightsFormat.Empty:
+                string wanted = expected switch
+                {
+                    WeightsFormat.TorchSave => "a torch.save file",
+                    WeightsFormat.Safetensors => "a safetensors file",
+                    _ => "a torch.save or safetensors file",
+                };
+                throw Fail(source, $"the file is empty (0 bytes); expected {wanted}.");
+            case WeightsFormat.TorchSaveLegacy:
+                throw Fail(source, LegacyMessage);
+            case WeightsFormat.TorchSave when expected == WeightsFormat.Safetensors:
+                throw Fail(source, "this is a torch.save file (a zip archive, starting with 'PK'), not safetensors: load it with LoadPyTorch " +
+                    $"instead of LoadSafetensors (PyTorchFile.Load instead of SafetensorsFile.Load); {EitherFormat}.");
+            case WeightsFormat.Safetensors when expected == WeightsFormat.TorchSave:
+                throw Fail(source, "this is a safetensors file (an 8-byte header length, then a JSON header), not a torch.save archive: load it " +
+                    $"with LoadSafetensors instead of LoadPyTorch (SafetensorsFile.Load instead of PyTorchFile.Load); {EitherFormat}.");
+        }
+    }
 
     /// <summary>Reads the state_dict of the torch.save file in <paramref name="stream"/> (seekable, from position 0).
     /// <paramref name="source"/> begins every error message; <paramref name="stateDictKey"/>, if not null, is the top-level
@@ -108,15 +161,12 @@ internal static class TorchArchive
         var head = new byte[LegacyMagic.Length];
         int headLength = ReadAtMost(stream, head);
         stream.Position = 0;
-        if (IsLegacy(head, headLength))
-        {
-            throw Fail(source, "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
-                "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.");
-        }
-        if (!IsZip(head, headLength))
+        WeightsFormat format = Sniff(head, headLength);
+        CheckFormat(source, format, WeightsFormat.TorchSave);
+        if (format != WeightsFormat.TorchSave)
         {
             throw Fail(source, $"expected a torch.save zip archive (starting with 'PK'), but the content starts with " +
-                $"{(headLength == 0 ? "nothing" : string.Join(" ", head.Take(Math.Min(headLength, 4)).Select(b => b.ToString("x2"))))}.");
+                $"{string.Join(" ", head.Take(Math.Min(headLength, 4)).Select(b => b.ToString("x2")))}.");
         }
 
         using ZipArchive archive = OpenArchive(stream, source);
@@ -316,23 +366,25 @@ internal static class TorchArchive
         }
 
         // Every dict of tensors and every module in the file, outermost first. Without a key of the model's to look for,
-        // the one holding a recurrent layer is the model's among several (a checkpoint's metrics are tensors too).
+        // or where no dict holds it, the one holding a recurrent layer is the model's among several (a checkpoint's
+        // metrics are tensors too); the model's loader then names how its keys differ (another prefix, another cell).
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
         Search(root, root is PickleObject ? "the pickled module" : "the top-level dict", 0, candidates, visited, source);
         var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
-        if (requiredKey is null && fitting.Count > 1)
+        bool byKey = requiredKey is not null && fitting.Count > 0;
+        if (!byKey)
         {
-            var recurrent = fitting.Where(c => c.Tensors.Any(t => t.Key.EndsWith(FirstRecurrentKey, StringComparison.Ordinal))).ToList();
-            if (recurrent.Count > 0) fitting = recurrent;
+            var recurrent = candidates.Where(c => c.Tensors.Any(t => t.Key.EndsWith(FirstRecurrentKey, StringComparison.Ordinal))).ToList();
+            fitting = recurrent.Count > 0 ? recurrent : candidates;
         }
         if (fitting.Count == 1)
             return fitting[0];
-        if (fitting.Count > 1)
+        if (fitting.Count > 1 && (byKey || requiredKey is null))
         {
             throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
-                "pass stateDictKey to choose one (compiled-in weights cannot: save that state_dict alone with " +
-                "torch.save(checkpoint[key], path)).");
+                "pass stateDictKey to choose one (lstmgen inspect: --state-dict-key; compiled-in weights cannot: save that state_dict " +
+                "alone with torch.save(checkpoint[key], path)).");
         }
 
         string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";
@@ -409,10 +461,9 @@ internal static class TorchArchive
             throw Fail(source, $"the pickled module contains itself (at '{prefix}').");
         var state = (PickleDict)module.State!;
         var nonPersistent = new HashSet<string>(StringComparer.Ordinal);
-        if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleObject { Arguments: { Length: 1 } arguments } &&
-            arguments[0] is List<object?> names)
+        if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleSet names)
         {
-            foreach (object? name in names)
+            foreach (object? name in names.Items)
                 if (name is string text) nonPersistent.Add(text);
         }
         foreach (string field in new[] { "_parameters", "_buffers" })

@@ -8,6 +8,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using LstmGen.PyTorch;
 
 namespace LstmGen;
 
@@ -175,13 +176,13 @@ public sealed class SafetensorsFile : ITensorFile
 
     private static SafetensorsFile LoadSeekable(Stream stream, string source)
     {
-        long available = stream.Length - stream.Position;
-        if (available < 8)
-            throw Fail(source, $"the content is {Math.Max(available, 0)} bytes long; a safetensors file needs at least 8 (the header length).");
+        long start = stream.Position, available = stream.Length - start;
+        var head = new byte[TorchArchive.SniffLength];
+        int headLength = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        CheckStart(source, head, headLength);
 
-        Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(stream, prefix, source, "the header length");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        stream.Position = start + 8;
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
         int header = CheckHeaderLength(source, headerLength, available - 8);
 
         long rest = available - 8;
@@ -206,11 +207,19 @@ public sealed class SafetensorsFile : ITensorFile
         }
         byte[] buffer = memory.GetBuffer();
         int length = (int)memory.Length;
-        if (length < 8)
-            throw Fail(source, $"the content is {length} bytes long; a safetensors file needs at least 8 (the header length).");
+        CheckStart(source, buffer, length);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(0, 8));
         int header = CheckHeaderLength(source, headerLength, length - 8);
         return new SafetensorsFile(source, buffer, 8, header, 8 + header, length - 8 - header);
+    }
+
+    // Content that is empty, a torch.save file or too short for the header length is refused before its bytes are read
+    // as a header length.
+    private static void CheckStart(string source, byte[] head, int length)
+    {
+        TorchArchive.CheckFormat(source, TorchArchive.Sniff(head, length), WeightsFormat.Safetensors);
+        if (length < 8)
+            throw Fail(source, $"the content is {length} bytes long; a safetensors file needs at least 8 (the header length).");
     }
 
     private static int CheckHeaderLength(string source, ulong headerLength, long bytesAfterLength)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using LstmGen.PyTorch;
@@ -178,8 +179,8 @@ public abstract class RecurrentWeights
     /// <summary>The key a model's state_dict always has: what picks it among the dicts of a checkpoint.</summary>
     private protected static string FirstKey(string prefix) => prefix + TorchArchive.FirstRecurrentKey;
 
-    // Safetensors or torch.save, told apart by content, not by extension: a torch.save archive is a zip ("PK"), and the
-    // pre-1.6 format starts with its magic number (PyTorchFile refuses it by name); anything else is safetensors.
+    // Safetensors or torch.save, told apart by content, not by extension (TorchArchive.Sniff): anything that is not a
+    // torch.save file is read as safetensors, whose reader says what is wrong with it.
     internal static ITensorFile OpenFile(string path, string? requiredKey, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -198,7 +199,9 @@ public abstract class RecurrentWeights
         var head = new byte[TorchArchive.SniffLength];
         int length = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         content.Position = start;
-        if (TorchArchive.IsZip(head, length) || TorchArchive.IsLegacy(head, length))
+        WeightsFormat format = TorchArchive.Sniff(head, length);
+        TorchArchive.CheckFormat(source, format, expected: null);
+        if (format == WeightsFormat.TorchSave)
             return PyTorchFile.Load(content, source, stateDictKey, requiredKey);
         if (stateDictKey is not null)
             throw new InvalidDataException($"{source}: stateDictKey '{stateDictKey}' was given, but this is not a torch.save file (safetensors holds one flat dict of tensors).");
@@ -213,7 +216,18 @@ public abstract class RecurrentWeights
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(prefix);
         if (expected is not null) ArgumentNullException.ThrowIfNull(fcPrefix);
+        try
+        {
+            return ReadParts(file, gates, kind, prefix, fcPrefix, expected);
+        }
+        catch (InvalidDataException error) when (Misfit(file, gates, kind, prefix, fcPrefix, expected) is { } misfit)
+        {
+            throw new InvalidDataException($"{file.SourceName}: {misfit}", error);
+        }
+    }
 
+    private static Parts ReadParts(ITensorFile file, int gates, string kind, string prefix, string? fcPrefix, ExpectedSizes? expected)
+    {
         int layersInFile = CountLayers(file, prefix);
         if (layersInFile == 0)
         {
@@ -233,14 +247,34 @@ public abstract class RecurrentWeights
         bool head = headKey is not null && file.Contains(headKey);
         if (expected is { } wanted)
         {
-            RequireStructure(file, kind, reverseKey, bidirectional, wanted.Bidirectional, "bidirectional", "Bidirectional = true", "Bidirectional = false");
-            RequireStructure(file, kind, projectionKey, projected, wanted.ProjSize > 0, "projected (proj_size)", $"ProjSize = {wanted.ProjSize}", "ProjSize = 0");
-            RequireStructure(file, kind, biasKey, bias, wanted.Bias, "biased (bias=True)", "Bias = true", "Bias = false");
+            // Each says what the model declares, what the file's keys say, and the declaration (or LstmWeights' and
+            // GruWeights' argument) that fits the file.
+            string weights = gates == 4 ? "LstmWeights" : "GruWeights";
+            if (bidirectional != wanted.Bidirectional)
+            {
+                throw Structure(file, reverseKey, bidirectional, bidirectional
+                    ? $"the file's {kind} is bidirectional but the model declares no Bidirectional (false, the default): declare Bidirectional = true (or pass bidirectional: true to {weights})"
+                    : $"the model declares Bidirectional = true but the file's {kind} has no _reverse keys (it is unidirectional): remove Bidirectional = true (or pass bidirectional: false to {weights})");
+            }
+            if (projected != wanted.ProjSize > 0)
+            {
+                string size = projected && file.GetShape(projectionKey) is [int rows, _] ? rows.ToString(CultureInfo.InvariantCulture) : "P";
+                throw Structure(file, projectionKey, projected, projected
+                    ? $"the file's {kind} is projected (proj_size={size}) but the model declares no ProjSize (0, the default): declare ProjSize = {size} (or pass projSize: {size} to {weights})"
+                    : $"the model declares ProjSize = {wanted.ProjSize} but the file's {kind} has no weight_hr_l0 key (no proj_size): remove ProjSize = {wanted.ProjSize} (or pass projSize: 0 to {weights})");
+            }
+            if (bias != wanted.Bias)
+            {
+                throw Structure(file, biasKey, bias, bias
+                    ? $"the file's {kind} has biases (bias=True) but the model declares Bias = false: remove Bias = false (or pass bias: true to {weights})"
+                    : $"the model declares bias=True (Bias = true, the default) but the file's {kind} has no bias_ih_l0/bias_hh_l0 keys (bias=False): declare Bias = false (or pass bias: false to {weights})");
+            }
             if (head != wanted.OutputSize > 0)
             {
-                throw new InvalidDataException(head
-                    ? $"{file.SourceName}: unexpected tensor '{headKey}': the file has a Linear head but the model has none (OutputSize 0)."
-                    : $"{file.SourceName}: missing tensor '{headKey}': the model has a Linear head (OutputSize {wanted.OutputSize}) but the file has none. The file has: {Describe(file)}.");
+                throw Structure(file, headKey!, head, head
+                    ? $"the file has a Linear head ('{headKey}' {Tensor.FormatShape(file.GetShape(headKey!).ToArray())}) but the model declares outputSize: 0 (no head): " +
+                        $"declare outputSize: {(file.GetShape(headKey!) is [int rows, _] ? rows.ToString(CultureInfo.InvariantCulture) : "O")}"
+                    : $"the model declares outputSize: {wanted.OutputSize} (a Linear head) but the file has no '{headKey}': declare outputSize: 0 to output the features");
             }
         }
         else if (projected && gates != 4)
@@ -311,13 +345,67 @@ public abstract class RecurrentWeights
             : new Parts(layers, reverse, null, null);
     }
 
-    // Refuses a file whose keys say an option the model does not have, or lack one it has, naming the key.
-    private static void RequireStructure(ITensorFile file, string kind, string key, bool inFile, bool inModel, string option, string modelOn, string modelOff)
+    // A file whose keys say an option the model does not have, or lack one it has: the key, then why.
+    private static InvalidDataException Structure(ITensorFile file, string key, bool inFile, string why) => new(inFile
+        ? $"{file.SourceName}: unexpected tensor '{key}': {why}."
+        : $"{file.SourceName}: missing tensor '{key}': {why}. The file has: {Describe(file)}.");
+
+    // Why a file does not load, where ModelInfo's reading of it explains that better than the key that failed: its
+    // recurrent module is the other cell, or it (or its head) is under another prefix than the model's. With the
+    // declaration (a model of fixed sizes) or the arguments (sizes from the file) that load it; null otherwise.
+    private static string? Misfit(ITensorFile file, int gates, string kind, string prefix, string? fcPrefix, ExpectedSizes? expected)
     {
-        if (inFile == inModel) return;
-        throw new InvalidDataException(inFile
-            ? $"{file.SourceName}: unexpected tensor '{key}': the file's {kind} is {option} but the model has {modelOff}."
-            : $"{file.SourceName}: missing tensor '{key}': the model has {modelOn} but the file's {kind} is not {option}. The file has: {Describe(file)}.");
+        if (ModelInfo.TryRead(file, file.Contains(FirstKey(prefix)) ? prefix : null) is not { } info)
+            return null;
+        bool sized = expected is not null;
+        RecurrentCell cell = gates == 4 ? RecurrentCell.Lstm : RecurrentCell.Gru;
+        if (info.Cell != cell)
+        {
+            (string fileKind, int fileGates, string other) = info.Cell == RecurrentCell.Lstm ? ("an LSTM", 4, "a GRU") : ("a GRU", 3, "an LSTM");
+            string defaultPrefix = info.Cell == RecurrentCell.Lstm ? LstmWeights.DefaultLstmPrefix : GruWeights.DefaultGruPrefix;
+            string arguments = Settings(info.Cell, info.Prefix == defaultPrefix ? null : info.Prefix,
+                info.FcPrefix == DefaultFcPrefix ? null : info.FcPrefix, sized: false);
+            string load = sized
+                ? $"declare it as {info}"
+                : $"load it with {(info.Cell == RecurrentCell.Lstm ? "LstmModel" : "GruModel")}.Load{(arguments.Length == 0 ? "" : ", passing " + arguments)}";
+            return $"the file holds {fileKind} at prefix {ModelInfo.Literal(info.Prefix)} ({fileGates}·H = {fileGates * info.HiddenSize} gate rows for " +
+                $"hidden size {info.HiddenSize}), not {other}: {load}.";
+        }
+        string? recurrentPrefix = info.Prefix == prefix ? null : info.Prefix;
+        bool wantsHead = fcPrefix is not null && expected is not { OutputSize: 0 };
+        string? headPrefix = wantsHead && info.FcPrefix is { } found && found != fcPrefix && !file.Contains(fcPrefix + "weight") ? found : null;
+        if (recurrentPrefix is null && headPrefix is null)
+            return null;
+
+        var where = new List<string>();
+        if (recurrentPrefix is not null)
+            where.Add($"the file's {kind} is under the prefix {ModelInfo.Literal(recurrentPrefix)}{(recurrentPrefix.Length == 0 ? $" (an nn.{kind} saved on its own)" : "")}");
+        if (headPrefix is not null)
+            where.Add($"{(recurrentPrefix is null ? "the file's Linear head is" : "its Linear head")} under {ModelInfo.Literal(headPrefix)}");
+        string missing = recurrentPrefix is not null ? FirstKey(prefix) : fcPrefix + "weight";
+        return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}.";
+    }
+
+    // Prefixes (null: not given) as a declaration's named arguments, with LstmWeights' or GruWeights' arguments beside
+    // (LstmPrefix = "rnn." (or pass lstmPrefix: "rnn." to LstmWeights)), or as Load's arguments alone (lstmPrefix: "rnn.").
+    private static string Settings(RecurrentCell cell, string? recurrentPrefix, string? headPrefix, bool sized)
+    {
+        string name = cell == RecurrentCell.Lstm ? "Lstm" : "Gru";
+        var declared = new List<string>();
+        var arguments = new List<string>();
+        if (recurrentPrefix is not null)
+        {
+            declared.Add($"{name}Prefix = {ModelInfo.Literal(recurrentPrefix)}");
+            arguments.Add($"{name.ToLowerInvariant()}Prefix: {ModelInfo.Literal(recurrentPrefix)}");
+        }
+        if (headPrefix is not null)
+        {
+            declared.Add($"FcPrefix = {ModelInfo.Literal(headPrefix)}");
+            arguments.Add($"fcPrefix: {ModelInfo.Literal(headPrefix)}");
+        }
+        return sized
+            ? $"{string.Join(", ", declared)} (or pass {string.Join(", ", arguments)} to {name}Weights)"
+            : string.Join(", ", arguments);
     }
 
     // Layers present: weight_ih_l0, weight_ih_l1, … counted until the first gap.

@@ -62,6 +62,18 @@ public class ToolTests
             Assert.Equal(0, code);
             Assert.StartsWith("[Gru(inputSize: 7, hiddenSize: 13, outputSize: 5, seqLen: /* your length */ 1, NumLayers = 2)]\n", output);
 
+            // Two recurrent modules: the message names the option that chooses one.
+            string twoModules = Path.Combine(work, "two_lstms.safetensors");
+            File.WriteAllBytes(twoModules, SafetensorsWriter.Build(
+                SafetensorsWriter.F32("enc.weight_ih_l0", [32, 5], new float[160]), SafetensorsWriter.F32("enc.weight_hh_l0", [32, 8], new float[256]),
+                SafetensorsWriter.F32("dec.weight_ih_l0", [32, 8], new float[256]), SafetensorsWriter.F32("dec.weight_hh_l0", [32, 8], new float[256])));
+            (code, output) = Run(lstmgen, "inspect", twoModules);
+            Assert.Equal(1, code);
+            Assert.Contains("or lstmgen inspect --prefix \"enc.\".", output);
+            (code, output) = Run(lstmgen, "inspect", twoModules, "--prefix", "dec.");
+            Assert.Equal(0, code);
+            Assert.StartsWith("[Lstm(inputSize: 8, hiddenSize: 8, outputSize: 0, seqLen: /* your length */ 1, Bias = false, LstmPrefix = \"dec.\")]\n", output);
+
             // A file it cannot use: exit code 1 and the reader's message, which names the file.
             string truncated = GoldenParity.GoldenPath("pt/seed.truncated.pt");
             (code, output) = Run(lstmgen, "inspect", truncated);

@@ -11,8 +11,8 @@ namespace LstmGen.Tests.Parity;
 
 /// <summary>
 /// Files as training scripts leave them (Golden/pt/make_checkpoints.py): a checkpoint whose state_dict sits beside
-/// tensors of its own (a top-level <c>best_acc</c>, a callback's score), and a Linear head without bias, checked against
-/// PyTorch's output through every way of loading.
+/// tensors of its own (a top-level <c>best_acc</c>, a callback's score), checkpoints and a module saved with pickle
+/// protocols 3 to 5, and a Linear head without bias, checked against PyTorch's output through every way of loading.
 /// </summary>
 public class CheckpointAndHeadTests
 {
@@ -58,6 +58,49 @@ public class CheckpointAndHeadTests
 
         error = Assert.Throws<InvalidDataException>(() => GruModel.Load(GoldenParity.GoldenPath("gru_seed.weights.safetensors"), stateDictKey: "model"));
         Assert.Contains("stateDictKey 'model' was given, but this is not a torch.save file", error.Message);
+    }
+
+    [Theory]
+    [InlineData("seed", 3)]
+    [InlineData("seed", 4)]
+    [InlineData("seed", 5)]
+    [InlineData("gru_seed", 3)]
+    [InlineData("gru_seed", 4)]
+    [InlineData("gru_seed", 5)]
+    public void Checkpoints_saved_with_pickle_protocols_3_to_5_match_PyTorch(string caseName, int protocol)
+    {
+        // torch.save(..., pickle_protocol=N): frames, memoized values, globals from the stack, numpy's bytes.
+        string path = Pt($"{caseName}.protocol{protocol}.pt");
+        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath(caseName + ".io.safetensors"));
+        Tensor x = io.ReadTensor("x");
+        float[] golden = io.ReadFloats("y");
+
+        ITestModel model = GoldenParity.Cases[caseName]();
+        model.LoadPyTorch(path);
+        float[] actual = model.Forward(x).ToArray();
+        ITestModel protocol2 = GoldenParity.Cases[caseName]();
+        protocol2.LoadPyTorch(GoldenParity.GoldenPath(caseName + ".weights.pt"));
+        Assert.Equal(protocol2.Forward(x).ToArray(), actual);
+        Assert.True(GoldenParity.MaxAbsDifference(actual, golden) <= GoldenParity.Tolerance);
+
+        RecurrentModel runTimeSized = caseName.StartsWith("gru", StringComparison.Ordinal) ? GruModel.Load(path) : LstmModel.Load(path);
+        Assert.True(GoldenParity.MaxAbsDifference(runTimeSized.Forward(x).AsSpan(), golden) <= GoldenParity.Tolerance);
+        Assert.Equal("['state_dict']", PyTorchFile.Load(path).StateDictLocation);
+        Assert.Equal(ModelInfo.Read(GoldenParity.GoldenPath(caseName + ".weights.pt")).ToString(), ModelInfo.Read(path).ToString());
+    }
+
+    [Fact]
+    public void A_module_saved_with_protocol_4_leaves_out_its_non_persistent_buffer()
+    {
+        // A set in protocol 4 is EMPTY_SET and ADDITEMS: the buffer 'scale' it names is not in state_dict().
+        string path = Pt("seed.module.protocol4.pt");
+        PyTorchFile file = PyTorchFile.Load(path);
+        Assert.Equal("the pickled module", file.StateDictLocation);
+        Assert.Equal(["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "fc.weight", "fc.bias"], file.TensorNames);
+
+        var model = new SeedModel();
+        model.LoadPyTorch(path);
+        Assert.True(GoldenParity.MaxAbsDifference(model.Forward(SeedInput()).AsSpan(), SeedGolden()) <= GoldenParity.Tolerance);
     }
 
     [Fact]

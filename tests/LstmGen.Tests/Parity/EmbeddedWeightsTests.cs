@@ -91,7 +91,7 @@ public class EmbeddedWeightsTests
     [Theory]
     [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.pt\")]", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]")]
     [InlineData("[Lstm(5, 8, 2, 7, NumLayers = 2, Weights = \"model.pt\")]", "holds a 1-layer LSTM")]
-    [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.pt\")]", "found no state_dict holding 'gru.weight_ih_l0'")]
+    [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.pt\")]", "it holds an nn.LSTM (keys lstm.weight_ih_l0, …), not an nn.GRU: declare [Lstm(…, LstmPrefix = \"lstm.\")]")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.pt\")]", "the zip archive is truncated or corrupt")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"evil.pt\")]", "a call to posix.system (never run)")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"legacy.pt\")]", "legacy format")]

@@ -227,8 +227,8 @@ public class LoadPyTorchTests
         var model = new SeedModel();
         string gru = GoldenParity.GoldenPath("gru_seed.weights.pt");
         var error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(gru));
-        Assert.Equal($"{gru}: found no state_dict holding 'lstm.weight_ih_l0': its dicts of tensors are the top-level dict " +
-            "(fc.bias, fc.weight, gru.bias_hh_l0, gru.bias_ih_l0, gru.weight_hh_l0, gru.weight_ih_l0).", error.Message);
+        Assert.Equal($"{gru}: the file holds a GRU at prefix \"gru.\" (3·H = 24 gate rows for hidden size 8), not an LSTM: " +
+            "declare it as [Gru(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: /* your length */ 1)].", error.Message);
 
         string missing = GoldenParity.GoldenPath(Path.Combine("pt", "seed.missing.pt"));
         error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(missing));
@@ -236,7 +236,8 @@ public class LoadPyTorchTests
 
         string safetensors = GoldenParity.GoldenPath("seed.weights.safetensors");
         error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(safetensors));
-        Assert.StartsWith($"{safetensors}: expected a torch.save zip archive (starting with 'PK'), but the content starts with ", error.Message);
+        Assert.StartsWith($"{safetensors}: this is a safetensors file (an 8-byte header length, then a JSON header), not a torch.save archive: " +
+            "load it with LoadSafetensors instead of LoadPyTorch", error.Message);
 
         string other = GoldenParity.GoldenPath("lstm2_small.weights.pt");
         error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(other));

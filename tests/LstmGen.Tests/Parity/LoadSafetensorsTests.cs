@@ -82,7 +82,7 @@ public class LoadSafetensorsTests
         SafetensorsWriter.Entry Entry(string name) => SafetensorsWriter.F32(name, seed.GetInfo(name).Shape.ToArray(), seed.ReadFloats(name));
         IEnumerable<SafetensorsWriter.Entry> All(params string[] except) => seed.TensorNames.Where(n => !except.Contains(n)).Select(Entry);
 
-        yield return ["missing tensor", SafetensorsWriter.Build(All("fc.weight")), new[] { "missing tensor 'fc.weight'", "OutputSize 2" }];
+        yield return ["missing tensor", SafetensorsWriter.Build(All("fc.weight")), new[] { "missing tensor 'fc.weight'", "outputSize: 2" }];
         yield return ["wrong shape", SafetensorsWriter.Build(All("fc.weight").Append(SafetensorsWriter.F32("fc.weight", [2, 4], new float[8]))),
             new[] { "'fc.weight' has shape [2, 4]", "expects [2, 8]" }];
         yield return ["second layer", File.ReadAllBytes(GoldenParity.GoldenPath("lstm2_small.weights.safetensors")),
@@ -94,7 +94,7 @@ public class LoadSafetensorsTests
         byte[] valid = File.ReadAllBytes(SeedWeights);
         yield return ["truncated", valid[..^10], Array.Empty<string>()];
         yield return ["corrupt header", valid.Select((b, i) => i is > 8 and < 40 ? (byte)'#' : b).ToArray(), Array.Empty<string>()];
-        yield return ["empty", Array.Empty<byte>(), Array.Empty<string>()];
+        yield return ["empty", Array.Empty<byte>(), new[] { ": the file is empty (0 bytes); expected a safetensors file." }];
     }
 
     [Theory]
@@ -120,5 +120,67 @@ public class LoadSafetensorsTests
         {
             File.Delete(path);
         }
+    }
+
+    // ------------------------------------------------------------------ a file of the other format
+
+    [Fact]
+    public void A_torch_save_file_is_named_with_the_method_that_reads_it()
+    {
+        string pt = GoldenParity.GoldenPath("seed.weights.pt");
+        string expected = ": this is a torch.save file (a zip archive, starting with 'PK'), not safetensors: load it with LoadPyTorch instead of " +
+            "LoadSafetensors (PyTorchFile.Load instead of SafetensorsFile.Load); LstmModel.Load, GruModel.Load and ModelInfo.Read read either format, told apart by content.";
+        var model = new SeedModel();
+        Assert.Equal(pt + expected, Assert.Throws<InvalidDataException>(() => model.LoadSafetensors(pt)).Message);
+        using (FileStream stream = File.OpenRead(pt))
+            Assert.Equal("<stream>" + expected, Assert.Throws<InvalidDataException>(() => model.LoadSafetensors(stream)).Message);
+        Assert.Equal("<stream>" + expected, Assert.Throws<InvalidDataException>(() =>
+            SafetensorsFile.Load(new NonSeekableStream(File.ReadAllBytes(pt), chunk: 100))).Message);
+        Assert.Equal(pt + expected, Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(pt, 5, 8, 2)).Message);
+
+        string safetensors = GoldenParity.GoldenPath("seed.weights.safetensors");
+        Assert.Equal($"{safetensors}: this is a safetensors file (an 8-byte header length, then a JSON header), not a torch.save archive: load it with " +
+            "LoadSafetensors instead of LoadPyTorch (SafetensorsFile.Load instead of PyTorchFile.Load); LstmModel.Load, GruModel.Load and ModelInfo.Read " +
+            "read either format, told apart by content.", Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(safetensors)).Message);
+    }
+
+    [Fact]
+    public void An_empty_file_is_called_empty_by_every_loader()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"lstmgen-{Guid.NewGuid():N}.pt");
+        File.WriteAllBytes(path, []);
+        try
+        {
+            Assert.Equal($"{path}: the file is empty (0 bytes); expected a torch.save file.",
+                Assert.Throws<InvalidDataException>(() => new SeedModel().LoadPyTorch(path)).Message);
+            Assert.Equal($"{path}: the file is empty (0 bytes); expected a safetensors file.",
+                Assert.Throws<InvalidDataException>(() => new SeedModel().LoadSafetensors(path)).Message);
+            string either = $"{path}: the file is empty (0 bytes); expected a torch.save or safetensors file.";
+            Assert.Equal(either, Assert.Throws<InvalidDataException>(() => ModelInfo.Read(path)).Message);
+            Assert.Equal(either, Assert.Throws<InvalidDataException>(() => LstmModel.Load(path)).Message);
+            Assert.Equal(either, Assert.Throws<InvalidDataException>(() => GruModel.Load(path)).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_safetensors_file_whose_header_length_starts_with_PK_is_safetensors()
+    {
+        // A header of 0x4b50 = 19280 bytes: the file starts with "PK", as a zip does, then '{'.
+        byte[] seed = File.ReadAllBytes(SeedWeights);
+        int headerLength = (int)BitConverter.ToUInt64(seed, 0);
+        byte[] header = [.. seed.AsSpan(8, headerLength), .. Enumerable.Repeat((byte)' ', 0x4b50 - headerLength)];
+        byte[] file = SafetensorsWriter.Assemble(header, seed[(8 + headerLength)..]);
+        Assert.Equal("PK"u8.ToArray(), file[..2]);
+
+        var model = new SeedModel();
+        model.LoadSafetensors(new MemoryStream(file));
+        Assert.True(GoldenParity.MaxAbsDifference(Run(model), GoldenY()) <= GoldenParity.Tolerance);
+        Tensor x = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.io.safetensors")).ReadTensor("x");
+        Assert.True(GoldenParity.MaxAbsDifference(LstmModel.Load(new MemoryStream(file)).Forward(x).AsSpan(), GoldenY()) <= GoldenParity.Tolerance);
+        Assert.Contains("this is a safetensors file", Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(new MemoryStream(file))).Message);
     }
 }

@@ -131,7 +131,7 @@ public class ModelInfoTests
     {
         string path = GoldenParity.GoldenPath("pt/ambiguous.pt");
         var error = Assert.Throws<InvalidDataException>(() => ModelInfo.Read(path));
-        Assert.Contains("['model'], ['ema']", error.Message);
+        Assert.Contains("['model'], ['ema']; pass stateDictKey to choose one (lstmgen inspect: --state-dict-key;", error.Message);
 
         Assert.Equal(TruthOf("seed"), TruthOf(ModelInfo.Read(path, stateDictKey: "ema")));
         using var stream = File.OpenRead(path);
@@ -277,7 +277,8 @@ public class ModelInfoTests
     public void Several_recurrent_modules_are_named_and_a_prefix_chooses_one()
     {
         var entries = Rnn("encoder.", 4, 3, 5).Concat(Rnn("decoder.", 3, 5, 6, numLayers: 2)).ToArray();
-        Refused(entries, "2 recurrent modules", "\"encoder.\", \"decoder.\"", "prefix");
+        Refused(entries, "2 recurrent modules, at prefixes \"encoder.\", \"decoder.\"; a model runs one: choose it with " +
+            "ModelInfo.Read(path, prefix: \"encoder.\") or lstmgen inspect --prefix \"encoder.\".");
 
         ModelInfo decoder = Read(entries, prefix: "decoder.");
         Assert.Equal((RecurrentCell.Gru, 5, 6, 2, 0), (decoder.Cell, decoder.InputSize, decoder.HiddenSize, decoder.NumLayers, decoder.OutputSize));

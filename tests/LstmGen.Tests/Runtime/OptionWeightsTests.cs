@@ -32,32 +32,41 @@ public class OptionWeightsTests
 
     [Theory]
     // The file has an option the model lacks …
-    [InlineData("bi_lstm", "unexpected tensor 'lstm.weight_ih_l0_reverse'", "Bidirectional = false")]
-    [InlineData("proj_lstm", "unexpected tensor 'lstm.weight_hr_l0'", "ProjSize = 0")]
-    [InlineData("nohead_lstm", "missing tensor 'fc.weight'", "OutputSize 2")]
-    [InlineData("nobias_lstm", "missing tensor 'lstm.bias_ih_l0'", "Bias = true")]
-    public void A_file_with_other_options_names_the_key(string caseName, string key, string setting)
+    [InlineData("bi_lstm", "unexpected tensor 'lstm.weight_ih_l0_reverse': the file's LSTM is bidirectional but the model declares no " +
+        "Bidirectional (false, the default): declare Bidirectional = true (or pass bidirectional: true to LstmWeights).")]
+    [InlineData("proj_lstm", "unexpected tensor 'lstm.weight_hr_l0': the file's LSTM is projected (proj_size=3) but the model declares no " +
+        "ProjSize (0, the default): declare ProjSize = 3 (or pass projSize: 3 to LstmWeights).")]
+    // … or lacks one the model has.
+    [InlineData("nohead_lstm", "missing tensor 'fc.weight': the model declares outputSize: 2 (a Linear head) but the file has no 'fc.weight': " +
+        "declare outputSize: 0 to output the features. The file has: ")]
+    [InlineData("nobias_lstm", "missing tensor 'lstm.bias_ih_l0': the model declares bias=True (Bias = true, the default) but the file's LSTM " +
+        "has no bias_ih_l0/bias_hh_l0 keys (bias=False): declare Bias = false (or pass bias: false to LstmWeights). The file has: ")]
+    public void A_file_with_other_options_names_the_key_and_the_declaration_that_fits(string caseName, string message)
     {
-        var error = Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(Option(caseName), 5, 8, 2));
-        Assert.Contains(key, error.Message);
-        Assert.Contains(setting, error.Message);
-        error = Assert.Throws<InvalidDataException>(() => LstmWeights.LoadPyTorch(OptionGolden.PathOf(caseName + ".weights.pt"), 5, 8, 2));
-        Assert.Contains(key, error.Message);
+        string path = Option(caseName);
+        Assert.StartsWith($"{path}: {message}", Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(path, 5, 8, 2)).Message);
+        path = OptionGolden.PathOf(caseName + ".weights.pt");
+        Assert.StartsWith($"{path}: {message}", Assert.Throws<InvalidDataException>(() => LstmWeights.LoadPyTorch(path, 5, 8, 2)).Message);
     }
 
     [Fact]
-    public void A_model_with_options_the_file_lacks_names_the_key()
+    public void A_model_with_options_the_file_lacks_names_the_key_and_the_declaration_that_fits()
     {
         // The seed file: unidirectional, unprojected, biased, with a head.
-        Assert.Contains("missing tensor 'lstm.weight_ih_l0_reverse'",
-            Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, bidirectional: true)).Message);
-        Assert.Contains("missing tensor 'lstm.weight_hr_l0'",
-            Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, projSize: 3)).Message);
-        Assert.Contains("unexpected tensor 'lstm.bias_ih_l0'",
-            Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, bias: false)).Message);
-        Assert.Contains("unexpected tensor 'fc.weight'",
-            Assert.Throws<InvalidDataException>(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 0)).Message);
-        Assert.Contains("unexpected tensor 'gru.weight_ih_l0_reverse'",
+        string Refused(Action load) => Assert.Throws<InvalidDataException>(load).Message[(Seed.Length + 2)..];
+        Assert.StartsWith("missing tensor 'lstm.weight_ih_l0_reverse': the model declares Bidirectional = true but the file's LSTM has no _reverse " +
+            "keys (it is unidirectional): remove Bidirectional = true (or pass bidirectional: false to LstmWeights). The file has: ",
+            Refused(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, bidirectional: true)));
+        Assert.StartsWith("missing tensor 'lstm.weight_hr_l0': the model declares ProjSize = 3 but the file's LSTM has no weight_hr_l0 key " +
+            "(no proj_size): remove ProjSize = 3 (or pass projSize: 0 to LstmWeights). The file has: ",
+            Refused(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, projSize: 3)));
+        Assert.Equal("unexpected tensor 'lstm.bias_ih_l0': the file's LSTM has biases (bias=True) but the model declares Bias = false: " +
+            "remove Bias = false (or pass bias: true to LstmWeights).",
+            Refused(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, bias: false)));
+        Assert.Equal("unexpected tensor 'fc.weight': the file has a Linear head ('fc.weight' [2, 8]) but the model declares outputSize: 0 (no head): " +
+            "declare outputSize: 2.",
+            Refused(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 0)));
+        Assert.Contains("unexpected tensor 'gru.weight_ih_l0_reverse': the file's GRU is bidirectional",
             Assert.Throws<InvalidDataException>(() => GruWeights.LoadSafetensors(Option("bi_gru"), 5, 8, 2)).Message);
     }
 

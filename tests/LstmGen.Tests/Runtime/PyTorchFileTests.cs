@@ -19,6 +19,10 @@ public class PyTorchFileTests
 
     private static byte[] Str(string text) => [(byte)'X', .. BitConverter.GetBytes(Encoding.UTF8.GetByteCount(text)), .. Encoding.UTF8.GetBytes(text)];
 
+    private static byte[] ShortStr(string text) => [0x8c, (byte)Encoding.UTF8.GetByteCount(text), .. Encoding.UTF8.GetBytes(text)]; // SHORT_BINUNICODE
+
+    private static byte[] Protocol(byte version, params byte[] opcodes) => [0x80, version, .. opcodes];
+
     private static byte[] Global(string module, string name) => [(byte)'c', .. Encoding.ASCII.GetBytes($"{module}\n{name}\n")];
 
     private static byte[] Tuple(params byte[][] items) => [(byte)'(', .. items.SelectMany(item => item), (byte)'t'];
@@ -126,14 +130,33 @@ public class PyTorchFileTests
             { "compressed record", Archive(StateDict(("w", TensorOp("0", 1024, 0, [2], [1]))), CompressionLevel.Optimal, ("0", new byte[4096])), "is compressed" },
             { "huge string", Archive([0x80, 2, (byte)'X', 0xF0, 0xFF, 0xFF, 0xFF, (byte)'.']), "a string claims 4294967280 bytes" },
             { "huge memo index", Archive([0x80, 2, (byte)'j', 0xFF, 0xFF, 0xFF, 0xFF, (byte)'.']), "memo entry 4294967295 is read before it is written" },
-            { "protocol 4", Archive([0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, (byte)'.']), "pickle protocol 4; torch.save writes protocol 2" },
+            { "protocol 6", Archive(Protocol(6, (byte)'}', (byte)'.')), "pickle protocol 6; torch.save writes protocols 2 (its default) to 5" },
+            { "truncated FRAME", Archive(Protocol(4, 0x95, 9, 0, 0)), "the pickle ends inside an opcode's argument (truncated?)" },
+            { "FRAME longer than the pickle", Archive(Protocol(4, [0x95, .. BitConverter.GetBytes(1000L), (byte)'}', (byte)'.'])), "a FRAME claims 1000 bytes but 2 remain" },
+            { "FRAME of 2^64 - 1 bytes", Archive(Protocol(4, [0x95, .. BitConverter.GetBytes(ulong.MaxValue), (byte)'.'])), "a FRAME claims 18446744073709551615 bytes but 1 remain" },
+            { "SHORT_BINUNICODE past the end", Archive(Protocol(4, 0x8c, 200, (byte)'a', (byte)'.')), "a string claims 200 bytes but 2 remain" },
+            { "SHORT_BINBYTES past the end", Archive(Protocol(3, (byte)'C', 9, (byte)'.')), "a bytes value claims 9 bytes but 1 remain" },
+            { "BINBYTES of 4 GB", Archive(Protocol(3, (byte)'B', 0xFF, 0xFF, 0xFF, 0xFF, (byte)'.')), "a bytes value claims 4294967295 bytes but 1 remain" },
+            { "BYTEARRAY8 of 2^63 bytes", Archive(Protocol(5, [0x96, .. BitConverter.GetBytes(1UL << 63), (byte)'.'])), "a bytes value claims 9223372036854775808 bytes but 1 remain" },
+            { "MEMOIZE on an empty stack", Archive(Protocol(4, 0x94, (byte)'.')), "the stack is empty" },
+            { "MEMOIZE just after a MARK", Archive(Protocol(4, (byte)'}', (byte)'(', 0x94, (byte)'u', (byte)'.')), "the stack is empty" },
+            { "STACK_GLOBAL on an empty stack", Archive(Protocol(4, 0x93, (byte)'.')), "the stack is empty" },
+            { "STACK_GLOBAL of a number", Archive(Protocol(4, [.. ShortStr("os"), .. Int(7), 0x93, (byte)'.'])),
+                "STACK_GLOBAL names the string 'os' and the integer 7; expected a module and a name, two strings" },
+            { "STACK_GLOBAL of a long name", Archive(Protocol(4, [.. Str(new string('m', 300)), .. ShortStr("x"), 0x93, (byte)'.'])),
+                "a STACK_GLOBAL name is 302 characters long; at most 256 are accepted" },
+            { "STACK_GLOBAL of a class not allowed", Archive(Protocol(4, [(byte)'}', .. ShortStr("w"), .. ShortStr("posix"), .. ShortStr("system"), 0x93,
+                .. ShortStr("x"), 0x85, (byte)'R', (byte)'s', (byte)'.'])), "'w': a call to posix.system (never run)" },
+            { "ADDITEMS on a list", Archive(Protocol(4, [(byte)']', (byte)'(', .. Int(1), 0x90, (byte)'.'])), "ADDITEMS on a list of 0; expected a set" },
+            { "ADDITEMS without a MARK", Archive(Protocol(4, 0x8f, 0x90, (byte)'.')), "no MARK to pop to" },
             { "opcode torch.save never writes", Archive([0x80, 2, (byte)'i', (byte)'o', (byte)'s', 10, (byte)'s', 10, (byte)'.']), "opcode 0x69 ('i') is not one torch.save writes" },
             { "deep nesting", Archive([0x80, 2, .. Enumerable.Repeat((byte)'(', 1000), (byte)'.']), "MARKs nested more than 100 deep" },
             { "no STOP", Archive([0x80, 2, (byte)'}']), "ends without a STOP" },
             { "not a dict", Archive([0x80, 2, .. Int(7), (byte)'.']), "it holds the integer 7. Save the model with torch.save(model.state_dict(), path)" },
             { "a call as a value", Archive([0x80, 2, (byte)'}', .. Str("w"), .. Global("os", "system"), .. Str("x"), 0x85, (byte)'R', (byte)'s', (byte)'.']),
                 "'w': a call to os.system (never run)" },
-            { "empty", [], "starts with nothing" },
+            { "empty", [], "test.pt: the file is empty (0 bytes); expected a torch.save file." },
+            { "neither format", [1, 2, 3, 4, 5], "expected a torch.save zip archive (starting with 'PK'), but the content starts with 01 02 03 04." },
         };
     }
 

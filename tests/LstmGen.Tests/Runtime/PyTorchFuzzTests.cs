@@ -31,7 +31,7 @@ public class PyTorchFuzzTests
     [
         "seed.weights.pt", "gru_seed.weights.pt", "lstm2_small.weights.pt",
         "pt/seed.checkpoint.pt", "pt/seed.views.pt", "pt/seed.newer.pt", "pt/seed.module.pt", "pt/seed.f16.pt", "pt/gru_seed.bf16.pt",
-        "pt/checkpoint_metrics.pt",
+        "pt/checkpoint_metrics.pt", "pt/seed.protocol3.pt", "pt/seed.protocol4.pt", "pt/gru_seed.protocol5.pt", "pt/seed.module.protocol4.pt",
     ];
 
     [Fact]
@@ -214,8 +214,8 @@ public class PyTorchFuzzTests
         return bytes;
     }
 
-    // Opcode-level edits of data.pkl: an opcode dropped, doubled or replaced, an integer argument made huge, a string's
-    // length claimed huge, a memo index moved far.
+    // Opcode-level edits of data.pkl: an opcode dropped, doubled or replaced, an integer argument made huge, a string's,
+    // bytes value's or frame's length claimed huge, a memo index moved far.
     private static byte[] MutatePickle(byte[] pickle, Random random, List<string> log)
     {
         List<(int Start, int Length)> ops = Opcodes(pickle);
@@ -242,7 +242,9 @@ public class PyTorchFuzzTests
                 replacement = opcode switch
                 {
                     (byte)'K' or (byte)'M' or (byte)'J' or 0x8a => HugeInteger(random),
-                    (byte)'X' => [(byte)'X', .. BitConverter.GetBytes(random.Next(2) == 0 ? uint.MaxValue - (uint)random.Next(16) : (uint)random.Next(1 << 20)), .. pickle.AsSpan(start + 5, length - 5)],
+                    (byte)'X' or (byte)'B' => [opcode, .. BitConverter.GetBytes(random.Next(2) == 0 ? uint.MaxValue - (uint)random.Next(16) : (uint)random.Next(1 << 20)), .. pickle.AsSpan(start + 5, length - 5)],
+                    0x8c or (byte)'C' => [opcode, (byte)random.Next(256), .. pickle.AsSpan(start + 2, length - 2)],
+                    0x95 or 0x96 => [opcode, .. BitConverter.GetBytes(random.Next(2) == 0 ? ulong.MaxValue - (ulong)random.Next(16) : (ulong)random.Next(1 << 20)), .. pickle.AsSpan(start + 9, length - 9)],
                     (byte)'q' or (byte)'h' => [(byte)(opcode == 'q' ? 'r' : 'j'), .. BitConverter.GetBytes(random.Next(2) == 0 ? uint.MaxValue : (uint)random.Next(300))],
                     _ => [(byte)"(tu\x85\x86\x87Rb}]se."[random.Next(13)]],
                 };
@@ -259,7 +261,7 @@ public class PyTorchFuzzTests
         _ => [0x8a, (byte)(9 + random.Next(4)), .. new byte[9 + random.Next(4)]],
     };
 
-    // Where each opcode of a protocol-2 pickle starts and how long it is with its argument.
+    // Where each opcode of a pickle (protocols 2 to 5) starts and how long it is with its argument.
     private static List<(int Start, int Length)> Opcodes(byte[] pickle)
     {
         var ops = new List<(int, int)>();
@@ -270,8 +272,10 @@ public class PyTorchFuzzTests
                 0x80 or (byte)'q' or (byte)'h' or (byte)'K' => 2,
                 (byte)'M' => 3,
                 (byte)'r' or (byte)'j' or (byte)'J' => 5,
-                (byte)'G' => 9,
-                (byte)'X' when at + 5 <= pickle.Length => 5 + (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(pickle.AsSpan(at + 1)), pickle.Length),
+                (byte)'G' or 0x95 => 9,
+                (byte)'X' or (byte)'B' when at + 5 <= pickle.Length => 5 + (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(pickle.AsSpan(at + 1)), pickle.Length),
+                0x8c or (byte)'C' when at + 2 <= pickle.Length => 2 + pickle[at + 1],
+                0x96 when at + 9 <= pickle.Length => 9 + (int)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(pickle.AsSpan(at + 1)), (ulong)pickle.Length),
                 0x8a when at + 1 < pickle.Length => 2 + pickle[at + 1],
                 (byte)'c' => NthNewline(pickle, at, 2) - at + 1,
                 _ => 1,

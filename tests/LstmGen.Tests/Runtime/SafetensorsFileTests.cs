@@ -230,7 +230,7 @@ public class SafetensorsFileTests
     {
         var data = new TheoryData<string, byte[], string>
         {
-            { "empty file", [], "0 bytes long" },
+            { "empty file", [], "the file is empty (0 bytes); expected a safetensors file." },
             { "shorter than 8 bytes", [1, 2, 3, 4, 5], "5 bytes long" },
             { "header length 0", new byte[16], "header length is 0" },
             { "header length over the limit", LengthPrefix(100_000_001, 16), "100000001" },

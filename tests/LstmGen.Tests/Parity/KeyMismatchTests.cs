@@ -1,0 +1,113 @@
+using System;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace LstmGen.Tests.Parity;
+
+[Lstm(5, 8, 2, 7, LstmPrefix = "rnn.", FcPrefix = "head.")] public partial class RnnHeadModel : ILstmTestModel;
+
+/// <summary>
+/// A file whose recurrent module is under another prefix than the model's (Golden/pt/rnn_head.pt, bare_lstm.pt), or is
+/// the other cell: the message says what the file holds and the declaration or arguments that load it, in the same
+/// words for torch.save and safetensors, and following it loads the file.
+/// </summary>
+public class KeyMismatchTests
+{
+    private static string Pt(string name) => GoldenParity.GoldenPath(Path.Combine("pt", name));
+
+    private static Tensor SeedInput() => SafetensorsFile.Load(GoldenParity.GoldenPath("seed.io.safetensors")).ReadTensor("x");
+
+    private static float[] SeedGolden() => SafetensorsFile.Load(GoldenParity.GoldenPath("seed.io.safetensors")).ReadFloats("y");
+
+    // The file's tensors as safetensors, renamed.
+    private static MemoryStream AsSafetensors(string path, Func<string, string>? rename = null)
+    {
+        ITensorFile file = RecurrentWeights.OpenFile(path, requiredKey: null);
+        return new MemoryStream(SafetensorsWriter.Build(file.TensorNames.Select(name =>
+            SafetensorsWriter.F32((rename ?? (n => n))(name), file.GetShape(name).ToArray(), file.ReadTensor(name).ToArray()))));
+    }
+
+    private static string Refused(Action load) => Assert.Throws<InvalidDataException>(load).Message;
+
+    private static void Load(ITestModel model, string path)
+    {
+        if (path.EndsWith(".pt", StringComparison.Ordinal)) model.LoadPyTorch(path);
+        else model.LoadSafetensors(path);
+    }
+
+    [Fact]
+    public void Keys_under_other_prefixes_name_the_prefixes_to_declare()
+    {
+        string path = Pt("rnn_head.pt");
+        const string Sized = ": no tensor 'lstm.weight_ih_l0': the file's LSTM is under the prefix \"rnn.\" and its Linear head under \"head.\": " +
+            "declare LstmPrefix = \"rnn.\", FcPrefix = \"head.\" (or pass lstmPrefix: \"rnn.\", fcPrefix: \"head.\" to LstmWeights).";
+        Assert.Equal(path + Sized, Refused(() => new SeedModel().LoadPyTorch(path)));
+        Assert.Equal("<stream>" + Sized, Refused(() => new SeedModel().LoadSafetensors(AsSafetensors(path))));
+        Assert.Equal(path + Sized, Refused(() => LstmWeights.LoadPyTorch(path, 5, 8, 2)));
+
+        const string FromFile = ": no tensor 'lstm.weight_ih_l0': the file's LSTM is under the prefix \"rnn.\" and its Linear head under \"head.\": " +
+            "pass lstmPrefix: \"rnn.\", fcPrefix: \"head.\".";
+        Assert.Equal(path + FromFile, Refused(() => LstmModel.Load(path)));
+        Assert.Equal("<stream>" + FromFile, Refused(() => LstmModel.Load(AsSafetensors(path))));
+
+        // What the messages say loads the file, and gives PyTorch's outputs.
+        var model = new RnnHeadModel();
+        model.LoadPyTorch(path);
+        Assert.True(GoldenParity.MaxAbsDifference(model.Forward(SeedInput()).AsSpan(), SeedGolden()) <= GoldenParity.Tolerance);
+        LstmModel fromFile = LstmModel.Load(path, lstmPrefix: "rnn.", fcPrefix: "head.");
+        Assert.True(GoldenParity.MaxAbsDifference(fromFile.Forward(SeedInput()).AsSpan(), SeedGolden()) <= GoldenParity.Tolerance);
+    }
+
+    [Fact]
+    public void A_head_alone_under_another_prefix_is_named()
+    {
+        MemoryStream file = AsSafetensors(GoldenParity.GoldenPath("seed.weights.pt"), name => name.Replace("fc.", "out.", StringComparison.Ordinal));
+        Assert.Equal("<stream>: no tensor 'fc.weight': the file's Linear head is under \"out.\": declare FcPrefix = \"out.\" (or pass fcPrefix: \"out.\" to LstmWeights).",
+            Refused(() => new SeedModel().LoadSafetensors(file)));
+    }
+
+    [Fact]
+    public void An_LSTM_saved_on_its_own_asks_for_the_empty_prefix()
+    {
+        string path = Pt("bare_lstm.pt");
+        Assert.Equal($"{path}: no tensor 'lstm.weight_ih_l0': the file's LSTM is under the prefix \"\" (an nn.LSTM saved on its own): " +
+            "declare LstmPrefix = \"\" (or pass lstmPrefix: \"\" to LstmWeights).", Refused(() => new SeedModel().LoadPyTorch(path)));
+        Assert.Equal($"{path}: no tensor 'lstm.weight_ih_l0': the file's LSTM is under the prefix \"\" (an nn.LSTM saved on its own): pass lstmPrefix: \"\".",
+            Refused(() => LstmModel.Load(path)));
+
+        LstmModel encoder = LstmModel.Load(path, lstmPrefix: "");
+        Assert.Equal((5, 8, 8), (encoder.InputSize, encoder.HiddenSize, encoder.OutputSize));
+        Assert.Equal(8, LstmWeights.LoadPyTorch(path, 5, 8, 0, lstmPrefix: "").HiddenSize);
+    }
+
+    [Fact]
+    public void A_GRU_loaded_as_an_LSTM_and_the_reverse_say_what_the_file_holds()
+    {
+        foreach (string path in new[] { "gru_seed.weights.pt", "gru_seed.weights.safetensors" }.Select(GoldenParity.GoldenPath))
+        {
+            Assert.Equal($"{path}: the file holds a GRU at prefix \"gru.\" (3·H = 24 gate rows for hidden size 8), not an LSTM: " +
+                "declare it as [Gru(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: /* your length */ 1)].", Refused(() => Load(new SeedModel(), path)));
+            Assert.Equal($"{path}: the file holds a GRU at prefix \"gru.\" (3·H = 24 gate rows for hidden size 8), not an LSTM: load it with GruModel.Load.",
+                Refused(() => LstmModel.Load(path)));
+        }
+        foreach (string path in new[] { "seed.weights.pt", "seed.weights.safetensors" }.Select(GoldenParity.GoldenPath))
+        {
+            Assert.Equal($"{path}: the file holds an LSTM at prefix \"lstm.\" (4·H = 32 gate rows for hidden size 8), not a GRU: " +
+                "declare it as [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: /* your length */ 1)].", Refused(() => Load(new GruSeedModel(), path)));
+            Assert.Equal($"{path}: the file holds an LSTM at prefix \"lstm.\" (4·H = 32 gate rows for hidden size 8), not a GRU: load it with LstmModel.Load.",
+                Refused(() => GruModel.Load(path)));
+        }
+    }
+
+    [Fact]
+    public void A_GRU_under_the_LSTM_prefix_is_named_by_its_shapes()
+    {
+        // The keys are the model's, the gate rows a GRU's.
+        Func<MemoryStream> file = () => AsSafetensors(GoldenParity.GoldenPath("gru_seed.weights.pt"), name => name.Replace("gru.", "lstm.", StringComparison.Ordinal));
+        Assert.Equal("<stream>: the file holds a GRU at prefix \"lstm.\" (3·H = 24 gate rows for hidden size 8), not an LSTM: " +
+            "declare it as [Gru(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: /* your length */ 1, GruPrefix = \"lstm.\")].", Refused(() => new SeedModel().LoadSafetensors(file())));
+        Assert.Equal("<stream>: the file holds a GRU at prefix \"lstm.\" (3·H = 24 gate rows for hidden size 8), not an LSTM: " +
+            "load it with GruModel.Load, passing gruPrefix: \"lstm.\".", Refused(() => LstmModel.Load(file())));
+    }
+}
