@@ -50,7 +50,7 @@ public sealed class GruModel : RecurrentModel
     /// <c>{gruPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>). The sizes, the number of
     /// layers, <c>bidirectional</c> and <c>bias</c> come from the file's keys and shapes; without
     /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
-    /// the features; a file whose Linear head is under another prefix is refused, naming it. <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
+    /// the features. <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
     /// <see cref="GruModel(GruWeights, Readout, WeightPrecision)"/>; <paramref name="stateDictKey"/> names the checkpoint entry
     /// that holds the state_dict (e.g. <c>"model_state_dict"</c>), where several hold the model's keys (null: the one that does).
     /// </summary>

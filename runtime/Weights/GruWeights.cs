@@ -80,8 +80,7 @@ public sealed class GruWeights : RecurrentWeights
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, ProjSize: 0)));
 
     /// <summary>Takes the weights from a parsed safetensors file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, unless the file's
-    /// Linear head is under another prefix, which is refused.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static GruWeights FromSafetensors(SafetensorsFile file, string gruPrefix = DefaultGruPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));
@@ -112,8 +111,7 @@ public sealed class GruWeights : RecurrentWeights
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, ProjSize: 0)));
 
     /// <summary>Takes the weights from a parsed torch.save file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, unless the file's
-    /// Linear head is under another prefix, which is refused.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static GruWeights FromPyTorch(PyTorchFile file, string gruPrefix = DefaultGruPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));

@@ -82,8 +82,7 @@ public sealed class LstmWeights : RecurrentWeights
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, projSize)));
 
     /// <summary>Takes the weights from a parsed safetensors file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, unless the file's
-    /// Linear head is under another prefix, which is refused.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static LstmWeights FromSafetensors(SafetensorsFile file, string lstmPrefix = DefaultLstmPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));
@@ -114,8 +113,7 @@ public sealed class LstmWeights : RecurrentWeights
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, projSize)));
 
     /// <summary>Takes the weights from a parsed torch.save file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, unless the file's
-    /// Linear head is under another prefix, which is refused.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static LstmWeights FromPyTorch(PyTorchFile file, string lstmPrefix = DefaultLstmPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));

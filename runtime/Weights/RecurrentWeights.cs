@@ -277,11 +277,6 @@ public abstract class RecurrentWeights
                     : $"the model declares outputSize: {wanted.OutputSize} (a Linear head) but the file has no '{headKey}': declare outputSize: 0 to output the features");
             }
         }
-        else if (!head && headKey is not null && ModelInfo.TryRead(file, prefix) is { FcPrefix: { } found } && found != fcPrefix)
-        {
-            // Sizes from the file: a Linear head under another prefix is not dropped silently (Misfit says what to pass).
-            throw new InvalidDataException($"{file.SourceName}: no tensor '{headKey}', but the file has a Linear head under {ModelInfo.Literal(found)}.");
-        }
         else if (projected && gates != 4)
         {
             throw new InvalidDataException($"{file.SourceName}: unexpected tensor '{projectionKey}': a {kind} has no projection (proj_size is an LSTM's).");
@@ -388,8 +383,7 @@ public abstract class RecurrentWeights
         if (headPrefix is not null)
             where.Add($"{(recurrentPrefix is null ? "the file's Linear head is" : "its Linear head")} under {ModelInfo.Literal(headPrefix)}");
         string missing = recurrentPrefix is not null ? FirstKey(prefix) : fcPrefix + "weight";
-        string headless = !sized && recurrentPrefix is null ? $", or fcPrefix: null to output the {kind}'s features" : "";
-        return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}{headless}.";
+        return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}.";
     }
 
     // Prefixes (null: not given) as a declaration's named arguments, with LstmWeights' or GruWeights' arguments beside

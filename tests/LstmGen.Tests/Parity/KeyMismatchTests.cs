@@ -68,20 +68,6 @@ public class KeyMismatchTests
     }
 
     [Fact]
-    public void A_model_sized_from_the_file_does_not_drop_a_head_silently()
-    {
-        // The LSTM's prefix given, the head's not: before, the model loaded without the head and output the features.
-        string path = Pt("rnn_head.pt");
-        Assert.Equal($"{path}: no tensor 'fc.weight': the file's Linear head is under \"head.\": pass fcPrefix: \"head.\", " +
-            "or fcPrefix: null to output the LSTM's features.", Refused(() => LstmModel.Load(path, lstmPrefix: "rnn.")));
-        Assert.Equal(8, LstmModel.Load(path, lstmPrefix: "rnn.", fcPrefix: null).OutputSize);
-        Assert.Equal(2, LstmModel.Load(path, lstmPrefix: "rnn.", fcPrefix: "head.").OutputSize);
-
-        // A file without a head still loads with any head prefix: the model outputs the features.
-        Assert.Equal(8, LstmModel.Load(Pt("bare_lstm.pt"), lstmPrefix: "", fcPrefix: "head.").OutputSize);
-    }
-
-    [Fact]
     public void An_LSTM_saved_on_its_own_asks_for_the_empty_prefix()
     {
         string path = Pt("bare_lstm.pt");
