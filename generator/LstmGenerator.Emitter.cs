@@ -30,6 +30,9 @@ public sealed partial class LstmGenerator
             writer.Line($"// LstmGen: [{cell.Attribute}(inputSize: {spec.InputSize}, hiddenSize: {spec.HiddenSize}, outputSize: {spec.OutputSize}, seqLen: {spec.SeqLen}{AttributeOptions(spec, cell)})] on {spec.NestedName}.");
             writer.Line($"// PyTorch equivalent: {cell.Module}({spec.InputSize}, {spec.HiddenSize}{TorchOptions(spec)}), {HeadDescription(spec)}.");
             writer.Line("#nullable enable");
+            // The compiler warns of lower-case type names (reserved for future keywords) where each is declared, here too.
+            if (spec.ContainingTypes.Select(outer => outer.Name).Append(spec.Name).Any(name => name.All(c => c is >= 'a' and <= 'z')))
+                writer.Line("#pragma warning disable CS8981 // a lower-case type name: the user's to choose, and warned of at their declaration");
             writer.Line();
 
             EmitModelClass(writer, spec, cell, embedded: weights is not null);

@@ -229,9 +229,10 @@ internal static class EmbeddedWeights
             if (found is null)
                 return $"it holds no recurrent layer (no key ends in weight_ih_l0; the model expects {p}weight_ih_l0, …)";
             string prefix = found.Substring(0, found.Length - "weight_ih_l0".Length);
+            string head = HeadPrefix(tensors, spec) is { } headPrefix ? $", FcPrefix = {Quoted(headPrefix)}" : "";
             return FileCell(tensors, prefix) is { } other && other != cell
                 ? $"it holds an {other.Module} (keys {prefix}weight_ih_l0, …), not an {cell.Module}: declare [{other.Attribute}(…, {(other == Cell.Lstm ? "LstmPrefix" : "GruPrefix")} = {Quoted(prefix)})]"
-                : $"its {kind}'s keys start with {Quoted(prefix)} ({found}, …), not {Quoted(p)}: declare {prefixOption} = {Quoted(prefix)}";
+                : $"its {kind}'s keys start with {Quoted(prefix)} ({found}, …), not {Quoted(p)}: declare {prefixOption} = {Quoted(prefix)}{head}";
         }
         if (FileCell(tensors, p) is { } fileCell && fileCell != cell)
             return $"it holds an {fileCell.Module} ({p}weight_hh_l0 has {fileCell.Gates} gates' rows), not an {cell.Module}: declare [{fileCell.Attribute}(…)]";
@@ -253,7 +254,22 @@ internal static class EmbeddedWeights
             return spec.ProjSize > 0
                 ? $"the file's {kind} has no projection (no {p}weight_hr_l0), but the model declares ProjSize = {spec.ProjSize}: remove it"
                 : $"the file's {kind} is projected ({p}weight_hr_l0 has shape {Format(projection.Shape)}), but the model is not: declare ProjSize = {projection.Shape.FirstOrDefault()}";
+        if (HeadPrefix(tensors, spec) is { } elsewhere)
+            return $"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(tensors[elsewhere + "weight"].Shape)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}";
         return null;
+    }
+
+    // Where the model's head is when not under its FcPrefix: the prefix of the one '…weight' of the declared head's shape
+    // [OutputSize, features], or null.
+    private static string? HeadPrefix(Dictionary<string, (string DType, long[] Shape)> tensors, ModelSpec spec)
+    {
+        if (!spec.HasHead || tensors.ContainsKey(spec.FcPrefix + "weight"))
+            return null;
+        string[] heads = tensors
+            .Where(tensor => tensor.Key.EndsWith("weight", StringComparison.Ordinal) && tensor.Value.Shape.SequenceEqual(new long[] { spec.OutputSize, spec.FeatureSize }))
+            .Select(tensor => tensor.Key.Substring(0, tensor.Key.Length - "weight".Length))
+            .ToArray();
+        return heads.Length == 1 ? heads[0] : null;
     }
 
     // The cell the recurrent layer under the prefix is, from weight_hh_l0's [gates · H, H_out] (H from weight_hr_l0 when

@@ -429,6 +429,10 @@ public abstract class RecurrentWeights
         return shape[dimension];
     }
 
-    private static string Describe(ITensorFile file) =>
-        file.TensorNames.Count <= 20 ? string.Join(", ", file.TensorNames) : string.Join(", ", file.TensorNames.Take(20)) + $" and {file.TensorNames.Count - 20} more";
+    private static string Describe(ITensorFile file) => file.TensorNames.Count switch
+    {
+        0 => "no tensors",
+        <= 20 => string.Join(", ", file.TensorNames),
+        _ => string.Join(", ", file.TensorNames.Take(20)) + $" and {file.TensorNames.Count - 20} more",
+    };
 }

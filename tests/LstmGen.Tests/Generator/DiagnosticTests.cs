@@ -171,7 +171,7 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("namespace Acme.Audio { [LstmGen.Lstm(5, 8, 2, 7)] partial class Net { } } namespace Acme.audio { [LstmGen.Lstm(5, 8, 2, 7)] partial class Net { } }")]
-    [InlineData("[LstmGen.Lstm(5, 8, 2, 7)] partial class Model { } [LstmGen.Gru(5, 8, 2, 7)] partial class model { }")]
+    [InlineData("#pragma warning disable CS8981\n[LstmGen.Lstm(5, 8, 2, 7)] partial class Model { } [LstmGen.Gru(5, 8, 2, 7)] partial class model { }")]
     public void Models_whose_names_differ_only_in_case_get_two_files(string source)
     {
         // Roslyn compares the names of generated files ignoring case; before, the second file failed the generator.

@@ -239,6 +239,20 @@ public class OddCodeTests
     }
 
     [Fact]
+    public void Lower_case_type_names_are_warned_of_only_where_the_user_declares_them()
+    {
+        // CS8981 (a lower-case type name) in the generated file would fail a build with TreatWarningsAsErrors although
+        // the user silenced it at their own declaration.
+        Run run = Generate("""
+            #pragma warning disable CS8981
+            partial class outer { [LstmGen.Lstm(2, 3, 1, 4)] partial class model { } }
+            """);
+
+        Assert.Single(run.Sources);
+        Assert.DoesNotContain(run.CompilationDiagnostics, d => d.Id == "CS8981");
+    }
+
+    [Fact]
     public void Nested_three_deep_in_classes_structs_and_records()
     {
         Run run = GenerateCleanly("""

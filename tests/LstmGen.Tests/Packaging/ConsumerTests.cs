@@ -170,13 +170,15 @@ public class ConsumerTests : IClassFixture<PackedPackage>
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(app, "Model.cs"), "[LstmGen.Lstm(5, 8, 2, 7)] public partial class Model;");
+        File.WriteAllText(Path.Combine(app, "Model.cs"), "[LstmGen.Lstm(5, 8, 2, 7, Weights = \"models/gone.safetensors\")] public partial class Model;");
 
         (int exitCode, string output) = PackedPackage.TryDotnet(app, "build");
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("error LSTMGEN011: <LstmGenWeights Include=\"models/gone.safetensors\" /> names a file that does not exist", output);
         Assert.DoesNotContain("MSB4018", output); // a task that failed with an exception
+        Assert.DoesNotContain("error CS", output); // the build stops there: no errors about the copy that is not there
+        Assert.DoesNotContain("has no <LstmGenWeights", output);
     }
 
     /// <summary>What a NuGet user sees of the package: icon, search tags, and release notes taken from CHANGELOG.md.</summary>

@@ -92,6 +92,8 @@ public class EmbeddedWeightsTests
     [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.pt\")]", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]")]
     [InlineData("[Lstm(5, 8, 2, 7, NumLayers = 2, Weights = \"model.pt\")]", "holds a 1-layer LSTM")]
     [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.pt\")]", "it holds an nn.LSTM (keys lstm.weight_ih_l0, …), not an nn.GRU: declare [Lstm(…, LstmPrefix = \"lstm.\")]")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"rnn_head.pt\")]", "its LSTM's keys start with \"rnn.\" (rnn.weight_ih_l0, …), not \"lstm.\": declare LstmPrefix = \"rnn.\", FcPrefix = \"head.\"")]
+    [InlineData("[Lstm(5, 8, 2, 7, LstmPrefix = \"rnn.\", Weights = \"rnn_head.pt\")]", "its Linear head is under \"head.\" (head.weight [2, 8]), not \"fc.\": declare FcPrefix = \"head.\"")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.pt\")]", "the zip archive is truncated or corrupt")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"evil.pt\")]", "a call to posix.system (never run)")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"legacy.pt\")]", "legacy format")]
@@ -106,7 +108,8 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("truncated.pt", Pt("seed.truncated.pt")),
             new GeneratorHarness.WeightsFile("evil.pt", Pt("seed.evil.pt")),
             new GeneratorHarness.WeightsFile("legacy.pt", Pt("seed.legacy.pt")),
-            new GeneratorHarness.WeightsFile("ambiguous.pt", Pt("ambiguous.pt")));
+            new GeneratorHarness.WeightsFile("ambiguous.pt", Pt("ambiguous.pt")),
+            new GeneratorHarness.WeightsFile("rnn_head.pt", Pt("rnn_head.pt")));
 
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN012", diagnostic.Id);

@@ -44,7 +44,8 @@ internal static class GeneratorHarness
             "UserProject",
             [CSharpSyntaxTree.ParseText(source, parseOptions ?? ParseOptions, path: "User.cs")],
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            // The warning level of a project on the current SDK (AnalysisLevel latest), so the warning waves are on.
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
 
     /// <summary>A weights file as LstmGen.targets passes it on: base64 text tagged with its name in the project.</summary>
     public sealed record WeightsFile(string Name, byte[] Content);
