@@ -273,8 +273,8 @@ public sealed partial class LstmGenerator
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
-        // Text for a /// comment: XML-escaped, and every character C# ends a line at (\r, \n, U+0085, U+2028, U+2029) as a
-        // character reference, so the comment stays on its line.
+        // Text for a /// comment: XML-escaped, every character C# ends a line at (\r, \n, U+0085, U+2028, U+2029) as a
+        // character reference, so the comment stays on its line, and other control characters, which XML cannot hold, as \uXXXX.
         private static string Xml(string value)
         {
             var text = new System.Text.StringBuilder(value.Length);
@@ -286,6 +286,7 @@ public sealed partial class LstmGenerator
                     '<' => "&lt;",
                     '>' => "&gt;",
                     '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' => $"&#{(int)c};",
+                    < ' ' and not '\t' => $"\\u{(int)c:x4}", // no XML character, not even as a reference: written as C# writes it
                     _ => c.ToString(),
                 });
             }

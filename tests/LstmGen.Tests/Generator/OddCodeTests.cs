@@ -84,12 +84,15 @@ public class OddCodeTests
         // A prefix reaches string literals and doc comments of the generated code; none of it may end them.
         Run run = GenerateCleanly("""
             using LstmGen;
-            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\\u2028.", FcPrefix = "<head>&\n\u0085\u2029.")] public partial class Odd { }
+            [Lstm(5, 8, 2, 7, LstmPrefix = "a\nb\r\"c\\\u2028.", FcPrefix = "<head>&\n\u0085\u2029\0\u001b.")] public partial class Odd { }
             [Lstm(5, 8, 0, 7, LstmPrefix = "")] public partial class Bare { }
             """);
 
         Assert.Empty(run.Diagnostics);
         Assert.Contains("\"a\\nb\\r\\\"c\\\\\\u2028.\"", Source(run, "Odd.g.cs"));
+        // In doc comments, control characters XML cannot hold (a documentation file's writer refuses them) are escaped.
+        Assert.Contains("&lt;head&gt;&amp;&#10;&#133;&#8233;\\u0000\\u001b.bias", Source(run, "Odd.g.cs"));
+        Assert.DoesNotContain('\0', Source(run, "Odd.g.cs"));
     }
 
     [Fact]
