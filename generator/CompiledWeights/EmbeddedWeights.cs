@@ -237,26 +237,29 @@ internal static class EmbeddedWeights
         if (FileCell(tensors, p) is { } fileCell && fileCell != cell)
             return $"it holds an {fileCell.Module} ({p}weight_hh_l0 has {fileCell.Gates} gates' rows), not an {cell.Module}: declare [{fileCell.Attribute}(…)]";
 
+        // Every option the keys disagree with, so that one build names all the model needs.
+        var mismatches = new List<string>();
         int layersInFile = 0;
         while (tensors.ContainsKey($"{p}weight_ih_l{layersInFile}")) layersInFile++;
         if (layersInFile != spec.NumLayers)
-            return $"the file holds a {layersInFile}-layer {kind} (keys {p}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}: declare NumLayers = {layersInFile}";
+            mismatches.Add($"the file holds a {layersInFile}-layer {kind} (keys {p}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}: declare NumLayers = {layersInFile}");
         if (tensors.ContainsKey(p + "weight_ih_l0_reverse") != spec.Bidirectional)
-            return spec.Bidirectional
+            mismatches.Add(spec.Bidirectional
                 ? $"the file's {kind} is unidirectional (no {p}weight_ih_l0_reverse), but the model declares Bidirectional = true"
-                : $"the file's {kind} is bidirectional ({p}weight_ih_l0_reverse), but the model is not: declare Bidirectional = true";
+                : $"the file's {kind} is bidirectional ({p}weight_ih_l0_reverse), but the model is not: declare Bidirectional = true");
         if (tensors.ContainsKey(p + "bias_ih_l0") != spec.Bias)
-            return spec.Bias
+            mismatches.Add(spec.Bias
                 ? $"the file's {kind} has no biases (no {p}bias_ih_l0: bias=False), but the model expects them: declare Bias = false"
-                : $"the file's {kind} has biases ({p}bias_ih_l0), but the model declares Bias = false: remove it";
+                : $"the file's {kind} has biases ({p}bias_ih_l0), but the model declares Bias = false: remove it");
         bool projected = tensors.TryGetValue(p + "weight_hr_l0", out var projection);
         if (projected != spec.ProjSize > 0)
-            return spec.ProjSize > 0
+            mismatches.Add(spec.ProjSize > 0
                 ? $"the file's {kind} has no projection (no {p}weight_hr_l0), but the model declares ProjSize = {spec.ProjSize}: remove it"
-                : $"the file's {kind} is projected ({p}weight_hr_l0 has shape {Format(projection.Shape)}), but the model is not: declare ProjSize = {projection.Shape.FirstOrDefault()}";
-        if (HeadPrefix(tensors, spec) is { } elsewhere)
-            return $"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(tensors[elsewhere + "weight"].Shape)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}";
-        return null;
+                : $"the file's {kind} is projected ({p}weight_hr_l0 has shape {Format(projection.Shape)}), but the model is not: declare ProjSize = {projection.Shape.FirstOrDefault()}");
+        // The head's shape follows from the options, so it is looked for once they agree.
+        if (mismatches.Count == 0 && HeadPrefix(tensors, spec) is { } elsewhere)
+            mismatches.Add($"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(tensors[elsewhere + "weight"].Shape)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}");
+        return mismatches.Count == 0 ? null : string.Join("; ", mismatches);
     }
 
     // Where the model's head is when not under its FcPrefix: the prefix of the one '…weight' of the declared head's shape

@@ -66,6 +66,7 @@ public class EmbeddedWeightsTests
     [InlineData("[Lstm(5, 8, 2, 7, Bidirectional = true, Weights = \"model.safetensors\")]", "LSTMGEN012", "the file's LSTM is unidirectional (no lstm.weight_ih_l0_reverse), but the model declares Bidirectional = true")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"proj.safetensors\")]", "LSTMGEN012", "the file's LSTM is projected (lstm.weight_hr_l0 has shape [3, 8]), but the model is not: declare ProjSize = 3")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"nobias.safetensors\")]", "LSTMGEN012", "the file's LSTM has no biases (no lstm.bias_ih_l0: bias=False), but the model expects them: declare Bias = false")]
+    [InlineData("[Gru(4, 16, 3, 12, Weights = \"bi_gru2.safetensors\")]", "LSTMGEN012", "the file holds a 2-layer GRU (keys gru.weight_ih_l0, …) but the model has 1 layer: declare NumLayers = 2; the file's GRU is bidirectional (gru.weight_ih_l0_reverse), but the model is not: declare Bidirectional = true")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.safetensors\")]", "LSTMGEN012", "outside the")]
     public void Files_that_do_not_fit_are_compile_time_errors(string attribute, string id, string message)
     {
@@ -76,7 +77,8 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("truncated.safetensors", SeedWeights[..^40]),
             new GeneratorHarness.WeightsFile("bi.safetensors", Options("bi_lstm")),
             new GeneratorHarness.WeightsFile("proj.safetensors", Options("proj_lstm")),
-            new GeneratorHarness.WeightsFile("nobias.safetensors", Options("nobias_lstm")));
+            new GeneratorHarness.WeightsFile("nobias.safetensors", Options("nobias_lstm")),
+            new GeneratorHarness.WeightsFile("bi_gru2.safetensors", Options("bi_gru2")));
 
         static byte[] Options(string name) => File.ReadAllBytes(GoldenParity.GoldenPath(Path.Combine("pytorch", name + ".weights.safetensors")));
 
