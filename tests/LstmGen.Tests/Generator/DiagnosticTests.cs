@@ -156,7 +156,7 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void A_file_local_containing_type_is_reported_at_its_declaration()
+    public void A_file_local_containing_type_is_reported_with_its_declaration_to_fix()
     {
         // The generated members go into a partial declaration of the containing type in another file, which would be
         // a second type beside the file-local one.
@@ -166,6 +166,9 @@ public class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN009", diagnostic.Id);
         Assert.Contains("'Outer' is file-local", diagnostic.GetMessage());
+        // Reported at the attribute, as every LSTMGEN id; the code fix removes 'file' where the additional location points.
+        Location declaration = Assert.Single(diagnostic.AdditionalLocations);
+        Assert.Equal("Outer", source.Substring(declaration.SourceSpan.Start, declaration.SourceSpan.Length));
         Assert.Empty(result.Sources);
     }
 
