@@ -3,7 +3,7 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 
 // A kernel's stack memory is used as its scratch is, with whatever it held before: each clears its state and writes
-// the rest before reading it. Zeroing every stackalloc again cost a short call up to 15 ns (docs/kernel-choices.md).
+// the rest before reading it, so zeroing every stackalloc first was only a cost to short calls (docs/kernel-choices.md).
 [module: SkipLocalsInit]
 
 namespace LstmGen.Kernels;
