@@ -237,7 +237,8 @@ public abstract class RecurrentWeights
         if (expected is { } sizes && layersInFile != sizes.NumLayers)
         {
             throw new InvalidDataException(
-                $"{file.SourceName}: the file holds a {layersInFile}-layer {kind} but the model has {sizes.NumLayers} layer{(sizes.NumLayers == 1 ? "" : "s")}.");
+                $"{file.SourceName}: the file holds a {layersInFile}-layer {kind} but the model has {sizes.NumLayers} layer{(sizes.NumLayers == 1 ? "" : "s")}: " +
+                $"declare NumLayers = {layersInFile} (or pass numLayers: {layersInFile} to {(gates == 4 ? "LstmWeights" : "GruWeights")}).");
         }
 
         // The structure the keys say, then (for a sized model) against what the model was built for.

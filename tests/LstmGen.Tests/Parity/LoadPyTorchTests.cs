@@ -241,6 +241,6 @@ public class LoadPyTorchTests
 
         string other = GoldenParity.GoldenPath("lstm2_small.weights.pt");
         error = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(other));
-        Assert.Contains("holds a 2-layer LSTM but the model has 1 layer", error.Message);
+        Assert.EndsWith("holds a 2-layer LSTM but the model has 1 layer: declare NumLayers = 2 (or pass numLayers: 2 to LstmWeights).", error.Message);
     }
 }
