@@ -83,7 +83,8 @@ internal sealed record WeightsCheck(ModelSpec Spec, DiagnosticDescriptor? Proble
 /// <param name="File">The file's name as <c>Weights = "…"</c> and the project give it (<c>/</c>-separated).</param>
 /// <param name="IsPyTorch">A torch.save file, read with LoadPyTorch; else safetensors.</param>
 /// <param name="Length">The file's size in bytes.</param>
-internal sealed record WeightsResource(string File, bool IsPyTorch, int Length)
+/// <param name="HeadBias">Whether the file's Linear head has a bias (<c>nn.Linear(…, bias=False)</c> has none); true without a head.</param>
+internal sealed record WeightsResource(string File, bool IsPyTorch, int Length, bool HeadBias)
 {
     /// <summary>What LstmGen.targets puts before a file's name to name its resource. The name's folders stay <c>/</c>, not
     /// <c>.</c> as in the SDK's own resource names, so that distinct names stay distinct (<c>a.b/c</c> and <c>a/b.c</c>).</summary>
@@ -135,18 +136,20 @@ internal static class EmbeddedWeights
         {
             return Mismatch("its obj/ copy is not valid base64; rebuild to regenerate it");
         }
-        string? problem = Check(bytes, file.Name, spec);
+        string? problem = Check(bytes, file.Name, spec, out bool headBias);
         return problem is null
-            ? new WeightsCheck(spec, null, EquatableArray<string>.Empty, new WeightsResource(file.Name, IsPyTorch(bytes), bytes.Length))
+            ? new WeightsCheck(spec, null, EquatableArray<string>.Empty, new WeightsResource(file.Name, IsPyTorch(bytes), bytes.Length, headBias))
             : Mismatch(problem);
 
         WeightsCheck Mismatch(string problem) =>
             new(spec, DiagnosticDescriptors.WeightsFileMismatch, new EquatableArray<string>([spec.Name, name, problem]));
     }
 
-    /// <summary>Null when the file <paramref name="fileName"/> holds exactly the model's tensors, else what is wrong.</summary>
-    public static string? Check(byte[] bytes, string fileName, ModelSpec spec)
+    /// <summary>Null when the file <paramref name="fileName"/> holds exactly the model's tensors, else what is wrong;
+    /// <paramref name="headBias"/>: whether its head has a bias (true without a head).</summary>
+    public static string? Check(byte[] bytes, string fileName, ModelSpec spec, out bool headBias)
     {
+        headBias = true;
         if (bytes.Length > MaxBytes)
             return $"it has {bytes.Length} bytes; at most {MaxBytes} can be compiled in (load larger files with LoadSafetensors or LoadPyTorch)";
 
@@ -191,7 +194,8 @@ internal static class EmbeddedWeights
         if (spec.HasHead)
         {
             expected.Add(($"{spec.FcPrefix}weight", [spec.OutputSize, spec.FeatureSize]));
-            if (tensors.ContainsKey($"{spec.FcPrefix}bias")) // nn.Linear(…, bias=False) has none
+            headBias = tensors.ContainsKey($"{spec.FcPrefix}bias"); // nn.Linear(…, bias=False) has none
+            if (headBias)
                 expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
         }
         else if (tensors.ContainsKey($"{spec.FcPrefix}weight"))

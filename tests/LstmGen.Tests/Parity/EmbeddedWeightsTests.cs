@@ -136,6 +136,28 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
+    public void A_head_without_bias_compiles_in_and_the_header_says_so()
+    {
+        // nn.Linear(8, 2, bias=False): the seed's tensors without fc.bias.
+        SafetensorsFile seed = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.weights.safetensors"));
+        byte[] biasFree = SafetensorsWriter.Build(seed.TensorNames.Where(name => name != "fc.bias")
+            .Select(name => SafetensorsWriter.F32(name, seed.ReadTensor(name).Shape.ToArray(), seed.ReadFloats(name))));
+        GeneratorHarness.Result result = GeneratorHarness.Run(
+            "[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.safetensors\")] public partial class M { }",
+            parseOptions: null,
+            new GeneratorHarness.WeightsFile("model.safetensors", biasFree));
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Contains("// PyTorch equivalent: nn.LSTM(5, 8, batch_first=True), then nn.Linear(8, 2, bias=False) on the last time step.",
+            result.Sources.Single().SourceText.ToString());
+        Assert.Contains("then nn.Linear(8, 2) on the last time step.", GeneratorHarness.Run(
+            "[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.safetensors\")] public partial class M { }",
+            parseOptions: null,
+            new GeneratorHarness.WeightsFile("model.safetensors", SeedWeights)).Sources.Single().SourceText.ToString());
+    }
+
+    [Fact]
     public void The_file_is_a_manifest_resource_not_a_byte_array_in_the_source()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(
