@@ -112,4 +112,10 @@ internal static class DiagnosticDescriptors
         "LSTMGEN018", "bfloat16 weights cannot pay for this model",
         "'{0}' stores its weights as bfloat16, but packed as floats they take {1} KB and fit the 32 KB L1 cache, so halving them cannot make it faster and only costs accuracy; remove WeightPrecision = WeightPrecision.BFloat16",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    // The compiler's own error for such a call is CS1061 ("no definition for 'Step'"), which does not say why.
+    public static readonly DiagnosticDescriptor BidirectionalCannotStream = new DiagnosticDescriptor(
+        "LSTMGEN021", "A bidirectional model cannot stream",
+        "'{0}' is bidirectional, so it has no {1}: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

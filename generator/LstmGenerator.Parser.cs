@@ -256,7 +256,7 @@ public sealed partial class LstmGenerator
         };
 
         // A named argument such as LstmPrefix = "rnn.", or null when it is absent.
-        private static TypedConstant? NamedArgument(AttributeData attribute, string name)
+        internal static TypedConstant? NamedArgument(AttributeData attribute, string name)
         {
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {

@@ -124,6 +124,37 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void Streaming_a_bidirectional_model_is_explained_beside_the_compilers_error()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            using LstmGen;
+            [Lstm(5, 8, 2, 7, Bidirectional = true)] public partial class Bi { }
+            [Gru(5, 8, 2, 7)] public partial class Uni { }
+            public static class Use
+            {
+                public static void Run(Bi bi, Uni uni, float[] x, float[] y)
+                {
+                    bi.Step(x, y);
+                    bi.ResetState();
+                    bi.GetState(1); // the user's own extension: theirs to call
+                    uni.Step(x, y);
+                }
+
+                public static void GetState(this Bi bi, int layer) { }
+            }
+            """);
+
+        Assert.Equal(
+            [
+                "LSTMGEN021: 'Bi' is bidirectional, so it has no Step: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
+                "LSTMGEN021: 'Bi' is bidirectional, so it has no ResetState: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
+            ],
+            result.Diagnostics.Select(diagnostic => $"{diagnostic.Id}: {diagnostic.GetMessage()}"));
+        Assert.Equal(["CS1061", "CS1061"], result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
+        Assert.Equal(2, result.Sources.Length);
+    }
+
+    [Fact]
     public void A_hidden_size_out_of_range_is_not_reported_again_through_ProjSize()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("[LstmGen.Lstm(5, -3, 2, 7, ProjSize = 2)] public partial class M { }");
