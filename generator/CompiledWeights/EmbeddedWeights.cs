@@ -198,10 +198,6 @@ internal static class EmbeddedWeights
             if (headBias)
                 expected.Add(($"{spec.FcPrefix}bias", [spec.OutputSize]));
         }
-        else if (tensors.ContainsKey($"{spec.FcPrefix}weight"))
-        {
-            return $"tensor '{spec.FcPrefix}weight' is a Linear head, but the model has none (outputSize: 0)";
-        }
 
         foreach (var (name, shape) in expected)
         {
@@ -241,29 +237,17 @@ internal static class EmbeddedWeights
         if (FileCell(tensors, p) is { } fileCell && fileCell != cell)
             return $"it holds an {fileCell.Module} ({p}weight_hh_l0 has {fileCell.Gates} gates' rows), not an {cell.Module}: declare [{fileCell.Attribute}(…)]";
 
-        // Every option the keys disagree with, so that one build names all the model needs.
-        var mismatches = new List<string>();
-        int layersInFile = 0;
-        while (tensors.ContainsKey($"{p}weight_ih_l{layersInFile}")) layersInFile++;
-        if (layersInFile != spec.NumLayers)
-            mismatches.Add($"the file holds a {layersInFile}-layer {kind} (keys {p}weight_ih_l0, …) but the model has {spec.NumLayers} layer{(spec.NumLayers == 1 ? "" : "s")}: declare NumLayers = {layersInFile}");
-        if (tensors.ContainsKey(p + "weight_ih_l0_reverse") != spec.Bidirectional)
-            mismatches.Add(spec.Bidirectional
-                ? $"the file's {kind} is unidirectional (no {p}weight_ih_l0_reverse), but the model declares Bidirectional = true"
-                : $"the file's {kind} is bidirectional ({p}weight_ih_l0_reverse), but the model is not: declare Bidirectional = true");
-        if (tensors.ContainsKey(p + "bias_ih_l0") != spec.Bias)
-            mismatches.Add(spec.Bias
-                ? $"the file's {kind} has no biases (no {p}bias_ih_l0: bias=False), but the model expects them: declare Bias = false"
-                : $"the file's {kind} has biases ({p}bias_ih_l0), but the model declares Bias = false: remove it");
-        bool projected = tensors.TryGetValue(p + "weight_hr_l0", out var projection);
-        if (projected != spec.ProjSize > 0)
-            mismatches.Add(spec.ProjSize > 0
-                ? $"the file's {kind} has no projection (no {p}weight_hr_l0), but the model declares ProjSize = {spec.ProjSize}: remove it"
-                : $"the file's {kind} is projected ({p}weight_hr_l0 has shape {Format(projection.Shape)}), but the model is not: declare ProjSize = {projection.Shape.FirstOrDefault()}");
-        // The head's shape follows from the options, so it is looked for once they agree.
+        // Every option the keys disagree with, so that one build names all the model needs, in the runtime's words.
+        bool Contains(string key) => tensors.ContainsKey(key);
+        IReadOnlyList<long> Shape(string key) => tensors[key].Shape;
+        List<KeyStructure.Mismatch> mismatches = KeyStructure.Options(Contains, Shape, p, lstm: cell == Cell.Lstm, spec.NumLayers, spec.Bidirectional,
+            spec.ProjSize, spec.Bias, withArguments: false);
+        // The head's shape follows from the options, so it is looked for once they agree: first under another prefix.
         if (mismatches.Count == 0 && HeadPrefix(tensors, spec) is { } elsewhere)
-            mismatches.Add($"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(tensors[elsewhere + "weight"].Shape)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}");
-        return mismatches.Count == 0 ? null : string.Join("; ", mismatches);
+            return $"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(tensors[elsewhere + "weight"].Shape)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}";
+        if (mismatches.Count == 0 && KeyStructure.Head(Contains, Shape, spec.FcPrefix + "weight", spec.OutputSize) is { } headMismatch)
+            mismatches.Add(headMismatch);
+        return mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(mismatch => mismatch.ToString()));
     }
 
     // Where the model's head is when not under its FcPrefix: the prefix of the one '…weight' of the declared head's shape

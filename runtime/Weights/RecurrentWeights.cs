@@ -228,55 +228,25 @@ public abstract class RecurrentWeights
 
     private static Parts ReadParts(ITensorFile file, int gates, string kind, string prefix, string? fcPrefix, ExpectedSizes? expected)
     {
-        int layersInFile = CountLayers(file, prefix);
+        int layersInFile = KeyStructure.Layers(file.Contains, prefix);
         if (layersInFile == 0)
         {
             throw new InvalidDataException(
                 $"{file.SourceName}: no {kind} found: missing tensor '{prefix}weight_ih_l0'. The file has: {Describe(file)}.");
         }
-        if (expected is { } sizes && layersInFile != sizes.NumLayers)
-        {
-            throw new InvalidDataException(
-                $"{file.SourceName}: the file holds a {layersInFile}-layer {kind} but the model has {sizes.NumLayers} layer{(sizes.NumLayers == 1 ? "" : "s")}: " +
-                $"declare NumLayers = {layersInFile} (or pass numLayers: {layersInFile} to {(gates == 4 ? "LstmWeights" : "GruWeights")}).");
-        }
-
-        // The structure the keys say, then (for a sized model) against what the model was built for.
-        string reverseKey = $"{prefix}weight_ih_l0_reverse", projectionKey = $"{prefix}weight_hr_l0", biasKey = $"{prefix}bias_ih_l0";
+        // The structure the keys say, then (for a sized model) against what the model was built for: the first
+        // disagreement, which names the declaration (and the LstmWeights or GruWeights argument) that fits the file.
+        string projectionKey = $"{prefix}weight_hr_l0";
         string? headKey = fcPrefix is null ? null : $"{fcPrefix}weight";
-        bool bidirectional = file.Contains(reverseKey), projected = file.Contains(projectionKey), bias = file.Contains(biasKey);
+        bool bidirectional = file.Contains($"{prefix}weight_ih_l0_reverse"), projected = file.Contains(projectionKey), bias = file.Contains($"{prefix}bias_ih_l0");
         bool head = headKey is not null && file.Contains(headKey);
         if (expected is { } wanted)
         {
-            // Each says what the model declares, what the file's keys say, and the declaration (or LstmWeights' and
-            // GruWeights' argument) that fits the file.
-            string weights = gates == 4 ? "LstmWeights" : "GruWeights";
-            if (bidirectional != wanted.Bidirectional)
-            {
-                throw Structure(file, reverseKey, bidirectional, bidirectional
-                    ? $"the file's {kind} is bidirectional but the model declares no Bidirectional (false, the default): declare Bidirectional = true (or pass bidirectional: true to {weights})"
-                    : $"the model declares Bidirectional = true but the file's {kind} has no _reverse keys (it is unidirectional): remove Bidirectional = true (or pass bidirectional: false to {weights})");
-            }
-            if (projected != wanted.ProjSize > 0)
-            {
-                string size = projected && file.GetShape(projectionKey) is [int rows, _] ? rows.ToString(CultureInfo.InvariantCulture) : "P";
-                throw Structure(file, projectionKey, projected, projected
-                    ? $"the file's {kind} is projected (proj_size={size}) but the model declares no ProjSize (0, the default): declare ProjSize = {size} (or pass projSize: {size} to {weights})"
-                    : $"the model declares ProjSize = {wanted.ProjSize} but the file's {kind} has no weight_hr_l0 key (no proj_size): remove ProjSize = {wanted.ProjSize} (or pass projSize: 0 to {weights})");
-            }
-            if (bias != wanted.Bias)
-            {
-                throw Structure(file, biasKey, bias, bias
-                    ? $"the file's {kind} has biases (bias=True) but the model declares Bias = false: remove Bias = false (or pass bias: true to {weights})"
-                    : $"the model declares bias=True (Bias = true, the default) but the file's {kind} has no bias_ih_l0/bias_hh_l0 keys (bias=False): declare Bias = false (or pass bias: false to {weights})");
-            }
-            if (head != wanted.OutputSize > 0)
-            {
-                throw Structure(file, headKey!, head, head
-                    ? $"the file has a Linear head ('{headKey}' {Tensor.FormatShape(file.GetShape(headKey!).ToArray())}) but the model declares outputSize: 0 (no head): " +
-                        $"declare outputSize: {(file.GetShape(headKey!) is [int rows, _] ? rows.ToString(CultureInfo.InvariantCulture) : "O")}"
-                    : $"the model declares outputSize: {wanted.OutputSize} (a Linear head) but the file has no '{headKey}': declare outputSize: 0 to output the features");
-            }
+            IReadOnlyList<long> Shape(string key) => file.GetShape(key).Select(dimension => (long)dimension).ToArray();
+            KeyStructure.Mismatch? mismatch = KeyStructure.Options(file.Contains, Shape, prefix, lstm: gates == 4, wanted.NumLayers, wanted.Bidirectional,
+                wanted.ProjSize, wanted.Bias, withArguments: true) is [var first, ..] ? first : KeyStructure.Head(file.Contains, Shape, headKey!, wanted.OutputSize);
+            if (mismatch is { } found)
+                throw Structure(file, found);
         }
         else if (projected && gates != 4)
         {
@@ -346,10 +316,11 @@ public abstract class RecurrentWeights
             : new Parts(layers, reverse, null, null);
     }
 
-    // A file whose keys say an option the model does not have, or lack one it has: the key, then why.
-    private static InvalidDataException Structure(ITensorFile file, string key, bool inFile, string why) => new(inFile
-        ? $"{file.SourceName}: unexpected tensor '{key}': {why}."
-        : $"{file.SourceName}: missing tensor '{key}': {why}. The file has: {Describe(file)}.");
+    // A file whose keys disagree with the model's declaration: the key (or the layer count), then why; a missing key
+    // with what the file has instead.
+    private static InvalidDataException Structure(ITensorFile file, KeyStructure.Mismatch mismatch) => new(mismatch.InFile
+        ? $"{file.SourceName}: {mismatch}."
+        : $"{file.SourceName}: {mismatch}. The file has: {Describe(file)}.");
 
     // Why a file does not load, where ModelInfo's reading of it explains that better than the key that failed: its
     // recurrent module is the other cell, or it (or its head) is under another prefix than the model's. With the
@@ -407,14 +378,6 @@ public abstract class RecurrentWeights
         return sized
             ? $"{string.Join(", ", declared)} (or pass {string.Join(", ", arguments)} to {name}Weights)"
             : string.Join(", ", arguments);
-    }
-
-    // Layers present: weight_ih_l0, weight_ih_l1, … counted until the first gap.
-    private static int CountLayers(ITensorFile file, string prefix)
-    {
-        int count = 0;
-        while (file.Contains($"{prefix}weight_ih_l{count}")) count++;
-        return count;
     }
 
     // A size read from a tensor's shape, for weights whose sizes the file decides.

@@ -62,11 +62,13 @@ public class EmbeddedWeightsTests
     [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "it holds an nn.LSTM (keys lstm.weight_ih_l0, …), not an nn.GRU: declare [Lstm(…, LstmPrefix = \"lstm.\")]")]
     [InlineData("[Gru(5, 8, 2, 7, GruPrefix = \"lstm.\", Weights = \"model.safetensors\")]", "LSTMGEN012", "it holds an nn.LSTM (lstm.weight_hh_l0 has 4 gates' rows), not an nn.GRU: declare [Lstm(…)]")]
     [InlineData("[Lstm(5, 8, 2, 7, LstmPrefix = \"rnn.\", Weights = \"model.safetensors\")]", "LSTMGEN012", "its LSTM's keys start with \"lstm.\" (lstm.weight_ih_l0, …), not \"rnn.\": declare LstmPrefix = \"lstm.\"")]
-    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"bi.safetensors\")]", "LSTMGEN012", "the file's LSTM is bidirectional (lstm.weight_ih_l0_reverse), but the model is not: declare Bidirectional = true")]
-    [InlineData("[Lstm(5, 8, 2, 7, Bidirectional = true, Weights = \"model.safetensors\")]", "LSTMGEN012", "the file's LSTM is unidirectional (no lstm.weight_ih_l0_reverse), but the model declares Bidirectional = true")]
-    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"proj.safetensors\")]", "LSTMGEN012", "the file's LSTM is projected (lstm.weight_hr_l0 has shape [3, 8]), but the model is not: declare ProjSize = 3")]
-    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"nobias.safetensors\")]", "LSTMGEN012", "the file's LSTM has no biases (no lstm.bias_ih_l0: bias=False), but the model expects them: declare Bias = false")]
-    [InlineData("[Gru(4, 16, 3, 12, Weights = \"bi_gru2.safetensors\")]", "LSTMGEN012", "the file holds a 2-layer GRU (keys gru.weight_ih_l0, …) but the model has 1 layer: declare NumLayers = 2; the file's GRU is bidirectional (gru.weight_ih_l0_reverse), but the model is not: declare Bidirectional = true")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"bi.safetensors\")]", "LSTMGEN012", "unexpected tensor 'lstm.weight_ih_l0_reverse': the file's LSTM is bidirectional but the model declares no Bidirectional (false, the default): declare Bidirectional = true")]
+    [InlineData("[Lstm(5, 8, 2, 7, Bidirectional = true, Weights = \"model.safetensors\")]", "LSTMGEN012", "missing tensor 'lstm.weight_ih_l0_reverse': the model declares Bidirectional = true but the file's LSTM has no _reverse keys (it is unidirectional): remove Bidirectional = true")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"proj.safetensors\")]", "LSTMGEN012", "unexpected tensor 'lstm.weight_hr_l0': the file's LSTM is projected (proj_size=3) but the model declares no ProjSize (0, the default): declare ProjSize = 3")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"nobias.safetensors\")]", "LSTMGEN012", "missing tensor 'lstm.bias_ih_l0': the model declares bias=True (Bias = true, the default) but the file's LSTM has no bias_ih_l0/bias_hh_l0 keys (bias=False): declare Bias = false")]
+    [InlineData("[Gru(4, 16, 3, 12, Weights = \"bi_gru2.safetensors\")]", "LSTMGEN012", "the file holds a 2-layer GRU but the model has 1 layer: declare NumLayers = 2; unexpected tensor 'gru.weight_ih_l0_reverse': the file's GRU is bidirectional but the model declares no Bidirectional (false, the default): declare Bidirectional = true")]
+    [InlineData("[Lstm(5, 8, 0, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "unexpected tensor 'fc.weight': the file has a Linear head ('fc.weight' [2, 8]) but the model declares outputSize: 0 (no head): declare outputSize: 2")]
+    [InlineData("[Gru(4, 8, 2, 6, GruPrefix = \"\", Bidirectional = true, Weights = \"bare.safetensors\")]", "LSTMGEN012", "missing tensor 'fc.weight': the model declares outputSize: 2 (a Linear head) but the file has no 'fc.weight': declare outputSize: 0 to output the features")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.safetensors\")]", "LSTMGEN012", "outside the")]
     public void Files_that_do_not_fit_are_compile_time_errors(string attribute, string id, string message)
     {
@@ -78,7 +80,8 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("bi.safetensors", Options("bi_lstm")),
             new GeneratorHarness.WeightsFile("proj.safetensors", Options("proj_lstm")),
             new GeneratorHarness.WeightsFile("nobias.safetensors", Options("nobias_lstm")),
-            new GeneratorHarness.WeightsFile("bi_gru2.safetensors", Options("bi_gru2")));
+            new GeneratorHarness.WeightsFile("bi_gru2.safetensors", Options("bi_gru2")),
+            new GeneratorHarness.WeightsFile("bare.safetensors", Options("bare_gru")));
 
         static byte[] Options(string name) => File.ReadAllBytes(GoldenParity.GoldenPath(Path.Combine("pytorch", name + ".weights.safetensors")));
 

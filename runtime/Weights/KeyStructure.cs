@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace LstmGen;
+
+/// <summary>
+/// What a state_dict's keys say of the recurrent module under a prefix (its layers, directions, projection and biases)
+/// and of the head, against what a model declares, worded with the declaration that fits the file. The one owner of
+/// these checks and their words: the runtime's loaders throw the first, the generator's check of a compiled-in file
+/// (LSTMGEN012) reports them all, and it compiles this file in.
+/// </summary>
+internal static class KeyStructure
+{
+    /// <summary>A disagreement: the key it is about (null: the layer count), whether the file has it, and why, with the fix.</summary>
+    internal readonly record struct Mismatch(string? Key, bool InFile, string Why)
+    {
+        /// <summary>The key and why, e.g. <c>unexpected tensor 'lstm.weight_hr_l0': the file's LSTM is projected …</c>.</summary>
+        public override string ToString() => Key is null ? Why : $"{(InFile ? "unexpected" : "missing")} tensor '{Key}': {Why}";
+    }
+
+    /// <summary>The layers under <paramref name="prefix"/>: weight_ih_l0, weight_ih_l1, … counted until the first gap.</summary>
+    public static int Layers(Func<string, bool> contains, string prefix)
+    {
+        int count = 0;
+        while (contains($"{prefix}weight_ih_l{count}")) count++;
+        return count;
+    }
+
+    /// <summary>
+    /// Every way the keys under <paramref name="prefix"/> disagree with the declared layers and options, in the order
+    /// layers, Bidirectional, ProjSize, Bias; empty when they agree. The file must hold the module's layer 0;
+    /// <paramref name="contains"/> says whether it has a key, <paramref name="shape"/> the shape of one it has. With
+    /// <paramref name="withArguments"/>, each fix also names the LstmWeights or GruWeights argument that fits the file.
+    /// </summary>
+    public static List<Mismatch> Options(Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape, string prefix, bool lstm,
+        int numLayers, bool bidirectional, int projSize, bool bias, bool withArguments)
+    {
+        string kind = lstm ? "LSTM" : "GRU";
+        string Or(string argument) => withArguments ? $" (or pass {argument} to {(lstm ? "LstmWeights" : "GruWeights")})" : "";
+        var mismatches = new List<Mismatch>();
+
+        int layers = Layers(contains, prefix);
+        if (layers != numLayers)
+        {
+            mismatches.Add(new Mismatch(null, true, $"the file holds a {layers}-layer {kind} but the model has {numLayers} layer{(numLayers == 1 ? "" : "s")}: " +
+                $"declare NumLayers = {layers}{Or($"numLayers: {layers}")}"));
+        }
+
+        string reverseKey = $"{prefix}weight_ih_l0_reverse";
+        if (contains(reverseKey) != bidirectional)
+        {
+            mismatches.Add(new Mismatch(reverseKey, !bidirectional, bidirectional
+                ? $"the model declares Bidirectional = true but the file's {kind} has no _reverse keys (it is unidirectional): remove Bidirectional = true{Or("bidirectional: false")}"
+                : $"the file's {kind} is bidirectional but the model declares no Bidirectional (false, the default): declare Bidirectional = true{Or("bidirectional: true")}"));
+        }
+
+        string projectionKey = $"{prefix}weight_hr_l0";
+        if (contains(projectionKey) != projSize > 0)
+        {
+            string size = projSize == 0 && shape(projectionKey) is { Count: 2 } projection ? projection[0].ToString(CultureInfo.InvariantCulture) : "P";
+            mismatches.Add(new Mismatch(projectionKey, projSize == 0, projSize > 0
+                ? $"the model declares ProjSize = {projSize} but the file's {kind} has no weight_hr_l0 key (no proj_size): remove ProjSize = {projSize}{Or("projSize: 0")}"
+                : $"the file's {kind} is projected (proj_size={size}) but the model declares no ProjSize (0, the default): declare ProjSize = {size}{Or($"projSize: {size}")}"));
+        }
+
+        string biasKey = $"{prefix}bias_ih_l0";
+        if (contains(biasKey) != bias)
+        {
+            mismatches.Add(new Mismatch(biasKey, !bias, bias
+                ? $"the model declares bias=True (Bias = true, the default) but the file's {kind} has no bias_ih_l0/bias_hh_l0 keys (bias=False): declare Bias = false{Or("bias: false")}"
+                : $"the file's {kind} has biases (bias=True) but the model declares Bias = false: remove Bias = false{Or("bias: true")}"));
+        }
+        return mismatches;
+    }
+
+    /// <summary>Null when the file has a head under <paramref name="headKey"/> (its <c>…weight</c>) exactly when the model declares one (<paramref name="outputSize"/> &gt; 0).</summary>
+    public static Mismatch? Head(Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape, string headKey, int outputSize)
+    {
+        if (contains(headKey) == outputSize > 0)
+            return null;
+        if (outputSize > 0)
+            return new Mismatch(headKey, false, $"the model declares outputSize: {outputSize} (a Linear head) but the file has no '{headKey}': declare outputSize: 0 to output the features");
+        IReadOnlyList<long> head = shape(headKey);
+        return new Mismatch(headKey, true, $"the file has a Linear head ('{headKey}' [{string.Join(", ", head)}]) but the model declares outputSize: 0 (no head): " +
+            $"declare outputSize: {(head.Count == 2 ? head[0].ToString(CultureInfo.InvariantCulture) : "O")}");
+    }
+}
