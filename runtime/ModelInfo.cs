@@ -201,8 +201,7 @@ public sealed class ModelInfo
         if (ih[0] != gateRows)
             throw Fail(file, $"'{module}{TorchArchive.FirstRecurrentKey}' has shape {Shape(ih)}; beside '{module}weight_hh_l0' {Shape(hh)} it must be [{gateRows}, input size].");
 
-        int numLayers = 0;
-        while (file.Contains($"{module}weight_ih_l{numLayers}")) numLayers++;
+        int numLayers = KeyStructure.Layers(file.Contains, module);
         bool bidirectional = file.Contains(module + TorchArchive.FirstRecurrentKey + Reverse);
         bool bias = file.Contains(module + "bias_ih_l0");
         var info = new ModelInfo(cell, module, ih[1], hiddenSize, numLayers, bidirectional, projSize, bias, tensors);
