@@ -225,10 +225,16 @@ internal static class EmbeddedWeights
         string prefixOption = cell == Cell.Lstm ? "LstmPrefix" : "GruPrefix";
         if (!tensors.ContainsKey(p + "weight_ih_l0"))
         {
-            string? found = tensors.Keys.Where(key => key.EndsWith("weight_ih_l0", StringComparison.Ordinal)).OrderBy(key => key.Length).FirstOrDefault();
-            if (found is null)
+            string[] prefixes = tensors.Keys.Where(key => key.EndsWith("weight_ih_l0", StringComparison.Ordinal))
+                .Select(key => key.Substring(0, key.Length - "weight_ih_l0".Length)).OrderBy(prefix => prefix.Length).ToArray();
+            if (prefixes.Length == 0)
                 return $"it holds no recurrent layer (no key ends in weight_ih_l0; the model expects {p}weight_ih_l0, …)";
-            string prefix = found.Substring(0, found.Length - "weight_ih_l0".Length);
+            // Modules of the model's cell (an encoder and a decoder): one is the model's, several are the user's to choose from.
+            string[] sameCell = prefixes.Where(candidate => FileCell(tensors, candidate) == cell).ToArray();
+            if (sameCell.Length > 1)
+                return $"it holds {sameCell.Length} {kind}s, under the prefixes {string.Join(", ", sameCell.Select(Quoted))}, none under {Quoted(p)}: declare the one to run, as {prefixOption} = {Quoted(sameCell[0])}";
+            string prefix = sameCell.Length == 1 ? sameCell[0] : prefixes[0];
+            string found = prefix + "weight_ih_l0";
             string head = HeadPrefix(tensors, spec) is { } headPrefix ? $", FcPrefix = {Quoted(headPrefix)}" : "";
             return FileCell(tensors, prefix) is { } other && other != cell
                 ? $"it holds an {other.Module} (keys {prefix}weight_ih_l0, …), not an {cell.Module}: declare [{other.Attribute}(…, {(other == Cell.Lstm ? "LstmPrefix" : "GruPrefix")} = {Quoted(prefix)})]"

@@ -326,10 +326,26 @@ public abstract class RecurrentWeights
     // declaration (a model of fixed sizes) or the arguments (sizes from the file) that load it; null otherwise.
     private static string? Misfit(ITensorFile file, int gates, string kind, string prefix, string? fcPrefix, ExpectedSizes? expected)
     {
-        if (ModelInfo.TryRead(file, file.Contains(FirstKey(prefix)) ? prefix : null) is not { } info)
-            return null;
         bool sized = expected is not null;
         RecurrentCell cell = gates == 4 ? RecurrentCell.Lstm : RecurrentCell.Gru;
+        string? readPrefix = file.Contains(FirstKey(prefix)) ? prefix : null;
+        if (readPrefix is null)
+        {
+            // Modules of the model's cell elsewhere (an encoder and a decoder): one is the model's, several are the
+            // user's to choose from.
+            string[] candidates = file.TensorNames.Where(name => name.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))
+                .Select(name => name[..^TorchArchive.FirstRecurrentKey.Length])
+                .Where(candidate => ModelInfo.TryRead(file, candidate)?.Cell == cell).ToArray();
+            if (candidates.Length > 1)
+            {
+                return $"no tensor '{FirstKey(prefix)}': the file holds {candidates.Length} {kind}s, under the prefixes " +
+                    $"{string.Join(", ", candidates.Select(ModelInfo.Literal))}: {(sized ? "declare" : "pass")} the one to run, as " +
+                    $"{Settings(cell, candidates[0], null, sized)}.";
+            }
+            readPrefix = candidates.Length == 1 ? candidates[0] : null;
+        }
+        if (ModelInfo.TryRead(file, readPrefix) is not { } info)
+            return null;
         if (info.Cell != cell)
         {
             (string fileKind, int fileGates, string other) = info.Cell == RecurrentCell.Lstm ? ("an LSTM", 4, "a GRU") : ("a GRU", 3, "an LSTM");

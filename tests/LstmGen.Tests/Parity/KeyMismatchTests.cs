@@ -110,4 +110,33 @@ public class KeyMismatchTests
         Assert.Equal("<stream>: the file holds a GRU at prefix \"lstm.\" (3·H = 24 gate rows for hidden size 8), not an LSTM: " +
             "load it with GruModel.Load, passing gruPrefix: \"lstm.\".", Refused(() => LstmModel.Load(file())));
     }
+
+    // An encoder and a decoder (each nn.LSTM(…, 8) or nn.GRU(5, 8)) and a head, as a seq2seq state_dict holds them.
+    private static MemoryStream EncoderDecoder(bool gruEncoder = false)
+    {
+        int encoderRows = gruEncoder ? 24 : 32;
+        return new MemoryStream(SafetensorsWriter.Build(
+            SafetensorsWriter.F32("enc.weight_ih_l0", [encoderRows, 5], new float[encoderRows * 5]), SafetensorsWriter.F32("enc.weight_hh_l0", [encoderRows, 8], new float[encoderRows * 8]),
+            SafetensorsWriter.F32("enc.bias_ih_l0", [encoderRows], new float[encoderRows]), SafetensorsWriter.F32("enc.bias_hh_l0", [encoderRows], new float[encoderRows]),
+            SafetensorsWriter.F32("dec.weight_ih_l0", [32, 5], new float[160]), SafetensorsWriter.F32("dec.weight_hh_l0", [32, 8], new float[256]),
+            SafetensorsWriter.F32("dec.bias_ih_l0", [32], new float[32]), SafetensorsWriter.F32("dec.bias_hh_l0", [32], new float[32]),
+            SafetensorsWriter.F32("fc.weight", [2, 8], new float[16]), SafetensorsWriter.F32("fc.bias", [2], new float[2])));
+    }
+
+    [Fact]
+    public void Several_modules_of_the_models_cell_are_named_for_the_user_to_choose()
+    {
+        Assert.Equal("<stream>: no tensor 'lstm.weight_ih_l0': the file holds 2 LSTMs, under the prefixes \"enc.\", \"dec.\": declare the one to run, " +
+            "as LstmPrefix = \"enc.\" (or pass lstmPrefix: \"enc.\" to LstmWeights).", Refused(() => new SeedModel().LoadSafetensors(EncoderDecoder())));
+        Assert.Equal("<stream>: no tensor 'lstm.weight_ih_l0': the file holds 2 LSTMs, under the prefixes \"enc.\", \"dec.\": pass the one to run, " +
+            "as lstmPrefix: \"enc.\".", Refused(() => LstmModel.Load(EncoderDecoder())));
+        Assert.Equal(8, LstmModel.Load(EncoderDecoder(), lstmPrefix: "dec.").HiddenSize);
+    }
+
+    [Fact]
+    public void The_one_module_of_the_models_cell_is_named_beside_one_of_the_other()
+    {
+        Assert.Equal("<stream>: no tensor 'lstm.weight_ih_l0': the file's LSTM is under the prefix \"dec.\": declare LstmPrefix = \"dec.\" " +
+            "(or pass lstmPrefix: \"dec.\" to LstmWeights).", Refused(() => new SeedModel().LoadSafetensors(EncoderDecoder(gruEncoder: true))));
+    }
 }
