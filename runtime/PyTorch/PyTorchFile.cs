@@ -68,8 +68,7 @@ public sealed class PyTorchFile : ITensorFile
     // requiredKey: a key of the model's state_dict, which picks the model's dict among a checkpoint's dicts of tensors.
     internal static PyTorchFile Load(string path, string? stateDictKey, string? requiredKey)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, FileOptions.RandomAccess);
+        using FileStream stream = WeightsPath.Open(path, bufferSize: 4096, FileOptions.RandomAccess);
         return Load(stream, path, stateDictKey, requiredKey);
     }
 

@@ -80,8 +80,7 @@ public sealed class SafetensorsFile : ITensorFile
     /// <exception cref="IOException">The file could not be read.</exception>
     public static SafetensorsFile Load(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        using FileStream stream = WeightsPath.Open(path, bufferSize: 1, FileOptions.SequentialScan);
         return Load(stream, path);
     }
 

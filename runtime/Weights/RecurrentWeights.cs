@@ -182,8 +182,7 @@ public abstract class RecurrentWeights
     // torch.save file is read as safetensors, whose reader says what is wrong with it.
     internal static ITensorFile OpenFile(string path, string? requiredKey, string? stateDictKey = null)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, FileOptions.RandomAccess);
+        using FileStream stream = WeightsPath.Open(path, bufferSize: 4096, FileOptions.RandomAccess);
         return OpenFile(stream, path, requiredKey, stateDictKey);
     }
 

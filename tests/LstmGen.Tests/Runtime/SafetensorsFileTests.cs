@@ -171,6 +171,32 @@ public class SafetensorsFileTests
         Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Load(Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.safetensors")));
 
     [Fact]
+    public void Directory_IsRefusedNamingTheWeightsFilesInIt()
+    {
+        // A Hugging Face model folder, passed where its file belongs.
+        string folder = Directory.CreateTempSubdirectory("lstmgen-model-").FullName;
+        try
+        {
+            string expectedEmpty = $"{folder} is a directory, not a weights file, and holds no .safetensors, .pt, .pth, .bin file.";
+            Assert.Equal(expectedEmpty, Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Load(folder)).Message);
+
+            File.WriteAllText(Path.Combine(folder, "config.json"), "{}");
+            File.WriteAllBytes(Path.Combine(folder, "pytorch_model.bin"), []);
+            File.WriteAllBytes(Path.Combine(folder, "model.safetensors"), []);
+            string expected = $"{folder} is a directory, not a weights file: pass the path of the file in it (model.safetensors, pytorch_model.bin).";
+            Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Load(folder)).Message);
+            Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => PyTorchFile.Load(folder)).Message);
+            Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => LstmModel.Load(folder)).Message);
+            Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => ModelInfo.Read(folder)).Message);
+            Assert.Equal(expected, Assert.Throws<FileNotFoundException>(() => new LstmGen.Tests.Parity.SeedModel().LoadPyTorch(folder)).Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void StreamWithoutName_IsCalledStream()
     {
         var ex = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Load(new MemoryStream(new byte[3])));
