@@ -156,6 +156,7 @@ internal static class EmbeddedWeights
         Dictionary<string, (string DType, long[] Shape)> tensors;
         try
         {
+            TorchArchive.CheckFormat(fileName, TorchArchive.Sniff(bytes, bytes.Length), expected: null); // empty, text or legacy, as a load says
             tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, fileName, spec) : ReadHeader(bytes);
         }
         catch (FormatException error)

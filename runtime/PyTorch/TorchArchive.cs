@@ -79,6 +79,9 @@ internal enum WeightsFormat
     /// <summary>An 8-byte little-endian header length, then the JSON header's '{'.</summary>
     Safetensors,
 
+    /// <summary>Printable text (a JSON config, a script), which neither format starts with.</summary>
+    Text,
+
     Unknown,
 }
 
@@ -118,12 +121,14 @@ internal static class TorchArchive
         if (length > 8 && head[8] == (byte)'{') return WeightsFormat.Safetensors;
         if (length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return WeightsFormat.TorchSave;
         if (length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic)) return WeightsFormat.TorchSaveLegacy;
+        // A safetensors header length of 8 printable bytes would be above 2⁶¹; a zip and a pickle start with control bytes.
+        if (head.Take(Math.Min(length, SniffLength)).All(b => b is (byte)'\t' or (byte)'\n' or (byte)'\r' or >= 0x20 and < 0x7F)) return WeightsFormat.Text;
         return WeightsFormat.Unknown;
     }
 
     /// <summary>Refuses content whose first bytes already show that a reader of <paramref name="expected"/> (null: of
-    /// either format) cannot read it: it is empty, in torch.save's legacy format, or in the other format, whose loading
-    /// method the message names.</summary>
+    /// either format) cannot read it: it is empty, text, in torch.save's legacy format, or in the other format, whose
+    /// loading method the message names.</summary>
     /// <exception cref="InvalidDataException">The content is one of those.</exception>
     public static void CheckFormat(string source, WeightsFormat found, WeightsFormat? expected)
     {
@@ -140,6 +145,9 @@ internal static class TorchArchive
                 throw Fail(source, $"the file is empty (0 bytes); expected {wanted}.");
             case WeightsFormat.TorchSaveLegacy:
                 throw Fail(source, LegacyMessage);
+            case WeightsFormat.Text:
+                throw Fail(source, "the file starts with text, not with the binary header of a torch.save or safetensors file: is it the weights file, " +
+                    "or a config or script beside it?");
             case WeightsFormat.TorchSave when expected == WeightsFormat.Safetensors:
                 throw Fail(source, "this is a torch.save file (a zip archive, starting with 'PK'), not safetensors: load it with LoadPyTorch " +
                     $"instead of LoadSafetensors (PyTorchFile.Load instead of SafetensorsFile.Load); {EitherFormat}.");

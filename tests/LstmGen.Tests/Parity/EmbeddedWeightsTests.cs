@@ -70,6 +70,7 @@ public class EmbeddedWeightsTests
     [InlineData("[Lstm(5, 8, 0, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "unexpected tensor 'fc.weight': the file has a Linear head ('fc.weight' [2, 8]) but the model declares outputSize: 0 (no head): declare outputSize: 2")]
     [InlineData("[Gru(4, 8, 2, 6, GruPrefix = \"\", Bidirectional = true, Weights = \"bare.safetensors\")]", "LSTMGEN012", "missing tensor 'fc.weight': the model declares outputSize: 2 (a Linear head) but the file has no 'fc.weight': declare outputSize: 0 to output the features")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"seq2seq.safetensors\")]", "LSTMGEN012", "it holds 2 LSTMs, under the prefixes \"enc.\", \"dec.\", none under \"lstm.\": declare the one to run, as LstmPrefix = \"enc.\"")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"config.json\")]", "LSTMGEN012", "'config.json' cannot be compiled into 'M': the file starts with text, not with the binary header of a torch.save or safetensors file")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.safetensors\")]", "LSTMGEN012", "outside the")]
     public void Files_that_do_not_fit_are_compile_time_errors(string attribute, string id, string message)
     {
@@ -83,6 +84,7 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("nobias.safetensors", Options("nobias_lstm")),
             new GeneratorHarness.WeightsFile("bi_gru2.safetensors", Options("bi_gru2")),
             new GeneratorHarness.WeightsFile("bare.safetensors", Options("bare_gru")),
+            new GeneratorHarness.WeightsFile("config.json", System.Text.Encoding.UTF8.GetBytes("{\"hidden_size\": 8}")),
             new GeneratorHarness.WeightsFile("seq2seq.safetensors", SafetensorsWriter.Build(
                 SafetensorsWriter.F32("enc.weight_ih_l0", [32, 5], new float[160]), SafetensorsWriter.F32("enc.weight_hh_l0", [32, 8], new float[256]),
                 SafetensorsWriter.F32("dec.weight_ih_l0", [32, 8], new float[256]), SafetensorsWriter.F32("dec.weight_hh_l0", [32, 8], new float[256]))));

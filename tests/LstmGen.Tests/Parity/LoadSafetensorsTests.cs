@@ -167,6 +167,27 @@ public class LoadSafetensorsTests
     }
 
     [Fact]
+    public void A_text_file_is_called_text_by_every_loader()
+    {
+        // A Hugging Face config.json, or the training script, given where the weights belong.
+        string path = Path.Combine(Path.GetTempPath(), $"lstmgen-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{\n  \"hidden_size\": 8,\n  \"num_layers\": 1\n}\n");
+        try
+        {
+            string text = $"{path}: the file starts with text, not with the binary header of a torch.save or safetensors file: is it the weights file, " +
+                "or a config or script beside it?";
+            Assert.Equal(text, Assert.Throws<InvalidDataException>(() => new SeedModel().LoadPyTorch(path)).Message);
+            Assert.Equal(text, Assert.Throws<InvalidDataException>(() => new SeedModel().LoadSafetensors(path)).Message);
+            Assert.Equal(text, Assert.Throws<InvalidDataException>(() => ModelInfo.Read(path)).Message);
+            Assert.Equal(text, Assert.Throws<InvalidDataException>(() => LstmModel.Load(path)).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_safetensors_file_whose_header_length_starts_with_PK_is_safetensors()
     {
         // A header of 0x4b50 = 19280 bytes: the file starts with "PK", as a zip does, then '{'.
