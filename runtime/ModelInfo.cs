@@ -249,8 +249,7 @@ public sealed class ModelInfo
                 throw Fail(file, $"no recurrent module at prefix {Literal(prefix)}: no tensor '{prefix}{TorchArchive.FirstRecurrentKey}'. The file has: {Describe(file)}.");
             return prefix;
         }
-        string[] prefixes = file.TensorNames.Where(name => name.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))
-            .Select(name => name[..^TorchArchive.FirstRecurrentKey.Length]).ToArray();
+        string[] prefixes = KeyStructure.Modules(file.TensorNames);
         return prefixes.Length switch
         {
             1 => prefixes[0],

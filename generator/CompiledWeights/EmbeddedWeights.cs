@@ -226,8 +226,7 @@ internal static class EmbeddedWeights
         string prefixOption = cell == Cell.Lstm ? "LstmPrefix" : "GruPrefix";
         if (!tensors.ContainsKey(p + "weight_ih_l0"))
         {
-            string[] prefixes = tensors.Keys.Where(key => key.EndsWith("weight_ih_l0", StringComparison.Ordinal))
-                .Select(key => key.Substring(0, key.Length - "weight_ih_l0".Length)).OrderBy(prefix => prefix.Length).ToArray();
+            string[] prefixes = KeyStructure.Modules(tensors.Keys).OrderBy(prefix => prefix.Length).ToArray();
             if (prefixes.Length == 0)
                 return $"it holds no recurrent layer (no key ends in weight_ih_l0; the model expects {p}weight_ih_l0, …)";
             // Modules of the model's cell (an encoder and a decoder): one is the model's, several are the user's to choose from.

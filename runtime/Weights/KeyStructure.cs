@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
+using LstmGen.PyTorch;
 
 namespace LstmGen;
 
@@ -18,6 +20,11 @@ internal static class KeyStructure
         /// <summary>The key and why, e.g. <c>unexpected tensor 'lstm.weight_hr_l0': the file's LSTM is projected …</c>.</summary>
         public override string ToString() => Key is null ? Why : $"{(InFile ? "unexpected" : "missing")} tensor '{Key}': {Why}";
     }
+
+    /// <summary>The prefix of every recurrent module among <paramref name="keys"/>: of each key ending in weight_ih_l0, in key order.</summary>
+    public static string[] Modules(IEnumerable<string> keys) =>
+        keys.Where(key => key.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))
+            .Select(key => key.Substring(0, key.Length - TorchArchive.FirstRecurrentKey.Length)).ToArray();
 
     /// <summary>The layers under <paramref name="prefix"/>: weight_ih_l0, weight_ih_l1, … counted until the first gap.</summary>
     public static int Layers(Func<string, bool> contains, string prefix)

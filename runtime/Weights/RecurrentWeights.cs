@@ -332,9 +332,7 @@ public abstract class RecurrentWeights
         {
             // Modules of the model's cell elsewhere (an encoder and a decoder): one is the model's, several are the
             // user's to choose from.
-            string[] candidates = file.TensorNames.Where(name => name.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))
-                .Select(name => name[..^TorchArchive.FirstRecurrentKey.Length])
-                .Where(candidate => ModelInfo.TryRead(file, candidate)?.Cell == cell).ToArray();
+            string[] candidates = KeyStructure.Modules(file.TensorNames).Where(candidate => ModelInfo.TryRead(file, candidate)?.Cell == cell).ToArray();
             if (candidates.Length > 1)
             {
                 return $"no tensor '{FirstKey(prefix)}': the file holds {candidates.Length} {kind}s, under the prefixes " +
