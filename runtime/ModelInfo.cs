@@ -53,7 +53,7 @@ public sealed class TensorDescription
 /// the shape these imply.</para>
 /// <para>The head is the <c>nn.Linear</c> that reads the recurrent features: a <c>{p}weight</c> [O, D·H_out] beside a
 /// <c>{p}bias</c> [O], or, where no such pair exists, a <c>{p}weight</c> [O, D·H_out] without a bias after the recurrent
-/// module's keys (<c>nn.Linear(…, bias=False)</c>). Without one the model has no head (<c>outputSize: 0</c>). A head
+/// module's keys or under <c>fc.</c> (<c>nn.Linear(…, bias=False)</c>). Without one the model has no head (<c>outputSize: 0</c>). A head
 /// whose outputs another Linear after it reads (an MLP, fc1 → fc2) is refused: LstmGen runs one Linear.</para>
 /// <para>The file is read with the same hardened readers as the models (<see cref="SafetensorsFile"/>,
 /// <see cref="PyTorchFile"/>, told apart by content); no tensor's data is converted.</para>
@@ -304,7 +304,8 @@ public sealed class ModelInfo
     // The one Linear whose weight reads the recurrent features; null if there is none. A weight of that shape beside a
     // bias of its outputs is a Linear. One without a bias (nn.Linear(…, bias=False)) looks like an embedding table of
     // that width, so it counts only where no biased one exists and it comes after the recurrent module, as the head that
-    // reads the module's output is declared after it.
+    // reads the module's output is declared after it, or it is under fc., where the loaders look for a head by default
+    // (safetensors keys sort by name, so fc.weight comes before lstm.weight_ih_l0 there).
     private static (string Prefix, int OutputSize)? FindHead(ITensorFile file, string module, int features)
     {
         var biased = new List<(string Prefix, int OutputSize)>();
@@ -325,7 +326,7 @@ public sealed class ModelInfo
             {
                 if (file.GetShape(prefix + "bias") is [int outputs] && outputs == weight[0]) biased.Add((prefix, outputs));
             }
-            else if (afterModule)
+            else if (afterModule || prefix == RecurrentWeights.DefaultFcPrefix)
             {
                 biasFree.Add((prefix, weight[0]));
             }

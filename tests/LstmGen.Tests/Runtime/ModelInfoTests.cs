@@ -343,6 +343,20 @@ public class ModelInfoTests
     }
 
     [Fact]
+    public void A_head_without_bias_under_fc_is_the_head_wherever_its_keys_sort()
+    {
+        // nn.Linear(5, 2, bias=False) saved with safetensors, whose keys sort by name: fc.weight before the LSTM's. The
+        // loaders read fc. by default, so ModelInfo must say the model has that head.
+        ModelInfo info = Read(new[] { Zeros("fc.weight", 2, 5) }.Concat(Rnn("lstm.", 4, 3, 5)));
+        Assert.Equal(("fc.", 2), (info.FcPrefix, info.OutputSize));
+        Assert.Equal(2, LstmModel.Load(new MemoryStream(SafetensorsWriter.Build(new[] { Zeros("fc.weight", 2, 5) }.Concat(Rnn("lstm.", 4, 3, 5))))).OutputSize);
+
+        // A matrix of that width under another name before the module may be an embedding table: no head.
+        ModelInfo embedded = Read(new[] { Zeros("emb.weight", 10, 5) }.Concat(Rnn("lstm.", 4, 3, 5)));
+        Assert.Equal((null, 0), (embedded.FcPrefix, embedded.OutputSize));
+    }
+
+    [Fact]
     public void A_head_of_two_Linear_layers_is_refused_with_the_declaration_without_a_head() =>
         // nn.Sequential(nn.Linear(5, 32), nn.ReLU(), nn.Linear(32, 4)) after the LSTM: 32 is not the model's output.
         Refused(Rnn("lstm.", 4, 3, 5).Concat([Zeros("head.0.weight", 32, 5), Zeros("head.0.bias", 32), Zeros("head.2.weight", 4, 32), Zeros("head.2.bias", 4)]),
