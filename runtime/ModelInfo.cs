@@ -254,7 +254,9 @@ public sealed class ModelInfo
         {
             1 => prefixes[0],
             0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{TorchArchive.FirstRecurrentKey}', the first layer of an nn.LSTM or nn.GRU. The file has: {Describe(file)}."),
-            _ => throw Fail(file, $"{prefixes.Length} recurrent modules, at prefixes {string.Join(", ", prefixes.Select(Literal))}; " +
+            // What each is, so that the user can tell the encoder from the decoder.
+            _ => throw Fail(file, $"{prefixes.Length} recurrent modules: " +
+                $"{string.Join("; ", prefixes.Select(module => TryRead(file, module)?.Summary() ?? $"one at prefix {Literal(module)}"))}; " +
                 $"a model runs one: choose it with ModelInfo.Read(path, prefix: {Literal(prefixes[0])}) or lstmgen inspect --prefix {Literal(prefixes[0])}."),
         };
     }

@@ -277,7 +277,8 @@ public class ModelInfoTests
     public void Several_recurrent_modules_are_named_and_a_prefix_chooses_one()
     {
         var entries = Rnn("encoder.", 4, 3, 5).Concat(Rnn("decoder.", 3, 5, 6, numLayers: 2)).ToArray();
-        Refused(entries, "2 recurrent modules, at prefixes \"encoder.\", \"decoder.\"; a model runs one: choose it with " +
+        Refused(entries, "2 recurrent modules: an LSTM with input size 3, hidden size 5, with biases at prefix \"encoder.\"; " +
+            "a 2-layer GRU with input size 5, hidden size 6, with biases at prefix \"decoder.\"; a model runs one: choose it with " +
             "ModelInfo.Read(path, prefix: \"encoder.\") or lstmgen inspect --prefix \"encoder.\".");
 
         ModelInfo decoder = Read(entries, prefix: "decoder.");
