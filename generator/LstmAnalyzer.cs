@@ -10,8 +10,9 @@ namespace LstmGen.Generator;
 /// <summary>
 /// Reports misuse of <c>[Lstm]</c> and <c>[Gru]</c> that the user fixes in source (LSTMGEN001–010, 013–021). IDEs and
 /// <c>dotnet format</c> look for fixable diagnostics here, not in generators, and the generator's pipeline stays free of
-/// locations. The checks are the parser's (<see cref="LstmGenerator.Parser.Read"/>), so a class is either generated
-/// or reported, never both. The weights file's diagnostics (LSTMGEN011, 012) stay in the generator, which reads the file.
+/// locations. The checks of a declaration are the parser's (<see cref="LstmGenerator.Parser.Read"/>), so a class is
+/// either generated or reported, never both; LSTMGEN021 is reported where a generated model is used. The weights file's
+/// diagnostics (LSTMGEN011, 012) stay in the generator, which reads the file.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LstmAnalyzer : DiagnosticAnalyzer
@@ -38,8 +39,7 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.BFloat16CannotPay,
         DiagnosticDescriptors.BidirectionalCannotStream);
 
-    // What a unidirectional model has to stream with, and a bidirectional one lacks.
-    private static readonly ImmutableHashSet<string> StreamingMembers = ImmutableHashSet.Create("Step", "ResetState", "GetState", "SetState");
+    private static readonly ImmutableHashSet<string> StreamingMembers = ImmutableHashSet.Create(LstmGenerator.Parser.StreamingMemberNames);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -55,7 +55,7 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
             if (lstm is null && gru is null)
                 return;
             start.RegisterSymbolAction(symbol => Analyze(symbol, lstm, gru), SymbolKind.NamedType);
-            start.RegisterSyntaxNodeAction(node => AnalyzeStreamingAccess(node, lstm, gru), SyntaxKind.SimpleMemberAccessExpression);
+            start.RegisterSyntaxNodeAction(node => AnalyzeStreamingAccess(node, lstm, gru), SyntaxKind.SimpleMemberAccessExpression, SyntaxKind.MemberBindingExpression);
         });
     }
 
@@ -81,25 +81,31 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    // model.Step(…) on a bidirectional model: the compiler says only that there is no Step (CS1061), this says why.
+    // model.Step(…) (or model?.Step(…)) on a bidirectional model: the compiler says only that there is no Step (CS1061),
+    // this says why.
     private static void AnalyzeStreamingAccess(SyntaxNodeAnalysisContext context, INamedTypeSymbol? lstm, INamedTypeSymbol? gru)
     {
-        var access = (MemberAccessExpressionSyntax)context.Node;
-        string member = access.Name.Identifier.ValueText;
-        if (!StreamingMembers.Contains(member))
+        (SimpleNameSyntax name, ExpressionSyntax? receiver) = context.Node switch
+        {
+            MemberAccessExpressionSyntax access => (access.Name, access.Expression),
+            MemberBindingExpressionSyntax binding => (binding.Name, binding.FirstAncestorOrSelf<ConditionalAccessExpressionSyntax>()?.Expression),
+            _ => (null!, null),
+        };
+        string member = name.Identifier.ValueText;
+        if (receiver is null || !StreamingMembers.Contains(member))
             return;
         // A member of that name the user declared (or an extension) binds, if only as a candidate: theirs to call.
-        SymbolInfo bound = context.SemanticModel.GetSymbolInfo(access, context.CancellationToken);
+        SymbolInfo bound = context.SemanticModel.GetSymbolInfo(context.Node, context.CancellationToken);
         if (bound.Symbol is not null || !bound.CandidateSymbols.IsEmpty)
             return;
-        if (context.SemanticModel.GetTypeInfo(access.Expression, context.CancellationToken).Type is not INamedTypeSymbol type)
+        if (context.SemanticModel.GetTypeInfo(receiver, context.CancellationToken).Type is not INamedTypeSymbol type)
             return;
         foreach (AttributeData attribute in type.GetAttributes())
         {
             bool model = SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, lstm) || SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, gru);
             if (model && LstmGenerator.Parser.NamedArgument(attribute, "Bidirectional") is { Value: true })
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BidirectionalCannotStream, access.Name.GetLocation(), type.Name, member));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BidirectionalCannotStream, name.GetLocation(), type.Name, member));
                 return;
             }
         }

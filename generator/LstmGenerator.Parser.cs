@@ -46,14 +46,16 @@ public sealed partial class LstmGenerator
         internal const string DefaultGruPrefix = "gru.";
         internal const string DefaultFcPrefix = "fc.";
 
+        /// <summary>The streaming members, which only a unidirectional model has.</summary>
+        internal static readonly string[] StreamingMemberNames = ["Step", "ResetState", "GetState", "SetState"];
+
         /// <summary>
         /// The members the generator adds; a class that declares one of them itself can't be generated.
         /// ParserFactsTests checks the list against the members of generated classes.
         /// </summary>
         internal static readonly string[] GeneratedMemberNames =
         [
-            "InputSize", "HiddenSize", "OutputSize", "SeqLen",
-            "NumLayers", "Forward", "Step", "ResetState", "GetState", "SetState",
+            "InputSize", "HiddenSize", "OutputSize", "SeqLen", "NumLayers", "Forward", .. StreamingMemberNames,
             "InitializeWeights", "LoadWeights", "LoadSafetensors", "LoadPyTorch", "_packedWeights", "_streamState", "_streamParity",
         ];
 

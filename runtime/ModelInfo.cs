@@ -117,7 +117,7 @@ public sealed class ModelInfo
     /// <param name="prefix">The recurrent module's key prefix, to choose one when the file holds several (e.g.
     /// <c>"encoder.rnn."</c>); null to find the only one.</param>
     /// <param name="stateDictKey">For a torch.save checkpoint, the entry holding the state_dict; null to find it.</param>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory (the message names the weights files in it).</exception>
     /// <exception cref="InvalidDataException">The file is malformed, holds no LSTM or GRU or several, its shapes disagree, or
     /// its head is several Linear layers (the message gives the declaration without a head).</exception>
     public static ModelInfo Read(string path, string? prefix = null, string? stateDictKey = null)

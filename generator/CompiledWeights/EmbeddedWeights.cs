@@ -77,7 +77,7 @@ internal sealed record WeightsCheck(ModelSpec Spec, DiagnosticDescriptor? Proble
 
 /// <summary>
 /// A compiled-in file as the generated code reads it: the manifest resource LstmGen.targets embeds it as, how to parse it,
-/// and its size. Values only: retraining a model changes the file's content but none of these, so it checks the file
+/// its size, and whether its head has a bias (for the generated header). Values only: retraining a model changes the file's content but none of these, so it checks the file
 /// again but prints nothing again (the compiler embeds the new bytes).
 /// </summary>
 /// <param name="File">The file's name as <c>Weights = "…"</c> and the project give it (<c>/</c>-separated).</param>
@@ -147,7 +147,7 @@ internal static class EmbeddedWeights
 
     /// <summary>Null when the file <paramref name="fileName"/> holds exactly the model's tensors, else what is wrong;
     /// <paramref name="headBias"/>: whether its head has a bias (true without a head).</summary>
-    public static string? Check(byte[] bytes, string fileName, ModelSpec spec, out bool headBias)
+    private static string? Check(byte[] bytes, string fileName, ModelSpec spec, out bool headBias)
     {
         headBias = true;
         if (bytes.Length > MaxBytes)
@@ -226,7 +226,7 @@ internal static class EmbeddedWeights
         string prefixOption = cell == Cell.Lstm ? "LstmPrefix" : "GruPrefix";
         if (!tensors.ContainsKey(p + "weight_ih_l0"))
         {
-            string[] prefixes = KeyStructure.Modules(tensors.Keys).OrderBy(prefix => prefix.Length).ToArray();
+            string[] prefixes = KeyStructure.Modules(tensors.Keys);
             if (prefixes.Length == 0)
                 return $"it holds no recurrent layer (no key ends in weight_ih_l0; the model expects {p}weight_ih_l0, …)";
             // Modules of the model's cell (an encoder and a decoder): one is the model's, several are the user's to choose from.
@@ -256,31 +256,29 @@ internal static class EmbeddedWeights
         return mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(mismatch => mismatch.ToString()));
     }
 
-    // Where the model's head is when not under its FcPrefix: the prefix of the one '…weight' of the declared head's shape
-    // [OutputSize, features], or null.
+    // Where the model's head is when not under its FcPrefix: the prefix of the one Linear that reads the features, a
+    // '…weight' [O, features] of the declared O or beside a '…bias' [O] (as a load's advice finds it), or null.
     private static string? HeadPrefix(Dictionary<string, (string DType, long[] Shape)> tensors, ModelSpec spec)
     {
         if (!spec.HasHead || tensors.ContainsKey(spec.FcPrefix + "weight"))
             return null;
         string[] heads = tensors
-            .Where(tensor => tensor.Key.EndsWith("weight", StringComparison.Ordinal) && tensor.Value.Shape.SequenceEqual(new long[] { spec.OutputSize, spec.FeatureSize }))
+            .Where(tensor => tensor.Key.EndsWith("weight", StringComparison.Ordinal) && tensor.Value.Shape.Length == 2 &&
+                tensor.Value.Shape[1] == spec.FeatureSize && (tensor.Value.Shape[0] == spec.OutputSize ||
+                tensors.TryGetValue(tensor.Key.Substring(0, tensor.Key.Length - "weight".Length) + "bias", out var bias) && bias.Shape.SequenceEqual(new[] { tensor.Value.Shape[0] })))
             .Select(tensor => tensor.Key.Substring(0, tensor.Key.Length - "weight".Length))
             .ToArray();
         return heads.Length == 1 ? heads[0] : null;
     }
 
-    // The cell the recurrent layer under the prefix is, from weight_hh_l0's [gates · H, H_out] (H from weight_hr_l0 when
-    // projected), or null when its shape says neither.
-    private static Cell? FileCell(Dictionary<string, (string DType, long[] Shape)> tensors, string prefix)
-    {
-        if (!tensors.TryGetValue(prefix + "weight_hh_l0", out var recurrent) || recurrent.Shape.Length != 2)
-            return null;
-        long hidden = tensors.TryGetValue(prefix + "weight_hr_l0", out var projection) && projection.Shape.Length == 2 ? projection.Shape[1] : recurrent.Shape[1];
-        return hidden <= 0 ? null
-            : recurrent.Shape[0] == Cell.Lstm.Gates * hidden ? Cell.Lstm
-            : recurrent.Shape[0] == Cell.Gru.Gates * hidden ? Cell.Gru
-            : null;
-    }
+    // The cell the recurrent layer under the prefix is, from its shapes, or null when they say neither.
+    private static Cell? FileCell(Dictionary<string, (string DType, long[] Shape)> tensors, string prefix) =>
+        KeyStructure.IsLstm(tensors.ContainsKey, key => tensors[key].Shape, prefix) switch
+        {
+            true => Cell.Lstm,
+            false => Cell.Gru,
+            null => null,
+        };
 
     private static string Quoted(string text) => "\"" + text + "\"";
 

@@ -50,7 +50,7 @@ public sealed class PyTorchFile : ITensorFile
     /// <param name="path">The file.</param>
     /// <param name="stateDictKey">The checkpoint entry that holds the state_dict (e.g. <c>"model_state_dict"</c>);
     /// null to use the top-level state_dict or the one dict of tensors nested in the file.</param>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory (the message names the weights files in it).</exception>
     /// <exception cref="InvalidDataException">The content is not a valid torch.save file or holds no such state_dict.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
     public static PyTorchFile Load(string path, string? stateDictKey = null) => Load(path, stateDictKey, requiredKey: null);

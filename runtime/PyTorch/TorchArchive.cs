@@ -116,13 +116,16 @@ internal static class TorchArchive
     public static WeightsFormat Sniff(byte[] head, int length)
     {
         if (length == 0) return WeightsFormat.Empty;
+        // Text (ASCII or UTF-8, with or without a byte-order mark) has no control byte but tab and line breaks in its
+        // first 8 bytes, nor one UTF-8 never uses (C0, C1, F5–FF), where a safetensors header length has zeros (its
+        // header is under 2³² bytes), a zip 03 04 and a pickle 02.
+        if (head.Take(Math.Min(length, 8)).All(b => b is (byte)'\t' or (byte)'\n' or (byte)'\r' or >= 0x20 and < 0x7F or >= 0x80 and < 0xC0 or >= 0xC2 and < 0xF5))
+            return WeightsFormat.Text;
         // Byte 8 is a zip's compression method and the legacy magic's ninth byte, never '{': a safetensors header of
         // 0x4b50 + k·65536 bytes starts with "PK" too.
         if (length > 8 && head[8] == (byte)'{') return WeightsFormat.Safetensors;
         if (length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return WeightsFormat.TorchSave;
         if (length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic)) return WeightsFormat.TorchSaveLegacy;
-        // A safetensors header length of 8 printable bytes would be above 2⁶¹; a zip and a pickle start with control bytes.
-        if (head.Take(Math.Min(length, SniffLength)).All(b => b is (byte)'\t' or (byte)'\n' or (byte)'\r' or >= 0x20 and < 0x7F)) return WeightsFormat.Text;
         return WeightsFormat.Unknown;
     }
 

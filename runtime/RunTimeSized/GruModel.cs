@@ -54,7 +54,7 @@ public sealed class GruModel : RecurrentModel
     /// <see cref="GruModel(GruWeights, Readout, WeightPrecision)"/>; <paramref name="stateDictKey"/> names the checkpoint entry
     /// that holds the state_dict (e.g. <c>"model_state_dict"</c>), where several hold the model's keys (null: the one that does).
     /// </summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory (the message names the weights files in it).</exception>
     /// <exception cref="InvalidDataException">The file is malformed, a tensor is missing or the shapes disagree.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
     /// not a defined value.</exception>

@@ -75,7 +75,7 @@ public sealed class SafetensorsFile : ITensorFile
     public IReadOnlyList<string> TensorNames { get; }
 
     /// <summary>Reads and validates the safetensors file at <paramref name="path"/>.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory (the message names the weights files in it).</exception>
     /// <exception cref="InvalidDataException">The content is not a valid safetensors file.</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
     public static SafetensorsFile Load(string path)

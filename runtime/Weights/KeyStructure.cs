@@ -26,6 +26,18 @@ internal static class KeyStructure
         keys.Where(key => key.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))
             .Select(key => key.Substring(0, key.Length - TorchArchive.FirstRecurrentKey.Length)).ToArray();
 
+    /// <summary>
+    /// Whether the module under <paramref name="prefix"/> is an LSTM (true) or a GRU (false), from its shapes alone:
+    /// weight_hh_l0 is [gates · H, H_out], with H from weight_hr_l0 [P, H] when projected; null when they say neither.
+    /// </summary>
+    public static bool? IsLstm(Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape, string prefix)
+    {
+        if (!contains(prefix + "weight_hh_l0") || shape(prefix + "weight_hh_l0") is not { Count: 2 } recurrent)
+            return null;
+        long hidden = contains(prefix + "weight_hr_l0") && shape(prefix + "weight_hr_l0") is { Count: 2 } projection ? projection[1] : recurrent[1];
+        return hidden <= 0 ? null : recurrent[0] == 4 * hidden ? true : recurrent[0] == 3 * hidden ? false : null;
+    }
+
     /// <summary>The layers under <paramref name="prefix"/>: weight_ih_l0, weight_ih_l1, … counted until the first gap.</summary>
     public static int Layers(Func<string, bool> contains, string prefix)
     {
@@ -63,7 +75,11 @@ internal static class KeyStructure
         }
 
         string projectionKey = $"{prefix}weight_hr_l0";
-        if (contains(projectionKey) != projSize > 0)
+        if (!lstm && contains(projectionKey))
+        {
+            mismatches.Add(new Mismatch(projectionKey, true, "a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's"));
+        }
+        else if (contains(projectionKey) != projSize > 0)
         {
             string size = projSize == 0 && shape(projectionKey) is { Count: 2 } projection ? projection[0].ToString(CultureInfo.InvariantCulture) : "P";
             mismatches.Add(new Mismatch(projectionKey, projSize == 0, projSize > 0

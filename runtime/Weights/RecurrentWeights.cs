@@ -240,7 +240,7 @@ public abstract class RecurrentWeights
         bool head = headKey is not null && file.Contains(headKey);
         if (expected is { } wanted)
         {
-            IReadOnlyList<long> Shape(string key) => file.GetShape(key).Select(dimension => (long)dimension).ToArray();
+            IReadOnlyList<long> Shape(string key) => LongShape(file, key);
             KeyStructure.Mismatch? mismatch = KeyStructure.Options(file.Contains, Shape, prefix, lstm: gates == 4, wanted.NumLayers, wanted.Bidirectional,
                 wanted.ProjSize, wanted.Bias, withArguments: true) is [var first, ..] ? first : KeyStructure.Head(file.Contains, Shape, headKey!, wanted.OutputSize);
             if (mismatch is { } found)
@@ -314,6 +314,9 @@ public abstract class RecurrentWeights
             : new Parts(layers, reverse, null, null);
     }
 
+    // A tensor's shape as KeyStructure, which the generator shares, takes it.
+    private static IReadOnlyList<long> LongShape(ITensorFile file, string key) => file.GetShape(key).Select(dimension => (long)dimension).ToArray();
+
     // A file whose keys disagree with the model's declaration: the key (or the layer count), then why; a missing key
     // with what the file has instead.
     private static InvalidDataException Structure(ITensorFile file, KeyStructure.Mismatch mismatch) => new(mismatch.InFile
@@ -327,12 +330,14 @@ public abstract class RecurrentWeights
     {
         bool sized = expected is not null;
         RecurrentCell cell = gates == 4 ? RecurrentCell.Lstm : RecurrentCell.Gru;
+        IReadOnlyList<long> Shape(string key) => LongShape(file, key);
         string? readPrefix = file.Contains(FirstKey(prefix)) ? prefix : null;
         if (readPrefix is null)
         {
             // Modules of the model's cell elsewhere (an encoder and a decoder): one is the model's, several are the
             // user's to choose from.
-            string[] candidates = KeyStructure.Modules(file.TensorNames).Where(candidate => ModelInfo.TryRead(file, candidate)?.Cell == cell).ToArray();
+            string[] candidates = KeyStructure.Modules(file.TensorNames)
+                .Where(candidate => KeyStructure.IsLstm(file.Contains, Shape, candidate) == (cell == RecurrentCell.Lstm)).ToArray();
             if (candidates.Length > 1)
             {
                 return $"no tensor '{FirstKey(prefix)}': the file holds {candidates.Length} {kind}s, under the prefixes " +

@@ -19,13 +19,30 @@ internal static class WeightsPath
         // its permissions.
         if (Directory.Exists(path))
         {
-            string[] files = Directory.EnumerateFiles(path)
-                .Where(file => WeightsExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
-                .Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
-            throw new FileNotFoundException(files.Length == 0
-                ? $"{path} is a directory, not a weights file, and holds no {string.Join(", ", WeightsExtensions)} file."
-                : $"{path} is a directory, not a weights file: pass the path of the file in it ({string.Join(", ", files.Take(5))}{(files.Length > 5 ? $" and {files.Length - 5} more" : "")}).", path);
+            string[]? files = WeightsFilesIn(path);
+            throw new FileNotFoundException(files switch
+            {
+                null => $"{path} is a directory, not a weights file.",
+                [] => $"{path} is a directory, not a weights file, and holds no {string.Join(", ", WeightsExtensions)} file.",
+                _ => $"{path} is a directory, not a weights file: pass the path of the file in it ({string.Join(", ", files.Take(5))}" +
+                    $"{(files.Length > 5 ? $" and {files.Length - 5} more" : "")}).",
+            }, path);
         }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, options);
+    }
+
+    // The names of the weights files in a directory, or null when it cannot be listed.
+    private static string[]? WeightsFilesIn(string directory)
+    {
+        try
+        {
+            return Directory.EnumerateFiles(directory)
+                .Where(file => WeightsExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
+                .Select(file => Path.GetFileName(file)).Order(StringComparer.Ordinal).ToArray();
+        }
+        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
+        {
+            return null;
+        }
     }
 }

@@ -136,6 +136,7 @@ public class DiagnosticTests
                 {
                     bi.Step(x, y);
                     bi.ResetState();
+                    bi?.SetState(x, y);
                     bi.GetState(1); // the user's own extension: theirs to call
                     uni.Step(x, y);
                 }
@@ -148,9 +149,10 @@ public class DiagnosticTests
             [
                 "LSTMGEN021: 'Bi' is bidirectional, so it has no Step: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
                 "LSTMGEN021: 'Bi' is bidirectional, so it has no ResetState: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
+                "LSTMGEN021: 'Bi' is bidirectional, so it has no SetState: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
             ],
             result.Diagnostics.Select(diagnostic => $"{diagnostic.Id}: {diagnostic.GetMessage()}"));
-        Assert.Equal(["CS1061", "CS1061"], result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
+        Assert.Equal(["CS1061", "CS1061", "CS1061"], result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
         Assert.Equal(2, result.Sources.Length);
     }
 

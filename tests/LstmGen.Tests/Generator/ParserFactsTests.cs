@@ -28,6 +28,7 @@ public class ParserFactsTests
         public static string DefaultGruPrefix => Fact<string>(nameof(DefaultGruPrefix));
         public static string DefaultFcPrefix => Fact<string>(nameof(DefaultFcPrefix));
         public static string[] GeneratedMemberNames => Fact<string[]>(nameof(GeneratedMemberNames));
+        public static string[] StreamingMemberNames => Fact<string[]>(nameof(StreamingMemberNames));
 
         private static T Fact<T>(string name) =>
             (T)(Type.GetField(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
@@ -96,5 +97,20 @@ public class ParserFactsTests
             .Order(StringComparer.Ordinal)
             .ToArray();
         Assert.Equal(Parser.GeneratedMemberNames.Order(StringComparer.Ordinal), declared);
+    }
+
+    [Fact]
+    public void Streaming_member_names_are_the_public_methods_a_bidirectional_model_lacks()
+    {
+        // LSTMGEN021 explains a call to any of them on a bidirectional model.
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            [LstmGen.Lstm(5, 8, 2, 7)] public partial class Uni { }
+            [LstmGen.Lstm(5, 8, 2, 7, Bidirectional = true)] public partial class Bi { }
+            """);
+        Assert.Empty(result.CompilationDiagnostics);
+        string[] PublicMethods(string type) => result.Output.GetTypeByMetadataName(type)!.GetMembers()
+            .OfType<IMethodSymbol>().Where(method => method.DeclaredAccessibility == Accessibility.Public && method.MethodKind == MethodKind.Ordinary)
+            .Select(method => method.Name).Distinct().ToArray();
+        Assert.Equal(Parser.StreamingMemberNames.Order(StringComparer.Ordinal), PublicMethods("Uni").Except(PublicMethods("Bi")).Order(StringComparer.Ordinal));
     }
 }

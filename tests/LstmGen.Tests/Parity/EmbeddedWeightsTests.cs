@@ -71,6 +71,8 @@ public class EmbeddedWeightsTests
     [InlineData("[Gru(4, 8, 2, 6, GruPrefix = \"\", Bidirectional = true, Weights = \"bare.safetensors\")]", "LSTMGEN012", "missing tensor 'fc.weight': the model declares outputSize: 2 (a Linear head) but the file has no 'fc.weight': declare outputSize: 0 to output the features")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"seq2seq.safetensors\")]", "LSTMGEN012", "it holds 2 LSTMs, under the prefixes \"enc.\", \"dec.\", none under \"lstm.\": declare the one to run, as LstmPrefix = \"enc.\"")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"config.json\")]", "LSTMGEN012", "'config.json' cannot be compiled into 'M': the file starts with text, not with the binary header of a torch.save or safetensors file")]
+    [InlineData("[Lstm(5, 8, 3, 7, Weights = \"classifier.safetensors\")]", "LSTMGEN012", "its Linear head is under \"classifier.\" (classifier.weight [2, 8]), not \"fc.\": declare FcPrefix = \"classifier.\"")]
+    [InlineData("[Gru(5, 8, 2, 7, Weights = \"projected_gru.safetensors\")]", "LSTMGEN012", "unexpected tensor 'gru.weight_hr_l0': a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.safetensors\")]", "LSTMGEN012", "outside the")]
     public void Files_that_do_not_fit_are_compile_time_errors(string attribute, string id, string message)
     {
@@ -85,11 +87,19 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("bi_gru2.safetensors", Options("bi_gru2")),
             new GeneratorHarness.WeightsFile("bare.safetensors", Options("bare_gru")),
             new GeneratorHarness.WeightsFile("config.json", System.Text.Encoding.UTF8.GetBytes("{\"hidden_size\": 8}")),
+            new GeneratorHarness.WeightsFile("classifier.safetensors", Renamed("seed.weights.safetensors", name => name.Replace("fc.", "classifier.", StringComparison.Ordinal))),
+            new GeneratorHarness.WeightsFile("projected_gru.safetensors", Renamed("gru_seed.weights.safetensors", name => name, SafetensorsWriter.F32("gru.weight_hr_l0", [4, 8], new float[32]))),
             new GeneratorHarness.WeightsFile("seq2seq.safetensors", SafetensorsWriter.Build(
                 SafetensorsWriter.F32("enc.weight_ih_l0", [32, 5], new float[160]), SafetensorsWriter.F32("enc.weight_hh_l0", [32, 8], new float[256]),
                 SafetensorsWriter.F32("dec.weight_ih_l0", [32, 8], new float[256]), SafetensorsWriter.F32("dec.weight_hh_l0", [32, 8], new float[256]))));
 
         static byte[] Options(string name) => File.ReadAllBytes(GoldenParity.GoldenPath(Path.Combine("pytorch", name + ".weights.safetensors")));
+        static byte[] Renamed(string golden, Func<string, string> rename, params SafetensorsWriter.Entry[] extra)
+        {
+            SafetensorsFile file = SafetensorsFile.Load(GoldenParity.GoldenPath(golden));
+            return SafetensorsWriter.Build(file.TensorNames
+                .Select(name => SafetensorsWriter.F32(rename(name), file.ReadTensor(name).Shape.ToArray(), file.ReadFloats(name))).Concat(extra));
+        }
 
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);

@@ -139,4 +139,16 @@ public class KeyMismatchTests
         Assert.Equal("<stream>: no tensor 'lstm.weight_ih_l0': the file's LSTM is under the prefix \"dec.\": declare LstmPrefix = \"dec.\" " +
             "(or pass lstmPrefix: \"dec.\" to LstmWeights).", Refused(() => new SeedModel().LoadSafetensors(EncoderDecoder(gruEncoder: true))));
     }
+
+    [Fact]
+    public void A_projection_in_a_GRU_file_is_not_advised_as_ProjSize()
+    {
+        // A GRU has no proj_size: the advice must not be the LSTM's "declare ProjSize".
+        ITensorFile gru = RecurrentWeights.OpenFile(GoldenParity.GoldenPath("gru_seed.weights.pt"), requiredKey: null);
+        var projected = new MemoryStream(SafetensorsWriter.Build(gru.TensorNames
+            .Select(name => SafetensorsWriter.F32(name, gru.GetShape(name).ToArray(), gru.ReadTensor(name).ToArray()))
+            .Append(SafetensorsWriter.F32("gru.weight_hr_l0", [4, 8], new float[32]))));
+        Assert.Equal("<stream>: unexpected tensor 'gru.weight_hr_l0': a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's.",
+            Refused(() => new GruSeedModel().LoadSafetensors(projected)));
+    }
 }

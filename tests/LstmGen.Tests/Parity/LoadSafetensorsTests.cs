@@ -180,6 +180,14 @@ public class LoadSafetensorsTests
             Assert.Equal(text, Assert.Throws<InvalidDataException>(() => new SeedModel().LoadSafetensors(path)).Message);
             Assert.Equal(text, Assert.Throws<InvalidDataException>(() => ModelInfo.Read(path)).Message);
             Assert.Equal(text, Assert.Throws<InvalidDataException>(() => LstmModel.Load(path)).Message);
+
+            // Compact JSON whose ninth byte is '{', and UTF-8 with a byte-order mark: text too.
+            foreach (byte[] content in new[] { "{\"args\":{\"hidden\": 8}}"u8.ToArray(), [0xEF, 0xBB, 0xBF, .. "# Konfiguration: Größe 8\n"u8] })
+            {
+                File.WriteAllBytes(path, content);
+                Assert.Equal(text, Assert.Throws<InvalidDataException>(() => new SeedModel().LoadPyTorch(path)).Message);
+                Assert.Equal(text, Assert.Throws<InvalidDataException>(() => LstmModel.Load(path)).Message);
+            }
         }
         finally
         {
