@@ -53,6 +53,15 @@ public class EmbeddedWeightsTests
 
     private static readonly byte[] SeedWeights = File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.safetensors"));
 
+    // A golden safetensors file rewritten: its tensors renamed (null: left out), then the extra ones.
+    private static byte[] Rewritten(string golden, Func<string, string?> rename, params SafetensorsWriter.Entry[] extra)
+    {
+        SafetensorsFile file = SafetensorsFile.Load(GoldenParity.GoldenPath(golden));
+        return SafetensorsWriter.Build(file.TensorNames
+            .Where(name => rename(name) is not null)
+            .Select(name => SafetensorsWriter.F32(rename(name)!, file.ReadTensor(name).Shape.ToArray(), file.ReadFloats(name))).Concat(extra));
+    }
+
     [Theory]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"other.safetensors\")]", "LSTMGEN011", "no <LstmGenWeights Include=\"other.safetensors\" /> item")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"run#3.safetensors\")]", "LSTMGEN011", "'M' compiles in the weights file 'run#3.safetensors', but a weights file whose path holds '#' or ';' cannot be compiled in")]
@@ -87,19 +96,14 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("bi_gru2.safetensors", Options("bi_gru2")),
             new GeneratorHarness.WeightsFile("bare.safetensors", Options("bare_gru")),
             new GeneratorHarness.WeightsFile("config.json", System.Text.Encoding.UTF8.GetBytes("{\"hidden_size\": 8}")),
-            new GeneratorHarness.WeightsFile("classifier.safetensors", Renamed("seed.weights.safetensors", name => name.Replace("fc.", "classifier.", StringComparison.Ordinal))),
-            new GeneratorHarness.WeightsFile("projected_gru.safetensors", Renamed("gru_seed.weights.safetensors", name => name, SafetensorsWriter.F32("gru.weight_hr_l0", [4, 8], new float[32]))),
+            new GeneratorHarness.WeightsFile("classifier.safetensors", Rewritten("seed.weights.safetensors", name => name.Replace("fc.", "classifier.", StringComparison.Ordinal))),
+            new GeneratorHarness.WeightsFile("projected_gru.safetensors", Rewritten("gru_seed.weights.safetensors", name => name, SafetensorsWriter.F32("gru.weight_hr_l0", [4, 8], new float[32]))),
             new GeneratorHarness.WeightsFile("seq2seq.safetensors", SafetensorsWriter.Build(
                 SafetensorsWriter.F32("enc.weight_ih_l0", [32, 5], new float[160]), SafetensorsWriter.F32("enc.weight_hh_l0", [32, 8], new float[256]),
                 SafetensorsWriter.F32("dec.weight_ih_l0", [32, 8], new float[256]), SafetensorsWriter.F32("dec.weight_hh_l0", [32, 8], new float[256]))));
 
         static byte[] Options(string name) => File.ReadAllBytes(GoldenParity.GoldenPath(Path.Combine("pytorch", name + ".weights.safetensors")));
-        static byte[] Renamed(string golden, Func<string, string> rename, params SafetensorsWriter.Entry[] extra)
-        {
-            SafetensorsFile file = SafetensorsFile.Load(GoldenParity.GoldenPath(golden));
-            return SafetensorsWriter.Build(file.TensorNames
-                .Select(name => SafetensorsWriter.F32(rename(name), file.ReadTensor(name).Shape.ToArray(), file.ReadFloats(name))).Concat(extra));
-        }
+
 
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
@@ -158,9 +162,7 @@ public class EmbeddedWeightsTests
     public void A_head_without_bias_compiles_in_and_the_header_says_so()
     {
         // nn.Linear(8, 2, bias=False): the seed's tensors without fc.bias.
-        SafetensorsFile seed = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.weights.safetensors"));
-        byte[] biasFree = SafetensorsWriter.Build(seed.TensorNames.Where(name => name != "fc.bias")
-            .Select(name => SafetensorsWriter.F32(name, seed.ReadTensor(name).Shape.ToArray(), seed.ReadFloats(name))));
+        byte[] biasFree = Rewritten("seed.weights.safetensors", name => name == "fc.bias" ? null : name);
         GeneratorHarness.Result result = GeneratorHarness.Run(
             "[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.safetensors\")] public partial class M { }",
             parseOptions: null,
