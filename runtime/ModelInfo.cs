@@ -233,7 +233,7 @@ public sealed class ModelInfo
                 afterHead = true;
                 continue;
             }
-            if (afterHead && name.EndsWith("weight", StringComparison.Ordinal) && !IsRecurrentKey(name, module)
+            if (afterHead && name.EndsWith("weight", StringComparison.Ordinal) && !KeyStructure.IsRecurrentKey(name, module)
                 && file.GetShape(name) is [>= 1, int inputs] && inputs == head.OutputSize)
                 return name;
         }
@@ -293,53 +293,22 @@ public sealed class ModelInfo
             if (!actual.AsSpan().SequenceEqual(shape))
                 throw Fail(file, $"tensor '{name}' has shape {Shape(actual)} but {Summary()} has {Shape(shape)}.");
         }
-        string? stray = file.TensorNames.FirstOrDefault(name => IsRecurrentKey(name, Prefix) && !expected.ContainsKey(name));
+        string? stray = file.TensorNames.FirstOrDefault(name => KeyStructure.IsRecurrentKey(name, Prefix) && !expected.ContainsKey(name));
         if (stray is not null)
             throw Fail(file, $"unexpected tensor '{stray}' beside {Summary()}.");
     }
 
-    // A parameter of the recurrent module at this prefix: weight_* or bias_*.
-    private static bool IsRecurrentKey(string name, string prefix) =>
-        name.StartsWith(prefix, StringComparison.Ordinal) &&
-        (name.AsSpan(prefix.Length).StartsWith("weight_") || name.AsSpan(prefix.Length).StartsWith("bias_"));
-
-    // The one Linear whose weight reads the recurrent features; null if there is none. A weight of that shape beside a
-    // bias of its outputs is a Linear. One without a bias (nn.Linear(…, bias=False)) looks like an embedding table of
-    // that width, so it counts only where no biased one exists and it comes after the recurrent module, as the head that
-    // reads the module's output is declared after it, or it is under fc., where the loaders look for a head by default
-    // (safetensors keys sort by name, so fc.weight comes before lstm.weight_ih_l0 there).
+    // The one Linear that reads the recurrent features (KeyStructure.Heads), or null; several are refused.
     private static (string Prefix, int OutputSize)? FindHead(ITensorFile file, string module, int features)
     {
-        var biased = new List<(string Prefix, int OutputSize)>();
-        var biasFree = new List<(string Prefix, int OutputSize)>();
-        bool afterModule = false;
-        foreach (string name in file.TensorNames)
-        {
-            if (IsRecurrentKey(name, module))
-            {
-                afterModule = true;
-                continue;
-            }
-            if (!name.EndsWith("weight", StringComparison.Ordinal)) continue;
-            string prefix = name[..^"weight".Length];
-            IReadOnlyList<int> weight = file.GetShape(name);
-            if (weight.Count != 2 || weight[0] < 1 || weight[1] != features) continue;
-            if (file.Contains(prefix + "bias"))
-            {
-                if (file.GetShape(prefix + "bias") is [int outputs] && outputs == weight[0]) biased.Add((prefix, outputs));
-            }
-            else if (afterModule || prefix == RecurrentWeights.DefaultFcPrefix)
-            {
-                biasFree.Add((prefix, weight[0]));
-            }
-        }
-        List<(string Prefix, int OutputSize)> heads = biased.Count > 0 ? biased : biasFree;
+        List<(string Prefix, long Outputs)> heads = KeyStructure.Heads(file.TensorNames, file.Contains,
+            key => RecurrentWeights.LongShape(file, key), module, features, RecurrentWeights.DefaultFcPrefix);
         if (heads.Count > 1)
         {
             throw Fail(file, $"{heads.Count} Linear layers read the recurrent module's {features} features, at prefixes " +
                 $"{string.Join(", ", heads.Select(head => Literal(head.Prefix)))}; a model has one head.");
         }
-        return heads.Count == 1 ? heads[0] : null;
+        return heads.Count == 1 ? (heads[0].Prefix, (int)heads[0].Outputs) : null;
     }
 
     private string Summary()

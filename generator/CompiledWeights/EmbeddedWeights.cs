@@ -209,9 +209,7 @@ internal static class EmbeddedWeights
             if (!DTypeSizes.ContainsKey(tensor.DType))
                 return $"tensor '{name}' has dtype {tensor.DType}; supported: F32, F16, BF16, F64";
         }
-        string? unexpected = tensors.Keys.FirstOrDefault(name => name.StartsWith(spec.Prefix, StringComparison.Ordinal)
-            && !expected.Any(e => e.Name == name)
-            && (name.Substring(spec.Prefix.Length).StartsWith("weight_") || name.Substring(spec.Prefix.Length).StartsWith("bias_")));
+        string? unexpected = tensors.Keys.FirstOrDefault(name => KeyStructure.IsRecurrentKey(name, spec.Prefix) && !expected.Any(e => e.Name == name));
         return unexpected is null ? null : unexpected.Substring(spec.Prefix.Length).StartsWith("bias_")
             ? $"tensor '{unexpected}' is a bias, but the model has none (Bias = false)"
             : unexpected.Contains("_reverse") ? $"tensor '{unexpected}' is a backward direction, but the model is unidirectional (Bidirectional = true?)"
@@ -256,19 +254,15 @@ internal static class EmbeddedWeights
         return mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(mismatch => mismatch.ToString()));
     }
 
-    // Where the model's head is when not under its FcPrefix: the prefix of the one Linear that reads the features, a
-    // '…weight' [O, features] of the declared O or beside a '…bias' [O] (as a load's advice finds it), or null.
+    // Where the model's head is when not under its FcPrefix: the prefix of the one Linear that reads the features, as a
+    // load's advice finds it (KeyStructure.Heads), or null.
     private static string? HeadPrefix(Dictionary<string, (string DType, long[] Shape)> tensors, ModelSpec spec)
     {
         if (!spec.HasHead || tensors.ContainsKey(spec.FcPrefix + "weight"))
             return null;
-        string[] heads = tensors
-            .Where(tensor => tensor.Key.EndsWith("weight", StringComparison.Ordinal) && tensor.Value.Shape.Length == 2 &&
-                tensor.Value.Shape[1] == spec.FeatureSize && (tensor.Value.Shape[0] == spec.OutputSize ||
-                tensors.TryGetValue(tensor.Key.Substring(0, tensor.Key.Length - "weight".Length) + "bias", out var bias) && bias.Shape.SequenceEqual(new[] { tensor.Value.Shape[0] })))
-            .Select(tensor => tensor.Key.Substring(0, tensor.Key.Length - "weight".Length))
-            .ToArray();
-        return heads.Length == 1 ? heads[0] : null;
+        List<(string Prefix, long Outputs)> heads = KeyStructure.Heads(tensors.Keys, tensors.ContainsKey, key => tensors[key].Shape, spec.Prefix,
+            spec.FeatureSize, LstmGenerator.Parser.DefaultFcPrefix);
+        return heads.Count == 1 ? heads[0].Prefix : null;
     }
 
     // The cell the recurrent layer under the prefix is, from its shapes, or null when they say neither.

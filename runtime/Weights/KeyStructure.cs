@@ -38,6 +38,47 @@ internal static class KeyStructure
         return hidden <= 0 ? null : recurrent[0] == 4 * hidden ? true : recurrent[0] == 3 * hidden ? false : null;
     }
 
+    /// <summary>Whether <paramref name="key"/> is a parameter of the recurrent module under <paramref name="prefix"/>: weight_* or bias_*.</summary>
+    public static bool IsRecurrentKey(string key, string prefix) =>
+        key.StartsWith(prefix, StringComparison.Ordinal) &&
+        (string.CompareOrdinal(key, prefix.Length, "weight_", 0, 7) == 0 || string.CompareOrdinal(key, prefix.Length, "bias_", 0, 5) == 0);
+
+    /// <summary>
+    /// The Linear layers that read the <paramref name="features"/> values of the module under <paramref name="module"/>,
+    /// each as its prefix and outputs: a '…weight' [O, features] beside a '…bias' [O], or, where no such pair exists, one
+    /// without a bias (<c>nn.Linear(…, bias=False)</c>) that comes after the module's keys, as a head is declared after
+    /// what it reads, or is under <paramref name="defaultHeadPrefix"/>, where the loaders look by default (safetensors
+    /// sorts keys by name, so fc.weight comes before lstm.weight_ih_l0 there). A bias-free matrix elsewhere may be an
+    /// embedding table.
+    /// </summary>
+    public static List<(string Prefix, long Outputs)> Heads(IEnumerable<string> keys, Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape,
+        string module, long features, string defaultHeadPrefix)
+    {
+        var biased = new List<(string, long)>();
+        var biasFree = new List<(string, long)>();
+        bool afterModule = false;
+        foreach (string key in keys)
+        {
+            if (IsRecurrentKey(key, module))
+            {
+                afterModule = true;
+                continue;
+            }
+            if (!key.EndsWith("weight", StringComparison.Ordinal) || shape(key) is not { Count: 2 } weight || weight[0] < 1 || weight[1] != features)
+                continue;
+            string prefix = key.Substring(0, key.Length - "weight".Length);
+            if (contains(prefix + "bias"))
+            {
+                if (shape(prefix + "bias") is { Count: 1 } bias && bias[0] == weight[0]) biased.Add((prefix, weight[0]));
+            }
+            else if (afterModule || prefix == defaultHeadPrefix)
+            {
+                biasFree.Add((prefix, weight[0]));
+            }
+        }
+        return biased.Count > 0 ? biased : biasFree;
+    }
+
     /// <summary>The layers under <paramref name="prefix"/>: weight_ih_l0, weight_ih_l1, … counted until the first gap.</summary>
     public static int Layers(Func<string, bool> contains, string prefix)
     {

@@ -300,9 +300,7 @@ public abstract class RecurrentWeights
 
         // A parameter under the prefix that the structure above does not read (a direction or projection of only some
         // layers, a bias of only some) would be silently dropped: refuse it.
-        string? unexpected = file.TensorNames.FirstOrDefault(name =>
-            name.StartsWith(prefix, StringComparison.Ordinal) && !expectedNames.Contains(name) &&
-            (name.AsSpan(prefix.Length).StartsWith("weight_") || name.AsSpan(prefix.Length).StartsWith("bias_")));
+        string? unexpected = file.TensorNames.FirstOrDefault(name => KeyStructure.IsRecurrentKey(name, prefix) && !expectedNames.Contains(name));
         if (unexpected is not null)
         {
             throw new InvalidDataException(
@@ -315,7 +313,7 @@ public abstract class RecurrentWeights
     }
 
     // A tensor's shape as KeyStructure, which the generator shares, takes it.
-    private static IReadOnlyList<long> LongShape(ITensorFile file, string key) => file.GetShape(key).Select(dimension => (long)dimension).ToArray();
+    internal static IReadOnlyList<long> LongShape(ITensorFile file, string key) => file.GetShape(key).Select(dimension => (long)dimension).ToArray();
 
     // A file whose keys disagree with the model's declaration: the key (or the layer count), then why; a missing key
     // with what the file has instead.
