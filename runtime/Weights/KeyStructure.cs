@@ -7,10 +7,10 @@ using LstmGen.PyTorch;
 namespace LstmGen;
 
 /// <summary>
-/// What a state_dict's keys say of the recurrent module under a prefix (its layers, directions, projection and biases)
-/// and of the head, against what a model declares, worded with the declaration that fits the file. The one owner of
-/// these checks and their words: the runtime's loaders throw the first, the generator's check of a compiled-in file
-/// (LSTMGEN012) reports them all, and it compiles this file in.
+/// What a state_dict's keys say: its recurrent modules, each one's cell, keys and head, and how a module's layers,
+/// directions, projection, biases and head compare with what a model declares, worded with the declaration that fits
+/// the file. The one owner of these rules and words: the runtime's loaders and <see cref="ModelInfo"/> use them, and
+/// the generator's check of a compiled-in file (LSTMGEN012), which compiles this file in.
 /// </summary>
 internal static class KeyStructure
 {
