@@ -85,12 +85,10 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
     // this says why.
     private static void AnalyzeStreamingAccess(SyntaxNodeAnalysisContext context, INamedTypeSymbol? lstm, INamedTypeSymbol? gru)
     {
-        (SimpleNameSyntax name, ExpressionSyntax? receiver) = context.Node switch
-        {
-            MemberAccessExpressionSyntax access => (access.Name, access.Expression),
-            MemberBindingExpressionSyntax binding => (binding.Name, binding.FirstAncestorOrSelf<ConditionalAccessExpressionSyntax>()?.Expression),
-            _ => (null!, null),
-        };
+        // model.Step: the access names its receiver; model?.Step: the conditional access around the binding does.
+        (SimpleNameSyntax name, ExpressionSyntax? receiver) = context.Node is MemberAccessExpressionSyntax access
+            ? (access.Name, access.Expression)
+            : (((MemberBindingExpressionSyntax)context.Node).Name, context.Node.FirstAncestorOrSelf<ConditionalAccessExpressionSyntax>()?.Expression);
         string member = name.Identifier.ValueText;
         if (receiver is null || !StreamingMembers.Contains(member))
             return;
