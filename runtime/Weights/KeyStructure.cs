@@ -118,7 +118,7 @@ internal static class KeyStructure
         string projectionKey = $"{prefix}weight_hr_l0";
         if (!lstm && contains(projectionKey))
         {
-            mismatches.Add(new Mismatch(projectionKey, true, "a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's"));
+            mismatches.Add(GruProjection(prefix));
         }
         else if (contains(projectionKey) != projSize > 0)
         {
@@ -137,6 +137,10 @@ internal static class KeyStructure
         }
         return mismatches;
     }
+
+    /// <summary>A GRU's keys with a projection (<c>weight_hr_l0</c>), which only an LSTM has.</summary>
+    public static Mismatch GruProjection(string prefix) =>
+        new($"{prefix}weight_hr_l0", true, "a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's");
 
     /// <summary>Null when the file has a head under <paramref name="headKey"/> (its <c>…weight</c>) exactly when the model declares one (<paramref name="outputSize"/> &gt; 0).</summary>
     public static Mismatch? Head(Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape, string headKey, int outputSize)

@@ -248,7 +248,7 @@ public abstract class RecurrentWeights
         }
         else if (projected && gates != 4)
         {
-            throw new InvalidDataException($"{file.SourceName}: unexpected tensor '{projectionKey}': a {kind} has no projection (proj_size is an LSTM's).");
+            throw Structure(file, KeyStructure.GruProjection(prefix));
         }
 
         int hidden = expected?.HiddenSize ?? (projected
