@@ -112,7 +112,7 @@ public sealed class ModelInfo
     public IReadOnlyList<TensorDescription> Tensors { get; }
 
     /// <summary>Reads the weights file at <paramref name="path"/>: a safetensors file or a <c>torch.save</c> file (a
-    /// state_dict, a checkpoint holding one, or a whole module), told apart by content.</summary>
+    /// state_dict, a checkpoint holding one, or a whole module) or <c>torch.jit.save</c> file, told apart by content.</summary>
     /// <param name="path">The file.</param>
     /// <param name="prefix">The recurrent module's key prefix, to choose one when the file holds several (e.g.
     /// <c>"encoder.rnn."</c>); null to find the only one.</param>

@@ -8,15 +8,16 @@ using LstmGen.PyTorch;
 namespace LstmGen;
 
 /// <summary>
-/// The state_dict of a file written by PyTorch's <c>torch.save</c> (<c>.pt</c>, <c>.pth</c>; the zip format of
-/// PyTorch 1.6 and later), held in memory. Read without Python and without running anything the file says: its pickle
+/// The state_dict of a file written by PyTorch's <c>torch.save</c> or <c>torch.jit.save</c> (<c>.pt</c>, <c>.pth</c>; the
+/// zip format of PyTorch 1.6 and later), held in memory. Read without Python and without running anything the file says: its pickle
 /// is interpreted by a restricted machine that knows the few opcodes and names <c>torch.save</c> writes, and every
 /// other name stays an inert placeholder (see README, "Why this is safe").
 /// </summary>
 /// <remarks>
 /// <para>The file may hold a <c>state_dict</c>, a training checkpoint with the <c>state_dict</c> nested in it (found
-/// by the model's keys, or named with <c>stateDictKey</c>), or a whole module saved with <c>torch.save(model)</c>, whose
-/// parameters are recovered under the names <c>state_dict()</c> gives them. Storages of F32, F64, F16 and BF16 are
+/// by the model's keys, or named with <c>stateDictKey</c>), a whole module saved with <c>torch.save(model)</c>, or a
+/// TorchScript module saved with <c>torch.jit.save</c> (scripted or traced; its code is never read), whose parameters and
+/// buffers are recovered under the names <c>state_dict()</c> gives them. Storages of F32, F64, F16 and BF16 are
 /// read as float, with their storage offsets and strides (views, transposed tensors).</para>
 /// <para>Every failure is an <see cref="InvalidDataException"/> whose message starts with <see cref="SourceName"/>.
 /// The pre-1.6 format is refused with a message that names it.</para>
@@ -39,7 +40,7 @@ public sealed class PyTorchFile : ITensorFile
     /// Every error message starts with it.</summary>
     public string SourceName { get; }
 
-    /// <summary>Where the state_dict was found: <c>the top-level dict</c>, <c>the pickled module</c>, or a checkpoint's
+    /// <summary>Where the state_dict was found: <c>the top-level dict</c>, <c>the pickled module</c>, <c>the TorchScript module</c>, or a checkpoint's
     /// entry such as <c>['model_state_dict']</c>.</summary>
     public string StateDictLocation { get; }
 

@@ -86,11 +86,12 @@ internal enum WeightsFormat
 }
 
 /// <summary>
-/// Reads the zip archive <c>torch.save</c> writes (PyTorch 1.6 and later): <c>&lt;folder&gt;/data.pkl</c>, run by
-/// <see cref="PickleMachine"/>, and a <c>&lt;folder&gt;/data/&lt;key&gt;</c> record per storage, stored uncompressed. Then
-/// finds the state_dict in what the pickle built: the top-level dict of tensors, the one nested dict of a checkpoint
-/// that holds the model's keys, the entry named by a key, or a whole pickled module's parameters (its
-/// <c>_parameters</c>, <c>_buffers</c> and <c>_modules</c>, as <c>state_dict()</c> names them). Every record is checked
+/// Reads the zip archive <c>torch.save</c> and <c>torch.jit.save</c> write (PyTorch 1.6 and later):
+/// <c>&lt;folder&gt;/data.pkl</c>, run by <see cref="PickleMachine"/>, and a <c>&lt;folder&gt;/data/&lt;key&gt;</c> record per
+/// storage, stored uncompressed. Then finds the state_dict in what the pickle built: the top-level dict of tensors, the
+/// one nested dict of a checkpoint that holds the model's keys, the entry named by a key, a whole pickled module's
+/// parameters (its <c>_parameters</c>, <c>_buffers</c> and <c>_modules</c>) or a TorchScript module's tensor attributes,
+/// named as <c>state_dict()</c> names them. A TorchScript archive's code records are never read. Every record is checked
 /// against the archive's length before it is read, and the bytes read never exceed that length.
 /// </summary>
 internal static class TorchArchive
@@ -381,7 +382,7 @@ internal static class TorchArchive
         // metrics are tensors too); the model's loader then names how its keys differ (another prefix, another cell).
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
-        Search(root, root is PickleObject ? "the pickled module" : "the top-level dict", 0, candidates, visited, source);
+        Search(root, root is PickleObject module ? ModuleLocation(module) : "the top-level dict", 0, candidates, visited, source);
         var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
         bool byKey = requiredKey is not null && fitting.Count > 0;
         if (!byKey)
@@ -400,7 +401,11 @@ internal static class TorchArchive
 
         string wanted = requiredKey is null ? "state_dict (a dict of tensors)" : $"state_dict holding '{requiredKey}'";
         string found = candidates.Count == 0
-            ? $"it holds {Outline(root)}. Save the model with torch.save(model.state_dict(), path)"
+            ? root is PickleObject script && IsScriptModule(script)
+                ? $"it holds {Outline(root)}, a TorchScript module without tensors. A module frozen with torch.jit.freeze (or " +
+                  "optimize_for_inference) keeps its weights as unnamed constants of its code. Save the model before freezing it, or its " +
+                  "state_dict with torch.save(model.state_dict(), path)"
+                : $"it holds {Outline(root)}. Save the model with torch.save(model.state_dict(), path)"
             : "its dicts of tensors are " + string.Join("; ", candidates.Select(c => $"{c.Location} ({Names(c.Tensors.Select(t => t.Key).ToList())})"));
         throw Fail(source, $"found no {wanted}: {found}.");
     }
@@ -431,7 +436,7 @@ internal static class TorchArchive
         }
     }
 
-    // A dict's tensors under string keys, or a module's parameters; null for anything else.
+    // A dict's tensors under string keys, or a module's parameters and buffers; null for anything else.
     private static List<KeyValuePair<string, TensorRef>>? AsStateDict(object? value, string source)
     {
         if (value is PickleDict dict)
@@ -444,33 +449,54 @@ internal static class TorchArchive
             }
             return tensors;
         }
-        if (value is PickleObject module && IsModule(module))
+        if (value is PickleObject module && (IsPickledModule(module) || IsScriptModule(module)))
         {
             var tensors = new List<KeyValuePair<string, TensorRef>>();
             int visits = 0;
-            ModuleParameters(module, "", 0, tensors, new HashSet<object>(ReferenceComparer.Instance), ref visits, source);
+            ModuleTensors(module, "", 0, tensors, new HashSet<object>(ReferenceComparer.Instance), ref visits, source);
             return tensors;
         }
         return null;
     }
 
-    private static bool IsModule(PickleObject value) =>
+    // torch.save(model): an nn.Module, its __dict__ holding _parameters, _buffers and _modules.
+    private static bool IsPickledModule(PickleObject value) =>
         value.Instantiated && value.State is PickleDict state && state.TryGet("_parameters", out object? parameters) && parameters is PickleDict;
 
-    // As nn.Module.state_dict(): the module's parameters, then its persistent buffers, then each submodule's, prefixed
-    // with the submodule's name.
+    // torch.jit.save (scripted or traced): an instance of a class TorchScript compiled, named under __torch__, its
+    // state holding every attribute by name: tensors (parameters and buffers), submodules, and values such as flags.
+    private static bool IsScriptModule(PickleObject value) =>
+        value.Instantiated && value.State is PickleDict && value.Type.FullName.StartsWith("__torch__.", StringComparison.Ordinal);
+
+    private static string ModuleLocation(PickleObject module) => IsScriptModule(module) ? "the TorchScript module" : "the pickled module";
+
+    // As state_dict(): a module's own tensors, then each submodule's, prefixed with the submodule's name.
     // A submodule may appear under two names (state_dict() lists it under both), so the walk tracks the modules on
     // its path (a cycle is an error) and caps the modules visited, which a graph of shared submodules could multiply.
-    private static void ModuleParameters(PickleObject module, string prefix, int depth, List<KeyValuePair<string, TensorRef>> tensors,
+    private static void ModuleTensors(PickleObject module, string prefix, int depth, List<KeyValuePair<string, TensorRef>> tensors,
         HashSet<object> path, ref int visits, string source)
     {
         if (depth > MaxSearchDepth)
-            throw Fail(source, $"the pickled module nests submodules more than {MaxSearchDepth} deep (at '{prefix}').");
+            throw Fail(source, $"{ModuleLocation(module)} nests submodules more than {MaxSearchDepth} deep (at '{prefix}').");
         if (++visits > MaxModuleVisits)
-            throw Fail(source, $"the pickled module has more than {MaxModuleVisits} submodules.");
+            throw Fail(source, $"{ModuleLocation(module)} has more than {MaxModuleVisits} submodules.");
         if (!path.Add(module))
-            throw Fail(source, $"the pickled module contains itself (at '{prefix}').");
+            throw Fail(source, $"{ModuleLocation(module)} contains itself (at '{prefix}').");
         var state = (PickleDict)module.State!;
+        var submodules = new List<KeyValuePair<string, PickleObject>>();
+        if (IsScriptModule(module))
+            ScriptMembers(state, tensors, submodules, prefix);
+        else
+            PickledMembers(state, tensors, submodules, prefix, source);
+        foreach (KeyValuePair<string, PickleObject> child in submodules)
+            ModuleTensors(child.Value, prefix + child.Key + ".", depth + 1, tensors, path, ref visits, source);
+        path.Remove(module);
+    }
+
+    // nn.Module.state_dict(): the parameters, then the persistent buffers; the submodules are in _modules.
+    private static void PickledMembers(PickleDict state, List<KeyValuePair<string, TensorRef>> tensors,
+        List<KeyValuePair<string, PickleObject>> submodules, string prefix, string source)
+    {
         var nonPersistent = new HashSet<string>(StringComparer.Ordinal);
         if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleSet names)
         {
@@ -490,18 +516,34 @@ internal static class TorchArchive
                 tensors.Add(new KeyValuePair<string, TensorRef>(prefix + name, tensor));
             }
         }
-        if (state.TryGet("_modules", out object? children) && children is PickleDict submodules)
+        if (state.TryGet("_modules", out object? children) && children is PickleDict modules)
         {
-            for (int i = 0; i < submodules.Count; i++)
+            for (int i = 0; i < modules.Count; i++)
             {
-                if (submodules.Values[i] is null)
+                if (modules.Values[i] is null)
                     continue;
-                if (submodules.Keys[i] is not string name || submodules.Values[i] is not PickleObject child || !IsModule(child))
-                    throw Fail(source, $"submodule '{prefix}{KeyText(submodules.Keys[i])}' is {PickleMachine.Describe(submodules.Values[i])}; expected a module.");
-                ModuleParameters(child, prefix + name + ".", depth + 1, tensors, path, ref visits, source);
+                if (modules.Keys[i] is not string name || modules.Values[i] is not PickleObject child || !IsPickledModule(child))
+                    throw Fail(source, $"submodule '{prefix}{KeyText(modules.Keys[i])}' is {PickleMachine.Describe(modules.Values[i])}; expected a module.");
+                submodules.Add(new KeyValuePair<string, PickleObject>(name, child));
             }
         }
-        path.Remove(module);
+    }
+
+    // ScriptModule.state_dict(): the tensor attributes in the order the class declares them, then the submodules'.
+    // Other attributes (flags, TorchScript's typed lists such as an RNN's _flat_weights, which hold the same tensors
+    // again) are not state.
+    private static void ScriptMembers(PickleDict state, List<KeyValuePair<string, TensorRef>> tensors,
+        List<KeyValuePair<string, PickleObject>> submodules, string prefix)
+    {
+        for (int i = 0; i < state.Count; i++)
+        {
+            if (state.Keys[i] is not string name)
+                continue;
+            if (state.Values[i] is TensorRef tensor)
+                tensors.Add(new KeyValuePair<string, TensorRef>(prefix + name, tensor));
+            else if (state.Values[i] is PickleObject child && IsScriptModule(child))
+                submodules.Add(new KeyValuePair<string, PickleObject>(name, child));
+        }
     }
 
     private static string Outline(object? root)

@@ -86,7 +86,7 @@ public sealed class GruWeights : RecurrentWeights
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));
 
     /// <summary>Reads the weights of a model of the given sizes and options from a file written by PyTorch's
-    /// <c>torch.save</c>: a <c>state_dict</c>, a checkpoint holding one, or a whole module (see <see cref="PyTorchFile"/>).
+    /// <c>torch.save</c>: a <c>state_dict</c>, a checkpoint holding one, or a whole module; or a TorchScript module from <c>torch.jit.save</c> (see <see cref="PyTorchFile"/>).
     /// In a checkpoint, <c>stateDictKey</c> names the entry holding the state_dict; without it, the one dict holding
     /// the model's keys is used.</summary>
     /// <exception cref="InvalidDataException">The file is malformed, holds no state_dict or several that fit, or a tensor

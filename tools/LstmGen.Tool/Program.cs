@@ -6,8 +6,9 @@ using LstmGen;
 const string Usage = """
     Usage: lstmgen inspect <file> [--prefix <prefix>] [--state-dict-key <key>]
 
-    Prints the [Lstm] or [Gru] declaration that runs a PyTorch weights file (safetensors, or torch.save .pt/.pth:
-    a state_dict, a checkpoint or a whole module), then every tensor of its state_dict with dtype and shape.
+    Prints the [Lstm] or [Gru] declaration that runs a PyTorch weights file (safetensors, or a .pt/.pth from torch.save:
+    a state_dict, a checkpoint or a whole module; or from torch.jit.save), then every tensor of its state_dict with
+    dtype and shape.
 
       --prefix <prefix>         the recurrent module's key prefix, to choose one when the file holds several
       --state-dict-key <key>    the checkpoint entry holding the state_dict, when the file holds several

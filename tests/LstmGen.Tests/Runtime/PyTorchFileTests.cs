@@ -189,6 +189,26 @@ public class PyTorchFileTests
     }
 
     [Fact]
+    public void A_TorchScript_module_is_walked_once_and_never_into_itself()
+    {
+        // torch.jit.save writes a module as NEWOBJ of a class under __torch__, then BUILD with its attributes by name.
+        // Memo 0 is the root: one attribute refers back to it (a cycle), another holds a submodule twice.
+        byte[] root = [.. Global("__torch__", "Net"), (byte)')', 0x81, (byte)'q', 0];
+        byte[] shared = [.. Global("__torch__.torch.nn.modules.linear", "Linear"), (byte)')', 0x81, (byte)'q', 1,
+            (byte)'}', (byte)'(', .. Str("bias"), .. TensorOp("0", 2, 0, [2], [1]), .. Str("training"), 0x89, (byte)'u', (byte)'b'];
+        byte[] Attributes(params byte[][] items) => [(byte)'}', (byte)'(', .. items.SelectMany(item => item), (byte)'u', (byte)'b'];
+
+        byte[] sharedTwice = Attributes([.. Str("a"), .. shared], [.. Str("b"), (byte)'h', 1], [.. Str("flag"), 0x88]);
+        PyTorchFile file = Load(Archive([0x80, 2, .. root, .. sharedTwice, (byte)'.'], ("0", Floats(3, 4))));
+        Assert.Equal("the TorchScript module", file.StateDictLocation);
+        Assert.Equal(["a.bias", "b.bias"], file.TensorNames); // as state_dict() lists a shared submodule: under each name
+        Assert.Equal([3f, 4], file.ReadFloats("b.bias"));
+
+        byte[] selfReference = Attributes([.. Str("a"), .. shared], [.. Str("me"), (byte)'h', 0]);
+        Assert.Equal("test.pt: the TorchScript module contains itself (at 'me.').", Refused(Archive([0x80, 2, .. root, .. selfReference, (byte)'.'], ("0", Floats(3, 4)))));
+    }
+
+    [Fact]
     public void The_legacy_format_is_refused_by_name()
     {
         string path = GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt"));
