@@ -210,7 +210,7 @@ public sealed class ModelInfo
         int features = (bidirectional ? 2 : 1) * (projSize > 0 ? projSize : hiddenSize);
         if (FindHead(file, module, features) is { } head)
         {
-            if (FindFollowingLinear(file, module, head) is { } next)
+            if (KeyStructure.FollowingLinear(file.TensorNames, key => RecurrentWeights.LongShape(file, key), module, head.Prefix, head.OutputSize) is { } next)
             {
                 throw Fail(file, $"the Linear at {Literal(head.Prefix)} turns the recurrent module's {features} features into {head.OutputSize} " +
                     $"values, which '{next}' {Shape(file.GetShape(next).ToArray())} reads in turn: a head of several layers, which LstmGen " +
@@ -219,25 +219,6 @@ public sealed class ModelInfo
             (info.FcPrefix, info.OutputSize) = head;
         }
         return info;
-    }
-
-    // A weight after the head's that reads the head's outputs ([n, OutputSize], outside the recurrent module): the head
-    // then is the first layer of several (an MLP, fc1 → fc2), and OutputSize would not be the model's output.
-    private static string? FindFollowingLinear(ITensorFile file, string module, (string Prefix, int OutputSize) head)
-    {
-        bool afterHead = false;
-        foreach (string name in file.TensorNames)
-        {
-            if (name == head.Prefix + "weight")
-            {
-                afterHead = true;
-                continue;
-            }
-            if (afterHead && name.EndsWith("weight", StringComparison.Ordinal) && !KeyStructure.IsRecurrentKey(name, module)
-                && file.GetShape(name) is [>= 1, int inputs] && inputs == head.OutputSize)
-                return name;
-        }
-        return null;
     }
 
     // The prefix of the one weight_ih_l0 key, or the given one.

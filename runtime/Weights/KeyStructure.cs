@@ -138,6 +138,25 @@ internal static class KeyStructure
         return mismatches;
     }
 
+    /// <summary>
+    /// The first '…weight' after the head's (<paramref name="headPrefix"/>) in key order, outside the module, that reads
+    /// the head's <paramref name="headOutputs"/> values, or null: where there is one, the head is the first layer of
+    /// several (an MLP, fc1 → fc2), which LstmGen does not run, and its outputs are not the model's.
+    /// </summary>
+    public static string? FollowingLinear(IEnumerable<string> keys, Func<string, IReadOnlyList<long>> shape, string module, string headPrefix, long headOutputs)
+    {
+        bool afterHead = false;
+        foreach (string key in keys)
+        {
+            if (key == headPrefix + "weight")
+                afterHead = true;
+            else if (afterHead && key.EndsWith("weight", StringComparison.Ordinal) && !IsRecurrentKey(key, module)
+                && shape(key) is { Count: 2 } weight && weight[0] >= 1 && weight[1] == headOutputs)
+                return key;
+        }
+        return null;
+    }
+
     /// <summary>A GRU's keys with a projection (<c>weight_hr_l0</c>), which only an LSTM has.</summary>
     public static Mismatch GruProjection(string prefix) =>
         new($"{prefix}weight_hr_l0", true, "a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's");

@@ -264,6 +264,8 @@ public abstract class RecurrentWeights
         }
         int outputs = expected?.OutputSize ?? (head ? SizeOf(file, headKey!, "Linear head", dimension: 0, "output size") : 0);
         int directions = bidirectional ? 2 : 1, hOut = projection > 0 ? projection : hidden, features = directions * hOut;
+        if (expected is null && headKey is not null && !head)
+            RefuseHeadElsewhere(file, kind, prefix, fcPrefix!, features);
         string Sizes() =>
             $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}, NumLayers {layersInFile}, Bidirectional {bidirectional}, ProjSize {projection}, Bias {bias}";
 
@@ -321,6 +323,31 @@ public abstract class RecurrentWeights
         ? $"{file.SourceName}: {mismatch}."
         : $"{file.SourceName}: {mismatch}. The file has: {Describe(file)}.");
 
+    // Sizes from the file, no head under fcPrefix: the model would output the features. Where a Linear elsewhere reads
+    // them, the file has a head the caller has not named, and the features would pass for its outputs: refused, with
+    // the argument that loads the head, or fcPrefix: null, which asks for the features.
+    private static void RefuseHeadElsewhere(ITensorFile file, string kind, string prefix, string fcPrefix, int features)
+    {
+        IReadOnlyList<long> Shape(string key) => LongShape(file, key);
+        if (KeyStructure.Heads(file.TensorNames, file.Contains, Shape, prefix, features, fcPrefix) is not [var (headPrefix, outputs), ..] heads)
+            return;
+        string missing = $"{file.SourceName}: no tensor '{fcPrefix}weight'";
+        if (heads.Count > 1)
+        {
+            throw new InvalidDataException($"{missing}: {heads.Count} Linear layers read the {kind}'s {features} features, under " +
+                $"{string.Join(", ", heads.Select(h => ModelInfo.Literal(h.Prefix)))}: pass the head's as fcPrefix, or {FeaturesInstead}.");
+        }
+        if (KeyStructure.FollowingLinear(file.TensorNames, Shape, prefix, headPrefix, outputs) is { } next)
+        {
+            throw new InvalidDataException($"{missing}: the file's head is several layers, which LstmGen does not run: the Linear under " +
+                $"{ModelInfo.Literal(headPrefix)} reads the {kind}'s {features} features, and '{next}' its outputs. Pass {FeaturesInstead}, and apply those layers to them.");
+        }
+        // Misfit words the usual case, with the other prefixes the file may need.
+        throw new InvalidDataException($"{missing}: the file's Linear head is under {ModelInfo.Literal(headPrefix)}: pass fcPrefix: {ModelInfo.Literal(headPrefix)}, or {FeaturesInstead}.");
+    }
+
+    private const string FeaturesInstead = "fcPrefix: null to output the features";
+
     // Why a file does not load, where ModelInfo's reading of it explains that better than the key that failed: its
     // recurrent module is the other cell, or it (or its head) is under another prefix than the model's. With the
     // declaration (a model of fixed sizes) or the arguments (sizes from the file) that load it; null otherwise.
@@ -370,7 +397,8 @@ public abstract class RecurrentWeights
         if (headPrefix is not null)
             where.Add($"{(recurrentPrefix is null ? "the file's Linear head is" : "its Linear head")} under {ModelInfo.Literal(headPrefix)}");
         string missing = recurrentPrefix is not null ? FirstKey(prefix) : fcPrefix + "weight";
-        return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}.";
+        string features = !sized && recurrentPrefix is null ? ", or " + FeaturesInstead : "";
+        return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}{features}.";
     }
 
     // Prefixes (null: not given) as a declaration's named arguments, with LstmWeights' or GruWeights' arguments beside

@@ -65,6 +65,37 @@ public class KeyMismatchTests
         MemoryStream file = AsSafetensors(GoldenParity.GoldenPath("seed.weights.pt"), name => name.Replace("fc.", "out.", StringComparison.Ordinal));
         Assert.Equal("<stream>: no tensor 'fc.weight': the file's Linear head is under \"out.\": declare FcPrefix = \"out.\" (or pass fcPrefix: \"out.\" to LstmWeights).",
             Refused(() => new SeedModel().LoadSafetensors(file)));
+
+        // Sizes from the file: without the head, its features would pass for the head's outputs.
+        const string FromFile = "<stream>: no tensor 'fc.weight': the file's Linear head is under \"out.\": pass fcPrefix: \"out.\", or fcPrefix: null to output the features.";
+        MemoryStream Fresh() => AsSafetensors(GoldenParity.GoldenPath("seed.weights.pt"), name => name.Replace("fc.", "out.", StringComparison.Ordinal));
+        Assert.Equal(FromFile, Refused(() => LstmModel.Load(Fresh())));
+        Assert.Equal(FromFile, Refused(() => LstmWeights.FromSafetensors(SafetensorsFile.Load(Fresh()))));
+
+        LstmModel withHead = LstmModel.Load(Fresh(), fcPrefix: "out.");
+        Assert.True(GoldenParity.MaxAbsDifference(withHead.Forward(SeedInput()).AsSpan(), SeedGolden()) <= GoldenParity.Tolerance);
+        LstmModel features = LstmModel.Load(Fresh(), fcPrefix: null);
+        Assert.Equal((false, 8), (features.HasHead, features.OutputSize));
+    }
+
+    [Fact]
+    public void A_head_of_several_layers_is_not_dropped_by_a_load_with_sizes_from_the_file()
+    {
+        string path = Pt("mlp_head.pt");
+        Assert.Equal($"{path}: no tensor 'fc.weight': the file's head is several layers, which LstmGen does not run: the Linear under \"head.0.\" " +
+            "reads the LSTM's 8 features, and 'head.2.weight' its outputs. Pass fcPrefix: null to output the features, and apply those layers to them.",
+            Refused(() => LstmModel.Load(path)));
+        Assert.Equal(8, LstmModel.Load(path, fcPrefix: null).OutputSize);
+
+        // Two Linear layers reading the features (two heads, say): the caller names one.
+        SafetensorsFile seed = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.weights.safetensors"));
+        SafetensorsWriter.Entry Copy(string name) => SafetensorsWriter.F32(name, seed.ReadTensor(name).Shape.ToArray(), seed.ReadFloats(name));
+        byte[] twoHeads = SafetensorsWriter.Build(seed.TensorNames.Where(name => name.StartsWith("lstm.", StringComparison.Ordinal)).Select(Copy)
+            .Concat(from head in new[] { "a.", "b." } from part in new[] { "weight", "bias" }
+                    select SafetensorsWriter.F32(head + part, part == "weight" ? [2, 8] : [2], new float[part == "weight" ? 16 : 2])).ToArray());
+        Assert.Equal("<stream>: no tensor 'fc.weight': 2 Linear layers read the LSTM's 8 features, under \"a.\", \"b.\": pass the head's as fcPrefix, " +
+            "or fcPrefix: null to output the features.", Refused(() => LstmModel.Load(new MemoryStream(twoHeads))));
+        Assert.True(LstmModel.Load(new MemoryStream(twoHeads), fcPrefix: "b.").HasHead);
     }
 
     [Fact]
