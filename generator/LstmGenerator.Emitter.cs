@@ -157,17 +157,19 @@ public sealed partial class LstmGenerator
                 writer.Line();
             }
 
+            // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
+            string allocationFree = spec.Bidirectional ? "Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch)." : "Allocation-free.";
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
-                    ? "Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Every call starts from a zero state. " +
-                      "This model is bidirectional, so it has no <c>Step</c>: its backward direction starts from the sequence's end, so it cannot stream; " +
-                      "carry state between chunks with the overload that takes h and c."
+                    ? $"{allocationFree} Every call starts from a zero state. " +
+                      "This model is bidirectional, so it has no <c>Step</c>: its backward direction starts from the sequence's end, so it cannot stream " +
+                      "nor continue a sequence chunk by chunk; pass whole sequences."
                     : "Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.", "");
             Forward($"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [batchSize, T, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
-                ", int batchSize", "Allocation-free. Every sequence starts from a zero state.", ", batchSize");
+                ", int batchSize", $"{allocationFree} Every sequence starts from a zero state.", ", batchSize");
             Forward("Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name=\"input\"/> ([lengths.Length, T, InputSize]).",
                 ", global::System.ReadOnlySpan<int> lengths",
-                $"Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}.",
+                $"{allocationFree} Each sequence starts from a zero state and runs only its own steps; <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}.",
                 ", lengths");
 
             string rows = spec.Bidirectional ? "NumLayers · 2" : "NumLayers";
@@ -181,10 +183,10 @@ public sealed partial class LstmGenerator
             };
             string states = cell.HasCellState ? $", {Span} h, {Span} c" : $", {Span} h";
             string stateArguments = cell.HasCellState ? ", h, c" : ", h, default";
-            Forward("Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.", $", int batchSize{states}",
-                $"{stateDocs}; a sequence's final state is the one after its own last step. Allocation-free.", ", batchSize" + stateArguments);
+            Forward($"Runs a batch from given initial states, and returns the final ones: seq2seq{(spec.Bidirectional ? "" : ", or a long sequence in chunks")}.", $", int batchSize{states}",
+                $"{stateDocs}; a sequence's final state is the one after its own last step. {allocationFree}", ", batchSize" + stateArguments);
             Forward("Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.", $", global::System.ReadOnlySpan<int> lengths{states}",
-                $"{stateDocs}; a sequence's final state is the one after its own last step. Allocation-free.", ", lengths" + stateArguments);
+                $"{stateDocs}; a sequence's final state is the one after its own last step. {allocationFree}", ", lengths" + stateArguments);
 
             Member(writer, $"Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape {batchReadout}.",
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>",
@@ -211,7 +213,8 @@ public sealed partial class LstmGenerator
             writer.Line();
 
             string shapes = cell.HasCellState ? "<paramref name=\"h\"/> and <paramref name=\"c\"/>" : "<paramref name=\"h\"/>";
-            string each = spec.ProjSize > 0 ? $", h [NumLayers, ProjSize = {spec.ProjSize}] and c [NumLayers, HiddenSize]," : ", each [NumLayers, HiddenSize]";
+            string each = spec.ProjSize > 0 ? $", h [NumLayers, ProjSize = {spec.ProjSize}] and c [NumLayers, HiddenSize],"
+                : cell.HasCellState ? ", each [NumLayers, HiddenSize]" : ", [NumLayers, HiddenSize]";
             string c = cell.HasCellState ? "c" : "default";
             Member(writer, $"Copies the streaming state into {shapes}{each} as PyTorch's <c>h_n</c>{(cell.HasCellState ? " and <c>c_n</c>" : "")}.",
                 $"public void GetState({Span} h{(cell.HasCellState ? $", {Span} c" : "")}) =>");
@@ -225,7 +228,8 @@ public sealed partial class LstmGenerator
         private static void EmitWeightMethods(SourceWriter writer, ModelSpec spec, Cell cell, string kernel)
         {
             string weightsType = "global::LstmGen." + cell.Weights;
-            Member(writer, "Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.",
+            string head = spec.HasHead ? $", the head's from U(−1/√{spec.FeatureSize}, 1/√{spec.FeatureSize}) over its {spec.FeatureSize} inputs" : "";
+            Member(writer, $"Draws the parameters as PyTorch initializes them, with a seeded generator: the {cell.Module}'s from U(−1/√HiddenSize, 1/√HiddenSize){head}.",
                 "public void InitializeWeights(int seed) =>");
             writer.Line($"    LoadWeights({weightsType}.CreateRandom(InputSize, HiddenSize, {HeadOutputs(spec)}, seed, NumLayers{OptionArguments(spec)}));");
             writer.Line();
@@ -235,7 +239,8 @@ public sealed partial class LstmGenerator
             writer.Line();
             string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers";
             string bias = OptionArguments(spec);
-            Member(writer, $"Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys {Xml(spec.Prefix)}weight_ih_l0 … {Xml(spec.FcPrefix)}bias).",
+            string headKeys = spec.HasHead ? $" and {Xml(spec.FcPrefix)}weight, {Xml(spec.FcPrefix)}bias" : "";
+            Member(writer, $"Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys {Xml(spec.Prefix)}weight_ih_l0 …{headKeys}).",
                 "public void LoadSafetensors(string path) =>",
                 "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
             writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}{bias}));");
@@ -243,7 +248,7 @@ public sealed partial class LstmGenerator
             Member(writer, null, "public void LoadSafetensors(global::System.IO.Stream stream) =>", "<inheritdoc cref=\"LoadSafetensors(string)\"/>");
             writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(stream, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}{bias}));");
             writer.Line();
-            Member(writer, "Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used) or a whole module.",
+            Member(writer, "Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.",
                 "public void LoadPyTorch(string path, string? stateDictKey = null) =>",
                 "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
             writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey{bias}));");

@@ -234,9 +234,15 @@ internal static class EmbeddedWeights
             string prefix = sameCell.Length == 1 ? sameCell[0] : prefixes[0];
             string found = prefix + "weight_ih_l0";
             string head = HeadPrefix(tensors, spec) is { } headPrefix ? $", FcPrefix = {Quoted(headPrefix)}" : "";
-            return FileCell(tensors, prefix) is { } other && other != cell
-                ? $"it holds an {other.Module} (keys {prefix}weight_ih_l0, …), not an {cell.Module}: declare [{other.Attribute}(…, {(other == Cell.Lstm ? "LstmPrefix" : "GruPrefix")} = {Quoted(prefix)})]"
-                : $"its {kind}'s keys start with {Quoted(prefix)} ({found}, …), not {Quoted(p)}: declare {prefixOption} = {Quoted(prefix)}{head}";
+            if (FileCell(tensors, prefix) is { } other && other != cell)
+            {
+                (string option, string otherDefault) = other == Cell.Lstm
+                    ? ("LstmPrefix", LstmGenerator.Parser.DefaultLstmPrefix)
+                    : ("GruPrefix", LstmGenerator.Parser.DefaultGruPrefix);
+                string otherPrefix = prefix == otherDefault ? "" : $", {option} = {Quoted(prefix)}";
+                return $"it holds an {other.Module} (keys {prefix}weight_ih_l0, …), not an {cell.Module}: declare [{other.Attribute}(…{otherPrefix})]";
+            }
+            return $"its {kind}'s keys start with {Quoted(prefix)} ({found}, …), not {Quoted(p)}: declare {prefixOption} = {Quoted(prefix)}{head}";
         }
         if (FileCell(tensors, p) is { } fileCell && fileCell != cell)
             return $"it holds an {fileCell.Module} ({p}weight_hh_l0 has {fileCell.Gates} gates' rows), not an {cell.Module}: declare [{fileCell.Attribute}(…)]";

@@ -77,7 +77,8 @@ public sealed class GruModel : RecurrentModel
     /// <summary>
     /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,
     /// with <paramref name="h"/> holding h_0 on entry and h_n on return ([NumLayers · D, batchSize, HiddenSize],
-    /// PyTorch's layout). Calling again with the same h and the next chunk continues the sequences.
+    /// PyTorch's layout). For a unidirectional model, calling again with the same h and the next chunk continues the
+    /// sequences (a bidirectional model's backward direction must see the whole sequence).
     /// </summary>
     /// <exception cref="ArgumentException">A span has another length (h is left unchanged then).</exception>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h) =>

@@ -84,8 +84,9 @@ public sealed class LstmModel : RecurrentModel
     /// <summary>
     /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,
     /// with <paramref name="h"/> holding h_0 on entry and h_n on return ([NumLayers · D, batchSize, H_out], PyTorch's
-    /// layout) and <paramref name="c"/> likewise c_0 and c_n ([NumLayers · D, batchSize, HiddenSize]). Calling again with
-    /// the same h, c and the next chunk continues the sequences.
+    /// layout) and <paramref name="c"/> likewise c_0 and c_n ([NumLayers · D, batchSize, HiddenSize]). For a unidirectional
+    /// model, calling again with the same h, c and the next chunk continues the sequences (a bidirectional model's backward
+    /// direction must see the whole sequence).
     /// </summary>
     /// <exception cref="ArgumentException">A span has another length (h and c are left unchanged then).</exception>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h, Span<float> c) =>

@@ -288,7 +288,7 @@ public abstract class RecurrentModel
         {
             throw new InvalidOperationException(
                 $"{member} streams one step at a time, but this model is bidirectional: its backward direction starts from the sequence's end, " +
-                "so each step needs the sequence's future. Use Forward (with h and c to carry state between chunks).");
+                "so each step needs the sequence's future. Pass whole sequences to Forward.");
         }
     }
 

@@ -28,31 +28,31 @@ namespace Demo
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
-        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Every call starts from a zero state. This model is bidirectional, so it has no <c>Step</c>: its backward direction starts from the sequence's end, so it cannot stream; carry state between chunks with the overload that takes h and c.</remarks>
+        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Every call starts from a zero state. This model is bidirectional, so it has no <c>Step</c>: its backward direction starts from the sequence's end, so it cannot stream nor continue a sequence chunk by chunk; pass whole sequences.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output);
 
         /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, OutputSize].</summary>
-        /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, batchSize);
 
         /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
-        /// <remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
+        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, lengths);
 
-        /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq.</summary>
+        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch).</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, batchSize, h, default);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch).</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, lengths, h, default);
@@ -63,7 +63,7 @@ namespace Demo
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(input, Forward);
 
-        /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√32, 1/√32) over its 32 inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.GruWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers, bidirectional: true));
@@ -74,7 +74,7 @@ namespace Demo
         public void LoadWeights(global::LstmGen.GruWeights weights) =>
             _packedWeights = global::LstmGen.Generated.BidirectionalGruKernel.Pack(weights);
 
-        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys gru.weight_ih_l0 … fc.bias).</summary>
+        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys gru.weight_ih_l0 … and fc.weight, fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(string path) =>
@@ -85,7 +85,7 @@ namespace Demo
         public void LoadSafetensors(global::System.IO.Stream stream) =>
             LoadWeights(global::LstmGen.GruWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "gru.", "fc.", NumLayers, bidirectional: true));
 
-        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used) or a whole module.</summary>
+        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadPyTorch(string path, string? stateDictKey = null) =>

@@ -100,7 +100,7 @@ namespace Demo.Models
                 public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
                     global::LstmGen.Generated.AudioLstmKernel.SetState(_streamState, _streamParity, h, c);
 
-                /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+                /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√20, 1/√20) over its 20 inputs.</summary>
                 [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void InitializeWeights(int seed) =>
                     LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
@@ -111,7 +111,7 @@ namespace Demo.Models
                 public void LoadWeights(global::LstmGen.LstmWeights weights) =>
                     _packedWeights = global::LstmGen.Generated.AudioLstmKernel.Pack(weights);
 
-                /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … head.bias).</summary>
+                /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys rnn.weight_ih_l0 … and head.weight, head.bias).</summary>
                 /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
                 [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void LoadSafetensors(string path) =>
@@ -122,7 +122,7 @@ namespace Demo.Models
                 public void LoadSafetensors(global::System.IO.Stream stream) =>
                     LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "rnn.", "head.", NumLayers));
 
-                /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used) or a whole module.</summary>
+                /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.</summary>
                 /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
                 [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public void LoadPyTorch(string path, string? stateDictKey = null) =>

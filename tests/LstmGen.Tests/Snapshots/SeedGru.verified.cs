@@ -86,17 +86,17 @@ namespace Demo
             _streamParity = 0;
         }
 
-        /// <summary>Copies the streaming state into <paramref name="h"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>.</summary>
+        /// <summary>Copies the streaming state into <paramref name="h"/>, [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void GetState(global::System.Span<float> h) =>
             global::LstmGen.Generated.SimpleGruKernel.GetState(_streamState, _streamParity, h, default);
 
-        /// <summary>Sets the streaming state from <paramref name="h"/>, each [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+        /// <summary>Sets the streaming state from <paramref name="h"/>, [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void SetState(global::System.ReadOnlySpan<float> h) =>
             global::LstmGen.Generated.SimpleGruKernel.SetState(_streamState, _streamParity, h, default);
 
-        /// <summary>Draws every parameter from U(−1/√HiddenSize, 1/√HiddenSize), PyTorch's default initialization, with a seeded generator.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√8, 1/√8) over its 8 inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.GruWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
@@ -107,7 +107,7 @@ namespace Demo
         public void LoadWeights(global::LstmGen.GruWeights weights) =>
             _packedWeights = global::LstmGen.Generated.SimpleGruKernel.Pack(weights);
 
-        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys gru.weight_ih_l0 … fc.bias).</summary>
+        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys gru.weight_ih_l0 … and fc.weight, fc.bias).</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(string path) =>
@@ -118,7 +118,7 @@ namespace Demo
         public void LoadSafetensors(global::System.IO.Stream stream) =>
             LoadWeights(global::LstmGen.GruWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "gru.", "fc.", NumLayers));
 
-        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used) or a whole module.</summary>
+        /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.</summary>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadPyTorch(string path, string? stateDictKey = null) =>
