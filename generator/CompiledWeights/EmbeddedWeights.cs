@@ -205,7 +205,11 @@ internal static class EmbeddedWeights
             if (!tensors.TryGetValue(name, out var tensor))
                 return $"tensor '{name}' is missing (expected shape {Format(shape)})";
             if (!tensor.Shape.SequenceEqual(shape))
-                return $"tensor '{name}' has shape {Format(tensor.Shape)} but the model expects {Format(shape)}";
+            {
+                string sizes = KeyStructure.FileSizes(tensors.ContainsKey, key => tensors[key].Shape, spec.Prefix, spec.FcPrefix + "weight",
+                    spec.InputSize, spec.HiddenSize, spec.ProjSize, spec.OutputSize) is { } differ ? ": " + differ : "";
+                return $"tensor '{name}' has shape {Format(tensor.Shape)} but the model expects {Format(shape)}{sizes}";
+            }
             if (!DTypeSizes.ContainsKey(tensor.DType))
                 return $"tensor '{name}' has dtype {tensor.DType}; supported: F32, F16, BF16, F64";
         }

@@ -47,9 +47,12 @@ public static class RecurrentPacking
         if (weights.Bidirectional != bidirectional || weights.ProjSize != projSize)
         {
             throw new ArgumentException(
-                $"The weights are for (Bidirectional {weights.Bidirectional}, ProjSize {weights.ProjSize}) but the model expects (Bidirectional {bidirectional}, ProjSize {projSize}).",
+                $"The weights are for ({Options(weights.Bidirectional, weights.ProjSize)}) but the model expects ({Options(bidirectional, projSize)}).",
                 nameof(weights));
         }
+
+        static string Options(bool bidirectional, int projSize) =>
+            $"{(bidirectional ? "bidirectional" : "unidirectional")}, {(projSize > 0 ? $"ProjSize {projSize}" : "no projection")}";
 
         int left = lanes < 1 ? 0 : hiddenSize % lanes;
         if (lanes < 1 || (restLanes != 0 && (left == 0 || restLanes < left || restLanes >= lanes)))

@@ -157,6 +157,26 @@ internal static class KeyStructure
         return null;
     }
 
+    /// <summary>
+    /// Where a file has the declared structure but other sizes: the sizes its shapes give that differ from the declared
+    /// ones, as the declaration names them (<c>inputSize: 3, hiddenSize: 16</c>); null when the shapes do not say.
+    /// </summary>
+    public static string? FileSizes(Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape, string prefix, string headKey,
+        int inputSize, int hiddenSize, int projSize, int outputSize)
+    {
+        IReadOnlyList<long>? Matrix(string key) => contains(key) && shape(key) is { Count: 2 } matrix ? matrix : null;
+        if (Matrix(prefix + "weight_ih_l0") is not { } input || Matrix(prefix + "weight_hh_l0") is not { } recurrent)
+            return null;
+        IReadOnlyList<long>? projection = projSize > 0 ? Matrix(prefix + "weight_hr_l0") : null;
+        long hidden = projection?[1] ?? recurrent[1], outputs = outputSize > 0 && Matrix(headKey) is { } head ? head[0] : outputSize;
+        var differ = new List<string>();
+        if (input[1] != inputSize) differ.Add($"inputSize: {input[1]}");
+        if (hidden != hiddenSize) differ.Add($"hiddenSize: {hidden}");
+        if (outputs != outputSize) differ.Add($"outputSize: {outputs}");
+        if (projection is not null && projection[0] != projSize) differ.Add($"ProjSize = {projection[0]}");
+        return differ.Count == 0 ? null : "the file's model has " + string.Join(", ", differ);
+    }
+
     /// <summary>A GRU's keys with a projection (<c>weight_hr_l0</c>), which only an LSTM has.</summary>
     public static Mismatch GruProjection(string prefix) =>
         new($"{prefix}weight_hr_l0", true, "a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's");

@@ -267,7 +267,11 @@ public abstract class RecurrentWeights
         if (expected is null && headKey is not null && !head)
             RefuseHeadElsewhere(file, kind, prefix, fcPrefix!, features);
         string Sizes() =>
-            $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}, NumLayers {layersInFile}, Bidirectional {bidirectional}, ProjSize {projection}, Bias {bias}";
+            $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}" + (layersInFile > 1 ? $", NumLayers {layersInFile}" : "") +
+            (bidirectional ? ", bidirectional" : "") + (projection > 0 ? $", ProjSize {projection}" : "") + (bias ? "" : ", without biases");
+        // A model of fixed sizes that are not the file's: the sizes that are.
+        string FileSizes() => expected is not null && KeyStructure.FileSizes(file.Contains, key => LongShape(file, key), prefix, headKey!,
+            inputs, hidden, projection, outputs) is { } sizes ? ": " + sizes : "";
 
         var expectedNames = new HashSet<string>(StringComparer.Ordinal);
         Tensor Take(string name, params int[] shape)
@@ -277,7 +281,7 @@ public abstract class RecurrentWeights
                 throw new InvalidDataException($"{file.SourceName}: missing tensor '{name}' (expected shape {Tensor.FormatShape(shape)}). The file has: {Describe(file)}.");
             int[] actual = file.GetShape(name).ToArray();
             if (!actual.AsSpan().SequenceEqual(shape))
-                throw new InvalidDataException($"{file.SourceName}: tensor '{name}' has shape {Tensor.FormatShape(actual)} but {Sizes()} expects {Tensor.FormatShape(shape)}.");
+                throw new InvalidDataException($"{file.SourceName}: tensor '{name}' has shape {Tensor.FormatShape(actual)} but {Sizes()} expects {Tensor.FormatShape(shape)}{FileSizes()}.");
             return file.ReadTensor(name);
         }
 

@@ -65,8 +65,8 @@ public class EmbeddedWeightsTests
     [Theory]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"other.safetensors\")]", "LSTMGEN011", "no <LstmGenWeights Include=\"other.safetensors\" /> item")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"run#3.safetensors\")]", "LSTMGEN011", "'M' compiles in the weights file 'run#3.safetensors', but a weights file whose path holds '#' or ';' cannot be compiled in")]
-    [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]")]
-    [InlineData("[Lstm(5, 8, 3, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'fc.weight' has shape [2, 8] but the model expects [3, 8]")]
+    [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]: the file's model has hiddenSize: 8")]
+    [InlineData("[Lstm(5, 8, 3, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'fc.weight' has shape [2, 8] but the model expects [3, 8]: the file's model has outputSize: 2")]
     [InlineData("[Lstm(5, 8, 2, 7, NumLayers = 2, Weights = \"model.safetensors\")]", "LSTMGEN012", "holds a 1-layer LSTM")]
     [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "it holds an nn.LSTM (keys lstm.weight_ih_l0, …), not an nn.GRU: declare [Lstm(…)]")]
     [InlineData("[Gru(5, 8, 2, 7, GruPrefix = \"lstm.\", Weights = \"model.safetensors\")]", "LSTMGEN012", "it holds an nn.LSTM (lstm.weight_hh_l0 has 4 gates' rows), not an nn.GRU: declare [Lstm(…)]")]
@@ -114,7 +114,7 @@ public class EmbeddedWeightsTests
     private static readonly byte[] SeedPt = File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.pt"));
 
     [Theory]
-    [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.pt\")]", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]")]
+    [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.pt\")]", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]: the file's model has hiddenSize: 8")]
     [InlineData("[Lstm(5, 8, 2, 7, NumLayers = 2, Weights = \"model.pt\")]", "holds a 1-layer LSTM")]
     [InlineData("[Gru(5, 8, 2, 7, Weights = \"model.pt\")]", "it holds an nn.LSTM (keys lstm.weight_ih_l0, …), not an nn.GRU: declare [Lstm(…)]")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"rnn_head.pt\")]", "its LSTM's keys start with \"rnn.\" (rnn.weight_ih_l0, …), not \"lstm.\": declare LstmPrefix = \"rnn.\", FcPrefix = \"head.\"")]

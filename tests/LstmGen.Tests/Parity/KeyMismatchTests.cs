@@ -99,6 +99,17 @@ public class KeyMismatchTests
     }
 
     [Fact]
+    public void Other_sizes_name_the_file_s_sizes()
+    {
+        string path = GoldenParity.GoldenPath("h16.weights.pt");
+        var model = new SeedModel();
+        Assert.Equal($"{path}: tensor 'lstm.weight_ih_l0' has shape [64, 3] but a model with InputSize 5, HiddenSize 8, OutputSize 2 expects [32, 5]: " +
+            "the file's model has inputSize: 3, hiddenSize: 16, outputSize: 1.", Refused(() => model.LoadPyTorch(path)));
+        Assert.Equal($"{path}: tensor 'fc.weight' has shape [1, 16] but a model with InputSize 3, HiddenSize 16, OutputSize 4 expects [4, 16]: " +
+            "the file's model has outputSize: 1.", Refused(() => LstmWeights.LoadPyTorch(path, 3, 16, 4)));
+    }
+
+    [Fact]
     public void An_LSTM_saved_on_its_own_asks_for_the_empty_prefix()
     {
         string path = Pt("bare_lstm.pt");

@@ -102,7 +102,7 @@ public class OptionWeightsTests
         Assert.Equal(expected.AsSpan(0, headless.Length).ToArray(), headless.Span.ToArray());
 
         var bidirectional = LstmWeights.CreateRandom(3, 20, 2, seed: 4, bidirectional: true);
-        Assert.Contains("(Bidirectional True, ProjSize 0) but the model expects (Bidirectional False, ProjSize 0)",
+        Assert.Contains("The weights are for (bidirectional, no projection) but the model expects (unidirectional, no projection)",
             Assert.Throws<ArgumentException>(() => RecurrentPacking.Pack(bidirectional, 3, 20, 2, 1, 16, 4)).Message);
     }
 
