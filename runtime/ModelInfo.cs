@@ -226,9 +226,14 @@ public sealed class ModelInfo
     {
         if (prefix is not null)
         {
-            if (!file.Contains(prefix + TorchArchive.FirstRecurrentKey))
-                throw Fail(file, $"no recurrent module at prefix {Literal(prefix)}: no tensor '{prefix}{TorchArchive.FirstRecurrentKey}'. The file has: {Describe(file)}.");
-            return prefix;
+            if (file.Contains(prefix + TorchArchive.FirstRecurrentKey))
+                return prefix;
+            string missing = $"no recurrent module at prefix {Literal(prefix)}: no tensor '{prefix}{TorchArchive.FirstRecurrentKey}'";
+            string[] modules = KeyStructure.Modules(file.TensorNames);
+            throw Fail(file, modules.Length == 0
+                ? $"{missing}. The file has: {Describe(file)}."
+                : $"{missing}; the file has {(modules.Length == 1 ? "one" : modules.Length.ToString(CultureInfo.InvariantCulture))} at {string.Join(", ", modules.Select(Literal))}" +
+                  (modules.Contains(prefix + ".") ? $": pass {Literal(prefix + ".")}, with the '.' that ends a module's name in its keys." : "."));
         }
         string[] prefixes = KeyStructure.Modules(file.TensorNames);
         return prefixes.Length switch

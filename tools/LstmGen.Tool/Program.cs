@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Reflection;
 using LstmGen;
 
 const string Usage = """
     Usage: lstmgen inspect <file> [--prefix <prefix>] [--state-dict-key <key>]
+           lstmgen --version
 
     Prints the [Lstm] or [Gru] declaration that runs a PyTorch weights file (safetensors, or a .pt/.pth from torch.save:
     a state_dict, a checkpoint or a whole module; or from torch.jit.save), then every tensor of its state_dict with
@@ -19,8 +21,15 @@ if (args is ["-h" or "--help"])
     Console.WriteLine(Usage);
     return 0;
 }
-if (Parse(args) is not var (path, prefix, stateDictKey))
+if (args is ["--version"])
 {
+    Console.WriteLine($"lstmgen {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
+    return 0;
+}
+(string? path, string? prefix, string? stateDictKey, string? problem) = Parse(args);
+if (path is null)
+{
+    if (problem is not null) Console.Error.WriteLine($"lstmgen: {problem}");
     Console.Error.WriteLine(Usage);
     return 2;
 }
@@ -43,27 +52,32 @@ foreach (TensorDescription tensor in info.Tensors)
     Console.WriteLine($"  {tensor}");
 return 0;
 
-// inspect <file> with its options in any order; null for anything else.
-static (string Path, string? Prefix, string? StateDictKey)? Parse(IReadOnlyList<string> args)
+// inspect <file> with its options in any order; else no path, and what is wrong (nothing for no arguments at all).
+static (string? Path, string? Prefix, string? StateDictKey, string? Problem) Parse(IReadOnlyList<string> args)
 {
-    if (args.Count < 2 || args[0] != "inspect") return null;
+    if (args.Count == 0)
+        return (null, null, null, null);
+    if (args[0] != "inspect")
+        return (null, null, null, $"unknown command '{args[0]}'; the command is inspect.");
     string? path = null, prefix = null, stateDictKey = null;
     for (int i = 1; i < args.Count; i++)
     {
-        switch (args[i])
+        string argument = args[i];
+        if (argument is "--prefix" or "--state-dict-key")
         {
-            case "--prefix" when prefix is null && i + 1 < args.Count:
-                prefix = args[++i];
-                break;
-            case "--state-dict-key" when stateDictKey is null && i + 1 < args.Count:
-                stateDictKey = args[++i];
-                break;
-            case var argument when path is null && !argument.StartsWith("--", StringComparison.Ordinal):
-                path = argument;
-                break;
-            default:
-                return null;
+            if (i + 1 == args.Count)
+                return (null, null, null, $"{argument} needs a value.");
+            if ((argument == "--prefix" ? prefix : stateDictKey) is not null)
+                return (null, null, null, $"{argument} is given twice.");
+            if (argument == "--prefix") prefix = args[++i];
+            else stateDictKey = args[++i];
         }
+        else if (argument.StartsWith("--", StringComparison.Ordinal))
+            return (null, null, null, $"unknown option '{argument}'.");
+        else if (path is not null)
+            return (null, null, null, $"one file at a time: got '{path}' and '{argument}'.");
+        else
+            path = argument;
     }
-    return path is null ? null : (path, prefix, stateDictKey);
+    return (path, prefix, stateDictKey, path is null ? "expected a weights file after inspect." : null);
 }

@@ -86,13 +86,27 @@ public class ToolTests
             Assert.Equal(1, code);
             Assert.StartsWith("lstmgen: ", output);
 
-            // No arguments or bad ones: the usage, and a non-zero exit code.
-            foreach (string[] arguments in new string[][] { [], ["inspect"], ["inspect", projected, projected], ["inspect", projected, "--prefix"], ["check", projected], ["inspect", "--verbose", projected] })
+            // No arguments or bad ones: what is wrong, the usage, and a non-zero exit code.
+            (code, output) = Run(lstmgen);
+            Assert.Equal(2, code);
+            Assert.StartsWith("Usage: lstmgen inspect <file>", output);
+            foreach ((string[] arguments, string problem) in new (string[], string)[]
+            {
+                (["inspect"], "expected a weights file after inspect."),
+                (["inspect", projected, "extra.pt"], $"one file at a time: got '{projected}' and 'extra.pt'."),
+                (["inspect", projected, "--prefix"], "--prefix needs a value."),
+                (["inspect", projected, "--prefix", "a.", "--prefix", "b."], "--prefix is given twice."),
+                (["check", projected], "unknown command 'check'; the command is inspect."),
+                (["inspect", "--verbose", projected], "unknown option '--verbose'."),
+            })
             {
                 (code, output) = Run(lstmgen, arguments);
                 Assert.True(code == 2, $"lstmgen {string.Join(' ', arguments)} exited with {code}");
-                Assert.StartsWith("Usage: lstmgen inspect <file>", output);
+                Assert.StartsWith($"lstmgen: {problem}\nUsage: lstmgen inspect <file>", output);
             }
+            (code, output) = Run(lstmgen, "--version");
+            Assert.Equal(0, code);
+            Assert.Matches(@"^lstmgen \d+\.\d+\.\d+", output);
             (code, output) = Run(lstmgen, "--help");
             Assert.Equal(0, code);
             Assert.StartsWith("Usage: lstmgen inspect <file>", output);

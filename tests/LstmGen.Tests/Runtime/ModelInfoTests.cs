@@ -284,7 +284,10 @@ public class ModelInfoTests
         ModelInfo decoder = Read(entries, prefix: "decoder.");
         Assert.Equal((RecurrentCell.Gru, 5, 6, 2, 0), (decoder.Cell, decoder.InputSize, decoder.HiddenSize, decoder.NumLayers, decoder.OutputSize));
         var error = Assert.Throws<InvalidDataException>(() => Read(entries, prefix: "rnn."));
-        Assert.Contains("no tensor 'rnn.weight_ih_l0'", error.Message);
+        Assert.EndsWith("no recurrent module at prefix \"rnn.\": no tensor 'rnn.weight_ih_l0'; the file has 2 at \"encoder.\", \"decoder.\".", error.Message);
+        error = Assert.Throws<InvalidDataException>(() => Read(entries, prefix: "decoder"));
+        Assert.EndsWith("no tensor 'decoderweight_ih_l0'; the file has 2 at \"encoder.\", \"decoder.\": pass \"decoder.\", with the '.' that ends " +
+            "a module's name in its keys.", error.Message);
     }
 
     [Fact]
