@@ -124,7 +124,9 @@ internal static class EmbeddedWeights
             // at '#' or ';': such a name never reaches the generator whole, whatever the project lists.
             string why = name.IndexOfAny(['#', ';']) >= 0
                 ? "a weights file whose path holds '#' or ';' cannot be compiled in (the analyzer config that carries the name to the generator ends it there); rename the file"
-                : $"the project has no <LstmGenWeights Include=\"{name}\" /> item (with LstmGen.targets imported)";
+                : $"the project has no <LstmGenWeights Include=\"{name}\" /> item (Weights names the item as written, relative to the project); " + (files.Count == 0
+                    ? "it has none (the package adds the item type; a project that references LstmGen's projects instead imports runtime/build/LstmGen.targets)"
+                    : $"its items are {string.Join(", ", files.Select(item => $"\"{item.Name}\""))}");
             return new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileNotFound, new EquatableArray<string>([spec.Name, name, why]));
         }
         byte[] bytes;

@@ -63,7 +63,7 @@ public class EmbeddedWeightsTests
     }
 
     [Theory]
-    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"other.safetensors\")]", "LSTMGEN011", "no <LstmGenWeights Include=\"other.safetensors\" /> item")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"other.safetensors\")]", "LSTMGEN011", "no <LstmGenWeights Include=\"other.safetensors\" /> item (Weights names the item as written, relative to the project); its items are \"model.safetensors\", ")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"run#3.safetensors\")]", "LSTMGEN011", "'M' compiles in the weights file 'run#3.safetensors', but a weights file whose path holds '#' or ';' cannot be compiled in")]
     [InlineData("[Lstm(5, 9, 2, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'lstm.weight_ih_l0' has shape [32, 5] but the model expects [36, 5]: the file's model has hiddenSize: 8")]
     [InlineData("[Lstm(5, 8, 3, 7, Weights = \"model.safetensors\")]", "LSTMGEN012", "'fc.weight' has shape [2, 8] but the model expects [3, 8]: the file's model has outputSize: 2")]
