@@ -106,6 +106,9 @@ internal static class TorchArchive
     private const int MaxSearchDepth = 32;
     private const int MaxNamesInMessage = 10;
     private const int MaxModuleVisits = 10_000;
+    // A submodule shared under many names is listed under each, as state_dict() does: a small file could list a
+    // module's tensors millions of times over. A real model has a few thousand at most.
+    private const int MaxModuleTensors = 100_000;
 
     private const string LegacyMessage = "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
         "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.";
@@ -488,6 +491,8 @@ internal static class TorchArchive
             ScriptMembers(state, tensors, submodules, prefix);
         else
             PickledMembers(state, tensors, submodules, prefix, source);
+        if (tensors.Count > MaxModuleTensors)
+            throw Fail(source, $"{ModuleLocation(module)} lists more than {MaxModuleTensors} tensors (at '{prefix}').");
         foreach (KeyValuePair<string, PickleObject> child in submodules)
             ModuleTensors(child.Value, prefix + child.Key + ".", depth + 1, tensors, path, ref visits, source);
         path.Remove(module);

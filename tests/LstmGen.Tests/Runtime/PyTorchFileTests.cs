@@ -209,6 +209,24 @@ public class PyTorchFileTests
     }
 
     [Fact]
+    public void A_submodule_shared_under_many_names_cannot_list_millions_of_tensors()
+    {
+        // A leaf of 100 attributes naming one tensor, then 12 levels whose two attributes name the level below: state_dict()
+        // would list the leaf's tensors 4,096 times over, 409,600 names from a file of 2 KB.
+        byte[] Attribute(string name, byte[] value) => [.. Str(name), .. value];
+        byte[] Module(string type, byte memo, params byte[][] attributes) =>
+            [.. Global("__torch__", type), (byte)')', 0x81, (byte)'}', (byte)'(', .. attributes.SelectMany(a => a), (byte)'u', (byte)'b', (byte)'q', memo];
+        byte[] leaf = Module("Leaf", 1, Enumerable.Range(0, 100)
+            .Select(i => Attribute($"a{i}", i == 0 ? [.. TensorOp("0", 1, 0, [1], [1]), (byte)'q', 0] : [(byte)'h', 0])).ToArray());
+        byte[] levels = Enumerable.Range(2, 12).SelectMany(memo =>
+            Module("Level", (byte)memo, Attribute("x", [(byte)'h', (byte)(memo - 1)]), Attribute("y", [(byte)'h', (byte)(memo - 1)]))).ToArray();
+        byte[] archive = Archive([0x80, 2, .. leaf, .. levels, (byte)'.'], ("0", Floats(1)));
+
+        var error = Assert.Throws<InvalidDataException>(() => Load(archive));
+        Assert.StartsWith("test.pt: the TorchScript module lists more than 100000 tensors (at '", error.Message);
+    }
+
+    [Fact]
     public void The_legacy_format_is_refused_by_name()
     {
         string path = GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt"));
