@@ -192,6 +192,22 @@ public sealed partial class LstmGenerator
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>",
                 "<remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>");
             writer.Line($"    {kernel}.Forward(input, Forward);");
+            writer.Line();
+
+            const string Tensor = "global::LstmGen.Tensor";
+            Member(writer, $"Runs a padded batch held in a tensor of shape [batch, T, InputSize], sequence b being its first <c>lengths[b]</c> steps; returns a new tensor of shape {batchReadout}.",
+                $"public {Tensor} Forward({Tensor} input, global::System.ReadOnlySpan<int> lengths) =>", "<remarks>Runs on the caller's thread.</remarks>");
+            writer.Line($"    {kernel}.Forward(_packedWeights, this, input, lengths);");
+            writer.Line();
+            string tensorStates = cell.HasCellState
+                ? $"<c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name=\"h0\"/> is [{rows}, batch, {hOut}], <paramref name=\"c0\"/> [{rows}, batch, HiddenSize]"
+                : $"<c>out, h_n = gru(x, h_0)</c>: <paramref name=\"h0\"/> is [{rows}, batch, HiddenSize]";
+            Member(writer, $"Runs a batch held in a tensor from initial states, as PyTorch's {tensorStates}; returns the readout ({batchReadout}) and the final state{(cell.HasCellState ? "s" : "")}, new tensors.",
+                cell.HasCellState
+                    ? $"public ({Tensor} Output, {Tensor} H, {Tensor} C) Forward({Tensor} input, {Tensor} h0, {Tensor} c0) =>"
+                    : $"public ({Tensor} Output, {Tensor} H) Forward({Tensor} input, {Tensor} h0) =>",
+                $"<remarks>Leaves the initial state{(cell.HasCellState ? "s" : "")} unchanged; runs on the caller's thread.</remarks>");
+            writer.Line($"    {kernel}.Forward(_packedWeights, this, input, h0{(cell.HasCellState ? ", c0" : "")});");
         }
 
         private static void EmitStreamingMethods(SourceWriter writer, ModelSpec spec, string kernel, Cell cell)

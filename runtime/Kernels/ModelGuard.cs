@@ -62,6 +62,28 @@ public static class ModelGuard
         return (input.Shape[0], input.Shape[1]);
     }
 
+    /// <summary>Returns (batch, T) of a padded batch in a tensor [batch, T, <paramref name="inputSize"/>], after checking
+    /// that there is one length per sequence (the lengths themselves are checked by the span overload it calls).</summary>
+    /// <exception cref="ArgumentException"/>
+    public static (int BatchSize, int Steps) RequirePaddedBatch(Tensor input, int inputSize, int lengthCount)
+    {
+        (int batchSize, int steps) = RequireSequenceBatch(input, inputSize);
+        if (lengthCount != batchSize)
+            throw new ArgumentException($"lengths must hold one length per sequence of input {input.ShapeString}: {batchSize}; got {lengthCount}.", "lengths");
+        return (batchSize, steps);
+    }
+
+    /// <summary>Throws unless <paramref name="state"/> (h_0 or c_0) has shape [<paramref name="rows"/>,
+    /// <paramref name="batchSize"/>, <paramref name="width"/>], PyTorch's layout, which <paramref name="layout"/> names.</summary>
+    /// <exception cref="ArgumentNullException"/>
+    /// <exception cref="ArgumentException"/>
+    public static void RequireState(Tensor state, string parameterName, int rows, int batchSize, int width, string layout)
+    {
+        ArgumentNullException.ThrowIfNull(state, parameterName);
+        if (state.Rank != 3 || state.Shape[0] != rows || state.Shape[1] != batchSize || state.Shape[2] != width)
+            throw new ArgumentException($"{parameterName} must have shape [{rows}, {batchSize}, {width}] ([{layout}]); got {state.ShapeString}.", parameterName);
+    }
+
     /// <summary>
     /// Throws unless this runtime lays out weights and state as the calling generated code reads them: code generated
     /// by LstmGen <paramref name="generatorVersion"/> for layout <paramref name="layoutVersion"/>. Called when a model is

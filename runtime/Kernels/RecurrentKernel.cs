@@ -157,10 +157,49 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     public static Tensor Forward(Tensor input, ParallelBatch.BatchForward forward)
     {
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
-        var output = new Tensor(EveryStep ? new[] { batchSize, steps, M.OutputSize } : new[] { batchSize, M.OutputSize });
+        var output = new Tensor(OutputShape(batchSize, steps));
         ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
         return output;
     }
+
+    /// <summary>A padded batch in a tensor [lengths.Length, T, InputSize], on the caller's thread.</summary>
+    public static Tensor Forward(PackedWeights? weights, object model, Tensor input, ReadOnlySpan<int> lengths)
+    {
+        (int batchSize, int steps) = ModelGuard.RequirePaddedBatch(input, M.InputSize, lengths.Length);
+        var output = new Tensor(OutputShape(batchSize, steps));
+        Forward(weights, model, input.AsSpan(), output.AsSpan(), lengths);
+        return output;
+    }
+
+    /// <summary>An LSTM's batch in a tensor from h_0 and c_0, left unchanged: the readout and new h_n, c_n, on the caller's thread.</summary>
+    public static (Tensor Output, Tensor H, Tensor C) Forward(PackedWeights? weights, object model, Tensor input, Tensor h0, Tensor c0)
+    {
+        (Tensor output, Tensor h, Tensor? c) = FromStates(weights, model, input, h0, c0);
+        return (output, h, c!);
+    }
+
+    /// <summary>A GRU's batch in a tensor from h_0, left unchanged: the readout and a new h_n, on the caller's thread.</summary>
+    public static (Tensor Output, Tensor H) Forward(PackedWeights? weights, object model, Tensor input, Tensor h0)
+    {
+        (Tensor output, Tensor h, _) = FromStates(weights, model, input, h0, null);
+        return (output, h);
+    }
+
+    private static (Tensor Output, Tensor H, Tensor? C) FromStates(PackedWeights? weights, object model, Tensor input, Tensor h0, Tensor? c0)
+    {
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
+        string rows = M.Bidirectional ? "NumLayers · 2" : "NumLayers";
+        ModelGuard.RequireState(h0, nameof(h0), Directions * M.NumLayers, batchSize, HiddenOutputs, $"{rows}, batch, {(M.ProjSize > 0 ? "ProjSize" : "HiddenSize")}");
+        if (!M.Gru)
+            ModelGuard.RequireState(c0!, nameof(c0), Directions * M.NumLayers, batchSize, M.HiddenSize, $"{rows}, batch, HiddenSize");
+        var output = new Tensor(OutputShape(batchSize, steps));
+        var h = new Tensor(h0.ToArray(), h0.Shape);
+        Tensor? c = M.Gru ? null : new Tensor(c0!.ToArray(), c0.Shape);
+        Forward(weights, model, input.AsSpan(), output.AsSpan(), batchSize, h.AsSpan(), c is null ? default : c.AsSpan());
+        return (output, h, c);
+    }
+
+    private static int[] OutputShape(int batchSize, int steps) => EveryStep ? [batchSize, steps, M.OutputSize] : [batchSize, M.OutputSize];
 
     private static void RequireOutputs(Span<float> output, int batchSize, int steps) =>
         ModelGuard.RequireLength(output.Length, batchSize * SequenceOutputs(steps), nameof(output), EveryStep ? "batch × T × OutputSize" : "batch × OutputSize");

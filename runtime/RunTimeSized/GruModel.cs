@@ -85,6 +85,20 @@ public sealed class GruModel : RecurrentModel
         Run(input, output, batchSize, default, padded: false, h, default, withState: true);
 
     /// <summary>
+    /// Runs a batch held in a tensor of shape [batch, T, InputSize] from an initial state, as PyTorch's
+    /// <c>out, h_n = gru(x, h_0)</c>: <paramref name="h0"/> is [NumLayers · D, batch, HiddenSize]. Returns the readout,
+    /// as <see cref="RecurrentModel.Forward(Tensor)"/> does, and the final state, a new tensor; h0 is left unchanged.
+    /// </summary>
+    /// <remarks>Not safe for concurrent calls on one instance.</remarks>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor has another shape.</exception>
+    public (Tensor Output, Tensor H) Forward(Tensor input, Tensor h0)
+    {
+        (Tensor output, Tensor h, _) = FromStates(input, h0, null);
+        return (output, h);
+    }
+
+    /// <summary>
     /// Runs a padded batch from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>,
     /// with h as in <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, Span{float})"/>; h_n is each sequence's
     /// state after its own last step.

@@ -93,6 +93,21 @@ public sealed class LstmModel : RecurrentModel
         Run(input, output, batchSize, default, padded: false, h, c, withState: true);
 
     /// <summary>
+    /// Runs a batch held in a tensor of shape [batch, T, InputSize] from initial states, as PyTorch's
+    /// <c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name="h0"/> is [NumLayers · D, batch, H_out] and
+    /// <paramref name="c0"/> [NumLayers · D, batch, HiddenSize]. Returns the readout, as <see cref="RecurrentModel.Forward(Tensor)"/>
+    /// does, and the final states, new tensors; the initial ones are left unchanged.
+    /// </summary>
+    /// <remarks>Not safe for concurrent calls on one instance.</remarks>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
+    /// <exception cref="ArgumentException">A tensor has another shape.</exception>
+    public (Tensor Output, Tensor H, Tensor C) Forward(Tensor input, Tensor h0, Tensor c0)
+    {
+        (Tensor output, Tensor h, Tensor? c) = FromStates(input, h0, c0);
+        return (output, h, c!);
+    }
+
+    /// <summary>
     /// Runs a padded batch from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>,
     /// with h and c as in <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, Span{float}, Span{float})"/>; h_n and
     /// c_n are each sequence's state after its own last step.

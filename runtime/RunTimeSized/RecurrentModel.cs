@@ -197,17 +197,44 @@ public abstract class RecurrentModel
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape.</exception>
     public Tensor Forward(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank != 3 || input.Shape[1] < 1 || input.Shape[2] != InputSize)
-        {
-            throw new ArgumentException(
-                $"input must have shape [batch, T, {InputSize}] ([batch, T, InputSize], T ≥ 1); got {input.ShapeString}.", nameof(input));
-        }
-        int batchSize = input.Shape[0];
-        var output = new Tensor(Readout == Readout.EveryStep ? [batchSize, input.Shape[1], OutputSize] : [batchSize, OutputSize]);
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize);
+        var output = new Tensor(OutputShape(batchSize, steps));
         Forward(input.AsSpan(), output.AsSpan(), batchSize);
         return output;
     }
+
+    /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize], as <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>
+    /// with one length per sequence; returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] for
+    /// <see cref="Readout.EveryStep"/>, 0 at padded steps.</summary>
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before). Not safe for
+    /// concurrent calls on one instance.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> has another shape, or a length is missing, 0 or above T.</exception>
+    public Tensor Forward(Tensor input, ReadOnlySpan<int> lengths)
+    {
+        (int batchSize, int steps) = ModelGuard.RequirePaddedBatch(input, InputSize, lengths.Length);
+        var output = new Tensor(OutputShape(batchSize, steps));
+        Forward(input.AsSpan(), output.AsSpan(), lengths);
+        return output;
+    }
+
+    // The tensor overloads with initial states: the readout and new tensors holding h_n (and c_n for an LSTM), from h0
+    // (and c0), which are left unchanged.
+    private protected (Tensor Output, Tensor H, Tensor? C) FromStates(Tensor input, Tensor h0, Tensor? c0)
+    {
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize);
+        string rows = Bidirectional ? "NumLayers · 2" : "NumLayers";
+        ModelGuard.RequireState(h0, nameof(h0), NumLayers * Directions, batchSize, HiddenOutputSize, $"{rows}, batch, {(ProjSize > 0 ? "ProjSize" : "HiddenSize")}");
+        if (!_gru)
+            ModelGuard.RequireState(c0!, nameof(c0), NumLayers * Directions, batchSize, HiddenSize, $"{rows}, batch, HiddenSize");
+        var output = new Tensor(OutputShape(batchSize, steps));
+        var h = new Tensor(h0.ToArray(), h0.Shape);
+        Tensor? c = _gru ? null : new Tensor(c0!.ToArray(), c0.Shape);
+        Run(input.AsSpan(), output.AsSpan(), batchSize, default, padded: false, h.AsSpan(), c is null ? default : c.AsSpan(), withState: true);
+        return (output, h, c);
+    }
+
+    private int[] OutputShape(int batchSize, int steps) => Readout == Readout.EveryStep ? [batchSize, steps, OutputSize] : [batchSize, OutputSize];
 
     /// <summary>
     /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,

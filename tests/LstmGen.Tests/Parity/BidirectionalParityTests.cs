@@ -16,6 +16,8 @@ public interface ILstmCase
     void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h, Span<float> c);
     void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c);
     Tensor Forward(Tensor input);
+    Tensor Forward(Tensor input, ReadOnlySpan<int> lengths);
+    (Tensor Output, Tensor H, Tensor C) Forward(Tensor input, Tensor h0, Tensor c0);
 }
 
 public interface IGruCase
@@ -27,6 +29,8 @@ public interface IGruCase
     void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h);
     void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, Span<float> h);
     Tensor Forward(Tensor input);
+    Tensor Forward(Tensor input, ReadOnlySpan<int> lengths);
+    (Tensor Output, Tensor H) Forward(Tensor input, Tensor h0);
 }
 
 // Generated models of every bidirectional or projected case in Golden/pytorch (sizes from its README), one per readout.
@@ -75,13 +79,17 @@ public partial class OptionsParityTests
         Action<float[], float[], int[]> Padded,
         Action<float[], float[], int, float[], float[]> BatchStates,
         Action<float[], float[], int[], float[], float[]> PaddedStates,
-        Func<Tensor, Tensor> Tensor);
+        Func<Tensor, Tensor> Tensor,
+        Func<Tensor, int[], Tensor> TensorPadded,
+        Func<Tensor, Tensor, Tensor?, (Tensor Output, Tensor H, Tensor? C)> TensorStates);
 
     private static Runner Lstm(ILstmCase m) => new(m.LoadSafetensors, (x, y) => m.Forward(x, y), (x, y, b) => m.Forward(x, y, b),
-        (x, y, l) => m.Forward(x, y, l), (x, y, b, h, c) => m.Forward(x, y, b, h, c), (x, y, l, h, c) => m.Forward(x, y, l, h, c), m.Forward);
+        (x, y, l) => m.Forward(x, y, l), (x, y, b, h, c) => m.Forward(x, y, b, h, c), (x, y, l, h, c) => m.Forward(x, y, l, h, c), m.Forward,
+        (x, l) => m.Forward(x, l), (x, h0, c0) => m.Forward(x, h0, c0!));
 
     private static Runner Gru(IGruCase m) => new(m.LoadSafetensors, (x, y) => m.Forward(x, y), (x, y, b) => m.Forward(x, y, b),
-        (x, y, l) => m.Forward(x, y, l), (x, y, b, h, _) => m.Forward(x, y, b, h), (x, y, l, h, _) => m.Forward(x, y, l, h), m.Forward);
+        (x, y, l) => m.Forward(x, y, l), (x, y, b, h, _) => m.Forward(x, y, b, h), (x, y, l, h, _) => m.Forward(x, y, l, h), m.Forward,
+        (x, l) => m.Forward(x, l), (x, h0, _) => m.Forward(x, h0) is var (y, h) ? (y, h, null) : default);
 
     // Per case: its models reading out LastStep, FinalState and EveryStep.
     private static Dictionary<string, Runner[]> OptionModels() => new()
@@ -126,6 +134,15 @@ public partial class OptionsParityTests
                 Check(where + " with states", expected, y);
                 Check(where + " h_n", io.ReadTensor("h_n").ToArray(), h);
                 if (lstm) Check(where + " c_n", io.ReadTensor("c_n").ToArray(), c);
+                if (lengths is null)
+                {
+                    Tensor h0 = initial ? io.ReadTensor("h0") : Tensor.Zeros(io.ReadTensor("h_n").Shape);
+                    Tensor? c0 = !lstm ? null : initial ? io.ReadTensor("c0") : Tensor.Zeros(io.ReadTensor("c_n").Shape);
+                    (Tensor output, Tensor hT, Tensor? cT) = model.TensorStates(x, h0, c0);
+                    Check(where + " tensor with states", expected, output.ToArray());
+                    Check(where + " tensor h_n", io.ReadTensor("h_n").ToArray(), hT.ToArray());
+                    if (lstm) Check(where + " tensor c_n", io.ReadTensor("c_n").ToArray(), cT!.ToArray());
+                }
                 if (initial) continue; // the overloads below start from zero
 
                 Array.Fill(y, float.NaN);
@@ -144,6 +161,8 @@ public partial class OptionsParityTests
                 }
                 if (lengths is null)
                     Check(where + " tensor", expected, model.Tensor(x).ToArray());
+                else
+                    Check(where + " tensor with lengths", expected, model.TensorPadded(x, lengths).ToArray());
             }
         }
     }

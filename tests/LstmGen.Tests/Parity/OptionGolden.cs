@@ -148,6 +148,24 @@ public sealed class OptionGolden
             if (cN is not null) errors[name + " c_n"] = GoldenParity.MaxAbsDifference(c, cN.AsSpan());
         }
 
+        // The tensor overloads: a padded batch, and states in and out as PyTorch's (h0 and c0 left unchanged).
+        if (!HasInitialState)
+            errors["tensor lengths"] = GoldenParity.MaxAbsDifference(model.Forward(X, lengths).AsSpan(), expected.AsSpan());
+        if (Lengths is null)
+        {
+            Tensor h0 = HasInitialState ? Io.ReadTensor("h0") : Tensor.Zeros(hN.Shape);
+            Tensor? c0 = cN is null ? null : HasInitialState ? Io.ReadTensor("c0") : Tensor.Zeros(cN.Shape);
+            (Tensor y, Tensor hT, Tensor? cT) = model switch
+            {
+                LstmModel lstm => lstm.Forward(X, h0, c0!),
+                GruModel gru => gru.Forward(X, h0) is var (gy, gh) ? (gy, gh, (Tensor?)null) : default,
+                _ => throw new InvalidOperationException(model.GetType().Name),
+            };
+            errors["tensor state"] = GoldenParity.MaxAbsDifference(y.AsSpan(), expected.AsSpan());
+            errors["tensor state h_n"] = GoldenParity.MaxAbsDifference(hT.AsSpan(), hN.AsSpan());
+            if (cN is not null) errors["tensor state c_n"] = GoldenParity.MaxAbsDifference(cT!.AsSpan(), cN.AsSpan());
+        }
+
         if (Directions == 1) errors["step"] = StepError(model, expected, hN, cN);
         return errors;
     }

@@ -121,6 +121,38 @@ public partial class OptionsParityTests
     }
 
     [Fact]
+    public void The_tensor_overloads_take_lengths_and_states_as_PyTorch_does()
+    {
+        SafetensorsFile lens = Io("lens_lstm");
+        var padded = new LensLstmSeq();
+        padded.LoadSafetensors(Weights("lens_lstm"));
+        Tensor every = padded.Forward(lens.ReadTensor("x"), Lengths(lens));
+        Assert.Equal(lens.ReadTensor("y_seq").Shape.ToArray(), every.Shape.ToArray());
+        AssertClose(lens.ReadTensor("y_seq").AsSpan(), every.AsSpan());
+
+        SafetensorsFile io = Io("h0_lstm2");
+        Tensor h0 = io.ReadTensor("h0"), c0 = io.ReadTensor("c0");
+        float[] h0Before = h0.ToArray(), c0Before = c0.ToArray();
+        var model = new H0Lstm2();
+        model.LoadSafetensors(Weights("h0_lstm2"));
+        (Tensor y, Tensor h, Tensor c) = model.Forward(io.ReadTensor("x"), h0, c0);
+        AssertClose(io.ReadTensor("y_last").AsSpan(), y.AsSpan());
+        Assert.Equal(io.ReadTensor("h_n").Shape.ToArray(), h.Shape.ToArray());
+        AssertClose(io.ReadTensor("h_n").AsSpan(), h.AsSpan());
+        AssertClose(io.ReadTensor("c_n").AsSpan(), c.AsSpan());
+        Assert.Equal(h0Before, h0.ToArray());
+        Assert.Equal(c0Before, c0.ToArray());
+
+        // Shapes that do not fit, named with the shape expected.
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(io.ReadTensor("x"), Tensor.Zeros([1, 3, 8]), c0));
+        Assert.Equal("h0", error.ParamName);
+        error = Assert.Throws<ArgumentException>(() => model.Forward(io.ReadTensor("x"), h0, Tensor.Zeros([2, 8])));
+        Assert.StartsWith("c0 must have shape [2, 3, 8] ([NumLayers, batch, HiddenSize]); got [2, 8].", error.Message);
+        error = Assert.Throws<ArgumentException>(() => padded.Forward(lens.ReadTensor("x"), [9, 4]));
+        Assert.StartsWith("lengths must hold one length per sequence of input [4, 9, 5]: 4; got 2.", error.Message);
+    }
+
+    [Fact]
     public void A_long_sequence_runs_in_chunks_through_the_state_overload()
     {
         // Steps 0-2, then 3-6 from the states the first chunk left: the whole sequence's results.

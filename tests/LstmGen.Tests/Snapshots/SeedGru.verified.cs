@@ -69,6 +69,18 @@ namespace Demo
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
             global::LstmGen.Generated.SimpleGruKernel.Forward(input, Forward);
 
+        /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize], sequence b being its first <c>lengths[b]</c> steps; returns a new tensor of shape [batch, OutputSize].</summary>
+        /// <remarks>Runs on the caller's thread.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input, global::System.ReadOnlySpan<int> lengths) =>
+            global::LstmGen.Generated.SimpleGruKernel.Forward(_packedWeights, this, input, lengths);
+
+        /// <summary>Runs a batch held in a tensor from initial states, as PyTorch's <c>out, h_n = gru(x, h_0)</c>: <paramref name="h0"/> is [NumLayers, batch, HiddenSize]; returns the readout ([batch, OutputSize]) and the final state, new tensors.</summary>
+        /// <remarks>Leaves the initial state unchanged; runs on the caller's thread.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
+        public (global::LstmGen.Tensor Output, global::LstmGen.Tensor H) Forward(global::LstmGen.Tensor input, global::LstmGen.Tensor h0) =>
+            global::LstmGen.Generated.SimpleGruKernel.Forward(_packedWeights, this, input, h0);
+
         /// <summary>
         /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
         /// and writes the readout of the new hidden state of the last layer (OutputSize values).
