@@ -221,6 +221,8 @@ public sealed class ModelInfo
         return info;
     }
 
+    private const int MaxModulesDescribed = 10;
+
     // The prefix of the one weight_ih_l0 key, or the given one.
     private static string FindPrefix(ITensorFile file, string? prefix)
     {
@@ -232,7 +234,7 @@ public sealed class ModelInfo
             string[] modules = KeyStructure.Modules(file.TensorNames);
             throw Fail(file, modules.Length == 0
                 ? $"{missing}. The file has: {Describe(file)}."
-                : $"{missing}; the file has {(modules.Length == 1 ? "one" : modules.Length.ToString(CultureInfo.InvariantCulture))} at {string.Join(", ", modules.Select(Literal))}" +
+                : $"{missing}; the file has {(modules.Length == 1 ? "one" : modules.Length.ToString(CultureInfo.InvariantCulture))} at {KeyStructure.Listed(modules.Select(Literal).ToList())}" +
                   (modules.Contains(prefix + ".") ? $": pass {Literal(prefix + ".")}, with the '.' that ends a module's name in its keys." : "."));
         }
         string[] prefixes = KeyStructure.Modules(file.TensorNames);
@@ -240,9 +242,10 @@ public sealed class ModelInfo
         {
             1 => prefixes[0],
             0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{TorchArchive.FirstRecurrentKey}', the first layer of an nn.LSTM or nn.GRU. The file has: {Describe(file)}."),
-            // What each is, so that the user can tell the encoder from the decoder.
+            // What each is, so that the user can tell the encoder from the decoder; the first few, as each is read whole.
             _ => throw Fail(file, $"{prefixes.Length} recurrent modules: " +
-                $"{string.Join("; ", prefixes.Select(module => TryRead(file, module)?.Summary() ?? $"one at prefix {Literal(module)}"))}; " +
+                $"{string.Join("; ", prefixes.Take(MaxModulesDescribed).Select(module => TryRead(file, module)?.Summary() ?? $"one at prefix {Literal(module)}"))}" +
+                $"{(prefixes.Length > MaxModulesDescribed ? $"; and {prefixes.Length - MaxModulesDescribed} more" : "")}; " +
                 $"a model runs one: choose it with ModelInfo.Read(path, prefix: {Literal(prefixes[0])}) or lstmgen inspect --prefix {Literal(prefixes[0])}."),
         };
     }
@@ -292,7 +295,7 @@ public sealed class ModelInfo
         if (heads.Count > 1)
         {
             throw Fail(file, $"{heads.Count} Linear layers read the recurrent module's {features} features, at prefixes " +
-                $"{string.Join(", ", heads.Select(head => Literal(head.Prefix)))}; a model has one head.");
+                $"{KeyStructure.Listed(heads.Select(head => Literal(head.Prefix)).ToList())}; a model has one head.");
         }
         return heads.Count == 1 ? (heads[0].Prefix, (int)heads[0].Outputs) : null;
     }

@@ -126,7 +126,7 @@ internal static class EmbeddedWeights
                 ? "a weights file whose path holds '#' or ';' cannot be compiled in (the analyzer config that carries the name to the generator ends it there); rename the file"
                 : $"the project has no <LstmGenWeights Include=\"{name}\" /> item (Weights names the item as written, relative to the project); " + (files.Count == 0
                     ? "it has none (the package adds the item type; a project that references LstmGen's projects instead imports runtime/build/LstmGen.targets)"
-                    : $"its items are {string.Join(", ", files.Select(item => $"\"{item.Name}\""))}");
+                    : $"its items are {KeyStructure.Listed(files.Select(item => $"\"{item.Name}\"").ToList())}");
             return new WeightsCheck(spec, DiagnosticDescriptors.WeightsFileNotFound, new EquatableArray<string>([spec.Name, name, why]));
         }
         byte[] bytes;
@@ -236,7 +236,7 @@ internal static class EmbeddedWeights
             // Modules of the model's cell (an encoder and a decoder): one is the model's, several are the user's to choose from.
             string[] sameCell = prefixes.Where(candidate => FileCell(tensors, candidate) == cell).ToArray();
             if (sameCell.Length > 1)
-                return $"it holds {sameCell.Length} {kind}s, under the prefixes {string.Join(", ", sameCell.Select(Quoted))}, none under {Quoted(p)}: declare the one to run, as {prefixOption} = {Quoted(sameCell[0])}";
+                return $"it holds {sameCell.Length} {kind}s, under the prefixes {KeyStructure.Listed(sameCell.Select(Quoted).ToList())}, none under {Quoted(p)}: declare the one to run, as {prefixOption} = {Quoted(sameCell[0])}";
             string prefix = sameCell.Length == 1 ? sameCell[0] : prefixes[0];
             string found = prefix + "weight_ih_l0";
             string head = HeadPrefix(tensors, spec) is { } headPrefix ? $", FcPrefix = {Quoted(headPrefix)}" : "";

@@ -105,10 +105,14 @@ internal static class TorchArchive
     // How deep checkpoints (dicts in dicts) and modules (submodules in submodules) are searched.
     private const int MaxSearchDepth = 32;
     private const int MaxNamesInMessage = 10;
+    // What finding the state_dict may cost over the whole file. Objects referred to many times over (a submodule shared
+    // under many names is listed under each, as state_dict() does) would otherwise let a small file list millions of
+    // tensors, or names of millions of characters. A real model has a few thousand tensors with names under 200
+    // characters.
     private const int MaxModuleVisits = 10_000;
-    // A submodule shared under many names is listed under each, as state_dict() does: a small file could list a
-    // module's tensors millions of times over. A real model has a few thousand at most.
-    private const int MaxModuleTensors = 100_000;
+    private const int MaxListedTensors = 100_000;
+    private const int MaxNameLength = 4096;
+    private const long MaxNameCharacters = 8_000_000;
 
     private const string LegacyMessage = "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
         "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.";
@@ -231,7 +235,7 @@ internal static class TorchArchive
                     bytes = ReadStorage(record, tensor.Storage, source, budget);
                     storages[key] = bytes;
                 }
-                else if (bytes.Length != tensor.Storage.ElementCount * TorchTensor.ElementSize(tensor.Storage.Type.DType))
+                else if (!Holds(bytes.Length, tensor.Storage.ElementCount, TorchTensor.ElementSize(tensor.Storage.Type.DType)))
                 {
                     throw Fail(source, $"storage '{key}' is claimed with {tensor.Storage.ElementCount} elements by tensor '{pair.Key}' but holds {bytes.Length} bytes.");
                 }
@@ -275,14 +279,16 @@ internal static class TorchArchive
     private static byte[] ReadStorage(ZipArchiveEntry record, StorageRef storage, string source, ReadBudget budget)
     {
         int size = TorchTensor.ElementSize(storage.Type.DType);
-        // Compared by division first, so a huge claimed count cannot overflow.
-        if (storage.ElementCount > record.Length / size || storage.ElementCount * size != record.Length)
+        if (!Holds(record.Length, storage.ElementCount, size))
         {
             throw Fail(source, $"storage '{storage.Key}' is claimed to hold {storage.ElementCount} {storage.Type.FullName} elements " +
                 $"({storage.ElementCount}×{size} bytes) but its record '{record.FullName}' has {record.Length} bytes.");
         }
         return ReadEntry(record, source, budget);
     }
+
+    // Whether `bytes` are exactly `count` elements of `size` bytes; by division first, so a huge count cannot overflow.
+    private static bool Holds(long bytes, long count, int size) => count <= bytes / size && count * size == bytes;
 
     private static byte[] ReadEntry(ZipArchiveEntry entry, string source, ReadBudget budget)
     {
@@ -374,7 +380,7 @@ internal static class TorchArchive
                 throw Fail(source, $"stateDictKey '{stateDictKey}' was given, but the file holds {PickleMachine.Describe(root)}, not a dict.");
             if (!top.TryGet(stateDictKey, out object? entry))
                 throw Fail(source, $"the file has no top-level key '{stateDictKey}'; its keys are {Names(top.Keys.Select(KeyText).ToList())}.");
-            var chosen = AsStateDict(entry, source);
+            var chosen = AsStateDict(entry, new SearchBudget(source));
             if (chosen is null)
                 throw Fail(source, $"'{stateDictKey}' holds {PickleMachine.Describe(entry)}; expected a state_dict (a dict of tensors) or a module.");
             return ($"['{stateDictKey}']", chosen);
@@ -385,7 +391,7 @@ internal static class TorchArchive
         // metrics are tensors too); the model's loader then names how its keys differ (another prefix, another cell).
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
-        Search(root, root is PickleObject module ? ModuleLocation(module) : "the top-level dict", 0, candidates, visited, source);
+        Search(root, root is PickleObject module ? ModuleLocation(module) : "the top-level dict", 0, candidates, visited, new SearchBudget(source));
         var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
         bool byKey = requiredKey is not null && fitting.Count > 0;
         if (!byKey)
@@ -397,7 +403,7 @@ internal static class TorchArchive
             return fitting[0];
         if (fitting.Count > 1 && (byKey || requiredKey is null))
         {
-            throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {string.Join(", ", fitting.Select(c => c.Location))}; " +
+            throw Fail(source, $"{fitting.Count} dicts in the file could be the model's state_dict: {Names(fitting.Select(c => c.Location).ToList())}; " +
                 "pass stateDictKey to choose one (lstmgen inspect: --state-dict-key; compiled-in weights cannot: save that state_dict " +
                 "alone with torch.save(checkpoint[key], path)).");
         }
@@ -409,18 +415,19 @@ internal static class TorchArchive
                   "optimize_for_inference) keeps its weights as unnamed constants of its code. Save the model before freezing it, or its " +
                   "state_dict with torch.save(model.state_dict(), path)"
                 : $"it holds {Outline(root)}. Save the model with torch.save(model.state_dict(), path)"
-            : "its dicts of tensors are " + string.Join("; ", candidates.Select(c => $"{c.Location} ({Names(c.Tensors.Select(t => t.Key).ToList())})"));
+            : "its dicts of tensors are " + string.Join("; ", candidates.Take(MaxNamesInMessage).Select(c => $"{c.Location} ({Names(c.Tensors.Select(t => t.Key).ToList())})")) +
+              (candidates.Count > MaxNamesInMessage ? $"; and {candidates.Count - MaxNamesInMessage} more" : "");
         throw Fail(source, $"found no {wanted}: {found}.");
     }
 
     // Collects the dicts of tensors and the modules in a checkpoint, outermost first. A module is not searched further;
     // a dict is, through its other entries: {"model": state_dict, "best_acc": tensor} holds tensors at both levels.
     private static void Search(object? value, string location, int depth, List<(string, List<KeyValuePair<string, TensorRef>>)> found,
-        HashSet<object> visited, string source)
+        HashSet<object> visited, SearchBudget budget)
     {
         if (value is null || depth > MaxSearchDepth || !visited.Add(value))
             return;
-        var tensors = AsStateDict(value, source);
+        var tensors = AsStateDict(value, budget);
         if (tensors is { Count: > 0 })
         {
             found.Add((location, tensors));
@@ -434,13 +441,13 @@ internal static class TorchArchive
             for (int i = 0; i < dict.Count; i++)
             {
                 if (dict.Keys[i] is string)
-                    Search(dict.Values[i], $"{prefix}[{KeyText(dict.Keys[i])}]", depth + 1, found, visited, source);
+                    Search(dict.Values[i], budget.Name(prefix, $"[{KeyText(dict.Keys[i])}]", tensor: false), depth + 1, found, visited, budget);
             }
         }
     }
 
     // A dict's tensors under string keys, or a module's parameters and buffers; null for anything else.
-    private static List<KeyValuePair<string, TensorRef>>? AsStateDict(object? value, string source)
+    private static List<KeyValuePair<string, TensorRef>>? AsStateDict(object? value, SearchBudget budget)
     {
         if (value is PickleDict dict)
         {
@@ -448,15 +455,14 @@ internal static class TorchArchive
             for (int i = 0; i < dict.Count; i++)
             {
                 if (dict.Keys[i] is string name && dict.Values[i] is TensorRef tensor)
-                    tensors.Add(new KeyValuePair<string, TensorRef>(name, tensor));
+                    tensors.Add(new KeyValuePair<string, TensorRef>(budget.Name("", name, tensor: true), tensor));
             }
             return tensors;
         }
         if (value is PickleObject module && (IsPickledModule(module) || IsScriptModule(module)))
         {
             var tensors = new List<KeyValuePair<string, TensorRef>>();
-            int visits = 0;
-            ModuleTensors(module, "", 0, tensors, new HashSet<object>(ReferenceComparer.Instance), ref visits, source);
+            ModuleTensors(module, "", 0, tensors, new HashSet<object>(ReferenceComparer.Instance), budget);
             return tensors;
         }
         return null;
@@ -475,33 +481,32 @@ internal static class TorchArchive
 
     // As state_dict(): a module's own tensors, then each submodule's, prefixed with the submodule's name.
     // A submodule may appear under two names (state_dict() lists it under both), so the walk tracks the modules on
-    // its path (a cycle is an error) and caps the modules visited, which a graph of shared submodules could multiply.
+    // its path (a cycle is an error), and the budget bounds what a graph of shared submodules could multiply.
     private static void ModuleTensors(PickleObject module, string prefix, int depth, List<KeyValuePair<string, TensorRef>> tensors,
-        HashSet<object> path, ref int visits, string source)
+        HashSet<object> path, SearchBudget budget)
     {
+        string source = budget.Source;
         if (depth > MaxSearchDepth)
             throw Fail(source, $"{ModuleLocation(module)} nests submodules more than {MaxSearchDepth} deep (at '{prefix}').");
-        if (++visits > MaxModuleVisits)
-            throw Fail(source, $"{ModuleLocation(module)} has more than {MaxModuleVisits} submodules.");
+        budget.Visit();
         if (!path.Add(module))
             throw Fail(source, $"{ModuleLocation(module)} contains itself (at '{prefix}').");
         var state = (PickleDict)module.State!;
         var submodules = new List<KeyValuePair<string, PickleObject>>();
         if (IsScriptModule(module))
-            ScriptMembers(state, tensors, submodules, prefix);
+            ScriptMembers(state, tensors, submodules, prefix, budget);
         else
-            PickledMembers(state, tensors, submodules, prefix, source);
-        if (tensors.Count > MaxModuleTensors)
-            throw Fail(source, $"{ModuleLocation(module)} lists more than {MaxModuleTensors} tensors (at '{prefix}').");
+            PickledMembers(state, tensors, submodules, prefix, budget);
         foreach (KeyValuePair<string, PickleObject> child in submodules)
-            ModuleTensors(child.Value, prefix + child.Key + ".", depth + 1, tensors, path, ref visits, source);
+            ModuleTensors(child.Value, budget.Name(prefix, child.Key + ".", tensor: false), depth + 1, tensors, path, budget);
         path.Remove(module);
     }
 
     // nn.Module.state_dict(): the parameters, then the persistent buffers; the submodules are in _modules.
     private static void PickledMembers(PickleDict state, List<KeyValuePair<string, TensorRef>> tensors,
-        List<KeyValuePair<string, PickleObject>> submodules, string prefix, string source)
+        List<KeyValuePair<string, PickleObject>> submodules, string prefix, SearchBudget budget)
     {
+        string source = budget.Source;
         var nonPersistent = new HashSet<string>(StringComparer.Ordinal);
         if (state.TryGet("_non_persistent_buffers_set", out object? set) && set is PickleSet names)
         {
@@ -518,7 +523,7 @@ internal static class TorchArchive
                     continue;
                 if (members.Values[i] is not TensorRef tensor)
                     throw Fail(source, $"module parameter '{prefix}{name}' is {PickleMachine.Describe(members.Values[i])}; expected a tensor.");
-                tensors.Add(new KeyValuePair<string, TensorRef>(prefix + name, tensor));
+                tensors.Add(new KeyValuePair<string, TensorRef>(budget.Name(prefix, name, tensor: true), tensor));
             }
         }
         if (state.TryGet("_modules", out object? children) && children is PickleDict modules)
@@ -538,14 +543,14 @@ internal static class TorchArchive
     // Other attributes (flags, TorchScript's typed lists such as an RNN's _flat_weights, which hold the same tensors
     // again) are not state.
     private static void ScriptMembers(PickleDict state, List<KeyValuePair<string, TensorRef>> tensors,
-        List<KeyValuePair<string, PickleObject>> submodules, string prefix)
+        List<KeyValuePair<string, PickleObject>> submodules, string prefix, SearchBudget budget)
     {
         for (int i = 0; i < state.Count; i++)
         {
             if (state.Keys[i] is not string name)
                 continue;
             if (state.Values[i] is TensorRef tensor)
-                tensors.Add(new KeyValuePair<string, TensorRef>(prefix + name, tensor));
+                tensors.Add(new KeyValuePair<string, TensorRef>(budget.Name(prefix, name, tensor: true), tensor));
             else if (state.Values[i] is PickleObject child && IsScriptModule(child))
                 submodules.Add(new KeyValuePair<string, PickleObject>(name, child));
         }
@@ -568,6 +573,37 @@ internal static class TorchArchive
         : string.Join(", ", names.Take(MaxNamesInMessage)) + (names.Count > MaxNamesInMessage ? $" and {names.Count - MaxNamesInMessage} more" : "");
 
     private static InvalidDataException Fail(string source, string message) => new InvalidDataException($"{source}: {message}");
+
+    // What finding the state_dict has spent so far, over every dict and module it looks at (see MaxModuleVisits).
+    private sealed class SearchBudget
+    {
+        private int _visits, _tensors;
+        private long _characters;
+
+        public SearchBudget(string source) => Source = source;
+
+        public string Source { get; }
+
+        /// <summary>A module walked, under each name it has.</summary>
+        public void Visit()
+        {
+            if (++_visits > MaxModuleVisits)
+                throw Fail(Source, $"the file's modules have more than {MaxModuleVisits} submodules, counting a shared one under each of its names.");
+        }
+
+        /// <summary><paramref name="prefix"/> + <paramref name="name"/>: a tensor's name, or a module's or dict's, once it fits.</summary>
+        public string Name(string prefix, string name, bool tensor)
+        {
+            long length = (long)prefix.Length + name.Length;
+            if (length > MaxNameLength)
+                throw Fail(Source, $"a name of {length} characters, '{(prefix + name).Substring(0, 40)}…'; the longest supported is {MaxNameLength}.");
+            if ((_characters += length) > MaxNameCharacters)
+                throw Fail(Source, $"the file's names add up to more than {MaxNameCharacters} characters, counting a shared module under each of its names.");
+            if (tensor && ++_tensors > MaxListedTensors)
+                throw Fail(Source, $"the file lists more than {MaxListedTensors} tensors, counting a shared module's under each of its names.");
+            return prefix + name;
+        }
+    }
 
     // Identity, so that a graph with cycles (a dict holding itself through the memo) is walked once.
     private sealed class ReferenceComparer : IEqualityComparer<object>

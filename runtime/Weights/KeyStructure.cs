@@ -21,6 +21,11 @@ internal static class KeyStructure
         public override string ToString() => Key is null ? Why : $"{(InFile ? "unexpected" : "missing")} tensor '{Key}': {Why}";
     }
 
+    /// <summary>The first ten of <paramref name="items"/>, comma-separated, then how many more: a message stays short
+    /// whatever a file holds.</summary>
+    public static string Listed(IReadOnlyCollection<string> items) =>
+        string.Join(", ", items.Take(10)) + (items.Count > 10 ? $" and {items.Count - 10} more" : "");
+
     /// <summary>The prefix of every recurrent module among <paramref name="keys"/>: of each key ending in weight_ih_l0, in key order.</summary>
     public static string[] Modules(IEnumerable<string> keys) =>
         keys.Where(key => key.EndsWith(TorchArchive.FirstRecurrentKey, StringComparison.Ordinal))

@@ -339,7 +339,7 @@ public abstract class RecurrentWeights
         if (heads.Count > 1)
         {
             throw new InvalidDataException($"{missing}: {heads.Count} Linear layers read the {kind}'s {features} features, under " +
-                $"{string.Join(", ", heads.Select(h => ModelInfo.Literal(h.Prefix)))}: pass the head's as fcPrefix, or {FeaturesInstead}.");
+                $"{KeyStructure.Listed(heads.Select(h => ModelInfo.Literal(h.Prefix)).ToList())}: pass the head's as fcPrefix, or {FeaturesInstead}.");
         }
         if (KeyStructure.FollowingLinear(file.TensorNames, Shape, prefix, headPrefix, outputs) is { } next)
         {
@@ -370,7 +370,7 @@ public abstract class RecurrentWeights
             if (candidates.Length > 1)
             {
                 return $"no tensor '{FirstKey(prefix)}': the file holds {candidates.Length} {kind}s, under the prefixes " +
-                    $"{string.Join(", ", candidates.Select(ModelInfo.Literal))}: {(sized ? "declare" : "pass")} the one to run, as " +
+                    $"{KeyStructure.Listed(candidates.Select(ModelInfo.Literal).ToList())}: {(sized ? "declare" : "pass")} the one to run, as " +
                     $"{Settings(cell, candidates[0], null, sized)}.";
             }
             readPrefix = candidates.Length == 1 ? candidates[0] : null;

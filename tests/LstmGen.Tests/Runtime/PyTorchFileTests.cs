@@ -65,7 +65,7 @@ public class PyTorchFileTests
 
     private static PyTorchFile Load(byte[] bytes) => PyTorchFile.Load(new MemoryStream(bytes), "test.pt");
 
-    private static string Refused(byte[] bytes)
+    private static string Refused(byte[] bytes, long allowance = 1 << 20)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<InvalidDataException>(() =>
@@ -74,7 +74,7 @@ public class PyTorchFileTests
             foreach (string name in file.TensorNames)
                 file.ReadTensor(name);
         });
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < (1 << 20) + 16L * bytes.Length, "a claimed size drove an allocation");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < allowance + 16L * bytes.Length, "a claimed size drove an allocation");
         Assert.StartsWith("test.pt: ", error.Message);
         return error.Message;
     }
@@ -222,8 +222,52 @@ public class PyTorchFileTests
             Module("Level", (byte)memo, Attribute("x", [(byte)'h', (byte)(memo - 1)]), Attribute("y", [(byte)'h', (byte)(memo - 1)]))).ToArray();
         byte[] archive = Archive([0x80, 2, .. leaf, .. levels, (byte)'.'], ("0", Floats(1)));
 
-        var error = Assert.Throws<InvalidDataException>(() => Load(archive));
-        Assert.StartsWith("test.pt: the TorchScript module lists more than 100000 tensors (at '", error.Message);
+        Assert.Equal("test.pt: the file lists more than 100000 tensors, counting a shared module's under each of its names.", Refused(archive, ListingAllowance));
+    }
+
+    // What listing the most tensors a file may list costs, names included, before the budget refuses the rest.
+    private const long ListingAllowance = 32 << 20;
+
+    // Found by a review: small files whose objects refer to each other many times over, each refused without a large
+    // allocation (Refused checks it).
+
+    [Fact]
+    public void A_storage_claimed_twice_with_sizes_that_wrap_around_is_refused()
+    {
+        // 4 elements, then 4 + 2^62, whose 4-byte elements wrap around to the same 16 bytes.
+        byte[] archive = Archive(StateDict(("a", TensorOp("0", 4, 0, [4], [1])), ("b", TensorOp("0", 4 + (1L << 62), 0, [1000], [1]))), ("0", new byte[16]));
+        Assert.Equal("test.pt: storage '0' is claimed with 4611686018427387908 elements by tensor 'b' but holds 16 bytes.", Refused(archive));
+    }
+
+    [Fact]
+    public void Many_modules_sharing_one_graph_share_one_budget()
+    {
+        // A leaf of 5,000 attributes naming one tensor, a module listing it 19 times (95,000 names), and 100 modules
+        // with that module's state: each alone stays within the limits, together they list 9.5 million names.
+        byte[] Attribute(string name, byte[] value) => [.. Str(name), .. value];
+        byte[] leaf = [.. Global("__torch__", "Leaf"), (byte)')', 0x81, (byte)'q', 1, (byte)'}', (byte)'(',
+            .. Enumerable.Range(0, 5000).SelectMany(i => Attribute($"a{i}", i == 0 ? [.. TensorOp("0", 1, 0, [1], [1]), (byte)'q', 0] : [(byte)'h', 0])),
+            (byte)'u', (byte)'b'];
+        byte[] fanOut = [(byte)'}', (byte)'(', .. Attribute("c0", leaf), .. Enumerable.Range(1, 18).SelectMany(i => Attribute($"c{i}", [(byte)'h', 1])), (byte)'u', (byte)'q', 2];
+        byte[] first = [.. Global("__torch__", "Fan"), (byte)'q', 3, (byte)')', 0x81, .. fanOut, (byte)'b'];
+        byte[] modules = [(byte)'}', (byte)'(', .. Attribute("m0", first),
+            .. Enumerable.Range(1, 99).SelectMany(i => Attribute($"m{i}", [(byte)'h', 3, (byte)')', 0x81, (byte)'h', 2, (byte)'b'])), (byte)'u'];
+        byte[] archive = Archive([0x80, 2, .. modules, (byte)'.'], ("0", Floats(1)));
+        Assert.Equal("test.pt: the file lists more than 100000 tensors, counting a shared module's under each of its names.", Refused(archive, ListingAllowance));
+    }
+
+    [Fact]
+    public void Names_cannot_grow_past_a_bound()
+    {
+        // 30 modules, each the only child of the one above under one memoized name of 1,000 characters.
+        string name = new('n', 1000);
+        byte[] opening = Enumerable.Range(0, 30).SelectMany(level => (byte[])[.. Global("__torch__", "Level"), (byte)')', 0x81, (byte)'}', (byte)'(',
+            .. level == 0 ? [.. Str(name), (byte)'q', 0] : new byte[] { (byte)'h', 0 }]).ToArray();
+        byte[] leaf = [.. Global("__torch__", "Leaf"), (byte)')', 0x81, (byte)'}', (byte)'(', .. Str("w"), .. TensorOp("0", 1, 0, [1], [1]), (byte)'u', (byte)'b'];
+        byte[] closing = Enumerable.Repeat(new[] { (byte)'u', (byte)'b' }, 30).SelectMany(bytes => bytes).ToArray();
+        string message = Refused(Archive([0x80, 2, .. opening, .. leaf, .. closing, (byte)'.'], ("0", Floats(1))));
+        Assert.StartsWith("test.pt: a name of 5005 characters, 'nnnn", message);
+        Assert.EndsWith("…'; the longest supported is 4096.", message);
     }
 
     [Fact]
