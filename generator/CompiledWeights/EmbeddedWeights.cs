@@ -260,7 +260,12 @@ internal static class EmbeddedWeights
             spec.ProjSize, spec.Bias, withArguments: false);
         // The head's shape follows from the options, so it is looked for once they agree: first under another prefix.
         if (mismatches.Count == 0 && HeadPrefix(tensors, spec) is { } elsewhere)
-            return $"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(tensors[elsewhere + "weight"].Shape)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}";
+        {
+            long[] head = tensors[elsewhere + "weight"].Shape;
+            return KeyStructure.FollowingLinear(tensors.Keys, Shape, p, elsewhere, head[0]) is { } next
+                ? KeyStructure.SeveralLayers(kind, spec.FeatureSize, Quoted(elsewhere), next, sized: true)
+                : $"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(head)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}";
+        }
         if (mismatches.Count == 0 && KeyStructure.Head(Contains, Shape, spec.FcPrefix + "weight", spec.OutputSize) is { } headMismatch)
             mismatches.Add(headMismatch);
         return mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(mismatch => mismatch.ToString()));

@@ -162,6 +162,12 @@ internal static class KeyStructure
         return null;
     }
 
+    /// <summary>Why a head of several layers cannot be the model's, and what to declare (<paramref name="sized"/>) or pass
+    /// instead; <paramref name="headPrefix"/> is quoted as the caller quotes prefixes.</summary>
+    public static string SeveralLayers(string kind, long features, string headPrefix, string next, bool sized) =>
+        $"the file's head is several layers, which LstmGen does not run: the Linear under {headPrefix} reads the {kind}'s {features} features, " +
+        $"and '{next}' its outputs. {(sized ? "Declare outputSize: 0" : "Pass fcPrefix: null")} to output the features, and apply those layers to them";
+
     /// <summary>
     /// Where a file has the declared structure but other sizes: the sizes its shapes give that differ from the declared
     /// ones, as the declaration names them (<c>inputSize: 3, hiddenSize: 16</c>); null when the shapes do not say.

@@ -244,7 +244,11 @@ public abstract class RecurrentWeights
             KeyStructure.Mismatch? mismatch = KeyStructure.Options(file.Contains, Shape, prefix, lstm: gates == 4, wanted.NumLayers, wanted.Bidirectional,
                 wanted.ProjSize, wanted.Bias, withArguments: true) is [var first, ..] ? first : KeyStructure.Head(file.Contains, Shape, headKey!, wanted.OutputSize);
             if (mismatch is { } found)
+            {
+                if (found.Key == headKey && !found.InFile)
+                    RefuseHeadElsewhere(file, kind, prefix, fcPrefix!, (wanted.Bidirectional ? 2 : 1) * (wanted.ProjSize > 0 ? wanted.ProjSize : wanted.HiddenSize), sized: true);
                 throw Structure(file, found);
+            }
         }
         else if (projected && gates != 4)
         {
@@ -265,7 +269,7 @@ public abstract class RecurrentWeights
         int outputs = expected?.OutputSize ?? (head ? SizeOf(file, headKey!, "Linear head", dimension: 0, "output size") : 0);
         int directions = bidirectional ? 2 : 1, hOut = projection > 0 ? projection : hidden, features = directions * hOut;
         if (expected is null && headKey is not null && !head)
-            RefuseHeadElsewhere(file, kind, prefix, fcPrefix!, features);
+            RefuseHeadElsewhere(file, kind, prefix, fcPrefix!, features, sized: false);
         string Sizes() =>
             $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}" + (layersInFile > 1 ? $", NumLayers {layersInFile}" : "") +
             (bidirectional ? ", bidirectional" : "") + (projection > 0 ? $", ProjSize {projection}" : "") + (bias ? "" : ", without biases");
@@ -327,30 +331,27 @@ public abstract class RecurrentWeights
         ? $"{file.SourceName}: {mismatch}."
         : $"{file.SourceName}: {mismatch}. The file has: {Describe(file)}.");
 
-    // Sizes from the file, no head under fcPrefix: the model would output the features. Where a Linear elsewhere reads
-    // them, the file has a head the caller has not named, and the features would pass for its outputs: refused, with
-    // the argument that loads the head, or fcPrefix: null, which asks for the features.
-    private static void RefuseHeadElsewhere(ITensorFile file, string kind, string prefix, string fcPrefix, int features)
+    // No head under fcPrefix, where a Linear elsewhere reads the features: the file has a head the caller has not named.
+    // With sizes from the file (not sized) the model would output the features as if they were its outputs; a model of
+    // fixed sizes that declares a head would be told to declare none. Refused with what loads the head (Misfit words a
+    // single one under another prefix, with the other prefixes the file may need) or asks for the features.
+    private static void RefuseHeadElsewhere(ITensorFile file, string kind, string prefix, string fcPrefix, int features, bool sized)
     {
         IReadOnlyList<long> Shape(string key) => LongShape(file, key);
         if (KeyStructure.Heads(file.TensorNames, file.Contains, Shape, prefix, features, fcPrefix) is not [var (headPrefix, outputs), ..] heads)
             return;
         string missing = $"{file.SourceName}: no tensor '{fcPrefix}weight'";
+        string headless = sized ? "outputSize: 0 to output the features" : "fcPrefix: null to output the features";
         if (heads.Count > 1)
         {
             throw new InvalidDataException($"{missing}: {heads.Count} Linear layers read the {kind}'s {features} features, under " +
-                $"{KeyStructure.Listed(heads.Select(h => ModelInfo.Literal(h.Prefix)).ToList())}: pass the head's as fcPrefix, or {FeaturesInstead}.");
+                $"{KeyStructure.Listed(heads.Select(h => ModelInfo.Literal(h.Prefix)).ToList())}: {(sized ? "declare the head's as FcPrefix" : "pass the head's as fcPrefix")}, or {headless}.");
         }
         if (KeyStructure.FollowingLinear(file.TensorNames, Shape, prefix, headPrefix, outputs) is { } next)
-        {
-            throw new InvalidDataException($"{missing}: the file's head is several layers, which LstmGen does not run: the Linear under " +
-                $"{ModelInfo.Literal(headPrefix)} reads the {kind}'s {features} features, and '{next}' its outputs. Pass {FeaturesInstead}, and apply those layers to them.");
-        }
-        // Misfit words the usual case, with the other prefixes the file may need.
-        throw new InvalidDataException($"{missing}: the file's Linear head is under {ModelInfo.Literal(headPrefix)}: pass fcPrefix: {ModelInfo.Literal(headPrefix)}, or {FeaturesInstead}.");
+            throw new InvalidDataException($"{missing}: {KeyStructure.SeveralLayers(kind, features, ModelInfo.Literal(headPrefix), next, sized)}.");
+        if (!sized)
+            throw new InvalidDataException($"{missing}: the file's Linear head is under {ModelInfo.Literal(headPrefix)}: pass fcPrefix: {ModelInfo.Literal(headPrefix)}, or {headless}.");
     }
-
-    private const string FeaturesInstead = "fcPrefix: null to output the features";
 
     // Why a file does not load, where ModelInfo's reading of it explains that better than the key that failed: its
     // recurrent module is the other cell, or it (or its head) is under another prefix than the model's. With the
@@ -401,7 +402,7 @@ public abstract class RecurrentWeights
         if (headPrefix is not null)
             where.Add($"{(recurrentPrefix is null ? "the file's Linear head is" : "its Linear head")} under {ModelInfo.Literal(headPrefix)}");
         string missing = recurrentPrefix is not null ? FirstKey(prefix) : fcPrefix + "weight";
-        string features = !sized && recurrentPrefix is null ? ", or " + FeaturesInstead : "";
+        string features = !sized && recurrentPrefix is null ? ", or fcPrefix: null to output the features" : "";
         return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}{features}.";
     }
 

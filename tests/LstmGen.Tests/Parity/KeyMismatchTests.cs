@@ -86,6 +86,9 @@ public class KeyMismatchTests
             "reads the LSTM's 8 features, and 'head.2.weight' its outputs. Pass fcPrefix: null to output the features, and apply those layers to them.",
             Refused(() => LstmModel.Load(path)));
         Assert.Equal(8, LstmModel.Load(path, fcPrefix: null).OutputSize);
+        Assert.Equal($"{path}: no tensor 'fc.weight': the file's head is several layers, which LstmGen does not run: the Linear under \"head.0.\" " +
+            "reads the LSTM's 8 features, and 'head.2.weight' its outputs. Declare outputSize: 0 to output the features, and apply those layers to them.",
+            Refused(() => new SeedModel().LoadPyTorch(path)));
 
         // Two Linear layers reading the features (two heads, say): the caller names one.
         SafetensorsFile seed = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.weights.safetensors"));
