@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 // Shared with the generator (compiled into both, see LstmGen.Generator.csproj): netstandard2.0 C#, no spans.
@@ -48,9 +49,15 @@ internal sealed class PickleGlobal
     {
         FullName = module + "." + name;
         (Kind, DType) = Allowlist.TryGetValue(FullName, out var known) ? known : (GlobalKind.Other, default);
+        Quantized = FullName == "torch._utils._rebuild_qtensor" || FullName.Contains(".quantized.") ||
+            (module == "torch" && name.StartsWith("Q", StringComparison.Ordinal) && name.EndsWith("Storage", StringComparison.Ordinal));
     }
 
     public string FullName { get; }
+
+    /// <summary>A name only quantized models use (torch.ao.quantization): a quantized tensor, its integer storage, or a
+    /// quantized module's class. Their weights are integers packed for PyTorch's own kernels, which LstmGen does not run.</summary>
+    public bool Quantized { get; }
 
     public GlobalKind Kind { get; }
 
@@ -197,10 +204,17 @@ internal sealed class PickleMachine
         _source = source;
     }
 
-    /// <summary>Runs the pickle in <paramref name="data"/> and returns the value STOP leaves; <paramref name="source"/>
-    /// begins every error message (the file and the record, e.g. <c>model.pt: archive/data.pkl</c>).</summary>
+    /// <summary>Runs the pickle in <paramref name="data"/> and returns the value STOP leaves, and in
+    /// <paramref name="quantized"/> the first name it read that only quantized models use (null: none);
+    /// <paramref name="source"/> begins every error message (the file and the record, e.g. <c>model.pt: archive/data.pkl</c>).</summary>
     /// <exception cref="InvalidDataException">The pickle is malformed or uses an opcode torch.save does not write.</exception>
-    public static object? Run(byte[] data, string source) => new PickleMachine(data, source).Run();
+    public static object? Run(byte[] data, string source, out PickleGlobal? quantized)
+    {
+        var machine = new PickleMachine(data, source);
+        object? root = machine.Run();
+        quantized = machine._globals.Values.FirstOrDefault(global => global.Quantized);
+        return root;
+    }
 
     private object? Run()
     {

@@ -215,7 +215,13 @@ internal static class TorchArchive
                 throw Fail(source, $"record 'byteorder' says '{order}'; only little-endian storages ('little') are supported.");
         }
 
-        object? root = PickleMachine.Run(ReadEntry(pickles[0], source, budget), $"{source}: {pickles[0].FullName}");
+        object? root = PickleMachine.Run(ReadEntry(pickles[0], source, budget), $"{source}: {pickles[0].FullName}", out PickleGlobal? quantized);
+        if (quantized is not null)
+        {
+            throw Fail(source, $"the model is quantized (the file names {quantized.FullName}): its quantized layers hold integers packed for " +
+                "PyTorch's own kernels, and LstmGen runs float weights. Save the float model's state_dict, before quantize_dynamic or convert: " +
+                "torch.save(model.state_dict(), path).");
+        }
         (string location, List<KeyValuePair<string, TensorRef>> found) = Select(root, source, stateDictKey, requiredKey);
 
         // Each storage is read once, however many tensors view it.

@@ -54,7 +54,8 @@ internal static class KeyStructure
     /// without a bias (<c>nn.Linear(…, bias=False)</c>) that comes after the module's keys, as a head is declared after
     /// what it reads, or is under <paramref name="defaultHeadPrefix"/>, where the loaders look by default (safetensors
     /// sorts keys by name, so fc.weight comes before lstm.weight_ih_l0 there). A bias-free matrix elsewhere may be an
-    /// embedding table.
+    /// embedding table. Where the first one's outputs are as wide as the features and another reads them (an MLP that
+    /// keeps the width, head.0 → head.2), that first layer alone: it is a head of several layers, not one of two heads.
     /// </summary>
     public static List<(string Prefix, long Outputs)> Heads(IEnumerable<string> keys, Func<string, bool> contains, Func<string, IReadOnlyList<long>> shape,
         string module, long features, string defaultHeadPrefix)
@@ -81,7 +82,8 @@ internal static class KeyStructure
                 biasFree.Add((prefix, weight[0]));
             }
         }
-        return biased.Count > 0 ? biased : biasFree;
+        List<(string Prefix, long Outputs)> heads = biased.Count > 0 ? biased : biasFree;
+        return heads.Count > 1 && FollowingLinear(keys, shape, module, heads[0].Prefix, heads[0].Outputs) is not null ? [heads[0]] : heads;
     }
 
     /// <summary>The layers under <paramref name="prefix"/>: weight_ih_l0, weight_ih_l1, … counted until the first gap.</summary>

@@ -137,6 +137,25 @@ public class CheckpointAndHeadTests
         Assert.True(GoldenParity.MaxAbsDifference(model.Forward(io.ReadTensor("input")).AsSpan(), io.ReadFloats("output")) <= GoldenParity.Tolerance);
     }
 
+    [Theory]
+    [InlineData("seed.quantized.pt", "torch._utils._rebuild_qtensor")]
+    [InlineData("seed.quantized.scripted.pt", "__torch__.torch.ao.nn.quantized.dynamic.modules.rnn.LSTM")]
+    [InlineData("seed.quantized_head.pt", "torch.ao.nn.quantized.dynamic.modules.linear.Linear")]
+    public void A_quantized_model_is_refused_by_every_loader_with_what_to_save_instead(string file, string name)
+    {
+        // Golden/pt/make_quantized.py: quantize_dynamic of the seed model (its head alone in seed.quantized_head.pt,
+        // whose LSTM would otherwise load without the head).
+        string path = Pt(file);
+        string expected = $"{path}: the model is quantized (the file names {name}): its quantized layers hold integers packed for PyTorch's own " +
+            "kernels, and LstmGen runs float weights. Save the float model's state_dict, before quantize_dynamic or convert: torch.save(model.state_dict(), path).";
+        var model = new SeedModel();
+        model.LoadPyTorch(GoldenParity.GoldenPath("seed.weights.pt"));
+        Assert.Equal(expected, Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(path)).Message);
+        Assert.True(GoldenParity.MaxAbsDifference(model.Forward(SeedInput()).AsSpan(), SeedGolden()) <= GoldenParity.Tolerance);
+        Assert.Equal(expected, Assert.Throws<InvalidDataException>(() => LstmModel.Load(path)).Message);
+        Assert.Equal(expected, Assert.Throws<InvalidDataException>(() => ModelInfo.Read(path)).Message);
+    }
+
     [Fact]
     public void An_embedding_as_wide_as_the_features_is_not_taken_for_a_head()
     {

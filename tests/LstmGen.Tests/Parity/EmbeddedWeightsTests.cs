@@ -121,6 +121,7 @@ public class EmbeddedWeightsTests
     [InlineData("[Lstm(5, 8, 2, 7, LstmPrefix = \"rnn.\", Weights = \"rnn_head.pt\")]", "its Linear head is under \"head.\" (head.weight [2, 8]), not \"fc.\": declare FcPrefix = \"head.\"")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"mlp_head.pt\")]", "the file's head is several layers, which LstmGen does not run: the Linear under \"head.0.\" reads " +
         "the LSTM's 8 features, and 'head.2.weight' its outputs. Declare outputSize: 0 to output the features, and apply those layers to them")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"quantized.pt\")]", "the model is quantized (the file names torch._utils._rebuild_qtensor)")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.pt\")]", "the zip archive is truncated or corrupt")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"evil.pt\")]", "a call to posix.system (never run)")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"legacy.pt\")]", "legacy format")]
@@ -137,7 +138,8 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("legacy.pt", Pt("seed.legacy.pt")),
             new GeneratorHarness.WeightsFile("ambiguous.pt", Pt("ambiguous.pt")),
             new GeneratorHarness.WeightsFile("rnn_head.pt", Pt("rnn_head.pt")),
-            new GeneratorHarness.WeightsFile("mlp_head.pt", Pt("mlp_head.pt")));
+            new GeneratorHarness.WeightsFile("mlp_head.pt", Pt("mlp_head.pt")),
+            new GeneratorHarness.WeightsFile("quantized.pt", Pt("seed.quantized.pt")));
 
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN012", diagnostic.Id);

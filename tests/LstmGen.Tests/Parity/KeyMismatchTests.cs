@@ -99,6 +99,16 @@ public class KeyMismatchTests
         Assert.Equal("<stream>: no tensor 'fc.weight': 2 Linear layers read the LSTM's 8 features, under \"a.\", \"b.\": pass the head's as fcPrefix, " +
             "or fcPrefix: null to output the features.", Refused(() => LstmModel.Load(new MemoryStream(twoHeads))));
         Assert.True(LstmModel.Load(new MemoryStream(twoHeads), fcPrefix: "b.").HasHead);
+
+        // An MLP that keeps the width, nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)): both layers read 8
+        // values, but the second reads the first's outputs: one head of several layers, not two heads.
+        byte[] mlp = SafetensorsWriter.Build(seed.TensorNames.Where(name => name.StartsWith("lstm.", StringComparison.Ordinal)).Select(Copy)
+            .Concat([SafetensorsWriter.F32("head.0.weight", [8, 8], new float[64]), SafetensorsWriter.F32("head.0.bias", [8], new float[8]),
+                SafetensorsWriter.F32("head.2.weight", [2, 8], new float[16]), SafetensorsWriter.F32("head.2.bias", [2], new float[2])]).ToArray());
+        Assert.Equal("<stream>: no tensor 'fc.weight': the file's head is several layers, which LstmGen does not run: the Linear under \"head.0.\" " +
+            "reads the LSTM's 8 features, and 'head.2.weight' its outputs. Pass fcPrefix: null to output the features, and apply those layers to them.",
+            Refused(() => LstmModel.Load(new MemoryStream(mlp))));
+        Assert.Contains("a head of several layers", Refused(() => ModelInfo.Read(new MemoryStream(mlp))));
     }
 
     [Fact]
