@@ -111,6 +111,12 @@ public sealed class ModelInfo
     /// <summary>Every tensor of the state_dict, in the file's order, the recurrent module's and the head's among them.</summary>
     public IReadOnlyList<TensorDescription> Tensors { get; }
 
+    /// <summary>The tensors of <see cref="Tensors"/> that the declared model does not read: other layers of the module's
+    /// <c>forward</c> (an embedding before the recurrent module; a normalization or attention after it), buffers and
+    /// metrics. LstmGen does not run them: apply such layers yourself, to the inputs or to the features of a model
+    /// declared without a head.</summary>
+    public IReadOnlyList<TensorDescription> OtherTensors { get; private set; } = [];
+
     /// <summary>Reads the weights file at <paramref name="path"/>: a safetensors file or a <c>torch.save</c> file (a
     /// state_dict, a checkpoint holding one, or a whole module) or <c>torch.jit.save</c> file, told apart by content.</summary>
     /// <param name="path">The file.</param>
@@ -218,6 +224,8 @@ public sealed class ModelInfo
             }
             (info.FcPrefix, info.OutputSize) = head;
         }
+        info.OtherTensors = tensors.Where(tensor => !KeyStructure.IsRecurrentKey(tensor.Name, module) &&
+            (info.FcPrefix is null || (tensor.Name != info.FcPrefix + "weight" && tensor.Name != info.FcPrefix + "bias"))).ToList();
         return info;
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using LstmGen;
 
@@ -10,7 +11,7 @@ const string Usage = """
 
     Prints the [Lstm] or [Gru] declaration that runs a PyTorch weights file (safetensors, or a .pt/.pth from torch.save:
     a state_dict, a checkpoint or a whole module; or from torch.jit.save), then every tensor of its state_dict with
-    dtype and shape.
+    dtype and shape, marking those the model does not read.
 
       --prefix <prefix>         the recurrent module's key prefix, to choose one when the file holds several
       --state-dict-key <key>    the checkpoint entry holding the state_dict, when the file holds several
@@ -49,7 +50,7 @@ Console.WriteLine(info);
 Console.WriteLine();
 Console.WriteLine($"{info.Tensors.Count} tensor{(info.Tensors.Count == 1 ? "" : "s")}:");
 foreach (TensorDescription tensor in info.Tensors)
-    Console.WriteLine($"  {tensor}");
+    Console.WriteLine(info.OtherTensors.Any(other => ReferenceEquals(other, tensor)) ? $"  {tensor}  (not read by the model)" : $"  {tensor}");
 return 0;
 
 // inspect <file> with its options in any order; else no path, and what is wrong (nothing for no arguments at all).

@@ -62,6 +62,11 @@ public class ToolTests
             Assert.Equal(0, code);
             Assert.StartsWith("[Gru(inputSize: 7, hiddenSize: 13, outputSize: 5, seqLen: /* your length */ 1, NumLayers = 2)]\n", output);
 
+            // A tensor the model does not read (an embedding before the LSTM) is marked.
+            (code, output) = Run(lstmgen, "inspect", GoldenParity.GoldenPath("pt/embedding_nohead.pt"));
+            Assert.Equal(0, code);
+            Assert.Contains("\n  embedding.weight  F32  [100, 8]  (not read by the model)\n  lstm.weight_ih_l0  F32  [32, 8]\n", output);
+
             // Two recurrent modules: the message names the option that chooses one.
             string twoModules = Path.Combine(work, "two_lstms.safetensors");
             File.WriteAllBytes(twoModules, SafetensorsWriter.Build(

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using LstmGen.Tests.Support;
 using Xunit;
 
@@ -161,6 +162,8 @@ public class CheckpointAndHeadTests
     {
         ModelInfo info = ModelInfo.Read(Pt("embedding_nohead.pt"));
         Assert.Equal((8, 8, 0, null), (info.InputSize, info.HiddenSize, info.OutputSize, info.FcPrefix));
+        Assert.Equal(["embedding.weight"], info.OtherTensors.Select(tensor => tensor.Name));
+        Assert.Empty(ModelInfo.Read(Pt("nobias_head.pt")).OtherTensors);
     }
 
     [Fact]
