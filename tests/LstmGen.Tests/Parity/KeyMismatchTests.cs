@@ -99,6 +99,8 @@ public class KeyMismatchTests
         Assert.Equal("<stream>: no tensor 'fc.weight': 2 Linear layers read the LSTM's 8 features, under \"a.\", \"b.\": pass the head's as fcPrefix, " +
             "or fcPrefix: null to output the features.", Refused(() => LstmModel.Load(new MemoryStream(twoHeads))));
         Assert.True(LstmModel.Load(new MemoryStream(twoHeads), fcPrefix: "b.").HasHead);
+        Assert.Equal("<stream>: no tensor 'fc.weight': 2 Linear layers read the LSTM's 8 features, under \"a.\", \"b.\": declare the head's as FcPrefix, " +
+            "or outputSize: 0 to output the features.", Refused(() => new SeedModel().LoadSafetensors(new MemoryStream(twoHeads))));
 
         // An MLP that keeps the width, nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)): both layers read 8
         // values, but the second reads the first's outputs: one head of several layers, not two heads.
