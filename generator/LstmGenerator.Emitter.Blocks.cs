@@ -21,12 +21,12 @@ public sealed partial class LstmGenerator
             int[] hiddenSlots = Enumerable.Range(0, PackedLayout.Slots).Where(cell.ReadsHidden).ToArray();
 
             writer.Line();
-            writer.Line($"/// <summary>{description}, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at");
-            writer.Line("/// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,");
-            writer.Line("/// loaded once, feeds every sequence, which divides the weight traffic.</summary>");
+            writer.Line($"/// <summary>{description}, for {PackedLayout.BlockSequences} sequences at once (BlockSequences): sequence g reads x + g · xStride and its state at");
+            writer.Line($"/// state + g · StateLength; <paramref name=\"gates\"/> holds their gates from the multiply-adds to the cell updates. Each weight vector");
+            writer.Line($"/// is loaded once for all {PackedLayout.BlockSequences}, dividing the weight traffic by {PackedLayout.BlockSequences}.</summary>");
             writer.Line(LayerMethodAttribute);
             writer.Open($"private static void Tiles{method}<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity){Code.Generic.Constraints}");
-            writer.Line("int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined");
+            EmitSweepLengths(writer, Code.Generic, concrete: null);
             writer.Line($"int gatesPerTile = {PackedLayout.BlockSequences * PackedLayout.Slots} * lanes; // a vector per sequence and slot");
             if (shape.SeparateInput)
                 writer.Line("ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);");
@@ -43,7 +43,7 @@ public sealed partial class LstmGenerator
                 writer.Line("ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);");
 
             writer.Line();
-            writer.Line($"// {cell.BiasComment}, the same for every sequence");
+            writer.Line($"// {BiasComment(plan)}, the same for every sequence");
             bool bfloat16 = plan.Spec.BFloat16;
             foreach (int slot in Enumerable.Range(0, PackedLayout.Slots))
                 writer.Line($"V {cell.Slots[slot]}0 = {LoadSlot(slot, bfloat16, "panel")};");
@@ -55,7 +55,8 @@ public sealed partial class LstmGenerator
                 shape.SeparateInput ? "hiddenPanel" : "panel", shape.SeparateInput ? "k" : $"1 + {shape.InputsName} + k", "hPrev");
 
             writer.Line();
-            writer.Line("// kept for the cell updates, which wait until every tile's multiply-adds are done");
+            writer.Line("// kept for the cell updates after every tile's multiply-adds: a tile's updates, long chains of dependent operations,");
+            writer.Line("// filled the reorder window and kept the next tile's multiply-adds waiting");
             writer.Line("ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);");
             foreach (int s in sequences)
                 writer.Line(string.Join(" ", cell.Slots.Select((slot, i) => $"S.Store({slot}{s}, ref tileGates, {Code.Generic.VectorOffset(s * PackedLayout.Slots + i)});")));
@@ -65,7 +66,7 @@ public sealed partial class LstmGenerator
             // tile filled the CPU's reorder window, which kept the next tile's multiply-adds waiting; after all of them,
             // the updates of all tiles overlap one another (docs/kernel-choices.md).
             writer.Line();
-            writer.Line("// " + cell.UpdateComment + ", once every tile's gates are known");
+            writer.Line("// " + UpdateComment(plan) + ", once every tile's gates are known");
             writer.Open("for (int tile = 0; tile < T.Tiles; tile++)");
             writer.Line("ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);");
             writer.Line("int unit = tile * lanes;");

@@ -58,10 +58,10 @@ public sealed partial class LstmGenerator
         private static void EmitLayer(SourceWriter writer, KernelPlan plan, Code code, string method, string description, LayerShape shape)
         {
             writer.Line();
-            writer.Line($"/// <summary>{description}; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>");
+            writer.Line($"/// <summary>{description}.</summary>");
             writer.Line(LayerMethodAttribute);
             writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity"));
-            EmitSweepLengths(writer, code, rest: !code.IsGeneric && plan.Tilings.Single(t => code.Ops == t.Vector.Simd).HasRest);
+            EmitSweepLengths(writer, code, code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd));
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);");
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);");
             if (plan.Cell.HasCellState)
@@ -97,8 +97,21 @@ public sealed partial class LstmGenerator
             writer.Close();
         }
 
-        // Where a layer's cells write: h_t itself, or with a projection o ⊙ tanh(c_t), which W_hr then projects.
+        // Where a layer's cells write: h_t itself, or with a projection o ⊙ tanh(c_t), which W_hr then projects; and the
+        // name of a tile's part of it.
         private static string CellOutputName(KernelPlan plan) => plan.Spec.ProjSize > 0 ? "cellOutput" : "hNext";
+
+        private static string CellOutputLocal(KernelPlan plan) => plan.Spec.ProjSize > 0 ? "output" : "h";
+
+        // What a sweep's accumulators start from: the biases, or zero without them.
+        private static string BiasComment(KernelPlan plan) => plan.Spec.Bias
+            ? plan.Cell.BiasComment
+            : $"{string.Join(", ", plan.Cell.Slots)} = 0: Bias = false, so the panels' bias rows hold zeros";
+
+        // The cell update; with a projection, the cells write o ⊙ tanh(c_t), not h_t.
+        private static string UpdateComment(KernelPlan plan) => plan.Spec.ProjSize > 0
+            ? "c_t = f ⊙ c_{t-1} + i ⊙ g;  output = o ⊙ tanh(c_t), which W_hr projects to h_t below"
+            : plan.Cell.UpdateComment;
 
         // Every tile of a layer, in memory order or (reverse) backwards: the whole tiles one by one, then the rest
         // tile, which shares its sweep over the columns with the last whole tile, so both use each broadcast value.
@@ -158,7 +171,7 @@ public sealed partial class LstmGenerator
             else writer.Line($"ref float panel = {At("weights", PanelLengthName(shape))};");
             if (shape.SeparateInput) writer.Line($"ref float hiddenPanel = {At("hiddenPanels", "HiddenPanelLength")};");
             if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
-            writer.Line($"ref float h = {At(CellOutputName(plan), "Lanes")};");
+            writer.Line($"ref float {CellOutputLocal(plan)} = {At(CellOutputName(plan), "Lanes")};");
             if (!cell.HasCellState) writer.Line($"ref float hOld = {At("hPrev", "Lanes")};");
         }
 
@@ -168,7 +181,7 @@ public sealed partial class LstmGenerator
         {
             Cell cell = plan.Cell;
             writer.Line();
-            writer.Line("// " + (shape.Projected ? cell.ProjectedComment : cell.BiasComment));
+            writer.Line("// " + (shape.Projected ? cell.ProjectedComment : BiasComment(plan)));
             if (restTiling is not null)
                 writer.Line($"// {RestDescription(restTiling)}");
             foreach (Accumulator accumulator in sweep.Accumulators)
@@ -178,6 +191,8 @@ public sealed partial class LstmGenerator
                     : $"var {Name(cell, accumulator)} = {LoadWeights(code, accumulator, PanelName(accumulator, hiddenRows: false))};");
             }
             List<Accumulator> summing = sweep.Summing(shape).ToList();
+            if (summing.Any(a => a.Chains > 1))
+                writer.Line("// consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds");
             foreach (Accumulator accumulator in summing)
                 foreach (int chain in Enumerable.Range(1, accumulator.Chains - 1))
                     writer.Line($"var {ChainName(cell, accumulator, chain)} = {code.Ops}.Zero;");
@@ -203,10 +218,10 @@ public sealed partial class LstmGenerator
             }
 
             writer.Line();
-            writer.Line("// " + cell.UpdateComment);
+            writer.Line("// " + UpdateComment(plan));
             if (sweep.WholeTile)
             {
-                writer.Line(cell.UpdateOf(code.Ops, cell.HasCellState ? "c" : "hOld", "h"));
+                writer.Line(cell.UpdateOf(code.Ops, cell.HasCellState ? "c" : "hOld", CellOutputLocal(plan)));
             }
             if (sweep.RestTile)
             {
@@ -227,7 +242,7 @@ public sealed partial class LstmGenerator
             writer.Line("/// </summary>");
             writer.Line(LayerMethodAttribute);
             writer.Open(Header(code, "Project", "ref float weights, ref float x, ref float projection, int steps"));
-            EmitSweepLengths(writer, code, rest: tiling.HasRest && !code.IsGeneric);
+            EmitSweepLengths(writer, code, code.IsGeneric ? null : tiling);
             if (code.IsGeneric || tiling.Tiles > 0)
             {
                 writer.Open($"for (int tile = 0; tile < {code.Of}Tiles; tile++)");
@@ -253,6 +268,7 @@ public sealed partial class LstmGenerator
             writer.Open("for (int step = 0; step < steps; step++)");
             writer.Line("ref float xt = ref Unsafe.Add(ref x, step * InputSize);");
             writer.Line($"ref float into = ref Unsafe.Add(ref {projected}, step * {code.Of}ProjectionLength);");
+            writer.Line($"// {BiasComment(plan)}; then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer");
             foreach (Accumulator accumulator in sweep.Accumulators)
                 writer.Line($"var {Name(cell, accumulator)} = {LoadWeights(code, accumulator, PanelName(accumulator, hiddenRows: false))};");
             List<Accumulator> summing = sweep.Accumulators.Where(a => a.ReadsInput).ToList();
@@ -316,9 +332,12 @@ public sealed partial class LstmGenerator
 
         // The tiling's lengths a sweep's offsets use, read once into locals: each read of a tiling's property is an
         // inlined call, and a sweep has hundreds of offsets; the JIT's inlining budget must last to the cell update.
-        private static void EmitSweepLengths(SourceWriter writer, Code code, bool rest)
+        // A concrete tiling of a rest tile alone has no whole tile's rows.
+        private static void EmitSweepLengths(SourceWriter writer, Code code, TilingPlan? concrete)
         {
-            writer.Line($"int lanes = {code.Of}Lanes, rowLength = {code.Of}RowLength{(rest ? ", restRowLength = RestRowLength" : "")}; // constants once inlined");
+            string rows = concrete is { Tiles: 0 } ? "" : $", rowLength = {code.Of}RowLength";
+            string rest = concrete is { HasRest: true } ? ", restRowLength = RestRowLength" : "";
+            writer.Line($"int lanes = {code.Of}Lanes{rows}{rest}; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget");
         }
 
         // Where an accumulator's vector of a panel row starts, relative to the panel.

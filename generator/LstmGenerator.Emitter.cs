@@ -74,7 +74,7 @@ public sealed partial class LstmGenerator
             string kernel = "global::LstmGen.Generated." + KernelName(spec);
             writer.Open($"partial {spec.Keyword} {Identifier(spec.Name)}");
             Member(writer, "Features per time step (PyTorch <c>input_size</c>).", $"public const int InputSize = {spec.InputSize};");
-            Member(writer, $"Hidden units per {cell.Name} layer (PyTorch <c>hidden_size</c>).", $"public const int HiddenSize = {spec.HiddenSize};");
+            Member(writer, $"Hidden units per {cell.Name} layer{(spec.Bidirectional ? " and direction" : "")} (PyTorch <c>hidden_size</c>).", $"public const int HiddenSize = {spec.HiddenSize};");
             Member(writer, spec.HasHead
                     ? "Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout."
                     : spec.Bidirectional
@@ -83,23 +83,24 @@ public sealed partial class LstmGenerator
                     ? "The values of each readout: the last layer's hidden state, ProjSize values (this model has no Linear head, <c>outputSize: 0</c>)."
                     : "The values of each readout: the last layer's hidden state (this model has no Linear head, <c>outputSize: 0</c>).",
                 $"public const int OutputSize = {spec.ReadoutSize};");
-            Member(writer, "The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.", $"public const int SeqLen = {spec.SeqLen};");
+            Member(writer, "The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.", $"public const int SeqLen = {spec.SeqLen};");
             Member(writer, $"Stacked {cell.Name} layers (PyTorch <c>num_layers</c>).", $"public const int NumLayers = {spec.NumLayers};");
             writer.Line();
             if (!embedded)
             {
-                writer.Line("// Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.");
+                writer.Line("// The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.");
                 Member(writer, null, "private global::LstmGen.Kernels.PackedWeights? _packedWeights;");
             }
             else
             {
-                writer.Line($"// Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. At first {spec.WeightsFile}, compiled in.");
+                writer.Line($"// The packed weights: {spec.WeightsFile}, compiled in and shared by every instance, until InitializeWeights or a Load… call");
+                writer.Line("// replaces them for this instance. A load packs into a new buffer, so a failed one keeps the current weights.");
                 Member(writer, null, $"private global::LstmGen.Kernels.PackedWeights? _packedWeights = {kernel}.EmbeddedWeights;");
             }
             writer.Line();
             if (!spec.Bidirectional)
             {
-                writer.Line("// Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.");
+                writer.Line("// Step's state: per layer two h buffers (_streamParity marks h_{t-1})" + (cell.HasCellState ? " and c" : "") + "; CreateState also checks that the runtime packs the layout this code reads.");
                 Member(writer, null, $"private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = {kernel}.CreateState();");
                 Member(writer, null, "private int _streamParity;");
                 writer.Line();
@@ -112,7 +113,7 @@ public sealed partial class LstmGenerator
                 EmitStreamingMethods(writer, spec, kernel, cell);
                 writer.Line();
             }
-            EmitWeightMethods(writer, spec, cell, kernel);
+            EmitWeightMethods(writer, spec, cell, kernel, embedded);
             writer.Close();
 
             foreach (ContainingType _ in spec.ContainingTypes) writer.Close();
@@ -158,12 +159,12 @@ public sealed partial class LstmGenerator
             }
 
             // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
-            string allocationFree = spec.Bidirectional ? "Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch)." : "Allocation-free.";
+            string allocationFree = spec.Bidirectional ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)." : "Allocation-free.";
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
                     ? $"{allocationFree} Every call starts from a zero state. " +
-                      "This model is bidirectional, so it has no <c>Step</c>: its backward direction starts from the sequence's end, so it cannot stream " +
-                      "nor continue a sequence chunk by chunk; pass whole sequences."
+                      "There is no <c>Step</c>: the backward direction starts at the sequence's end, so a bidirectional model cannot stream " +
+                      "or continue a sequence in chunks."
                     : "Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.", "");
             Forward($"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [batchSize, T, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
                 ", int batchSize", $"{allocationFree} Every sequence starts from a zero state.", ", batchSize");
@@ -184,9 +185,9 @@ public sealed partial class LstmGenerator
             string states = cell.HasCellState ? $", {Span} h, {Span} c" : $", {Span} h";
             string stateArguments = cell.HasCellState ? ", h, c" : ", h, default";
             Forward($"Runs a batch from given initial states, and returns the final ones: seq2seq{(spec.Bidirectional ? "" : ", or a long sequence in chunks")}.", $", int batchSize{states}",
-                $"{stateDocs}; a sequence's final state is the one after its own last step. {allocationFree}", ", batchSize" + stateArguments);
+                $"{allocationFree} <paramref name=\"output\"/> receives {batchReadout}; {stateDocs}; a sequence's final state is the one after its own last step.", ", batchSize" + stateArguments);
             Forward("Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.", $", global::System.ReadOnlySpan<int> lengths{states}",
-                $"{stateDocs}; a sequence's final state is the one after its own last step. {allocationFree}", ", lengths" + stateArguments);
+                $"{allocationFree} <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}; {stateDocs}; a sequence's final state is the one after its own last step.", ", lengths" + stateArguments);
 
             Member(writer, $"Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape {batchReadout}.",
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>",
@@ -241,16 +242,21 @@ public sealed partial class LstmGenerator
             writer.Line($"    {kernel}.SetState(_streamState, _streamParity, h, {c});");
         }
 
-        private static void EmitWeightMethods(SourceWriter writer, ModelSpec spec, Cell cell, string kernel)
+        private static void EmitWeightMethods(SourceWriter writer, ModelSpec spec, Cell cell, string kernel, bool embedded)
         {
             string weightsType = "global::LstmGen." + cell.Weights;
+            // What every way of setting the weights does beyond PyTorch's: replace compiled-in ones, round to bfloat16.
+            var notes = new System.Collections.Generic.List<string>();
+            if (embedded) notes.Add($"Replaces, for this instance, the weights compiled in from {Xml(spec.WeightsFile!)}.");
+            if (spec.BFloat16) notes.Add("The recurrent weights and biases are packed as bfloat16 (WeightPrecision.BFloat16): outputs differ from float32 weights' by about 1e-3.");
+            string[] remarks = notes.Count == 0 ? [] : [$"<remarks>{string.Join(" ", notes)}</remarks>"];
             string head = spec.HasHead ? $", the head's from U(−1/√{spec.FeatureSize}, 1/√{spec.FeatureSize}) over its {spec.FeatureSize} inputs" : "";
-            Member(writer, $"Draws the parameters as PyTorch initializes them, with a seeded generator: the {cell.Module}'s from U(−1/√HiddenSize, 1/√HiddenSize){head}.",
-                "public void InitializeWeights(int seed) =>");
+            Member(writer, $"Draws the parameters as PyTorch initializes them, with a seeded generator: the {cell.Module}'s from U(−1/√{spec.HiddenSize}, 1/√{spec.HiddenSize}){head}.",
+                "public void InitializeWeights(int seed) =>", remarks);
             writer.Line($"    LoadWeights({weightsType}.CreateRandom(InputSize, HiddenSize, {HeadOutputs(spec)}, seed, NumLayers{OptionArguments(spec)}));");
             writer.Line();
             Member(writer, "Uses <paramref name=\"weights\"/> (PyTorch's layout), packing them for the kernel.", $"public void LoadWeights({weightsType} weights) =>",
-                "<exception cref=\"global::System.ArgumentException\">The weights are for other sizes.</exception>");
+                [.. remarks, "<exception cref=\"global::System.ArgumentException\">The weights are for other sizes.</exception>"]);
             writer.Line($"    _packedWeights = {kernel}.Pack(weights);");
             writer.Line();
             string prefixes = $"{Literal(spec.Prefix)}, {Literal(spec.FcPrefix)}, NumLayers";
@@ -258,7 +264,7 @@ public sealed partial class LstmGenerator
             string headKeys = spec.HasHead ? $" and {Xml(spec.FcPrefix)}weight, {Xml(spec.FcPrefix)}bias" : "";
             Member(writer, $"Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys {Xml(spec.Prefix)}weight_ih_l0 …{headKeys}).",
                 "public void LoadSafetensors(string path) =>",
-                "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
+                [.. remarks, "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>"]);
             writer.Line($"    LoadWeights({weightsType}.LoadSafetensors(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}{bias}));");
             writer.Line();
             Member(writer, null, "public void LoadSafetensors(global::System.IO.Stream stream) =>", "<inheritdoc cref=\"LoadSafetensors(string)\"/>");
@@ -266,7 +272,7 @@ public sealed partial class LstmGenerator
             writer.Line();
             Member(writer, "Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name=\"stateDictKey\"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.",
                 "public void LoadPyTorch(string path, string? stateDictKey = null) =>",
-                "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>");
+                [.. remarks, "<exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not match the model; the current weights are kept.</exception>"]);
             writer.Line($"    LoadWeights({weightsType}.LoadPyTorch(path, InputSize, HiddenSize, {HeadOutputs(spec)}, {prefixes}, stateDictKey{bias}));");
             writer.Line();
             Member(writer, null, "public void LoadPyTorch(global::System.IO.Stream stream, string? stateDictKey = null) =>", "<inheritdoc cref=\"LoadPyTorch(string, string?)\"/>");

@@ -127,11 +127,14 @@ public class SnapshotTests
         public partial class CompiledInLstm { }
         """, new GeneratorHarness.WeightsFile("models/seed.safetensors", File.ReadAllBytes(GoldenParity.GoldenPath("seed.weights.safetensors"))));
 
+    // Compiled as a project that generates documentation compiles it: a wrong cref or param in the generated XML docs
+    // would warn in users' builds (CS15xx).
     private static void Verify(string name, string source, params GeneratorHarness.WeightsFile[] weights)
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run(source, parseOptions: null, weights);
+        var documented = GeneratorHarness.ParseOptions.WithDocumentationMode(Microsoft.CodeAnalysis.DocumentationMode.Diagnose);
+        GeneratorHarness.Result result = GeneratorHarness.Run(source, documented, weights);
         Assert.Empty(result.Diagnostics);
-        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(diagnostic => diagnostic.Location.SourceTree?.FilePath != "User.cs"));
         Snapshot.Verify(name, result.Sources.Single().SourceText.ToString());
     }
 }

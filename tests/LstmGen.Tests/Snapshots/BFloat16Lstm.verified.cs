@@ -16,18 +16,18 @@ namespace Demo
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 4;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 20;
         /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 1;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+        // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c; CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.HalfWeightLstmKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -52,13 +52,13 @@ namespace Demo
             global::LstmGen.Generated.HalfWeightLstmKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.HalfWeightLstmKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.HalfWeightLstmKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
@@ -108,18 +108,21 @@ namespace Demo
         public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
             global::LstmGen.Generated.HalfWeightLstmKernel.SetState(_streamState, _streamParity, h, c);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√136, 1/√136) over its 136 inputs.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√136, 1/√136), the head's from U(−1/√136, 1/√136) over its 136 inputs.</summary>
+        /// <remarks>The recurrent weights and biases are packed as bfloat16 (WeightPrecision.BFloat16): outputs differ from float32 weights' by about 1e-3.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
+        /// <remarks>The recurrent weights and biases are packed as bfloat16 (WeightPrecision.BFloat16): outputs differ from float32 weights' by about 1e-3.</remarks>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadWeights(global::LstmGen.LstmWeights weights) =>
             _packedWeights = global::LstmGen.Generated.HalfWeightLstmKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … and fc.weight, fc.bias).</summary>
+        /// <remarks>The recurrent weights and biases are packed as bfloat16 (WeightPrecision.BFloat16): outputs differ from float32 weights' by about 1e-3.</remarks>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(string path) =>
@@ -131,6 +134,7 @@ namespace Demo
             LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.</summary>
+        /// <remarks>The recurrent weights and biases are packed as bfloat16 (WeightPrecision.BFloat16): outputs differ from float32 weights' by about 1e-3.</remarks>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadPyTorch(string path, string? stateDictKey = null) =>
@@ -176,11 +180,11 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -202,6 +206,7 @@ namespace LstmGen.Generated
                     var f = S.LoadLow(ref panel, 0);
                     var g = S.LoadHigh(ref panel, lanes);
                     var o = S.LoadLow(ref panel, lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -328,6 +333,7 @@ namespace LstmGen.Generated
                     var f = S.LoadLow(ref panel, 0);
                     var g = S.LoadHigh(ref panel, lanes);
                     var o = S.LoadLow(ref panel, lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -442,11 +448,11 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -468,6 +474,7 @@ namespace LstmGen.Generated
                     var f = S.Load(ref projected, lanes);
                     var g = S.Load(ref projected, 2 * lanes);
                     var o = S.Load(ref projected, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -512,6 +519,7 @@ namespace LstmGen.Generated
                     var f = S.Load(ref projected, lanes);
                     var g = S.Load(ref projected, 2 * lanes);
                     var o = S.Load(ref projected, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -551,7 +559,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
@@ -560,6 +568,7 @@ namespace LstmGen.Generated
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                     ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
                     var i = S.LoadHigh(ref panel, 0);
                     var f = S.LoadLow(ref panel, 0);
                     var g = S.LoadHigh(ref panel, lanes);
@@ -676,11 +685,11 @@ namespace LstmGen.Generated
             public static int PackedLength => 42164;
             private static int RestRowLength => 16; // floats per panel row of the rest tile
 
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+            /// <summary>Layer 0, reading x_t.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
+                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -702,6 +711,7 @@ namespace LstmGen.Generated
                         var f = Simd512.LoadLow(ref panel, 0);
                         var g = Simd512.LoadHigh(ref panel, lanes);
                         var o = Simd512.LoadLow(ref panel, lanes);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -765,6 +775,7 @@ namespace LstmGen.Generated
                         var o = Simd512.LoadLow(ref panel, lanes);
                         var rest0 = Simd512.LoadHigh(ref restPanel, 0);
                         var rest1 = Simd512.LoadLow(ref restPanel, 0);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -846,6 +857,7 @@ namespace LstmGen.Generated
                         var o = Simd512.LoadLow(ref panel, lanes);
                         var rest0 = Simd512.LoadHigh(ref restPanel, 0);
                         var rest1 = Simd512.LoadLow(ref restPanel, 0);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -918,6 +930,7 @@ namespace LstmGen.Generated
                         var f = Simd512.LoadLow(ref panel, 0);
                         var g = Simd512.LoadHigh(ref panel, lanes);
                         var o = Simd512.LoadLow(ref panel, lanes);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -966,11 +979,11 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
             {
-                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
+                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -992,6 +1005,7 @@ namespace LstmGen.Generated
                         var f = Simd512.Load(ref projected, lanes);
                         var g = Simd512.Load(ref projected, 2 * lanes);
                         var o = Simd512.Load(ref projected, 3 * lanes);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -1039,6 +1053,7 @@ namespace LstmGen.Generated
                         var o = Simd512.Load(ref projected, 3 * lanes);
                         var rest0 = Simd512.Load(ref restProjected, 0);
                         var rest1 = Simd512.Load(ref restProjected, lanes);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -1099,6 +1114,7 @@ namespace LstmGen.Generated
                         var o = Simd512.Load(ref projected, 3 * lanes);
                         var rest0 = Simd512.Load(ref restProjected, 0);
                         var rest1 = Simd512.Load(ref restProjected, lanes);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -1150,6 +1166,7 @@ namespace LstmGen.Generated
                         var f = Simd512.Load(ref projected, lanes);
                         var g = Simd512.Load(ref projected, 2 * lanes);
                         var o = Simd512.Load(ref projected, 3 * lanes);
+                        // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
                         var gOdd = Simd512.Zero;
@@ -1189,7 +1206,7 @@ namespace LstmGen.Generated
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void Project(ref float weights, ref float x, ref float projection, int steps)
             {
-                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
+                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 for (int tile = 0; tile < Tiles; tile++)
                 {
                     ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
@@ -1198,6 +1215,7 @@ namespace LstmGen.Generated
                     {
                         ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                         ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
                         var i = Simd512.LoadHigh(ref panel, 0);
                         var f = Simd512.LoadLow(ref panel, 0);
                         var g = Simd512.LoadHigh(ref panel, lanes);
@@ -1303,6 +1321,7 @@ namespace LstmGen.Generated
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                     ref float into = ref Unsafe.Add(ref restProjected, step * ProjectionLength);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
                     var rest0 = Simd512.LoadHigh(ref restPanel, 0);
                     var rest1 = Simd512.LoadLow(ref restPanel, 0);
                     var rest0Odd = Simd512.Zero;

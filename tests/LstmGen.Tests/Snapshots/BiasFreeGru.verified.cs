@@ -16,18 +16,18 @@ namespace Demo
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 2;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 8;
         /// <summary>Stacked GRU layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 2;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+        // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}); CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.BiasFreeGruKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -52,13 +52,13 @@ namespace Demo
             global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h) =>
             global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, batchSize, h, default);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h) =>
             global::LstmGen.Generated.BiasFreeGruKernel.Forward(_packedWeights, this, input, output, lengths, h, default);
@@ -108,7 +108,7 @@ namespace Demo
         public void SetState(global::System.ReadOnlySpan<float> h) =>
             global::LstmGen.Generated.BiasFreeGruKernel.SetState(_streamState, _streamParity, h, default);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√12, 1/√12) over its 12 inputs.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√12, 1/√12), the head's from U(−1/√12, 1/√12) over its 12 inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.GruWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers, bias: false));
@@ -175,11 +175,11 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             for (int tile = 0; tile < T.Tiles; tile++)
@@ -188,11 +188,12 @@ namespace LstmGen.Generated
                 ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
                 ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
 
-                // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                // r, z, nx, nh = 0: Bias = false, so the panels' bias rows hold zeros
                 var r = S.Load(ref panel, 0);
                 var z = S.Load(ref panel, lanes);
                 var nx = S.Load(ref panel, 2 * lanes);
                 var nh = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rOdd = S.Zero;
                 var zOdd = S.Zero;
                 var nxOdd = S.Zero;
@@ -272,11 +273,11 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>A layer above 0, reading the h_t of the layer below (x).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             for (int tile = 0; tile < T.Tiles; tile++)
@@ -285,11 +286,12 @@ namespace LstmGen.Generated
                 ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
                 ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
 
-                // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
+                // r, z, nx, nh = 0: Bias = false, so the panels' bias rows hold zeros
                 var r = S.Load(ref panel, 0);
                 var z = S.Load(ref panel, lanes);
                 var nx = S.Load(ref panel, 2 * lanes);
                 var nh = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rOdd = S.Zero;
                 var zOdd = S.Zero;
                 var nxOdd = S.Zero;

@@ -10,49 +10,49 @@ namespace Demo
         /// <summary>Features per time step (PyTorch <c>input_size</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int InputSize = 4;
-        /// <summary>Hidden units per GRU layer (PyTorch <c>hidden_size</c>).</summary>
+        /// <summary>Hidden units per GRU layer and direction (PyTorch <c>hidden_size</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int HiddenSize = 16;
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 3;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 12;
         /// <summary>Stacked GRU layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 2;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+        // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
         /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
-        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Every call starts from a zero state. This model is bidirectional, so it has no <c>Step</c>: its backward direction starts from the sequence's end, so it cannot stream nor continue a sequence chunk by chunk; pass whole sequences.</remarks>
+        /// <remarks>Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer). Every call starts from a zero state. There is no <c>Step</c>: the backward direction starts at the sequence's end, so a bidirectional model cannot stream or continue a sequence in chunks.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output);
 
         /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, OutputSize].</summary>
-        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Every sequence starts from a zero state.</remarks>
+        /// <remarks>Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer). Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, batchSize);
 
         /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
-        /// <remarks>Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch). Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
+        /// <remarks>Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer). Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch).</remarks>
+        /// <remarks>Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer). <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, batchSize, h, default);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free once this thread's scratch holds T steps (see LstmGen.Kernels.KernelScratch).</remarks>
+        /// <remarks>Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer). <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers · 2, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, output, lengths, h, default);
@@ -75,7 +75,7 @@ namespace Demo
         public (global::LstmGen.Tensor Output, global::LstmGen.Tensor H) Forward(global::LstmGen.Tensor input, global::LstmGen.Tensor h0) =>
             global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, h0);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√32, 1/√32) over its 32 inputs.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√16, 1/√16), the head's from U(−1/√32, 1/√32) over its 32 inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.GruWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers, bidirectional: true));
@@ -143,11 +143,11 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             for (int tile = 0; tile < T.Tiles; tile++)
@@ -161,6 +161,7 @@ namespace LstmGen.Generated
                 var z = S.Load(ref panel, lanes);
                 var nx = S.Load(ref panel, 2 * lanes);
                 var nh = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rOdd = S.Zero;
                 var zOdd = S.Zero;
                 var nxOdd = S.Zero;
@@ -260,11 +261,11 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>A layer above 0, reading the h_t of the layer below (x).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             for (int tile = 0; tile < T.Tiles; tile++)
@@ -278,6 +279,7 @@ namespace LstmGen.Generated
                 var z = S.Load(ref panel, lanes);
                 var nx = S.Load(ref panel, 2 * lanes);
                 var nh = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rOdd = S.Zero;
                 var zOdd = S.Zero;
                 var nxOdd = S.Zero;

@@ -16,18 +16,19 @@ namespace Demo
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 2;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 7;
         /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 1;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. At first models/seed.safetensors, compiled in.
+        // The packed weights: models/seed.safetensors, compiled in and shared by every instance, until InitializeWeights or a Load… call
+        // replaces them for this instance. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights = global::LstmGen.Generated.CompiledInLstmKernel.EmbeddedWeights;
 
-        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c; CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.CompiledInLstmKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -52,13 +53,13 @@ namespace Demo
             global::LstmGen.Generated.CompiledInLstmKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.CompiledInLstmKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.CompiledInLstmKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
@@ -108,18 +109,21 @@ namespace Demo
         public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
             global::LstmGen.Generated.CompiledInLstmKernel.SetState(_streamState, _streamParity, h, c);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√8, 1/√8) over its 8 inputs.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√8, 1/√8), the head's from U(−1/√8, 1/√8) over its 8 inputs.</summary>
+        /// <remarks>Replaces, for this instance, the weights compiled in from models/seed.safetensors.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
 
         /// <summary>Uses <paramref name="weights"/> (PyTorch's layout), packing them for the kernel.</summary>
+        /// <remarks>Replaces, for this instance, the weights compiled in from models/seed.safetensors.</remarks>
         /// <exception cref="global::System.ArgumentException">The weights are for other sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadWeights(global::LstmGen.LstmWeights weights) =>
             _packedWeights = global::LstmGen.Generated.CompiledInLstmKernel.Pack(weights);
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (keys lstm.weight_ih_l0 … and fc.weight, fc.bias).</summary>
+        /// <remarks>Replaces, for this instance, the weights compiled in from models/seed.safetensors.</remarks>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadSafetensors(string path) =>
@@ -131,6 +135,7 @@ namespace Demo
             LoadWeights(global::LstmGen.LstmWeights.LoadSafetensors(stream, InputSize, HiddenSize, OutputSize, "lstm.", "fc.", NumLayers));
 
         /// <summary>Loads a PyTorch <c>state_dict</c> saved with <c>torch.save</c> (.pt, .pth): the state_dict itself, a checkpoint holding it (<paramref name="stateDictKey"/> names its entry, else the one dict with the model's keys is used), a whole module, or a TorchScript module saved with <c>torch.jit.save</c>.</summary>
+        /// <remarks>Replaces, for this instance, the weights compiled in from models/seed.safetensors.</remarks>
         /// <exception cref="global::System.IO.InvalidDataException">The file is malformed or does not match the model; the current weights are kept.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void LoadPyTorch(string path, string? stateDictKey = null) =>
@@ -194,11 +199,11 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -213,6 +218,7 @@ namespace LstmGen.Generated
                 var f = S.Load(ref panel, lanes);
                 var g = S.Load(ref panel, 2 * lanes);
                 var o = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var iOdd = S.Zero;
                 var fOdd = S.Zero;
                 var gOdd = S.Zero;
@@ -310,11 +316,11 @@ namespace LstmGen.Generated
             public static int PackedLength => 466;
             private static int RestRowLength => 32; // floats per panel row of the rest tile
 
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+            /// <summary>Layer 0, reading x_t.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
+                int lanes = Lanes, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -324,6 +330,7 @@ namespace LstmGen.Generated
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Simd512.Load(ref restPanel, 0);
                 var rest1 = Simd512.Load(ref restPanel, lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rest0Chain1 = Simd512.Zero;
                 var rest0Chain2 = Simd512.Zero;
                 var rest0Chain3 = Simd512.Zero;

@@ -16,18 +16,18 @@ namespace Demo
         /// <summary>The values of each readout: the last layer's hidden state (this model has no Linear head, <c>outputSize: 0</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 8;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 7;
         /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 1;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+        // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c; CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.HeadlessTaggerKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -52,13 +52,13 @@ namespace Demo
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, T, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, T, OutputSize], 0 at padded steps; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
@@ -108,7 +108,7 @@ namespace Demo
         public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.SetState(_streamState, _streamParity, h, c);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√HiddenSize, 1/√HiddenSize).</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√8, 1/√8).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, outputSize: 0, seed, NumLayers));
@@ -175,11 +175,11 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -194,6 +194,7 @@ namespace LstmGen.Generated
                 var f = S.Load(ref panel, lanes);
                 var g = S.Load(ref panel, 2 * lanes);
                 var o = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var iOdd = S.Zero;
                 var fOdd = S.Zero;
                 var gOdd = S.Zero;
@@ -291,11 +292,11 @@ namespace LstmGen.Generated
             public static int PackedLength => 448;
             private static int RestRowLength => 32; // floats per panel row of the rest tile
 
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+            /// <summary>Layer 0, reading x_t.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
+                int lanes = Lanes, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -305,6 +306,7 @@ namespace LstmGen.Generated
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Simd512.Load(ref restPanel, 0);
                 var rest1 = Simd512.Load(ref restPanel, lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rest0Chain1 = Simd512.Zero;
                 var rest0Chain2 = Simd512.Zero;
                 var rest0Chain3 = Simd512.Zero;

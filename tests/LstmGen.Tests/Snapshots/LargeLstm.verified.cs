@@ -14,18 +14,18 @@ partial class LargeLstm
     /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int OutputSize = 10;
-    /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+    /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int SeqLen = 100;
     /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public const int NumLayers = 1;
 
-    // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+    // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-    // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+    // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c; CreateState also checks that the runtime packs the layout this code reads.
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.LargeLstmKernel.CreateState();
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -50,13 +50,13 @@ partial class LargeLstm
         global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, lengths);
 
     /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-    /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+    /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
         global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
     /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-    /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+    /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
         global::LstmGen.Generated.LargeLstmKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
@@ -106,7 +106,7 @@ partial class LargeLstm
     public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
         global::LstmGen.Generated.LargeLstmKernel.SetState(_streamState, _streamParity, h, c);
 
-    /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√256, 1/√256) over its 256 inputs.</summary>
+    /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√256, 1/√256), the head's from U(−1/√256, 1/√256) over its 256 inputs.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
     public void InitializeWeights(int seed) =>
         LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
@@ -173,11 +173,11 @@ namespace LstmGen.Generated
         public static string GeneratorVersion => "%VERSION%";
         private static int StateLength => LargeLstmKernel.StateLength; // floats of a sequence's state, as the driver lays it out
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -199,6 +199,7 @@ namespace LstmGen.Generated
                     var f = S.Load(ref panel, lanes);
                     var g = S.Load(ref panel, 2 * lanes);
                     var o = S.Load(ref panel, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -259,6 +260,7 @@ namespace LstmGen.Generated
                     var f = S.Load(ref panel, lanes);
                     var g = S.Load(ref panel, 2 * lanes);
                     var o = S.Load(ref panel, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -307,11 +309,11 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -333,6 +335,7 @@ namespace LstmGen.Generated
                     var f = S.Load(ref projected, lanes);
                     var g = S.Load(ref projected, 2 * lanes);
                     var o = S.Load(ref projected, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -377,6 +380,7 @@ namespace LstmGen.Generated
                     var f = S.Load(ref projected, lanes);
                     var g = S.Load(ref projected, 2 * lanes);
                     var o = S.Load(ref projected, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
                     var gOdd = S.Zero;
@@ -416,7 +420,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
@@ -425,6 +429,7 @@ namespace LstmGen.Generated
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                     ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
                     var i = S.Load(ref panel, 0);
                     var f = S.Load(ref panel, lanes);
                     var g = S.Load(ref panel, 2 * lanes);
@@ -459,13 +464,13 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
-        /// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,
-        /// loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        /// <summary>Layer 0, reading x_t, for 4 sequences at once (BlockSequences): sequence g reads x + g · xStride and its state at
+        /// state + g · StateLength; <paramref name="gates"/> holds their gates from the multiply-adds to the cell updates. Each weight vector
+        /// is loaded once for all 4, dividing the weight traffic by 4.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             int gatesPerTile = 16 * lanes; // a vector per sequence and slot
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
             ref float state0 = ref state;
@@ -518,7 +523,8 @@ namespace LstmGen.Generated
                     i3 = S.MultiplyAdd(wi, hPrev3k, i3); f3 = S.MultiplyAdd(wf, hPrev3k, f3); g3 = S.MultiplyAdd(wg, hPrev3k, g3); o3 = S.MultiplyAdd(wo, hPrev3k, o3);
                 }
 
-                // kept for the cell updates, which wait until every tile's multiply-adds are done
+                // kept for the cell updates after every tile's multiply-adds: a tile's updates, long chains of dependent operations,
+                // filled the reorder window and kept the next tile's multiply-adds waiting
                 ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
                 S.Store(i0, ref tileGates, 0); S.Store(f0, ref tileGates, lanes); S.Store(g0, ref tileGates, 2 * lanes); S.Store(o0, ref tileGates, 3 * lanes);
                 S.Store(i1, ref tileGates, 4 * lanes); S.Store(f1, ref tileGates, 5 * lanes); S.Store(g1, ref tileGates, 6 * lanes); S.Store(o1, ref tileGates, 7 * lanes);

@@ -16,18 +16,18 @@ namespace Demo
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 2;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 7;
         /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 1;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+        // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c; CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.ProjectedLstmKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -52,13 +52,13 @@ namespace Demo
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize (3)], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize (3)], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize (3)], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize (3)], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
@@ -108,7 +108,7 @@ namespace Demo
         public void SetState(global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c) =>
             global::LstmGen.Generated.ProjectedLstmKernel.SetState(_streamState, _streamParity, h, c);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√3, 1/√3) over its 3 inputs.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.LSTM's from U(−1/√8, 1/√8), the head's from U(−1/√3, 1/√3) over its 3 inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.LstmWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers, projSize: 3));
@@ -175,11 +175,11 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -188,13 +188,14 @@ namespace LstmGen.Generated
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.PanelLength);
                 ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
-                ref float h = ref Unsafe.Add(ref cellOutput, tile * T.Lanes);
+                ref float output = ref Unsafe.Add(ref cellOutput, tile * T.Lanes);
 
                 // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))
                 var i = S.Load(ref panel, 0);
                 var f = S.Load(ref panel, lanes);
                 var g = S.Load(ref panel, 2 * lanes);
                 var o = S.Load(ref panel, 3 * lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var iOdd = S.Zero;
                 var fOdd = S.Zero;
                 var gOdd = S.Zero;
@@ -249,8 +250,8 @@ namespace LstmGen.Generated
                 g = S.Add(g, gOdd);
                 o = S.Add(o, oOdd);
 
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
-                S.LstmCell(i, f, g, o, ref c, ref h);
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  output = o ⊙ tanh(c_t), which W_hr projects to h_t below
+                S.LstmCell(i, f, g, o, ref c, ref output);
             }
 
             // h_t = W_hr · (o ⊙ tanh(c_t)): W_hr [ProjSize, HiddenSize] follows the panels
@@ -273,11 +274,11 @@ namespace LstmGen.Generated
             public static int PackedLength => 320;
             private static int RestRowLength => 32; // floats per panel row of the rest tile
 
-            /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+            /// <summary>Layer 0, reading x_t.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static void Layer(ref float weights, ref float x, ref float state, int parity)
             {
-                int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // constants once inlined
+                int lanes = Lanes, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
                 ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
                 ref float cell = ref Unsafe.Add(ref state, 2 * StateStride);
@@ -288,6 +289,7 @@ namespace LstmGen.Generated
                 // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
                 var rest0 = Simd512.Load(ref restPanel, 0);
                 var rest1 = Simd512.Load(ref restPanel, lanes);
+                // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                 var rest0Chain1 = Simd512.Zero;
                 var rest0Chain2 = Simd512.Zero;
                 var rest0Chain3 = Simd512.Zero;
@@ -326,7 +328,7 @@ namespace LstmGen.Generated
                 rest0 = Simd512.Add(Simd512.Add(rest0, rest0Chain1), Simd512.Add(rest0Chain2, rest0Chain3));
                 rest1 = Simd512.Add(Simd512.Add(rest1, rest1Chain1), Simd512.Add(rest1Chain2, rest1Chain3));
 
-                // c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+                // c_t = f ⊙ c_{t-1} + i ⊙ g;  output = o ⊙ tanh(c_t), which W_hr projects to h_t below
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref cellOutput, Tiles * Lanes));
 
                 // h_t = W_hr · (o ⊙ tanh(c_t)): W_hr [ProjSize, HiddenSize] follows the panels

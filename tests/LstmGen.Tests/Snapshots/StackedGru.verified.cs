@@ -16,18 +16,18 @@ namespace Demo
         /// <summary>Outputs of the Linear head (PyTorch <c>out_features</c>): the values of each readout.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int OutputSize = 5;
-        /// <summary>The sequence length the model is tuned for; <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
+        /// <summary>The sequence length named in the attribute (to size buffers with); <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int SeqLen = 11;
         /// <summary>Stacked GRU layers (PyTorch <c>num_layers</c>).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public const int NumLayers = 2;
 
-        // Packed for the kernel; a load swaps in a new buffer, so a failed one keeps these. Null until initialized or loaded.
+        // The packed weights; null until InitializeWeights or a Load… call. A load packs into a new buffer, so a failed one keeps the current weights.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // Step's state, h_{t-1} in buffer _streamParity of each layer; creating it checks the runtime's layout version.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}); CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.StackedGruKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
@@ -52,13 +52,13 @@ namespace Demo
             global::LstmGen.Generated.StackedGruKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h) =>
             global::LstmGen.Generated.StackedGruKernel.Forward(_packedWeights, this, input, output, batchSize, h, default);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks><paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step. Allocation-free.</remarks>
+        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h) =>
             global::LstmGen.Generated.StackedGruKernel.Forward(_packedWeights, this, input, output, lengths, h, default);
@@ -108,7 +108,7 @@ namespace Demo
         public void SetState(global::System.ReadOnlySpan<float> h) =>
             global::LstmGen.Generated.StackedGruKernel.SetState(_streamState, _streamParity, h, default);
 
-        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√HiddenSize, 1/√HiddenSize), the head's from U(−1/√80, 1/√80) over its 80 inputs.</summary>
+        /// <summary>Draws the parameters as PyTorch initializes them, with a seeded generator: the nn.GRU's from U(−1/√80, 1/√80), the head's from U(−1/√80, 1/√80) over its 80 inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void InitializeWeights(int seed) =>
             LoadWeights(global::LstmGen.GruWeights.CreateRandom(InputSize, HiddenSize, OutputSize, seed, NumLayers));
@@ -176,11 +176,11 @@ namespace LstmGen.Generated
         public static string GeneratorVersion => "%VERSION%";
         private static int StateLength => StackedGruKernel.StateLength; // floats of a sequence's state, as the driver lays it out
 
-        /// <summary>Layer 0, reading x_t; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
@@ -201,6 +201,7 @@ namespace LstmGen.Generated
                     var z = S.Load(ref panel, lanes);
                     var nx = S.Load(ref panel, 2 * lanes);
                     var nh = S.Load(ref panel, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -273,6 +274,7 @@ namespace LstmGen.Generated
                     var z = S.Load(ref panel, lanes);
                     var nx = S.Load(ref panel, 2 * lanes);
                     var nh = S.Load(ref panel, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -333,11 +335,11 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A layer above 0, reading the h_t of the layer below (x); consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>A layer above 0, reading the h_t of the layer below (x).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesUpperLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
 
@@ -356,6 +358,7 @@ namespace LstmGen.Generated
                     var z = S.Load(ref panel, lanes);
                     var nx = S.Load(ref panel, 2 * lanes);
                     var nh = S.Load(ref panel, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -411,6 +414,7 @@ namespace LstmGen.Generated
                     var z = S.Load(ref panel, lanes);
                     var nx = S.Load(ref panel, 2 * lanes);
                     var nh = S.Load(ref panel, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nxOdd = S.Zero;
@@ -455,11 +459,11 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, from b + W_ih · x_t projected ahead; consecutive columns accumulate into separate chains, to shorten the dependency chain.</summary>
+        /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
             ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
@@ -480,6 +484,7 @@ namespace LstmGen.Generated
                     var z = S.Load(ref projected, lanes);
                     var nx = S.Load(ref projected, 2 * lanes);
                     var nh = S.Load(ref projected, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nhOdd = S.Zero;
@@ -520,6 +525,7 @@ namespace LstmGen.Generated
                     var z = S.Load(ref projected, lanes);
                     var nx = S.Load(ref projected, 2 * lanes);
                     var nh = S.Load(ref projected, 3 * lanes);
+                    // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
                     var nhOdd = S.Zero;
@@ -555,7 +561,7 @@ namespace LstmGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
@@ -564,6 +570,7 @@ namespace LstmGen.Generated
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
                     ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
                     var r = S.Load(ref panel, 0);
                     var z = S.Load(ref panel, lanes);
                     var nx = S.Load(ref panel, 2 * lanes);
@@ -610,13 +617,13 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, reading x_t, for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
-        /// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,
-        /// loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        /// <summary>Layer 0, reading x_t, for 4 sequences at once (BlockSequences): sequence g reads x + g · xStride and its state at
+        /// state + g · StateLength; <paramref name="gates"/> holds their gates from the multiply-adds to the cell updates. Each weight vector
+        /// is loaded once for all 4, dividing the weight traffic by 4.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesBlockLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             int gatesPerTile = 16 * lanes; // a vector per sequence and slot
             ref float hiddenPanels = ref Unsafe.Add(ref weights, T.HiddenPanelsOffset);
             ref float state0 = ref state;
@@ -669,7 +676,8 @@ namespace LstmGen.Generated
                     r3 = S.MultiplyAdd(wr, hPrev3k, r3); z3 = S.MultiplyAdd(wz, hPrev3k, z3); nh3 = S.MultiplyAdd(wnh, hPrev3k, nh3);
                 }
 
-                // kept for the cell updates, which wait until every tile's multiply-adds are done
+                // kept for the cell updates after every tile's multiply-adds: a tile's updates, long chains of dependent operations,
+                // filled the reorder window and kept the next tile's multiply-adds waiting
                 ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
                 S.Store(r0, ref tileGates, 0); S.Store(z0, ref tileGates, lanes); S.Store(nx0, ref tileGates, 2 * lanes); S.Store(nh0, ref tileGates, 3 * lanes);
                 S.Store(r1, ref tileGates, 4 * lanes); S.Store(z1, ref tileGates, 5 * lanes); S.Store(nx1, ref tileGates, 6 * lanes); S.Store(nh1, ref tileGates, 7 * lanes);
@@ -693,13 +701,13 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>A layer above 0, reading the h_t of the layer below (x), for BlockSequences sequences at once: sequence g's input at x + g · xStride, its state at
-        /// state + g · StateLength, their gates between the multiply-adds and the cell updates at gates. Each weight vector,
-        /// loaded once, feeds every sequence, which divides the weight traffic.</summary>
+        /// <summary>A layer above 0, reading the h_t of the layer below (x), for 4 sequences at once (BlockSequences): sequence g reads x + g · xStride and its state at
+        /// state + g · StateLength; <paramref name="gates"/> holds their gates from the multiply-adds to the cell updates. Each weight vector
+        /// is loaded once for all 4, dividing the weight traffic by 4.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesBlockUpperLayer<T, S, V>(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
-            int lanes = T.Lanes, rowLength = T.RowLength; // constants once inlined
+            int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             int gatesPerTile = 16 * lanes; // a vector per sequence and slot
             ref float state0 = ref state;
             ref float x0 = ref x;
@@ -750,7 +758,8 @@ namespace LstmGen.Generated
                     r3 = S.MultiplyAdd(wr, hPrev3k, r3); z3 = S.MultiplyAdd(wz, hPrev3k, z3); nh3 = S.MultiplyAdd(wnh, hPrev3k, nh3);
                 }
 
-                // kept for the cell updates, which wait until every tile's multiply-adds are done
+                // kept for the cell updates after every tile's multiply-adds: a tile's updates, long chains of dependent operations,
+                // filled the reorder window and kept the next tile's multiply-adds waiting
                 ref float tileGates = ref Unsafe.Add(ref gates, tile * gatesPerTile);
                 S.Store(r0, ref tileGates, 0); S.Store(z0, ref tileGates, lanes); S.Store(nx0, ref tileGates, 2 * lanes); S.Store(nh0, ref tileGates, 3 * lanes);
                 S.Store(r1, ref tileGates, 4 * lanes); S.Store(z1, ref tileGates, 5 * lanes); S.Store(nx1, ref tileGates, 6 * lanes); S.Store(nh1, ref tileGates, 7 * lanes);
