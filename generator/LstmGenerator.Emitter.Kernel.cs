@@ -18,7 +18,7 @@ public sealed partial class LstmGenerator
             ModelSpec spec = plan.Spec;
             string model = ModelName(spec);
             writer.Open("namespace LstmGen.Generated");
-            foreach (string name in new[] { "System", "System.Runtime.CompilerServices", "System.Runtime.Intrinsics", "LstmGen.Kernels" })
+            foreach (string name in new[] { "System.Runtime.CompilerServices", "System.Runtime.Intrinsics", "LstmGen.Kernels" })
                 writer.Line($"using global::{name};");
             writer.Line();
             string tilings = string.Join(", ", KernelPlan.AllWidths.Select(width => $"{model}.{plan.TilingOf(width).Name}"));
@@ -206,13 +206,13 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line($"/// <summary>Packs {Xml(weights.File)} ({weights.Length} bytes, checked against the model's sizes when it was compiled), which the");
             writer.Line("/// assembly holds as a manifest resource.</summary>");
-            writer.Line("/// <exception cref=\"InvalidOperationException\">The assembly was built without the resource.</exception>");
+            writer.Line("/// <exception cref=\"global::System.InvalidOperationException\">The assembly was built without the resource.</exception>");
             writer.Open("private static PackedWeights LoadEmbeddedWeights()");
             string missing = Literal($"{name} compiles in {weights.File}, but assembly ");
             string remedy = Literal($" has no manifest resource '{weights.Name}'. LstmGen.targets embeds each <LstmGenWeights> item under such a name: ");
             string how = Literal($"build the project with the LstmGen.targets of the LstmGen that generated {name} (a PackageReference to LstmGen imports it).");
             writer.Line($"using global::System.IO.Stream file = typeof({kernel}).Assembly.GetManifestResourceStream({Literal(weights.Name)})");
-            writer.Line($"    ?? throw new InvalidOperationException({missing} + typeof({kernel}).Assembly.GetName().Name +");
+            writer.Line($"    ?? throw new global::System.InvalidOperationException({missing} + typeof({kernel}).Assembly.GetName().Name +");
             writer.Line($"        {remedy} +");
             writer.Line($"        {how});");
             // A torch.save file is read as LoadPyTorch reads it: the model's keys pick its state_dict, as they did at compile time.

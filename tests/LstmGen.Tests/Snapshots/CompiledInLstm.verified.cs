@@ -150,7 +150,6 @@ namespace Demo
 
 namespace LstmGen.Generated
 {
-    using global::System;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.Intrinsics;
     using global::LstmGen.Kernels;
@@ -166,11 +165,11 @@ namespace LstmGen.Generated
 
         /// <summary>Packs models/seed.safetensors (2520 bytes, checked against the model's sizes when it was compiled), which the
         /// assembly holds as a manifest resource.</summary>
-        /// <exception cref="InvalidOperationException">The assembly was built without the resource.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The assembly was built without the resource.</exception>
         private static PackedWeights LoadEmbeddedWeights()
         {
             using global::System.IO.Stream file = typeof(CompiledInLstmKernel).Assembly.GetManifestResourceStream("LstmGen.Weights/models/seed.safetensors")
-                ?? throw new InvalidOperationException("Demo.CompiledInLstm compiles in models/seed.safetensors, but assembly " + typeof(CompiledInLstmKernel).Assembly.GetName().Name +
+                ?? throw new global::System.InvalidOperationException("Demo.CompiledInLstm compiles in models/seed.safetensors, but assembly " + typeof(CompiledInLstmKernel).Assembly.GetName().Name +
                     " has no manifest resource 'LstmGen.Weights/models/seed.safetensors'. LstmGen.targets embeds each <LstmGenWeights> item under such a name: " +
                     "build the project with the LstmGen.targets of the LstmGen that generated Demo.CompiledInLstm (a PackageReference to LstmGen imports it).");
             return Pack(LstmWeights.FromSafetensors(SafetensorsFile.Load(file, "models/seed.safetensors"),

@@ -142,7 +142,6 @@ partial class LargeLstm
 
 namespace LstmGen.Generated
 {
-    using global::System;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.Intrinsics;
     using global::LstmGen.Kernels;

@@ -151,7 +151,6 @@ namespace Demo.Models
 
 namespace LstmGen.Generated
 {
-    using global::System;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.Intrinsics;
     using global::LstmGen.Kernels;

@@ -145,7 +145,6 @@ namespace Demo
 
 namespace LstmGen.Generated
 {
-    using global::System;
     using global::System.Runtime.CompilerServices;
     using global::System.Runtime.Intrinsics;
     using global::LstmGen.Kernels;
