@@ -97,7 +97,10 @@ public sealed partial class LstmGenerator
                 _ => $"{tiling.Tiles} tiles of {tiling.Lanes} and a rest tile of {tiling.RestLanes}",
             };
             string shared = tiling.RestVectors == 1 ? $"one {tiling.Vector.Type}, a quarter each" : $"two {tiling.Vector.Type}, half of one each";
-            writer.Line($"/// <summary>The path when {paths} is the widest accelerated vector: the hidden units in {tiles}.</summary>");
+            int padded = tiling.Tiles * tiling.Lanes + tiling.RestLanes - plan.Spec.HiddenSize;
+            string padding = padded > 0 ? $" ({padded} lane{(padded == 1 ? "" : "s")} of zeros)" : "";
+            string units = plan.Spec.HiddenSize == 1 ? "the hidden unit" : $"the {plan.Spec.HiddenSize} hidden units";
+            writer.Line($"/// <summary>The path when {paths} is the widest accelerated vector: {units} in {tiles}{padding}.</summary>");
             if (tiling.HasRest)
                 writer.Line($"/// <remarks>The rest tile's {string.Join(", ", plan.Cell.Slots)} share {shared}.</remarks>");
             writer.Open($"internal readonly struct {tiling.Name} : ITiling");

@@ -668,7 +668,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 8 tiles of 16 and a rest tile of 8.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the 136 hidden units in 8 tiles of 16 and a rest tile of 8.</summary>
         /// <remarks>The rest tile's i, f, g, o share two Vector512, half of one each.</remarks>
         internal readonly struct Vector512Tiles : ITiling
         {
@@ -1381,7 +1381,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 17 tiles of 8.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the 136 hidden units in 17 tiles of 8.</summary>
         internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
@@ -1399,7 +1399,7 @@ namespace LstmGen.Generated
             public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 34 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 136 hidden units in 34 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

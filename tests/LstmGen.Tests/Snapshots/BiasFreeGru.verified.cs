@@ -406,7 +406,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in one tile of 16.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the 12 hidden units in one tile of 16 (4 lanes of zeros).</summary>
         internal readonly struct Vector512Tiles : ITiling
         {
             public static int Lanes => 16;
@@ -423,7 +423,7 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 2 tiles of 8.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the 12 hidden units in 2 tiles of 8 (4 lanes of zeros).</summary>
         internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
@@ -440,7 +440,7 @@ namespace LstmGen.Generated
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 3 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 12 hidden units in 3 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

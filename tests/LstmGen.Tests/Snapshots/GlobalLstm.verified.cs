@@ -210,7 +210,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in a rest tile of 4.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden unit in a rest tile of 4 (3 lanes of zeros).</summary>
         /// <remarks>The rest tile's i, f, g, o share one Vector512, a quarter each.</remarks>
         internal readonly struct Vector512Tiles : ITiling
         {
@@ -250,7 +250,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in a rest tile of 4.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden unit in a rest tile of 4 (3 lanes of zeros).</summary>
         /// <remarks>The rest tile's i, f, g, o share two Vector256, half of one each.</remarks>
         internal readonly struct Vector256Tiles : ITiling
         {
@@ -293,7 +293,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in one tile of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden unit in one tile of 4 (3 lanes of zeros).</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

@@ -547,7 +547,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 16 tiles of 16.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the 256 hidden units in 16 tiles of 16.</summary>
         internal readonly struct Vector512Tiles : ITiling
         {
             public static int Lanes => 16;
@@ -566,7 +566,7 @@ namespace LstmGen.Generated
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 32 tiles of 8.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the 256 hidden units in 32 tiles of 8.</summary>
         internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
@@ -585,7 +585,7 @@ namespace LstmGen.Generated
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 64 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 256 hidden units in 64 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

@@ -334,7 +334,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in one tile of 16 and a rest tile of 4.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the 20 hidden units in one tile of 16 and a rest tile of 4.</summary>
         /// <remarks>The rest tile's i, f, g, o share one Vector512, a quarter each.</remarks>
         internal readonly struct Vector512Tiles : ITiling
         {
@@ -528,7 +528,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 2 tiles of 8 and a rest tile of 4.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the 20 hidden units in 2 tiles of 8 and a rest tile of 4.</summary>
         /// <remarks>The rest tile's i, f, g, o share two Vector256, half of one each.</remarks>
         internal readonly struct Vector256Tiles : ITiling
         {
@@ -689,7 +689,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 5 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 20 hidden units in 5 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

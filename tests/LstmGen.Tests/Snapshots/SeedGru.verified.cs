@@ -264,7 +264,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 or Vector256 is the widest accelerated vector: the hidden units in one tile of 8.</summary>
+        /// <summary>The path when Vector512 or Vector256 is the widest accelerated vector: the 8 hidden units in one tile of 8.</summary>
         internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
@@ -277,7 +277,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 2 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 8 hidden units in 2 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

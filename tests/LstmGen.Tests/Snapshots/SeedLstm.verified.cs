@@ -278,7 +278,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in a rest tile of 8.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the 8 hidden units in a rest tile of 8.</summary>
         /// <remarks>The rest tile's i, f, g, o share two Vector512, half of one each.</remarks>
         internal readonly struct Vector512Tiles : ITiling
         {
@@ -364,7 +364,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in one tile of 8.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the 8 hidden units in one tile of 8.</summary>
         internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
@@ -377,7 +377,7 @@ namespace LstmGen.Generated
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 2 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 8 hidden units in 2 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;

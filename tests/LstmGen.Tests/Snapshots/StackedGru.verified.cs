@@ -782,7 +782,7 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>The path when Vector512 is the widest accelerated vector: the hidden units in 5 tiles of 16.</summary>
+        /// <summary>The path when Vector512 is the widest accelerated vector: the 80 hidden units in 5 tiles of 16.</summary>
         internal readonly struct Vector512Tiles : ITiling
         {
             public static int Lanes => 16;
@@ -806,7 +806,7 @@ namespace LstmGen.Generated
             public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
-        /// <summary>The path when Vector256 is the widest accelerated vector: the hidden units in 10 tiles of 8.</summary>
+        /// <summary>The path when Vector256 is the widest accelerated vector: the 80 hidden units in 10 tiles of 8.</summary>
         internal readonly struct Vector256Tiles : ITiling
         {
             public static int Lanes => 8;
@@ -830,7 +830,7 @@ namespace LstmGen.Generated
             public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
-        /// <summary>The path when Vector128 is the widest accelerated vector: the hidden units in 20 tiles of 4.</summary>
+        /// <summary>The path when Vector128 is the widest accelerated vector: the 80 hidden units in 20 tiles of 4.</summary>
         internal readonly struct Vector128Tiles : ITiling
         {
             public static int Lanes => 4;
