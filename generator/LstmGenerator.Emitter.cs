@@ -174,7 +174,7 @@ public sealed partial class LstmGenerator
                 ", lengths");
 
             string rows = spec.Bidirectional ? "NumLayers · 2" : "NumLayers";
-            string hOut = spec.ProjSize > 0 ? $"ProjSize ({spec.ProjSize})" : "HiddenSize";
+            string hOut = spec.ProjSize > 0 ? $"ProjSize = {spec.ProjSize}" : "HiddenSize";
             string stateDocs = (cell.HasCellState, spec.Bidirectional || spec.ProjSize > 0) switch
             {
                 (true, false) => "<paramref name=\"h\"/> holds h_0 on entry and h_n on return, <paramref name=\"c\"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's",

@@ -163,7 +163,7 @@ namespace LstmGen.Generated
     {
         public static int InputSize => 16;
         public static int HiddenSize => 136;
-        public static int ProjSize => 0; // no projection
+        public static int ProjSize => 0;
         public static int OutputSize => 4;
         public static bool HasHead => true;
         public static int NumLayers => 1;

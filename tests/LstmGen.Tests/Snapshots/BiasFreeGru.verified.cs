@@ -159,7 +159,7 @@ namespace LstmGen.Generated
     {
         public static int InputSize => 3;
         public static int HiddenSize => 12;
-        public static int ProjSize => 0; // no projection
+        public static int ProjSize => 0;
         public static int OutputSize => 2;
         public static bool HasHead => true;
         public static int NumLayers => 2;

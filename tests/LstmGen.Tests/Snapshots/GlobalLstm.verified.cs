@@ -156,7 +156,7 @@ namespace LstmGen.Generated
     {
         public static int InputSize => 1;
         public static int HiddenSize => 1;
-        public static int ProjSize => 0; // no projection
+        public static int ProjSize => 0;
         public static int OutputSize => 1;
         public static bool HasHead => true;
         public static int NumLayers => 1;

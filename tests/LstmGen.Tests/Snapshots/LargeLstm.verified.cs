@@ -156,7 +156,7 @@ namespace LstmGen.Generated
     {
         public static int InputSize => 64;
         public static int HiddenSize => 256;
-        public static int ProjSize => 0; // no projection
+        public static int ProjSize => 0;
         public static int OutputSize => 10;
         public static bool HasHead => true;
         public static int NumLayers => 1;

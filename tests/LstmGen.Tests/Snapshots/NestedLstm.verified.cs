@@ -165,7 +165,7 @@ namespace LstmGen.Generated
     {
         public static int InputSize => 3;
         public static int HiddenSize => 20;
-        public static int ProjSize => 0; // no projection
+        public static int ProjSize => 0;
         public static int OutputSize => 1;
         public static bool HasHead => true;
         public static int NumLayers => 1;

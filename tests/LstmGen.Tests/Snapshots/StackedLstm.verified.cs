@@ -159,7 +159,7 @@ namespace LstmGen.Generated
     {
         public static int InputSize => 5;
         public static int HiddenSize => 8;
-        public static int ProjSize => 0; // no projection
+        public static int ProjSize => 0;
         public static int OutputSize => 2;
         public static bool HasHead => true;
         public static int NumLayers => 2;
