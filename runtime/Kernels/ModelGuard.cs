@@ -73,11 +73,25 @@ public static class ModelGuard
         return (batchSize, steps);
     }
 
-    /// <summary>Throws unless <paramref name="state"/> (h_0 or c_0) has shape [<paramref name="rows"/>,
-    /// <paramref name="batchSize"/>, <paramref name="width"/>], PyTorch's layout, which <paramref name="layout"/> names.</summary>
+    /// <summary>
+    /// Copies of <paramref name="h0"/> and <paramref name="c0"/> (null for a GRU), after checking them against PyTorch's
+    /// layouts for a batch of <paramref name="batchSize"/>: h [NumLayers · D, batch, H_out], c [NumLayers · D, batch,
+    /// HiddenSize]. A forward pass turns the copies into h_n and c_n, leaving the caller's tensors as they were.
+    /// </summary>
     /// <exception cref="ArgumentNullException"/>
     /// <exception cref="ArgumentException"/>
-    public static void RequireState(Tensor state, string parameterName, int rows, int batchSize, int width, string layout)
+    public static (Tensor H, Tensor? C) CopyStates(Tensor h0, Tensor? c0, bool gru, int numLayers, bool bidirectional, int batchSize, int hiddenSize, int projSize)
+    {
+        int rows = (bidirectional ? 2 : 1) * numLayers;
+        string layers = bidirectional ? "NumLayers · 2" : "NumLayers";
+        RequireState(h0, nameof(h0), rows, batchSize, projSize > 0 ? projSize : hiddenSize, $"{layers}, batch, {(projSize > 0 ? "ProjSize" : "HiddenSize")}");
+        if (gru)
+            return (new Tensor(h0.ToArray(), h0.Shape), null);
+        RequireState(c0!, nameof(c0), rows, batchSize, hiddenSize, $"{layers}, batch, HiddenSize");
+        return (new Tensor(h0.ToArray(), h0.Shape), new Tensor(c0!.ToArray(), c0.Shape));
+    }
+
+    private static void RequireState(Tensor state, string parameterName, int rows, int batchSize, int width, string layout)
     {
         ArgumentNullException.ThrowIfNull(state, parameterName);
         if (state.Rank != 3 || state.Shape[0] != rows || state.Shape[1] != batchSize || state.Shape[2] != width)

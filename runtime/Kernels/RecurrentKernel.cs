@@ -188,13 +188,8 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static (Tensor Output, Tensor H, Tensor? C) FromStates(PackedWeights? weights, object model, Tensor input, Tensor h0, Tensor? c0)
     {
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
-        string rows = M.Bidirectional ? "NumLayers · 2" : "NumLayers";
-        ModelGuard.RequireState(h0, nameof(h0), Directions * M.NumLayers, batchSize, HiddenOutputs, $"{rows}, batch, {(M.ProjSize > 0 ? "ProjSize" : "HiddenSize")}");
-        if (!M.Gru)
-            ModelGuard.RequireState(c0!, nameof(c0), Directions * M.NumLayers, batchSize, M.HiddenSize, $"{rows}, batch, HiddenSize");
+        (Tensor h, Tensor? c) = ModelGuard.CopyStates(h0, c0, M.Gru, M.NumLayers, M.Bidirectional, batchSize, M.HiddenSize, M.ProjSize);
         var output = new Tensor(OutputShape(batchSize, steps));
-        var h = new Tensor(h0.ToArray(), h0.Shape);
-        Tensor? c = M.Gru ? null : new Tensor(c0!.ToArray(), c0.Shape);
         Forward(weights, model, input.AsSpan(), output.AsSpan(), batchSize, h.AsSpan(), c is null ? default : c.AsSpan());
         return (output, h, c);
     }

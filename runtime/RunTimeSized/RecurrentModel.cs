@@ -223,13 +223,8 @@ public abstract class RecurrentModel
     private protected (Tensor Output, Tensor H, Tensor? C) FromStates(Tensor input, Tensor h0, Tensor? c0)
     {
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize);
-        string rows = Bidirectional ? "NumLayers · 2" : "NumLayers";
-        ModelGuard.RequireState(h0, nameof(h0), NumLayers * Directions, batchSize, HiddenOutputSize, $"{rows}, batch, {(ProjSize > 0 ? "ProjSize" : "HiddenSize")}");
-        if (!_gru)
-            ModelGuard.RequireState(c0!, nameof(c0), NumLayers * Directions, batchSize, HiddenSize, $"{rows}, batch, HiddenSize");
+        (Tensor h, Tensor? c) = ModelGuard.CopyStates(h0, c0, _gru, NumLayers, Bidirectional, batchSize, HiddenSize, ProjSize);
         var output = new Tensor(OutputShape(batchSize, steps));
-        var h = new Tensor(h0.ToArray(), h0.Shape);
-        Tensor? c = _gru ? null : new Tensor(c0!.ToArray(), c0.Shape);
         Run(input.AsSpan(), output.AsSpan(), batchSize, default, padded: false, h.AsSpan(), c is null ? default : c.AsSpan(), withState: true);
         return (output, h, c);
     }
