@@ -341,7 +341,7 @@ public abstract class RecurrentWeights
         if (KeyStructure.Heads(file.TensorNames, file.Contains, Shape, prefix, features, fcPrefix) is not [var (headPrefix, outputs), ..] heads)
             return;
         string missing = $"{file.SourceName}: no tensor '{fcPrefix}weight'";
-        string headless = sized ? "outputSize: 0 to output the features" : "fcPrefix: null to output the features";
+        string headless = sized ? "outputSize: 0 to output the features" : Headless;
         if (heads.Count > 1)
         {
             throw new InvalidDataException($"{missing}: {heads.Count} Linear layers read the {kind}'s {features} features, under " +
@@ -352,6 +352,9 @@ public abstract class RecurrentWeights
         if (!sized)
             throw new InvalidDataException($"{missing}: the file's Linear head is under {ModelInfo.Literal(headPrefix)}: pass fcPrefix: {ModelInfo.Literal(headPrefix)}, or {headless}.");
     }
+
+    // The argument of a load with sizes from the file that asks for the features instead of a head.
+    private const string Headless = "fcPrefix: null to output the features";
 
     // Why a file does not load, where ModelInfo's reading of it explains that better than the key that failed: its
     // recurrent module is the other cell, or it (or its head) is under another prefix than the model's. With the
@@ -402,7 +405,7 @@ public abstract class RecurrentWeights
         if (headPrefix is not null)
             where.Add($"{(recurrentPrefix is null ? "the file's Linear head is" : "its Linear head")} under {ModelInfo.Literal(headPrefix)}");
         string missing = recurrentPrefix is not null ? FirstKey(prefix) : fcPrefix + "weight";
-        string features = !sized && recurrentPrefix is null ? ", or fcPrefix: null to output the features" : "";
+        string features = !sized && recurrentPrefix is null ? ", or " + Headless : "";
         return $"no tensor '{missing}': {string.Join(" and ", where)}: {(sized ? "declare " : "pass ")}{Settings(cell, recurrentPrefix, headPrefix, sized)}{features}.";
     }
 
