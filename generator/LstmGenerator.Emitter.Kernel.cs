@@ -62,8 +62,8 @@ public sealed partial class LstmGenerator
             if (spec.BFloat16)
                 writer.Line("public static bool BFloat16Weights => true; // the panels hold bfloat16 weights, two to a float: Load/MultiplyAdd High and Low widen them");
             writer.Line($"public static int StateStride => {plan.StateStride}; // floats per state buffer: the units padded for every tiling, to whole cache lines");
-            writer.Line($"public static int ProjectionSteps => {plan.ProjectionSteps};" +
-                (plan.ProjectionSteps > 0 ? " // a sequence computes layer 0's b + W_ih · x_t this many steps ahead" : ""));
+            writer.Line($"public static int PrecomputedSteps => {plan.PrecomputedSteps};" +
+                (plan.PrecomputedSteps > 0 ? " // a sequence computes layer 0's b + W_ih · x_t this many steps ahead" : ""));
             writer.Line($"public static bool LanesRunBatches => {Bool(plan.LanesRunBatches)};" + (plan.LanesRunBatches ? " // a small model: a batch runs a sequence per SIMD lane" : ""));
             writer.Line($"public static bool BlocksRunBatches => {Bool(plan.BlocksRunBatches)};" +
                 (plan.BlocksRunBatches ? " // a batch runs blocks of sequences through each weight vector" : ""));
@@ -137,7 +137,7 @@ public sealed partial class LstmGenerator
                 constants.Add(("InputPanelLength", layout.InputPanelLength));
                 constants.Add(("HiddenPanelLength", layout.HiddenPanelLength));
                 constants.Add(("HiddenPanelsOffset", layout.HiddenPanelsOffset));
-                constants.Add(("ProjectionLength", PackedLayout.Slots * layout.PaddedHidden));
+                constants.Add(("PrecomputedLength", PackedLayout.Slots * layout.PaddedHidden));
             }
             else
             {
@@ -167,9 +167,9 @@ public sealed partial class LstmGenerator
 
             private string Gates => Block ? ", ref float gates" : "";
 
-            public string Signature => $"{Name}(ref float weights, ref float {Source}, {Stride}ref float {(Name == "Project" ? "projection" : "state")}{Gates}, int {Last})";
+            public string Signature => $"{Name}(ref float weights, ref float {Source}, {Stride}ref float {(Name == "Precompute" ? "precomputed" : "state")}{Gates}, int {Last})";
 
-            public string Arguments => $"ref weights, ref {Source}, {(Block ? "xStride, " : "")}ref {(Name == "Project" ? "projection" : "state")}{(Block ? ", ref gates" : "")}, {Last}";
+            public string Arguments => $"ref weights, ref {Source}, {(Block ? "xStride, " : "")}ref {(Name == "Precompute" ? "precomputed" : "state")}{(Block ? ", ref gates" : "")}, {Last}";
 
             /// <summary>The generic body, written once for every tiling without a rest tile.</summary>
             public string Generic => "Tiles" + Name;
@@ -181,10 +181,10 @@ public sealed partial class LstmGenerator
             var methods = new System.Collections.Generic.List<LayerMethod> { new("Layer", "x", "parity") };
             if (plan.Spec.NumLayers > 1)
                 methods.Add(new("UpperLayer", "x", "parity"));
-            if (plan.ProjectionSteps > 0)
+            if (plan.PrecomputedSteps > 0)
             {
-                methods.Add(new("ProjectedLayer", "projection", "parity"));
-                methods.Add(new("Project", "x", "steps"));
+                methods.Add(new("PrecomputedLayer", "precomputed", "parity"));
+                methods.Add(new("Precompute", "x", "steps"));
             }
             if (plan.BlocksRunBatches)
             {

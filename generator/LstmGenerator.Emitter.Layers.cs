@@ -28,7 +28,7 @@ public sealed partial class LstmGenerator
         }
 
         // A layer step's attribute: inlined into the driver's loop where the JIT can; where it cannot (a step past the
-        // JIT's locals limit, the projection ahead), fully optimized from its first call rather than after tiering up,
+        // JIT's locals limit, the input precomputed ahead), fully optimized from its first call rather than after tiering up,
         // which kept a model's first ~200 calls many times slower.
         private const string LayerMethodAttribute = "[MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]";
 
@@ -39,10 +39,10 @@ public sealed partial class LstmGenerator
             EmitLayer(writer, plan, code, "Layer", $"Layer 0, reading x_t", bottom);
             if (plan.Spec.NumLayers > 1)
                 EmitLayer(writer, plan, code, "UpperLayer", "A layer above 0, reading the h_t of the layer below (x)", LayerShape.Upper(plan));
-            if (plan.ProjectionSteps > 0)
+            if (plan.PrecomputedSteps > 0)
             {
-                EmitLayer(writer, plan, code, "ProjectedLayer", "Layer 0, from b + W_ih · x_t projected ahead", bottom.AsProjected);
-                EmitProject(writer, plan, code, bottom);
+                EmitLayer(writer, plan, code, "PrecomputedLayer", "Layer 0, from b + W_ih · x_t precomputed ahead", bottom.AsPrecomputed);
+                EmitPrecompute(writer, plan, code, bottom);
             }
             if (plan.BlocksRunBatches)
             {
@@ -60,7 +60,7 @@ public sealed partial class LstmGenerator
             writer.Line();
             writer.Line($"/// <summary>{description}.</summary>");
             writer.Line(LayerMethodAttribute);
-            writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Projected ? "projection" : "x")}, ref float state, int parity"));
+            writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Precomputed ? "precomputed" : "x")}, ref float state, int parity"));
             EmitSweepLengths(writer, code, code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd));
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);");
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);");
@@ -137,7 +137,7 @@ public sealed partial class LstmGenerator
                     writer.Open("// The last whole tile and the rest tile, in one sweep.");
                 }
                 if (tiling!.RestWithWholeTile) EmitTileReferences(writer, plan, code, tiling.Tiles == 1 ? "0" : "Tiles - 1", shape);
-                if (shape.Projected) writer.Line($"ref float restProjected = ref Unsafe.Add(ref projection, Tiles * {ProjectedTileLength});");
+                if (shape.Precomputed) writer.Line($"ref float restInputPart = ref Unsafe.Add(ref precomputed, Tiles * {PrecomputedTileLength});");
                 else writer.Line($"ref float restPanel = ref Unsafe.Add(ref weights, Tiles * {PanelLengthName(shape)});");
                 if (shape.SeparateInput) writer.Line("ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);");
                 EmitSweep(writer, plan, code, shape, restSweep!, reverse, tiling);
@@ -160,14 +160,14 @@ public sealed partial class LstmGenerator
         private static string PanelLengthName(LayerShape shape) =>
             shape.Layer > 0 ? "UpperPanelLength" : shape.SeparateInput ? "InputPanelLength" : "PanelLength";
 
-        // The references a whole tile's code uses: its panel (or projected input; and its W_hh panel where packed apart),
+        // The references a whole tile's code uses: its panel (or precomputed input part; and its W_hh panel where packed apart),
         // and its units' c (or previous h) and new h.
         private static void EmitTileReferences(SourceWriter writer, KernelPlan plan, Code code, string tile, LayerShape shape)
         {
             Cell cell = plan.Cell;
             string factor = tile.Contains(' ') ? $"({tile})" : tile;
             string At(string buffer, string stride) => tile == "0" ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {factor} * {code.Of}{stride})";
-            if (shape.Projected) writer.Line($"ref float projected = {(tile == "0" ? "ref projection" : $"ref Unsafe.Add(ref projection, {factor} * {ProjectedTileLength})")};");
+            if (shape.Precomputed) writer.Line($"ref float inputPart = {(tile == "0" ? "ref precomputed" : $"ref Unsafe.Add(ref precomputed, {factor} * {PrecomputedTileLength})")};");
             else writer.Line($"ref float panel = {At("weights", PanelLengthName(shape))};");
             if (shape.SeparateInput) writer.Line($"ref float hiddenPanel = {At("hiddenPanels", "HiddenPanelLength")};");
             if (cell.HasCellState) writer.Line($"ref float c = {At("cell", "Lanes")};");
@@ -181,13 +181,13 @@ public sealed partial class LstmGenerator
         {
             Cell cell = plan.Cell;
             writer.Line();
-            writer.Line("// " + (shape.Projected ? cell.ProjectedComment : BiasComment(plan)));
+            writer.Line("// " + (shape.Precomputed ? cell.PrecomputedComment : BiasComment(plan)));
             if (restTiling is not null)
                 writer.Line($"// {RestDescription(restTiling)}");
             foreach (Accumulator accumulator in sweep.Accumulators)
             {
-                writer.Line(shape.Projected
-                    ? $"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {ProjectedName(accumulator)}, {code.VectorOffset(accumulator.Index)});"
+                writer.Line(shape.Precomputed
+                    ? $"var {Name(cell, accumulator)} = {code.Ops}.Load(ref {PrecomputedName(accumulator)}, {code.VectorOffset(accumulator.Index)});"
                     : $"var {Name(cell, accumulator)} = {LoadWeights(code, accumulator, PanelName(accumulator, hiddenRows: false))};");
             }
             List<Accumulator> summing = sweep.Summing(shape).ToList();
@@ -204,7 +204,7 @@ public sealed partial class LstmGenerator
                 (Comment: cell.HiddenComment, Accumulators: sweep.Accumulators.Where(a => a.ReadsHidden).ToList(), Count: shape.HiddenColumns, Unrolled: sweep.Unrolling.Hidden,
                     FirstRow: shape.HiddenFirstRow, FirstRowName: shape.SeparateInput ? "0" : $"1 + {shape.InputsName}", HiddenRows: shape.SeparateInput, Source: "hPrev", CountName: shape.HiddenColumnsName),
             };
-            foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Projected || part.Source != "x"))
+            foreach (var part in (reverse ? Enumerable.Reverse(parts) : parts).Where(part => !shape.Precomputed || part.Source != "x"))
             {
                 writer.Line();
                 writer.Line("// " + (reverse ? part.Comment + ", last column first" : part.Comment));
@@ -232,43 +232,43 @@ public sealed partial class LstmGenerator
 
         // Layer 0's input part, b + W_ih · x_t, of `steps` consecutive steps, tile by tile: a tile's W_ih columns are read
         // from memory for the first step and from L1 for the others.
-        private static void EmitProject(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape)
+        private static void EmitPrecompute(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape)
         {
             TilingPlan tiling = code.IsGeneric ? plan.GenericTilings.First() : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line("/// Layer 0's b + W_ih · x_t for <paramref name=\"steps\"/> steps from <paramref name=\"x\"/>, into ProjectionLength floats per step:");
+            writer.Line("/// Layer 0's b + W_ih · x_t for <paramref name=\"steps\"/> steps from <paramref name=\"x\"/>, into PrecomputedLength floats per step:");
             writer.Line("/// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.");
             writer.Line("/// </summary>");
             writer.Line(LayerMethodAttribute);
-            writer.Open(Header(code, "Project", "ref float weights, ref float x, ref float projection, int steps"));
+            writer.Open(Header(code, "Precompute", "ref float weights, ref float x, ref float precomputed, int steps"));
             EmitSweepLengths(writer, code, code.IsGeneric ? null : tiling);
             if (code.IsGeneric || tiling.Tiles > 0)
             {
                 writer.Open($"for (int tile = 0; tile < {code.Of}Tiles; tile++)");
                 writer.Line($"ref float panel = ref Unsafe.Add(ref weights, tile * {code.Of}InputPanelLength);");
-                writer.Line($"ref float projected = ref Unsafe.Add(ref projection, tile * {ProjectedTileLength});");
-                EmitProjectSteps(writer, plan, code, shape, tiling.ProjectSweep(plan.Cell, shape, rest: false));
+                writer.Line($"ref float inputPart = ref Unsafe.Add(ref precomputed, tile * {PrecomputedTileLength});");
+                EmitPrecomputeSteps(writer, plan, code, shape, tiling.PrecomputeSweep(plan.Cell, shape, rest: false));
                 writer.Close();
             }
             if (tiling.HasRest && !code.IsGeneric)
             {
                 if (tiling.Tiles > 0) writer.Line();
                 writer.Line("ref float restPanel = ref Unsafe.Add(ref weights, Tiles * InputPanelLength);");
-                writer.Line($"ref float restProjected = ref Unsafe.Add(ref projection, Tiles * {ProjectedTileLength});");
-                EmitProjectSteps(writer, plan, code, shape, tiling.ProjectSweep(plan.Cell, shape, rest: true));
+                writer.Line($"ref float restInputPart = ref Unsafe.Add(ref precomputed, Tiles * {PrecomputedTileLength});");
+                EmitPrecomputeSteps(writer, plan, code, shape, tiling.PrecomputeSweep(plan.Cell, shape, rest: true));
             }
             writer.Close();
         }
 
-        private static void EmitProjectSteps(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, Sweep sweep)
+        private static void EmitPrecomputeSteps(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, Sweep sweep)
         {
             Cell cell = plan.Cell;
-            string projected = ProjectedName(sweep.Accumulators[0]);
+            string inputPart = PrecomputedName(sweep.Accumulators[0]);
             writer.Open("for (int step = 0; step < steps; step++)");
             writer.Line("ref float xt = ref Unsafe.Add(ref x, step * InputSize);");
-            writer.Line($"ref float into = ref Unsafe.Add(ref {projected}, step * {code.Of}ProjectionLength);");
-            writer.Line($"// {BiasComment(plan)}; then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer");
+            writer.Line($"ref float into = ref Unsafe.Add(ref {inputPart}, step * {code.Of}PrecomputedLength);");
+            writer.Line($"// {BiasComment(plan)}; then the input part of every gate, += W_ih · x_t, stored for PrecomputedLayer");
             foreach (Accumulator accumulator in sweep.Accumulators)
                 writer.Line($"var {Name(cell, accumulator)} = {LoadWeights(code, accumulator, PanelName(accumulator, hiddenRows: false))};");
             List<Accumulator> summing = sweep.Accumulators.Where(a => a.ReadsInput).ToList();
@@ -319,10 +319,10 @@ public sealed partial class LstmGenerator
                 (true, true) => "restHiddenPanel",
             };
 
-        // Floats of a tile's pre-activations in a step's projection: a float per slot and lane, also with bfloat16 weights.
-        private static readonly string ProjectedTileLength = $"{LstmGen.Kernels.PackedLayout.Slots} * lanes";
+        // Floats of a tile's precomputed input part in a step: a float per slot and lane, also with bfloat16 weights.
+        private static readonly string PrecomputedTileLength = $"{LstmGen.Kernels.PackedLayout.Slots} * lanes";
 
-        private static string ProjectedName(Accumulator accumulator) => accumulator.Rest ? "restProjected" : "projected";
+        private static string PrecomputedName(Accumulator accumulator) => accumulator.Rest ? "restInputPart" : "inputPart";
 
         // An accumulator's vector of a panel's first row (its bias), widened from bfloat16 where the panel holds that.
         private static string LoadWeights(Code code, Accumulator accumulator, string panel) =>

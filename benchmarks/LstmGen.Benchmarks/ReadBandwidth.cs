@@ -124,19 +124,19 @@ public static class WeightStreaming
         if (layer % columns != 0)
             throw new InvalidOperationException($"{info.Name}: {layer} packed floats are not one layer of {columns} rows.");
         long inputBytes = 4L * layer / columns * info.InputSize;
-        return new WeightFacts(info.Name, packed.Length, head, layer * 4L, ProjectionSteps(model), inputBytes);
+        return new WeightFacts(info.Name, packed.Length, head, layer * 4L, PrecomputedSteps(model), inputBytes);
     }
 
     /// <summary>
-    /// The generated model struct's <c>ProjectionSteps</c> (see the generator's KernelPlan), read by reflection; 1 when
-    /// it projects nothing ahead.
+    /// The generated model struct's <c>PrecomputedSteps</c> (see the generator's KernelPlan), read by reflection; 1 when
+    /// it precomputes nothing ahead.
     /// </summary>
-    private static int ProjectionSteps(object model)
+    private static int PrecomputedSteps(object model)
     {
         string plan = model.GetType().Name + "Model"; // a file-local struct: the compiler prefixes its name
         int steps = model.GetType().Assembly.GetTypes()
             .Where(type => type.Name.EndsWith(plan, StringComparison.Ordinal))
-            .Select(type => (int)type.GetProperty("ProjectionSteps", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)
+            .Select(type => (int)type.GetProperty("PrecomputedSteps", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)
             .Single();
         return Math.Max(steps, 1);
     }

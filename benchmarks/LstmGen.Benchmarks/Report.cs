@@ -30,12 +30,12 @@ public sealed record GeneratorFacts(string Model, string Attribute, long SourceB
 
 /// <summary>A generated model's packed weights: total floats, the head's floats, and the bytes read per time step.</summary>
 /// <param name="BytesPerStep">The packed weights without the head: what a step-by-step kernel reads per step.</param>
-/// <param name="ProjectionSteps">The steps the generated <c>Forward</c> projects layer 0's input ahead (1: none).</param>
-/// <param name="InputBytes">Layer 0's packed W_ih, which a projecting <c>Forward</c> reads once per <paramref name="ProjectionSteps"/>.</param>
-public sealed record WeightFacts(string Case, int PackedFloats, int HeadFloats, long BytesPerStep, int ProjectionSteps = 1, long InputBytes = 0)
+/// <param name="PrecomputedSteps">The steps for which the generated <c>Forward</c> precomputes layer 0's input part ahead (1: none).</param>
+/// <param name="InputBytes">Layer 0's packed W_ih, which a precomputing <c>Forward</c> reads once per <paramref name="PrecomputedSteps"/>.</param>
+public sealed record WeightFacts(string Case, int PackedFloats, int HeadFloats, long BytesPerStep, int PrecomputedSteps = 1, long InputBytes = 0)
 {
     /// <summary>The bytes of weights the generated <c>Forward</c> reads per step, on average over a sequence.</summary>
-    public long GeneratedBytesPerStep => BytesPerStep - InputBytes + InputBytes / Math.Max(ProjectionSteps, 1);
+    public long GeneratedBytesPerStep => BytesPerStep - InputBytes + InputBytes / Math.Max(PrecomputedSteps, 1);
 }
 
 /// <summary>A run's results and environment, saved as JSON so <c>--report</c> can redraw the page.</summary>
@@ -559,9 +559,9 @@ public static class Report
         md.AppendLine();
         md.AppendLine("Weights read per step = the generated model's `_packedWeights` (read by reflection) minus the Linear head " +
                       "(O·H + O floats, read once per sequence), × 4 bytes: per layer 4 · PaddedHidden · (1 + I + H) floats, " +
-                      "PaddedHidden = H rounded up to a multiple of 16. Where the generated kernel projects its input (its `ProjectionSteps` " +
+                      "PaddedHidden = H rounded up to a multiple of 16. Where the generated kernel precomputes its input part (its `PrecomputedSteps` " +
                       "constant, read by reflection; here mid and large), `Forward` computes layer 0's input part that many steps ahead and so " +
-                      "reads W_ih (4 · PaddedHidden · I floats) once per chunk: its bytes per step count W_ih ÷ ProjectionSteps " +
+                      "reads W_ih (4 · PaddedHidden · I floats) once per chunk: its bytes per step count W_ih ÷ PrecomputedSteps " +
                       "(the run-time-sized model reads every weight every step). " +
                       "Achieved = bytes per step ÷ (median ns per sequence ÷ T). " +
                       "Limit ÷ achieved ≤ 1.5× is the target for mid and large.");

@@ -14,16 +14,16 @@ namespace LstmGen.Generator.Model;
 /// stream their weights at full width, and their unrolled group code spills (docs/kernel-choices.md).</param>
 /// <param name="ReverseOddSteps">Whether odd steps read the weights backwards, starting with what the previous step left in
 /// cache: for weights larger than the L1 cache.</param>
-/// <param name="ProjectionSteps">How many steps ahead a sequence's <c>Forward</c> computes layer 0's input part
+/// <param name="PrecomputedSteps">How many steps ahead a sequence's <c>Forward</c> computes layer 0's input part
 /// (bias + W_ih · x_t), tile by tile, before their recurrent parts; 0: step by step. A chunk reads W_ih once instead of
-/// once per step (a tile's W_ih columns stay in L1 across it), and each step then streams only W_hh, which a projecting
+/// once per step (a tile's W_ih columns stay in L1 across it), and each step then streams only W_hh, which a precomputing
 /// model packs apart from the input rows (<see cref="PackedLayout.SeparateInput"/>). That pays when the weights live well
 /// beyond L1 (over 64 KB) and W_ih is large enough (8 KB or more) that the bytes saved outweigh storing and reloading
 /// the pre-activations (docs/kernel-choices.md).</param>
 /// <param name="InterleavesDirections">Whether a bidirectional layer runs its two directions step by step together, for
 /// the CPU to overlap their chains: when both directions' weights fit in L1 beside the rest. Otherwise one direction
 /// runs over the whole sequence, then the other, each reading its weights from L1 (docs/kernel-choices.md).</param>
-internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool BatchOnLanes, bool ReverseOddSteps, int ProjectionSteps,
+internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<TilingPlan> Tilings, bool BatchOnLanes, bool ReverseOddSteps, int PrecomputedSteps,
     bool InterleavesDirections)
 {
     /// <summary>
@@ -56,8 +56,8 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// </summary>
     public bool BlocksRunBatches => !LanesRunBatches && !Spec.Bidirectional && Spec.ProjSize == 0 && Tilings.All(tiling => !tiling.HasRest);
 
-    /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows (for the projection).</summary>
-    public bool SeparateInput => ProjectionSteps > 0;
+    /// <summary>Whether layer 0's W_hh rows are packed apart from its input rows (for the input precomputed ahead).</summary>
+    public bool SeparateInput => PrecomputedSteps > 0;
 
     /// <summary>The tilings whose layers are printed once, generic over the SIMD width: those without a rest tile.</summary>
     public IEnumerable<TilingPlan> GenericTilings => Tilings.Where(tiling => !tiling.HasRest);
@@ -88,21 +88,21 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
         bool interleaves = spec.Bidirectional && layer <= 32 * 1024;
         long streamed = !spec.Bidirectional ? weights : interleaves ? layer : layer / 2;
 
-        int projectionSteps = weights > 64 * 1024 && inputWeights >= 8 * 1024
+        int precomputedSteps = weights > 64 * 1024 && inputWeights >= 8 * 1024
             ? System.Math.Min(System.Math.Min(8, spec.SeqLen), 8192 / (4 * paddedHidden))
             : 0;
-        if (projectionSteps < 2 || spec.Bidirectional || spec.ProjSize > 0) projectionSteps = 0;
+        if (precomputedSteps < 2 || spec.Bidirectional || spec.ProjSize > 0) precomputedSteps = 0;
 
         TilingPlan[] tilings = groups
-            .Select(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: projectionSteps > 0))
+            .Select(group => TilingPlan.For(TileVectorOf(group[0]), spec, group, separateInput: precomputedSteps > 0))
             .ToArray();
-        // The group kernel and the projection ahead read plain layers: not bidirectional or projected ones, and the
+        // The group kernel and the input precomputed ahead read plain layers: not bidirectional or projected ones, and the
         // group kernel float32 weights.
         bool plain = !spec.Bidirectional && spec.ProjSize == 0;
         return new KernelPlan(spec, cell, tilings,
             BatchOnLanes: plain && !spec.BFloat16 && 4L * spec.HiddenSize * (spec.InputSize + spec.HiddenSize) <= 4096,
             ReverseOddSteps: streamed > 32 * 1024,
-            ProjectionSteps: projectionSteps,
+            PrecomputedSteps: precomputedSteps,
             InterleavesDirections: interleaves);
     }
 
@@ -162,11 +162,11 @@ internal sealed record TilingPlan(VectorWidth Vector, PackedLayout Layout, IRead
     }
 
     /// <summary>Layer 0's input part of a step, computed ahead: every slot of a whole tile, or the rest tile's vectors.</summary>
-    public Sweep ProjectSweep(Cell cell, LayerShape shape, bool rest)
+    public Sweep PrecomputeSweep(Cell cell, LayerShape shape, bool rest)
     {
         List<Accumulator> accumulators = (rest ? RestAccumulators() : SlotAccumulators(cell)).Select(a => a with { ReadsHidden = false }).ToList();
-        shape = shape with { Projected = false };
-        return Sweep.Of(accumulators, wholeTile: !rest, restTile: rest, shape, Unrolling.For([accumulators], shape, copies: 1), projection: true);
+        shape = shape with { Precomputed = false };
+        return Sweep.Of(accumulators, wholeTile: !rest, restTile: rest, shape, Unrolling.For([accumulators], shape, copies: 1), precompute: true);
     }
 
     private List<Accumulator> RestAccumulators() =>
@@ -248,11 +248,11 @@ internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool Whole
     /// A sweep of <paramref name="accumulators"/> over a layer's columns, consecutive columns going to consecutive
     /// chains of each accumulator, so that enough multiply-adds are in flight: two chains halve the chain a step waits
     /// for once h_{t-1} is known; a sweep of at most 2 accumulators (a lone rest tile) takes 4. A column loop takes two
-    /// at a time, and so does the projection; no accumulator gets a chain no column reaches.
+    /// at a time, and so does the precomputed input; no accumulator gets a chain no column reaches.
     /// </summary>
-    public static Sweep Of(List<Accumulator> accumulators, bool wholeTile, bool restTile, LayerShape shape, Unrolling unrolling, bool projection = false)
+    public static Sweep Of(List<Accumulator> accumulators, bool wholeTile, bool restTile, LayerShape shape, Unrolling unrolling, bool precompute = false)
     {
-        int wanted = accumulators.Count <= 2 && !projection ? 4 : 2;
+        int wanted = accumulators.Count <= 2 && !precompute ? 4 : 2;
         int Used(int columns, bool unrolled) => System.Math.Min(unrolled ? wanted : 2, columns);
         return new Sweep(
             accumulators.Select(a => a with
@@ -264,8 +264,8 @@ internal sealed record Sweep(IReadOnlyList<Accumulator> Accumulators, bool Whole
             wholeTile, restTile, unrolling);
     }
 
-    /// <summary>The accumulators that sum columns: with a projected input, the GRU's n_x is complete already.</summary>
-    public IEnumerable<Accumulator> Summing(LayerShape shape) => Accumulators.Where(a => a.ReadsHidden || !shape.Projected);
+    /// <summary>The accumulators that sum columns: with a precomputed input part, the GRU's n_x is complete already.</summary>
+    public IEnumerable<Accumulator> Summing(LayerShape shape) => Accumulators.Where(a => a.ReadsHidden || !shape.Precomputed);
 }
 
 /// <summary>Which column parts a layer method's sweeps unroll; the others are loops over pairs of columns.</summary>
@@ -297,14 +297,14 @@ internal sealed record Unrolling(bool Input, bool Hidden)
 /// <param name="HiddenColumns">W_hh's columns: H_out, the values of h.</param>
 /// <param name="HiddenColumnsName">The constant that names them.</param>
 /// <param name="SeparateInput">Whether its W_hh rows are packed apart from the input rows.</param>
-/// <param name="Projected">Whether it starts from its input part computed ahead instead of x_t.</param>
-internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int HiddenColumns, string HiddenColumnsName, bool SeparateInput, bool Projected)
+/// <param name="Precomputed">Whether it starts from its input part computed ahead instead of x_t.</param>
+internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int HiddenColumns, string HiddenColumnsName, bool SeparateInput, bool Precomputed)
 {
     public static LayerShape Bottom(KernelPlan plan) =>
-        new(0, plan.Spec.InputSize, "InputSize", plan.Spec.HiddenOutputSize, HiddenOutputName(plan.Spec), plan.SeparateInput, Projected: false);
+        new(0, plan.Spec.InputSize, "InputSize", plan.Spec.HiddenOutputSize, HiddenOutputName(plan.Spec), plan.SeparateInput, Precomputed: false);
 
     public static LayerShape Upper(KernelPlan plan) =>
-        new(1, plan.Spec.FeatureSize, FeatureName(plan.Spec), plan.Spec.HiddenOutputSize, HiddenOutputName(plan.Spec), SeparateInput: false, Projected: false);
+        new(1, plan.Spec.FeatureSize, FeatureName(plan.Spec), plan.Spec.HiddenOutputSize, HiddenOutputName(plan.Spec), SeparateInput: false, Precomputed: false);
 
     /// <summary>The constant naming H_out in generated code: HiddenSize, or ProjSize when projected.</summary>
     public static string HiddenOutputName(ModelSpec spec) => spec.ProjSize > 0 ? "ProjSize" : "HiddenSize";
@@ -312,10 +312,10 @@ internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int 
     /// <summary>The constant naming a layer's values per step (D · H_out): H_out's name when unidirectional.</summary>
     public static string FeatureName(ModelSpec spec) => spec.Bidirectional ? "FeatureSize" : HiddenOutputName(spec);
 
-    public LayerShape AsProjected => this with { Projected = true };
+    public LayerShape AsPrecomputed => this with { Precomputed = true };
 
     /// <summary>The input columns its sweep reads: none when it starts from the input part computed ahead.</summary>
-    public int InputColumns => Projected ? 0 : Inputs;
+    public int InputColumns => Precomputed ? 0 : Inputs;
 
     /// <summary>The panel row of W_hh's first column: after the bias and input rows, or 0 where packed apart.</summary>
     public int HiddenFirstRow => SeparateInput ? 0 : 1 + Inputs;
@@ -336,12 +336,12 @@ internal sealed record LayerShape(int Layer, int Inputs, string InputsName, int 
 internal sealed record Cell(
     string Name, string Attribute, string Module, string Weights, int Gates, IReadOnlyList<string> Slots,
     int InputOnlySlot, int HiddenOnlySlot, bool HasCellState, bool HasRestTiles,
-    string BiasComment, string ProjectedComment, string InputComment, string HiddenComment, string UpdateComment, string Update)
+    string BiasComment, string PrecomputedComment, string InputComment, string HiddenComment, string UpdateComment, string Update)
 {
     public static readonly Cell Lstm = new("LSTM", "Lstm", "nn.LSTM", "LstmWeights", Gates: 4, ["i", "f", "g", "o"],
         InputOnlySlot: -1, HiddenOnlySlot: -1, HasCellState: true, HasRestTiles: true,
         BiasComment: "gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))",
-        ProjectedComment: "gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)",
+        PrecomputedComment: "gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)",
         InputComment: "gates += W_ih · x_t",
         HiddenComment: "gates += W_hh · h_{t-1}",
         UpdateComment: "c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)",
@@ -350,7 +350,7 @@ internal sealed record Cell(
     public static readonly Cell Gru = new("GRU", "Gru", "nn.GRU", "GruWeights", Gates: 3, ["r", "z", "nx", "nh"],
         InputOnlySlot: 2, HiddenOnlySlot: 3, HasCellState: false, HasRestTiles: false,
         BiasComment: "r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2))",
-        ProjectedComment: "r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)",
+        PrecomputedComment: "r, z, n_x = b + W_ih · x_t; n_h = b_hn, precomputed ahead (the r, z rows are pre-scaled by ½)",
         InputComment: "r, z, n_x += W_ih · x_t",
         HiddenComment: "r, z, n_h += W_hh · h_{t-1}",
         UpdateComment: "n = tanh(n_x + r ⊙ n_h);  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}",

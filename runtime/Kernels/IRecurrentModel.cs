@@ -47,7 +47,7 @@ public interface IRecurrentModel
     /// How many steps ahead a sequence computes layer 0's input part (bias + W_ih · x_t) before the recurrent parts;
     /// 0: step by step.
     /// </summary>
-    static abstract int ProjectionSteps { get; }
+    static abstract int PrecomputedSteps { get; }
 
     /// <summary>Whether batches run groups of sequences on the SIMD lanes (small models, reading out at the end).</summary>
     static abstract bool LanesRunBatches { get; }

@@ -8,7 +8,7 @@ namespace LstmGen.Kernels;
 /// steps generated for it. A SIMD path of <see cref="RecurrentKernel{M, T512, T256, T128}"/> runs one tiling.
 /// </summary>
 /// <remarks>
-/// The members with a default exist only where the model's plan uses them (stacked layers, a projection, input rows
+/// The members with a default exist only where the model's plan uses them (stacked layers, a projection, input precomputed ahead and its rows
 /// packed apart, batch blocks, bidirectional layers); the driver and the generated layer steps read them only then, so
 /// their defaults never run.
 /// </remarks>
@@ -45,7 +45,7 @@ public interface ITiling
     /// <summary>Floats of each layer above 0 (of one direction).</summary>
     static virtual int UpperLayerLength => throw NotPlanned(nameof(UpperLayerLength));
 
-    /// <summary>With layer 0's input rows packed apart (for the projection ahead): a whole tile's bias and W_ih rows.</summary>
+    /// <summary>With layer 0's input rows packed apart (for the input precomputed ahead): a whole tile's bias and W_ih rows.</summary>
     static virtual int InputPanelLength => throw NotPlanned(nameof(InputPanelLength));
 
     /// <summary>With layer 0's input rows packed apart: a whole tile's W_hh rows.</summary>
@@ -54,8 +54,8 @@ public interface ITiling
     /// <summary>With layer 0's input rows packed apart: where its W_hh rows start, after every tile's input rows.</summary>
     static virtual int HiddenPanelsOffset => throw NotPlanned(nameof(HiddenPanelsOffset));
 
-    /// <summary>Floats of one step's input part projected ahead: every tile's bias row.</summary>
-    static virtual int ProjectionLength => throw NotPlanned(nameof(ProjectionLength));
+    /// <summary>Floats of one step's input part precomputed ahead: every tile's bias row.</summary>
+    static virtual int PrecomputedLength => throw NotPlanned(nameof(PrecomputedLength));
 
     /// <summary>With a projection: where layer 0's W_hr [ProjSize, HiddenSize] starts, after its panels.</summary>
     static virtual int WeightHrOffset => throw NotPlanned(nameof(WeightHrOffset));
@@ -69,11 +69,11 @@ public interface ITiling
     /// <summary>One step of a layer above 0, whose weights start at <paramref name="weights"/>, reading the layer below's h_t at <paramref name="x"/>.</summary>
     static virtual void UpperLayer(ref float weights, ref float x, ref float state, int parity) => throw NotPlanned(nameof(UpperLayer));
 
-    /// <summary>One step of layer 0 whose input part <paramref name="projection"/> was computed ahead by <see cref="Project"/>.</summary>
-    static virtual void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => throw NotPlanned(nameof(ProjectedLayer));
+    /// <summary>One step of layer 0 whose input part <paramref name="precomputed"/> was computed ahead by <see cref="Precompute"/>.</summary>
+    static virtual void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => throw NotPlanned(nameof(PrecomputedLayer));
 
-    /// <summary>Layer 0's input parts of <paramref name="steps"/> steps, each <see cref="ProjectionLength"/> floats.</summary>
-    static virtual void Project(ref float weights, ref float x, ref float projection, int steps) => throw NotPlanned(nameof(Project));
+    /// <summary>Layer 0's input parts of <paramref name="steps"/> steps, each <see cref="PrecomputedLength"/> floats.</summary>
+    static virtual void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => throw NotPlanned(nameof(Precompute));
 
     /// <summary>
     /// One step of layer 0 for <see cref="PackedLayout.BlockSequences"/> sequences: sequence g's input at x + g · xStride, its state

@@ -44,9 +44,9 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             LayerByLayer(ref weights, ref input, steps, ref output, h, c, b, batchSize);
             return;
         }
-        // The state, then the projected inputs of a chunk of steps: on the stack within its budget, else in this
+        // The state, then the precomputed input parts of a chunk of steps: on the stack within its budget, else in this
         // thread's scratch; from a cache line, the state zeroed (see AlignedBuffer.ClearAligned).
-        int length = StateLength + M.ProjectionSteps * PackedLayout.Slots * M.StateStride + AlignedBuffer.Slack;
+        int length = StateLength + M.PrecomputedSteps * PackedLayout.Slots * M.StateStride + AlignedBuffer.Slack;
         Span<float> memory = length <= StackBudgetFloats ? stackalloc float[length] : KernelScratch.Rent(length);
         ref float state = ref AlignedBuffer.ClearAligned(memory, StateLength);
         if (!h.IsEmpty)
@@ -69,7 +69,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     {
         // A method of its own: the JIT inlines both branches' layer steps before it folds the branch away, and the two
         // together passed its 512-locals limit, which left one of them a call.
-        if (M.ProjectionSteps > 0 && Vector128.IsHardwareAccelerated)
+        if (M.PrecomputedSteps > 0 && Vector128.IsHardwareAccelerated)
         {
             ProjectedRun<T>(ref weights, ref input, steps, ref state, ref output);
             return;
@@ -86,20 +86,20 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     }
 
     /// <summary>
-    /// <see cref="Run{T}"/> with layer 0's input parts, b + W_ih · x_t, computed ProjectionSteps steps at a time (reading
+    /// <see cref="Run{T}"/> with layer 0's input parts, b + W_ih · x_t, computed PrecomputedSteps steps at a time (reading
     /// W_ih once for them) into the working memory after the state, then the steps.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ProjectedRun<T>(ref float weights, ref float input, int steps, ref float state, ref float output) where T : struct, ITiling
     {
-        ref float projection = ref Unsafe.Add(ref state, StateLength);
-        for (int start = 0; start < steps; start += M.ProjectionSteps)
+        ref float precomputed = ref Unsafe.Add(ref state, StateLength);
+        for (int start = 0; start < steps; start += M.PrecomputedSteps)
         {
-            int chunk = Math.Min(M.ProjectionSteps, steps - start);
-            T.Project(ref weights, ref Unsafe.Add(ref input, start * M.InputSize), ref projection, chunk);
+            int chunk = Math.Min(M.PrecomputedSteps, steps - start);
+            T.Precompute(ref weights, ref Unsafe.Add(ref input, start * M.InputSize), ref precomputed, chunk);
             for (int t = start; t < start + chunk; t++)
             {
-                T.ProjectedLayer(ref weights, ref Unsafe.Add(ref projection, (t - start) * T.ProjectionLength), ref state, t & 1);
+                T.PrecomputedLayer(ref weights, ref Unsafe.Add(ref precomputed, (t - start) * T.PrecomputedLength), ref state, t & 1);
                 UpperLayers<T>(ref weights, ref state, t & 1);
                 if (EveryStep)
                     ReadOut<T>(ref weights, ref state, (t + 1) & 1, ref Unsafe.Add(ref output, t * M.OutputSize));
@@ -125,7 +125,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         {
             RecurrentScalarKernel.Step(MemoryMarshal.CreateReadOnlySpan(ref weights, T.HeadOffset), MemoryMarshal.CreateReadOnlySpan(ref x, M.InputSize),
                 MemoryMarshal.CreateSpan(ref state, StateLength), M.InputSize, M.HiddenSize, M.NumLayers, T.Lanes, T.RestLanes, M.Gru, parity,
-                separateInput: M.ProjectionSteps > 0, M.ProjSize, M.BFloat16Weights);
+                separateInput: M.PrecomputedSteps > 0, M.ProjSize, M.BFloat16Weights);
             return;
         }
         T.Layer(ref weights, ref x, ref state, parity);

@@ -96,7 +96,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static PackedWeights Pack<T>(RecurrentWeights weights) where T : struct, ITiling =>
         ModelGuard.RequirePackedLength(
             RecurrentPacking.Pack(weights, M.InputSize, M.HiddenSize, M.HasHead ? M.OutputSize : 0, M.NumLayers, T.Lanes, T.RestLanes,
-                separateInput: M.ProjectionSteps > 0, M.Bidirectional, M.ProjSize, M.BFloat16Weights),
+                separateInput: M.PrecomputedSteps > 0, M.Bidirectional, M.ProjSize, M.BFloat16Weights),
             T.PackedLength);
 
     private static ref float Weights(PackedWeights? weights, object model) =>

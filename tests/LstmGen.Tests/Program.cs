@@ -7,8 +7,8 @@ namespace LstmGen.Tests;
 
 /// <summary>
 /// Entry point for child processes of <see cref="Parity.SimdPathTests"/>: <c>dotnet LstmGen.Tests.dll golden</c>
-/// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that project
-/// their input ahead (<see cref="ProjectedInputTests"/>) and of bfloat16 models, generated (<see cref="BFloat16Parity"/>)
+/// prints the SIMD widths this process accelerates, then the error of every golden case and of the models that precompute
+/// their input ahead (<see cref="PrecomputedInputTests"/>) and of bfloat16 models, generated (<see cref="BFloat16Parity"/>)
 /// and run-time-sized (<see cref="RunTimeSizedBFloat16Parity"/>, with the refusal of an undefined precision), and of the
 /// run-time-sized models on every option case (<see cref="OptionGolden"/>), then the outcome of every PyTorch option
 /// check of generated models (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
@@ -35,10 +35,10 @@ public static class Program
                 Console.WriteLine($"{name} {api}: {error:E2} {(pass ? "ok" : "FAIL")}");
             }
         }
-        foreach (object[] row in ProjectedInputTests.Names())
+        foreach (object[] row in PrecomputedInputTests.Names())
         {
             string name = (string)row[0];
-            float error = ProjectedInputTests.MaxError(name);
+            float error = PrecomputedInputTests.MaxError(name);
             bool pass = error <= GoldenParity.Tolerance;
             allPass &= pass;
             Console.WriteLine($"projected {name}: {error:E2} {(pass ? "ok" : "FAIL")}");

@@ -110,7 +110,7 @@ public class SnapshotTests
         public partial class ProjectedLstm { }
         """);
 
-    // A rest tile of halves (H = 136 on Vector512) and layer 0's input part projected ahead, both reading bfloat16 pairs.
+    // A rest tile of halves (H = 136 on Vector512) and layer 0's input part precomputed ahead, both reading bfloat16 pairs.
     [Fact]
     public void Bfloat16_weights() => Verify("BFloat16Lstm", """
         using LstmGen;

@@ -5,7 +5,7 @@ using LstmGen.Kernels;
 
 namespace LstmGen.Tests.Parity;
 
-// bfloat16 models and their float32 twins: a rest tile of halves and the input projected ahead (H = 136), stacked GRU
+// bfloat16 models and their float32 twins: a rest tile of halves and the input precomputed ahead (H = 136), stacked GRU
 // layers (batches in blocks), and a stacked, bidirectional, projected LSTM read out at every step.
 [Lstm(16, 136, 4, 20, WeightPrecision = WeightPrecision.BFloat16)] public partial class HalfRestLstm : ILstmTestModel;
 [Lstm(16, 136, 4, 20)] public partial class FloatRestLstm : ILstmTestModel;

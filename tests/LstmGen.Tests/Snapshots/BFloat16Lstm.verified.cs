@@ -172,7 +172,7 @@ namespace LstmGen.Generated
         public static Readout Readout => Readout.LastStep;
         public static bool BFloat16Weights => true; // the panels hold bfloat16 weights, two to a float: Load/MultiplyAdd High and Low widen them
         public static int StateStride => 144; // floats per state buffer: the units padded for every tiling, to whole cache lines
-        public static int ProjectionSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
+        public static int PrecomputedSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => false;
@@ -447,9 +447,9 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
+        /// <summary>Layer 0, from b + W_ih · x_t precomputed ahead.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesPrecomputedLayer<T, S, V>(ref float weights, ref float precomputed, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -463,16 +463,16 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
 
-                    // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
-                    var i = S.Load(ref projected, 0);
-                    var f = S.Load(ref projected, lanes);
-                    var g = S.Load(ref projected, 2 * lanes);
-                    var o = S.Load(ref projected, 3 * lanes);
+                    // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
+                    var i = S.Load(ref inputPart, 0);
+                    var f = S.Load(ref inputPart, lanes);
+                    var g = S.Load(ref inputPart, 2 * lanes);
+                    var o = S.Load(ref inputPart, 3 * lanes);
                     // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
@@ -508,16 +508,16 @@ namespace LstmGen.Generated
             {
                 for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
 
-                    // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
-                    var i = S.Load(ref projected, 0);
-                    var f = S.Load(ref projected, lanes);
-                    var g = S.Load(ref projected, 2 * lanes);
-                    var o = S.Load(ref projected, 3 * lanes);
+                    // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
+                    var i = S.Load(ref inputPart, 0);
+                    var f = S.Load(ref inputPart, lanes);
+                    var g = S.Load(ref inputPart, 2 * lanes);
+                    var o = S.Load(ref inputPart, 3 * lanes);
                     // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
@@ -552,22 +552,22 @@ namespace LstmGen.Generated
         }
 
         /// <summary>
-        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into PrecomputedLength floats per step:
         /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesPrecompute<T, S, V>(ref float weights, ref float x, ref float precomputed, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
-                ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                 for (int step = 0; step < steps; step++)
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                    ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
+                    ref float into = ref Unsafe.Add(ref inputPart, step * T.PrecomputedLength);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for PrecomputedLayer
                     var i = S.LoadHigh(ref panel, 0);
                     var f = S.LoadLow(ref panel, 0);
                     var g = S.LoadHigh(ref panel, lanes);
@@ -679,7 +679,7 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 544;
             public static int HiddenPanelLength => 4352;
             public static int HiddenPanelsOffset => 4624;
-            public static int ProjectionLength => 544;
+            public static int PrecomputedLength => 544;
             public static int HeadOffset => 41616;
             public static int PackedLength => 42164;
             private static int RestRowLength => 16; // floats per panel row of the rest tile
@@ -978,9 +978,9 @@ namespace LstmGen.Generated
                 }
             }
 
-            /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
+            /// <summary>Layer 0, from b + W_ih · x_t precomputed ahead.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity)
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity)
             {
                 int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -994,16 +994,16 @@ namespace LstmGen.Generated
                 {
                     for (int tile = 0; tile < Tiles - 1; tile++)
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                        ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                         ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
-                        var i = Simd512.Load(ref projected, 0);
-                        var f = Simd512.Load(ref projected, lanes);
-                        var g = Simd512.Load(ref projected, 2 * lanes);
-                        var o = Simd512.Load(ref projected, 3 * lanes);
+                        // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
+                        var i = Simd512.Load(ref inputPart, 0);
+                        var f = Simd512.Load(ref inputPart, lanes);
+                        var g = Simd512.Load(ref inputPart, 2 * lanes);
+                        var o = Simd512.Load(ref inputPart, 3 * lanes);
                         // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
@@ -1037,21 +1037,21 @@ namespace LstmGen.Generated
 
                     // The last whole tile and the rest tile, in one sweep.
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, (Tiles - 1) * 4 * lanes);
+                        ref float inputPart = ref Unsafe.Add(ref precomputed, (Tiles - 1) * 4 * lanes);
                         ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, (Tiles - 1) * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, (Tiles - 1) * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, (Tiles - 1) * Lanes);
-                        ref float restProjected = ref Unsafe.Add(ref projection, Tiles * 4 * lanes);
+                        ref float restInputPart = ref Unsafe.Add(ref precomputed, Tiles * 4 * lanes);
                         ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);
 
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
+                        // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
                         // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
-                        var i = Simd512.Load(ref projected, 0);
-                        var f = Simd512.Load(ref projected, lanes);
-                        var g = Simd512.Load(ref projected, 2 * lanes);
-                        var o = Simd512.Load(ref projected, 3 * lanes);
-                        var rest0 = Simd512.Load(ref restProjected, 0);
-                        var rest1 = Simd512.Load(ref restProjected, lanes);
+                        var i = Simd512.Load(ref inputPart, 0);
+                        var f = Simd512.Load(ref inputPart, lanes);
+                        var g = Simd512.Load(ref inputPart, 2 * lanes);
+                        var o = Simd512.Load(ref inputPart, 3 * lanes);
+                        var rest0 = Simd512.Load(ref restInputPart, 0);
+                        var rest1 = Simd512.Load(ref restInputPart, lanes);
                         // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
@@ -1098,21 +1098,21 @@ namespace LstmGen.Generated
 
                     // The last whole tile and the rest tile, in one sweep.
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, (Tiles - 1) * 4 * lanes);
+                        ref float inputPart = ref Unsafe.Add(ref precomputed, (Tiles - 1) * 4 * lanes);
                         ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, (Tiles - 1) * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, (Tiles - 1) * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, (Tiles - 1) * Lanes);
-                        ref float restProjected = ref Unsafe.Add(ref projection, Tiles * 4 * lanes);
+                        ref float restInputPart = ref Unsafe.Add(ref precomputed, Tiles * 4 * lanes);
                         ref float restHiddenPanel = ref Unsafe.Add(ref hiddenPanels, Tiles * HiddenPanelLength);
 
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
+                        // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
                         // rest0 = [i | f], rest1 = [g | o] of the last RestLanes units, half a vector each
-                        var i = Simd512.Load(ref projected, 0);
-                        var f = Simd512.Load(ref projected, lanes);
-                        var g = Simd512.Load(ref projected, 2 * lanes);
-                        var o = Simd512.Load(ref projected, 3 * lanes);
-                        var rest0 = Simd512.Load(ref restProjected, 0);
-                        var rest1 = Simd512.Load(ref restProjected, lanes);
+                        var i = Simd512.Load(ref inputPart, 0);
+                        var f = Simd512.Load(ref inputPart, lanes);
+                        var g = Simd512.Load(ref inputPart, 2 * lanes);
+                        var o = Simd512.Load(ref inputPart, 3 * lanes);
+                        var rest0 = Simd512.Load(ref restInputPart, 0);
+                        var rest1 = Simd512.Load(ref restInputPart, lanes);
                         // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
@@ -1155,16 +1155,16 @@ namespace LstmGen.Generated
                     }
                     for (int tile = Tiles - 1 - 1; tile >= 0; tile--)
                     {
-                        ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                        ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                         ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * HiddenPanelLength);
                         ref float c = ref Unsafe.Add(ref cell, tile * Lanes);
                         ref float h = ref Unsafe.Add(ref hNext, tile * Lanes);
 
-                        // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
-                        var i = Simd512.Load(ref projected, 0);
-                        var f = Simd512.Load(ref projected, lanes);
-                        var g = Simd512.Load(ref projected, 2 * lanes);
-                        var o = Simd512.Load(ref projected, 3 * lanes);
+                        // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
+                        var i = Simd512.Load(ref inputPart, 0);
+                        var f = Simd512.Load(ref inputPart, lanes);
+                        var g = Simd512.Load(ref inputPart, 2 * lanes);
+                        var o = Simd512.Load(ref inputPart, 3 * lanes);
                         // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                         var iOdd = Simd512.Zero;
                         var fOdd = Simd512.Zero;
@@ -1199,22 +1199,22 @@ namespace LstmGen.Generated
             }
 
             /// <summary>
-            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+            /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into PrecomputedLength floats per step:
             /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
             /// </summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-            public static void Project(ref float weights, ref float x, ref float projection, int steps)
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps)
             {
                 int lanes = Lanes, rowLength = RowLength, restRowLength = RestRowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
                 for (int tile = 0; tile < Tiles; tile++)
                 {
                     ref float panel = ref Unsafe.Add(ref weights, tile * InputPanelLength);
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     for (int step = 0; step < steps; step++)
                     {
                         ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                        ref float into = ref Unsafe.Add(ref projected, step * ProjectionLength);
-                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
+                        ref float into = ref Unsafe.Add(ref inputPart, step * PrecomputedLength);
+                        // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for PrecomputedLayer
                         var i = Simd512.LoadHigh(ref panel, 0);
                         var f = Simd512.LoadLow(ref panel, 0);
                         var g = Simd512.LoadHigh(ref panel, lanes);
@@ -1315,12 +1315,12 @@ namespace LstmGen.Generated
                 }
 
                 ref float restPanel = ref Unsafe.Add(ref weights, Tiles * InputPanelLength);
-                ref float restProjected = ref Unsafe.Add(ref projection, Tiles * 4 * lanes);
+                ref float restInputPart = ref Unsafe.Add(ref precomputed, Tiles * 4 * lanes);
                 for (int step = 0; step < steps; step++)
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                    ref float into = ref Unsafe.Add(ref restProjected, step * ProjectionLength);
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
+                    ref float into = ref Unsafe.Add(ref restInputPart, step * PrecomputedLength);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for PrecomputedLayer
                     var rest0 = Simd512.LoadHigh(ref restPanel, 0);
                     var rest1 = Simd512.LoadLow(ref restPanel, 0);
                     var rest0Odd = Simd512.Zero;
@@ -1391,12 +1391,12 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 272;
             public static int HiddenPanelLength => 2176;
             public static int HiddenPanelsOffset => 4624;
-            public static int ProjectionLength => 544;
+            public static int PrecomputedLength => 544;
             public static int HeadOffset => 41616;
             public static int PackedLength => 42164;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref precomputed, steps);
         }
 
         /// <summary>The path when Vector128 is the widest accelerated vector: the 136 hidden units in 34 tiles of 4.</summary>
@@ -1409,12 +1409,12 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 136;
             public static int HiddenPanelLength => 1088;
             public static int HiddenPanelsOffset => 4624;
-            public static int ProjectionLength => 544;
+            public static int PrecomputedLength => 544;
             public static int HeadOffset => 41616;
             public static int PackedLength => 42164;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref precomputed, steps);
         }
     }
 }

@@ -135,7 +135,7 @@ namespace LstmGen.Generated
         public static bool Bidirectional => true;
         public static Readout Readout => Readout.FinalState;
         public static int StateStride => 16; // floats per state buffer: the units padded for every tiling, to whole cache lines
-        public static int ProjectionSteps => 0;
+        public static int PrecomputedSteps => 0;
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => true; // both directions' weights fit in L1: step them together

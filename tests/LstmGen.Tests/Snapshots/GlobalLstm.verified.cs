@@ -164,7 +164,7 @@ namespace LstmGen.Generated
         public static bool Bidirectional => false;
         public static Readout Readout => Readout.LastStep;
         public static int StateStride => 16; // floats per state buffer: the units padded for every tiling, to whole cache lines
-        public static int ProjectionSteps => 0;
+        public static int PrecomputedSteps => 0;
         public static bool LanesRunBatches => true; // a small model: a batch runs a sequence per SIMD lane
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => false;

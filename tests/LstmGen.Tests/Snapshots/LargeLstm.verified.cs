@@ -164,7 +164,7 @@ namespace LstmGen.Generated
         public static bool Bidirectional => false;
         public static Readout Readout => Readout.LastStep;
         public static int StateStride => 256; // floats per state buffer: the units padded for every tiling, to whole cache lines
-        public static int ProjectionSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
+        public static int PrecomputedSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => true; // a batch runs blocks of sequences through each weight vector
         public static bool InterleavesDirections => false;
@@ -308,9 +308,9 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
+        /// <summary>Layer 0, from b + W_ih · x_t precomputed ahead.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesPrecomputedLayer<T, S, V>(ref float weights, ref float precomputed, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -324,16 +324,16 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
 
-                    // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
-                    var i = S.Load(ref projected, 0);
-                    var f = S.Load(ref projected, lanes);
-                    var g = S.Load(ref projected, 2 * lanes);
-                    var o = S.Load(ref projected, 3 * lanes);
+                    // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
+                    var i = S.Load(ref inputPart, 0);
+                    var f = S.Load(ref inputPart, lanes);
+                    var g = S.Load(ref inputPart, 2 * lanes);
+                    var o = S.Load(ref inputPart, 3 * lanes);
                     // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
@@ -369,16 +369,16 @@ namespace LstmGen.Generated
             {
                 for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float c = ref Unsafe.Add(ref cell, tile * T.Lanes);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
 
-                    // gates = b_ih + b_hh + W_ih · x_t, projected ahead (the i, f, o rows are pre-scaled by ½)
-                    var i = S.Load(ref projected, 0);
-                    var f = S.Load(ref projected, lanes);
-                    var g = S.Load(ref projected, 2 * lanes);
-                    var o = S.Load(ref projected, 3 * lanes);
+                    // gates = b_ih + b_hh + W_ih · x_t, precomputed ahead (the i, f, o rows are pre-scaled by ½)
+                    var i = S.Load(ref inputPart, 0);
+                    var f = S.Load(ref inputPart, lanes);
+                    var g = S.Load(ref inputPart, 2 * lanes);
+                    var o = S.Load(ref inputPart, 3 * lanes);
                     // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var iOdd = S.Zero;
                     var fOdd = S.Zero;
@@ -413,22 +413,22 @@ namespace LstmGen.Generated
         }
 
         /// <summary>
-        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into PrecomputedLength floats per step:
         /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesPrecompute<T, S, V>(ref float weights, ref float x, ref float precomputed, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
-                ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                 for (int step = 0; step < steps; step++)
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                    ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
-                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
+                    ref float into = ref Unsafe.Add(ref inputPart, step * T.PrecomputedLength);
+                    // gates = b_ih + b_hh (the i, f, o rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for PrecomputedLayer
                     var i = S.Load(ref panel, 0);
                     var f = S.Load(ref panel, lanes);
                     var g = S.Load(ref panel, 2 * lanes);
@@ -557,12 +557,12 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 4160;
             public static int HiddenPanelLength => 16384;
             public static int HiddenPanelsOffset => 66560;
-            public static int ProjectionLength => 1024;
+            public static int PrecomputedLength => 1024;
             public static int HeadOffset => 328704;
             public static int PackedLength => 331274;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref precomputed, steps);
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
@@ -576,12 +576,12 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 2080;
             public static int HiddenPanelLength => 8192;
             public static int HiddenPanelsOffset => 66560;
-            public static int ProjectionLength => 1024;
+            public static int PrecomputedLength => 1024;
             public static int HeadOffset => 328704;
             public static int PackedLength => 331274;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref precomputed, steps);
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
 
@@ -595,12 +595,12 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 1040;
             public static int HiddenPanelLength => 4096;
             public static int HiddenPanelsOffset => 66560;
-            public static int ProjectionLength => 1024;
+            public static int PrecomputedLength => 1024;
             public static int HeadOffset => 328704;
             public static int PackedLength => 331274;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref precomputed, steps);
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
     }

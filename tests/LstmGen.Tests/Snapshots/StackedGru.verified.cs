@@ -167,7 +167,7 @@ namespace LstmGen.Generated
         public static bool Bidirectional => false;
         public static Readout Readout => Readout.LastStep;
         public static int StateStride => 80; // floats per state buffer: the units padded for every tiling, to whole cache lines
-        public static int ProjectionSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
+        public static int PrecomputedSteps => 8; // a sequence computes layer 0's b + W_ih · x_t this many steps ahead
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => true; // a batch runs blocks of sequences through each weight vector
         public static bool InterleavesDirections => false;
@@ -458,9 +458,9 @@ namespace LstmGen.Generated
             }
         }
 
-        /// <summary>Layer 0, from b + W_ih · x_t projected ahead.</summary>
+        /// <summary>Layer 0, from b + W_ih · x_t precomputed ahead.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesProjectedLayer<T, S, V>(ref float weights, ref float projection, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesPrecomputedLayer<T, S, V>(ref float weights, ref float precomputed, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);
@@ -473,16 +473,16 @@ namespace LstmGen.Generated
             {
                 for (int tile = 0; tile < T.Tiles; tile++)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
                     ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
 
-                    // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)
-                    var r = S.Load(ref projected, 0);
-                    var z = S.Load(ref projected, lanes);
-                    var nx = S.Load(ref projected, 2 * lanes);
-                    var nh = S.Load(ref projected, 3 * lanes);
+                    // r, z, n_x = b + W_ih · x_t; n_h = b_hn, precomputed ahead (the r, z rows are pre-scaled by ½)
+                    var r = S.Load(ref inputPart, 0);
+                    var z = S.Load(ref inputPart, lanes);
+                    var nx = S.Load(ref inputPart, 2 * lanes);
+                    var nh = S.Load(ref inputPart, 3 * lanes);
                     // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
@@ -514,16 +514,16 @@ namespace LstmGen.Generated
             {
                 for (int tile = T.Tiles - 1; tile >= 0; tile--)
                 {
-                    ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                    ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                     ref float hiddenPanel = ref Unsafe.Add(ref hiddenPanels, tile * T.HiddenPanelLength);
                     ref float h = ref Unsafe.Add(ref hNext, tile * T.Lanes);
                     ref float hOld = ref Unsafe.Add(ref hPrev, tile * T.Lanes);
 
-                    // r, z, n_x = b + W_ih · x_t; n_h = b_hn, projected ahead (the r, z rows are pre-scaled by ½)
-                    var r = S.Load(ref projected, 0);
-                    var z = S.Load(ref projected, lanes);
-                    var nx = S.Load(ref projected, 2 * lanes);
-                    var nh = S.Load(ref projected, 3 * lanes);
+                    // r, z, n_x = b + W_ih · x_t; n_h = b_hn, precomputed ahead (the r, z rows are pre-scaled by ½)
+                    var r = S.Load(ref inputPart, 0);
+                    var z = S.Load(ref inputPart, lanes);
+                    var nx = S.Load(ref inputPart, 2 * lanes);
+                    var nh = S.Load(ref inputPart, 3 * lanes);
                     // consecutive columns accumulate into separate chains, summed before the cell update: shorter chains of dependent multiply-adds
                     var rOdd = S.Zero;
                     var zOdd = S.Zero;
@@ -554,22 +554,22 @@ namespace LstmGen.Generated
         }
 
         /// <summary>
-        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into ProjectionLength floats per step:
+        /// Layer 0's b + W_ih · x_t for <paramref name="steps"/> steps from <paramref name="x"/>, into PrecomputedLength floats per step:
         /// tile by tile, so that a tile's W_ih columns come from memory once for all the steps.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void TilesProject<T, S, V>(ref float weights, ref float x, ref float projection, int steps) where T : ITiling where S : ISimd<V> where V : struct
+        private static void TilesPrecompute<T, S, V>(ref float weights, ref float x, ref float precomputed, int steps) where T : ITiling where S : ISimd<V> where V : struct
         {
             int lanes = T.Lanes, rowLength = T.RowLength; // read once: each read is an inlined call, and hundreds would spend the JIT's inlining budget
             for (int tile = 0; tile < T.Tiles; tile++)
             {
                 ref float panel = ref Unsafe.Add(ref weights, tile * T.InputPanelLength);
-                ref float projected = ref Unsafe.Add(ref projection, tile * 4 * lanes);
+                ref float inputPart = ref Unsafe.Add(ref precomputed, tile * 4 * lanes);
                 for (int step = 0; step < steps; step++)
                 {
                     ref float xt = ref Unsafe.Add(ref x, step * InputSize);
-                    ref float into = ref Unsafe.Add(ref projected, step * T.ProjectionLength);
-                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for ProjectedLayer
+                    ref float into = ref Unsafe.Add(ref inputPart, step * T.PrecomputedLength);
+                    // r, z = b_ih + b_hh; n_x = b_in; n_h = b_hn (the r, z rows are pre-scaled by ½: σ(v) = ½ + ½·tanh(v/2)); then the input part of every gate, += W_ih · x_t, stored for PrecomputedLayer
                     var r = S.Load(ref panel, 0);
                     var z = S.Load(ref panel, lanes);
                     var nx = S.Load(ref panel, 2 * lanes);
@@ -792,7 +792,7 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 512;
             public static int HiddenPanelLength => 5120;
             public static int HiddenPanelsOffset => 2560;
-            public static int ProjectionLength => 320;
+            public static int PrecomputedLength => 320;
             public static int UpperPanelLength => 10304;
             public static int LayerLength => 28160;
             public static int UpperLayerLength => 51520;
@@ -800,8 +800,8 @@ namespace LstmGen.Generated
             public static int PackedLength => 80085;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, ref precomputed, steps);
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
             public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector512Tiles, Simd512, Vector512<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
@@ -816,7 +816,7 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 256;
             public static int HiddenPanelLength => 2560;
             public static int HiddenPanelsOffset => 2560;
-            public static int ProjectionLength => 320;
+            public static int PrecomputedLength => 320;
             public static int UpperPanelLength => 5152;
             public static int LayerLength => 28160;
             public static int UpperLayerLength => 51520;
@@ -824,8 +824,8 @@ namespace LstmGen.Generated
             public static int PackedLength => 80085;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref precomputed, steps);
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
             public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }
@@ -840,7 +840,7 @@ namespace LstmGen.Generated
             public static int InputPanelLength => 128;
             public static int HiddenPanelLength => 1280;
             public static int HiddenPanelsOffset => 2560;
-            public static int ProjectionLength => 320;
+            public static int PrecomputedLength => 320;
             public static int UpperPanelLength => 2576;
             public static int LayerLength => 28160;
             public static int UpperLayerLength => 51520;
@@ -848,8 +848,8 @@ namespace LstmGen.Generated
             public static int PackedLength => 80085;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
             public static void UpperLayer(ref float weights, ref float x, ref float state, int parity) => TilesUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
-            public static void ProjectedLayer(ref float weights, ref float projection, ref float state, int parity) => TilesProjectedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref projection, ref state, parity);
-            public static void Project(ref float weights, ref float x, ref float projection, int steps) => TilesProject<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref projection, steps);
+            public static void PrecomputedLayer(ref float weights, ref float precomputed, ref float state, int parity) => TilesPrecomputedLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref precomputed, ref state, parity);
+            public static void Precompute(ref float weights, ref float x, ref float precomputed, int steps) => TilesPrecompute<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref precomputed, steps);
             public static void BlockLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
             public static void BlockUpperLayer(ref float weights, ref float x, int xStride, ref float state, ref float gates, int parity) => TilesBlockUpperLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, xStride, ref state, ref gates, parity);
         }

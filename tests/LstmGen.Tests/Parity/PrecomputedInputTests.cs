@@ -5,17 +5,17 @@ using Xunit;
 
 namespace LstmGen.Tests.Parity;
 
-// Weights beyond 1 MB: the generated Forward projects layer 0's input, b + W_ih · x_t, 8 steps ahead
-// (KernelLayout.ProjectionSteps). Rest tiles on the wider paths, a GRU, stacked layers, a last chunk shorter than 8.
-[Lstm(8, 260, 2, 9)] public partial class ProjectedRestModel : ILstmTestModel;
-[Lstm(16, 200, 3, 10, NumLayers = 2)] public partial class ProjectedStackedModel : ILstmTestModel;
-[Gru(24, 200, 2, 11, NumLayers = 2)] public partial class ProjectedGruModel : IGruTestModel;
+// Weights beyond 1 MB: the generated Forward precomputes layer 0's input part, b + W_ih · x_t, 8 steps ahead
+// (KernelLayout.PrecomputedSteps). Rest tiles on the wider paths, a GRU, stacked layers, a last chunk shorter than 8.
+[Lstm(8, 260, 2, 9)] public partial class PrecomputedRestModel : ILstmTestModel;
+[Lstm(16, 200, 3, 10, NumLayers = 2)] public partial class PrecomputedStackedModel : ILstmTestModel;
+[Gru(24, 200, 2, 11, NumLayers = 2)] public partial class PrecomputedGruModel : IGruTestModel;
 
 /// <summary>
-/// Models whose <c>Forward</c> projects the input ahead (and <c>Step</c> one step ahead), against code that does not: the
+/// Models whose <c>Forward</c> precomputes the input part ahead (and <c>Step</c> one step ahead), against code that does not: the
 /// float64 reference (one-layer LSTM) and the run-time-sized <see cref="LstmModel"/>/<see cref="GruModel"/>.
 /// </summary>
-public static class ProjectedInputTests
+public static class PrecomputedInputTests
 {
     private const int Batch = 3;
 
@@ -29,7 +29,7 @@ public static class ProjectedInputTests
         Tensor y = model.Forward(x);
         float[] expected = reference.Forward(x).ToArray();
         float error = GoldenParity.MaxAbsDifference(y.AsSpan(), expected);
-        // Step projects one step ahead: over the first sequence it ends where Forward does.
+        // Step precomputes one step ahead: over the first sequence it ends where Forward does.
         model.ResetState();
         var stepOutput = new float[outputSize];
         for (int t = 0; t < seqLen; t++)
@@ -52,26 +52,26 @@ public static class ProjectedInputTests
         {
             case "lstm rest":
             {
-                var weights = LstmWeights.CreateRandom(ProjectedRestModel.InputSize, ProjectedRestModel.HiddenSize, ProjectedRestModel.OutputSize, seed: 1);
-                var model = new ProjectedRestModel();
+                var weights = LstmWeights.CreateRandom(PrecomputedRestModel.InputSize, PrecomputedRestModel.HiddenSize, PrecomputedRestModel.OutputSize, seed: 1);
+                var model = new PrecomputedRestModel();
                 model.LoadWeights(weights);
-                return (model, new LstmModel(weights), ProjectedRestModel.SeqLen, ProjectedRestModel.InputSize, ProjectedRestModel.OutputSize, weights);
+                return (model, new LstmModel(weights), PrecomputedRestModel.SeqLen, PrecomputedRestModel.InputSize, PrecomputedRestModel.OutputSize, weights);
             }
             case "lstm stacked":
             {
-                var weights = LstmWeights.CreateRandom(ProjectedStackedModel.InputSize, ProjectedStackedModel.HiddenSize, ProjectedStackedModel.OutputSize,
-                    seed: 2, numLayers: ProjectedStackedModel.NumLayers);
-                var model = new ProjectedStackedModel();
+                var weights = LstmWeights.CreateRandom(PrecomputedStackedModel.InputSize, PrecomputedStackedModel.HiddenSize, PrecomputedStackedModel.OutputSize,
+                    seed: 2, numLayers: PrecomputedStackedModel.NumLayers);
+                var model = new PrecomputedStackedModel();
                 model.LoadWeights(weights);
-                return (model, new LstmModel(weights), ProjectedStackedModel.SeqLen, ProjectedStackedModel.InputSize, ProjectedStackedModel.OutputSize, null);
+                return (model, new LstmModel(weights), PrecomputedStackedModel.SeqLen, PrecomputedStackedModel.InputSize, PrecomputedStackedModel.OutputSize, null);
             }
             case "gru stacked":
             {
-                var weights = GruWeights.CreateRandom(ProjectedGruModel.InputSize, ProjectedGruModel.HiddenSize, ProjectedGruModel.OutputSize,
-                    seed: 3, numLayers: ProjectedGruModel.NumLayers);
-                var model = new ProjectedGruModel();
+                var weights = GruWeights.CreateRandom(PrecomputedGruModel.InputSize, PrecomputedGruModel.HiddenSize, PrecomputedGruModel.OutputSize,
+                    seed: 3, numLayers: PrecomputedGruModel.NumLayers);
+                var model = new PrecomputedGruModel();
                 model.LoadWeights(weights);
-                return (model, new GruModel(weights), ProjectedGruModel.SeqLen, ProjectedGruModel.InputSize, ProjectedGruModel.OutputSize, null);
+                return (model, new GruModel(weights), PrecomputedGruModel.SeqLen, PrecomputedGruModel.InputSize, PrecomputedGruModel.OutputSize, null);
             }
             default:
                 throw new ArgumentException($"unknown case {name}", nameof(name));
@@ -79,13 +79,13 @@ public static class ProjectedInputTests
     }
 }
 
-public class ProjectedInputParityTests
+public class PrecomputedInputParityTests
 {
     [Theory]
-    [MemberData(nameof(ProjectedInputTests.Names), MemberType = typeof(ProjectedInputTests))]
-    public void Projected_forward_matches_step_by_step_code(string name)
+    [MemberData(nameof(PrecomputedInputTests.Names), MemberType = typeof(PrecomputedInputTests))]
+    public void Precomputed_forward_matches_step_by_step_code(string name)
     {
-        float error = ProjectedInputTests.MaxError(name);
+        float error = PrecomputedInputTests.MaxError(name);
         Assert.True(error <= GoldenParity.Tolerance, $"{name}: max error {error:E2}");
     }
 }
