@@ -73,6 +73,9 @@ public sealed partial class LstmGenerator
             writer.Line($"public static string GeneratorVersion => \"{GeneratorVersion}\";");
             if (plan.BlocksRunBatches)
                 writer.Line($"private static int StateLength => {KernelName(spec)}.StateLength; // floats of a sequence's state, as the driver lays it out");
+            writer.Line();
+            writer.Line("// The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization");
+            writer.Line("// compiles them fully optimized from the first call (tiering kept a model's first ~200 calls many times slower).");
             if (plan.GenericTilings.Any())
                 EmitLayerCode(writer, plan, Code.Generic);
             foreach (TilingPlan tiling in plan.Tilings)

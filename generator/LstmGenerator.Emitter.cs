@@ -229,15 +229,18 @@ public sealed partial class LstmGenerator
             writer.Close();
             writer.Line();
 
-            string shapes = cell.HasCellState ? "<paramref name=\"h\"/> and <paramref name=\"c\"/>" : "<paramref name=\"h\"/>";
-            string each = spec.ProjSize > 0 ? $", h [NumLayers, ProjSize = {spec.ProjSize}] and c [NumLayers, HiddenSize],"
-                : cell.HasCellState ? ", each [NumLayers, HiddenSize]" : ", [NumLayers, HiddenSize]";
+            string states = (cell.HasCellState, spec.ProjSize > 0) switch
+            {
+                (true, true) => $"<paramref name=\"h\"/> [NumLayers, ProjSize = {spec.ProjSize}] and <paramref name=\"c\"/> [NumLayers, HiddenSize]",
+                (true, false) => "<paramref name=\"h\"/> and <paramref name=\"c\"/>, each [NumLayers, HiddenSize]",
+                _ => "<paramref name=\"h\"/> [NumLayers, HiddenSize]",
+            };
             string c = cell.HasCellState ? "c" : "default";
-            Member(writer, $"Copies the streaming state into {shapes}{each} as PyTorch's <c>h_n</c>{(cell.HasCellState ? " and <c>c_n</c>" : "")}.",
+            Member(writer, $"Copies the streaming state into {states}, as PyTorch's <c>h_n</c>{(cell.HasCellState ? " and <c>c_n</c>" : "")}.",
                 $"public void GetState({Span} h{(cell.HasCellState ? $", {Span} c" : "")}) =>");
             writer.Line($"    {kernel}.GetState(_streamState, _streamParity, h, {c});");
             writer.Line();
-            Member(writer, $"Sets the streaming state from {shapes}{each.TrimEnd(',')}, to resume or warm-start a stream.",
+            Member(writer, $"Sets the streaming state from {states}, to resume or warm-start a stream.",
                 $"public void SetState({ReadOnlySpan} h{(cell.HasCellState ? $", {ReadOnlySpan} c" : "")}) =>");
             writer.Line($"    {kernel}.SetState(_streamState, _streamParity, h, {c});");
         }

@@ -142,6 +142,9 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
+        // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization
+        // compiles them fully optimized from the first call (tiering kept a model's first ~200 calls many times slower).
+
         /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void TilesLayer<T, S, V>(ref float weights, ref float x, ref float state, int parity) where T : ITiling where S : ISimd<V> where V : struct

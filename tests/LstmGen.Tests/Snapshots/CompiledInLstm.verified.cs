@@ -99,7 +99,7 @@ namespace Demo
             _streamParity = 0;
         }
 
-        /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize] as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
+        /// <summary>Copies the streaming state into <paramref name="h"/> and <paramref name="c"/>, each [NumLayers, HiddenSize], as PyTorch's <c>h_n</c> and <c>c_n</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void GetState(global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.CompiledInLstmKernel.GetState(_streamState, _streamParity, h, c);
@@ -197,6 +197,9 @@ namespace LstmGen.Generated
         public static bool InterleavesDirections => false;
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
+
+        // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization
+        // compiles them fully optimized from the first call (tiering kept a model's first ~200 calls many times slower).
 
         /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]

@@ -98,12 +98,12 @@ namespace Demo
             _streamParity = 0;
         }
 
-        /// <summary>Copies the streaming state into <paramref name="h"/>, [NumLayers, HiddenSize] as PyTorch's <c>h_n</c>.</summary>
+        /// <summary>Copies the streaming state into <paramref name="h"/> [NumLayers, HiddenSize], as PyTorch's <c>h_n</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void GetState(global::System.Span<float> h) =>
             global::LstmGen.Generated.StackedGruKernel.GetState(_streamState, _streamParity, h, default);
 
-        /// <summary>Sets the streaming state from <paramref name="h"/>, [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
+        /// <summary>Sets the streaming state from <paramref name="h"/> [NumLayers, HiddenSize], to resume or warm-start a stream.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void SetState(global::System.ReadOnlySpan<float> h) =>
             global::LstmGen.Generated.StackedGruKernel.SetState(_streamState, _streamParity, h, default);
@@ -174,6 +174,9 @@ namespace LstmGen.Generated
         public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
         private static int StateLength => StackedGruKernel.StateLength; // floats of a sequence's state, as the driver lays it out
+
+        // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization
+        // compiles them fully optimized from the first call (tiering kept a model's first ~200 calls many times slower).
 
         /// <summary>Layer 0, reading x_t.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
