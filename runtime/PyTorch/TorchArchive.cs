@@ -574,9 +574,7 @@ internal static class TorchArchive
 
     private static string KeyText(object key) => key is string text ? "'" + text + "'" : Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!;
 
-    private static string Names(IReadOnlyList<string> names) => names.Count == 0
-        ? "none"
-        : string.Join(", ", names.Take(MaxNamesInMessage)) + (names.Count > MaxNamesInMessage ? $" and {names.Count - MaxNamesInMessage} more" : "");
+    private static string Names(IReadOnlyList<string> names) => names.Count == 0 ? "none" : KeyStructure.Listed(names);
 
     private static InvalidDataException Fail(string source, string message) => new InvalidDataException($"{source}: {message}");
 
