@@ -154,6 +154,7 @@ public sealed partial class LstmGenerator
                 constants.Add(("UpperLayerLength", layout.LayerLength(1)));
             if (spec.ProjSize > 0)
             {
+                constants.Add(("ProjectionWidth", layout.ProjectionWidth));
                 constants.Add(("WeightHrOffset", layout.PanelsLength(0)));
                 if (spec.NumLayers > 1)
                     constants.Add(("UpperWeightHrOffset", layout.PanelsLength(1)));

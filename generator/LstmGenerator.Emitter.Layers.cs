@@ -89,10 +89,10 @@ public sealed partial class LstmGenerator
             if (plan.Spec.ProjSize > 0)
             {
                 writer.Line();
-                writer.Line("// h_t = W_hr · (o ⊙ tanh(c_t)): W_hr [ProjSize, HiddenSize] follows the panels");
+                writer.Line("// h_t = W_hr · (o ⊙ tanh(c_t)): W_hr follows the panels, by columns");
                 writer.Line($"ref float weightHr = ref Unsafe.Add(ref weights, {code.Of}{(shape.Layer == 0 ? "WeightHrOffset" : "UpperWeightHrOffset")});");
-                writer.Line("for (int p = 0; p < ProjSize; p++)");
-                writer.Line("    Unsafe.Add(ref hNext, p) = KernelMath.Dot(ref Unsafe.Add(ref weightHr, p * HiddenSize), ref cellOutput, HiddenSize);");
+                string simd = code.IsGeneric ? "S, V" : $"{code.Ops}, {plan.Tilings.Single(t => code.Ops == t.Vector.Simd).Vector.Type}<float>";
+                writer.Line($"KernelMath.Project<{simd}>(ref weightHr, ref cellOutput, ref hNext, HiddenSize, {code.Of}ProjectionWidth);");
             }
             writer.Close();
         }

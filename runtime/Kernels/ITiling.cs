@@ -57,7 +57,10 @@ public interface ITiling
     /// <summary>Floats of one step's input part precomputed ahead: every tile's bias row.</summary>
     static virtual int PrecomputedLength => throw NotPlanned(nameof(PrecomputedLength));
 
-    /// <summary>With a projection: where layer 0's W_hr [ProjSize, HiddenSize] starts, after its panels.</summary>
+    /// <summary>With a projection: floats per row of the packed W_hr, ProjSize rounded up to whole vectors.</summary>
+    static virtual int ProjectionWidth => throw NotPlanned(nameof(ProjectionWidth));
+
+    /// <summary>With a projection: where layer 0's W_hr starts, after its panels: HiddenSize rows of <see cref="ProjectionWidth"/> floats, row k holding its column k.</summary>
     static virtual int WeightHrOffset => throw NotPlanned(nameof(WeightHrOffset));
 
     /// <summary>With a projection: where W_hr starts in a layer above 0.</summary>

@@ -293,6 +293,40 @@ public static class KernelMath
         (MultiplyAdd(to, half, half) * Tanh(c)).StoreUnsafe(ref hidden);
     }
 
+    // ---- the projection: h_t = W_hr · (o ⊙ tanh(c_t)) ----
+
+    /// <summary>
+    /// Writes <c>W_hr · m</c> to <paramref name="hidden"/> (<paramref name="width"/> floats, the ProjSize values and
+    /// zeros), <c>m</c> being the <paramref name="hiddenSize"/> values at <paramref name="cellOutput"/> and W_hr packed by
+    /// columns at <paramref name="columns"/>: <paramref name="hiddenSize"/> rows of <paramref name="width"/> floats, a
+    /// multiple of the vector's lanes (<c>PackedLayout.ProjectionWidth</c>).
+    /// </summary>
+    /// <remarks>
+    /// Each vector of outputs broadcasts every <c>m[k]</c> and multiply-adds column k, as the gates' sweeps do: no
+    /// horizontal sums, and four chains, so that the sweep runs at the multiply-add pipes' rate rather than their latency.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Project<TSimd, TVector>(ref float columns, ref float cellOutput, ref float hidden, int hiddenSize, int width)
+        where TSimd : ISimd<TVector> where TVector : struct
+    {
+        for (int lane = 0; lane < width; lane += TSimd.Lanes)
+        {
+            TVector sum0 = TSimd.Zero, sum1 = TSimd.Zero, sum2 = TSimd.Zero, sum3 = TSimd.Zero;
+            int k = 0;
+            for (; k + 4 <= hiddenSize; k += 4)
+            {
+                int row = k * width + lane;
+                sum0 = TSimd.MultiplyAdd(ref columns, row, TSimd.Create(Unsafe.Add(ref cellOutput, k)), sum0);
+                sum1 = TSimd.MultiplyAdd(ref columns, row + width, TSimd.Create(Unsafe.Add(ref cellOutput, k + 1)), sum1);
+                sum2 = TSimd.MultiplyAdd(ref columns, row + 2 * width, TSimd.Create(Unsafe.Add(ref cellOutput, k + 2)), sum2);
+                sum3 = TSimd.MultiplyAdd(ref columns, row + 3 * width, TSimd.Create(Unsafe.Add(ref cellOutput, k + 3)), sum3);
+            }
+            for (; k < hiddenSize; k++)
+                sum0 = TSimd.MultiplyAdd(ref columns, k * width + lane, TSimd.Create(Unsafe.Add(ref cellOutput, k)), sum0);
+            TSimd.Store(TSimd.Add(TSimd.Add(sum0, sum1), TSimd.Add(sum2, sum3)), ref hidden, lane);
+        }
+    }
+
     // ---- dot product (the Linear head) ----
 
     /// <summary>Returns <c>Σ a[k]·b[k]</c> for <c>k &lt; length</c>.</summary>

@@ -18,11 +18,14 @@ namespace LstmGen.Kernels;
 /// <para>H_out is the values of h: <see cref="ProjSize"/> for a projected LSTM, else H. A layer above 0 reads
 /// <see cref="FeatureSize"/> = D · H_out inputs (both directions of the layer below, concatenated).</para>
 /// <para>With <see cref="SeparateInput"/>, layer 0's panels are cut in two: first every tile's bias and W_ih rows, then
-/// every tile's W_hh rows. A layer's block is its panels, then, when projected, W_hr ([ProjSize, H], row-major, as
-/// PyTorch stores it: h_t[p] is a dot product of row p and o ⊙ tanh(c_t)). The blocks follow each other, layer by
+/// every tile's W_hh rows. A layer's block is its panels, then, when projected, W_hr by columns: H rows of
+/// <see cref="ProjectionWidth"/> floats, row k holding column k of W_hr (the ProjSize weights with which
+/// o ⊙ tanh(c_t)[k] adds to h_t), zero-padded, so that h_t is a sweep of broadcast multiply-adds like the gates'
+/// (<c>KernelMath.Project</c>). The blocks follow each other, layer by
 /// layer bottom first, each layer's forward direction before its backward one (<see cref="Directions"/> = 2); after
 /// them comes the Linear head: <c>fc.weight</c> (O × FeatureSize, row-major), then <c>fc.bias</c> (O). A
-/// unidirectional, unprojected model's numbers are those of layout version 1 before these options existed.</para>
+/// unidirectional, unprojected model's numbers are those of layout version 1 before these options existed; version 2
+/// stored W_hr by columns instead of PyTorch's rows.</para>
 /// <para>With <see cref="BFloat16"/>, the panels hold bfloat16 weights, two to a float: vectors 2j and 2j + 1 of a row
 /// (each <see cref="Lanes"/> lanes wide) share the floats of one, vector 2j in the high 16 bits of each lane, 2j + 1 in
 /// the low, so rows are half as long and a 32-bit load of either vector widens by one mask or shift. Rows then hold
@@ -39,7 +42,7 @@ internal readonly struct PackedLayout
     /// Options that add a layout without moving anything of the existing ones (directions, projections, bfloat16
     /// panels) keep it: code generated for them needs runtime members that older runtimes lack, so it cannot meet one.
     /// </summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Accumulator slots per hidden unit in a panel row.</summary>
     public const int Slots = 4;
@@ -125,8 +128,14 @@ internal readonly struct PackedLayout
     /// <summary>Floats of the panels of one direction of a layer: where its W_hr starts in its block.</summary>
     public int PanelsLength(int layer) => checked(PanelRows(layer) * FloatsPerUnit * PaddedHidden);
 
+    /// <summary>Floats per row of the packed W_hr: ProjSize rounded up to whole vectors of <see cref="Lanes"/>.</summary>
+    public int ProjectionWidth => Projection(ProjSize, Lanes);
+
+    /// <summary><see cref="ProjectionWidth"/> for <paramref name="projSize"/> and tiles of <paramref name="lanes"/> units.</summary>
+    public static int Projection(int projSize, int lanes) => (projSize + lanes - 1) / lanes * lanes;
+
     /// <summary>Floats of one direction of a layer: its panels, then W_hr when projected.</summary>
-    public int LayerLength(int layer) => checked(PanelsLength(layer) + ProjSize * HiddenSize);
+    public int LayerLength(int layer) => checked(PanelsLength(layer) + HiddenSize * ProjectionWidth);
 
     /// <summary>Where one direction of a layer starts (for <see cref="NumLayers"/>, direction 0: the head).</summary>
     public int BlockOffset(int layer, int direction) =>

@@ -79,12 +79,28 @@ public static class RecurrentPacking
                 RecurrentLayer layer = weights.Layer(index, direction);
                 Span<float> block = destination.Slice(layout.BlockOffset(index, direction), layout.LayerLength(index));
                 PackLayer(layer, layout, index, block);
-                layer.WeightHr?.AsSpan().CopyTo(block.Slice(layout.PanelsLength(index)));
+                if (layer.WeightHr is { } weightHr)
+                    PackProjection(weightHr, layout.ProjectionWidth, block.Slice(layout.PanelsLength(index)));
             }
         }
         if (weights.HasHead)
             PackHead(weights, destination.Slice(layout.HeadOffset, outputSize * (layout.FeatureSize + 1)));
         return packed;
+    }
+
+    /// <summary>
+    /// Packs W_hr [P, H] by columns, as <see cref="KernelMath.Project{TSimd, TVector}"/> reads it: H rows of
+    /// <paramref name="width"/> floats (P and zero padding), row k holding column k, into <paramref name="destination"/>.
+    /// </summary>
+    internal static void PackProjection(Tensor weightHr, int width, Span<float> destination)
+    {
+        int projSize = weightHr.Shape[0], hiddenSize = weightHr.Shape[1];
+        ReadOnlySpan<float> rows = weightHr.AsSpan();
+        Span<float> columns = destination.Slice(0, hiddenSize * width);
+        columns.Clear();
+        for (int p = 0; p < projSize; p++)
+            for (int k = 0; k < hiddenSize; k++)
+                columns[k * width + p] = rows[p * hiddenSize + k];
     }
 
     /// <summary>

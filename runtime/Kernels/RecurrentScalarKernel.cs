@@ -61,12 +61,14 @@ public static class RecurrentScalarKernel
             Units<Float32Panels>(layout, layer, block, x, hPrev, cellOutput, cell, gru);
         if (layout.ProjSize > 0)
         {
-            ReadOnlySpan<float> weightHr = block.Slice(layout.PanelsLength(layer), layout.ProjSize * hiddenSize);
+            // W_hr by columns: row k of `width` floats holds column k (PackedLayout).
+            int width = layout.ProjectionWidth;
+            ReadOnlySpan<float> weightHr = block.Slice(layout.PanelsLength(layer), hiddenSize * width);
             for (int p = 0; p < layout.ProjSize; p++)
             {
                 float sum = 0f;
                 for (int k = 0; k < hiddenSize; k++)
-                    sum = KernelMath.MultiplyAdd(weightHr[p * hiddenSize + k], cellOutput[k], sum);
+                    sum = KernelMath.MultiplyAdd(weightHr[k * width + p], cellOutput[k], sum);
                 hNext[p] = sum;
             }
         }

@@ -94,6 +94,43 @@ internal static class RecurrentVectorKernel
         }
     }
 
+    /// <summary>
+    /// Writes <c>W_hr · m</c> to <paramref name="hidden"/> (its first <paramref name="width"/> floats), <c>m</c> being
+    /// <paramref name="cellOutput"/> (o ⊙ tanh c) and <paramref name="columns"/> W_hr packed by
+    /// <see cref="RecurrentPacking.PackProjection"/> in rows of <paramref name="width"/>, a multiple of <see cref="Lanes"/>.
+    /// </summary>
+    public static void Project(KernelPath path, ReadOnlySpan<float> columns, ReadOnlySpan<float> cellOutput, Span<float> hidden, int width)
+    {
+        int hiddenSize = columns.Length / width;
+        if (width % Lanes != 0 || columns.Length != hiddenSize * width || cellOutput.Length < hiddenSize || hidden.Length < width)
+            throw new ArgumentException("The spans do not match the projection's sizes.");
+
+        ref float weights = ref MemoryMarshal.GetReference(columns);
+        ref float m = ref MemoryMarshal.GetReference(cellOutput);
+        ref float h = ref MemoryMarshal.GetReference(hidden);
+        switch (path)
+        {
+            case KernelPath.Vector512:
+                KernelMath.Project<Simd512, Vector512<float>>(ref weights, ref m, ref h, hiddenSize, width);
+                break;
+            case KernelPath.Vector256:
+                KernelMath.Project<Simd256, Vector256<float>>(ref weights, ref m, ref h, hiddenSize, width);
+                break;
+            case KernelPath.Vector128:
+                KernelMath.Project<Simd128, Vector128<float>>(ref weights, ref m, ref h, hiddenSize, width);
+                break;
+            default:
+                for (int p = 0; p < width; p++)
+                {
+                    float sum = 0f;
+                    for (int k = 0; k < hiddenSize; k++)
+                        sum = KernelMath.MultiplyAdd(columns[k * width + p], cellOutput[k], sum);
+                    hidden[p] = sum;
+                }
+                break;
+        }
+    }
+
     // ---- Vector512: one vector per slot; even and odd k accumulate separately to halve the dependency chains ----
 
     private static void Layer512<TPrecision>(ref float weights, ref float x, int inputs, int recurrent, int tiles,

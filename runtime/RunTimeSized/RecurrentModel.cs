@@ -73,7 +73,7 @@ public abstract class RecurrentModel
         for (int block = 0; block < blocks; block++)
         {
             _projectionOffsets[block] = length;
-            length = checked(length + ProjSize * HiddenSize);
+            length = checked(length + HiddenSize * ProjectionWidth);
         }
         _headOffset = length;
         if (HasHead) length = checked(length + OutputSize * (FeatureSize + 1));
@@ -84,7 +84,8 @@ public abstract class RecurrentModel
         {
             RecurrentLayer layer = weights.Layer(block / Directions, block % Directions);
             RecurrentPacking.PackPanels(layer, Lanes, packed.Slice(_panelOffsets[block], _panelLengths[block]), BFloat16Weights);
-            layer.WeightHr?.AsSpan().CopyTo(packed.Slice(_projectionOffsets[block]));
+            if (layer.WeightHr is { } weightHr)
+                RecurrentPacking.PackProjection(weightHr, ProjectionWidth, packed.Slice(_projectionOffsets[block]));
         }
         if (HasHead)
             RecurrentPacking.PackHead(weights, packed.Slice(_headOffset, OutputSize * (FeatureSize + 1)));
@@ -136,6 +137,9 @@ public abstract class RecurrentModel
     public int HiddenOutputSize => ProjSize > 0 ? ProjSize : HiddenSize;
 
     private int Directions => Bidirectional ? 2 : 1;
+
+    // Floats per row of a packed W_hr (RecurrentPacking.PackProjection).
+    private int ProjectionWidth => PackedLayout.Projection(ProjSize, Lanes);
 
     private bool BFloat16Weights => WeightPrecision == WeightPrecision.BFloat16;
 
@@ -446,12 +450,7 @@ public abstract class RecurrentModel
         RecurrentVectorKernel.Cell(Path, packed.Slice(_panelOffsets[block], _panelLengths[block]), x, state.Slice(parity * _stride, _stride),
             HiddenOutputSize, HiddenSize, cellOutput, cell, _gru, BFloat16Weights);
         if (ProjSize > 0)
-        {
-            ref float projection = ref MemoryMarshal.GetReference(packed.Slice(_projectionOffsets[block], ProjSize * HiddenSize));
-            ref float m = ref MemoryMarshal.GetReference(cellOutput);
-            for (int p = 0; p < ProjSize; p++)
-                hNext[p] = KernelMath.Dot(ref Unsafe.Add(ref projection, p * HiddenSize), ref m, HiddenSize);
-        }
+            RecurrentVectorKernel.Project(Path, packed.Slice(_projectionOffsets[block], HiddenSize * ProjectionWidth), cellOutput, hNext, ProjectionWidth);
     }
 
     // The head applied to a readout's features, or the features themselves without a head.

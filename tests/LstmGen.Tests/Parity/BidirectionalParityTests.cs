@@ -33,7 +33,8 @@ public interface IGruCase
     (Tensor Output, Tensor H) Forward(Tensor input, Tensor h0);
 }
 
-// Generated models of every bidirectional or projected case in Golden/pytorch (sizes from its README), one per readout.
+// Generated models of every bidirectional or projected case in Golden/pytorch (sizes from its README) and Golden/made,
+// one per readout.
 [Lstm(5, 8, 2, 7, Bidirectional = true)] public partial class BiLstm : ILstmCase;
 [Lstm(5, 8, 2, 7, Bidirectional = true, Readout = Readout.FinalState)] public partial class BiLstmFinal : ILstmCase;
 [Lstm(5, 8, 2, 7, Bidirectional = true, Readout = Readout.EveryStep)] public partial class BiLstmSeq : ILstmCase;
@@ -64,6 +65,9 @@ public interface IGruCase
 [Lstm(4, 12, 3, 8, NumLayers = 2, Bidirectional = true, ProjSize = 5)] public partial class AllLstm2 : ILstmCase;
 [Lstm(4, 12, 3, 8, NumLayers = 2, Bidirectional = true, ProjSize = 5, Readout = Readout.FinalState)] public partial class AllLstm2Final : ILstmCase;
 [Lstm(4, 12, 3, 8, NumLayers = 2, Bidirectional = true, ProjSize = 5, Readout = Readout.EveryStep)] public partial class AllLstm2Seq : ILstmCase;
+[Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19)] public partial class ProjWideLstm2 : ILstmCase;
+[Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.FinalState)] public partial class ProjWideLstm2Final : ILstmCase;
+[Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.EveryStep)] public partial class ProjWideLstm2Seq : ILstmCase;
 [Lstm(2, 24, 2, 300, Bidirectional = true)] public partial class LongBiLstm : ILstmCase;
 [Lstm(2, 24, 2, 300, Bidirectional = true, Readout = Readout.FinalState)] public partial class LongBiLstmFinal : ILstmCase;
 [Lstm(2, 24, 2, 300, Bidirectional = true, Readout = Readout.EveryStep)] public partial class LongBiLstmSeq : ILstmCase;
@@ -105,6 +109,7 @@ public partial class OptionsParityTests
             ["bare_gru"] = [Gru(new BareGru()), Gru(new BareGruFinal()), Gru(new BareGruSeq())],
             ["all_lstm2"] = [Lstm(new AllLstm2()), Lstm(new AllLstm2Final()), Lstm(new AllLstm2Seq())],
             ["long_bi_lstm"] = [Lstm(new LongBiLstm()), Lstm(new LongBiLstmFinal()), Lstm(new LongBiLstmSeq())],
+            ["proj_wide_lstm2"] = [Lstm(new ProjWideLstm2()), Lstm(new ProjWideLstm2Final()), Lstm(new ProjWideLstm2Seq())],
     };
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class OptionGolden
     [
         "bi_lstm", "bi_lstm2", "bi_gru", "bi_gru2", "proj_lstm", "proj_bi_lstm2", "nobias_lstm", "nobias_gru2",
         "lens_lstm", "lens_bi_gru2", "h0_lstm2", "h0_bi_gru", "nohead_lstm", "bare_gru", "all_lstm2", "long_bi_lstm",
+        "proj_wide_lstm2",
     ];
 
     private OptionGolden(string name)
@@ -56,7 +57,12 @@ public sealed class OptionGolden
 
     public int LengthOf(int b) => Lengths?[b] ?? Steps;
 
-    public static string PathOf(string fileName) => Path.Combine(AppContext.BaseDirectory, "Golden", "pytorch", fileName);
+    /// <summary>A case's file: in Golden/pytorch (the product owner's cases) or Golden/made (ours, same format, see its make_options.py).</summary>
+    public static string PathOf(string fileName)
+    {
+        string given = Path.Combine(AppContext.BaseDirectory, "Golden", "pytorch", fileName);
+        return File.Exists(given) ? given : Path.Combine(AppContext.BaseDirectory, "Golden", "made", fileName);
+    }
 
     public static OptionGolden Load(string name) => new(name);
 

@@ -17,9 +17,9 @@ namespace LstmGen.Tests.Parity;
 /// <summary>Generated models against real PyTorch on lengths, states and readouts (Golden/pytorch/README.md).</summary>
 public partial class OptionsParityTests
 {
-    private static SafetensorsFile Io(string name) => SafetensorsFile.Load(GoldenParity.GoldenPath($"pytorch/{name}.io.safetensors"));
+    private static SafetensorsFile Io(string name) => SafetensorsFile.Load(OptionGolden.PathOf($"{name}.io.safetensors"));
 
-    private static string Weights(string name) => GoldenParity.GoldenPath($"pytorch/{name}.weights.safetensors");
+    private static string Weights(string name) => OptionGolden.PathOf($"{name}.weights.safetensors");
 
     private static int[] Lengths(SafetensorsFile io) => io.Metadata["lengths"].Split(',').Select(int.Parse).ToArray();
 
@@ -333,7 +333,7 @@ public class BiasAndHeadParityTests
     [InlineData("nohead_lstm", ".weights.pt")]
     public void Models_without_biases_or_head_match_pytorch(string name, string file)
     {
-        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath($"pytorch/{name}.io.safetensors"));
+        SafetensorsFile io = SafetensorsFile.Load(OptionGolden.PathOf($"{name}.io.safetensors"));
         Tensor x = io.ReadTensor("x");
         string weights = GoldenParity.GoldenPath($"pytorch/{name}{file}");
         ITestModel model = name switch

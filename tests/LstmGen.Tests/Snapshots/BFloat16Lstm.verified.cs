@@ -176,7 +176,7 @@ namespace LstmGen.Generated
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => false;
-        public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
+        public static int LayoutVersion => 2; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
         // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization

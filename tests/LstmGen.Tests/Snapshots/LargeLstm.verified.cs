@@ -168,7 +168,7 @@ namespace LstmGen.Generated
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => true; // a batch runs blocks of sequences through each weight vector
         public static bool InterleavesDirections => false;
-        public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
+        public static int LayoutVersion => 2; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
         private static int StateLength => LargeLstmKernel.StateLength; // floats of a sequence's state, as the driver lays it out
 

@@ -171,7 +171,7 @@ namespace LstmGen.Generated
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => false;
-        public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
+        public static int LayoutVersion => 2; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
         // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization
@@ -256,10 +256,9 @@ namespace LstmGen.Generated
                 S.LstmCell(i, f, g, o, ref c, ref output);
             }
 
-            // h_t = W_hr · (o ⊙ tanh(c_t)): W_hr [ProjSize, HiddenSize] follows the panels
+            // h_t = W_hr · (o ⊙ tanh(c_t)): W_hr follows the panels, by columns
             ref float weightHr = ref Unsafe.Add(ref weights, T.WeightHrOffset);
-            for (int p = 0; p < ProjSize; p++)
-                Unsafe.Add(ref hNext, p) = KernelMath.Dot(ref Unsafe.Add(ref weightHr, p * HiddenSize), ref cellOutput, HiddenSize);
+            KernelMath.Project<S, V>(ref weightHr, ref cellOutput, ref hNext, HiddenSize, T.ProjectionWidth);
         }
 
         /// <summary>The path when Vector512 is the widest accelerated vector: the 8 hidden units in a rest tile of 8.</summary>
@@ -271,9 +270,10 @@ namespace LstmGen.Generated
             public static int RestLanes => 8;
             public static int RowLength => 64;
             public static int PanelLength => 576;
+            public static int ProjectionWidth => 16;
             public static int WeightHrOffset => 288;
-            public static int HeadOffset => 312;
-            public static int PackedLength => 320;
+            public static int HeadOffset => 416;
+            public static int PackedLength => 424;
             private static int RestRowLength => 32; // floats per panel row of the rest tile
 
             /// <summary>Layer 0, reading x_t.</summary>
@@ -333,10 +333,9 @@ namespace LstmGen.Generated
                 // c_t = f ⊙ c_{t-1} + i ⊙ g;  output = o ⊙ tanh(c_t), which W_hr projects to h_t below
                 KernelMath.LstmCellHalves(rest0, rest1, ref Unsafe.Add(ref cell, Tiles * Lanes), ref Unsafe.Add(ref cellOutput, Tiles * Lanes));
 
-                // h_t = W_hr · (o ⊙ tanh(c_t)): W_hr [ProjSize, HiddenSize] follows the panels
+                // h_t = W_hr · (o ⊙ tanh(c_t)): W_hr follows the panels, by columns
                 ref float weightHr = ref Unsafe.Add(ref weights, WeightHrOffset);
-                for (int p = 0; p < ProjSize; p++)
-                    Unsafe.Add(ref hNext, p) = KernelMath.Dot(ref Unsafe.Add(ref weightHr, p * HiddenSize), ref cellOutput, HiddenSize);
+                KernelMath.Project<Simd512, Vector512<float>>(ref weightHr, ref cellOutput, ref hNext, HiddenSize, ProjectionWidth);
             }
         }
 
@@ -348,9 +347,10 @@ namespace LstmGen.Generated
             public static int RestLanes => 0;
             public static int RowLength => 32;
             public static int PanelLength => 288;
+            public static int ProjectionWidth => 8;
             public static int WeightHrOffset => 288;
-            public static int HeadOffset => 312;
-            public static int PackedLength => 320;
+            public static int HeadOffset => 352;
+            public static int PackedLength => 360;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector256Tiles, Simd256, Vector256<float>>(ref weights, ref x, ref state, parity);
         }
 
@@ -362,9 +362,10 @@ namespace LstmGen.Generated
             public static int RestLanes => 0;
             public static int RowLength => 16;
             public static int PanelLength => 144;
+            public static int ProjectionWidth => 4;
             public static int WeightHrOffset => 288;
-            public static int HeadOffset => 312;
-            public static int PackedLength => 320;
+            public static int HeadOffset => 320;
+            public static int PackedLength => 328;
             public static void Layer(ref float weights, ref float x, ref float state, int parity) => TilesLayer<Vector128Tiles, Simd128, Vector128<float>>(ref weights, ref x, ref state, parity);
         }
     }

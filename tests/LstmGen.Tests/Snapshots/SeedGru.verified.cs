@@ -171,7 +171,7 @@ namespace LstmGen.Generated
         public static bool LanesRunBatches => true; // a small model: a batch runs a sequence per SIMD lane
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => false;
-        public static int LayoutVersion => 1; // the packed layout this code reads; the runtime must write the same
+        public static int LayoutVersion => 2; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
         // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization
