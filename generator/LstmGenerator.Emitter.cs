@@ -191,7 +191,7 @@ public sealed partial class LstmGenerator
 
             Member(writer, $"Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape {batchReadout}.",
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>",
-                "<remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>");
+                "<remarks>Large batches are split over every core, small ones run on the caller's thread; the span overloads never start threads.</remarks>");
             writer.Line($"    {kernel}.Forward(input, Forward);");
             writer.Line();
 

@@ -64,7 +64,7 @@ namespace Demo
             global::LstmGen.Generated.StackedGruKernel.Forward(_packedWeights, this, input, output, lengths, h, default);
 
         /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape [batch, OutputSize].</summary>
-        /// <remarks>Large batches are split over every core (see LstmGen.Kernels.ParallelBatch); the span overloads never start threads.</remarks>
+        /// <remarks>Large batches are split over every core, small ones run on the caller's thread; the span overloads never start threads.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
             global::LstmGen.Generated.StackedGruKernel.Forward(input, Forward);
