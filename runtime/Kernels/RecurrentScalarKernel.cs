@@ -61,16 +61,24 @@ public static class RecurrentScalarKernel
             Units<Float32Panels>(layout, layer, block, x, hPrev, cellOutput, cell, gru);
         if (layout.ProjSize > 0)
         {
-            // W_hr by columns: row k of `width` floats holds column k (PackedLayout).
             int width = layout.ProjectionWidth;
-            ReadOnlySpan<float> weightHr = block.Slice(layout.PanelsLength(layer), hiddenSize * width);
-            for (int p = 0; p < layout.ProjSize; p++)
-            {
-                float sum = 0f;
-                for (int k = 0; k < hiddenSize; k++)
-                    sum = KernelMath.MultiplyAdd(weightHr[k * width + p], cellOutput[k], sum);
-                hNext[p] = sum;
-            }
+            Project(block.Slice(layout.PanelsLength(layer), hiddenSize * width), cellOutput, hNext, layout.ProjSize, width);
+        }
+    }
+
+    /// <summary>
+    /// Writes the first <paramref name="outputs"/> values of <c>W_hr · m</c> to <paramref name="hidden"/>, <c>m</c> being
+    /// <paramref name="cellOutput"/> and <paramref name="columns"/> W_hr by columns, rows of <paramref name="width"/>
+    /// floats (<see cref="RecurrentPacking.PackProjection"/>).
+    /// </summary>
+    internal static void Project(ReadOnlySpan<float> columns, ReadOnlySpan<float> cellOutput, Span<float> hidden, int outputs, int width)
+    {
+        for (int p = 0; p < outputs; p++)
+        {
+            float sum = 0f;
+            for (int k = 0; k < columns.Length / width; k++)
+                sum = KernelMath.MultiplyAdd(columns[k * width + p], cellOutput[k], sum);
+            hidden[p] = sum;
         }
     }
 

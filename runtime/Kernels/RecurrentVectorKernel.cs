@@ -120,13 +120,7 @@ internal static class RecurrentVectorKernel
                 KernelMath.Project<Simd128, Vector128<float>>(ref weights, ref m, ref h, hiddenSize, width);
                 break;
             default:
-                for (int p = 0; p < width; p++)
-                {
-                    float sum = 0f;
-                    for (int k = 0; k < hiddenSize; k++)
-                        sum = KernelMath.MultiplyAdd(columns[k * width + p], cellOutput[k], sum);
-                    hidden[p] = sum;
-                }
+                RecurrentScalarKernel.Project(columns, cellOutput, hidden, width, width);
                 break;
         }
     }
