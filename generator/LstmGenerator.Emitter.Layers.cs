@@ -13,15 +13,18 @@ public sealed partial class LstmGenerator
         /// How layer code is printed: <see cref="Generic"/> once for every tiling without a rest tile, with the tiling
         /// (T) and the SIMD width (S, vector V) as type arguments; or for one tiling with a rest tile, in its struct.
         /// </summary>
-        private sealed record Code(string Ops, string Of, string Suffix)
+        private sealed record Code(string Ops, string Of, string Suffix, TilingPlan? Tiling)
         {
-            public static readonly Code Generic = new("S", "T.", "<T, S, V>(");
+            public static readonly Code Generic = new("S", "T.", "<T, S, V>(", null);
 
-            public static Code Concrete(TilingPlan tiling) => new(tiling.Vector.Simd, "", "(");
+            public static Code Concrete(TilingPlan tiling) => new(tiling.Vector.Simd, "", "(", tiling);
 
             public bool IsGeneric => this == Generic;
 
             public string Constraints => IsGeneric ? " where T : ITiling where S : ISimd<V> where V : struct" : "";
+
+            /// <summary>The type arguments of a runtime method generic over the SIMD width: <c>S, V</c>, or e.g. <c>Simd512, Vector512&lt;float&gt;</c>.</summary>
+            public string SimdArguments => IsGeneric ? "S, V" : $"{Ops}, {Tiling!.Vector.Type}<float>";
 
             /// <summary>The n-th vector of a panel row: n · Lanes.</summary>
             public string VectorOffset(int n) => n == 0 ? "0" : n == 1 ? "lanes" : $"{n} * lanes";
@@ -61,7 +64,7 @@ public sealed partial class LstmGenerator
             writer.Line($"/// <summary>{description}.</summary>");
             writer.Line(LayerMethodAttribute);
             writer.Open(Header(code, method, $"ref float weights, ref float {(shape.Precomputed ? "precomputed" : "x")}, ref float state, int parity"));
-            EmitSweepLengths(writer, code, code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd));
+            EmitSweepLengths(writer, code, code.Tiling);
             writer.Line("ref float hPrev = ref Unsafe.Add(ref state, parity * StateStride);");
             writer.Line("ref float hNext = ref Unsafe.Add(ref state, (parity ^ 1) * StateStride);");
             if (plan.Cell.HasCellState)
@@ -91,8 +94,7 @@ public sealed partial class LstmGenerator
                 writer.Line();
                 writer.Line("// h_t = W_hr · (o ⊙ tanh(c_t)): W_hr follows the panels, by columns");
                 writer.Line($"ref float weightHr = ref Unsafe.Add(ref weights, {code.Of}{(shape.Layer == 0 ? "WeightHrOffset" : "UpperWeightHrOffset")});");
-                string simd = code.IsGeneric ? "S, V" : $"{code.Ops}, {plan.Tilings.Single(t => code.Ops == t.Vector.Simd).Vector.Type}<float>";
-                writer.Line($"KernelMath.Project<{simd}>(ref weightHr, ref cellOutput, ref hNext, HiddenSize, {code.Of}ProjectionWidth);");
+                writer.Line($"KernelMath.Project<{code.SimdArguments}>(ref weightHr, ref cellOutput, ref hNext, HiddenSize, {code.Of}ProjectionWidth);");
             }
             writer.Close();
         }
@@ -117,7 +119,7 @@ public sealed partial class LstmGenerator
         // tile, which shares its sweep over the columns with the last whole tile, so both use each broadcast value.
         private static void EmitTiles(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, bool reverse)
         {
-            TilingPlan? tiling = code.IsGeneric ? null : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
+            TilingPlan? tiling = code.Tiling;
             int looped = tiling?.LoopedTiles ?? -1; // generic: T.Tiles, unknown here
             bool rest = tiling?.HasRest ?? false;
             (Sweep whole, Sweep? restSweep) = (tiling ?? plan.GenericTilings.First()).LayerSweeps(plan.Cell, shape, plan.SweepCopies);
@@ -150,7 +152,7 @@ public sealed partial class LstmGenerator
         private static void EmitTileLoop(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape, Sweep whole, int looped, bool reverse)
         {
             if (looped == 0) return;
-            string count = code.IsGeneric ? "T.Tiles" : looped == plan.Tilings.Single(t => code.Ops == t.Vector.Simd).Tiles ? "Tiles" : "Tiles - 1";
+            string count = code.IsGeneric ? "T.Tiles" : looped == code.Tiling!.Tiles ? "Tiles" : "Tiles - 1";
             writer.Open(reverse ? $"for (int tile = {count} - 1; tile >= 0; tile--)" : $"for (int tile = 0; tile < {count}; tile++)");
             EmitTileReferences(writer, plan, code, "tile", shape);
             EmitSweep(writer, plan, code, shape, whole, reverse);
@@ -234,7 +236,7 @@ public sealed partial class LstmGenerator
         // from memory for the first step and from L1 for the others.
         private static void EmitPrecompute(SourceWriter writer, KernelPlan plan, Code code, LayerShape shape)
         {
-            TilingPlan tiling = code.IsGeneric ? plan.GenericTilings.First() : plan.Tilings.Single(t => code.Ops == t.Vector.Simd);
+            TilingPlan tiling = code.Tiling ?? plan.GenericTilings.First();
             writer.Line();
             writer.Line("/// <summary>");
             writer.Line("/// Layer 0's b + W_ih · x_t for <paramref name=\"steps\"/> steps from <paramref name=\"x\"/>, into PrecomputedLength floats per step:");

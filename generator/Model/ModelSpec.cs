@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using LstmGen.Generator.Helpers;
+using LstmGen.Kernels;
 
 namespace LstmGen.Generator.Model;
 
@@ -70,10 +71,12 @@ internal sealed record ModelSpec(
 
     /// <summary>
     /// The bytes of one layer's recurrent weights, every direction's biases, W_ih and W_hh (4 slots per hidden unit, as
-    /// packed, <paramref name="weightBytes"/> each) and W_hr (float32), for a layer of <paramref name="inputs"/> inputs.
+    /// packed, <paramref name="weightBytes"/> each) and W_hr (float32, its columns padded as the widest tiling packs them),
+    /// for a layer of <paramref name="inputs"/> inputs.
     /// </summary>
     public long LayerWeightBytes(int inputs, int weightBytes) =>
-        Directions * ((long)weightBytes * 4 * HiddenSize * (1 + inputs + HiddenOutputSize) + 4L * ProjSize * HiddenSize);
+        Directions * ((long)weightBytes * 4 * HiddenSize * (1 + inputs + HiddenOutputSize)
+            + (ProjSize > 0 ? 4L * HiddenSize * PackedLayout.Projection(ProjSize, KernelPlan.AllWidths[0].Lanes) : 0));
 
     /// <summary>The bytes of every layer's recurrent weights (see <see cref="LayerWeightBytes"/>).</summary>
     public long RecurrentWeightBytes(int weightBytes) =>

@@ -303,7 +303,7 @@ public static class KernelMath
     /// </summary>
     /// <remarks>
     /// Each vector of outputs broadcasts every <c>m[k]</c> and multiply-adds column k, as the gates' sweeps do: no
-    /// horizontal sums, and four chains, so that the sweep runs at the multiply-add pipes' rate rather than their latency.
+    /// horizontal sums, and four chains instead of one, so that a step waits for a quarter of the multiply-adds.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Project<TSimd, TVector>(ref float columns, ref float cellOutput, ref float hidden, int hiddenSize, int width)

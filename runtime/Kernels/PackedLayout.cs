@@ -25,7 +25,7 @@ namespace LstmGen.Kernels;
 /// layer bottom first, each layer's forward direction before its backward one (<see cref="Directions"/> = 2); after
 /// them comes the Linear head: <c>fc.weight</c> (O × FeatureSize, row-major), then <c>fc.bias</c> (O). A
 /// unidirectional, unprojected model's numbers are those of layout version 1 before these options existed; version 2
-/// stored W_hr by columns instead of PyTorch's rows.</para>
+/// stores W_hr by columns instead of PyTorch's rows.</para>
 /// <para>With <see cref="BFloat16"/>, the panels hold bfloat16 weights, two to a float: vectors 2j and 2j + 1 of a row
 /// (each <see cref="Lanes"/> lanes wide) share the floats of one, vector 2j in the high 16 bits of each lane, 2j + 1 in
 /// the low, so rows are half as long and a 32-bit load of either vector widens by one mask or shift. Rows then hold
@@ -128,7 +128,7 @@ internal readonly struct PackedLayout
     /// <summary>Floats of the panels of one direction of a layer: where its W_hr starts in its block.</summary>
     public int PanelsLength(int layer) => checked(PanelRows(layer) * FloatsPerUnit * PaddedHidden);
 
-    /// <summary>Floats per row of the packed W_hr: ProjSize rounded up to whole vectors of <see cref="Lanes"/>.</summary>
+    /// <summary>Floats per row of the packed W_hr: ProjSize rounded up to whole tiles (and so to whole vectors).</summary>
     public int ProjectionWidth => Projection(ProjSize, Lanes);
 
     /// <summary><see cref="ProjectionWidth"/> for <paramref name="projSize"/> and tiles of <paramref name="lanes"/> units.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics;
 
 namespace LstmGen.Kernels;
 
@@ -95,6 +96,7 @@ public static class RecurrentPacking
     internal static void PackProjection(Tensor weightHr, int width, Span<float> destination)
     {
         int projSize = weightHr.Shape[0], hiddenSize = weightHr.Shape[1];
+        Debug.Assert(width >= projSize, "a row of the packed W_hr holds all of a column");
         ReadOnlySpan<float> rows = weightHr.AsSpan();
         Span<float> columns = destination.Slice(0, hiddenSize * width);
         columns.Clear();

@@ -73,10 +73,11 @@ public static class RecurrentScalarKernel
     /// </summary>
     internal static void Project(ReadOnlySpan<float> columns, ReadOnlySpan<float> cellOutput, Span<float> hidden, int outputs, int width)
     {
+        int hiddenSize = columns.Length / width;
         for (int p = 0; p < outputs; p++)
         {
             float sum = 0f;
-            for (int k = 0; k < columns.Length / width; k++)
+            for (int k = 0; k < hiddenSize; k++)
                 sum = KernelMath.MultiplyAdd(columns[k * width + p], cellOutput[k], sum);
             hidden[p] = sum;
         }

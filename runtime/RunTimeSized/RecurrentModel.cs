@@ -36,7 +36,7 @@ public abstract class RecurrentModel
     private readonly PackedWeights _packed;
     private readonly int[] _panelOffsets;      // per layer·D + direction: its panels (RecurrentPacking.PackPanels)
     private readonly int[] _panelLengths;
-    private readonly int[] _projectionOffsets; // per layer·D + direction: W_hr [P, H]
+    private readonly int[] _projectionOffsets; // per layer·D + direction: W_hr by columns (RecurrentPacking.PackProjection)
     private readonly int _headOffset;
     private readonly int _stride;              // a state vector: H padded to whole tiles
     private readonly AlignedBuffer _work;      // per direction: h (two buffers), c, o ⊙ tanh c before the projection

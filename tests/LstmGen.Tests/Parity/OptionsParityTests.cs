@@ -14,7 +14,7 @@ namespace LstmGen.Tests.Parity;
 [Lstm(5, 8, 2, 7, NumLayers = 2, Readout = Readout.EveryStep)] public partial class H0Lstm2Seq;
 [Gru(5, 8, 2, 7, Readout = Readout.EveryStep)] public partial class GruSeedSeq;
 
-/// <summary>Generated models against real PyTorch on lengths, states and readouts (Golden/pytorch/README.md).</summary>
+/// <summary>Generated models against real PyTorch on lengths, states and readouts (Golden/pytorch/README.md; Golden/made in its format).</summary>
 public partial class OptionsParityTests
 {
     private static SafetensorsFile Io(string name) => SafetensorsFile.Load(OptionGolden.PathOf($"{name}.io.safetensors"));
@@ -335,7 +335,7 @@ public class BiasAndHeadParityTests
     {
         SafetensorsFile io = SafetensorsFile.Load(OptionGolden.PathOf($"{name}.io.safetensors"));
         Tensor x = io.ReadTensor("x");
-        string weights = GoldenParity.GoldenPath($"pytorch/{name}{file}");
+        string weights = OptionGolden.PathOf(name + file);
         ITestModel model = name switch
         {
             "nobias_lstm" => new NoBiasLstm(),
@@ -352,9 +352,9 @@ public class BiasAndHeadParityTests
     [Fact]
     public void Without_a_head_every_step_gives_the_last_layers_output_sequence()
     {
-        SafetensorsFile io = SafetensorsFile.Load(GoldenParity.GoldenPath("pytorch/nohead_lstm.io.safetensors"));
+        SafetensorsFile io = SafetensorsFile.Load(OptionGolden.PathOf("nohead_lstm.io.safetensors"));
         var model = new NoHeadLstmSeq();
-        model.LoadSafetensors(GoldenParity.GoldenPath("pytorch/nohead_lstm.weights.safetensors"));
+        model.LoadSafetensors(OptionGolden.PathOf("nohead_lstm.weights.safetensors"));
         Assert.Equal(NoHeadLstmSeq.HiddenSize, NoHeadLstmSeq.OutputSize);
         Tensor y = model.Forward(io.ReadTensor("x"));
         Assert.InRange(GoldenParity.MaxAbsDifference(y.AsSpan(), io.ReadTensor("out").AsSpan()), 0f, 1e-6f);
