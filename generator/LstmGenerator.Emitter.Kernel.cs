@@ -51,7 +51,7 @@ public sealed partial class LstmGenerator
             writer.Line($"public static int InputSize => {spec.InputSize};");
             writer.Line($"public static int HiddenSize => {spec.HiddenSize};");
             writer.Line($"public static int ProjSize => {spec.ProjSize};" + (spec.ProjSize > 0 ? " // the values of h: h_t = W_hr · (o ⊙ tanh(c_t))" : ""));
-            if (spec.Bidirectional && spec.NumLayers > 1)
+            if (spec.Bidirectional && plan.UpperLayersLoopColumns)
                 writer.Line($"private static int FeatureSize => 2 * {LayerShape.HiddenOutputName(spec)}; // a layer's values per step: [forward h_t, backward h_t]");
             writer.Line($"public static int OutputSize => {spec.ReadoutSize};" + (spec.HasHead ? "" : " // no head: the last layer's features"));
             writer.Line($"public static bool HasHead => {Bool(spec.HasHead)};");

@@ -62,6 +62,14 @@ internal sealed record KernelPlan(ModelSpec Spec, Cell Cell, IReadOnlyList<Tilin
     /// <summary>The tilings whose layers are printed once, generic over the SIMD width: those without a rest tile.</summary>
     public IEnumerable<TilingPlan> GenericTilings => Tilings.Where(tiling => !tiling.HasRest);
 
+    /// <summary>
+    /// Whether printed code of the layers above 0 loops over some of its columns, naming their count (unrolled columns
+    /// have it in their offsets): the generic body's (planned for the first generic tiling) or a rest-tile tiling's.
+    /// </summary>
+    public bool UpperLayersLoopColumns => Spec.NumLayers > 1 &&
+        GenericTilings.Take(1).Concat(Tilings.Where(tiling => tiling.HasRest))
+            .Any(tiling => tiling.LayerSweeps(Cell, LayerShape.Upper(this), SweepCopies).Whole.Unrolling is not { Input: true, Hidden: true });
+
     public static KernelPlan For(ModelSpec spec)
     {
         Cell cell = Cell.For(spec.Cell);

@@ -127,7 +127,6 @@ namespace LstmGen.Generated
         public static int InputSize => 4;
         public static int HiddenSize => 16;
         public static int ProjSize => 0;
-        private static int FeatureSize => 2 * HiddenSize; // a layer's values per step: [forward h_t, backward h_t]
         public static int OutputSize => 3;
         public static bool HasHead => true;
         public static int NumLayers => 2;
