@@ -118,4 +118,9 @@ internal static class DiagnosticDescriptors
         "LSTMGEN021", "A bidirectional model cannot stream",
         "'{0}' is bidirectional, so it has no {1}: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ClassNamedAsMember = new DiagnosticDescriptor(
+        "LSTMGEN022", "A model class has the name of a generated member",
+        "'{0}' is the name of a member LstmGen generates, and C# does not let a member have its class's name (CS0542); rename the class",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

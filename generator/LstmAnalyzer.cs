@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LstmGen.Generator;
 
 /// <summary>
-/// Reports misuse of <c>[Lstm]</c> and <c>[Gru]</c> that the user fixes in source (LSTMGEN001–010, 013–021). IDEs and
+/// Reports misuse of <c>[Lstm]</c> and <c>[Gru]</c> that the user fixes in source (LSTMGEN001–010, 013–022). IDEs and
 /// <c>dotnet format</c> look for fixable diagnostics here, not in generators, and the generator's pipeline stays free of
 /// locations. The checks of a declaration are the parser's (<see cref="LstmGenerator.Parser.Read"/>), so a class is
 /// either generated or reported, never both; LSTMGEN021 is reported where a generated model is used. The weights file's
@@ -37,7 +37,8 @@ public sealed class LstmAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ProjSizeOnGru,
         DiagnosticDescriptors.InvalidWeightPrecision,
         DiagnosticDescriptors.BFloat16CannotPay,
-        DiagnosticDescriptors.BidirectionalCannotStream);
+        DiagnosticDescriptors.BidirectionalCannotStream,
+        DiagnosticDescriptors.ClassNamedAsMember);
 
     private static readonly ImmutableHashSet<string> StreamingMembers = ImmutableHashSet.Create(LstmGenerator.Parser.StreamingMemberNames);
 

@@ -192,7 +192,7 @@ public sealed partial class LstmGenerator
             Member(writer, $"Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape {batchReadout}.",
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>",
                 "<remarks>Large batches are split over every core, small ones run on the caller's thread; the span overloads never start threads.</remarks>");
-            writer.Line($"    {kernel}.Forward(input, Forward);");
+            writer.Line($"    {kernel}.Forward(_packedWeights, this, input, Forward);");
             writer.Line();
 
             const string Tensor = "global::LstmGen.Tensor";
@@ -309,15 +309,22 @@ public sealed partial class LstmGenerator
         private static string Xml(string value)
         {
             var text = new System.Text.StringBuilder(value.Length);
-            foreach (char c in value)
+            for (int i = 0; i < value.Length; i++)
             {
+                char c = value[i];
+                if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    text.Append(c).Append(value[++i]);
+                    continue;
+                }
                 text.Append(c switch
                 {
                     '&' => "&amp;",
                     '<' => "&lt;",
                     '>' => "&gt;",
                     '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' => $"&#{(int)c};",
-                    < ' ' and not '\t' => $"\\u{(int)c:x4}", // no XML character, not even as a reference: written as C# writes it
+                    // No XML character, not even as a reference: written as C# writes it.
+                    < ' ' and not '\t' or '\uFFFE' or '\uFFFF' or >= '\uD800' and <= '\uDFFF' => $"\\u{(int)c:x4}",
                     _ => c.ToString(),
                 });
             }

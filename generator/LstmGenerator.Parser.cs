@@ -49,15 +49,21 @@ public sealed partial class LstmGenerator
         /// <summary>The streaming members, which only a unidirectional model has.</summary>
         internal static readonly string[] StreamingMemberNames = ["Step", "ResetState", "GetState", "SetState"];
 
+        // The streaming state's fields, which a bidirectional model lacks with the streaming members.
+        private static readonly string[] StreamingFieldNames = ["_streamState", "_streamParity"];
+
         /// <summary>
         /// The members the generator adds; a class that declares one of them itself can't be generated.
-        /// ParserFactsTests checks the list against the members of generated classes.
+        /// ParserFactsTests checks the lists against the members of generated classes.
         /// </summary>
         internal static readonly string[] GeneratedMemberNames =
         [
             "InputSize", "HiddenSize", "OutputSize", "SeqLen", "NumLayers", "Forward", .. StreamingMemberNames,
-            "InitializeWeights", "LoadWeights", "LoadSafetensors", "LoadPyTorch", "_packedWeights", "_streamState", "_streamParity",
+            "InitializeWeights", "LoadWeights", "LoadSafetensors", "LoadPyTorch", "_packedWeights", .. StreamingFieldNames,
         ];
+
+        /// <summary>The members the generator adds to a bidirectional model, which cannot stream.</summary>
+        internal static readonly string[] BidirectionalMemberNames = [.. GeneratedMemberNames.Except(StreamingMemberNames).Except(StreamingFieldNames)];
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind cell, CancellationToken cancellationToken)
         {
@@ -170,7 +176,10 @@ public sealed partial class LstmGenerator
             if (cell == CellKind.Gru && type.GetAttributes().Any(other => other.AttributeClass?.ToDisplayString() == LstmAttributeName))
                 Report(DiagnosticDescriptors.TwoModelAttributes, name);
 
-            foreach (string member in GeneratedMemberNames.Where(member => type.GetMembers(member).Any(IsNotGenerated)))
+            string[] generatedMembers = bidirectional ? BidirectionalMemberNames : GeneratedMemberNames;
+            if (generatedMembers.Contains(type.Name))
+                Report(DiagnosticDescriptors.ClassNamedAsMember, name);
+            foreach (string member in generatedMembers.Where(member => type.GetMembers(member).Any(IsNotGenerated)))
                 Report(DiagnosticDescriptors.MemberConflict, name, member);
             for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
             {
@@ -179,7 +188,7 @@ public sealed partial class LstmGenerator
                     Report(DiagnosticDescriptors.ModelDerivesFromModel, name, baseType.Name);
                     break;
                 }
-                foreach (string member in GeneratedMemberNames.Where(member =>
+                foreach (string member in generatedMembers.Where(member =>
                     baseType.GetMembers(member).Any(symbol => symbol.DeclaredAccessibility != Accessibility.Private && IsNotGenerated(symbol))))
                     Report(DiagnosticDescriptors.InheritedMemberConflict, name, member, baseType.Name);
             }

@@ -12,7 +12,11 @@ namespace LstmGen;
 /// <see cref="Readout"/> reads), <c>seqLen</c> 1..<see cref="MaxSeqLen"/> (the length the model is tuned for: every
 /// <c>Forward</c> accepts any length), <see cref="NumLayers"/> 1..<see cref="MaxNumLayers"/>.
 /// </remarks>
+// CS3015: no constructor of this base is accessible outside the assembly, by design (only LstmAttribute and GruAttribute
+// derive from it); theirs are CLS-compliant.
+#pragma warning disable CS3015
 public abstract class RecurrentModelAttribute : Attribute
+#pragma warning restore CS3015
 {
     /// <summary>The largest supported <c>inputSize</c>.</summary>
     public const int MaxInputSize = 4096;

@@ -107,13 +107,15 @@ internal sealed record ModelSpec(
 
     /// <summary>
     /// The file name of the generated source, stable across builds: the full name, and where another of
-    /// <paramref name="modelNames"/> differs from it only in case (Roslyn compares file names ignoring case), a hash of it.
+    /// <paramref name="modelNames"/> (every model's full name) is the same but for case (Roslyn compares file names
+    /// ignoring case) or the same for another class (C nested in class A.B, and C in namespace A.B), a hash of
+    /// where the class is declared.
     /// </summary>
     public string HintName(IEnumerable<string> modelNames)
     {
         string name = FullName;
-        bool twin = modelNames.Any(other => other != name && string.Equals(other, name, StringComparison.OrdinalIgnoreCase));
-        return twin ? $"{name}.{Fnv1a(name):x8}.g.cs" : name + ".g.cs";
+        bool twin = modelNames.Count(other => string.Equals(other, name, StringComparison.OrdinalIgnoreCase)) > 1;
+        return twin ? $"{name}.{Fnv1a($"{Namespace}|{NestedName}|{Keyword}|{Cell}"):x8}.g.cs" : name + ".g.cs";
     }
 
     // FNV-1a over the UTF-16 code units: stable across processes, where string.GetHashCode is not.

@@ -9,11 +9,28 @@ public static class ModelGuard
 {
     /// <summary>Throws unless a span holds exactly <paramref name="expected"/> floats.</summary>
     /// <exception cref="ArgumentException"/>
-    public static void RequireLength(int actual, int expected, string parameterName, string description)
+    /// <remarks><paramref name="expected"/> is a <see cref="long"/>: a product of a caller's sizes that passes
+    /// <see cref="int.MaxValue"/> fits no span and is refused, rather than wrapping around to a length that fits.</remarks>
+    public static void RequireLength(int actual, long expected, string parameterName, string description)
     {
         if (actual != expected)
             throw new ArgumentException($"{parameterName} must hold {description} = {expected} floats; got {actual}.", parameterName);
     }
+
+    /// <summary>Throws if any two of a call's spans share memory: the kernel reads one while it writes another.</summary>
+    /// <exception cref="ArgumentException"/>
+    public static void RequireDisjoint(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> h, ReadOnlySpan<float> c)
+    {
+        if (output.Overlaps(input))
+            throw Overlap(nameof(output), nameof(input));
+        if (h.Overlaps(input) || h.Overlaps(output))
+            throw Overlap(nameof(h), h.Overlaps(input) ? nameof(input) : nameof(output));
+        if (c.Overlaps(input) || c.Overlaps(output) || c.Overlaps(h))
+            throw Overlap(nameof(c), c.Overlaps(input) ? nameof(input) : c.Overlaps(output) ? nameof(output) : nameof(h));
+    }
+
+    private static ArgumentException Overlap(string parameterName, string other) =>
+        new($"{parameterName} must not overlap {other}: a call reads its input and initial states while it writes its outputs and final states.", parameterName);
 
     /// <summary>
     /// Returns the steps T of <paramref name="batchSize"/> sequences in an input of <paramref name="inputLength"/> floats,

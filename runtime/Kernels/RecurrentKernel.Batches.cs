@@ -196,7 +196,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
                     CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, 0, M.NumLayers, b + g, batchSize, toState: true);
             }
             BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref MemoryMarshal.GetReference(states), ref gates,
-                ref Unsafe.Add(ref output, b * SequenceOutputs(steps)), lengths.IsEmpty ? default : lengths.Slice(b, Sequences), h, c, b, batchSize);
+                ref Unsafe.Add(ref output, b * (int)SequenceOutputs(steps)), lengths.IsEmpty ? default : lengths.Slice(b, Sequences), h, c, b, batchSize);
         }
         return blocks * Sequences;
     }

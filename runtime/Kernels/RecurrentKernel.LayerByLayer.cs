@@ -16,10 +16,8 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     /// </summary>
     private static void LayerByLayer(ref float weights, ref float input, int steps, ref float output, Span<float> h, Span<float> c, int b, int batchSize)
     {
-        // Both directions' state, then two sequences (a layer's output and the one below it), or only the row the
-        // readout reads besides the final states: in this thread's scratch, since their length depends on steps.
-        bool passesSequences = M.NumLayers > 1 || EveryStep;
-        Span<float> scratch = KernelScratch.Rent(StateLength + (passesSequences ? 2 * steps * FeatureSize : FeatureSize));
+        // In this thread's scratch, since its length depends on steps (checked by RequireSteps to fit one array).
+        Span<float> scratch = KernelScratch.Rent((int)LayerByLayerScratch(steps));
         ref float state = ref MemoryMarshal.GetReference(scratch);
         ref float sequences = ref Unsafe.Add(ref state, StateLength);
         if (Vector512.IsHardwareAccelerated)

@@ -16,7 +16,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static void Batch(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
         Span<float> h, Span<float> c)
     {
-        int outputs = SequenceOutputs(steps);
+        int outputs = (int)SequenceOutputs(steps); // within the output span, checked
         int b = 0;
         if (M.LanesRunBatches && lengths.IsEmpty && h.IsEmpty)
             b = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps);

@@ -66,7 +66,26 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static int CellOffset(int layer) => layer * LayerStateLength + 2 * M.StateStride;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SequenceOutputs(int steps) => EveryStep ? steps * M.OutputSize : M.OutputSize;
+    private static long SequenceOutputs(int steps) => EveryStep ? (long)steps * M.OutputSize : M.OutputSize;
+
+    /// <summary>
+    /// Floats of a bidirectional sequence's scratch: both directions' state, then two [steps, FeatureSize] sequences (a
+    /// layer's output and the one below it), or only the row the readout reads besides the final states.
+    /// </summary>
+    private static long LayerByLayerScratch(int steps) => StateLength + (M.NumLayers > 1 || EveryStep ? 2L * steps * FeatureSize : FeatureSize);
+
+    /// <summary>The steps T of a batch's input, checked, and within what the scratch of one call can hold.</summary>
+    private static int RequireSteps(int inputLength, int batchSize)
+    {
+        int steps = ModelGuard.RequireSteps(inputLength, batchSize, M.InputSize);
+        if (M.Bidirectional && LayerByLayerScratch(steps) > Array.MaxLength - AlignedBuffer.Slack)
+        {
+            throw new ArgumentException(
+                $"input's sequences are too long: a bidirectional model keeps two layer outputs of T × 2 · H_out = {steps} × {FeatureSize} floats, " +
+                $"{LayerByLayerScratch(steps)} floats of scratch in all, and one array holds at most {Array.MaxLength - AlignedBuffer.Slack}.", "input");
+        }
+        return steps;
+    }
 
     // ---- weights and the streaming state ----
 
@@ -108,8 +127,9 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output)
     {
         ref float packed = ref Weights(weights, model);
-        int steps = ModelGuard.RequireSteps(input.Length, 1, M.InputSize);
+        int steps = RequireSteps(input.Length, 1);
         ModelGuard.RequireLength(output.Length, SequenceOutputs(steps), nameof(output), EveryStep ? "T × OutputSize" : "OutputSize");
+        ModelGuard.RequireDisjoint(input, output, default, default);
         Sequence(ref packed, ref MemoryMarshal.GetReference(input), steps, ref MemoryMarshal.GetReference(output), default, default, 0, 1);
     }
 
@@ -117,8 +137,9 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, int batchSize)
     {
         ref float packed = ref Weights(weights, model);
-        int steps = ModelGuard.RequireSteps(input.Length, batchSize, M.InputSize);
+        int steps = RequireSteps(input.Length, batchSize);
         RequireOutputs(output, batchSize, steps);
+        ModelGuard.RequireDisjoint(input, output, default, default);
         Batch(ref packed, input, output, default, batchSize, steps, default, default);
     }
 
@@ -126,9 +147,10 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths)
     {
         ref float packed = ref Weights(weights, model);
-        int steps = ModelGuard.RequireSteps(input.Length, lengths.Length, M.InputSize);
+        int steps = RequireSteps(input.Length, lengths.Length);
         ModelGuard.RequireLengths(lengths, steps);
         RequireOutputs(output, lengths.Length, steps);
+        ModelGuard.RequireDisjoint(input, output, default, default);
         Batch(ref packed, input, output, lengths, lengths.Length, steps, default, default);
     }
 
@@ -136,9 +158,10 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h, Span<float> c)
     {
         ref float packed = ref Weights(weights, model);
-        int steps = ModelGuard.RequireSteps(input.Length, batchSize, M.InputSize);
+        int steps = RequireSteps(input.Length, batchSize);
         RequireOutputs(output, batchSize, steps);
         RequireStates(h, c, batchSize);
+        ModelGuard.RequireDisjoint(input, output, h, c);
         Batch(ref packed, input, output, default, batchSize, steps, h, c);
     }
 
@@ -146,16 +169,19 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c)
     {
         ref float packed = ref Weights(weights, model);
-        int steps = ModelGuard.RequireSteps(input.Length, lengths.Length, M.InputSize);
+        int steps = RequireSteps(input.Length, lengths.Length);
         ModelGuard.RequireLengths(lengths, steps);
         RequireOutputs(output, lengths.Length, steps);
         RequireStates(h, c, lengths.Length);
+        ModelGuard.RequireDisjoint(input, output, h, c);
         Batch(ref packed, input, output, lengths, lengths.Length, steps, h, c);
     }
 
     /// <summary>A batch in a tensor [batch, T, InputSize], run by <paramref name="forward"/> (the model's batch overload) on every core when it pays.</summary>
-    public static Tensor Forward(Tensor input, ParallelBatch.BatchForward forward)
+    public static Tensor Forward(PackedWeights? weights, object model, Tensor input, ParallelBatch.BatchForward forward)
     {
+        // Checked here: on several cores, every chunk's check would throw, wrapped in an AggregateException.
+        Weights(weights, model);
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
         var output = new Tensor(OutputShape(batchSize, steps));
         ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
@@ -202,7 +228,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static void RequireStates(Span<float> h, Span<float> c, int batchSize)
     {
         // Literal descriptions: an interpolated one would allocate on every call.
-        ModelGuard.RequireLength(h.Length, Directions * M.NumLayers * batchSize * HiddenOutputs, nameof(h), (M.Bidirectional, M.ProjSize > 0) switch
+        ModelGuard.RequireLength(h.Length, (long)Directions * M.NumLayers * batchSize * HiddenOutputs, nameof(h), (M.Bidirectional, M.ProjSize > 0) switch
         {
             (false, false) => "NumLayers × batch × HiddenSize",
             (false, true) => "NumLayers × batch × ProjSize",
@@ -210,7 +236,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             (true, true) => "NumLayers × 2 × batch × ProjSize",
         });
         if (!M.Gru)
-            ModelGuard.RequireLength(c.Length, Directions * M.NumLayers * batchSize * M.HiddenSize, nameof(c),
+            ModelGuard.RequireLength(c.Length, (long)Directions * M.NumLayers * batchSize * M.HiddenSize, nameof(c),
                 M.Bidirectional ? "NumLayers × 2 × batch × HiddenSize" : "NumLayers × batch × HiddenSize");
     }
 

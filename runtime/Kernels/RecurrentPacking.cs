@@ -188,6 +188,7 @@ public static class RecurrentPacking
     }
 
     /// <summary>Rounds <paramref name="value"/> to the nearest bfloat16 (ties to even), returned as its 16 bits; NaN stays NaN.</summary>
+    [CLSCompliant(false)]
     public static ushort ToBFloat16(float value)
     {
         uint bits = BitConverter.SingleToUInt32Bits(value);

@@ -64,19 +64,28 @@ public abstract class RecurrentModel
         int blocks = NumLayers * Directions;
         (_panelOffsets, _panelLengths, _projectionOffsets) = (new int[blocks], new int[blocks], new int[blocks]);
         int length = 0;
-        for (int block = 0; block < blocks; block++)
+        try
         {
-            _panelOffsets[block] = length;
-            _panelLengths[block] = RecurrentPacking.PanelsLength(weights.Layer(block / Directions, block % Directions), Lanes, BFloat16Weights);
-            length = checked(length + _panelLengths[block]);
+            for (int block = 0; block < blocks; block++)
+            {
+                _panelOffsets[block] = length;
+                _panelLengths[block] = RecurrentPacking.PanelsLength(weights.Layer(block / Directions, block % Directions), Lanes, BFloat16Weights);
+                length = checked(length + _panelLengths[block]);
+            }
+            for (int block = 0; block < blocks; block++)
+            {
+                _projectionOffsets[block] = length;
+                length = checked(length + HiddenSize * ProjectionWidth);
+            }
+            _headOffset = length;
+            if (HasHead) length = checked(length + OutputSize * (FeatureSize + 1));
         }
-        for (int block = 0; block < blocks; block++)
+        catch (OverflowException)
         {
-            _projectionOffsets[block] = length;
-            length = checked(length + HiddenSize * ProjectionWidth);
+            throw new ArgumentException(
+                $"Weights of InputSize {InputSize}, HiddenSize {HiddenSize}, NumLayers {NumLayers}{(Bidirectional ? ", bidirectional" : "")} " +
+                $"pack to more than int.MaxValue floats, more than one array holds.", nameof(weights));
         }
-        _headOffset = length;
-        if (HasHead) length = checked(length + OutputSize * (FeatureSize + 1));
 
         _packed = new PackedWeights(length);
         Span<float> packed = _packed.Writable;
@@ -163,7 +172,7 @@ public abstract class RecurrentModel
         }
         int steps = input.Length / InputSize;
         if (Readout == Readout.EveryStep)
-            ModelGuard.RequireLength(output.Length, steps * OutputSize, nameof(output), $"T × OutputSize = {steps} × {OutputSize}");
+            ModelGuard.RequireLength(output.Length, (long)steps * OutputSize, nameof(output), $"T × OutputSize = {steps} × {OutputSize}");
         else
             ModelGuard.RequireLength(output.Length, OutputSize, nameof(output), "OutputSize");
         Run(input, output, 1, default, padded: false, default, default, withState: false);
@@ -363,11 +372,18 @@ public abstract class RecurrentModel
                     $"c must hold NumLayers · D × batch × HiddenSize = {NumLayers * Directions} × {batchSize} × {HiddenSize} = {cLength} floats; got {c.Length}.", nameof(c));
             }
         }
+        ModelGuard.RequireDisjoint(input, output, h, c);
+        long scratch = 2L * steps * FeatureSize;
+        if (scratch > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"input's sequences are too long: this model keeps two layer outputs of T × D · H_out = {steps} × {FeatureSize} floats, " +
+                $"{scratch} in all, and one array holds at most {Array.MaxLength}.", nameof(input));
+        }
         if (batchSize == 0) return;
 
-        int sequenceScratch = checked(steps * FeatureSize);
-        if (_sequences.Length < 2 * sequenceScratch)
-            _sequences = new float[checked(2 * sequenceScratch)];
+        if (_sequences.Length < scratch)
+            _sequences = new float[scratch];
         int sequence = steps * InputSize;
         for (int b = 0; b < batchSize; b++)
         {

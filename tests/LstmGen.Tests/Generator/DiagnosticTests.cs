@@ -36,6 +36,8 @@ public class DiagnosticTests
     [InlineData("LSTMGEN001", "[Gru(5, 8, 2, 7)] public class M { }", "'M' must be declared 'partial'")]
     [InlineData("LSTMGEN007", "[Gru(5, 8, 2, 7, GruPrefix = null)] public partial class M { }", "GruPrefix must not be null")]
     [InlineData("LSTMGEN006", "[Gru(5, 8, 2, 7)] public partial class M { public void Step() { } }", "'M' already declares 'Step'")]
+    [InlineData("LSTMGEN022", "[Lstm(5, 8, 2, 7)] public partial class Step { }", "'Step' is the name of a member LstmGen generates")]
+    [InlineData("LSTMGEN022", "public partial class Outer { [Gru(5, 8, 2, 7, Bidirectional = true)] public partial class Forward { } }", "'Forward' is the name of a member")]
     [InlineData("LSTMGEN016", "[Gru(5, 8, 2, 7, ProjSize = 4)] public partial class M { }", "'M' sets ProjSize on [Gru], but PyTorch's nn.GRU has no proj_size (only nn.LSTM does); remove ProjSize, or for an nn.LSTM(..., proj_size=P) declare [Lstm(..., ProjSize = P)]")]
     [InlineData("LSTMGEN017", "[Lstm(16, 64, 4, 50, WeightPrecision = (WeightPrecision)7)] public partial class M { }", "WeightPrecision must be WeightPrecision.Float32 or WeightPrecision.BFloat16; got 7")]
     [InlineData("LSTMGEN018", "[Lstm(5, 8, 2, 7, WeightPrecision = WeightPrecision.BFloat16)] public partial class M { }", "'M' stores its weights as bfloat16, but packed as floats they take 1.8 KB and fit the 32 KB L1 cache")]
@@ -217,6 +219,32 @@ public class DiagnosticTests
         Assert.Empty(result.CompilationDiagnostics);
         Assert.Equal(2, result.Sources.Length);
         Assert.All(result.Sources, s => Assert.Matches(@"\.[0-9a-f]{8}\.g\.cs$", s.HintName));
+    }
+
+    [Fact]
+    public void Models_whose_full_names_coincide_get_two_files()
+    {
+        // C nested in class A.B, and C in namespace A.B: the user's code is in error (CS0101), the generator is not.
+        GeneratorHarness.Result result = GeneratorHarness.Run(
+            "namespace A { public partial class B { [LstmGen.Lstm(5, 8, 2, 7)] public partial class C { } } } namespace A.B { [LstmGen.Gru(5, 8, 2, 7)] public partial class C { } }");
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.Sources.Select(s => s.HintName).Distinct().Count());
+        Assert.All(result.Sources, s => Assert.Matches(@"^A\.B\.C\.[0-9a-f]{8}\.g\.cs$", s.HintName));
+    }
+
+    [Fact]
+    public void A_bidirectional_model_may_declare_the_streaming_members_it_lacks()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            public class Base { public void ResetState() { } }
+            [LstmGen.Lstm(5, 8, 2, 7, Bidirectional = true)]
+            public partial class M : Base { public void Step(float[] sample) { } private int _streamState = 1; public int State => _streamState; }
+            """);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Single(result.Sources);
     }
 
     [Fact]

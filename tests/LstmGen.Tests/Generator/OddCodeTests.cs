@@ -96,6 +96,37 @@ public class OddCodeTests
     }
 
     [Fact]
+    public void Key_prefixes_with_lone_surrogates_and_noncharacters_keep_the_doc_comments_well_formed()
+    {
+        // XML holds neither a lone surrogate nor U+FFFF; a pair (an emoji) is a character like any other.
+        var documented = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            [LstmGen.Lstm(5, 8, 2, 7, LstmPrefix = "\uD800.", FcPrefix = "\uFFFF\uD83D\uDE00\uDC00.")] public partial class Odd { }
+            """, documented);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(diagnostic => diagnostic.Location.SourceTree?.FilePath != "User.cs"));
+        string source = result.Sources.Single().SourceText.ToString();
+        Assert.Contains("\\uffff\uD83D\uDE00\\udc00.bias", source);
+        Assert.Contains("\"\\ud800.\"", source);
+    }
+
+    [Fact]
+    public void A_CLS_compliant_assembly_gets_no_warnings_from_the_generated_code()
+    {
+        // Types of an assembly not marked CLSCompliant are not compliant: every generated member taking a Tensor
+        // would warn (CS3001) in such a project, where the user cannot mend it.
+        Run run = GenerateCleanly("""
+            [assembly: System.CLSCompliant(true)]
+            [LstmGen.Lstm(5, 8, 2, 7)] public partial class M { }
+            [LstmGen.Gru(5, 8, 0, 7, Bidirectional = true)] public partial class G { }
+            """);
+
+        Assert.Empty(run.Diagnostics);
+        Assert.Equal(2, run.Sources.Count);
+    }
+
+    [Fact]
     public void Record_whose_positional_parameter_is_a_generated_member_is_reported()
     {
         Run run = Generate("using LstmGen;\n[Lstm(5, 8, 2, 7)] public partial record M(int HiddenSize);");

@@ -29,6 +29,7 @@ public class ParserFactsTests
         public static string DefaultFcPrefix => Fact<string>(nameof(DefaultFcPrefix));
         public static string[] GeneratedMemberNames => Fact<string[]>(nameof(GeneratedMemberNames));
         public static string[] StreamingMemberNames => Fact<string[]>(nameof(StreamingMemberNames));
+        public static string[] BidirectionalMemberNames => Fact<string[]>(nameof(BidirectionalMemberNames));
 
         private static T Fact<T>(string name) =>
             (T)(Type.GetField(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
@@ -84,6 +85,8 @@ public class ParserFactsTests
     [InlineData("[LstmGen.Lstm(5, 8, 2, 7, Weights = \"model.safetensors\")]")]
     [InlineData("[LstmGen.Gru(5, 8, 2, 7)]")]
     [InlineData("[LstmGen.Gru(7, 80, 5, 11, NumLayers = 2)]")]
+    [InlineData("[LstmGen.Lstm(5, 8, 2, 7, Bidirectional = true)]")]
+    [InlineData("[LstmGen.Gru(5, 8, 0, 7, NumLayers = 2, Bidirectional = true)]")]
     public void Generated_member_names_are_the_members_a_generated_class_declares(string attribute)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run($"{attribute} public partial class M {{ }}", parseOptions: null, SeedWeights);
@@ -96,7 +99,8 @@ public class ParserFactsTests
             .Distinct()
             .Order(StringComparer.Ordinal)
             .ToArray();
-        Assert.Equal(Parser.GeneratedMemberNames.Order(StringComparer.Ordinal), declared);
+        string[] expected = attribute.Contains("Bidirectional") ? Parser.BidirectionalMemberNames : Parser.GeneratedMemberNames;
+        Assert.Equal(expected.Order(StringComparer.Ordinal), declared);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ namespace Demo
         /// <remarks>Large batches are split over every core, small ones run on the caller's thread; the span overloads never start threads.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
-            global::LstmGen.Generated.BidirectionalGruKernel.Forward(input, Forward);
+            global::LstmGen.Generated.BidirectionalGruKernel.Forward(_packedWeights, this, input, Forward);
 
         /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize], sequence b being its first <c>lengths[b]</c> steps; returns a new tensor of shape [batch, OutputSize].</summary>
         /// <remarks>Runs on the caller's thread.</remarks>
