@@ -158,7 +158,7 @@ internal static class EmbeddedWeights
         Dictionary<string, (string DType, long[] Shape)> tensors;
         try
         {
-            TorchArchive.CheckFormat(fileName, TorchArchive.Sniff(bytes, bytes.Length), expected: null); // empty, text or legacy, as a load says
+            TorchArchive.CheckFormat(fileName, TorchArchive.Sniff(bytes, bytes.Length), expected: null); // empty or text, as a load says
             tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, fileName, spec) : ReadHeader(bytes);
         }
         catch (FormatException error)
@@ -293,7 +293,7 @@ internal static class EmbeddedWeights
 
     private static string Quoted(string text) => "\"" + text + "\"";
 
-    /// <summary>A torch.save file (a zip archive, or the legacy format the reader refuses by name), told apart from
+    /// <summary>A torch.save file (a zip archive, or the legacy format before PyTorch 1.6), told apart from
     /// safetensors by content, as the runtime does.</summary>
     public static bool IsPyTorch(byte[] bytes) => TorchArchive.Sniff(bytes, bytes.Length) is WeightsFormat.TorchSave or WeightsFormat.TorchSaveLegacy;
 

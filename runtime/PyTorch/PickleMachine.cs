@@ -198,9 +198,12 @@ internal sealed class PickleMachine
     private int _position;
     private int _opcodeAt;
 
-    private PickleMachine(byte[] data, string source)
+    private readonly List<StorageRef> _storages = new List<StorageRef>();
+
+    private PickleMachine(byte[] data, int position, string source)
     {
         _data = data;
+        _position = position;
         _source = source;
     }
 
@@ -210,9 +213,21 @@ internal sealed class PickleMachine
     /// <exception cref="InvalidDataException">The pickle is malformed or uses an opcode torch.save does not write.</exception>
     public static object? Run(byte[] data, string source, out PickleGlobal? quantized)
     {
-        var machine = new PickleMachine(data, source);
+        int position = 0;
+        return Run(data, ref position, source, out quantized, out _);
+    }
+
+    /// <summary>As <see cref="Run(byte[], string, out PickleGlobal?)"/> for the pickle that starts at
+    /// <paramref name="position"/>, which then is just past its STOP; <paramref name="storages"/> are the persistent ids
+    /// it read, in order (the legacy format lays their bytes out after the pickles).</summary>
+    /// <exception cref="InvalidDataException">The pickle is malformed or uses an opcode torch.save does not write.</exception>
+    public static object? Run(byte[] data, ref int position, string source, out PickleGlobal? quantized, out IReadOnlyList<StorageRef> storages)
+    {
+        var machine = new PickleMachine(data, position, source);
         object? root = machine.Run();
+        position = machine._position;
         quantized = machine._globals.Values.FirstOrDefault(global => global.Quantized);
+        storages = machine._storages;
         return root;
     }
 
@@ -429,18 +444,25 @@ internal sealed class PickleMachine
         return result;
     }
 
-    // ('storage', storage_type, key, location, numel)
-    private StorageRef PersistentId(object? id)
+    // ('storage', storage_type, key, location, numel), and in the legacy format a sixth item, view_metadata: None since
+    // PyTorch 0.4 dropped storage views. A whole module saved in the legacy format also names each module class as
+    // ('module', class, source file, source code), for torch.load to warn when the code changed: the class is its
+    // global name, and its source is never looked at.
+    private object PersistentId(object? id)
     {
-        if (id is not object?[] { Length: 5 } tuple || !"storage".Equals(tuple[0]))
-            throw Fail($"persistent id {Describe(id)}; expected ('storage', type, key, location, numel)");
+        if (id is object?[] { Length: 4 } named && "module".Equals(named[0]) && named[1] is PickleGlobal moduleClass)
+            return moduleClass;
+        if (id is not object?[] { Length: 5 or 6 } tuple || !"storage".Equals(tuple[0]) || (tuple.Length == 6 && tuple[5] is not null))
+            throw Fail($"persistent id {Describe(id)}; expected ('storage', type, key, location, numel[, None]) or ('module', class, file, source)");
         if (tuple[1] is not PickleGlobal type)
             throw Fail($"a storage's type is {Describe(tuple[1])}; expected a storage class such as torch.FloatStorage");
         if (tuple[2] is not string key)
             throw Fail($"a storage's key is {Describe(tuple[2])}; expected a string");
         if (tuple[4] is not long count || count < 0)
             throw Fail($"storage '{key}' has {Describe(tuple[4])} elements; expected a non-negative integer");
-        return new StorageRef(type, key, count);
+        var storage = new StorageRef(type, key, count);
+        _storages.Add(storage);
+        return storage;
     }
 
     // ------------------------------------------------------------------ stack, memo, reading

@@ -9,7 +9,7 @@ namespace LstmGen;
 
 /// <summary>
 /// The state_dict of a file written by PyTorch's <c>torch.save</c> or <c>torch.jit.save</c> (<c>.pt</c>, <c>.pth</c>; the
-/// zip format of PyTorch 1.6 and later), held in memory. Read without Python and without running anything the file says: its pickle
+/// zip format of PyTorch 1.6 and later, or the legacy format before it), held in memory. Read without Python and without running anything the file says: its pickle
 /// is interpreted by a restricted machine that knows the few opcodes and names <c>torch.save</c> writes, and every
 /// other name stays an inert placeholder (see README, "Why this is safe").
 /// </summary>

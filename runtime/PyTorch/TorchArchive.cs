@@ -73,7 +73,7 @@ internal enum WeightsFormat
     /// <summary>A zip archive ("PK"), as <c>torch.save</c> writes since PyTorch 1.6.</summary>
     TorchSave,
 
-    /// <summary><c>torch.save</c>'s pre-1.6 format, which is refused by name.</summary>
+    /// <summary><c>torch.save</c>'s format before PyTorch 1.6 (and with <c>_use_new_zipfile_serialization=False</c>).</summary>
     TorchSaveLegacy,
 
     /// <summary>An 8-byte little-endian header length, then the JSON header's '{'.</summary>
@@ -88,13 +88,14 @@ internal enum WeightsFormat
 /// <summary>
 /// Reads the zip archive <c>torch.save</c> and <c>torch.jit.save</c> write (PyTorch 1.6 and later):
 /// <c>&lt;folder&gt;/data.pkl</c>, run by <see cref="PickleMachine"/>, and a <c>&lt;folder&gt;/data/&lt;key&gt;</c> record per
-/// storage, stored uncompressed. Then finds the state_dict in what the pickle built: the top-level dict of tensors, the
+/// storage, stored uncompressed; or <c>torch.save</c>'s legacy format (TorchArchive.Legacy.cs). Then finds the
+/// state_dict in what the pickle built: the top-level dict of tensors, the
 /// one nested dict of a checkpoint that holds the model's keys, the entry named by a key, a whole pickled module's
 /// parameters (its <c>_parameters</c>, <c>_buffers</c> and <c>_modules</c>) or a TorchScript module's tensor attributes,
 /// named as <c>state_dict()</c> names them. A TorchScript archive's code records are never read. Every record is checked
 /// against the archive's length before it is read, and the bytes read never exceed that length.
 /// </summary>
-internal static class TorchArchive
+internal static partial class TorchArchive
 {
     // The pickle header of the pre-1.6 format: PROTO 2, then LONG1 of the magic number 0x1950a86a20f9469cfc6c.
     private static readonly byte[] LegacyMagic = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
@@ -113,9 +114,6 @@ internal static class TorchArchive
     private const int MaxListedTensors = 100_000;
     private const int MaxNameLength = 4096;
     private const long MaxNameCharacters = 8_000_000;
-
-    private const string LegacyMessage = "this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), " +
-        "which is not supported; expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.";
 
     /// <summary>How many leading bytes <see cref="Sniff"/> looks at.</summary>
     public static int SniffLength => LegacyMagic.Length;
@@ -138,8 +136,7 @@ internal static class TorchArchive
     }
 
     /// <summary>Refuses content whose first bytes already show that a reader of <paramref name="expected"/> (null: of
-    /// either format) cannot read it: it is empty, text, in torch.save's legacy format, or in the other format, whose
-    /// loading method the message names.</summary>
+    /// either format) cannot read it: it is empty, text, or in the other format, whose loading method the message names.</summary>
     /// <exception cref="InvalidDataException">The content is one of those.</exception>
     public static void CheckFormat(string source, WeightsFormat found, WeightsFormat? expected)
     {
@@ -154,13 +151,12 @@ internal static class TorchArchive
                     _ => "a torch.save or safetensors file",
                 };
                 throw Fail(source, $"the file is empty (0 bytes); expected {wanted}.");
-            case WeightsFormat.TorchSaveLegacy:
-                throw Fail(source, LegacyMessage);
             case WeightsFormat.Text:
                 throw Fail(source, "the file starts with text, not with the binary header of a torch.save or safetensors file: is it the weights file, " +
                     "or a config or script beside it?");
-            case WeightsFormat.TorchSave when expected == WeightsFormat.Safetensors:
-                throw Fail(source, "this is a torch.save file (a zip archive, starting with 'PK'), not safetensors: load it with LoadPyTorch " +
+            case WeightsFormat.TorchSave or WeightsFormat.TorchSaveLegacy when expected == WeightsFormat.Safetensors:
+                string what = found == WeightsFormat.TorchSave ? "a zip archive, starting with 'PK'" : "PyTorch's legacy format, before 1.6";
+                throw Fail(source, $"this is a torch.save file ({what}), not safetensors: load it with LoadPyTorch " +
                     $"instead of LoadSafetensors (PyTorchFile.Load instead of SafetensorsFile.Load); {EitherFormat}.");
             case WeightsFormat.Safetensors when expected == WeightsFormat.TorchSave:
                 throw Fail(source, "this is a safetensors file (an 8-byte header length, then a JSON header), not a torch.save archive: load it " +
@@ -182,6 +178,8 @@ internal static class TorchArchive
         stream.Position = 0;
         WeightsFormat format = Sniff(head, headLength);
         CheckFormat(source, format, WeightsFormat.TorchSave);
+        if (format == WeightsFormat.TorchSaveLegacy)
+            return ReadLegacy(stream, source, stateDictKey, requiredKey);
         if (format != WeightsFormat.TorchSave)
         {
             throw Fail(source, $"expected a torch.save zip archive (starting with 'PK'), but the content starts with " +
@@ -216,15 +214,31 @@ internal static class TorchArchive
         }
 
         object? root = PickleMachine.Run(ReadEntry(pickles[0], source, budget), $"{source}: {pickles[0].FullName}", out PickleGlobal? quantized);
+        RefuseQuantized(source, quantized);
+        (string location, List<KeyValuePair<string, TensorRef>> found) = Select(root, source, stateDictKey, requiredKey);
+        return StateDict(location, found, source, (tensor, storage) =>
+        {
+            if (!entries.TryGetValue(folder + "data/" + storage.Key, out ZipArchiveEntry? record))
+                throw Fail(source, $"tensor '{tensor}' reads storage '{storage.Key}', but the archive has no record '{folder}data/{storage.Key}'.");
+            return ReadStorage(record, storage, source, budget);
+        });
+    }
+
+    private static void RefuseQuantized(string source, PickleGlobal? quantized)
+    {
         if (quantized is not null)
         {
             throw Fail(source, $"the model is quantized (the file names {quantized.FullName}): its quantized layers hold integers packed for " +
                 "PyTorch's own kernels, and LstmGen runs float weights. Save the float model's state_dict, before quantize_dynamic or convert: " +
                 "torch.save(model.state_dict(), path).");
         }
-        (string location, List<KeyValuePair<string, TensorRef>> found) = Select(root, source, stateDictKey, requiredKey);
+    }
 
-        // Each storage is read once, however many tensors view it.
+    // The tensors found, each with its storage's bytes (from readStorage, given the tensor's name and its storage,
+    // once however many tensors view it) checked to hold every element it reads.
+    private static TorchStateDict StateDict(string location, List<KeyValuePair<string, TensorRef>> found, string source,
+        Func<string, StorageRef, byte[]> readStorage)
+    {
         var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var tensors = new List<TorchTensor>(found.Count);
         foreach (KeyValuePair<string, TensorRef> pair in found)
@@ -236,10 +250,7 @@ internal static class TorchArchive
                 string key = tensor.Storage.Key;
                 if (!storages.TryGetValue(key, out bytes))
                 {
-                    if (!entries.TryGetValue(folder + "data/" + key, out ZipArchiveEntry? record))
-                        throw Fail(source, $"tensor '{pair.Key}' reads storage '{key}', but the archive has no record '{folder}data/{key}'.");
-                    bytes = ReadStorage(record, tensor.Storage, source, budget);
-                    storages[key] = bytes;
+                    storages[key] = bytes = readStorage(pair.Key, tensor.Storage);
                 }
                 else if (!Holds(bytes.Length, tensor.Storage.ElementCount, TorchTensor.ElementSize(tensor.Storage.Type.DType)))
                 {

@@ -199,7 +199,7 @@ public abstract class RecurrentWeights
         content.Position = start;
         WeightsFormat format = TorchArchive.Sniff(head, length);
         TorchArchive.CheckFormat(source, format, expected: null);
-        if (format == WeightsFormat.TorchSave)
+        if (format is WeightsFormat.TorchSave or WeightsFormat.TorchSaveLegacy)
             return PyTorchFile.Load(content, source, stateDictKey, requiredKey);
         if (stateDictKey is not null)
             throw new InvalidDataException($"{source}: stateDictKey '{stateDictKey}' was given, but this is not a torch.save file (safetensors holds one flat dict of tensors).");

@@ -68,6 +68,15 @@ public interface IGruCase
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19)] public partial class ProjWideLstm2 : ILstmCase;
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.FinalState)] public partial class ProjWideLstm2Final : ILstmCase;
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.EveryStep)] public partial class ProjWideLstm2Seq : ILstmCase;
+[Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true)] public partial class LegacyBiGru2 : IGruCase;
+[Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true, Readout = Readout.FinalState)] public partial class LegacyBiGru2Final : IGruCase;
+[Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true, Readout = Readout.EveryStep)] public partial class LegacyBiGru2Seq : IGruCase;
+[Lstm(3, 10, 2, 6, ProjSize = 4)] public partial class LegacyProjLstm : ILstmCase;
+[Lstm(3, 10, 2, 6, ProjSize = 4, Readout = Readout.FinalState)] public partial class LegacyProjLstmFinal : ILstmCase;
+[Lstm(3, 10, 2, 6, ProjSize = 4, Readout = Readout.EveryStep)] public partial class LegacyProjLstmSeq : ILstmCase;
+[Lstm(2, 5, 1, 4, NumLayers = 2)] public partial class LegacyViewsLstm2 : ILstmCase;
+[Lstm(2, 5, 1, 4, NumLayers = 2, Readout = Readout.FinalState)] public partial class LegacyViewsLstm2Final : ILstmCase;
+[Lstm(2, 5, 1, 4, NumLayers = 2, Readout = Readout.EveryStep)] public partial class LegacyViewsLstm2Seq : ILstmCase;
 [Lstm(2, 24, 2, 300, Bidirectional = true)] public partial class LongBiLstm : ILstmCase;
 [Lstm(2, 24, 2, 300, Bidirectional = true, Readout = Readout.FinalState)] public partial class LongBiLstmFinal : ILstmCase;
 [Lstm(2, 24, 2, 300, Bidirectional = true, Readout = Readout.EveryStep)] public partial class LongBiLstmSeq : ILstmCase;
@@ -110,6 +119,9 @@ public partial class OptionsParityTests
             ["all_lstm2"] = [Lstm(new AllLstm2()), Lstm(new AllLstm2Final()), Lstm(new AllLstm2Seq())],
             ["long_bi_lstm"] = [Lstm(new LongBiLstm()), Lstm(new LongBiLstmFinal()), Lstm(new LongBiLstmSeq())],
             ["proj_wide_lstm2"] = [Lstm(new ProjWideLstm2()), Lstm(new ProjWideLstm2Final()), Lstm(new ProjWideLstm2Seq())],
+            ["legacy_bi_gru2"] = [Gru(new LegacyBiGru2()), Gru(new LegacyBiGru2Final()), Gru(new LegacyBiGru2Seq())],
+            ["legacy_proj_lstm"] = [Lstm(new LegacyProjLstm()), Lstm(new LegacyProjLstmFinal()), Lstm(new LegacyProjLstmSeq())],
+            ["legacy_views_lstm2"] = [Lstm(new LegacyViewsLstm2()), Lstm(new LegacyViewsLstm2Final()), Lstm(new LegacyViewsLstm2Seq())],
     };
 
     [Fact]

@@ -270,12 +270,91 @@ public class PyTorchFileTests
         Assert.EndsWith("…'; the longest supported is 4096.", message);
     }
 
+    // ------------------------------------------------------------------ the legacy format (before PyTorch 1.6)
+
+    // _rebuild_tensor_v2 of a legacy persistent id ('storage', <type>, key, 'cpu', numel, None).
+    private static byte[] LegacyTensorOp(string key, long numel, long[] size, string storageType = "FloatStorage") =>
+    [
+        .. Global("torch._utils", "_rebuild_tensor_v2"),
+        (byte)'(',
+        .. Tuple(Str("storage"), Global("torch", storageType), Str(key), Str("cpu"), Int(numel), [(byte)'N']), (byte)'Q',
+        .. Int(0), .. Tuple(size.Select(Int).ToArray()), .. Tuple(size.Select(_ => Int(1)).ToArray()), 0x89, (byte)')',
+        (byte)'t', (byte)'R',
+    ];
+
+    // The magic number, the protocol version 1001, sys_info, the object, the storage keys; then each storage: its
+    // element count (int64) and its elements.
+    private static byte[] Legacy(byte[] pickle, string[] keys, params (long Count, byte[] Data)[] storages) =>
+    [
+        0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, (byte)'.',
+        0x80, 2, (byte)'M', 0xe9, 0x03, (byte)'.',
+        0x80, 2, (byte)'}', .. Str("little_endian"), 0x88, (byte)'s', (byte)'.',
+        .. pickle,
+        0x80, 2, (byte)']', (byte)'(', .. keys.SelectMany(Str), (byte)'e', (byte)'.',
+        .. storages.SelectMany(storage => BitConverter.GetBytes(storage.Count).Concat(storage.Data)),
+    ];
+
+    // A checkpoint's weights beside an int64 step count, whose storage lies between theirs.
+    private static byte[] LegacyCheckpoint(long stepCount = 1, string stepType = "LongStorage") => Legacy(
+        StateDict(("w", LegacyTensorOp("1", 2, [2])), ("step", LegacyTensorOp("2", stepCount, [1], stepType)), ("v", LegacyTensorOp("3", 3, [3]))),
+        ["1", "2", "3"],
+        (2, Floats(1, 2)), (stepCount, BitConverter.GetBytes(7L)), (3, Floats(3, 4, 5)));
+
     [Fact]
-    public void The_legacy_format_is_refused_by_name()
+    public void The_legacy_format_reads_as_the_zip_archive_does()
     {
-        string path = GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt"));
-        var error = Assert.Throws<InvalidDataException>(() => LstmModel.Load(path));
-        Assert.Equal($"{path}: this is PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), which is not supported; " +
-            "expected the zip archive torch.save writes by default since 1.6. Load it in PyTorch and save it again with torch.save.", error.Message);
+        PyTorchFile legacy = PyTorchFile.Load(GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt")));
+        PyTorchFile zip = PyTorchFile.Load(GoldenParity.GoldenPath("seed.weights.pt"));
+
+        Assert.Equal(zip.TensorNames.Order(), legacy.TensorNames.Order());
+        Assert.All(zip.TensorNames, name => Assert.Equal(zip.ReadFloats(name), legacy.ReadFloats(name)));
+    }
+
+    [Fact]
+    public void A_legacy_file_skips_the_storages_of_types_it_does_not_read()
+    {
+        PyTorchFile file = Load(LegacyCheckpoint());
+
+        Assert.Equal([1f, 2], file.ReadFloats("w"));
+        Assert.Equal([3f, 4, 5], file.ReadFloats("v"));
+        Assert.Equal("torch.LongStorage", file.GetDType("step"));
+    }
+
+    public static TheoryData<string, byte[], string> BadLegacyFiles()
+    {
+        byte[] good = LegacyCheckpoint();
+        byte[] floatOne = StateDict(("w", LegacyTensorOp("1", 2, [2])));
+        return new()
+        {
+            { "truncated", good[..^4], "test.pt: storage '3' holds 3 elements of 4 bytes, but 8 bytes remain; the file is truncated." },
+            { "cut before a count", good[..^16], "test.pt: the file ends before storage '3'; it is truncated." },
+            { "trailing bytes", [.. good, 0], "test.pt: 1 bytes follow the last storage; expected the file to end there." },
+            { "a count other than the pickle's", Legacy(floatOne, ["1"], (3, Floats(1, 2, 3))), "test.pt: storage '1' holds 3 elements, but the saved object names it with 2." },
+            { "a huge count", LegacyCheckpoint(stepCount: long.MaxValue / 4), $"test.pt: storage '2' holds {long.MaxValue / 4} elements of 8 bytes, but 28 bytes remain; the file is truncated." },
+            { "a key never named", Legacy(floatOne, ["1", "9"], (2, Floats(1, 2)), (1, Floats(1))), "test.pt: storage '9' is listed, but the saved object never names it" },
+            { "a key listed twice", Legacy(floatOne, ["1", "1"], (2, Floats(1, 2)), (2, Floats(1, 2))), "test.pt: storage '1' is listed twice." },
+            { "a storage not listed", Legacy(floatOne, []), "test.pt: tensor 'w' reads storage '1', which the file's list of storages does not hold." },
+            { "an unknown storage class", LegacyCheckpoint(stepType: "FancyStorage"), "test.pt: storage '2' is a torch.FancyStorage, whose element size is unknown" },
+            // The keys' pickle (12 bytes) and the storage (8 + 8) replaced by a pickle of the number 1.
+            { "not a list of keys", [.. Legacy(floatOne, ["1"], (2, Floats(1, 2)))[..^(12 + 8 + 8)], 0x80, 2, (byte)'K', 1, (byte)'.'],
+                "test.pt: the legacy format's list of storage keys is " },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadLegacyFiles))]
+    public void Bad_legacy_files_are_refused_by_name_without_a_big_allocation(string what, byte[] bytes, string message)
+    {
+        _ = what;
+        Assert.StartsWith(message, Refused(bytes));
+    }
+
+    [Fact]
+    public void A_big_endian_legacy_file_is_refused()
+    {
+        byte[] bytes = LegacyCheckpoint();
+        int flag = Array.IndexOf(bytes, (byte)0x88); // NEWTRUE: sys_info's little_endian
+        bytes[flag] = 0x89;
+        Assert.Equal("test.pt: sys_info says the storages are big-endian; only little-endian storages are supported.", Refused(bytes));
     }
 }

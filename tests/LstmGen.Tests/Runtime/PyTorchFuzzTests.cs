@@ -32,7 +32,7 @@ public class PyTorchFuzzTests
         "seed.weights.pt", "gru_seed.weights.pt", "lstm2_small.weights.pt",
         "pt/seed.checkpoint.pt", "pt/seed.views.pt", "pt/seed.newer.pt", "pt/seed.module.pt", "pt/seed.f16.pt", "pt/gru_seed.bf16.pt",
         "pt/checkpoint_metrics.pt", "pt/seed.protocol3.pt", "pt/seed.protocol4.pt", "pt/gru_seed.protocol5.pt", "pt/seed.module.protocol4.pt",
-        "pt/seed.scripted.pt", "pt/seed.traced.pt",
+        "pt/seed.scripted.pt", "pt/seed.traced.pt", "pt/seed.legacy.pt", "made/legacy_bi_gru2.weights.pt", "made/legacy_proj_lstm.weights.pt",
     ];
 
     [Fact]
