@@ -216,7 +216,7 @@ public sealed class ModelInfo
         int features = (bidirectional ? 2 : 1) * (projSize > 0 ? projSize : hiddenSize);
         if (FindHead(file, module, features) is { } head)
         {
-            if (KeyStructure.FollowingLinear(file.TensorNames, key => RecurrentWeights.LongShape(file, key), module, head.Prefix, head.OutputSize) is { } next)
+            if (KeyStructure.FollowingLinear(file.TensorNames, key => FloatShape(file, key), module, head.Prefix, head.OutputSize) is { } next)
             {
                 throw Fail(file, $"the Linear at {Literal(head.Prefix)} turns the recurrent module's {features} features into {head.OutputSize} " +
                     $"values, which '{next}' {Shape(file.GetShape(next).ToArray())} reads in turn: a head of several layers, which LstmGen " +
@@ -299,7 +299,7 @@ public sealed class ModelInfo
     private static (string Prefix, int OutputSize)? FindHead(ITensorFile file, string module, int features)
     {
         List<(string Prefix, long Outputs)> heads = KeyStructure.Heads(file.TensorNames, file.Contains,
-            key => RecurrentWeights.LongShape(file, key), module, features, RecurrentWeights.DefaultFcPrefix);
+            key => FloatShape(file, key), module, features, RecurrentWeights.DefaultFcPrefix);
         if (heads.Count > 1)
         {
             throw Fail(file, $"{heads.Count} Linear layers read the recurrent module's {features} features, at prefixes " +
@@ -322,11 +322,20 @@ public sealed class ModelInfo
 
     private static int[] Matrix(ITensorFile file, string name, string what)
     {
+        if (!IsFloat(file, name))
+            throw Fail(file, $"'{name}', {what}, holds {file.GetDType(name)}; an nn.LSTM's and nn.GRU's weights are F32, F64, F16 or BF16.");
         int[] shape = file.GetShape(name).ToArray();
         if (shape.Length != 2 || shape[0] < 1 || shape[1] < 1)
             throw Fail(file, $"'{name}', {what}, has shape {Shape(shape)}; expected a matrix of at least [1, 1].");
         return shape;
     }
+
+    // Sizes come only from tensors of the dtypes the loaders read, whose shapes were checked against their bytes;
+    // another's (an int64 step count, a storage class unknown here) is whatever the file claims.
+    private static bool IsFloat(ITensorFile file, string key) => file.GetDType(key) is "F32" or "F64" or "F16" or "BF16";
+
+    private static IReadOnlyList<long> FloatShape(ITensorFile file, string key) =>
+        IsFloat(file, key) ? RecurrentWeights.LongShape(file, key) : Array.Empty<long>();
 
     private static string Shape(int[] shape) => Tensor.FormatShape(shape);
 

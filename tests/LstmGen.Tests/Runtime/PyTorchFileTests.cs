@@ -270,6 +270,19 @@ public class PyTorchFileTests
         Assert.EndsWith("…'; the longest supported is 4096.", message);
     }
 
+    [Fact]
+    public void ModelInfo_takes_no_size_from_a_tensor_of_a_dtype_that_is_not_read()
+    {
+        // An int64 tensor's storage is never read, so its claimed shape is never checked against bytes.
+        byte[] archive = Archive(StateDict(
+            ("lstm.weight_ih_l0", TensorOp("0", 4_000_000_000, 0, [4, 1_000_000_000], [1_000_000_000, 1], "LongStorage")),
+            ("lstm.weight_hh_l0", TensorOp("1", 4, 0, [4, 1], [1, 1]))),
+            ("0", new byte[8]), ("1", Floats(1, 2, 3, 4)));
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelInfo.Read(new MemoryStream(archive)));
+        Assert.Contains("'lstm.weight_ih_l0', the recurrent module's input-to-gates weights, holds torch.LongStorage; an nn.LSTM's and nn.GRU's weights are F32", error.Message);
+    }
+
     // ------------------------------------------------------------------ the legacy format (before PyTorch 1.6)
 
     // _rebuild_tensor_v2 of a legacy persistent id ('storage', <type>, key, 'cpu', numel, None).
