@@ -35,6 +35,8 @@ internal sealed class PickleGlobal
     {
         ["collections.OrderedDict"] = (GlobalKind.OrderedDict, default),
         ["torch._utils._rebuild_tensor_v2"] = (GlobalKind.RebuildTensor, default),
+        // PyTorch 0.1.10 to 0.3's, with the first four arguments of _rebuild_tensor_v2.
+        ["torch._utils._rebuild_tensor"] = (GlobalKind.RebuildTensor, default),
         ["torch._utils._rebuild_parameter"] = (GlobalKind.RebuildParameter, default),
         ["torch.FloatStorage"] = (GlobalKind.Storage, TorchDType.F32),
         ["torch.DoubleStorage"] = (GlobalKind.Storage, TorchDType.F64),
@@ -264,6 +266,16 @@ internal sealed class PickleMachine
                 case (byte)'G': Push(ReadBigEndianDouble()); break; // BINFLOAT
                 case (byte)'X': Push(ReadUnicode(ReadUInt32())); break; // BINUNICODE
                 case 0x8c: Push(ReadUnicode(ReadByte())); break; // SHORT_BINUNICODE
+                // Python 2's str, in files PyTorch wrote under Python 2.7: decoded as UTF-8, as torch.load does.
+                case (byte)'U': Push(ReadUnicode(ReadByte())); break; // SHORT_BINSTRING
+                case (byte)'T': // BINSTRING
+                {
+                    int length = ReadInt32();
+                    if (length < 0)
+                        throw Fail($"a BINSTRING of {length} bytes");
+                    Push(ReadUnicode((ulong)length));
+                    break;
+                }
                 case (byte)'C': Push(ReadBytes(ReadByte())); break; // SHORT_BINBYTES
                 case (byte)'B': Push(ReadBytes(ReadUInt32())); break; // BINBYTES
                 case 0x96: Push(ReadBytes(ReadUInt64())); break; // BYTEARRAY8 (numpy's arrays in protocol 5)

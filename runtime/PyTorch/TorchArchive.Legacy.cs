@@ -20,16 +20,18 @@ internal static partial class TorchArchive
     private static TorchStateDict ReadLegacy(Stream stream, string source, string? stateDictKey, string? requiredKey)
     {
         byte[] data = ReadWhole(stream, source);
-        // The magic number is a pickle of its own: the bytes Sniff matched, then STOP.
-        if (data.Length <= LegacyMagic.Length || data[LegacyMagic.Length] != (byte)'.')
+        // The magic number is a pickle of its own: the bytes Sniff matched, then STOP (read here, as the pickle machine
+        // reads no integer over 8 bytes).
+        int position = LegacyMagicAt(data, data.Length) + LegacyMagic.Length;
+        if (position >= data.Length || data[position] != (byte)'.')
             throw Fail(source, "the legacy format's magic number is not followed by STOP; the file is corrupt.");
-        int position = LegacyMagic.Length + 1;
+        position++;
 
         object? version = Pickle(data, ref position, source, "protocol version", out _);
         if (!(version is long number && number == LegacyProtocolVersion))
             throw Fail(source, $"the legacy format's protocol version is {PickleMachine.Describe(version)}; expected {LegacyProtocolVersion}, the one torch.save writes.");
         if (Pickle(data, ref position, source, "sys_info", out _) is PickleDict info && info.TryGet("little_endian", out object? little) && false.Equals(little))
-            throw Fail(source, "sys_info says the storages are big-endian; only little-endian storages are supported.");
+            throw Fail(source, "sys_info says the file was written on a big-endian machine, whose storage counts LstmGen does not read; load it in PyTorch and save it again.");
 
         int objectAt = position;
         object? root = PickleMachine.Run(data, ref position, $"{source}: the saved object (byte {objectAt})", out PickleGlobal? quantized,
@@ -37,9 +39,8 @@ internal static partial class TorchArchive
         RefuseQuantized(source, quantized);
         (string location, List<KeyValuePair<string, TensorRef>> found) = Select(root, source, stateDictKey, requiredKey);
 
+        // What follows the last storage (a second torch.save to the same file) is ignored, as torch.load ignores it.
         Dictionary<string, byte[]> storages = ReadLegacyStorages(data, ref position, source, referenced);
-        if (position != data.Length)
-            throw Fail(source, $"{data.Length - position} bytes follow the last storage; expected the file to end there.");
         return StateDict(location, found, source, (tensor, storage) =>
         {
             if (!storages.TryGetValue(storage.Key, out byte[]? bytes))
@@ -107,7 +108,7 @@ internal static partial class TorchArchive
         "torch.LongStorage" or "torch.ComplexFloatStorage" => 8,
         "torch.IntStorage" => 4,
         "torch.ShortStorage" => 2,
-        "torch.CharStorage" or "torch.ByteStorage" or "torch.BoolStorage" => 1,
+        "torch.CharStorage" or "torch.ByteStorage" or "torch.BoolStorage" or "torch.UntypedStorage" or "torch._UntypedStorage" => 1,
         "torch.ComplexDoubleStorage" => 16,
         _ => null,
     };

@@ -97,8 +97,10 @@ internal enum WeightsFormat
 /// </summary>
 internal static partial class TorchArchive
 {
-    // The pickle header of the pre-1.6 format: PROTO 2, then LONG1 of the magic number 0x1950a86a20f9469cfc6c.
-    private static readonly byte[] LegacyMagic = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
+    // The legacy format's magic number 0x1950a86a20f9469cfc6c as a pickle's LONG1 (in its own pickle, after PROTO and,
+    // from protocol 4 on, a FRAME).
+    private static readonly byte[] LegacyMagic = { 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
+    private const int FrameLength = 9;
 
     /// <summary>The key that ends the name of an <c>nn.LSTM</c>'s or <c>nn.GRU</c>'s first parameter, whatever its prefix.</summary>
     internal const string FirstRecurrentKey = "weight_ih_l0";
@@ -116,7 +118,16 @@ internal static partial class TorchArchive
     private const long MaxNameCharacters = 8_000_000;
 
     /// <summary>How many leading bytes <see cref="Sniff"/> looks at.</summary>
-    public static int SniffLength => LegacyMagic.Length;
+    public static int SniffLength => 2 + FrameLength + LegacyMagic.Length;
+
+    // Where the legacy format's magic number starts (after PROTO, and FRAME if there is one), or -1 if it is not there.
+    private static int LegacyMagicAt(byte[] head, int length)
+    {
+        if (length < 2 || head[0] != 0x80 || head[1] < 2 || head[1] > PickleMachine.MaxProtocol)
+            return -1;
+        int at = length > 2 && head[2] == 0x95 ? 2 + FrameLength : 2;
+        return length >= at + LegacyMagic.Length && head.Skip(at).Take(LegacyMagic.Length).SequenceEqual(LegacyMagic) ? at : -1;
+    }
 
     /// <summary>What the first <paramref name="length"/> bytes of <paramref name="head"/> say the content is.</summary>
     public static WeightsFormat Sniff(byte[] head, int length)
@@ -127,11 +138,11 @@ internal static partial class TorchArchive
         // header is under 2³² bytes), a zip 03 04 and a pickle 02.
         if (head.Take(Math.Min(length, 8)).All(b => b is (byte)'\t' or (byte)'\n' or (byte)'\r' or >= 0x20 and < 0x7F or >= 0x80 and < 0xC0 or >= 0xC2 and < 0xF5))
             return WeightsFormat.Text;
-        // Byte 8 is a zip's compression method and the legacy magic's ninth byte, never '{': a safetensors header of
-        // 0x4b50 + k·65536 bytes starts with "PK" too.
+        // Byte 8 is a zip's compression method and a byte of the legacy format's magic number or FRAME length, never
+        // '{': a safetensors header of 0x4b50 + k·65536 bytes starts with "PK" too.
         if (length > 8 && head[8] == (byte)'{') return WeightsFormat.Safetensors;
         if (length >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return WeightsFormat.TorchSave;
-        if (length >= LegacyMagic.Length && head.Take(LegacyMagic.Length).SequenceEqual(LegacyMagic)) return WeightsFormat.TorchSaveLegacy;
+        if (LegacyMagicAt(head, length) >= 0) return WeightsFormat.TorchSaveLegacy;
         return WeightsFormat.Unknown;
     }
 
@@ -173,7 +184,7 @@ internal static partial class TorchArchive
     public static TorchStateDict Read(Stream stream, string source, string? stateDictKey, string? requiredKey)
     {
         long length = stream.Length;
-        var head = new byte[LegacyMagic.Length];
+        var head = new byte[SniffLength];
         int headLength = ReadAtMost(stream, head);
         stream.Position = 0;
         WeightsFormat format = Sniff(head, headLength);

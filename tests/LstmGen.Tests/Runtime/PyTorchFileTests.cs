@@ -313,14 +313,42 @@ public class PyTorchFileTests
         ["1", "2", "3"],
         (2, Floats(1, 2)), (stepCount, BitConverter.GetBytes(7L)), (3, Floats(3, 4, 5)));
 
-    [Fact]
-    public void The_legacy_format_reads_as_the_zip_archive_does()
+    [Theory]
+    [InlineData("pt/seed.legacy.pt")]
+    [InlineData("made/seed.legacy.protocol4.pt")] // pickle protocol 4: each pickle starts with a FRAME
+    public void The_legacy_format_reads_as_the_zip_archive_does(string file)
     {
-        PyTorchFile legacy = PyTorchFile.Load(GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt")));
+        PyTorchFile legacy = PyTorchFile.Load(GoldenParity.GoldenPath(file));
         PyTorchFile zip = PyTorchFile.Load(GoldenParity.GoldenPath("seed.weights.pt"));
 
         Assert.Equal(zip.TensorNames.Order(), legacy.TensorNames.Order());
         Assert.All(zip.TensorNames, name => Assert.Equal(zip.ReadFloats(name), legacy.ReadFloats(name)));
+    }
+
+    [Fact]
+    public void A_legacy_file_may_be_followed_by_another_save_as_torch_load_ignores_it()
+    {
+        byte[] checkpoint = LegacyCheckpoint();
+        PyTorchFile file = Load([.. checkpoint, .. checkpoint]);
+        Assert.Equal([3f, 4, 5], file.ReadFloats("v"));
+    }
+
+    [Fact]
+    public void A_legacy_file_from_Python_2_and_PyTorch_before_0_4_reads()
+    {
+        // Python 2's str keys are SHORT_BINSTRING and BINSTRING; PyTorch 0.3 rebuilt tensors with _rebuild_tensor.
+        static byte[] Py2Str(string text, bool shortForm) => shortForm
+            ? [(byte)'U', (byte)text.Length, .. Encoding.ASCII.GetBytes(text)]
+            : [(byte)'T', .. BitConverter.GetBytes(text.Length), .. Encoding.ASCII.GetBytes(text)];
+        byte[] tensor =
+        [
+            .. Global("torch._utils", "_rebuild_tensor"), (byte)'(',
+            .. Tuple(Py2Str("storage", true), Global("torch", "FloatStorage"), Py2Str("1", false), Py2Str("cpu", true), Int(2), [(byte)'N']), (byte)'Q',
+            .. Int(0), .. Tuple(Int(2)), .. Tuple(Int(1)), (byte)'t', (byte)'R',
+        ];
+        byte[] pickle = [0x80, 2, (byte)'}', (byte)'(', .. Py2Str("w", true), .. tensor, (byte)'u', (byte)'.'];
+
+        Assert.Equal([1f, 2], Load(Legacy(pickle, ["1"], (2, Floats(1, 2)))).ReadFloats("w"));
     }
 
     [Fact]
@@ -341,7 +369,6 @@ public class PyTorchFileTests
         {
             { "truncated", good[..^4], "test.pt: storage '3' holds 3 elements of 4 bytes, but 8 bytes remain; the file is truncated." },
             { "cut before a count", good[..^16], "test.pt: the file ends before storage '3'; it is truncated." },
-            { "trailing bytes", [.. good, 0], "test.pt: 1 bytes follow the last storage; expected the file to end there." },
             { "a count other than the pickle's", Legacy(floatOne, ["1"], (3, Floats(1, 2, 3))), "test.pt: storage '1' holds 3 elements, but the saved object names it with 2." },
             { "a huge count", LegacyCheckpoint(stepCount: long.MaxValue / 4), $"test.pt: storage '2' holds {long.MaxValue / 4} elements of 8 bytes, but 28 bytes remain; the file is truncated." },
             { "a key never named", Legacy(floatOne, ["1", "9"], (2, Floats(1, 2)), (1, Floats(1))), "test.pt: storage '9' is listed, but the saved object never names it" },
@@ -368,6 +395,6 @@ public class PyTorchFileTests
         byte[] bytes = LegacyCheckpoint();
         int flag = Array.IndexOf(bytes, (byte)0x88); // NEWTRUE: sys_info's little_endian
         bytes[flag] = 0x89;
-        Assert.Equal("test.pt: sys_info says the storages are big-endian; only little-endian storages are supported.", Refused(bytes));
+        Assert.StartsWith("test.pt: sys_info says the file was written on a big-endian machine", Refused(bytes));
     }
 }

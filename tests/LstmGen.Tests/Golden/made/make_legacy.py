@@ -9,6 +9,9 @@ Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_legacy.py`, in this folde
 - legacy_proj_lstm: a projected LSTM with h0 and c0, saved whole (torch.save(model)).
 - legacy_views_lstm2: a 2-layer LSTM whose state_dict is float64 views of one storage, at offsets, half of them
   transposed.
+
+Also seed.legacy.protocol4.pt: ../seed.weights.pt saved again in the legacy format with pickle protocol 4 (whose
+pickles start with a FRAME).
 """
 import torch
 import torch.nn as nn
@@ -109,3 +112,4 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     for case in CASES:
         make(*case)
+    torch.save(torch.load("../seed.weights.pt"), "seed.legacy.protocol4.pt", pickle_protocol=4, _use_new_zipfile_serialization=False)
