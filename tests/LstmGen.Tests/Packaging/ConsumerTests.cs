@@ -22,6 +22,9 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         using System;
         using LstmGen;
 
+        // The generated members must not make a CLS-compliant assembly warn (CS3001), which TreatWarningsAsErrors fails.
+        [assembly: CLSCompliant(true)]
+
         var io = SafetensorsFile.Load("seed.io.safetensors");
         float[] expected = io.ReadFloats("y");
 
@@ -33,6 +36,7 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         Console.WriteLine($"embedded: {Error(embedded.Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
         Console.WriteLine($"odd name: {Error(new OddlyNamedLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
         Console.WriteLine($"parent folder: {Error(new ParentFolderLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
+        Console.WriteLine($"legacy: {Error(new LegacyLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
 
         static float Error(ReadOnlySpan<float> actual, float[] expected)
         {
@@ -55,6 +59,10 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         // Outside the project's folder: the copy the generator reads stays in obj/.
         [Lstm(5, 8, 2, 7, Weights = "../shared weights/seed.weights.safetensors")]
         public partial class ParentFolderLstm;
+
+        // torch.save's format before PyTorch 1.6.
+        [Lstm(5, 8, 2, 7, Weights = "seed.legacy.pt")]
+        public partial class LegacyLstm;
         """;
 
     private readonly PackedPackage _package;
@@ -81,12 +89,14 @@ public class ConsumerTests : IClassFixture<PackedPackage>
                 <LstmGenWeights Include="seed.weights.safetensors" />
                 <LstmGenWeights Include="weights dir\bob's seed, v1 (ü).de.safetensors" />
                 <LstmGenWeights Include="../shared weights/seed.weights.safetensors" />
+                <LstmGenWeights Include="seed.legacy.pt" />
               </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
         foreach (string file in new[] { "seed.weights.safetensors", "seed.io.safetensors" })
             File.Copy(GoldenParity.GoldenPath(file), Path.Combine(app, file));
+        File.Copy(GoldenParity.GoldenPath(Path.Combine("pt", "seed.legacy.pt")), Path.Combine(app, "seed.legacy.pt"));
         Directory.CreateDirectory(Path.Combine(app, "weights dir"));
         File.Copy(GoldenParity.GoldenPath("seed.weights.safetensors"), Path.Combine(app, "weights dir", "bob's seed, v1 (ü).de.safetensors"));
         string shared = Path.Combine(Path.GetDirectoryName(app)!, "shared weights");
@@ -99,10 +109,11 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         Assert.Matches(@"odd name: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         Assert.Matches(@"parent folder: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+        Assert.Matches(@"legacy: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         // The base64 copies for the generator, "../" included, all stay in obj/Release/net10.0/lstmgen/.
         string copies = Path.Combine(app, "obj", "Release", "net10.0", "lstmgen") + Path.DirectorySeparatorChar;
         string[] written = Directory.GetFiles(Path.GetDirectoryName(app)!, "*.b64", SearchOption.AllDirectories);
-        Assert.Equal(3, written.Length);
+        Assert.Equal(4, written.Length);
         Assert.All(written, file => Assert.StartsWith(copies, file));
         Assert.False(Directory.Exists(Path.Combine(app, "bin", "Release", "net10.0", "de")), "The weights became a satellite assembly.");
     }
