@@ -17,12 +17,19 @@ public static class ModelGuard
             throw new ArgumentException($"{parameterName} must hold {description} = {expected} floats; got {actual}.", parameterName);
     }
 
+    /// <summary>Throws if <paramref name="output"/> shares memory with <paramref name="input"/>, which the kernel reads while it writes.</summary>
+    /// <exception cref="ArgumentException"/>
+    public static void RequireDisjoint(ReadOnlySpan<float> input, ReadOnlySpan<float> output)
+    {
+        if (output.Overlaps(input))
+            throw Overlap(nameof(output), nameof(input));
+    }
+
     /// <summary>Throws if any two of a call's spans share memory: the kernel reads one while it writes another.</summary>
     /// <exception cref="ArgumentException"/>
     public static void RequireDisjoint(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> h, ReadOnlySpan<float> c)
     {
-        if (output.Overlaps(input))
-            throw Overlap(nameof(output), nameof(input));
+        RequireDisjoint(input, output);
         if (h.Overlaps(input) || h.Overlaps(output))
             throw Overlap(nameof(h), h.Overlaps(input) ? nameof(input) : nameof(output));
         if (c.Overlaps(input) || c.Overlaps(output) || c.Overlaps(h))

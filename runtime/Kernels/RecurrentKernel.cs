@@ -129,7 +129,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         ref float packed = ref Weights(weights, model);
         int steps = RequireSteps(input.Length, 1);
         ModelGuard.RequireLength(output.Length, SequenceOutputs(steps), nameof(output), EveryStep ? "T × OutputSize" : "OutputSize");
-        ModelGuard.RequireDisjoint(input, output, default, default);
+        ModelGuard.RequireDisjoint(input, output);
         Sequence(ref packed, ref MemoryMarshal.GetReference(input), steps, ref MemoryMarshal.GetReference(output), default, default, 0, 1);
     }
 
@@ -139,7 +139,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         ref float packed = ref Weights(weights, model);
         int steps = RequireSteps(input.Length, batchSize);
         RequireOutputs(output, batchSize, steps);
-        ModelGuard.RequireDisjoint(input, output, default, default);
+        ModelGuard.RequireDisjoint(input, output);
         Batch(ref packed, input, output, default, batchSize, steps, default, default);
     }
 
@@ -150,7 +150,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         int steps = RequireSteps(input.Length, lengths.Length);
         ModelGuard.RequireLengths(lengths, steps);
         RequireOutputs(output, lengths.Length, steps);
-        ModelGuard.RequireDisjoint(input, output, default, default);
+        ModelGuard.RequireDisjoint(input, output);
         Batch(ref packed, input, output, lengths, lengths.Length, steps, default, default);
     }
 
