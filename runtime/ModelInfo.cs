@@ -46,7 +46,8 @@ public sealed class TensorDescription
 /// <see cref="LstmAttribute"/> or <see cref="GruAttribute"/> declaration that runs the file.
 /// </summary>
 /// <remarks>
-/// <para>The recurrent module is the one whose keys end in <c>weight_ih_l0</c>, at any prefix (also none). Its
+/// <para>The recurrent module is the one whose keys end in <c>weight_ih_l0</c>, at any prefix (also none); an
+/// <c>nn.LSTMCell</c> or <c>nn.GRUCell</c> (<c>weight_ih</c>, <c>weight_hh</c>, …) reads as the one-layer module it equals. Its
 /// <c>weight_hh_l0</c> decides the cell: [4H, H] is an LSTM and [3H, H] a GRU; with <c>weight_hr_l0</c> [P, H] it is an
 /// LSTM with <c>proj_size</c> P, whose <c>weight_hh</c> is [4H, P]. <c>_reverse</c> keys mean bidirectional, missing
 /// <c>bias_ih</c>/<c>bias_hh</c> mean <c>bias=False</c>, and every key of every layer and direction is checked against
@@ -179,6 +180,7 @@ public sealed class ModelInfo
     private static ModelInfo From(ITensorFile file, string? prefix)
     {
         var tensors = file.TensorNames.Select(name => new TensorDescription(name, file.GetDType(name), file.GetShape(name))).ToArray();
+        file = CellKeysFile.Of(file); // an nn.LSTMCell or nn.GRUCell reads as the one-layer module that computes the same
         string module = FindPrefix(file, prefix);
 
         // The cell and sizes come from layer 0's forward direction; every other key is then checked against them.

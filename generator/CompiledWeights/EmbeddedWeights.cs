@@ -160,6 +160,12 @@ internal static class EmbeddedWeights
         {
             TorchArchive.CheckFormat(fileName, TorchArchive.Sniff(bytes, bytes.Length), expected: null); // empty or text, as a load says
             tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, fileName, spec) : ReadHeader(bytes);
+            // An nn.LSTMCell or nn.GRUCell reads as the one-layer module that computes the same, as the runtime reads it.
+            foreach (KeyValuePair<string, string> alias in KeyStructure.CellAliases(tensors.Keys))
+            {
+                tensors[alias.Key] = tensors[alias.Value];
+                tensors.Remove(alias.Value);
+            }
         }
         catch (FormatException error)
         {

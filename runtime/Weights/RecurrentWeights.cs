@@ -214,6 +214,7 @@ public abstract class RecurrentWeights
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(prefix);
         if (expected is not null) ArgumentNullException.ThrowIfNull(fcPrefix);
+        file = CellKeysFile.Of(file);
         try
         {
             return ReadParts(file, gates, kind, prefix, fcPrefix, expected);

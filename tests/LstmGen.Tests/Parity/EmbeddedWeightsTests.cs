@@ -260,7 +260,8 @@ public class EmbeddedWeightsTests
     {
         // LstmGen.targets' half of the naming, on this project's <LstmGenWeights> items (LstmGen.Tests.csproj).
         string[] items = ["Golden/seed.weights.safetensors", "Golden/gru2_odd.weights.safetensors", "Golden/gru_seed.weights.pt", "Golden/pt/seed.checkpoint.pt",
-            "Golden/pt/checkpoint_metrics.pt", "Golden/pt/nobias_head.pt", "Golden/pt/seed.traced.pt", "Golden/made/legacy_bi_gru2.weights.pt"];
+            "Golden/pt/checkpoint_metrics.pt", "Golden/pt/nobias_head.pt", "Golden/pt/seed.traced.pt", "Golden/made/legacy_bi_gru2.weights.pt",
+            "Golden/made/cell_gru.weights.pt"];
         var assembly = typeof(EmbeddedSeedModel).Assembly;
         Assert.Equal(items.Select(item => "LstmGen.Weights/" + item).Order(), assembly.GetManifestResourceNames().Where(name => name.StartsWith("LstmGen.")).Order());
         foreach (string item in items)
