@@ -251,7 +251,8 @@ public sealed class ModelInfo
         return prefixes.Length switch
         {
             1 => prefixes[0],
-            0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{TorchArchive.FirstRecurrentKey}', the first layer of an nn.LSTM or nn.GRU. The file has: {Describe(file)}."),
+            0 => throw Fail(file, $"no LSTM or GRU: no tensor named '…{TorchArchive.FirstRecurrentKey}', the first layer of an nn.LSTM or nn.GRU, " +
+                $"nor '…weight_ih' beside '…weight_hh', an nn.LSTMCell's or nn.GRUCell's. The file has: {Describe(file)}."),
             // What each is, so that the user can tell the encoder from the decoder; the first few, as each is read whole.
             _ => throw Fail(file, $"{prefixes.Length} recurrent modules: " +
                 $"{string.Join("; ", prefixes.Take(MaxModulesDescribed).Select(module => TryRead(file, module)?.Summary() ?? $"one at prefix {Literal(module)}"))}" +
@@ -325,7 +326,7 @@ public sealed class ModelInfo
     private static int[] Matrix(ITensorFile file, string name, string what)
     {
         if (!IsFloat(file, name))
-            throw Fail(file, $"'{name}', {what}, holds {file.GetDType(name)}; an nn.LSTM's and nn.GRU's weights are F32, F64, F16 or BF16.");
+            throw Fail(file, $"'{name}', {what}, holds {file.GetDType(name)}; an nn.LSTM's and nn.GRU's weights are {string.Join(", ", SafetensorsFile.FloatDTypes)}.");
         int[] shape = file.GetShape(name).ToArray();
         if (shape.Length != 2 || shape[0] < 1 || shape[1] < 1)
             throw Fail(file, $"'{name}', {what}, has shape {Shape(shape)}; expected a matrix of at least [1, 1].");
@@ -334,7 +335,7 @@ public sealed class ModelInfo
 
     // Sizes come only from tensors of the dtypes the loaders read, whose shapes were checked against their bytes;
     // another's (an int64 step count, a storage class unknown here) is whatever the file claims.
-    private static bool IsFloat(ITensorFile file, string key) => file.GetDType(key) is "F32" or "F64" or "F16" or "BF16";
+    private static bool IsFloat(ITensorFile file, string key) => SafetensorsFile.FloatDTypes.Contains(file.GetDType(key));
 
     private static IReadOnlyList<long> FloatShape(ITensorFile file, string key) =>
         IsFloat(file, key) ? RecurrentWeights.LongShape(file, key) : Array.Empty<long>();

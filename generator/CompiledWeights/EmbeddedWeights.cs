@@ -161,11 +161,8 @@ internal static class EmbeddedWeights
             TorchArchive.CheckFormat(fileName, TorchArchive.Sniff(bytes, bytes.Length), expected: null); // empty or text, as a load says
             tensors = IsPyTorch(bytes) ? ReadPyTorch(bytes, fileName, spec) : ReadHeader(bytes);
             // An nn.LSTMCell or nn.GRUCell reads as the one-layer module that computes the same, as the runtime reads it.
-            foreach (KeyValuePair<string, string> alias in KeyStructure.CellAliases(tensors.Keys))
-            {
-                tensors[alias.Key] = tensors[alias.Value];
-                tensors.Remove(alias.Value);
-            }
+            Dictionary<string, string> aliases = KeyStructure.CellAliases(tensors.Keys);
+            tensors = tensors.ToDictionary(pair => aliases.TryGetValue(pair.Key, out string? alias) ? alias : pair.Key, pair => pair.Value, StringComparer.Ordinal);
         }
         catch (FormatException error)
         {
@@ -238,7 +235,7 @@ internal static class EmbeddedWeights
         {
             string[] prefixes = KeyStructure.Modules(tensors.Keys);
             if (prefixes.Length == 0)
-                return $"it holds no recurrent layer (no key ends in weight_ih_l0; the model expects {p}weight_ih_l0, …)";
+                return $"it holds no recurrent layer (no key ends in weight_ih_l0, nor in an nn.LSTMCell's or nn.GRUCell's weight_ih beside weight_hh; the model expects {p}weight_ih_l0, …)";
             // Modules of the model's cell (an encoder and a decoder): one is the model's, several are the user's to choose from.
             string[] sameCell = prefixes.Where(candidate => FileCell(tensors, candidate) == cell).ToArray();
             if (sameCell.Length > 1)

@@ -183,6 +183,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         // Checked here: on several cores, every chunk's check would throw, wrapped in an AggregateException.
         Weights(weights, model);
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
+        RequireSteps(input.Length, batchSize);
         var output = new Tensor(OutputShape(batchSize, steps));
         ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
         return output;

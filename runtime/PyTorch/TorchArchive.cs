@@ -105,9 +105,6 @@ internal static partial class TorchArchive
     /// <summary>The key that ends the name of an <c>nn.LSTM</c>'s or <c>nn.GRU</c>'s first parameter, whatever its prefix.</summary>
     internal const string FirstRecurrentKey = "weight_ih_l0";
 
-    // The same of an nn.LSTMCell or nn.GRUCell.
-    private const string FirstCellKey = "weight_ih";
-
     // How deep checkpoints (dicts in dicts) and modules (submodules in submodules) are searched.
     private const int MaxSearchDepth = 32;
     private const int MaxNamesInMessage = 10;
@@ -423,14 +420,11 @@ internal static partial class TorchArchive
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
         Search(root, root is PickleObject module ? ModuleLocation(module) : "the top-level dict", 0, candidates, visited, new SearchBudget(source));
-        // An nn.LSTMCell's or nn.GRUCell's first key is the layer's without "_l0".
-        string? cellKey = requiredKey is not null && requiredKey.EndsWith(FirstRecurrentKey, StringComparison.Ordinal) ? requiredKey.Substring(0, requiredKey.Length - 3) : null;
-        var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey || t.Key == cellKey)).ToList();
+        var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
         bool byKey = requiredKey is not null && fitting.Count > 0;
         if (!byKey)
         {
-            var recurrent = candidates.Where(c => c.Tensors.Any(t =>
-                t.Key.EndsWith(FirstRecurrentKey, StringComparison.Ordinal) || t.Key.EndsWith(FirstCellKey, StringComparison.Ordinal))).ToList();
+            var recurrent = candidates.Where(c => KeyStructure.HasRecurrentModule(c.Tensors.Select(t => t.Key).ToList())).ToList();
             fitting = recurrent.Count > 0 ? recurrent : candidates;
         }
         if (fitting.Count == 1)

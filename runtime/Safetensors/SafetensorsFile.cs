@@ -32,7 +32,8 @@ public sealed class SafetensorsFile : ITensorFile
     public const long MaxHeaderLength = 100_000_000;
 
     private const string MetadataKey = "__metadata__";
-    private const string SupportedConversions = "F32, F16, BF16, F64";
+    /// <summary>The dtypes read as floats, by the names both formats' readers give them (<see cref="ITensorFile.GetDType"/>).</summary>
+    internal static readonly string[] FloatDTypes = ["F32", "F16", "BF16", "F64"];
     private const int MaxNamesInMessage = 20;
 
     private static readonly Dictionary<string, int> DTypeSizes = new(StringComparer.Ordinal)
@@ -153,7 +154,7 @@ public sealed class SafetensorsFile : ITensorFile
                     result[n] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes.Slice(8 * n, 8));
                 break;
             default:
-                throw Fail($"tensor '{name}' has dtype {info.DType}, which cannot be read as floats; supported dtypes are {SupportedConversions}.");
+                throw Fail($"tensor '{name}' has dtype {info.DType}, which cannot be read as floats; supported dtypes are {string.Join(", ", FloatDTypes)}.");
         }
         return result;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 
 namespace LstmGen;
@@ -11,25 +12,26 @@ namespace LstmGen;
 internal sealed class CellKeysFile : ITensorFile
 {
     private readonly ITensorFile _file;
-    private readonly Dictionary<string, string> _keys; // alias → the file's key
+    private readonly Dictionary<string, string> _aliases; // the file's key → the name it goes by here
+    private readonly Dictionary<string, string> _keys;    // the reverse
 
-    private CellKeysFile(ITensorFile file, Dictionary<string, string> keys)
+    private CellKeysFile(ITensorFile file, Dictionary<string, string> aliases)
     {
         _file = file;
-        _keys = keys;
-        var aliasOf = keys.ToDictionary(pair => pair.Value, pair => pair.Key);
-        TensorNames = file.TensorNames.Select(name => aliasOf.TryGetValue(name, out string? alias) ? alias : name).ToList();
+        _aliases = aliases;
+        _keys = aliases.ToDictionary(pair => pair.Value, pair => pair.Key);
+        TensorNames = file.TensorNames.Select(name => aliases.TryGetValue(name, out string? alias) ? alias : name).ToList();
     }
 
     /// <summary><paramref name="file"/> with its cells' keys renamed, or itself if it has no cell.</summary>
     public static ITensorFile Of(ITensorFile file) =>
-        KeyStructure.CellAliases(file.TensorNames) is { Count: > 0 } keys ? new CellKeysFile(file, keys) : file;
+        KeyStructure.CellAliases(file.TensorNames) is { Count: > 0 } aliases ? new CellKeysFile(file, aliases) : file;
 
     public string SourceName => _file.SourceName;
 
     public IReadOnlyList<string> TensorNames { get; }
 
-    public bool Contains(string name) => _keys.ContainsKey(name) || (_file.Contains(name) && !_keys.ContainsValue(name));
+    public bool Contains(string name) => _keys.ContainsKey(name) || (!_aliases.ContainsKey(name) && _file.Contains(name));
 
     public IReadOnlyList<int> GetShape(string name) => _file.GetShape(Key(name));
 
@@ -37,5 +39,8 @@ internal sealed class CellKeysFile : ITensorFile
 
     public Tensor ReadTensor(string name) => _file.ReadTensor(Key(name));
 
-    private string Key(string name) => _keys.TryGetValue(name, out string? key) ? key : name;
+    private string Key(string name) =>
+        _keys.TryGetValue(name, out string? key) ? key
+        : _aliases.TryGetValue(name, out string? alias) ? throw new InvalidDataException($"{SourceName}: tensor '{name}' is read as '{alias}', the one-layer module's name.")
+        : name;
 }

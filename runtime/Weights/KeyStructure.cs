@@ -86,28 +86,34 @@ internal static class KeyStructure
         return heads.Count > 1 && FollowingLinear(keys, shape, module, heads[0].Prefix, heads[0].Outputs) is not null ? [heads[0]] : heads;
     }
 
-    // An nn.LSTMCell's or nn.GRUCell's parameters: a one-layer nn.LSTM's or nn.GRU's without the "_l0".
+    // An nn.LSTMCell's or nn.GRUCell's parameters: a one-layer nn.LSTM's or nn.GRU's without the layer's suffix.
     private static readonly string[] CellParameters = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+    private const string LayerZero = "_l0";
 
     /// <summary>
     /// The keys of every nn.LSTMCell and nn.GRUCell among <paramref name="keys"/> (weight_ih and weight_hh under one
-    /// prefix, no weight_ih_l0 beside them), each by the name the one-layer nn.LSTM or nn.GRU that computes the same
-    /// gives it (weight_ih → weight_ih_l0, …): alias → key.
+    /// prefix, no weight_ih_l0 beside them), each with the name the one-layer nn.LSTM or nn.GRU that computes the same
+    /// gives it (weight_ih → weight_ih_l0, …): the file's key → that name.
     /// </summary>
     public static Dictionary<string, string> CellAliases(IReadOnlyCollection<string> keys)
     {
         var present = new HashSet<string>(keys, StringComparer.Ordinal);
         var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string key in keys.Where(key => key.EndsWith("weight_ih", StringComparison.Ordinal)))
+        foreach (string key in keys)
         {
-            string prefix = key.Substring(0, key.Length - "weight_ih".Length);
-            if (!present.Contains(prefix + "weight_hh") || present.Contains(prefix + TorchArchive.FirstRecurrentKey))
+            if (!key.EndsWith(CellParameters[0], StringComparison.Ordinal))
+                continue;
+            string prefix = key.Substring(0, key.Length - CellParameters[0].Length);
+            if (!present.Contains(prefix + CellParameters[1]) || present.Contains(prefix + TorchArchive.FirstRecurrentKey))
                 continue;
             foreach (string parameter in CellParameters.Where(parameter => present.Contains(prefix + parameter)))
-                aliases[prefix + parameter + "_l0"] = prefix + parameter;
+                aliases[prefix + parameter] = prefix + parameter + LayerZero;
         }
         return aliases;
     }
+
+    /// <summary>Whether <paramref name="keys"/> hold a recurrent module: an nn.LSTM's or nn.GRU's layer 0, or a cell.</summary>
+    public static bool HasRecurrentModule(IReadOnlyCollection<string> keys) => Modules(keys).Length > 0 || CellAliases(keys).Count > 0;
 
     /// <summary>The layers under <paramref name="prefix"/>: weight_ih_l0, weight_ih_l1, … counted until the first gap.</summary>
     public static int Layers(Func<string, bool> contains, string prefix)

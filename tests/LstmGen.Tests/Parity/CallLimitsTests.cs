@@ -60,6 +60,10 @@ public class CallLimitsTests
         var error = Assert.Throws<ArgumentException>(() => model.Forward(new float[steps], new float[steps]));
         Assert.Equal("input", error.ParamName);
         Assert.Contains($"T × 2 · H_out = {steps} × 2048", error.Message);
+
+        // A tensor batch of several sequences, which Forward(Tensor) may split over cores: the same exception.
+        error = Assert.Throws<ArgumentException>(() => model.Forward(new Tensor([2, steps, 1])));
+        Assert.Contains($"T × 2 · H_out = {steps} × 2048", error.Message);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public class CellModelTests
     [Fact]
     public void A_GRUCell_checkpoint_compiles_in_and_loads_at_run_time()
     {
-        // The checkpoint's model_state_dict beside Adam's state, found by the cell's first key.
+        // The checkpoint's model_state_dict beside Adam's state and a dict of metrics: the one dict holding a recurrent module.
         SafetensorsFile io = Io("cell_gru");
         Tensor x = io.ReadTensor("x");
         Close(io.ReadFloats("y"), new EmbeddedCellGru().Forward(x).AsSpan());

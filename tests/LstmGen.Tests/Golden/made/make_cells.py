@@ -1,7 +1,7 @@
 """Models built on nn.LSTMCell and nn.GRUCell, stepped over a sequence in a Python loop, from real PyTorch.
 
 Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_cells.py`, in this folder). Writes, per case,
-<name>.weights.pt (torch.save; cell_gru: a training checkpoint with Adam's state), <name>.weights.safetensors and
+<name>.weights.pt (torch.save; cell_gru: a training checkpoint with Adam's state and a dict of metrics), <name>.weights.safetensors and
 <name>.io.safetensors: x [B, T, I]; y = fc(h_T) [B, O]; h_n [B, H] (and c_n [B, H] for the LSTM cell) after the
 last step, from a zero state. A cell's keys are weight_ih, weight_hh, bias_ih, bias_hh under its attribute's name.
 """
@@ -43,7 +43,9 @@ def make(name, cell, I, H, O, T, B, seed):
     state = net.state_dict()
     save_safetensors(f"{name}.weights.safetensors", state)
     if cell == "gru":
-        torch.save({"epoch": 3, "model_state_dict": state, "optimizer": optimizer.state_dict()}, f"{name}.weights.pt")
+        # Beside the model's, a second dict of tensors: the model's first key must choose between them.
+        torch.save({"epoch": 3, "model_state_dict": state, "optimizer": optimizer.state_dict(),
+                    "metrics": {"val_acc": torch.tensor(0.75)}}, f"{name}.weights.pt")
     else:
         torch.save(state, f"{name}.weights.pt")
     io = {"x": x, "y": y, "h_n": h}
