@@ -78,13 +78,19 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static int RequireSteps(int inputLength, int batchSize)
     {
         int steps = ModelGuard.RequireSteps(inputLength, batchSize, M.InputSize);
+        RequireScratch(steps);
+        return steps;
+    }
+
+    /// <summary>Throws unless a bidirectional model's scratch for sequences of <paramref name="steps"/> fits one array.</summary>
+    private static void RequireScratch(int steps)
+    {
         if (M.Bidirectional && LayerByLayerScratch(steps) > Array.MaxLength - AlignedBuffer.Slack)
         {
             throw new ArgumentException(
                 $"input's sequences are too long: a bidirectional model keeps two layer outputs of T × 2 · H_out = {steps} × {FeatureSize} floats, " +
                 $"{LayerByLayerScratch(steps)} floats of scratch in all, and one array holds at most {Array.MaxLength - AlignedBuffer.Slack}.", "input");
         }
-        return steps;
     }
 
     // ---- weights and the streaming state ----
@@ -183,7 +189,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         // Checked here: on several cores, every chunk's check would throw, wrapped in an AggregateException.
         Weights(weights, model);
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
-        RequireSteps(input.Length, batchSize);
+        RequireScratch(steps);
         var output = new Tensor(OutputShape(batchSize, steps));
         ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
         return output;

@@ -197,10 +197,9 @@ internal sealed class PickleMachine
     private readonly List<int> _marks = new List<int>();
     private readonly Dictionary<long, object?> _memo = new Dictionary<long, object?>();
     private readonly Dictionary<string, PickleGlobal> _globals = new Dictionary<string, PickleGlobal>(StringComparer.Ordinal);
+    private readonly List<StorageRef> _storages = new List<StorageRef>();
     private int _position;
     private int _opcodeAt;
-
-    private readonly List<StorageRef> _storages = new List<StorageRef>();
 
     private PickleMachine(byte[] data, int position, string source)
     {

@@ -87,8 +87,8 @@ internal static class KeyStructure
     }
 
     // An nn.LSTMCell's or nn.GRUCell's parameters: a one-layer nn.LSTM's or nn.GRU's without the layer's suffix.
-    private static readonly string[] CellParameters = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
-    private const string LayerZero = "_l0";
+    private const string CellInputWeights = "weight_ih", CellHiddenWeights = "weight_hh", LayerZero = "_l0";
+    private static readonly string[] CellParameters = { CellInputWeights, CellHiddenWeights, "bias_ih", "bias_hh" };
 
     /// <summary>
     /// The keys of every nn.LSTMCell and nn.GRUCell among <paramref name="keys"/> (weight_ih and weight_hh under one
@@ -101,10 +101,10 @@ internal static class KeyStructure
         var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string key in keys)
         {
-            if (!key.EndsWith(CellParameters[0], StringComparison.Ordinal))
+            if (!key.EndsWith(CellInputWeights, StringComparison.Ordinal))
                 continue;
-            string prefix = key.Substring(0, key.Length - CellParameters[0].Length);
-            if (!present.Contains(prefix + CellParameters[1]) || present.Contains(prefix + TorchArchive.FirstRecurrentKey))
+            string prefix = key.Substring(0, key.Length - CellInputWeights.Length);
+            if (!present.Contains(prefix + CellHiddenWeights) || present.Contains(prefix + TorchArchive.FirstRecurrentKey))
                 continue;
             foreach (string parameter in CellParameters.Where(parameter => present.Contains(prefix + parameter)))
                 aliases[prefix + parameter] = prefix + parameter + LayerZero;
