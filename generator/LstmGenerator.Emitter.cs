@@ -50,6 +50,7 @@ public sealed partial class LstmGenerator
             if (spec.ProjSize > 0) options.Add($"ProjSize = {spec.ProjSize}");
             if (!spec.Bias) options.Add("Bias = false");
             if (spec.Readout != Readout.LastStep) options.Add($"Readout = Readout.{spec.Readout}");
+            if (!spec.BatchFirst) options.Add("BatchFirst = false");
             string defaultPrefix = cell == Cell.Lstm ? Parser.DefaultLstmPrefix : Parser.DefaultGruPrefix;
             if (spec.Prefix != defaultPrefix) options.Add($"{cell.Attribute}Prefix = {Literal(spec.Prefix)}");
             if (spec.FcPrefix != Parser.DefaultFcPrefix) options.Add($"FcPrefix = {Literal(spec.FcPrefix)}");
@@ -60,7 +61,7 @@ public sealed partial class LstmGenerator
 
         // The nn.LSTM / nn.GRU arguments after the sizes, in PyTorch's order, those at their defaults left out.
         private static string TorchOptions(ModelSpec spec) =>
-            (spec.NumLayers != 1 ? $", num_layers={spec.NumLayers}" : "") + (spec.Bias ? "" : ", bias=False") + ", batch_first=True"
+            (spec.NumLayers != 1 ? $", num_layers={spec.NumLayers}" : "") + (spec.Bias ? "" : ", bias=False") + (spec.BatchFirst ? ", batch_first=True" : "")
             + (spec.Bidirectional ? ", bidirectional=True" : "") + (spec.ProjSize > 0 ? $", proj_size={spec.ProjSize}" : "");
 
         // ---- the user's class: sizes, weights, state and the public API; every member marked [GeneratedCode] ----
@@ -150,7 +151,9 @@ public sealed partial class LstmGenerator
         {
             bool everyStep = spec.Readout == Readout.EveryStep;
             string readout = everyStep ? "[T, OutputSize]" : "OutputSize values";
-            string batchReadout = everyStep ? "[batch, T, OutputSize]" : "[batch, OutputSize]";
+            // A batch's layout: PyTorch's batch_first=True, or its default, time-major.
+            string Sequences(string batch) => spec.BatchFirst ? $"{batch}, T" : $"T, {batch}";
+            string batchReadout = everyStep ? $"[{Sequences("batch")}, OutputSize]" : "[batch, OutputSize]";
             void Forward(string summary, string parameters, string remarks, string arguments)
             {
                 Member(writer, summary, $"public void Forward({ReadOnlySpan} input, {Span} output{parameters}) =>", $"<remarks>{remarks}</remarks>");
@@ -160,17 +163,21 @@ public sealed partial class LstmGenerator
 
             // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
             string allocationFree = spec.Bidirectional ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)." : "Allocation-free.";
+            // A time-major batch runs as a batch-first copy (LstmGen.Kernels.TimeMajorBatch).
+            string batchAllocationFree = spec.BatchFirst ? allocationFree
+                : "Allocation-free once a batch this size has run: it runs as a batch-first copy in pooled arrays" +
+                  (spec.Bidirectional ? ", and the layers' outputs stay in a per-thread buffer." : ".");
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
                     ? $"{allocationFree} Every call starts from a zero state. " +
                       "There is no <c>Step</c>: the backward direction starts at the sequence's end, so a bidirectional model cannot stream " +
                       "or continue a sequence in chunks."
                     : "Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.", "");
-            Forward($"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [batchSize, T, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
-                ", int batchSize", $"{allocationFree} Every sequence starts from a zero state.", ", batchSize");
-            Forward("Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name=\"input\"/> ([lengths.Length, T, InputSize]).",
+            Forward($"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [{Sequences("batchSize")}, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
+                ", int batchSize", $"{batchAllocationFree} Every sequence starts from a zero state.", ", batchSize");
+            Forward($"Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name=\"input\"/> ([{Sequences("lengths.Length")}, InputSize]).",
                 ", global::System.ReadOnlySpan<int> lengths",
-                $"{allocationFree} Each sequence starts from a zero state and runs only its own steps; <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}.",
+                $"{batchAllocationFree} Each sequence starts from a zero state and runs only its own steps; <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}.",
                 ", lengths");
 
             string rows = spec.Bidirectional ? "NumLayers · 2" : "NumLayers";
@@ -185,18 +192,18 @@ public sealed partial class LstmGenerator
             string states = cell.HasCellState ? $", {Span} h, {Span} c" : $", {Span} h";
             string stateArguments = cell.HasCellState ? ", h, c" : ", h, default";
             Forward($"Runs a batch from given initial states, and returns the final ones: seq2seq{(spec.Bidirectional ? "" : ", or a long sequence in chunks")}.", $", int batchSize{states}",
-                $"{allocationFree} <paramref name=\"output\"/> receives {batchReadout}; {stateDocs}; a sequence's final state is the one after its own last step.", ", batchSize" + stateArguments);
+                $"{batchAllocationFree} <paramref name=\"output\"/> receives {batchReadout}; {stateDocs}; a sequence's final state is the one after its own last step.", ", batchSize" + stateArguments);
             Forward("Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.", $", global::System.ReadOnlySpan<int> lengths{states}",
-                $"{allocationFree} <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}; {stateDocs}; a sequence's final state is the one after its own last step.", ", lengths" + stateArguments);
+                $"{batchAllocationFree} <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}; {stateDocs}; a sequence's final state is the one after its own last step.", ", lengths" + stateArguments);
 
-            Member(writer, $"Runs a batch held in a tensor of shape [batch, T, InputSize]; returns a new tensor of shape {batchReadout}.",
+            Member(writer, $"Runs a batch held in a tensor of shape [{Sequences("batch")}, InputSize]; returns a new tensor of shape {batchReadout}.",
                 "public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>",
                 "<remarks>Large batches are split over every core, small ones run on the caller's thread; the span overloads never start threads.</remarks>");
-            writer.Line($"    {kernel}.Forward(_packedWeights, this, input, Forward);");
+            writer.Line($"    {kernel}.Forward(_packedWeights, this, input);");
             writer.Line();
 
             const string Tensor = "global::LstmGen.Tensor";
-            Member(writer, $"Runs a padded batch held in a tensor of shape [batch, T, InputSize], sequence b being its first <c>lengths[b]</c> steps; returns a new tensor of shape {batchReadout}.",
+            Member(writer, $"Runs a padded batch held in a tensor of shape [{Sequences("batch")}, InputSize], sequence b being its first <c>lengths[b]</c> steps; returns a new tensor of shape {batchReadout}.",
                 $"public {Tensor} Forward({Tensor} input, global::System.ReadOnlySpan<int> lengths) =>", "<remarks>Runs on the caller's thread.</remarks>");
             writer.Line($"    {kernel}.Forward(_packedWeights, this, input, lengths);");
             writer.Line();

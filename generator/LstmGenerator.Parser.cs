@@ -146,6 +146,7 @@ public sealed partial class LstmGenerator
                 Report(DiagnosticDescriptors.PrefixWithoutDot, "FcPrefix", fcPrefix, "weight");
 
             bool bias = NamedArgument(attribute, "Bias") is not { Value: false };
+            bool batchFirst = NamedArgument(attribute, "BatchFirst") is not { Value: false };
             var readout = NamedArgument(attribute, "Readout") is { Value: int value } ? (Readout)value : Readout.LastStep;
             if (readout is < Readout.LastStep or > Readout.EveryStep)
                 Report(DiagnosticDescriptors.InvalidReadout, ((int)readout).ToString());
@@ -206,7 +207,7 @@ public sealed partial class LstmGenerator
                 type.IsRecord ? "record" : "class",
                 cell,
                 sizes[0], sizes[1], sizes[2], sizes[3], numLayers,
-                prefix!, fcPrefix!, bias, readout, bidirectional, projSize, weightsFile, precision);
+                prefix!, fcPrefix!, bias, readout, bidirectional, projSize, weightsFile, precision, batchFirst);
             return (spec, problems);
         }
 

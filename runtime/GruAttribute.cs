@@ -5,7 +5,7 @@ namespace LstmGen;
 
 /// <summary>
 /// Generates, into the annotated <c>partial</c> class, a forward pass specialized for the given sizes:
-/// PyTorch's <c>nn.GRU(inputSize, hiddenSize, num_layers=NumLayers, batch_first=True)</c> followed by
+/// PyTorch's <c>nn.GRU(inputSize, hiddenSize, num_layers=NumLayers, batch_first=BatchFirst)</c> followed by
 /// <c>nn.Linear(hiddenSize, outputSize)</c> on the last time step.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]

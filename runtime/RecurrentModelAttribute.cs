@@ -70,6 +70,15 @@ public abstract class RecurrentModelAttribute : Attribute
     /// </summary>
     public bool Bidirectional { get; set; }
 
+    /// <summary>
+    /// How a batch is laid out (PyTorch's <c>batch_first</c>): true (the default), input [batch, T, InputSize] and
+    /// <see cref="Readout.EveryStep"/>'s output [batch, T, OutputSize], as <c>nn.LSTM(…, batch_first=True)</c>
+    /// takes them; false, time-major [T, batch, InputSize] and [T, batch, OutputSize], as PyTorch's default
+    /// <c>batch_first=False</c> does. One sequence ([T, InputSize]), the other readouts ([batch, OutputSize]) and the
+    /// states h and c ([NumLayers · D, batch, …]) are laid out alike either way.
+    /// </summary>
+    public bool BatchFirst { get; set; } = true;
+
     /// <summary>What the Linear head reads (without a head, what the model outputs). Default <see cref="Readout.LastStep"/>.</summary>
     public Readout Readout { get; set; } = Readout.LastStep;
 

@@ -5,13 +5,15 @@ namespace LstmGen.Benchmarks;
 
 // The seed and sensor shapes again, with PyTorch's options (issue #13): bidirectional, read out from the final states
 // (both directions over the whole sequence) or from the last step (the backward direction's first step only), and
-// projected to half the units.
+// projected to half the units; and batches laid out time-major (PyTorch's default batch_first=False).
 [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true, Readout = Readout.FinalState)] public partial class SeedBidirectionalModel : IOptionModel;
 [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, Bidirectional = true)] public partial class SeedBidirectionalLastStepModel : IOptionModel;
 [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, ProjSize = 4)] public partial class SeedProjectedModel : IOptionModel;
 [Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true, Readout = Readout.FinalState)] public partial class SensorBidirectionalModel : IOptionModel;
 [Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, Bidirectional = true)] public partial class SensorBidirectionalLastStepModel : IOptionModel;
 [Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, ProjSize = 32)] public partial class SensorProjectedModel : IOptionModel;
+[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 2, seqLen: 7, BatchFirst = false)] public partial class SeedTimeMajorModel : IOptionModel;
+[Lstm(inputSize: 16, hiddenSize: 64, outputSize: 4, seqLen: 50, BatchFirst = false)] public partial class SensorTimeMajorModel : IOptionModel;
 public partial class SeedModel : IOptionModel;
 public partial class SensorModel : IOptionModel;
 
@@ -29,12 +31,14 @@ public interface IOptionModel
 /// a bidirectional model read out from its final states (two independent chains over the whole sequence, interleaved)
 /// and from its last step (where the backward direction runs one step), one projected to half its hidden units (a smaller W_hh
 /// and h, plus the W_hr product), and a padded batch of two sequences whose lengths are T and T / 2 (against the same
-/// two sequences at full length: it should cost what its valid steps cost).
+/// two sequences at full length: it should cost what its valid steps cost), and a batch of Cases.Batch sequences
+/// time-major (copied to batch-first order and run so) against the same batch batch-first.
 /// </summary>
 [BenchmarkCategory("options")]
 public class Options
 {
     private Action _unidirectional = null!, _bidirectional = null!, _bidirectionalLastStep = null!, _projected = null!, _padded = null!, _full = null!;
+    private Action _batchFirst = null!, _timeMajor = null!;
 
     [Params("seed", "sensor")] public string Case { get; set; } = "seed";
 
@@ -54,6 +58,16 @@ public class Options
         _projected = () => projected.Forward(one, output.AsSpan(0, info.OutputSize));
         _padded = () => unidirectional.Forward(two, output, lengths);
         _full = () => unidirectional.Forward(two, output, 2);
+
+        // The same batch, [batch, T, I] and [T, batch, I].
+        float[] batch = Cases.Input(info, Cases.Batch), timeMajor = new float[batch.Length];
+        for (int b = 0; b < Cases.Batch; b++)
+            for (int t = 0; t < info.SeqLen; t++)
+                batch.AsSpan((b * info.SeqLen + t) * info.InputSize, info.InputSize).CopyTo(timeMajor.AsSpan((t * Cases.Batch + b) * info.InputSize));
+        var outputs = new float[Cases.Batch * info.OutputSize];
+        IOptionModel timeMajorModel = Case == "seed" ? Create<SeedTimeMajorModel>() : Create<SensorTimeMajorModel>();
+        _batchFirst = () => unidirectional.Forward(batch, outputs, Cases.Batch);
+        _timeMajor = () => timeMajorModel.Forward(timeMajor, outputs, Cases.Batch);
     }
 
     private static IOptionModel Create<T>() where T : IOptionModel, new()
@@ -74,4 +88,8 @@ public class Options
     [Benchmark] public void PaddedBatch() => _padded();
 
     [Benchmark] public void FullBatch() => _full();
+
+    [Benchmark] public void BatchFirstBatch() => _batchFirst();
+
+    [Benchmark] public void TimeMajorBatch() => _timeMajor();
 }

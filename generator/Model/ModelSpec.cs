@@ -43,6 +43,8 @@ internal enum CellKind
 /// <param name="WeightsFile">The safetensors or torch.save file to compile in (<c>Weights = "…"</c>), or null. Its content
 /// is not in the spec: the assembly embeds it as a manifest resource, whose name reaches the emitter beside the spec
 /// (<c>ModelSource</c>), so comparing specs stays cheap.</param>
+/// <param name="Precision">How the recurrent weights are stored.</param>
+/// <param name="BatchFirst">Whether a batch is [batch, T, …] (PyTorch's <c>batch_first=True</c>) rather than time-major.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -61,7 +63,8 @@ internal sealed record ModelSpec(
     bool Bidirectional = false,
     int ProjSize = 0,
     string? WeightsFile = null,
-    WeightPrecision Precision = WeightPrecision.Float32)
+    WeightPrecision Precision = WeightPrecision.Float32,
+    bool BatchFirst = true)
 {
     /// <summary>Whether the recurrent weights are stored as bfloat16.</summary>
     public bool BFloat16 => Precision == WeightPrecision.BFloat16;

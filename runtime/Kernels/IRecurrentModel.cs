@@ -37,6 +37,9 @@ public interface IRecurrentModel
     /// <summary>What the head is applied to.</summary>
     static abstract Readout Readout { get; }
 
+    /// <summary>Whether a batch is [batch, T, …] (PyTorch's <c>batch_first=True</c>) rather than time-major; generated only when it is not.</summary>
+    static virtual bool BatchFirst => true;
+
     /// <summary>Whether the panels hold bfloat16 weights (<see cref="WeightPrecision.BFloat16"/>); generated only when they do.</summary>
     static virtual bool BFloat16Weights => false;
 

@@ -41,10 +41,11 @@ public static class ModelGuard
 
     /// <summary>
     /// Returns the steps T of <paramref name="batchSize"/> sequences in an input of <paramref name="inputLength"/> floats,
-    /// [batchSize, T, inputSize] row-major, after checking that such a T ≥ 1 exists (an empty batch: empty input, T 0).
+    /// [batchSize, T, inputSize] row-major (time-major unless <paramref name="batchFirst"/>: [T, batchSize, inputSize]),
+    /// after checking that such a T ≥ 1 exists (an empty batch: empty input, T 0).
     /// </summary>
     /// <exception cref="ArgumentException"/>
-    public static int RequireSteps(int inputLength, int batchSize, int inputSize)
+    public static int RequireSteps(int inputLength, int batchSize, int inputSize, bool batchFirst)
     {
         if (batchSize < 0)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must not be negative.");
@@ -57,7 +58,7 @@ public static class ModelGuard
         if (inputLength == 0 || inputLength % perStep != 0)
         {
             throw new ArgumentException(
-                $"input must hold batch × T × InputSize floats for some T ≥ 1, a positive multiple of {batchSize} × {inputSize} = {perStep}; got {inputLength}.", "input");
+                $"input must hold {(batchFirst ? "batch × T" : "T × batch")} × InputSize floats for some T ≥ 1, a positive multiple of {batchSize} × {inputSize} = {perStep}; got {inputLength}.", "input");
         }
         return (int)(inputLength / perStep);
     }
@@ -73,25 +74,29 @@ public static class ModelGuard
         }
     }
 
-    /// <summary>Returns (batch, T) of an input of shape [batch, T, <paramref name="inputSize"/>] with T ≥ 1.</summary>
+    /// <summary>Returns (batch, T) of an input of shape [batch, T, <paramref name="inputSize"/>] (time-major unless
+    /// <paramref name="batchFirst"/>: [T, batch, <paramref name="inputSize"/>]) with T ≥ 1.</summary>
     /// <exception cref="ArgumentException"/>
-    public static (int BatchSize, int Steps) RequireSequenceBatch(Tensor input, int inputSize)
+    public static (int BatchSize, int Steps) RequireSequenceBatch(Tensor input, int inputSize, bool batchFirst)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank != 3 || input.Shape[1] < 1 || input.Shape[2] != inputSize)
+        (int batch, int steps) = batchFirst ? (0, 1) : (1, 0);
+        if (input.Rank != 3 || input.Shape[steps] < 1 || input.Shape[2] != inputSize)
         {
+            string shape = batchFirst ? "batch, T" : "T, batch";
             throw new ArgumentException(
-                $"input must have shape [batch, T, {inputSize}] ([batch, T, InputSize], T ≥ 1); got {input.ShapeString}.", nameof(input));
+                $"input must have shape [{shape}, {inputSize}] ([{shape}, InputSize], T ≥ 1); got {input.ShapeString}.", nameof(input));
         }
-        return (input.Shape[0], input.Shape[1]);
+        return (input.Shape[batch], input.Shape[steps]);
     }
 
-    /// <summary>Returns (batch, T) of a padded batch in a tensor [batch, T, <paramref name="inputSize"/>], after checking
-    /// that there is one length per sequence (the lengths themselves are checked by the span overload it calls).</summary>
+    /// <summary>Returns (batch, T) of a padded batch in a tensor [batch, T, <paramref name="inputSize"/>] (or time-major),
+    /// after checking that there is one length per sequence (the lengths themselves are checked by the span overload
+    /// it calls).</summary>
     /// <exception cref="ArgumentException"/>
-    public static (int BatchSize, int Steps) RequirePaddedBatch(Tensor input, int inputSize, int lengthCount)
+    public static (int BatchSize, int Steps) RequirePaddedBatch(Tensor input, int inputSize, bool batchFirst, int lengthCount)
     {
-        (int batchSize, int steps) = RequireSequenceBatch(input, inputSize);
+        (int batchSize, int steps) = RequireSequenceBatch(input, inputSize, batchFirst);
         if (lengthCount != batchSize)
             throw new ArgumentException($"lengths must hold one length per sequence of input {input.ShapeString}: {batchSize}; got {lengthCount}.", "lengths");
         return (batchSize, steps);

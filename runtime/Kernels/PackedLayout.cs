@@ -41,8 +41,11 @@ internal readonly struct PackedLayout
     /// code carries the version it was built for and refuses a runtime with another (ModelGuard.RequireLayout).
     /// Options that add a layout without moving anything of the existing ones (directions, projections, bfloat16
     /// panels) keep it: code generated for them needs runtime members that older runtimes lack, so it cannot meet one.
+    /// Raise it too when a model struct gains a member the driver must read to run that model right, which an older
+    /// driver would ignore: version 3, <see cref="IRecurrentModel.BatchFirst"/> (a time-major model's batches would
+    /// run as batch-first ones).
     /// </summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Accumulator slots per hidden unit in a panel row.</summary>
     public const int Slots = 4;

@@ -9,11 +9,21 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
 {
     private const int StackBudgetFloats = KernelScratch.StackBudgetBytes / sizeof(float);
 
-    /// <summary>
-    /// Runs a batch of <paramref name="steps"/> steps per sequence, sequence b for its first lengths[b] steps (all of
-    /// them without lengths), from the zero state or from the h_0 (and c_0) in h (and c), where each final state goes.
-    /// </summary>
+    /// <summary>Runs a batch checked by a Forward overload, laid out as the model's <c>BatchFirst</c> says, as <see cref="RunBatchFirst"/> does.</summary>
     private static void Batch(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
+        Span<float> h, Span<float> c)
+    {
+        using var batch = new TimeMajorBatch(input, output, !M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0);
+        RunBatchFirst(ref weights, batch.Input, batch.Output, lengths, batchSize, steps, h, c);
+        batch.Complete();
+    }
+
+    /// <summary>
+    /// Runs a batch [batch, T, InputSize] of <paramref name="steps"/> steps per sequence, sequence b for its first
+    /// lengths[b] steps (all of them without lengths), from the zero state or from the h_0 (and c_0) in h (and c),
+    /// where each final state goes.
+    /// </summary>
+    private static void RunBatchFirst(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
         Span<float> h, Span<float> c)
     {
         int outputs = (int)SequenceOutputs(steps); // within the output span, checked

@@ -77,7 +77,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     /// <summary>The steps T of a batch's input, checked, and within what the scratch of one call can hold.</summary>
     private static int RequireSteps(int inputLength, int batchSize)
     {
-        int steps = ModelGuard.RequireSteps(inputLength, batchSize, M.InputSize);
+        int steps = ModelGuard.RequireSteps(inputLength, batchSize, M.InputSize, M.BatchFirst);
         RequireScratch(steps);
         return steps;
     }
@@ -183,22 +183,35 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         Batch(ref packed, input, output, lengths, lengths.Length, steps, h, c);
     }
 
-    /// <summary>A batch in a tensor [batch, T, InputSize], run by <paramref name="forward"/> (the model's batch overload) on every core when it pays.</summary>
-    public static Tensor Forward(PackedWeights? weights, object model, Tensor input, ParallelBatch.BatchForward forward)
+    /// <summary>A batch in a tensor [batch, T, InputSize] (time-major: [T, batch, InputSize]), on every core when it pays.</summary>
+    public static Tensor Forward(PackedWeights? weights, object model, Tensor input)
     {
         // Checked here: on several cores, every chunk's check would throw, wrapped in an AggregateException.
         Weights(weights, model);
-        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize, M.BatchFirst);
         RequireScratch(steps);
         var output = new Tensor(OutputShape(batchSize, steps));
-        ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
+        ParallelBatch.BatchForward forward = (chunk, chunkOutput, count) =>
+            RunBatchFirst(ref Weights(weights, model), chunk, chunkOutput, default, count, steps, default, default);
+        if (M.BatchFirst || batchSize < 2)
+        {
+            ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
+            return output;
+        }
+        // The cores take contiguous runs of sequences: a time-major batch runs as a batch-first copy.
+        var sequences = new Tensor([batchSize, steps, M.InputSize]);
+        TimeMajorBatch.SwapLeadingAxes(input.AsSpan(), sequences.AsSpan(), steps, batchSize, M.InputSize);
+        Tensor results = EveryStep ? new Tensor([batchSize, steps, M.OutputSize]) : output;
+        ParallelBatch.Forward(forward, sequences, results, batchSize, steps * MultiplyAddsPerStep);
+        if (EveryStep)
+            TimeMajorBatch.SwapLeadingAxes(results.AsSpan(), output.AsSpan(), batchSize, steps, M.OutputSize);
         return output;
     }
 
-    /// <summary>A padded batch in a tensor [lengths.Length, T, InputSize], on the caller's thread.</summary>
+    /// <summary>A padded batch in a tensor [lengths.Length, T, InputSize] (time-major: [T, lengths.Length, InputSize]), on the caller's thread.</summary>
     public static Tensor Forward(PackedWeights? weights, object model, Tensor input, ReadOnlySpan<int> lengths)
     {
-        (int batchSize, int steps) = ModelGuard.RequirePaddedBatch(input, M.InputSize, lengths.Length);
+        (int batchSize, int steps) = ModelGuard.RequirePaddedBatch(input, M.InputSize, M.BatchFirst, lengths.Length);
         var output = new Tensor(OutputShape(batchSize, steps));
         Forward(weights, model, input.AsSpan(), output.AsSpan(), lengths);
         return output;
@@ -220,17 +233,19 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
 
     private static (Tensor Output, Tensor H, Tensor? C) FromStates(PackedWeights? weights, object model, Tensor input, Tensor h0, Tensor? c0)
     {
-        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize);
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize, M.BatchFirst);
         (Tensor h, Tensor? c) = ModelGuard.CopyStates(h0, c0, M.Gru, M.NumLayers, M.Bidirectional, batchSize, M.HiddenSize, M.ProjSize);
         var output = new Tensor(OutputShape(batchSize, steps));
         Forward(weights, model, input.AsSpan(), output.AsSpan(), batchSize, h.AsSpan(), c is null ? default : c.AsSpan());
         return (output, h, c);
     }
 
-    private static int[] OutputShape(int batchSize, int steps) => EveryStep ? [batchSize, steps, M.OutputSize] : [batchSize, M.OutputSize];
+    private static int[] OutputShape(int batchSize, int steps) =>
+        !EveryStep ? [batchSize, M.OutputSize] : M.BatchFirst ? [batchSize, steps, M.OutputSize] : [steps, batchSize, M.OutputSize];
 
     private static void RequireOutputs(Span<float> output, int batchSize, int steps) =>
-        ModelGuard.RequireLength(output.Length, batchSize * SequenceOutputs(steps), nameof(output), EveryStep ? "batch × T × OutputSize" : "batch × OutputSize");
+        ModelGuard.RequireLength(output.Length, batchSize * SequenceOutputs(steps), nameof(output),
+            !EveryStep ? "batch × OutputSize" : M.BatchFirst ? "batch × T × OutputSize" : "T × batch × OutputSize");
 
     private static void RequireStates(Span<float> h, Span<float> c, int batchSize)
     {

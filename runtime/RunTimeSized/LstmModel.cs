@@ -42,12 +42,13 @@ public sealed class LstmModel : RecurrentModel
 
     /// <summary>Creates a model running <paramref name="weights"/> (packed once, here) whose output is
     /// <paramref name="readout"/>, its recurrent weights and biases stored as <paramref name="weightPrecision"/>
-    /// (<see cref="WeightPrecision.BFloat16"/>: rounded when packed, half the bytes; docs/weight-precision.md).</summary>
+    /// (<see cref="WeightPrecision.BFloat16"/>: rounded when packed, half the bytes; docs/weight-precision.md), and
+    /// whose batches are laid out as <paramref name="batchFirst"/> says (see <see cref="RecurrentModel.BatchFirst"/>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
     /// not a defined value.</exception>
-    public LstmModel(LstmWeights weights, Readout readout, WeightPrecision weightPrecision)
-        : base(weights, gru: false, readout, weightPrecision)
+    public LstmModel(LstmWeights weights, Readout readout, WeightPrecision weightPrecision, bool batchFirst = true)
+        : base(weights, gru: false, readout, weightPrecision, batchFirst)
     {
     }
 
@@ -57,8 +58,8 @@ public sealed class LstmModel : RecurrentModel
     /// <c>{lstmPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>). The sizes, the number of
     /// layers, <c>bidirectional</c>, <c>proj_size</c> and <c>bias</c> come from the file's keys and shapes; without
     /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
-    /// the features. <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
-    /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision)"/>; <paramref name="stateDictKey"/> names the checkpoint entry
+    /// the features. <paramref name="readout"/>, <paramref name="weightPrecision"/> and <paramref name="batchFirst"/> are as in
+    /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision, bool)"/>; <paramref name="stateDictKey"/> names the checkpoint entry
     /// that holds the state_dict (e.g. <c>"model_state_dict"</c>), where several hold the model's keys (null: the one that does).
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory (the message names the weights files in it).</exception>
@@ -66,20 +67,22 @@ public sealed class LstmModel : RecurrentModel
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
     /// not a defined value.</exception>
     public static LstmModel Load(string path, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
-        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32, string? stateDictKey = null) =>
-        new(LstmWeights.Load(path, lstmPrefix, fcPrefix, stateDictKey), readout, weightPrecision);
+        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32, string? stateDictKey = null,
+        bool batchFirst = true) =>
+        new(LstmWeights.Load(path, lstmPrefix, fcPrefix, stateDictKey), readout, weightPrecision, batchFirst);
 
     /// <summary>Loads a PyTorch <c>state_dict</c> (torch.save or safetensors, told apart by content) from the current position of
     /// <paramref name="stream"/> to its end (the stream is not disposed); the sizes and options come from the content.
-    /// <paramref name="readout"/> and <paramref name="weightPrecision"/> are as in
-    /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision)"/>; <paramref name="stateDictKey"/> as in
-    /// <see cref="Load(string, string, string?, Readout, WeightPrecision, string?)"/>.</summary>
+    /// <paramref name="readout"/>, <paramref name="weightPrecision"/> and <paramref name="batchFirst"/> are as in
+    /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision, bool)"/>; <paramref name="stateDictKey"/> as in
+    /// <see cref="Load(string, string, string?, Readout, WeightPrecision, string?, bool)"/>.</summary>
     /// <exception cref="InvalidDataException">The content is malformed, a tensor is missing or the shapes disagree.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="readout"/> or <paramref name="weightPrecision"/> is
     /// not a defined value.</exception>
     public static LstmModel Load(Stream stream, string lstmPrefix = LstmWeights.DefaultLstmPrefix, string? fcPrefix = RecurrentWeights.DefaultFcPrefix,
-        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32, string? stateDictKey = null) =>
-        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix, stateDictKey), readout, weightPrecision);
+        Readout readout = Readout.LastStep, WeightPrecision weightPrecision = WeightPrecision.Float32, string? stateDictKey = null,
+        bool batchFirst = true) =>
+        new(LstmWeights.Load(stream, lstmPrefix, fcPrefix, stateDictKey), readout, weightPrecision, batchFirst);
 
     /// <summary>
     /// Runs a batch of sequences of a common length from a given state: as <see cref="RecurrentModel.Forward(ReadOnlySpan{float}, Span{float}, int)"/>,

@@ -45,7 +45,7 @@ public abstract class RecurrentModel
     private float[] _sequences = [];
     private int _streamParity;
 
-    private protected RecurrentModel(RecurrentWeights weights, bool gru, Readout readout, WeightPrecision weightPrecision)
+    private protected RecurrentModel(RecurrentWeights weights, bool gru, Readout readout, WeightPrecision weightPrecision, bool batchFirst)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (!Enum.IsDefined(readout))
@@ -55,6 +55,7 @@ public abstract class RecurrentModel
         _gru = gru;
         Readout = readout;
         WeightPrecision = weightPrecision;
+        BatchFirst = batchFirst;
         (InputSize, HiddenSize, NumLayers, ProjSize) = (weights.InputSize, weights.HiddenSize, weights.NumLayers, weights.ProjSize);
         (Bidirectional, HasBias, HasHead) = (weights.Bidirectional, weights.HasBias, weights.HasHead);
         FeatureSize = weights.FeatureSize;
@@ -129,6 +130,14 @@ public abstract class RecurrentModel
 
     /// <summary>Whether a Linear head follows the layers.</summary>
     public bool HasHead { get; }
+
+    /// <summary>
+    /// How a batch is laid out (PyTorch's <c>batch_first</c>): true, input [batch, T, InputSize] and an every-step
+    /// output [batch, T, OutputSize]; false, time-major [T, batch, InputSize] and [T, batch, OutputSize], as PyTorch's
+    /// default <c>batch_first=False</c>. One sequence, the other readouts ([batch, OutputSize]) and the states are laid
+    /// out alike either way.
+    /// </summary>
+    public bool BatchFirst { get; }
 
     /// <summary>What each sequence gives: see <see cref="LstmGen.Readout"/>.</summary>
     public Readout Readout { get; }
@@ -210,7 +219,7 @@ public abstract class RecurrentModel
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape.</exception>
     public Tensor Forward(Tensor input)
     {
-        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize);
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize, BatchFirst);
         var output = new Tensor(OutputShape(batchSize, steps));
         Forward(input.AsSpan(), output.AsSpan(), batchSize);
         return output;
@@ -225,7 +234,7 @@ public abstract class RecurrentModel
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape, or a length is missing, 0 or above T.</exception>
     public Tensor Forward(Tensor input, ReadOnlySpan<int> lengths)
     {
-        (int batchSize, int steps) = ModelGuard.RequirePaddedBatch(input, InputSize, lengths.Length);
+        (int batchSize, int steps) = ModelGuard.RequirePaddedBatch(input, InputSize, BatchFirst, lengths.Length);
         var output = new Tensor(OutputShape(batchSize, steps));
         Forward(input.AsSpan(), output.AsSpan(), lengths);
         return output;
@@ -235,14 +244,15 @@ public abstract class RecurrentModel
     // (and c0), which are left unchanged.
     private protected (Tensor Output, Tensor H, Tensor? C) FromStates(Tensor input, Tensor h0, Tensor? c0)
     {
-        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize);
+        (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, InputSize, BatchFirst);
         (Tensor h, Tensor? c) = ModelGuard.CopyStates(h0, c0, _gru, NumLayers, Bidirectional, batchSize, HiddenSize, ProjSize);
         var output = new Tensor(OutputShape(batchSize, steps));
         Run(input.AsSpan(), output.AsSpan(), batchSize, default, padded: false, h.AsSpan(), c is null ? default : c.AsSpan(), withState: true);
         return (output, h, c);
     }
 
-    private int[] OutputShape(int batchSize, int steps) => Readout == Readout.EveryStep ? [batchSize, steps, OutputSize] : [batchSize, OutputSize];
+    private int[] OutputShape(int batchSize, int steps) =>
+        Readout != Readout.EveryStep ? [batchSize, OutputSize] : BatchFirst ? [batchSize, steps, OutputSize] : [steps, batchSize, OutputSize];
 
     /// <summary>
     /// Consumes one time step (<paramref name="input"/>: InputSize values), carrying the state from the previous call,
@@ -341,7 +351,7 @@ public abstract class RecurrentModel
         if (batchSize == 0 ? input.Length != 0 : input.Length == 0 || input.Length % perStep != 0)
         {
             throw new ArgumentException(
-                $"input must hold {batch} × T × InputSize floats for some T ≥ 1 (a positive multiple of {batchSize} × {InputSize} = {perStep}); got {input.Length}.", nameof(input));
+                $"input must hold {(BatchFirst ? $"{batch} × T" : $"T × {batch}")} × InputSize floats for some T ≥ 1 (a positive multiple of {batchSize} × {InputSize} = {perStep}); got {input.Length}.", nameof(input));
         }
         int steps = batchSize == 0 ? 0 : (int)(input.Length / perStep);
         for (int b = 0; b < lengths.Length; b++)
@@ -355,7 +365,8 @@ public abstract class RecurrentModel
         long perSequence = Readout == Readout.EveryStep ? (long)steps * OutputSize : OutputSize;
         if (output.Length != batchSize * perSequence)
         {
-            string shape = Readout == Readout.EveryStep ? $"{batch} × T × OutputSize = {batchSize} × {steps} × {OutputSize}" : $"{batch} × OutputSize = {batchSize} × {OutputSize}";
+            string shape = Readout != Readout.EveryStep ? $"{batch} × OutputSize = {batchSize} × {OutputSize}"
+                : BatchFirst ? $"{batch} × T × OutputSize = {batchSize} × {steps} × {OutputSize}" : $"T × {batch} × OutputSize = {steps} × {batchSize} × {OutputSize}";
             throw new ArgumentException($"output must hold {shape} = {batchSize * perSequence} floats; got {output.Length}.", nameof(output));
         }
         if (withState)
@@ -385,11 +396,13 @@ public abstract class RecurrentModel
         if (_sequences.Length < scratch)
             _sequences = new float[scratch];
         int sequence = steps * InputSize;
+        using var sequences = new TimeMajorBatch(input, output, !BatchFirst, batchSize, steps, InputSize, Readout == Readout.EveryStep ? OutputSize : 0);
         for (int b = 0; b < batchSize; b++)
         {
-            RunSequence(input.Slice(b * sequence, sequence), padded ? lengths[b] : steps, steps,
-                output.Slice((int)(b * perSequence), (int)perSequence), h, c, withState, batchSize, b);
+            RunSequence(sequences.Input.Slice(b * sequence, sequence), padded ? lengths[b] : steps, steps,
+                sequences.Output.Slice((int)(b * perSequence), (int)perSequence), h, c, withState, batchSize, b);
         }
+        sequences.Complete();
     }
 
     // Sequence `index` of a batch over its first `length` steps, layer by layer: each direction of a layer runs the

@@ -11,7 +11,8 @@ namespace LstmGen.Tests;
 /// their input ahead (<see cref="PrecomputedInputTests"/>) and of bfloat16 models, generated (<see cref="BFloat16Parity"/>)
 /// and run-time-sized (<see cref="RunTimeSizedBFloat16Parity"/>, with the refusal of an undefined precision), and of the
 /// run-time-sized models on every option case (<see cref="OptionGolden"/>), then the outcome of every PyTorch option
-/// check of generated models (<see cref="OptionsParityTests"/>), and exits 0 when all pass.
+/// check of generated models (<see cref="OptionsParityTests"/>) and of generated time-major models
+/// (<see cref="TimeMajorTests"/>), and exits 0 when all pass.
 /// </summary>
 public static class Program
 {
@@ -93,6 +94,22 @@ public static class Program
             }
             allPass &= failure is null;
             Console.WriteLine($"options {check.Name}: {failure ?? "ok"}");
+        }
+        var timeMajor = new TimeMajorTests();
+        foreach (object[] row in TimeMajorTests.Cases())
+        {
+            // The generated time-major models of each case, every overload and readout.
+            string? failure = null;
+            try
+            {
+                timeMajor.Generated_models_match_PyTorch((string)row[0]);
+            }
+            catch (Exception error)
+            {
+                failure = error.Message;
+            }
+            allPass &= failure is null;
+            Console.WriteLine($"time-major {row[0]}: {failure ?? "ok"}");
         }
         return allPass ? 0 : 1;
     }

@@ -110,6 +110,15 @@ public class SnapshotTests
         public partial class ProjectedLstm { }
         """);
 
+    // PyTorch's default batch_first=False: batches time-major, [T, batch, …].
+    [Fact]
+    public void Time_major_tagger() => Verify("TimeMajorTagger", """
+        namespace Demo;
+
+        [LstmGen.Lstm(5, 8, 2, 7, BatchFirst = false, Readout = LstmGen.Readout.EveryStep)]
+        public partial class TimeMajorTagger { }
+        """);
+
     // A rest tile of halves (H = 136 on Vector512) and layer 0's input part precomputed ahead, both reading bfloat16 pairs.
     [Fact]
     public void Bfloat16_weights() => Verify("BFloat16Lstm", """

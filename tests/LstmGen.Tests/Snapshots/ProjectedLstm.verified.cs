@@ -67,7 +67,7 @@ namespace Demo
         /// <remarks>Large batches are split over every core, small ones run on the caller's thread; the span overloads never start threads.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input) =>
-            global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, Forward);
+            global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input);
 
         /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize], sequence b being its first <c>lengths[b]</c> steps; returns a new tensor of shape [batch, OutputSize].</summary>
         /// <remarks>Runs on the caller's thread.</remarks>
@@ -171,7 +171,7 @@ namespace LstmGen.Generated
         public static bool LanesRunBatches => false;
         public static bool BlocksRunBatches => false;
         public static bool InterleavesDirections => false;
-        public static int LayoutVersion => 2; // the packed layout this code reads; the runtime must write the same
+        public static int LayoutVersion => 3; // the packed layout this code reads; the runtime must write the same
         public static string GeneratorVersion => "%VERSION%";
 
         // The layer steps below inline into the driver's step loop where the JIT can; where it cannot, AggressiveOptimization
