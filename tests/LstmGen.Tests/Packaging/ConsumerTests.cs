@@ -38,6 +38,14 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         Console.WriteLine($"parent folder: {Error(new ParentFolderLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
         Console.WriteLine($"legacy: {Error(new LegacyLstm().Forward(io.ReadTensor("x")).AsSpan(), expected):E2}");
 
+        // The same batch time-major, [T, batch, I], for a model declared with PyTorch's default batch_first=False.
+        Tensor x = io.ReadTensor("x");
+        var timeMajor = new float[x.Length];
+        for (int b = 0; b < 3; b++)
+            for (int t = 0; t < 7; t++)
+                x.AsSpan().Slice((b * 7 + t) * 5, 5).CopyTo(timeMajor.AsSpan((t * 3 + b) * 5));
+        Console.WriteLine($"time-major: {Error(new TimeMajorLstm().Forward(new Tensor(timeMajor, [7, 3, 5])).AsSpan(), expected):E2}");
+
         static float Error(ReadOnlySpan<float> actual, float[] expected)
         {
             float max = 0;
@@ -63,6 +71,10 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         // torch.save's format before PyTorch 1.6.
         [Lstm(5, 8, 2, 7, Weights = "seed.legacy.pt")]
         public partial class LegacyLstm;
+
+        // The same compiled-in file as EmbeddedLstm's.
+        [Lstm(5, 8, 2, 7, BatchFirst = false, Weights = "seed.weights.safetensors")]
+        public partial class TimeMajorLstm;
         """;
 
     private readonly PackedPackage _package;
@@ -108,6 +120,7 @@ public class ConsumerTests : IClassFixture<PackedPackage>
         Assert.Matches(@"loaded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);   // ≤ 1e-5
         Assert.Matches(@"embedded: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         Assert.Matches(@"odd name: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
+        Assert.Matches(@"time-major: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         Assert.Matches(@"parent folder: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         Assert.Matches(@"legacy: \d\.\d\dE-0(0[6-9]|[1-9]\d)", output);
         // The base64 copies for the generator, "../" included, all stay in obj/Release/net10.0/lstmgen/.
