@@ -10,8 +10,8 @@ const string Usage = """
            lstmgen --version
 
     Prints the [Lstm] or [Gru] declaration that runs a PyTorch weights file (safetensors, or a .pt/.pth from torch.save:
-    a state_dict, a checkpoint or a whole module; or from torch.jit.save), then every tensor of its state_dict with
-    dtype and shape, marking those the model does not read.
+    a state_dict, a checkpoint or a whole module; or from torch.jit.save), with batches laid out batch-first, then
+    every tensor of its state_dict with dtype and shape, marking those the model does not read.
 
       --prefix <prefix>         the recurrent module's key prefix, to choose one when the file holds several
       --state-dict-key <key>    the checkpoint entry holding the state_dict, when the file holds several
@@ -47,6 +47,7 @@ catch (Exception error) when (error is IOException or InvalidDataException or Un
     return 1;
 }
 Console.WriteLine(info);
+Console.WriteLine("// batch_first is not in the file: for a module built without batch_first=True (batches [T, batch, …]), add BatchFirst = false.");
 Console.WriteLine();
 Console.WriteLine($"{info.Tensors.Count} tensor{(info.Tensors.Count == 1 ? "" : "s")}:");
 foreach (TensorDescription tensor in info.Tensors)
