@@ -163,10 +163,10 @@ public sealed partial class LstmGenerator
 
             // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
             string allocationFree = spec.Bidirectional ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)." : "Allocation-free.";
-            // A time-major batch runs as a batch-first copy (LstmGen.Kernels.TimeMajorBatch).
+            // A time-major batch runs as a batch-first copy (LstmGen.Kernels.BatchFirstView).
             string batchAllocationFree = spec.BatchFirst ? allocationFree
-                : "Allocation-free once a batch this size has run: it runs as a batch-first copy in pooled arrays" +
-                  (spec.Bidirectional ? ", and the layers' outputs stay in a per-thread buffer." : ".");
+                : "Allocation-free once this thread has run a batch this large: it runs as a batch-first copy in a per-thread buffer" +
+                  (spec.Bidirectional ? ", where the layers' outputs stay too." : ".");
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
                     ? $"{allocationFree} Every call starts from a zero state. " +
@@ -210,7 +210,7 @@ public sealed partial class LstmGenerator
             string tensorStates = cell.HasCellState
                 ? $"<c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name=\"h0\"/> is [{rows}, batch, {hOut}], <paramref name=\"c0\"/> [{rows}, batch, HiddenSize]"
                 : $"<c>out, h_n = gru(x, h_0)</c>: <paramref name=\"h0\"/> is [{rows}, batch, HiddenSize]";
-            Member(writer, $"Runs a batch held in a tensor from initial states, as PyTorch's {tensorStates}; returns the readout ({batchReadout}) and the final state{(cell.HasCellState ? "s" : "")}, new tensors.",
+            Member(writer, $"Runs a batch held in a tensor of shape [{Sequences("batch")}, InputSize] from initial states, as PyTorch's {tensorStates}; returns the readout ({batchReadout}) and the final state{(cell.HasCellState ? "s" : "")}, new tensors.",
                 cell.HasCellState
                     ? $"public ({Tensor} Output, {Tensor} H, {Tensor} C) Forward({Tensor} input, {Tensor} h0, {Tensor} c0) =>"
                     : $"public ({Tensor} Output, {Tensor} H) Forward({Tensor} input, {Tensor} h0) =>",

@@ -43,7 +43,8 @@ public sealed class TensorDescription
 /// <summary>
 /// What a weights file holds, worked out from its tensors' names and shapes alone: the cell, the sizes and options of the
 /// recurrent module, the key prefixes, and the Linear head if there is one. <see cref="ToString"/> prints the
-/// <see cref="LstmAttribute"/> or <see cref="GruAttribute"/> declaration that runs the file.
+/// <see cref="LstmAttribute"/> or <see cref="GruAttribute"/> declaration that runs the file, batch-first: the file
+/// cannot tell <c>batch_first</c> (add <c>BatchFirst = false</c> for a module built without <c>batch_first=True</c>).
 /// </summary>
 /// <remarks>
 /// <para>The recurrent module is the one whose keys end in <c>weight_ih_l0</c>, at any prefix (also none); an

@@ -58,7 +58,7 @@ public static class ModelGuard
         if (inputLength == 0 || inputLength % perStep != 0)
         {
             throw new ArgumentException(
-                $"input must hold {(batchFirst ? "batch × T" : "T × batch")} × InputSize floats for some T ≥ 1, a positive multiple of {batchSize} × {inputSize} = {perStep}; got {inputLength}.", "input");
+                $"input must hold {(batchSize == 1 ? "T" : batchFirst ? "batch × T" : "T × batch")} × InputSize floats for some T ≥ 1, a positive multiple of {batchSize} × {inputSize} = {perStep}; got {inputLength}.", "input");
         }
         return (int)(inputLength / perStep);
     }
@@ -80,14 +80,14 @@ public static class ModelGuard
     public static (int BatchSize, int Steps) RequireSequenceBatch(Tensor input, int inputSize, bool batchFirst)
     {
         ArgumentNullException.ThrowIfNull(input);
-        (int batch, int steps) = batchFirst ? (0, 1) : (1, 0);
-        if (input.Rank != 3 || input.Shape[steps] < 1 || input.Shape[2] != inputSize)
+        (int batchAxis, int stepAxis) = batchFirst ? (0, 1) : (1, 0);
+        if (input.Rank != 3 || input.Shape[stepAxis] < 1 || input.Shape[2] != inputSize)
         {
             string shape = batchFirst ? "batch, T" : "T, batch";
             throw new ArgumentException(
                 $"input must have shape [{shape}, {inputSize}] ([{shape}, InputSize], T ≥ 1); got {input.ShapeString}.", nameof(input));
         }
-        return (input.Shape[batch], input.Shape[steps]);
+        return (input.Shape[batchAxis], input.Shape[stepAxis]);
     }
 
     /// <summary>Returns (batch, T) of a padded batch in a tensor [batch, T, <paramref name="inputSize"/>] (or time-major),

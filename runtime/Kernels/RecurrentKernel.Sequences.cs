@@ -13,9 +13,14 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static void Batch(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
         Span<float> h, Span<float> c)
     {
-        using var batch = new TimeMajorBatch(input, output, !M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0);
-        RunBatchFirst(ref weights, batch.Input, batch.Output, lengths, batchSize, steps, h, c);
-        batch.Complete();
+        if (M.BatchFirst)
+        {
+            RunBatchFirst(ref weights, input, output, lengths, batchSize, steps, h, c);
+            return;
+        }
+        var view = new BatchFirstView(input, output, batchFirst: false, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, 0, batchSize);
+        RunBatchFirst(ref weights, view.Input, view.Output, lengths, batchSize, steps, h, c);
+        view.Complete();
     }
 
     /// <summary>

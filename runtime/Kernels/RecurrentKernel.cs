@@ -139,7 +139,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         Sequence(ref packed, ref MemoryMarshal.GetReference(input), steps, ref MemoryMarshal.GetReference(output), default, default, 0, 1);
     }
 
-    /// <summary>A batch of sequences of one length: input [batchSize, T, InputSize].</summary>
+    /// <summary>A batch of sequences of one length: input [batchSize, T, InputSize] (time-major: [T, batchSize, InputSize]).</summary>
     public static void Forward(PackedWeights? weights, object model, ReadOnlySpan<float> input, Span<float> output, int batchSize)
     {
         ref float packed = ref Weights(weights, model);
@@ -191,20 +191,13 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize, M.BatchFirst);
         RequireScratch(steps);
         var output = new Tensor(OutputShape(batchSize, steps));
-        ParallelBatch.BatchForward forward = (chunk, chunkOutput, count) =>
-            RunBatchFirst(ref Weights(weights, model), chunk, chunkOutput, default, count, steps, default, default);
-        if (M.BatchFirst || batchSize < 2)
+        ParallelBatch.Forward((first, count) =>
         {
-            ParallelBatch.Forward(forward, input, output, batchSize, steps * MultiplyAddsPerStep);
-            return output;
-        }
-        // The cores take contiguous runs of sequences: a time-major batch runs as a batch-first copy.
-        var sequences = new Tensor([batchSize, steps, M.InputSize]);
-        TimeMajorBatch.SwapLeadingAxes(input.AsSpan(), sequences.AsSpan(), steps, batchSize, M.InputSize);
-        Tensor results = EveryStep ? new Tensor([batchSize, steps, M.OutputSize]) : output;
-        ParallelBatch.Forward(forward, sequences, results, batchSize, steps * MultiplyAddsPerStep);
-        if (EveryStep)
-            TimeMajorBatch.SwapLeadingAxes(results.AsSpan(), output.AsSpan(), batchSize, steps, M.OutputSize);
+            // Sequences first … first + count − 1, each core's own: a time-major batch's are copied by that core.
+            var view = new BatchFirstView(input.AsSpan(), output.AsSpan(), M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, first, count);
+            RunBatchFirst(ref Weights(weights, model), view.Input, view.Output, default, count, steps, default, default);
+            view.Complete();
+        }, batchSize, steps * MultiplyAddsPerStep);
         return output;
     }
 

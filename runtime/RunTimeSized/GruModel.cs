@@ -4,7 +4,7 @@ using System.IO;
 namespace LstmGen;
 
 /// <summary>
-/// A PyTorch <c>nn.GRU</c> (any <c>num_layers</c>, <c>bidirectional</c> and <c>bias</c>, <c>batch_first=True</c>) and
+/// A PyTorch <c>nn.GRU</c> (any <c>num_layers</c>, <c>bidirectional</c>, <c>bias</c> and <c>batch_first</c>) and
 /// an optional <c>nn.Linear</c> head, with every size and option taken from the weights at run time, any sequence
 /// length, padded batches and initial and final states.
 /// </summary>
@@ -88,7 +88,7 @@ public sealed class GruModel : RecurrentModel
         Run(input, output, batchSize, default, padded: false, h, default, withState: true);
 
     /// <summary>
-    /// Runs a batch held in a tensor of shape [batch, T, InputSize] from an initial state, as PyTorch's
+    /// Runs a batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]) from an initial state, as PyTorch's
     /// <c>out, h_n = gru(x, h_0)</c>: <paramref name="h0"/> is [NumLayers · D, batch, HiddenSize]. Returns the readout,
     /// as <see cref="RecurrentModel.Forward(Tensor)"/> does, and the final state, a new tensor; h0 is left unchanged.
     /// </summary>

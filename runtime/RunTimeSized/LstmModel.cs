@@ -5,7 +5,7 @@ namespace LstmGen;
 
 /// <summary>
 /// A PyTorch <c>nn.LSTM</c> (any <c>num_layers</c>, <c>bidirectional</c>, <c>proj_size</c> and <c>bias</c>,
-/// <c>batch_first=True</c>) and an optional <c>nn.Linear</c> head, with every size and option taken from the weights
+/// <c>batch_first</c>) and an optional <c>nn.Linear</c> head, with every size and option taken from the weights
 /// at run time, any sequence length, padded batches and initial and final states.
 /// </summary>
 /// <remarks>
@@ -96,7 +96,7 @@ public sealed class LstmModel : RecurrentModel
         Run(input, output, batchSize, default, padded: false, h, c, withState: true);
 
     /// <summary>
-    /// Runs a batch held in a tensor of shape [batch, T, InputSize] from initial states, as PyTorch's
+    /// Runs a batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]) from initial states, as PyTorch's
     /// <c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name="h0"/> is [NumLayers · D, batch, H_out] and
     /// <paramref name="c0"/> [NumLayers · D, batch, HiddenSize]. Returns the readout, as <see cref="RecurrentModel.Forward(Tensor)"/>
     /// does, and the final states, new tensors; the initial ones are left unchanged.

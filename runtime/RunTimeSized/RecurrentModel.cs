@@ -189,10 +189,11 @@ public abstract class RecurrentModel
 
     /// <summary>
     /// Runs a batch of sequences of a common length: <paramref name="input"/> is [batchSize, T, InputSize] row-major
-    /// for any T ≥ 1; <paramref name="output"/> receives [batchSize, OutputSize], or [batchSize, T, OutputSize] for
+    /// (time-major when not <see cref="BatchFirst"/>: [T, batchSize, InputSize]) for any T ≥ 1; <paramref name="output"/>
+    /// receives [batchSize, OutputSize], or [batchSize, T, OutputSize] ([T, batchSize, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>.
     /// </summary>
-    /// <remarks>Allocation-free once the scratch holds T steps. Every sequence starts from a zero state; the streaming
+    /// <remarks>Allocation-free once the scratch holds T steps (and this thread has copied a time-major batch this large). Every sequence starts from a zero state; the streaming
     /// state is left alone. Not safe for concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is negative.</exception>
     /// <exception cref="ArgumentException">The lengths do not fit <paramref name="batchSize"/> sequences.</exception>
@@ -201,19 +202,22 @@ public abstract class RecurrentModel
 
     /// <summary>
     /// Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: <paramref name="input"/> is [batch, T, InputSize]
+    /// (time-major when not <see cref="BatchFirst"/>: [T, batch, InputSize])
     /// with batch = <paramref name="lengths"/>.Length, and sequence b runs only its first 1 ≤ lengths[b] ≤ T steps
     /// (the backward direction starts at its own last valid step; padding is never read). <paramref name="output"/>
     /// receives [batch, OutputSize] (<see cref="Readout.LastStep"/> reads step lengths[b] − 1), or
-    /// [batch, T, OutputSize] for <see cref="Readout.EveryStep"/>, 0 at padded steps.
+    /// [batch, T, OutputSize] ([T, batch, OutputSize]) for <see cref="Readout.EveryStep"/>, 0 at padded steps.
     /// </summary>
-    /// <remarks>Allocation-free once the scratch holds T steps. Not safe for concurrent calls on one instance.</remarks>
+    /// <remarks>Allocation-free once the scratch holds T steps (and this thread has copied a time-major batch this
+    /// large). Not safe for concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentException">A length is 0 or above T, or the spans do not fit the lengths.</exception>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths) =>
         Run(input, output, lengths.Length, lengths, padded: true, default, default, withState: false);
 
-    /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize] (any T ≥ 1); returns a new tensor of shape
-    /// [batch, OutputSize], or [batch, T, OutputSize] for <see cref="Readout.EveryStep"/>.</summary>
-    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before). Not safe for
+    /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]; any T ≥ 1);
+    /// returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
+    /// <see cref="Readout.EveryStep"/>.</summary>
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or the copy of a time-major batch larger than this thread has copied). Not safe for
     /// concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape.</exception>
@@ -225,10 +229,10 @@ public abstract class RecurrentModel
         return output;
     }
 
-    /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize], as <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>
-    /// with one length per sequence; returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] for
+    /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]), as <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>
+    /// with one length per sequence; returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>, 0 at padded steps.</summary>
-    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before). Not safe for
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or the copy of a time-major batch larger than this thread has copied). Not safe for
     /// concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape, or a length is missing, 0 or above T.</exception>
@@ -396,13 +400,13 @@ public abstract class RecurrentModel
         if (_sequences.Length < scratch)
             _sequences = new float[scratch];
         int sequence = steps * InputSize;
-        using var sequences = new TimeMajorBatch(input, output, !BatchFirst, batchSize, steps, InputSize, Readout == Readout.EveryStep ? OutputSize : 0);
+        var view = new BatchFirstView(input, output, BatchFirst, batchSize, steps, InputSize, Readout == Readout.EveryStep ? OutputSize : 0, 0, batchSize);
         for (int b = 0; b < batchSize; b++)
         {
-            RunSequence(sequences.Input.Slice(b * sequence, sequence), padded ? lengths[b] : steps, steps,
-                sequences.Output.Slice((int)(b * perSequence), (int)perSequence), h, c, withState, batchSize, b);
+            RunSequence(view.Input.Slice(b * sequence, sequence), padded ? lengths[b] : steps, steps,
+                view.Output.Slice((int)(b * perSequence), (int)perSequence), h, c, withState, batchSize, b);
         }
-        sequences.Complete();
+        view.Complete();
     }
 
     // Sequence `index` of a batch over its first `length` steps, layer by layer: each direction of a layer runs the

@@ -55,6 +55,14 @@ public partial class TimeMajorAllLstm2 : ITimeMajorLstm, ILoadsSafetensors;
 public partial class TimeMajorAllLstm2Final : ITimeMajorLstm, ILoadsSafetensors;
 [Lstm(4, 12, 3, 8, NumLayers = 2, Bidirectional = true, ProjSize = 5, LstmPrefix = "rnn.", BatchFirst = false, Readout = Readout.EveryStep)]
 public partial class TimeMajorAllLstm2Seq : ITimeMajorLstm, ILoadsSafetensors;
+[Gru(6, 10, 2, 6, Bidirectional = true, GruPrefix = "rnn.", BatchFirst = false)] public partial class TimeMajorBiGru : ITimeMajorGru, ILoadsSafetensors;
+[Gru(6, 10, 2, 6, Bidirectional = true, GruPrefix = "rnn.", BatchFirst = false, Readout = Readout.FinalState)]
+public partial class TimeMajorBiGruFinal : ITimeMajorGru, ILoadsSafetensors;
+[Gru(6, 10, 2, 6, Bidirectional = true, GruPrefix = "rnn.", BatchFirst = false, Readout = Readout.EveryStep)]
+public partial class TimeMajorBiGruSeq : ITimeMajorGru, ILoadsSafetensors;
+[Lstm(16, 32, 3, 9, NumLayers = 2, LstmPrefix = "rnn.", BatchFirst = false)] public partial class TimeMajorLstm2 : ITimeMajorLstm, ILoadsSafetensors;
+[Lstm(16, 32, 3, 9, NumLayers = 2, LstmPrefix = "rnn.", BatchFirst = false, Readout = Readout.EveryStep)]
+public partial class TimeMajorLstm2Seq : ITimeMajorLstm, ILoadsSafetensors;
 
 /// <summary>
 /// Time-major batches ([T, batch, …], PyTorch's default <c>batch_first=False</c>) against real PyTorch
@@ -62,7 +70,7 @@ public partial class TimeMajorAllLstm2Seq : ITimeMajorLstm, ILoadsSafetensors;
 /// </summary>
 public class TimeMajorTests
 {
-    private static readonly string[] Names = ["tm_lstm", "tm_wide_lstm", "tm_lens_gru2", "tm_all_lstm2"];
+    private static readonly string[] Names = ["tm_lstm", "tm_wide_lstm", "tm_lens_gru2", "tm_all_lstm2", "tm_bi_proj_lstm2", "tm_h0_bi_gru", "tm_h0_lstm2"];
 
     public static IEnumerable<object[]> Cases() => Names.Select(name => new object[] { name });
 
@@ -80,26 +88,33 @@ public class TimeMajorTests
             ("tm_wide_lstm", Readout.EveryStep) => new TimeMajorWideLstmSeq(),
             ("tm_lens_gru2", Readout.LastStep) => new TimeMajorGru2(),
             ("tm_lens_gru2", Readout.EveryStep) => new TimeMajorGru2Seq(),
-            ("tm_all_lstm2", Readout.LastStep) => new TimeMajorAllLstm2(),
-            ("tm_all_lstm2", Readout.FinalState) => new TimeMajorAllLstm2Final(),
-            ("tm_all_lstm2", Readout.EveryStep) => new TimeMajorAllLstm2Seq(),
+            ("tm_all_lstm2" or "tm_bi_proj_lstm2", Readout.LastStep) => new TimeMajorAllLstm2(),
+            ("tm_all_lstm2" or "tm_bi_proj_lstm2", Readout.FinalState) => new TimeMajorAllLstm2Final(),
+            ("tm_all_lstm2" or "tm_bi_proj_lstm2", Readout.EveryStep) => new TimeMajorAllLstm2Seq(),
+            ("tm_h0_bi_gru", Readout.LastStep) => new TimeMajorBiGru(),
+            ("tm_h0_bi_gru", Readout.FinalState) => new TimeMajorBiGruFinal(),
+            ("tm_h0_bi_gru", Readout.EveryStep) => new TimeMajorBiGruSeq(),
+            ("tm_h0_lstm2", Readout.LastStep) => new TimeMajorLstm2(),
+            ("tm_h0_lstm2", Readout.EveryStep) => new TimeMajorLstm2Seq(),
             _ => null,
         };
         (model as ILoadsSafetensors)?.LoadSafetensors(TimeMajorCase.PathOf(name + ".weights.safetensors"));
         return model;
     }
 
-    /// <summary>The run-time-sized model of a case from its .pt file, time-major, on <paramref name="path"/>.</summary>
-    private static ITimeMajorModel RunTimeSized(TimeMajorCase golden, Readout readout, KernelPath path)
+    /// <summary>The run-time-sized model of a case from its .pt file, time-major, on <paramref name="path"/>; without
+    /// <paramref name="head"/>, the features.</summary>
+    private static ITimeMajorModel RunTimeSized(TimeMajorCase golden, Readout readout, KernelPath path, bool head = true)
     {
         string file = TimeMajorCase.PathOf(golden.Name + ".weights.pt");
+        string? fc = head ? "fc." : null;
         if (golden.IsGru)
         {
-            GruModel gru = GruModel.Load(file, "rnn.", readout: readout, batchFirst: false);
+            GruModel gru = GruModel.Load(file, "rnn.", fc, readout, batchFirst: false);
             gru.Path = path;
             return new RunTimeSizedGru(gru);
         }
-        LstmModel lstm = LstmModel.Load(file, "rnn.", readout: readout, batchFirst: false);
+        LstmModel lstm = LstmModel.Load(file, "rnn.", fc, readout, batchFirst: false);
         lstm.Path = path;
         return new RunTimeSizedLstm(lstm);
     }
@@ -129,6 +144,9 @@ public class TimeMajorTests
         var golden = new TimeMajorCase(name);
         foreach (Readout readout in Readouts)
             AssertWithin(golden.Errors(RunTimeSized(golden, readout, Enum.Parse<KernelPath>(path)), readout), $"{name} {readout} {path}");
+        // Without the head: every step's features, PyTorch's `out` [T, B, D · H_out].
+        AssertWithin(golden.Errors(RunTimeSized(golden, Readout.EveryStep, Enum.Parse<KernelPath>(path), head: false), Readout.EveryStep, head: false),
+            $"{name} features {path}");
     }
 
     private static void AssertWithin(Dictionary<string, float> errors, string what)
@@ -178,12 +196,19 @@ public class TimeMajorTests
         GruModel runTimeSized = GruModel.Load(TimeMajorCase.PathOf("tm_lens_gru2.weights.pt"), "rnn.", readout: Readout.EveryStep, batchFirst: false);
         float[] x = golden.X.ToArray(), y = new float[golden.Steps * golden.Batch * 3], h = new float[2 * golden.Batch * 32];
         int[] lengths = golden.Lengths;
+        // An LSTM whose batches run on the SIMD lanes, and with h and c.
+        var small = new TimeMajorCase("tm_lstm");
+        var lanes = (TimeMajorLstm)Generated("tm_lstm", Readout.LastStep)!;
+        float[] smallX = small.X.ToArray(), smallY = new float[small.Batch * TimeMajorLstm.OutputSize];
+        float[] smallH = new float[small.Batch * TimeMajorLstm.HiddenSize], smallC = new float[smallH.Length];
         void Run()
         {
             model.Forward(x, y, golden.Batch);
             model.Forward(x, y, lengths, h);
             runTimeSized.Forward(x, y, golden.Batch);
             runTimeSized.Forward(x, y, lengths, h);
+            lanes.Forward(smallX, smallY, small.Batch);
+            lanes.Forward(smallX, smallY, small.Batch, smallH, smallC);
         }
         Assert.Equal(0, Allocations.Measure(Run, repetitions: 10));
     }
@@ -253,18 +278,20 @@ public sealed class TimeMajorCase
         return sequence;
     }
 
-    private Tensor Expected(Readout readout) => _io.ReadTensor(readout switch
+    private Tensor Expected(Readout readout, bool head) => _io.ReadTensor(readout switch
     {
+        _ when !head => readout == Readout.EveryStep ? "out" : throw new ArgumentException("Only every step's features are in the golden data.", nameof(head)),
         Readout.LastStep => "y_last",
         Readout.FinalState => "y_final",
         _ => "y_seq",
     });
 
-    /// <summary>Max |actual − torch| per overload of <paramref name="model"/>, whose output is <paramref name="readout"/>.</summary>
-    public Dictionary<string, float> Errors(ITimeMajorModel model, Readout readout)
+    /// <summary>Max |actual − torch| per overload of <paramref name="model"/>, whose output is <paramref name="readout"/>
+    /// (of the features themselves without <paramref name="head"/>).</summary>
+    public Dictionary<string, float> Errors(ITimeMajorModel model, Readout readout, bool head = true)
     {
         var errors = new Dictionary<string, float>();
-        Tensor expected = Expected(readout);
+        Tensor expected = Expected(readout, head);
         int outputs = expected.Shape[^1];
         bool every = readout == Readout.EveryStep;
         float[] x = X.ToArray();

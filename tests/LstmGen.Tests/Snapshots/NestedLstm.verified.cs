@@ -79,7 +79,7 @@ namespace Demo.Models
                 public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input, global::System.ReadOnlySpan<int> lengths) =>
                     global::LstmGen.Generated.AudioLstmKernel.Forward(_packedWeights, this, input, lengths);
 
-                /// <summary>Runs a batch held in a tensor from initial states, as PyTorch's <c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name="h0"/> is [NumLayers, batch, HiddenSize], <paramref name="c0"/> [NumLayers, batch, HiddenSize]; returns the readout ([batch, OutputSize]) and the final states, new tensors.</summary>
+                /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize] from initial states, as PyTorch's <c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name="h0"/> is [NumLayers, batch, HiddenSize], <paramref name="c0"/> [NumLayers, batch, HiddenSize]; returns the readout ([batch, OutputSize]) and the final states, new tensors.</summary>
                 /// <remarks>Leaves the initial states unchanged; runs on the caller's thread.</remarks>
                 [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
                 public (global::LstmGen.Tensor Output, global::LstmGen.Tensor H, global::LstmGen.Tensor C) Forward(global::LstmGen.Tensor input, global::LstmGen.Tensor h0, global::LstmGen.Tensor c0) =>

@@ -40,25 +40,25 @@ namespace Demo
             global::LstmGen.Generated.TimeMajorTaggerKernel.Forward(_packedWeights, this, input, output);
 
         /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [T, batchSize, InputSize] row-major, <paramref name="output"/> receives [T, batch, OutputSize].</summary>
-        /// <remarks>Allocation-free once a batch this size has run: it runs as a batch-first copy in pooled arrays. Every sequence starts from a zero state.</remarks>
+        /// <remarks>Allocation-free once this thread has run a batch this large: it runs as a batch-first copy in a per-thread buffer. Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
             global::LstmGen.Generated.TimeMajorTaggerKernel.Forward(_packedWeights, this, input, output, batchSize);
 
         /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([T, lengths.Length, InputSize]).</summary>
-        /// <remarks>Allocation-free once a batch this size has run: it runs as a batch-first copy in pooled arrays. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [T, batch, OutputSize], 0 at padded steps.</remarks>
+        /// <remarks>Allocation-free once this thread has run a batch this large: it runs as a batch-first copy in a per-thread buffer. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [T, batch, OutputSize], 0 at padded steps.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
             global::LstmGen.Generated.TimeMajorTaggerKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks>Allocation-free once a batch this size has run: it runs as a batch-first copy in pooled arrays. <paramref name="output"/> receives [T, batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
+        /// <remarks>Allocation-free once this thread has run a batch this large: it runs as a batch-first copy in a per-thread buffer. <paramref name="output"/> receives [T, batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.TimeMajorTaggerKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks>Allocation-free once a batch this size has run: it runs as a batch-first copy in pooled arrays. <paramref name="output"/> receives [T, batch, OutputSize], 0 at padded steps; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
+        /// <remarks>Allocation-free once this thread has run a batch this large: it runs as a batch-first copy in a per-thread buffer. <paramref name="output"/> receives [T, batch, OutputSize], 0 at padded steps; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.TimeMajorTaggerKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
@@ -75,7 +75,7 @@ namespace Demo
         public global::LstmGen.Tensor Forward(global::LstmGen.Tensor input, global::System.ReadOnlySpan<int> lengths) =>
             global::LstmGen.Generated.TimeMajorTaggerKernel.Forward(_packedWeights, this, input, lengths);
 
-        /// <summary>Runs a batch held in a tensor from initial states, as PyTorch's <c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name="h0"/> is [NumLayers, batch, HiddenSize], <paramref name="c0"/> [NumLayers, batch, HiddenSize]; returns the readout ([T, batch, OutputSize]) and the final states, new tensors.</summary>
+        /// <summary>Runs a batch held in a tensor of shape [T, batch, InputSize] from initial states, as PyTorch's <c>out, (h_n, c_n) = lstm(x, (h_0, c_0))</c>: <paramref name="h0"/> is [NumLayers, batch, HiddenSize], <paramref name="c0"/> [NumLayers, batch, HiddenSize]; returns the readout ([T, batch, OutputSize]) and the final states, new tensors.</summary>
         /// <remarks>Leaves the initial states unchanged; runs on the caller's thread.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public (global::LstmGen.Tensor Output, global::LstmGen.Tensor H, global::LstmGen.Tensor C) Forward(global::LstmGen.Tensor input, global::LstmGen.Tensor h0, global::LstmGen.Tensor c0) =>

@@ -9,6 +9,9 @@ Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_time_major.py`, in this f
 - tm_wide_lstm: a batch whose work is split over cores by Forward(Tensor), zero initial state.
 - tm_lens_gru2: a 2-layer GRU over a padded batch of 10.
 - tm_all_lstm2: every option at once: bidirectional, projected, 2 layers, lengths and initial states.
+- tm_bi_proj_lstm2: the same module kind over a batch of full-length sequences from a zero state.
+- tm_h0_bi_gru: a bidirectional GRU from initial states.
+- tm_h0_lstm2: a 2-layer LSTM from initial states (batches that run in blocks of sequences).
 """
 import json
 import struct
@@ -23,6 +26,9 @@ CASES = [
     ("tm_wide_lstm", "lstm", 32, 96, 4, 20, 24, 1, False, 0, None, False, 22),
     ("tm_lens_gru2", "gru", 16, 32, 3, 9, 10, 2, False, 0, [9, 3, 7, 1, 9, 5, 8, 2, 6, 4], False, 23),
     ("tm_all_lstm2", "lstm", 4, 12, 3, 8, 3, 2, True, 5, [8, 3, 6], True, 24),
+    ("tm_bi_proj_lstm2", "lstm", 4, 12, 3, 8, 5, 2, True, 5, None, False, 25),
+    ("tm_h0_bi_gru", "gru", 6, 10, 2, 6, 4, 1, True, 0, None, True, 26),
+    ("tm_h0_lstm2", "lstm", 16, 32, 3, 9, 9, 2, False, 0, None, True, 27),
 ]
 
 
