@@ -13,12 +13,11 @@ Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_time_major.py`, in this f
 - tm_h0_bi_gru: a bidirectional GRU from initial states.
 - tm_h0_lstm2: a 2-layer LSTM from initial states (batches that run in blocks of sequences).
 """
-import json
-import struct
-
 import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from make_options import save_safetensors
 
 CASES = [
     # name, cell, I, H, O, T, B, L, bidirectional, proj_size, lengths, initial_state, seed
@@ -41,21 +40,6 @@ class Net(nn.Module):
             self.rnn = nn.GRU(I, H, num_layers=L, bidirectional=bidirectional)
         D = 2 if bidirectional else 1
         self.fc = nn.Linear(D * (proj_size or H), O)
-
-
-def save_safetensors(path, tensors, metadata=None):
-    header, blobs, offset = {}, [], 0
-    for name, tensor in tensors.items():
-        data = tensor.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = metadata
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def make(name, cell, I, H, O, T, B, L, bidirectional, P, lengths, initial_state, seed):
