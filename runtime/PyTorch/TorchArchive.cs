@@ -420,7 +420,7 @@ internal static partial class TorchArchive
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
         Search(root, root is PickleObject module ? ModuleLocation(module) : "the top-level dict", 0, candidates, visited, new SearchBudget(source));
-        var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
+        var fitting = requiredKey is null ? candidates : candidates.Where(c => KeyStructure.Holds(c.Tensors.Select(t => t.Key).ToList(), requiredKey)).ToList();
         bool byKey = requiredKey is not null && fitting.Count > 0;
         if (!byKey)
         {

@@ -58,6 +58,17 @@ public class CellModelTests
         Close(io.ReadFloats("y"), GruModel.Load(Made("cell_gru.weights.pt"), gruPrefix: "cell.").Forward(x).AsSpan());
     }
 
+    [Fact]
+    public void A_models_prefix_picks_its_dict_among_a_checkpoints_recurrent_modules_a_cells_too()
+    {
+        // An encoder's nn.LSTM (lstm.…) and cell_lstm's decoder (cell.…) in one checkpoint, no stateDictKey.
+        SafetensorsFile io = Io("cell_lstm");
+        string checkpoint = Made("seq2seq_cells.pt");
+        Close(io.ReadFloats("y"), LstmModel.Load(checkpoint, lstmPrefix: "cell.").Forward(io.ReadTensor("x")).AsSpan());
+        LstmModel encoder = LstmModel.Load(checkpoint);
+        Assert.Equal((4, 7, false), (encoder.InputSize, encoder.HiddenSize, encoder.HasHead));
+    }
+
     [Theory]
     [InlineData("cell_lstm.weights.pt", RecurrentCell.Lstm, 4, 7, 3)]
     [InlineData("cell_gru.weights.pt", RecurrentCell.Gru, 3, 5, 2)]

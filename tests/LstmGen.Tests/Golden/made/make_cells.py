@@ -4,6 +4,7 @@ Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_cells.py`, in this folder
 <name>.weights.pt (torch.save; cell_gru: a training checkpoint with Adam's state and a dict of metrics), <name>.weights.safetensors and
 <name>.io.safetensors: x [B, T, I]; y = fc(h_T) [B, O]; h_n [B, H] (and c_n [B, H] for the LSTM cell) after the
 last step, from a zero state. A cell's keys are weight_ih, weight_hh, bias_ih, bias_hh under its attribute's name.
+Then seq2seq_cells.pt (see make_seq2seq).
 """
 import torch
 import torch.nn as nn
@@ -54,7 +55,18 @@ def make(name, cell, I, H, O, T, B, seed):
     save_safetensors(f"{name}.io.safetensors", io, {"model": cell, "seed": str(seed)})
 
 
+def make_seq2seq():
+    """seq2seq_cells.pt: a checkpoint of two dicts with a recurrent module each, an encoder's nn.LSTM (keys lstm.…) and
+    cell_lstm's decoder (keys cell.…, fc.…): a model's prefix picks its dict, also the cell's."""
+    torch.manual_seed(23)
+    encoder = nn.Module()
+    encoder.lstm = nn.LSTM(4, 7, batch_first=True)
+    decoder = torch.load("cell_lstm.weights.pt")
+    torch.save({"encoder": encoder.state_dict(), "decoder": decoder, "epoch": 5}, "seq2seq_cells.pt")
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     for case in CASES:
         make(*case)
+    make_seq2seq()
