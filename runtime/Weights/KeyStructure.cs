@@ -235,6 +235,7 @@ internal static class KeyStructure
             return new Mismatch(headKey, false, $"the model declares outputSize: {outputSize} (a Linear head) but the file has no '{headKey}': declare outputSize: 0 to output the features");
         IReadOnlyList<long> head = shape(headKey);
         return new Mismatch(headKey, true, $"the file has a Linear head ('{headKey}' [{string.Join(", ", head)}]) but the model declares outputSize: 0 (no head): " +
-            $"declare outputSize: {(head.Count == 2 ? head[0].ToString(CultureInfo.InvariantCulture) : "O")}");
+            $"declare outputSize: {(head.Count == 2 ? head[0].ToString(CultureInfo.InvariantCulture) : "O")}, or, where that Linear reads another module " +
+            "(a seq2seq decoder's output), FcPrefix = \"\" to load this module without it");
     }
 }
