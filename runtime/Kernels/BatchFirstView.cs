@@ -43,6 +43,12 @@ internal readonly ref struct BatchFirstView
         }
         (_steps, _batchSize, _first, _count, _outputsPerStep) = (steps, batchSize, first, count, outputsPerStep);
         int inputLength = count * steps * inputSize, outputLength = outputsPerStep > 0 ? count * outputs : 0;
+        if ((long)inputLength + outputLength > Array.MaxLength - AlignedBuffer.Slack)
+        {
+            throw new ArgumentException(
+                $"input is a time-major batch of {(long)inputLength + outputLength} floats with its every-step output, which run as a batch-first copy " +
+                $"in one buffer of at most {Array.MaxLength - AlignedBuffer.Slack} floats: pass the batch in parts, or batch-first.", nameof(input));
+        }
         AlignedBuffer? buffer = t_buffer;
         if (buffer is null || buffer.Length < inputLength + outputLength)
             t_buffer = buffer = new AlignedBuffer(inputLength + outputLength);

@@ -9,31 +9,44 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
 {
     // ---- groups of sequences on the SIMD lanes (small models) ----
 
-    /// <summary>Runs the whole groups of a batch, one sequence per SIMD lane; returns how many sequences they took.</summary>
-    private static int LaneGroups(ref float weights, ref float input, ref float output, int batchSize, int steps)
+    /// <summary>
+    /// Runs the whole groups of a batch, one sequence per SIMD lane; returns how many sequences they took. Sequence b's
+    /// step t is at b · <paramref name="sequenceStride"/> + t · <paramref name="stepStride"/> floats of the input: a
+    /// group gathers each step's rows anyway, so it reads a time-major batch in place.
+    /// </summary>
+    private static int LaneGroups(ref float weights, ref float input, ref float output, int batchSize, int steps, int sequenceStride, int stepStride)
     {
         int b = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; b + 16 <= batchSize; b += 16)
-                LaneGroup<T512, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref Unsafe.Add(ref output, b * M.OutputSize));
+            {
+                LaneGroup<T512, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * sequenceStride), sequenceStride, stepStride, steps,
+                    ref Unsafe.Add(ref output, b * M.OutputSize));
+            }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             for (; b + 8 <= batchSize; b += 8)
-                LaneGroup<T256, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref Unsafe.Add(ref output, b * M.OutputSize));
+            {
+                LaneGroup<T256, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * sequenceStride), sequenceStride, stepStride, steps,
+                    ref Unsafe.Add(ref output, b * M.OutputSize));
+            }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
             for (; b + 4 <= batchSize; b += 4)
-                LaneGroup<T128, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref Unsafe.Add(ref output, b * M.OutputSize));
+            {
+                LaneGroup<T128, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * sequenceStride), sequenceStride, stepStride, steps,
+                    ref Unsafe.Add(ref output, b * M.OutputSize));
+            }
         }
         return b;
     }
 
     /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LaneGroup<T, S, V>(ref float weights, ref float input, int steps, ref float output)
+    private static void LaneGroup<T, S, V>(ref float weights, ref float input, int sequenceStride, int stepStride, int steps, ref float output)
         where T : struct, ITiling where S : ISimd<V> where V : struct
     {
         // Per layer and hidden unit, a vector over the group: two h buffers (and c), all zero at t = 0; then x_t of the
@@ -48,7 +61,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         {
             for (int lane = 0; lane < S.Lanes; lane++)
             {
-                ref float source = ref Unsafe.Add(ref input, (lane * steps + t) * M.InputSize);
+                ref float source = ref Unsafe.Add(ref input, lane * sequenceStride + t * stepStride);
                 for (int k = 0; k < M.InputSize; k++)
                     Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
             }

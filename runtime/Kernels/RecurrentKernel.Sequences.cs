@@ -18,10 +18,21 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             RunBatchFirst(ref weights, input, output, lengths, batchSize, steps, h, c);
             return;
         }
-        var view = new BatchFirstView(input, output, batchFirst: false, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, 0, batchSize);
-        RunBatchFirst(ref weights, view.Input, view.Output, lengths, batchSize, steps, h, c);
+        int done = lengths.IsEmpty && h.IsEmpty ? TimeMajorLaneGroups(ref weights, input, output, batchSize, steps, 0, batchSize) : 0;
+        var view = new BatchFirstView(input, output, batchFirst: false, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, done, batchSize - done);
+        RunBatchFirst(ref weights, view.Input, view.Output, lengths, batchSize - done, steps, h, c); // done > 0: no lengths, no states
         view.Complete();
     }
+
+    /// <summary>
+    /// Runs the whole lane groups among sequences first … first + count − 1 of a time-major batch without lengths or
+    /// states, reading the batch in place; returns how many sequences they took (0 where batches do not run on lanes).
+    /// </summary>
+    private static int TimeMajorLaneGroups(ref float weights, ReadOnlySpan<float> input, Span<float> output, int batchSize, int steps, int first, int count) =>
+        M.LanesRunBatches
+            ? LaneGroups(ref weights, ref Unsafe.Add(ref MemoryMarshal.GetReference(input), first * M.InputSize),
+                ref Unsafe.Add(ref MemoryMarshal.GetReference(output), first * M.OutputSize), count, steps, M.InputSize, batchSize * M.InputSize)
+            : 0;
 
     /// <summary>
     /// Runs a batch [batch, T, InputSize] of <paramref name="steps"/> steps per sequence, sequence b for its first
@@ -34,7 +45,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         int outputs = (int)SequenceOutputs(steps); // within the output span, checked
         int b = 0;
         if (M.LanesRunBatches && lengths.IsEmpty && h.IsEmpty)
-            b = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps);
+            b = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, steps * M.InputSize, M.InputSize);
         else if (M.BlocksRunBatches)
             b = Blocks(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
         // The sequences left over, one by one.

@@ -193,9 +193,13 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         var output = new Tensor(OutputShape(batchSize, steps));
         ParallelBatch.Forward((first, count) =>
         {
-            // Sequences first … first + count − 1, each core's own: a time-major batch's are copied by that core.
-            var view = new BatchFirstView(input.AsSpan(), output.AsSpan(), M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, first, count);
-            RunBatchFirst(ref Weights(weights, model), view.Input, view.Output, default, count, steps, default, default);
+            // Sequences first … first + count − 1, each core's own: those of a time-major batch that no lane group reads in
+            // place are copied by that core.
+            ref float packed = ref Weights(weights, model);
+            int done = M.BatchFirst ? 0 : TimeMajorLaneGroups(ref packed, input.AsSpan(), output.AsSpan(), batchSize, steps, first, count);
+            var view = new BatchFirstView(input.AsSpan(), output.AsSpan(), M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0,
+                first + done, count - done);
+            RunBatchFirst(ref packed, view.Input, view.Output, default, count - done, steps, default, default);
             view.Complete();
         }, batchSize, steps * MultiplyAddsPerStep);
         return output;

@@ -172,6 +172,36 @@ public class TimeMajorTests
     }
 
     [Fact]
+    public void A_time_major_tensor_split_over_cores_equals_its_sequences_one_by_one()
+    {
+        // 1,501 seed-sized sequences pass ParallelBatch.MinimumMultiplyAdds: each core runs its share, the last step's
+        // model in lane groups that read the tensor in place (and the rest as a copy), the every-step one as a copy.
+        const int batch = 1501, steps = 7, inputs = TimeMajorLstm.InputSize, outputs = TimeMajorLstm.OutputSize;
+        Assert.True(batch * steps * 4L * TimeMajorLstm.HiddenSize * (inputs + TimeMajorLstm.HiddenSize) >= ParallelBatch.MinimumMultiplyAdds);
+        var last = (TimeMajorLstm)Generated("tm_lstm", Readout.LastStep)!;
+        var every = (TimeMajorLstmSeq)Generated("tm_lstm", Readout.EveryStep)!;
+        Tensor x = Tensor.RandN([steps, batch, inputs], seed: 3);
+        Tensor yLast = last.Forward(x), yEvery = every.Forward(x);
+        Assert.Equal([steps, batch, outputs], yEvery.Shape.ToArray());
+
+        var sequence = new float[steps * inputs];
+        var one = new float[outputs];
+        var perStep = new float[steps * outputs];
+        float worst = 0f;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < steps; t++)
+                x.AsSpan().Slice((t * batch + b) * inputs, inputs).CopyTo(sequence.AsSpan(t * inputs));
+            last.Forward(sequence, one);
+            every.Forward(sequence, perStep);
+            worst = MathF.Max(worst, GoldenParity.MaxAbsDifference(one, yLast.AsSpan().Slice(b * outputs, outputs)));
+            for (int t = 0; t < steps; t++)
+                worst = MathF.Max(worst, GoldenParity.MaxAbsDifference(perStep.AsSpan(t * outputs, outputs), yEvery.AsSpan().Slice((t * batch + b) * outputs, outputs)));
+        }
+        Assert.InRange(worst, 0f, 1e-6f);
+    }
+
+    [Fact]
     public void Wrong_shapes_are_named_in_the_time_major_order()
     {
         var model = (TimeMajorLstmSeq)Generated("tm_lstm", Readout.EveryStep)!;
