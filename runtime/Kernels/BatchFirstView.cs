@@ -12,8 +12,8 @@ namespace LstmGen.Kernels;
 /// </summary>
 /// <remarks>
 /// The copy is one pass over the input, against the multiply-adds of every step that the kernel then runs on it
-/// (docs/kernel-choices.md, "Time-major batches"); it keeps every kernel path (lanes, blocks, bidirectional layers,
-/// lengths, states) on one layout. The buffer is one per thread, grown at first use, as <see cref="KernelScratch"/>'s:
+/// (docs/kernel-choices.md, "Time-major batches"); it keeps the kernel paths (blocks, bidirectional layers, lengths,
+/// states) on one layout. Lane groups, which gather each step's rows anyway, read a time-major batch in place instead. The buffer is one per thread, grown at first use, as <see cref="KernelScratch"/>'s:
 /// allocation-free once the thread has run a batch this large.
 /// </remarks>
 internal readonly ref struct BatchFirstView
