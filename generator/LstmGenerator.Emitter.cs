@@ -163,10 +163,13 @@ public sealed partial class LstmGenerator
 
             // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
             string allocationFree = spec.Bidirectional ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)." : "Allocation-free.";
-            // A time-major batch runs as a batch-first copy (LstmGen.Kernels.BatchFirstView).
+            // A time-major batch runs as a batch-first copy in pooled arrays (LstmGen.Kernels.BatchFirstView).
             string batchAllocationFree = spec.BatchFirst ? allocationFree
-                : "Allocation-free once this thread has run a batch this large: it runs as a batch-first copy in a per-thread buffer" +
-                  (spec.Bidirectional ? ", where the layers' outputs stay too." : ".");
+                : spec.Bidirectional
+                ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer) and the shared " +
+                  "array pool holds arrays of this batch's size (the time-major batch runs as a batch-first copy)."
+                : "Allocation-free once the shared array pool holds arrays of this batch's size: a time-major batch runs as a batch-first copy, " +
+                  "but where its sequences run on the SIMD lanes.";
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
                     ? $"{allocationFree} Every call starts from a zero state. " +

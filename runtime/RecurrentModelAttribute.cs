@@ -89,7 +89,10 @@ public abstract class RecurrentModelAttribute : Attribute
     /// </summary>
     public WeightPrecision WeightPrecision { get; set; } = WeightPrecision.Float32;
 
-    /// <summary>The key prefix of the Linear head's parameters in the state_dict. Default <c>"fc."</c>.</summary>
+    /// <summary>
+    /// The key prefix of the Linear head's parameters in the state_dict. Default <c>"fc."</c>. With <c>outputSize: 0</c>,
+    /// <c>""</c> loads the recurrent module alone where the file's head reads another module (a seq2seq decoder's).
+    /// </summary>
     public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;
 
     /// <summary>

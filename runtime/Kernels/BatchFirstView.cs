@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -7,21 +8,21 @@ namespace LstmGen.Kernels;
 /// <summary>
 /// Sequences first … first + count − 1 of a batch, laid out as the kernels run them, sequence after sequence ([count,
 /// T, …]): slices of the caller's spans when the batch is laid out so already (batch-first, one sequence, or one
-/// step), else copies of a time-major batch ([T, batch, …], PyTorch's <c>batch_first=False</c>) in this thread's
-/// buffer, whose every-step output <see cref="Complete"/> copies back.
+/// step), else copies of a time-major batch ([T, batch, …], PyTorch's <c>batch_first=False</c>) in pooled arrays, whose
+/// every-step output <see cref="Complete"/> copies back.
 /// </summary>
 /// <remarks>
 /// The copy is one pass over the input, against the multiply-adds of every step that the kernel then runs on it
 /// (docs/kernel-choices.md, "Time-major batches"); it keeps the kernel paths (blocks, bidirectional layers, lengths,
-/// states) on one layout. Lane groups, which gather each step's rows anyway, read a time-major batch in place instead. The buffer is one per thread, grown at first use, as <see cref="KernelScratch"/>'s:
-/// allocation-free once the thread has run a batch this large.
+/// states) on one layout. Lane groups, which gather each step's rows anyway, read a time-major batch in place instead.
+/// The arrays come from <see cref="ArrayPool{T}.Shared"/> and go back on <see cref="Dispose"/>: a batch's size is the
+/// caller's, so no thread keeps the largest it ever copied, and a call is allocation-free once the pool holds arrays
+/// of its size.
 /// </remarks>
 internal readonly ref struct BatchFirstView
 {
-    [ThreadStatic]
-    private static AlignedBuffer? t_buffer;
-
-    private readonly Span<float> _copiedOutput, _callerOutput;
+    private readonly float[]? _input, _output;
+    private readonly Span<float> _callerOutput;
     private readonly int _steps, _batchSize, _first, _count, _outputsPerStep;
 
     /// <summary>
@@ -35,34 +36,25 @@ internal readonly ref struct BatchFirstView
         int first, int count)
     {
         int outputs = output.Length / Math.Max(batchSize, 1); // a sequence's
-        if (batchFirst || batchSize == 1 || steps == 1)
+        if (batchFirst || batchSize == 1 || steps == 1 || count == 0)
         {
             Input = input.Slice(first * steps * inputSize, count * steps * inputSize);
             Output = output.Slice(first * outputs, count * outputs);
             return;
         }
         (_steps, _batchSize, _first, _count, _outputsPerStep) = (steps, batchSize, first, count, outputsPerStep);
-        int inputLength = count * steps * inputSize, outputLength = outputsPerStep > 0 ? count * outputs : 0;
-        if ((long)inputLength + outputLength > Array.MaxLength - AlignedBuffer.Slack)
-        {
-            throw new ArgumentException(
-                $"input is a time-major batch of {(long)inputLength + outputLength} floats with its every-step output, which run as a batch-first copy " +
-                $"in one buffer of at most {Array.MaxLength - AlignedBuffer.Slack} floats: pass the batch in parts, or batch-first.", nameof(input));
-        }
-        AlignedBuffer? buffer = t_buffer;
-        if (buffer is null || buffer.Length < inputLength + outputLength)
-            t_buffer = buffer = new AlignedBuffer(inputLength + outputLength);
-        Span<float> copies = buffer.Span;
-        Span<float> copiedInput = copies.Slice(0, inputLength);
-        CopySequences(ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(copiedInput), steps, batchSize, first, count, inputSize, toBatchFirst: true);
-        Input = copiedInput;
+        int inputLength = count * steps * inputSize;
+        _input = Rent(inputLength);
+        CopySequences(ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetArrayDataReference(_input), steps, batchSize, first, count, inputSize, toBatchFirst: true);
+        Input = _input.AsSpan(0, inputLength);
         if (outputsPerStep == 0)
         {
             Output = output.Slice(first * outputs, count * outputs); // one row per sequence: laid out alike
             return;
         }
         _callerOutput = output;
-        Output = _copiedOutput = copies.Slice(inputLength, outputLength);
+        _output = Rent(count * outputs);
+        Output = _output.AsSpan(0, count * outputs);
     }
 
     /// <summary>The sequences' input, [count, T, inputSize].</summary>
@@ -74,18 +66,32 @@ internal readonly ref struct BatchFirstView
     /// <summary>Copies a time-major every-step output to the caller's span, once the kernel has written it.</summary>
     public void Complete()
     {
-        if (!_copiedOutput.IsEmpty)
+        if (_output is not null)
         {
-            CopySequences(ref MemoryMarshal.GetReference(_callerOutput), ref MemoryMarshal.GetReference(_copiedOutput), _steps, _batchSize, _first, _count,
+            CopySequences(ref MemoryMarshal.GetReference(_callerOutput), ref MemoryMarshal.GetArrayDataReference(_output), _steps, _batchSize, _first, _count,
                 _outputsPerStep, toBatchFirst: false);
         }
     }
+
+    /// <summary>Returns the pooled arrays.</summary>
+    public void Dispose()
+    {
+        if (_input is not null) ArrayPool<float>.Shared.Return(_input);
+        if (_output is not null) ArrayPool<float>.Shared.Return(_output);
+    }
+
+    // A span may be longer than any array (native memory): such a batch cannot be copied.
+    private static float[] Rent(int length) =>
+        length <= Array.MaxLength
+            ? ArrayPool<float>.Shared.Rent(length)
+            : throw new ArgumentException($"A time-major batch of {length} floats is copied to batch-first order in an array, which holds at most {Array.MaxLength}: pass it in parts, or batch-first.");
 
     /// <summary>
     /// Copies sequences first … first + count − 1 of <paramref name="timeMajor"/> [steps, batchSize, width] to
     /// <paramref name="batchFirst"/> [count, steps, width], or back when not <paramref name="toBatchFirst"/>.
     /// </summary>
-    /// <remarks>Inlined, so that a generated model's width is a constant and the JIT unrolls each row's copy.</remarks>
+    /// <remarks>Inlined, so that where a generated model's width reaches it as a constant (the input's, in the
+    /// constructor), the JIT unrolls each row's copy.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopySequences(ref float timeMajor, ref float batchFirst, int steps, int batchSize, int first, int count, int width, bool toBatchFirst)
     {

@@ -5,7 +5,7 @@ namespace LstmGen.Kernels;
 
 /// <summary>
 /// Runs a batch on every core when the work is large enough to pay for starting threads: the driver's
-/// <c>Forward(Tensor)</c> uses it; the span overloads always stay on the caller's thread and never allocate.
+/// <c>Forward(Tensor)</c> uses it; the span overloads always stay on the caller's thread.
 /// </summary>
 internal static class ParallelBatch
 {

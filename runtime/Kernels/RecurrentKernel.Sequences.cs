@@ -19,7 +19,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             return;
         }
         int done = lengths.IsEmpty && h.IsEmpty ? TimeMajorLaneGroups(ref weights, input, output, batchSize, steps, 0, batchSize) : 0;
-        var view = new BatchFirstView(input, output, batchFirst: false, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, done, batchSize - done);
+        using var view = new BatchFirstView(input, output, batchFirst: false, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, done, batchSize - done);
         RunBatchFirst(ref weights, view.Input, view.Output, lengths, batchSize - done, steps, h, c); // done > 0: no lengths, no states
         view.Complete();
     }

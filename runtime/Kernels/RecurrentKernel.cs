@@ -197,7 +197,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             // place are copied by that core.
             ref float packed = ref Weights(weights, model);
             int done = M.BatchFirst ? 0 : TimeMajorLaneGroups(ref packed, input.AsSpan(), output.AsSpan(), batchSize, steps, first, count);
-            var view = new BatchFirstView(input.AsSpan(), output.AsSpan(), M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0,
+            using var view = new BatchFirstView(input.AsSpan(), output.AsSpan(), M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0,
                 first + done, count - done);
             RunBatchFirst(ref packed, view.Input, view.Output, default, count - done, steps, default, default);
             view.Complete();

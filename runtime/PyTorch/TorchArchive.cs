@@ -420,7 +420,10 @@ internal static partial class TorchArchive
         var candidates = new List<(string Location, List<KeyValuePair<string, TensorRef>> Tensors)>();
         var visited = new HashSet<object>(ReferenceComparer.Instance);
         Search(root, root is PickleObject module ? ModuleLocation(module) : "the top-level dict", 0, candidates, visited, new SearchBudget(source));
-        var fitting = requiredKey is null ? candidates : candidates.Where(c => KeyStructure.Holds(c.Tensors.Select(t => t.Key).ToList(), requiredKey)).ToList();
+        // The dicts holding the model's first key, else those where a cell's key reads as it (weight_ih for weight_ih_l0).
+        var fitting = requiredKey is null ? candidates : candidates.Where(c => c.Tensors.Any(t => t.Key == requiredKey)).ToList();
+        if (requiredKey is not null && fitting.Count == 0)
+            fitting = candidates.Where(c => KeyStructure.CellAliases(c.Tensors.Select(t => t.Key).ToList()).ContainsValue(requiredKey)).ToList();
         bool byKey = requiredKey is not null && fitting.Count > 0;
         if (!byKey)
         {

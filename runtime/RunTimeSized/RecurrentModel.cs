@@ -193,7 +193,7 @@ public abstract class RecurrentModel
     /// receives [batchSize, OutputSize], or [batchSize, T, OutputSize] ([T, batchSize, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>.
     /// </summary>
-    /// <remarks>Allocation-free once the scratch holds T steps (and this thread has copied a time-major batch this large). Every sequence starts from a zero state; the streaming
+    /// <remarks>Allocation-free once the scratch holds T steps (and the shared array pool holds a time-major batch's copy). Every sequence starts from a zero state; the streaming
     /// state is left alone. Not safe for concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is negative.</exception>
     /// <exception cref="ArgumentException">The lengths do not fit <paramref name="batchSize"/> sequences.</exception>
@@ -208,8 +208,8 @@ public abstract class RecurrentModel
     /// receives [batch, OutputSize] (<see cref="Readout.LastStep"/> reads step lengths[b] − 1), or
     /// [batch, T, OutputSize] ([T, batch, OutputSize]) for <see cref="Readout.EveryStep"/>, 0 at padded steps.
     /// </summary>
-    /// <remarks>Allocation-free once the scratch holds T steps (and this thread has copied a time-major batch this
-    /// large). Not safe for concurrent calls on one instance.</remarks>
+    /// <remarks>Allocation-free once the scratch holds T steps (and the shared array pool holds a time-major batch's
+    /// copy). Not safe for concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentException">A length is 0 or above T, or the spans do not fit the lengths.</exception>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths) =>
         Run(input, output, lengths.Length, lengths, padded: true, default, default, withState: false);
@@ -217,7 +217,7 @@ public abstract class RecurrentModel
     /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]; any T ≥ 1);
     /// returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>.</summary>
-    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or the copy of a time-major batch larger than this thread has copied). Not safe for
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or a time-major batch's copy the shared array pool does not yet hold). Not safe for
     /// concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape.</exception>
@@ -232,7 +232,7 @@ public abstract class RecurrentModel
     /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]), as <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>
     /// with one length per sequence; returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>, 0 at padded steps.</summary>
-    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or the copy of a time-major batch larger than this thread has copied). Not safe for
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or a time-major batch's copy the shared array pool does not yet hold). Not safe for
     /// concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape, or a length is missing, 0 or above T.</exception>
@@ -400,7 +400,7 @@ public abstract class RecurrentModel
         if (_sequences.Length < scratch)
             _sequences = new float[scratch];
         int sequence = steps * InputSize;
-        var view = new BatchFirstView(input, output, BatchFirst, batchSize, steps, InputSize, Readout == Readout.EveryStep ? OutputSize : 0, 0, batchSize);
+        using var view = new BatchFirstView(input, output, BatchFirst, batchSize, steps, InputSize, Readout == Readout.EveryStep ? OutputSize : 0, 0, batchSize);
         for (int b = 0; b < batchSize; b++)
         {
             RunSequence(view.Input.Slice(b * sequence, sequence), padded ? lengths[b] : steps, steps,

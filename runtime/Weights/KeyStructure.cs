@@ -112,9 +112,6 @@ internal static class KeyStructure
         return aliases;
     }
 
-    /// <summary>Whether <paramref name="keys"/> hold <paramref name="key"/>, or a cell's key that reads as it (weight_ih for weight_ih_l0).</summary>
-    public static bool Holds(IReadOnlyCollection<string> keys, string key) => keys.Contains(key) || CellAliases(keys).ContainsValue(key);
-
     /// <summary>Whether <paramref name="keys"/> hold a recurrent module: an nn.LSTM's or nn.GRU's layer 0, or a cell.</summary>
     public static bool HasRecurrentModule(IReadOnlyCollection<string> keys) => Modules(keys).Length > 0 || CellAliases(keys).Count > 0;
 

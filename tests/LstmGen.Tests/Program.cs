@@ -111,6 +111,17 @@ public static class Program
             allPass &= failure is null;
             Console.WriteLine($"time-major {row[0]}: {failure ?? "ok"}");
         }
+        string? split = null;
+        try
+        {
+            timeMajor.A_time_major_tensor_split_over_cores_equals_its_sequences_one_by_one();
+        }
+        catch (Exception error)
+        {
+            split = error.Message;
+        }
+        allPass &= split is null;
+        Console.WriteLine($"time-major split over cores: {split ?? "ok"}");
         return allPass ? 0 : 1;
     }
 }

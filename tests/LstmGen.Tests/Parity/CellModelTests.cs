@@ -67,6 +67,9 @@ public class CellModelTests
         Close(io.ReadFloats("y"), LstmModel.Load(checkpoint, lstmPrefix: "cell.").Forward(io.ReadTensor("x")).AsSpan());
         LstmModel encoder = LstmModel.Load(checkpoint);
         Assert.Equal((4, 7, false), (encoder.InputSize, encoder.HiddenSize, encoder.HasHead));
+
+        // Both under one name (rnn.weight_ih_l0, rnn.weight_ih): the nn.LSTM's exact key picks the encoder's dict.
+        Assert.False(LstmModel.Load(Made("seq2seq_same_prefix.pt"), lstmPrefix: "rnn.").HasHead);
     }
 
     [Theory]

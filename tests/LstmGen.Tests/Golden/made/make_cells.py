@@ -4,7 +4,7 @@ Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_cells.py`, in this folder
 <name>.weights.pt (torch.save; cell_gru: a training checkpoint with Adam's state and a dict of metrics), <name>.weights.safetensors and
 <name>.io.safetensors: x [B, T, I]; y = fc(h_T) [B, O]; h_n [B, H] (and c_n [B, H] for the LSTM cell) after the
 last step, from a zero state. A cell's keys are weight_ih, weight_hh, bias_ih, bias_hh under its attribute's name.
-Then seq2seq_cells.pt (see make_seq2seq).
+Then seq2seq_cells.pt and seq2seq_same_prefix.pt (see make_seq2seq).
 """
 import torch
 import torch.nn as nn
@@ -63,6 +63,13 @@ def make_seq2seq():
     encoder.lstm = nn.LSTM(4, 7, batch_first=True)
     decoder = torch.load("cell_lstm.weights.pt")
     torch.save({"encoder": encoder.state_dict(), "decoder": decoder, "epoch": 5}, "seq2seq_cells.pt")
+    # seq2seq_same_prefix.pt: both modules under one name (rnn.weight_ih_l0 and rnn.weight_ih): the nn.LSTM's exact key
+    # picks the encoder's dict.
+    torch.manual_seed(24)
+    encoder, decoder = nn.Module(), nn.Module()
+    encoder.rnn = nn.LSTM(4, 7, batch_first=True)
+    decoder.rnn, decoder.fc = nn.LSTMCell(4, 7), nn.Linear(7, 3)
+    torch.save({"encoder": encoder.state_dict(), "decoder": decoder.state_dict()}, "seq2seq_same_prefix.pt")
 
 
 if __name__ == "__main__":
