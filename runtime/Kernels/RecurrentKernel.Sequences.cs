@@ -11,16 +11,19 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
 
     /// <summary>Runs a batch checked by a Forward overload, laid out as the model's <c>BatchFirst</c> says, as <see cref="RunBatchFirst"/> does.</summary>
     private static void Batch(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
-        Span<float> h, Span<float> c)
+        Span<float> h, Span<float> c) =>
+        SequenceRange(ref weights, input, output, lengths, batchSize, steps, h, c, 0, batchSize);
+
+    /// <summary>
+    /// Runs sequences first … first + count − 1 of a batch laid out as the model's <c>BatchFirst</c> says (with lengths
+    /// or states, the whole batch: first 0): a time-major batch's lane groups read it in place, the rest a batch-first copy.
+    /// </summary>
+    private static void SequenceRange(ref float weights, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths, int batchSize, int steps,
+        Span<float> h, Span<float> c, int first, int count)
     {
-        if (M.BatchFirst)
-        {
-            RunBatchFirst(ref weights, input, output, lengths, batchSize, steps, h, c);
-            return;
-        }
-        int done = lengths.IsEmpty && h.IsEmpty ? TimeMajorLaneGroups(ref weights, input, output, batchSize, steps, 0, batchSize) : 0;
-        using var view = new BatchFirstView(input, output, batchFirst: false, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, done, batchSize - done);
-        RunBatchFirst(ref weights, view.Input, view.Output, lengths, batchSize - done, steps, h, c); // done > 0: no lengths, no states
+        int done = M.BatchFirst || !lengths.IsEmpty || !h.IsEmpty ? 0 : TimeMajorLaneGroups(ref weights, input, output, batchSize, steps, first, count);
+        using var view = new BatchFirstView(input, output, M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0, first + done, count - done);
+        RunBatchFirst(ref weights, view.Input, view.Output, lengths, count - done, steps, h, c);
         view.Complete();
     }
 

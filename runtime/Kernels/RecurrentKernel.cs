@@ -191,17 +191,9 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         (int batchSize, int steps) = ModelGuard.RequireSequenceBatch(input, M.InputSize, M.BatchFirst);
         RequireScratch(steps);
         var output = new Tensor(OutputShape(batchSize, steps));
-        ParallelBatch.Forward((first, count) =>
-        {
-            // Sequences first … first + count − 1, each core's own: those of a time-major batch that no lane group reads in
-            // place are copied by that core.
-            ref float packed = ref Weights(weights, model);
-            int done = M.BatchFirst ? 0 : TimeMajorLaneGroups(ref packed, input.AsSpan(), output.AsSpan(), batchSize, steps, first, count);
-            using var view = new BatchFirstView(input.AsSpan(), output.AsSpan(), M.BatchFirst, batchSize, steps, M.InputSize, EveryStep ? M.OutputSize : 0,
-                first + done, count - done);
-            RunBatchFirst(ref packed, view.Input, view.Output, default, count - done, steps, default, default);
-            view.Complete();
-        }, batchSize, steps * MultiplyAddsPerStep);
+        // Each core runs its own sequences (and copies those of a time-major batch).
+        ParallelBatch.Forward((first, count) => SequenceRange(ref Weights(weights, model), input.AsSpan(), output.AsSpan(), default, batchSize, steps, default, default,
+            first, count), batchSize, steps * MultiplyAddsPerStep);
         return output;
     }
 
