@@ -60,17 +60,7 @@ public static class Program
             allPass &= pass;
             Console.WriteLine($"run-time-sized bfloat16 {name}: {error:E2} {(pass ? "ok" : "FAIL")}");
         }
-        string? refusal = null;
-        try
-        {
-            RunTimeSizedBFloat16Parity.UndefinedPrecisionIsRefused();
-        }
-        catch (Exception error)
-        {
-            refusal = error.Message;
-        }
-        allPass &= refusal is null;
-        Console.WriteLine($"run-time-sized bfloat16 undefined precision refused: {refusal ?? "ok"}");
+        Check("run-time-sized bfloat16 undefined precision refused", RunTimeSizedBFloat16Parity.UndefinedPrecisionIsRefused);
         foreach (string name in OptionGolden.Names)
         {
             // The run-time-sized models on the option cases, on the widest path this process accelerates.
@@ -82,46 +72,27 @@ public static class Program
         var options = new OptionsParityTests();
         foreach (System.Reflection.MethodInfo check in typeof(OptionsParityTests).GetMethods()
             .Where(method => method.GetParameters().Length == 0 && method.IsDefined(typeof(Xunit.FactAttribute), inherit: false)))
-        {
-            string? failure = null;
-            try
-            {
-                check.Invoke(options, null);
-            }
-            catch (System.Reflection.TargetInvocationException error)
-            {
-                failure = error.InnerException?.Message;
-            }
-            allPass &= failure is null;
-            Console.WriteLine($"options {check.Name}: {failure ?? "ok"}");
-        }
+            Check($"options {check.Name}", () => check.Invoke(options, null));
         var timeMajor = new TimeMajorTests();
         foreach (object[] row in TimeMajorTests.Cases())
+            Check($"time-major {row[0]}", () => timeMajor.Generated_models_match_PyTorch((string)row[0])); // every overload and readout
+        Check("time-major split over cores", timeMajor.A_time_major_tensor_split_over_cores_equals_its_sequences_one_by_one);
+        return allPass ? 0 : 1;
+
+        // Runs a check that throws when it fails, and prints its outcome.
+        void Check(string name, Action check)
         {
-            // The generated time-major models of each case, every overload and readout.
             string? failure = null;
             try
             {
-                timeMajor.Generated_models_match_PyTorch((string)row[0]);
+                check();
             }
             catch (Exception error)
             {
-                failure = error.Message;
+                failure = (error as System.Reflection.TargetInvocationException)?.InnerException?.Message ?? error.Message;
             }
             allPass &= failure is null;
-            Console.WriteLine($"time-major {row[0]}: {failure ?? "ok"}");
+            Console.WriteLine($"{name}: {failure ?? "ok"}");
         }
-        string? split = null;
-        try
-        {
-            timeMajor.A_time_major_tensor_split_over_cores_equals_its_sequences_one_by_one();
-        }
-        catch (Exception error)
-        {
-            split = error.Message;
-        }
-        allPass &= split is null;
-        Console.WriteLine($"time-major split over cores: {split ?? "ok"}");
-        return allPass ? 0 : 1;
     }
 }
