@@ -60,7 +60,8 @@ public sealed partial class LstmGenerator
             writer.Line($"public static bool Bidirectional => {Bool(spec.Bidirectional)};");
             writer.Line($"public static Readout Readout => Readout.{spec.Readout};");
             if (!spec.BatchFirst)
-                writer.Line("public static bool BatchFirst => false; // batches are time-major, [T, batch, …]: the lanes read them in place, other paths a batch-first copy");
+                writer.Line("public static bool BatchFirst => false; // batches are time-major, [T, batch, …]: " +
+                    (plan.LanesRunBatches ? "whole lane groups read them in place, the rest runs as a batch-first copy" : "they run as a batch-first copy"));
             if (spec.BFloat16)
                 writer.Line("public static bool BFloat16Weights => true; // the panels hold bfloat16 weights, two to a float: Load/MultiplyAdd High and Low widen them");
             writer.Line($"public static int StateStride => {plan.StateStride}; // floats per state buffer: the units padded for every tiling, to whole cache lines");

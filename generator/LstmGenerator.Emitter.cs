@@ -35,7 +35,7 @@ public sealed partial class LstmGenerator
                 writer.Line("#pragma warning disable CS8981 // a lower-case type name: the user's to choose, and warned of at their declaration");
             writer.Line();
 
-            EmitModelClass(writer, spec, cell, embedded: weights is not null);
+            EmitModelClass(writer, plan, embedded: weights is not null);
             writer.Line();
             EmitKernelClass(writer, plan, weights);
             return writer.ToString();
@@ -66,8 +66,10 @@ public sealed partial class LstmGenerator
 
         // ---- the user's class: sizes, weights, state and the public API; every member marked [GeneratedCode] ----
 
-        private static void EmitModelClass(SourceWriter writer, ModelSpec spec, Cell cell, bool embedded)
+        private static void EmitModelClass(SourceWriter writer, KernelPlan plan, bool embedded)
         {
+            ModelSpec spec = plan.Spec;
+            Cell cell = plan.Cell;
             if (spec.Namespace is not null) writer.Open($"namespace {QualifiedName(spec.Namespace)}");
             foreach (ContainingType outer in spec.ContainingTypes)
                 writer.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
@@ -107,7 +109,7 @@ public sealed partial class LstmGenerator
                 writer.Line();
             }
 
-            EmitForwardMethods(writer, spec, cell, kernel);
+            EmitForwardMethods(writer, plan, kernel);
             writer.Line();
             if (!spec.Bidirectional)
             {
@@ -147,8 +149,10 @@ public sealed partial class LstmGenerator
         private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
         // The Forward overloads, each a call into the kernel (the runtime's driver), which checks the arguments.
-        private static void EmitForwardMethods(SourceWriter writer, ModelSpec spec, Cell cell, string kernel)
+        private static void EmitForwardMethods(SourceWriter writer, KernelPlan plan, string kernel)
         {
+            ModelSpec spec = plan.Spec;
+            Cell cell = plan.Cell;
             bool everyStep = spec.Readout == Readout.EveryStep;
             string readout = everyStep ? "[T, OutputSize]" : "OutputSize values";
             // A batch's layout: PyTorch's batch_first=True, or its default, time-major.
@@ -163,13 +167,16 @@ public sealed partial class LstmGenerator
 
             // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
             string allocationFree = spec.Bidirectional ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)." : "Allocation-free.";
-            // A time-major batch runs as a batch-first copy in pooled arrays (LstmGen.Kernels.BatchFirstView).
+            // A time-major batch runs as a batch-first copy in pooled arrays (LstmGen.Kernels.BatchFirstView), but for the
+            // whole SIMD lane groups of a small model's batch without lengths or states, which read it in place.
             string batchAllocationFree = spec.BatchFirst ? allocationFree
                 : spec.Bidirectional
                 ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer) and the shared " +
                   "array pool holds arrays of this batch's size (the time-major batch runs as a batch-first copy)."
-                : "Allocation-free once the shared array pool holds arrays of this batch's size: a time-major batch runs as a batch-first copy, " +
-                  "but where its sequences run on the SIMD lanes.";
+                : "Allocation-free once the shared array pool holds arrays of this batch's size: the time-major batch runs as a batch-first copy.";
+            string laneAllocationFree = spec.BatchFirst || !plan.LanesRunBatches ? batchAllocationFree
+                : "Allocation-free once the shared array pool holds arrays of this batch's size: whole groups of sequences on the SIMD lanes read " +
+                  "the time-major batch in place, the sequences left over run as a batch-first copy.";
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
                     ? $"{allocationFree} Every call starts from a zero state. " +
@@ -177,7 +184,7 @@ public sealed partial class LstmGenerator
                       "or continue a sequence in chunks."
                     : "Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.", "");
             Forward($"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [{Sequences("batchSize")}, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
-                ", int batchSize", $"{batchAllocationFree} Every sequence starts from a zero state.", ", batchSize");
+                ", int batchSize", $"{laneAllocationFree} Every sequence starts from a zero state.", ", batchSize");
             Forward($"Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name=\"input\"/> ([{Sequences("lengths.Length")}, InputSize]).",
                 ", global::System.ReadOnlySpan<int> lengths",
                 $"{batchAllocationFree} Each sequence starts from a zero state and runs only its own steps; <paramref name=\"output\"/> receives {batchReadout}{(everyStep ? ", 0 at padded steps" : "")}.",

@@ -32,7 +32,8 @@ public interface IOptionModel
 /// and from its last step (where the backward direction runs one step), one projected to half its hidden units (a smaller W_hh
 /// and h, plus the W_hr product), and a padded batch of two sequences whose lengths are T and T / 2 (against the same
 /// two sequences at full length: it should cost what its valid steps cost), and a batch of Cases.Batch sequences
-/// time-major (copied to batch-first order and run so) against the same batch batch-first.
+/// time-major (read in place by seed's lane groups, run as a batch-first copy at sensor's size) against the same batch
+/// batch-first.
 /// </summary>
 [BenchmarkCategory("options")]
 public class Options

@@ -766,7 +766,7 @@ public static class Report
                       "sequence, interleaved (goal ≤ 1.3× where the weights fit L1, ≤ 2.1× beyond); read out from the last step, where the " +
                       "backward direction runs only its first step (goal: none; (T + 1) / T of the work); projected: `ProjSize` = H / 2 (goal: faster than unprojected); padded: a batch of two sequences of " +
                       "lengths T and T / 2 against the same two at full length (goal: the valid steps' cost, 0.75×); time-major: " +
-                      $"a batch of {Cases.Batch} laid out [T, batch, I] (`BatchFirst = false`, run as a batch-first copy) against the same batch " +
+                      $"a batch of {Cases.Batch} laid out [T, batch, I] (`BatchFirst = false`: seed's lane groups read it in place, sensor's runs as a batch-first copy) against the same batch " +
                       "laid out [batch, T, I] (goal: none; the copy's cost).");
         md.AppendLine();
         md.AppendLine("| case | unidirectional | bidirectional | ratio | bidirectional, last step | ratio | projected | ratio | padded batch | full batch | ratio | " +

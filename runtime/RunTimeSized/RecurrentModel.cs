@@ -26,7 +26,8 @@ namespace LstmGen;
 /// <para>Threading: an instance owns its scratch and streaming state, so it is not safe to call it from several
 /// threads at once (not even <c>Forward</c>). Separate instances are independent; to run in parallel, load one per
 /// thread. The scratch holds two [T, D · H_out] sequences: it grows when a call brings a longer T than any before
-/// (that call allocates, later ones do not).</para>
+/// (that call allocates, later ones do not); a time-major batch (<see cref="BatchFirst"/> false) runs as a batch-first
+/// copy in pooled arrays.</para>
 /// </remarks>
 public abstract class RecurrentModel
 {
