@@ -194,8 +194,9 @@ public abstract class RecurrentModel
     /// receives [batchSize, OutputSize], or [batchSize, T, OutputSize] ([T, batchSize, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>.
     /// </summary>
-    /// <remarks>Allocation-free once the scratch holds T steps (and the shared array pool holds a time-major batch's copy). Every sequence starts from a zero state; the streaming
-    /// state is left alone. Not safe for concurrent calls on one instance.</remarks>
+    /// <remarks>Allocation-free once the scratch holds T steps (and the shared array pool holds a time-major batch's
+    /// copy). Every sequence starts from a zero state; the streaming state is left alone. Not safe for concurrent calls
+    /// on one instance.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is negative.</exception>
     /// <exception cref="ArgumentException">The lengths do not fit <paramref name="batchSize"/> sequences.</exception>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize) =>
@@ -218,8 +219,8 @@ public abstract class RecurrentModel
     /// <summary>Runs a batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]; any T ≥ 1);
     /// returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>.</summary>
-    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or a time-major batch's copy the shared array pool does not yet hold). Not safe for
-    /// concurrent calls on one instance.</remarks>
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or a time-major
+    /// batch's copy the shared array pool does not yet hold). Not safe for concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape.</exception>
     public Tensor Forward(Tensor input)
@@ -230,11 +231,12 @@ public abstract class RecurrentModel
         return output;
     }
 
-    /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]), as <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>
-    /// with one length per sequence; returns a new tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
+    /// <summary>Runs a padded batch held in a tensor of shape [batch, T, InputSize] (time-major: [T, batch, InputSize]), as
+    /// <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/> with one length per sequence; returns a new
+    /// tensor of shape [batch, OutputSize], or [batch, T, OutputSize] ([T, batch, OutputSize]) for
     /// <see cref="Readout.EveryStep"/>, 0 at padded steps.</summary>
-    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or a time-major batch's copy the shared array pool does not yet hold). Not safe for
-    /// concurrent calls on one instance.</remarks>
+    /// <remarks>Allocates only the returned tensor (and the scratch for a T longer than any before, or a time-major
+    /// batch's copy the shared array pool does not yet hold). Not safe for concurrent calls on one instance.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has another shape, or a length is missing, 0 or above T.</exception>
     public Tensor Forward(Tensor input, ReadOnlySpan<int> lengths)
