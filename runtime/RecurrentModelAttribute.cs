@@ -91,7 +91,8 @@ public abstract class RecurrentModelAttribute : Attribute
 
     /// <summary>
     /// The key prefix of the Linear head's parameters in the state_dict. Default <c>"fc."</c>. With <c>outputSize: 0</c>,
-    /// <c>""</c> loads the recurrent module alone where the file's head reads another module (a seq2seq decoder's).
+    /// <c>""</c> loads the recurrent module alone where the file's head reads another module (a seq2seq decoder's) or
+    /// features you pool over time yourself (<c>fc(out.max(1).values)</c>).
     /// </summary>
     public string FcPrefix { get; set; } = RecurrentWeights.DefaultFcPrefix;
 

@@ -233,6 +233,6 @@ internal static class KeyStructure
         IReadOnlyList<long> head = shape(headKey);
         return new Mismatch(headKey, true, $"the file has a Linear head ('{headKey}' [{string.Join(", ", head)}]) but the model declares outputSize: 0 (no head): " +
             $"declare outputSize: {(head.Count == 2 ? head[0].ToString(CultureInfo.InvariantCulture) : "O")}, or, where that Linear reads another module " +
-            "(a seq2seq decoder's output), FcPrefix = \"\" to load this module without it");
+            "(a seq2seq decoder's output, or features you pool over time), FcPrefix = \"\" to load this module without it");
     }
 }

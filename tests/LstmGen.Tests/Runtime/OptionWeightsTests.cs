@@ -64,7 +64,7 @@ public class OptionWeightsTests
             "remove Bias = false (or pass bias: true to LstmWeights).",
             Refused(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 2, bias: false)));
         Assert.Equal("unexpected tensor 'fc.weight': the file has a Linear head ('fc.weight' [2, 8]) but the model declares outputSize: 0 (no head): " +
-            "declare outputSize: 2, or, where that Linear reads another module (a seq2seq decoder's output), FcPrefix = \"\" to load this module without it.",
+            "declare outputSize: 2, or, where that Linear reads another module (a seq2seq decoder's output, or features you pool over time), FcPrefix = \"\" to load this module without it.",
             Refused(() => LstmWeights.LoadSafetensors(Seed, 5, 8, 0)));
         Assert.False(LstmWeights.LoadSafetensors(Seed, 5, 8, 0, fcPrefix: "").HasHead); // as the message says
         Assert.Contains("unexpected tensor 'gru.weight_ih_l0_reverse': the file's GRU is bidirectional",
