@@ -18,9 +18,11 @@ internal static class ParallelBatch
     /// <summary>
     /// Calls <paramref name="run"/>(first, count) for sequences first … first + count − 1 of the batch: once for all of
     /// them, or once per core for a contiguous run of them each when the batch holds at least
-    /// <see cref="MinimumMultiplyAdds"/> multiply-adds and more than one sequence.
+    /// <see cref="MinimumMultiplyAdds"/> multiply-adds and more than one sequence. The runs start at multiples of
+    /// <paramref name="group"/>, the sequences the kernel's batch path takes at once, where the batch holds a group per
+    /// core: a run that ended mid-group would step its last sequences one by one.
     /// </summary>
-    public static void Forward(Action<int, int> run, int batchSize, long multiplyAddsPerSequence)
+    public static void Forward(Action<int, int> run, int batchSize, long multiplyAddsPerSequence, int group)
     {
         ArgumentNullException.ThrowIfNull(run);
         int chunks = Math.Min(Environment.ProcessorCount, batchSize);
@@ -29,10 +31,15 @@ internal static class ParallelBatch
             run(0, batchSize);
             return;
         }
+        if (batchSize / group < chunks)
+            group = 1;
+        int groups = (batchSize + group - 1) / group;
         Parallel.For(0, chunks, chunk =>
         {
-            int first = (int)((long)batchSize * chunk / chunks);
-            run(first, (int)((long)batchSize * (chunk + 1) / chunks) - first);
+            int first = Start(chunk), end = chunk + 1 == chunks ? batchSize : Start(chunk + 1);
+            run(first, end - first);
         });
+
+        int Start(int chunk) => (int)((long)groups * chunk / chunks) * group;
     }
 }

@@ -57,6 +57,13 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         (long)Directions * ((M.Gru ? 3 : 4) * M.HiddenSize * (M.InputSize + HiddenOutputs + (M.NumLayers - 1L) * (FeatureSize + HiddenOutputs))
             + (long)M.NumLayers * M.ProjSize * M.HiddenSize);
 
+    /// <summary>The sequences this CPU's batch path runs at once: a SIMD lane group of a small model, else a block (1: one by one).</summary>
+    private static int BatchGroup =>
+        !Vector128.IsHardwareAccelerated ? 1
+        : M.LanesRunBatches ? (Vector512.IsHardwareAccelerated ? Simd512.Lanes : Vector256.IsHardwareAccelerated ? Simd256.Lanes : Simd128.Lanes)
+        : M.BlocksRunBatches ? PackedLayout.BlockSequences
+        : 1;
+
     /// <summary>Where the h buffer <paramref name="parity"/> of a layer (a direction, when bidirectional) starts in the state.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int HiddenOffset(int layer, int parity) => layer * LayerStateLength + parity * M.StateStride;
@@ -193,7 +200,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         var output = new Tensor(OutputShape(batchSize, steps));
         // Each core runs its own sequences (and copies those of a time-major batch).
         ParallelBatch.Forward((first, count) => SequenceRange(ref Weights(weights, model), input.AsSpan(), output.AsSpan(), default, batchSize, steps, default, default,
-            first, count), batchSize, steps * MultiplyAddsPerStep);
+            first, count), batchSize, steps * MultiplyAddsPerStep, BatchGroup);
         return output;
     }
 
