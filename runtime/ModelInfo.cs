@@ -123,7 +123,7 @@ public sealed class ModelInfo
     /// state_dict, a checkpoint holding one, or a whole module) or <c>torch.jit.save</c> file, told apart by content.</summary>
     /// <param name="path">The file.</param>
     /// <param name="prefix">The recurrent module's key prefix, to choose one when the file holds several (e.g.
-    /// <c>"encoder.rnn."</c>); null to find the only one.</param>
+    /// <c>"encoder.rnn."</c>), also among a checkpoint's dicts (as a model's load does); null to find the only one.</param>
     /// <param name="stateDictKey">For a torch.save checkpoint, the entry holding the state_dict; null to find it.</param>
     /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory (the message names the weights files in it).</exception>
     /// <exception cref="InvalidDataException">The file is malformed, holds no LSTM or GRU or several, its shapes disagree, or
@@ -131,7 +131,7 @@ public sealed class ModelInfo
     public static ModelInfo Read(string path, string? prefix = null, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return From(RecurrentWeights.OpenFile(path, requiredKey: null, stateDictKey), prefix);
+        return From(RecurrentWeights.OpenFile(path, prefix is null ? null : RecurrentWeights.FirstKey(prefix), stateDictKey), prefix);
     }
 
     /// <summary>Reads weights from the current position of <paramref name="stream"/> to its end (the stream is not
@@ -141,7 +141,7 @@ public sealed class ModelInfo
     public static ModelInfo Read(Stream stream, string? prefix = null, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return From(RecurrentWeights.OpenFile(stream, sourceName: null, requiredKey: null, stateDictKey), prefix);
+        return From(RecurrentWeights.OpenFile(stream, sourceName: null, prefix is null ? null : RecurrentWeights.FirstKey(prefix), stateDictKey), prefix);
     }
 
     /// <summary>

@@ -176,7 +176,7 @@ public abstract class RecurrentWeights
     }
 
     /// <summary>The key a model's state_dict always has: what picks it among the dicts of a checkpoint.</summary>
-    private protected static string FirstKey(string prefix) => prefix + TorchArchive.FirstRecurrentKey;
+    internal static string FirstKey(string prefix) => prefix + TorchArchive.FirstRecurrentKey;
 
     // Safetensors or torch.save, told apart by content, not by extension (TorchArchive.Sniff): anything that is not a
     // torch.save file is read as safetensors, whose reader says what is wrong with it.

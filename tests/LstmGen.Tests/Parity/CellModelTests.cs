@@ -72,6 +72,21 @@ public class CellModelTests
         Assert.False(LstmModel.Load(Made("seq2seq_same_prefix.pt"), lstmPrefix: "rnn.").HasHead);
     }
 
+    [Fact]
+    public void ModelInfo_picks_a_checkpoints_dict_by_the_prefix_as_a_load_does()
+    {
+        string checkpoint = Made("seq2seq_cells.pt");
+        ModelInfo decoder = ModelInfo.Read(checkpoint, prefix: "cell."), encoder = ModelInfo.Read(checkpoint, prefix: "lstm.");
+        Assert.Equal((4, 7, 3), (decoder.InputSize, decoder.HiddenSize, decoder.OutputSize));
+        Assert.Equal((4, 7, 0), (encoder.InputSize, encoder.HiddenSize, encoder.OutputSize));
+        Assert.Equal(0, ModelInfo.Read(Made("seq2seq_same_prefix.pt"), prefix: "rnn.").OutputSize);
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelInfo.Read(checkpoint));
+        Assert.Contains("2 dicts in the file could be the model's state_dict: ['encoder'], ['decoder']", error.Message);
+        error = Assert.Throws<InvalidDataException>(() => ModelInfo.Read(checkpoint, prefix: "rnn."));
+        Assert.Contains("found no state_dict holding 'rnn.weight_ih_l0'", error.Message);
+    }
+
     [Theory]
     [InlineData("cell_lstm.weights.pt", RecurrentCell.Lstm, 4, 7, 3)]
     [InlineData("cell_gru.weights.pt", RecurrentCell.Gru, 3, 5, 2)]
