@@ -162,6 +162,9 @@ public sealed class ModelInfo
         string defaultPrefix = lstm ? LstmWeights.DefaultLstmPrefix : GruWeights.DefaultGruPrefix;
         if (Prefix != defaultPrefix) text.Append(lstm ? ", LstmPrefix = " : ", GruPrefix = ").Append(Literal(Prefix));
         if (FcPrefix is not null && FcPrefix != RecurrentWeights.DefaultFcPrefix) text.Append(", FcPrefix = ").Append(Literal(FcPrefix));
+        // A Linear under the default prefix that is not the model's head (it reads pooled features, or is one layer of
+        // several): a declaration without a head must not take it for one.
+        else if (FcPrefix is null && Tensors.Any(tensor => tensor.Name == RecurrentWeights.DefaultFcPrefix + "weight")) text.Append(", FcPrefix = \"\"");
         return text.Append(")]").ToString();
     }
 

@@ -266,11 +266,14 @@ internal static class EmbeddedWeights
         {
             long[] head = tensors[elsewhere + "weight"].Shape;
             return KeyStructure.FollowingLinear(tensors.Keys, Shape, p, elsewhere, head[0]) is { } next
-                ? KeyStructure.SeveralLayers(kind, spec.FeatureSize, Quoted(elsewhere), next, sized: true)
+                ? KeyStructure.SeveralLayers(kind, spec.FeatureSize, Quoted(elsewhere), next, sized: true, underFcPrefix: false)
                 : $"its Linear head is under {Quoted(elsewhere)} ({elsewhere}weight {Format(head)}), not {Quoted(spec.FcPrefix)}: declare FcPrefix = {Quoted(elsewhere)}";
         }
         if (mismatches.Count == 0 && KeyStructure.Head(Contains, Shape, spec.FcPrefix + "weight", spec.OutputSize) is { } headMismatch)
             mismatches.Add(headMismatch);
+        // The head under FcPrefix, read in turn by another Linear (fc → out): its outputs are not the model's.
+        if (mismatches.Count == 0 && spec.HasHead && KeyStructure.FollowingLinear(tensors.Keys, Shape, p, spec.FcPrefix, spec.OutputSize) is { } following)
+            return KeyStructure.SeveralLayers(kind, spec.FeatureSize, Quoted(spec.FcPrefix), following, sized: true, underFcPrefix: true);
         return mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(mismatch => mismatch.ToString()));
     }
 

@@ -19,8 +19,9 @@ namespace LstmGen;
 /// TorchScript module saved with <c>torch.jit.save</c> (scripted or traced; its code is never read), whose parameters and
 /// buffers are recovered under the names <c>state_dict()</c> gives them. Storages of F32, F64, F16 and BF16 are
 /// read as float, with their storage offsets and strides (views, transposed tensors).</para>
-/// <para>Every failure is an <see cref="InvalidDataException"/> whose message starts with <see cref="SourceName"/>.
-/// The pre-1.6 format is refused with a message that names it.</para>
+/// <para>Both of <c>torch.save</c>'s formats are read: the zip archive (PyTorch 1.6 and later) and the legacy one before it
+/// (<c>_use_new_zipfile_serialization=False</c>). Every failure is an <see cref="InvalidDataException"/> whose message
+/// starts with <see cref="SourceName"/>.</para>
 /// </remarks>
 public sealed class PyTorchFile : ITensorFile
 {

@@ -194,10 +194,12 @@ internal static class KeyStructure
     }
 
     /// <summary>Why a head of several layers cannot be the model's, and what to declare (<paramref name="sized"/>) or pass
-    /// instead; <paramref name="headPrefix"/> is quoted as the caller quotes prefixes.</summary>
-    public static string SeveralLayers(string kind, long features, string headPrefix, string next, bool sized) =>
+    /// instead; <paramref name="headPrefix"/> is quoted as the caller quotes prefixes. Where that head starts under the
+    /// model's FcPrefix (<paramref name="underFcPrefix"/>: fc → out), a declaration without a head must not look for it there.</summary>
+    public static string SeveralLayers(string kind, long features, string headPrefix, string next, bool sized, bool underFcPrefix) =>
         $"the file's head is several layers, which LstmGen does not run: the Linear under {headPrefix} reads the {kind}'s {features} features, " +
-        $"and '{next}' its outputs. {(sized ? "Declare outputSize: 0" : "Pass fcPrefix: null")} to output the features, and apply those layers to them";
+        $"and '{next}' its outputs. {(!sized ? "Pass fcPrefix: null" : underFcPrefix ? "Declare outputSize: 0 and FcPrefix = \"\"" : "Declare outputSize: 0")} " +
+        "to output the features, and apply those layers to them";
 
     /// <summary>
     /// Where a file has the declared structure but other sizes: the sizes its shapes give that differ from the declared

@@ -271,6 +271,8 @@ public abstract class RecurrentWeights
         int directions = bidirectional ? 2 : 1, hOut = projection > 0 ? projection : hidden, features = directions * hOut;
         if (expected is null && headKey is not null && !head)
             RefuseHeadElsewhere(file, kind, prefix, fcPrefix!, features, sized: false);
+        if (head)
+            RefuseOtherHead(file, kind, prefix, fcPrefix!, outputs, features, sized: expected is not null);
         string Sizes() =>
             $"a model with InputSize {inputs}, HiddenSize {hidden}, OutputSize {outputs}" + (layersInFile > 1 ? $", NumLayers {layersInFile}" : "") +
             (bidirectional ? ", bidirectional" : "") + (projection > 0 ? $", ProjSize {projection}" : "") + (bias ? "" : ", without biases");
@@ -349,9 +351,25 @@ public abstract class RecurrentWeights
                 $"{KeyStructure.Listed(heads.Select(h => ModelInfo.Literal(h.Prefix)).ToList())}: {(sized ? "declare the head's as FcPrefix" : "pass the head's as fcPrefix")}, or {headless}.");
         }
         if (KeyStructure.FollowingLinear(file.TensorNames, Shape, prefix, headPrefix, outputs) is { } next)
-            throw new InvalidDataException($"{missing}: {KeyStructure.SeveralLayers(kind, features, ModelInfo.Literal(headPrefix), next, sized)}.");
+            throw new InvalidDataException($"{missing}: {KeyStructure.SeveralLayers(kind, features, ModelInfo.Literal(headPrefix), next, sized, underFcPrefix: false)}.");
         if (!sized)
             throw new InvalidDataException($"{missing}: the file's Linear head is under {ModelInfo.Literal(headPrefix)}: pass fcPrefix: {ModelInfo.Literal(headPrefix)}, or {headless}.");
+    }
+
+    // The Linear under fcPrefix, where it is not the model's head: with sizes from the file, one reading other values than
+    // the features (their pooling over time, another module's output); and any that a further Linear reads (fc → out),
+    // whose outputs are not the model's.
+    private static void RefuseOtherHead(ITensorFile file, string kind, string prefix, string fcPrefix, int outputs, int features, bool sized)
+    {
+        string headKey = fcPrefix + "weight";
+        IReadOnlyList<long> shape = LongShape(file, headKey);
+        if (!sized && shape is [_, var reads] && reads != features)
+        {
+            throw new InvalidDataException($"{file.SourceName}: the Linear '{headKey}' [{string.Join(", ", shape)}] reads {reads} values, not the {kind}'s " +
+                $"{features} features: where it reads something else (the features pooled over time, another module's output), {Headless}, and apply it yourself.");
+        }
+        if (KeyStructure.FollowingLinear(file.TensorNames, key => LongShape(file, key), prefix, fcPrefix, outputs) is { } next)
+            throw new InvalidDataException($"{file.SourceName}: {KeyStructure.SeveralLayers(kind, features, ModelInfo.Literal(fcPrefix), next, sized, underFcPrefix: true)}.");
     }
 
     // The argument of a load with sizes from the file that asks for the features instead of a head.

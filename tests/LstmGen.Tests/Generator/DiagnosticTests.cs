@@ -132,14 +132,16 @@ public class DiagnosticTests
             using LstmGen;
             [Lstm(5, 8, 2, 7, Bidirectional = true)] public partial class Bi { }
             [Gru(5, 8, 2, 7)] public partial class Uni { }
+            [Gru(5, 8, 2, 7, Bidirectional = true)] public partial class BiGru { }
             public static class Use
             {
-                public static void Run(Bi bi, Uni uni, float[] x, float[] y)
+                public static void Run(Bi bi, Uni uni, BiGru biGru, float[] x, float[] y)
                 {
                     bi.Step(x, y);
                     bi.ResetState();
                     bi?.SetState(x, y);
                     bi.GetState(1); // the user's own extension: theirs to call
+                    biGru.GetState(x);
                     uni.Step(x, y);
                 }
 
@@ -152,10 +154,12 @@ public class DiagnosticTests
                 "LSTMGEN021: 'Bi' is bidirectional, so it has no Step: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
                 "LSTMGEN021: 'Bi' is bidirectional, so it has no ResetState: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
                 "LSTMGEN021: 'Bi' is bidirectional, so it has no SetState: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
+                "LSTMGEN021: 'BiGru' is bidirectional, so it has no GetState: its backward direction runs each sequence from the last step, which a stream has not seen yet; pass whole sequences to Forward, or stream with a unidirectional model",
             ],
             result.Diagnostics.Select(diagnostic => $"{diagnostic.Id}: {diagnostic.GetMessage()}"));
-        Assert.Equal(["CS1061", "CS1061", "CS1061"], result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
-        Assert.Equal(2, result.Sources.Length);
+        // BiGru.GetState: CS1929, as the user's extension on Bi is the compiler's best candidate.
+        Assert.Equal(["CS1061", "CS1061", "CS1061", "CS1929"], result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
+        Assert.Equal(3, result.Sources.Length);
     }
 
     [Fact]
@@ -265,6 +269,23 @@ public class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("LSTMGEN008", diagnostic.Id);
         Assert.Contains("C# 11 or later", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void The_generated_code_compiles_as_CSharp_11_the_oldest_version_taken()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            using LstmGen;
+            [Lstm(5, 8, 2, 7)] public partial class Seed { }
+            [Lstm(16, 64, 0, 50, NumLayers = 2, Bidirectional = true, ProjSize = 32, Readout = Readout.EveryStep)] public partial class Options { }
+            [Gru(3, 20, 4, 9, Bias = false, BatchFirst = false, Readout = Readout.FinalState)] public partial class TimeMajorGru { }
+            [Lstm(64, 256, 10, 100, WeightPrecision = WeightPrecision.BFloat16)] public partial class Large { }
+            namespace Outer { public partial class Container { [Lstm(1, 40, 1, 100)] public partial record Audio; } }
+            """, new CSharpParseOptions(LanguageVersion.CSharp11));
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationDiagnostics);
+        Assert.Equal(5, result.Sources.Length);
     }
 
     [Theory]

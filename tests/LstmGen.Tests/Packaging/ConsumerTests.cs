@@ -149,7 +149,7 @@ public class ConsumerTests : IClassFixture<PackedPackage>
             </Project>
             """);
         string models = Path.Combine(app, "Models.cs");
-        File.WriteAllText(models, """
+        const string Unfixed = """
             namespace Demo;
 
             public class Outer
@@ -165,7 +165,8 @@ public class ConsumerTests : IClassFixture<PackedPackage>
             {
                 public const int Sizes = Plain.HiddenSize + Outer.Nested.SeqLen;
             }
-            """);
+            """;
+        File.WriteAllText(models, Unfixed);
 
         PackedPackage.Dotnet(app, "format", "analyzers", "--diagnostics", "LSTMGEN001");
         string afterFirst = File.ReadAllText(models);
@@ -175,7 +176,15 @@ public class ConsumerTests : IClassFixture<PackedPackage>
 
         PackedPackage.Dotnet(app, "format", "analyzers", "--diagnostics", "LSTMGEN003");
         Assert.Contains("public partial class Outer", File.ReadAllText(models));
+        PackedPackage.Dotnet(app, "build");
 
+        // The README's one command fixes both at once.
+        File.WriteAllText(models, Unfixed);
+        PackedPackage.Dotnet(app, "format", "analyzers", "--diagnostics", "LSTMGEN001", "LSTMGEN003");
+        string fixedAtOnce = File.ReadAllText(models);
+        Assert.Contains("public partial class Outer", fixedAtOnce);
+        Assert.Contains("public partial class Nested", fixedAtOnce);
+        Assert.Contains("public sealed partial class Plain", fixedAtOnce);
         PackedPackage.Dotnet(app, "build");
     }
 

@@ -97,6 +97,9 @@ public class EmbeddedWeightsTests
     [InlineData("[Lstm(5, 8, 3, 7, Weights = \"classifier.safetensors\")]", "LSTMGEN012", "its Linear head is under \"classifier.\" (classifier.weight [2, 8]), not \"fc.\": declare FcPrefix = \"classifier.\"")]
     [InlineData("[Gru(5, 8, 2, 7, Weights = \"projected_gru.safetensors\")]", "LSTMGEN012", "unexpected tensor 'gru.weight_hr_l0': a GRU has no projection (proj_size belongs to nn.LSTM): check that the file is the GRU's")]
     [InlineData("[Lstm(5, 8, 2, 7, Weights = \"truncated.safetensors\")]", "LSTMGEN012", "outside the")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"huge.safetensors\")]", "LSTMGEN012", "it has 16777217 bytes; at most 16777216 can be compiled in (load larger files with LoadSafetensors or LoadPyTorch)")]
+    [InlineData("[Lstm(5, 8, 2, 7, Weights = \"fc_out.safetensors\")]", "LSTMGEN012", "the file's head is several layers, which LstmGen does not run: the Linear " +
+        "under \"fc.\" reads the LSTM's 8 features, and 'out.weight' its outputs. Declare outputSize: 0 and FcPrefix = \"\" to output the features")]
     public void Files_that_do_not_fit_are_compile_time_errors(string attribute, string id, string message)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(
@@ -104,6 +107,7 @@ public class EmbeddedWeightsTests
             parseOptions: null,
             new GeneratorHarness.WeightsFile("model.safetensors", SeedWeights),
             new GeneratorHarness.WeightsFile("truncated.safetensors", SeedWeights[..^40]),
+            new GeneratorHarness.WeightsFile("huge.safetensors", new byte[16 * 1024 * 1024 + 1]),
             new GeneratorHarness.WeightsFile("bi.safetensors", Options("bi_lstm")),
             new GeneratorHarness.WeightsFile("proj.safetensors", Options("proj_lstm")),
             new GeneratorHarness.WeightsFile("nobias.safetensors", Options("nobias_lstm")),
@@ -112,6 +116,9 @@ public class EmbeddedWeightsTests
             new GeneratorHarness.WeightsFile("config.json", System.Text.Encoding.UTF8.GetBytes("{\"hidden_size\": 8}")),
             new GeneratorHarness.WeightsFile("classifier.safetensors", Rewritten("seed.weights.safetensors", name => name.Replace("fc.", "classifier.", StringComparison.Ordinal))),
             new GeneratorHarness.WeightsFile("projected_gru.safetensors", Rewritten("gru_seed.weights.safetensors", name => name, SafetensorsWriter.F32("gru.weight_hr_l0", [4, 8], new float[32]))),
+            // self.fc = nn.Linear(8, 2), then self.out = nn.Linear(2, 3) reading its outputs
+            new GeneratorHarness.WeightsFile("fc_out.safetensors", Rewritten("seed.weights.safetensors", name => name,
+                SafetensorsWriter.F32("out.weight", [3, 2], new float[6]), SafetensorsWriter.F32("out.bias", [3], new float[3]))),
             new GeneratorHarness.WeightsFile("seq2seq.safetensors", SafetensorsWriter.Build(
                 SafetensorsWriter.F32("enc.weight_ih_l0", [32, 5], new float[160]), SafetensorsWriter.F32("enc.weight_hh_l0", [32, 8], new float[256]),
                 SafetensorsWriter.F32("dec.weight_ih_l0", [32, 8], new float[256]), SafetensorsWriter.F32("dec.weight_hh_l0", [32, 8], new float[256]))));

@@ -7,6 +7,10 @@ namespace LstmGen.Tests.Parity;
 
 [Lstm(5, 8, 2, 7, LstmPrefix = "rnn.", FcPrefix = "head.")] public partial class RnnHeadModel : ILstmTestModel;
 
+[Lstm(5, 8, 16, 7)] public partial class SixteenOutputsModel;
+
+[Lstm(5, 8, 0, 7, FcPrefix = "")] public partial class FeaturesBesideFcModel;
+
 /// <summary>
 /// A file whose recurrent module is under another prefix than the model's (Golden/pt/rnn_head.pt, bare_lstm.pt), or is
 /// the other cell: the message says what the file holds and the declaration or arguments that load it, in the same
@@ -111,6 +115,48 @@ public class KeyMismatchTests
             "reads the LSTM's 8 features, and 'head.2.weight' its outputs. Pass fcPrefix: null to output the features, and apply those layers to them.",
             Refused(() => LstmModel.Load(new MemoryStream(mlp))));
         Assert.Contains("a head of several layers", Refused(() => ModelInfo.Read(new MemoryStream(mlp))));
+    }
+
+    [Fact]
+    public void A_head_of_several_layers_that_starts_under_fc_is_refused_by_every_load()
+    {
+        // self.fc = nn.Linear(8, 16), self.out = nn.Linear(16, 2), fc's outputs read by out: they are not the model's.
+        byte[] file = SeedLstmWith(SafetensorsWriter.F32("fc.weight", [16, 8], new float[128]), SafetensorsWriter.F32("fc.bias", [16], new float[16]),
+            SafetensorsWriter.F32("out.weight", [2, 16], new float[32]), SafetensorsWriter.F32("out.bias", [2], new float[2]));
+        const string Found = "<stream>: the file's head is several layers, which LstmGen does not run: the Linear under \"fc.\" reads the LSTM's 8 features, " +
+            "and 'out.weight' its outputs. ";
+        Assert.Equal(Found + "Pass fcPrefix: null to output the features, and apply those layers to them.", Refused(() => LstmModel.Load(new MemoryStream(file))));
+        Assert.Equal(Found + "Declare outputSize: 0 and FcPrefix = \"\" to output the features, and apply those layers to them.",
+            Refused(() => new SixteenOutputsModel().LoadSafetensors(new MemoryStream(file))));
+        Assert.Contains("Declare the model without a head, [Lstm(inputSize: 5, hiddenSize: 8, outputSize: 0, seqLen: /* your length */ 1, FcPrefix = \"\")]",
+            Refused(() => ModelInfo.Read(new MemoryStream(file))));
+
+        // What the messages say loads the features.
+        Assert.Equal(8, LstmModel.Load(new MemoryStream(file), fcPrefix: null).OutputSize);
+        new FeaturesBesideFcModel().LoadSafetensors(new MemoryStream(file));
+    }
+
+    [Fact]
+    public void A_Linear_under_fc_that_reads_other_values_than_the_features_is_named_as_such()
+    {
+        // fc(torch.cat((max, mean), 1)): 16 inputs beside the LSTM's 8 features.
+        byte[] file = SeedLstmWith(SafetensorsWriter.F32("fc.weight", [2, 16], new float[32]), SafetensorsWriter.F32("fc.bias", [2], new float[2]));
+        Assert.Equal("<stream>: the Linear 'fc.weight' [2, 16] reads 16 values, not the LSTM's 8 features: where it reads something else (the features " +
+            "pooled over time, another module's output), fcPrefix: null to output the features, and apply it yourself.",
+            Refused(() => LstmModel.Load(new MemoryStream(file))));
+        Assert.Equal(8, LstmModel.Load(new MemoryStream(file), fcPrefix: null).OutputSize);
+
+        ModelInfo info = ModelInfo.Read(new MemoryStream(file));
+        Assert.Equal("[Lstm(inputSize: 5, hiddenSize: 8, outputSize: 0, seqLen: /* your length */ 1, FcPrefix = \"\")]", info.ToString());
+        new FeaturesBesideFcModel().LoadSafetensors(new MemoryStream(file));
+    }
+
+    // The seed LSTM's tensors (lstm.…) and the given ones, as safetensors.
+    private static byte[] SeedLstmWith(params SafetensorsWriter.Entry[] others)
+    {
+        SafetensorsFile seed = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.weights.safetensors"));
+        return SafetensorsWriter.Build(seed.TensorNames.Where(name => name.StartsWith("lstm.", StringComparison.Ordinal))
+            .Select(name => SafetensorsWriter.F32(name, seed.ReadTensor(name).Shape.ToArray(), seed.ReadFloats(name))).Concat(others).ToArray());
     }
 
     [Fact]

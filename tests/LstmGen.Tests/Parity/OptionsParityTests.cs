@@ -227,6 +227,9 @@ public partial class OptionsParityTests
 // The largest model the attribute allows in width and depth: its state (196 KB) is far beyond the stack budget.
 [Lstm(64, 1024, 10, 3, NumLayers = 16)] public partial class DeepWideLstm;
 
+// The widest bidirectional and projected one.
+[Lstm(64, 1024, 10, 3, Bidirectional = true, ProjSize = 1023)] public partial class WideBidirectionalLstm;
+
 /// <summary>The new overloads allocate nothing, and no model needs more stack than a small native thread has.</summary>
 public class OptionsResourceTests
 {
@@ -295,12 +298,40 @@ public class OptionsResourceTests
         model.LoadWeights(new LstmWeights(layers, new Tensor([10, 1024]), new Tensor(bias, [10])));
 
         var y = new float[2 * 10];
+        OnSmallThread(() => model.Forward(new float[2 * 3 * 64], y, batchSize: 2));
+        Assert.Equal(bias.Concat(bias), y);
+
+        // Four sequences run as one block through each weight vector.
+        var blockOutputs = new float[4 * 10];
+        OnSmallThread(() => model.Forward(new float[4 * 3 * 64], blockOutputs, batchSize: 4));
+        Assert.Equal(Enumerable.Repeat(bias, 4).SelectMany(row => row), blockOutputs);
+    }
+
+    [Fact]
+    public void The_widest_bidirectional_projected_model_runs_on_a_256_KB_thread()
+    {
+        const int Gates = 4 * 1024;
+        RecurrentLayer Layer() => new(new Tensor([Gates, 64]), new Tensor([Gates, 1023]), new Tensor([Gates]), new Tensor([Gates]), new Tensor([1023, 1024]));
+        float[] bias = [.. Enumerable.Range(1, 10).Select(o => (float)o)];
+        var model = new WideBidirectionalLstm();
+        model.LoadWeights(new LstmWeights([Layer()], [Layer()], new Tensor([10, 2 * 1023]), new Tensor(bias, [10])));
+
+        var y = new float[3 * 10];
+        var h = new float[2 * 3 * 1023];
+        var c = new float[2 * 3 * 1024];
+        OnSmallThread(() => model.Forward(new float[3 * 3 * 64], y, [3, 1, 2], h, c));
+        Assert.Equal(Enumerable.Repeat(bias, 3).SelectMany(row => row), y);
+    }
+
+    // Runs action on a thread with a 256 KB stack, as an audio callback or a game engine's worker may call in.
+    private static void OnSmallThread(Action action)
+    {
         Exception? error = null;
         var thread = new System.Threading.Thread(() =>
         {
             try
             {
-                model.Forward(new float[2 * 3 * 64], y, batchSize: 2);
+                action();
             }
             catch (Exception caught)
             {
@@ -309,9 +340,7 @@ public class OptionsResourceTests
         }, maxStackSize: 256 * 1024);
         thread.Start();
         thread.Join();
-
         Assert.Null(error);
-        Assert.Equal(bias.Concat(bias), y);
     }
 }
 
