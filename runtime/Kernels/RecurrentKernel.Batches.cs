@@ -10,58 +10,69 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     // ---- groups of sequences on the SIMD lanes (small models) ----
 
     /// <summary>
-    /// Runs the whole groups of a batch, one sequence per SIMD lane; returns how many sequences they took. Sequence b's
-    /// step t is at b · <paramref name="sequenceStride"/> + t · <paramref name="stepStride"/> floats of the input: a
-    /// group gathers each step's rows anyway, so it reads a time-major batch in place.
+    /// Runs whole groups of a batch, one sequence per SIMD lane; returns how many sequences they took: the first ones of
+    /// <paramref name="order"/> (of the batch without it). Sequence b's step t is at b · <paramref name="sequenceStride"/>
+    /// + t · <paramref name="stepStride"/> floats of the input: a group gathers each step's rows anyway, so it reads a
+    /// time-major batch in place. Sequence b runs its first lengths[b] steps (all without lengths), from the h_0 (and
+    /// c_0) in h (and c) when given, where its final state goes.
     /// </summary>
-    private static int LaneGroups(ref float weights, ref float input, ref float output, int batchSize, int steps, int sequenceStride, int stepStride)
+    private static int LaneGroups(ref float weights, ref float input, ref float output, int batchSize, int steps, int sequenceStride, int stepStride,
+        ReadOnlySpan<int> order, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c)
     {
-        int b = 0;
         if (Vector512.IsHardwareAccelerated)
+            return LaneGroups<T512, Simd512, Vector512<float>>(ref weights, ref input, ref output, batchSize, steps, sequenceStride, stepStride, order, lengths, h, c);
+        if (Vector256.IsHardwareAccelerated)
+            return LaneGroups<T256, Simd256, Vector256<float>>(ref weights, ref input, ref output, batchSize, steps, sequenceStride, stepStride, order, lengths, h, c);
+        if (Vector128.IsHardwareAccelerated)
+            return LaneGroups<T128, Simd128, Vector128<float>>(ref weights, ref input, ref output, batchSize, steps, sequenceStride, stepStride, order, lengths, h, c);
+        return 0;
+    }
+
+    private static int LaneGroups<T, S, V>(ref float weights, ref float input, ref float output, int batchSize, int steps, int sequenceStride, int stepStride,
+        ReadOnlySpan<int> order, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c)
+        where T : struct, ITiling where S : ISimd<V> where V : struct
+    {
+        Span<int> members = stackalloc int[S.Lanes];
+        int b = 0;
+        for (; b + S.Lanes <= batchSize; b += S.Lanes)
         {
-            for (; b + 16 <= batchSize; b += 16)
-            {
-                LaneGroup<T512, Simd512, Vector512<float>>(ref weights, ref Unsafe.Add(ref input, b * sequenceStride), sequenceStride, stepStride, steps,
-                    ref Unsafe.Add(ref output, b * M.OutputSize));
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; b + 8 <= batchSize; b += 8)
-            {
-                LaneGroup<T256, Simd256, Vector256<float>>(ref weights, ref Unsafe.Add(ref input, b * sequenceStride), sequenceStride, stepStride, steps,
-                    ref Unsafe.Add(ref output, b * M.OutputSize));
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            for (; b + 4 <= batchSize; b += 4)
-            {
-                LaneGroup<T128, Simd128, Vector128<float>>(ref weights, ref Unsafe.Add(ref input, b * sequenceStride), sequenceStride, stepStride, steps,
-                    ref Unsafe.Add(ref output, b * M.OutputSize));
-            }
+            for (int lane = 0; lane < S.Lanes; lane++)
+                members[lane] = order.IsEmpty ? b + lane : order[b + lane];
+            LaneGroup<T, S, V>(ref weights, ref input, sequenceStride, stepStride, steps, ref output, members, lengths, h, c, batchSize);
         }
         return b;
     }
 
-    /// <summary>Runs S.Lanes sequences at once on tiling T, sequence b on lane b: each weight is broadcast once for all of them.</summary>
+    /// <summary>
+    /// Runs S.Lanes sequences at once on tiling T, sequence members[lane] on lane lane: each weight is broadcast once for
+    /// all of them. With lengths, the group runs to its longest, and each lane is read out, and its final state kept, at
+    /// its own last step; a shorter one's later steps are discarded.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LaneGroup<T, S, V>(ref float weights, ref float input, int sequenceStride, int stepStride, int steps, ref float output)
+    private static void LaneGroup<T, S, V>(ref float weights, ref float input, int sequenceStride, int stepStride, int steps, ref float output,
+        ReadOnlySpan<int> members, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int batchSize)
         where T : struct, ITiling where S : ISimd<V> where V : struct
     {
-        // Per layer and hidden unit, a vector over the group: two h buffers (and c), all zero at t = 0; then x_t of the
-        // group, transposed to [InputSize, S.Lanes].
-        int hidden = M.HiddenSize, layerState = StateBuffers * hidden * S.Lanes;
-        int length = M.NumLayers * layerState + M.InputSize * S.Lanes + AlignedBuffer.Slack;
+        // Per layer and hidden unit, a vector over the group: two h buffers (and c), zero or the given h_0 (and c_0) at
+        // t = 0; then x_t of the group, transposed to [InputSize, S.Lanes]; with lengths, each lane's final state, laid
+        // out as the state at parity 0.
+        int hidden = M.HiddenSize, layerState = StateBuffers * hidden * S.Lanes, statesLength = M.NumLayers * layerState;
+        int length = (lengths.IsEmpty ? 1 : 2) * statesLength + M.InputSize * S.Lanes + AlignedBuffer.Slack;
         Span<float> memory = length <= StackBudgetFloats ? stackalloc float[length] : KernelScratch.Rent(length);
-        ref float state = ref AlignedBuffer.ClearAligned(memory, M.NumLayers * layerState);
-        ref float xs = ref Unsafe.Add(ref state, M.NumLayers * layerState);
+        ref float state = ref AlignedBuffer.ClearAligned(memory, statesLength);
+        ref float xs = ref Unsafe.Add(ref state, statesLength);
+        ref float kept = ref Unsafe.Add(ref xs, M.InputSize * S.Lanes);
+        if (!h.IsEmpty)
+            LaneStates(ref state, 0, members, h, c, batchSize, toState: true);
 
-        for (int t = 0; t < steps; t++)
+        int longest = lengths.IsEmpty ? steps : 0;
+        for (int lane = 0; lane < S.Lanes && !lengths.IsEmpty; lane++)
+            longest = Math.Max(longest, lengths[members[lane]]);
+        for (int t = 0; t < longest; t++)
         {
             for (int lane = 0; lane < S.Lanes; lane++)
             {
-                ref float source = ref Unsafe.Add(ref input, lane * sequenceStride + t * stepStride);
+                ref float source = ref Unsafe.Add(ref input, members[lane] * sequenceStride + t * stepStride);
                 for (int k = 0; k < M.InputSize; k++)
                     Unsafe.Add(ref xs, k * S.Lanes + lane) = Unsafe.Add(ref source, k);
             }
@@ -69,8 +80,63 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             LaneLayer<T, S, V>(ref weights, ref xs, M.InputSize, T.PanelLength, ref state, parity);
             if (M.NumLayers > 1)
                 LaneUpperLayers<T, S, V>(ref weights, ref state, parity);
+            for (int lane = 0; lane < S.Lanes && !lengths.IsEmpty; lane++)
+            {
+                if (lengths[members[lane]] == t + 1)
+                    KeepLane(ref state, parity ^ 1, ref kept, lane, S.Lanes);
+            }
         }
-        LaneReadOut<T, S, V>(ref weights, ref Unsafe.Add(ref state, (M.NumLayers - 1) * layerState + (steps & 1) * hidden * S.Lanes), ref output);
+        // The final states: each lane's kept at its own last step, or all at the last step's parity.
+        ref float final = ref lengths.IsEmpty ? ref state : ref kept;
+        int finalParity = lengths.IsEmpty ? steps & 1 : 0;
+        LaneReadOut<T, S, V>(ref weights, ref Unsafe.Add(ref final, (M.NumLayers - 1) * layerState + finalParity * hidden * S.Lanes), ref output, members);
+        if (!h.IsEmpty)
+            LaneStates(ref final, finalParity, members, h, c, batchSize, toState: false);
+    }
+
+    /// <summary>Copies lane <paramref name="lane"/>'s h (buffer <paramref name="parity"/>) and c of every layer to <paramref name="kept"/>, as at parity 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KeepLane(ref float state, int parity, ref float kept, int lane, int lanes)
+    {
+        int hidden = M.HiddenSize, layerState = StateBuffers * hidden * lanes;
+        for (int layer = 0; layer < M.NumLayers; layer++)
+        {
+            for (int k = 0; k < hidden; k++)
+            {
+                int unit = layer * layerState + k * lanes + lane;
+                Unsafe.Add(ref kept, unit) = Unsafe.Add(ref state, unit + parity * hidden * lanes);
+                if (!M.Gru)
+                    Unsafe.Add(ref kept, unit + 2 * hidden * lanes) = Unsafe.Add(ref state, unit + 2 * hidden * lanes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies the group's states (h buffer <paramref name="parity"/> and c) from or to h and c, [NumLayers, batchSize,
+    /// HiddenSize] as PyTorch's, lane lane being sequence members[lane].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LaneStates(ref float state, int parity, ReadOnlySpan<int> members, Span<float> h, Span<float> c, int batchSize, bool toState)
+    {
+        int hidden = M.HiddenSize, lanes = members.Length, layerState = StateBuffers * hidden * lanes;
+        for (int layer = 0; layer < M.NumLayers; layer++)
+        {
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                int row = (layer * batchSize + members[lane]) * hidden;
+                for (int k = 0; k < hidden; k++)
+                {
+                    int unit = layer * layerState + k * lanes + lane;
+                    ref float stateH = ref Unsafe.Add(ref state, unit + parity * hidden * lanes);
+                    if (toState) stateH = h[row + k];
+                    else h[row + k] = stateH;
+                    if (M.Gru) continue;
+                    ref float stateC = ref Unsafe.Add(ref state, unit + 2 * hidden * lanes);
+                    if (toState) stateC = c[row + k];
+                    else c[row + k] = stateC;
+                }
+            }
+        }
     }
 
     // The layers above 0 and the readout are methods of their own, called as such: inlined into the group's loop, they
@@ -90,9 +156,9 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         }
     }
 
-    /// <summary>The head of each lane's h_T at <paramref name="hLast"/> (or h_T itself), back to its sequence's output row.</summary>
+    /// <summary>The head of each lane's h_T at <paramref name="hLast"/> (or h_T itself), to the output row of its sequence, members[lane].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LaneReadOut<T, S, V>(ref float weights, ref float hLast, ref float output)
+    private static void LaneReadOut<T, S, V>(ref float weights, ref float hLast, ref float output, ReadOnlySpan<int> members)
         where T : struct, ITiling where S : ISimd<V> where V : struct
     {
         int hidden = M.HiddenSize;
@@ -100,7 +166,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         {
             for (int k = 0; k < hidden; k++)
                 for (int lane = 0; lane < S.Lanes; lane++)
-                    Unsafe.Add(ref output, lane * M.OutputSize + k) = Unsafe.Add(ref hLast, k * S.Lanes + lane);
+                    Unsafe.Add(ref output, members[lane] * M.OutputSize + k) = Unsafe.Add(ref hLast, k * S.Lanes + lane);
             return;
         }
         ref float head = ref Unsafe.Add(ref weights, T.HeadOffset);
@@ -110,7 +176,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             for (int k = 0; k < hidden; k++)
                 y = S.MultiplyAdd(S.Create(Unsafe.Add(ref head, o * hidden + k)), S.Load(ref hLast, k * S.Lanes), y);
             for (int lane = 0; lane < S.Lanes; lane++)
-                Unsafe.Add(ref output, lane * M.OutputSize + o) = S.GetElement(y, lane);
+                Unsafe.Add(ref output, members[lane] * M.OutputSize + o) = S.GetElement(y, lane);
         }
     }
 

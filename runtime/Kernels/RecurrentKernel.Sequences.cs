@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -34,7 +35,8 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static int TimeMajorLaneGroups(ref float weights, ReadOnlySpan<float> input, Span<float> output, int batchSize, int steps, int first, int count) =>
         M.LanesRunBatches
             ? LaneGroups(ref weights, ref Unsafe.Add(ref MemoryMarshal.GetReference(input), first * M.InputSize),
-                ref Unsafe.Add(ref MemoryMarshal.GetReference(output), first * M.OutputSize), count, steps, M.InputSize, batchSize * M.InputSize)
+                ref Unsafe.Add(ref MemoryMarshal.GetReference(output), first * M.OutputSize), count, steps, M.InputSize, batchSize * M.InputSize,
+                default, default, default, default)
             : 0;
 
     /// <summary>
@@ -46,20 +48,48 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         Span<float> h, Span<float> c)
     {
         int outputs = (int)SequenceOutputs(steps); // within the output span, checked
-        int b = 0;
-        if (M.LanesRunBatches && lengths.IsEmpty && h.IsEmpty)
-            b = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, steps * M.InputSize, M.InputSize);
+        // A padded batch's lane groups take its sequences longest first: a group runs to its longest sequence, so each
+        // then runs about as many steps as its sequences have, and the shortest are the rest, one by one.
+        int[]? rented = null;
+        Span<int> order = !M.LanesRunBatches || lengths.IsEmpty ? default
+            : batchSize <= MaxOrderOnStack ? stackalloc int[2 * batchSize]
+            : (rented = ArrayPool<int>.Shared.Rent(2 * batchSize)).AsSpan(0, 2 * batchSize);
+        if (!order.IsEmpty)
+            order = LongestFirst(lengths, order);
+        int done = 0;
+        if (M.LanesRunBatches)
+            done = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, steps * M.InputSize, M.InputSize,
+                order, lengths, h, c);
         else if (M.BlocksRunBatches)
-            b = Blocks(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
+            done = Blocks(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
         // The sequences left over, one by one.
-        for (; b < batchSize; b++)
+        for (int i = done; i < batchSize; i++)
         {
+            int b = order.IsEmpty ? i : order[i];
             int length = lengths.IsEmpty ? steps : lengths[b];
             Sequence(ref weights, ref MemoryMarshal.GetReference(input.Slice(b * steps * M.InputSize)), length,
                 ref MemoryMarshal.GetReference(output.Slice(b * outputs)), h, c, b, batchSize);
             if (EveryStep)
                 output.Slice(b * outputs + length * M.OutputSize, (steps - length) * M.OutputSize).Clear(); // padded steps
         }
+        if (rented is not null)
+            ArrayPool<int>.Shared.Return(rented);
+    }
+
+    // A padded batch of up to this many sequences orders them on the stack (4 KB), a larger one in a pooled array.
+    private const int MaxOrderOnStack = 512;
+
+    /// <summary>The batch's sequence indices, longest first, in the first half of <paramref name="buffer"/> (2 · batch ints; the second half holds the sort keys).</summary>
+    private static Span<int> LongestFirst(ReadOnlySpan<int> lengths, Span<int> buffer)
+    {
+        Span<int> order = buffer.Slice(0, lengths.Length), keys = buffer.Slice(lengths.Length, lengths.Length);
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            order[b] = b;
+            keys[b] = -lengths[b];
+        }
+        keys.Sort(order);
+        return order;
     }
 
     /// <summary>

@@ -68,6 +68,16 @@ public interface IGruCase
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19)] public partial class ProjWideLstm2 : ILstmCase;
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.FinalState)] public partial class ProjWideLstm2Final : ILstmCase;
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.EveryStep)] public partial class ProjWideLstm2Seq : ILstmCase;
+// Small models: their padded batches from initial states run a sequence per SIMD lane (but for EveryStep's, in blocks).
+[Lstm(5, 8, 2, 7, NumLayers = 2)] public partial class LanesLstm2 : ILstmCase;
+[Lstm(5, 8, 2, 7, NumLayers = 2, Readout = Readout.FinalState)] public partial class LanesLstm2Final : ILstmCase;
+[Lstm(5, 8, 2, 7, NumLayers = 2, Readout = Readout.EveryStep)] public partial class LanesLstm2Seq : ILstmCase;
+[Gru(3, 12, 3, 9)] public partial class LanesGru : IGruCase;
+[Gru(3, 12, 3, 9, Readout = Readout.FinalState)] public partial class LanesGruFinal : IGruCase;
+[Gru(3, 12, 3, 9, Readout = Readout.EveryStep)] public partial class LanesGruSeq : IGruCase;
+[Lstm(4, 6, 2, 5)] public partial class LanesH0Lstm : ILstmCase;
+[Lstm(4, 6, 2, 5, Readout = Readout.FinalState)] public partial class LanesH0LstmFinal : ILstmCase;
+[Lstm(4, 6, 2, 5, Readout = Readout.EveryStep)] public partial class LanesH0LstmSeq : ILstmCase;
 [Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true)] public partial class LegacyBiGru2 : IGruCase;
 [Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true, Readout = Readout.FinalState)] public partial class LegacyBiGru2Final : IGruCase;
 [Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true, Readout = Readout.EveryStep)] public partial class LegacyBiGru2Seq : IGruCase;
@@ -119,6 +129,9 @@ public partial class OptionsParityTests
             ["all_lstm2"] = [Lstm(new AllLstm2()), Lstm(new AllLstm2Final()), Lstm(new AllLstm2Seq())],
             ["long_bi_lstm"] = [Lstm(new LongBiLstm()), Lstm(new LongBiLstmFinal()), Lstm(new LongBiLstmSeq())],
             ["proj_wide_lstm2"] = [Lstm(new ProjWideLstm2()), Lstm(new ProjWideLstm2Final()), Lstm(new ProjWideLstm2Seq())],
+            ["lanes_lstm2"] = [Lstm(new LanesLstm2()), Lstm(new LanesLstm2Final()), Lstm(new LanesLstm2Seq())],
+            ["lanes_gru"] = [Gru(new LanesGru()), Gru(new LanesGruFinal()), Gru(new LanesGruSeq())],
+            ["lanes_h0_lstm"] = [Lstm(new LanesH0Lstm()), Lstm(new LanesH0LstmFinal()), Lstm(new LanesH0LstmSeq())],
             ["legacy_bi_gru2"] = [Gru(new LegacyBiGru2()), Gru(new LegacyBiGru2Final()), Gru(new LegacyBiGru2Seq())],
             ["legacy_proj_lstm"] = [Lstm(new LegacyProjLstm()), Lstm(new LegacyProjLstmFinal()), Lstm(new LegacyProjLstmSeq())],
             ["legacy_views_lstm2"] = [Lstm(new LegacyViewsLstm2()), Lstm(new LegacyViewsLstm2Final()), Lstm(new LegacyViewsLstm2Seq())],
