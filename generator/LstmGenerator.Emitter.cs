@@ -103,7 +103,7 @@ public sealed partial class LstmGenerator
             writer.Line();
             if (!spec.Bidirectional)
             {
-                writer.Line("// Step's state: per layer two h buffers (_streamParity marks h_{t-1})" + (cell.HasCellState ? " and c" : "") + "; CreateState also checks that the runtime packs the layout this code reads.");
+                writer.Line("// Step's state: per layer two h buffers (_streamParity marks h_{t-1})" + (cell.HasCellState ? " and c" : "") + (spec.ProjSize > 0 ? ", and o ⊙ tanh(c_t) for the projection" : "") + "; CreateState also checks that the runtime packs the layout this code reads.");
                 Member(writer, null, $"private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = {kernel}.CreateState();");
                 Member(writer, null, "private int _streamParity;");
                 writer.Line();
@@ -165,24 +165,25 @@ public sealed partial class LstmGenerator
                 writer.Line();
             }
 
-            // A bidirectional layer keeps the layer below's whole output sequence, in the thread's scratch beyond the stack budget.
-            string allocationFree = spec.Bidirectional ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)." : "Allocation-free.";
-            // A time-major batch runs as a batch-first copy in pooled arrays (LstmGen.Kernels.BatchFirstView), but for the
-            // whole SIMD lane groups of a small model's batch without lengths or states, which read it in place.
+            // Working memory beyond the stack budget is a per-thread buffer, grown by the first call that needs more: a
+            // bidirectional model's layer outputs; a large model's state, a batch's blocks. A time-major batch runs as a
+            // batch-first copy in pooled arrays (LstmGen.Kernels.BatchFirstView), but for the whole SIMD lane groups of a
+            // small model's batch without lengths or states, which read it in place.
+            string grown = spec.Bidirectional
+                ? "this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer)"
+                : "this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer)";
+            string allocationFree = $"Allocation-free once {grown}.";
             string batchAllocationFree = spec.BatchFirst ? allocationFree
-                : spec.Bidirectional
-                ? "Allocation-free once this thread has run a sequence this long (the layers' outputs stay in a per-thread buffer) and the shared " +
-                  "array pool holds arrays of this batch's size (the time-major batch runs as a batch-first copy)."
-                : "Allocation-free once the shared array pool holds arrays of this batch's size: the time-major batch runs as a batch-first copy.";
+                : $"Allocation-free once {grown} and the shared array pool holds arrays of this batch's size (the time-major batch runs as a batch-first copy).";
             string laneAllocationFree = spec.BatchFirst || !plan.LanesRunBatches ? batchAllocationFree
-                : "Allocation-free once the shared array pool holds arrays of this batch's size: whole groups of sequences on the SIMD lanes read " +
-                  "the time-major batch in place, the sequences left over run as a batch-first copy.";
+                : $"Allocation-free once {grown} and the shared array pool holds arrays of this batch's size: whole groups of sequences on the SIMD " +
+                  "lanes read the time-major batch in place, the sequences left over run as a batch-first copy.";
             Forward($"Runs one sequence of any length T ≥ 1: <paramref name=\"input\"/> is [T, InputSize] row-major, <paramref name=\"output\"/> receives {readout}.", "",
                 spec.Bidirectional
                     ? $"{allocationFree} Every call starts from a zero state. " +
                       "There is no <c>Step</c>: the backward direction starts at the sequence's end, so a bidirectional model cannot stream " +
                       "or continue a sequence in chunks."
-                    : "Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.", "");
+                    : $"{allocationFree} Every call starts from a zero state and leaves the streaming state of <see cref=\"Step\"/> alone.", "");
             Forward($"Runs a batch of sequences of one length T ≥ 1: <paramref name=\"input\"/> is [{Sequences("batchSize")}, InputSize] row-major, <paramref name=\"output\"/> receives {batchReadout}.",
                 ", int batchSize", $"{laneAllocationFree} Every sequence starts from a zero state.", ", batchSize");
             Forward($"Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name=\"input\"/> ([{Sequences("lengths.Length")}, InputSize]).",

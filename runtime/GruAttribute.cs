@@ -6,7 +6,8 @@ namespace LstmGen;
 /// <summary>
 /// Generates, into the annotated <c>partial</c> class, a forward pass specialized for the given sizes:
 /// PyTorch's <c>nn.GRU(inputSize, hiddenSize, num_layers=NumLayers, batch_first=BatchFirst)</c> followed by
-/// <c>nn.Linear(hiddenSize, outputSize)</c> on the last time step.
+/// <c>nn.Linear(D · H_out, outputSize)</c> on what <see cref="RecurrentModelAttribute.Readout"/> selects (the last time step by
+/// default; D = 2 when bidirectional, H_out the hidden state's size), or no head with <c>outputSize: 0</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class GruAttribute : RecurrentModelAttribute

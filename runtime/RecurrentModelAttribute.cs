@@ -4,7 +4,7 @@ namespace LstmGen;
 
 /// <summary>
 /// What <see cref="LstmAttribute"/> and <see cref="GruAttribute"/> share: the sizes of a recurrent model followed by
-/// an <c>nn.Linear</c> head on the last time step, and the key prefix of the head's weights.
+/// an optional <c>nn.Linear</c> head on what <see cref="Readout"/> selects, PyTorch's options, and the key prefix of the head's weights.
 /// </summary>
 /// <remarks>
 /// Supported sizes: <c>inputSize</c> 1..<see cref="MaxInputSize"/>, <c>hiddenSize</c> 1..<see cref="MaxHiddenSize"/>,
@@ -47,10 +47,10 @@ public abstract class RecurrentModelAttribute : Attribute
     /// <summary>Hidden units per layer (PyTorch <c>hidden_size</c>).</summary>
     public int HiddenSize { get; }
 
-    /// <summary>Outputs of the Linear head (<c>out_features</c>).</summary>
+    /// <summary>Outputs of the Linear head (<c>out_features</c>); 0: no head.</summary>
     public int OutputSize { get; }
 
-    /// <summary>Time steps per sequence.</summary>
+    /// <summary>The sequence length the model is tuned for; every <c>Forward</c> takes sequences of any length T ≥ 1.</summary>
     public int SeqLen { get; }
 
     /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>); layer k &gt; 0 reads the hidden states of layer k − 1. Default 1.</summary>

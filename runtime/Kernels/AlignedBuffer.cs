@@ -50,10 +50,11 @@ public sealed class AlignedBuffer
     /// a reference to the first of them (see <see cref="Align"/>).
     /// </summary>
     /// <remarks>
-    /// For stack state a kernel reads right away. The JIT zeroes a <c>stackalloc</c> buffer with stores that start at
-    /// the buffer's own address, and a load of the aligned state that spans two of them cannot be forwarded from them:
-    /// the first step then waits for the stores to reach the cache. Which loads do depends on where the stack happens
-    /// to be, so the time of a call changed from one process to the next (docs/kernel-choices.md).
+    /// For stack state a kernel reads right away; the runtime skips the JIT's zeroing of <c>stackalloc</c>
+    /// (<c>SkipLocalsInit</c>), so this is the only one. Its stores start at the aligned state, so that the first step's
+    /// loads can be forwarded from them: zeroing from the buffer's own address, as the JIT did, left loads that span two
+    /// stores waiting for the cache, and which loads did depended on where the stack happened to be, so the time of a
+    /// call changed from one process to the next (docs/kernel-choices.md).
     /// </remarks>
     public static ref float ClearAligned(Span<float> buffer, int length)
     {

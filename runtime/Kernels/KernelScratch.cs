@@ -9,7 +9,8 @@ using System.Runtime.CompilerServices;
 namespace LstmGen.Kernels;
 
 /// <summary>
-/// Working memory for kernels whose state would not fit their stack budget (large or deep models): one pinned,
+/// Working memory for kernels whose state would not fit their stack budget (large or deep models), a batch's blocks
+/// and a bidirectional model's layers: one pinned,
 /// 64-byte-aligned buffer per thread, grown at first use. Hosts that call in on small native threads (audio
 /// callbacks, game engines) keep their stack; concurrent calls on other threads get their own buffer.
 /// </summary>
@@ -17,7 +18,7 @@ namespace LstmGen.Kernels;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class KernelScratch
 {
-    /// <summary>The most a generated method puts on the stack; beyond it, it works in this thread's scratch.</summary>
+    /// <summary>The most a method of the runtime's kernel driver puts on the stack (generated code has none); beyond it, it works in this thread's scratch.</summary>
     public const int StackBudgetBytes = 16 * 1024;
 
     [ThreadStatic]

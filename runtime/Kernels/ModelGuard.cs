@@ -129,8 +129,9 @@ public static class ModelGuard
 
     /// <summary>
     /// Throws unless this runtime lays out weights and state as the calling generated code reads them: code generated
-    /// by LstmGen <paramref name="generatorVersion"/> for layout <paramref name="layoutVersion"/>. Called when a model is
-    /// constructed and when its weights are packed, never on the forward path.
+    /// by LstmGen <paramref name="generatorVersion"/> for layout <paramref name="layoutVersion"/>. Called when a
+    /// unidirectional model (its streaming state) or one with compiled-in weights is constructed, and whenever weights are
+    /// packed; never on the forward path.
     /// </summary>
     /// <exception cref="InvalidOperationException">The runtime packs another layout version.</exception>
     public static void RequireLayout(int layoutVersion, string generatorVersion)

@@ -243,54 +243,69 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
 
     // ---- blocks of sequences through each weight vector (the other models) ----
 
-    /// <summary>Runs the whole blocks of a batch on this CPU's tiling, as <see cref="Batch"/> does; returns how many sequences they took.</summary>
-    private static int Blocks(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c)
+    /// <summary>
+    /// Runs the whole blocks of a batch on this CPU's tiling, as <see cref="LaneGroups"/> does its groups; returns how many
+    /// sequences they took: the first ones of <paramref name="order"/> (of the batch without it).
+    /// </summary>
+    private static int Blocks(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> order, ReadOnlySpan<int> lengths,
+        Span<float> h, Span<float> c)
     {
         if (Vector512.IsHardwareAccelerated)
-            return Blocks<T512>(ref weights, ref input, ref output, batchSize, steps, lengths, h, c);
+            return Blocks<T512>(ref weights, ref input, ref output, batchSize, steps, order, lengths, h, c);
         else if (Vector256.IsHardwareAccelerated)
-            return Blocks<T256>(ref weights, ref input, ref output, batchSize, steps, lengths, h, c);
+            return Blocks<T256>(ref weights, ref input, ref output, batchSize, steps, order, lengths, h, c);
         else if (Vector128.IsHardwareAccelerated)
-            return Blocks<T128>(ref weights, ref input, ref output, batchSize, steps, lengths, h, c);
+            return Blocks<T128>(ref weights, ref input, ref output, batchSize, steps, order, lengths, h, c);
         else
             return 0; // without SIMD, one by one
     }
 
-    private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> lengths,
+    private static int Blocks<T>(ref float weights, ref float input, ref float output, int batchSize, int steps, ReadOnlySpan<int> order, ReadOnlySpan<int> lengths,
         Span<float> h, Span<float> c) where T : struct, ITiling
     {
         const int Sequences = PackedLayout.BlockSequences;
-        int blocks = batchSize / Sequences;
-        int gatesLength = Sequences * PackedLayout.Slots * M.StateStride; // a layer step's gates of every sequence, its units padded to whole tiles
-        Span<float> memory = KernelScratch.Rent(gatesLength + Sequences * StateLength);
+        int blocks = batchSize / Sequences, sequenceLength = steps * M.InputSize;
+        // A layer step's gates of every sequence (its units padded to whole tiles), their states, and for a block of
+        // sequences taken out of order, their inputs gathered at the block kernel's one stride.
+        int gatesLength = Sequences * PackedLayout.Slots * M.StateStride, statesLength = Sequences * StateLength;
+        Span<float> memory = KernelScratch.Rent(gatesLength + statesLength + (order.IsEmpty ? 0 : Sequences * sequenceLength));
         ref float gates = ref MemoryMarshal.GetReference(memory);
-        Span<float> states = memory.Slice(gatesLength);
+        Span<float> states = memory.Slice(gatesLength, statesLength), gathered = memory.Slice(gatesLength + statesLength);
+        Span<int> members = stackalloc int[Sequences];
         for (int block = 0; block < blocks; block++)
         {
             int b = block * Sequences;
+            for (int g = 0; g < Sequences; g++)
+                members[g] = order.IsEmpty ? b + g : order[b + g];
             states.Clear();
             if (!h.IsEmpty)
             {
                 for (int g = 0; g < Sequences; g++)
-                    CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, 0, M.NumLayers, b + g, batchSize, toState: true);
+                    CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, 0, M.NumLayers, members[g], batchSize, toState: true);
             }
-            BlockRun<T>(ref weights, ref Unsafe.Add(ref input, b * steps * M.InputSize), steps, ref MemoryMarshal.GetReference(states), ref gates,
-                ref Unsafe.Add(ref output, b * (int)SequenceOutputs(steps)), lengths.IsEmpty ? default : lengths.Slice(b, Sequences), h, c, b, batchSize);
+            if (!order.IsEmpty)
+            {
+                for (int g = 0; g < Sequences; g++)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref input, members[g] * sequenceLength), sequenceLength).CopyTo(gathered.Slice(g * sequenceLength));
+            }
+            BlockRun<T>(ref weights, ref order.IsEmpty ? ref Unsafe.Add(ref input, b * sequenceLength) : ref MemoryMarshal.GetReference(gathered), steps,
+                ref MemoryMarshal.GetReference(states), ref gates, ref output, members, lengths, h, c, batchSize);
         }
         return blocks * Sequences;
     }
 
     /// <summary>
-    /// Runs a block of sequences together on tiling T, sequence g's state at states + g · StateLength, up to the longest
-    /// of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are discarded.
+    /// Runs a block of sequences together on tiling T, sequence members[g]'s input at input + g · T · InputSize and its
+    /// state at states + g · StateLength, up to the longest of them: each is read out, and its final state kept, at its
+    /// own last step; a shorter one's later steps are discarded.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float gates, ref float output, ReadOnlySpan<int> lengths,
-        Span<float> h, Span<float> c, int b, int batchSize) where T : struct, ITiling
+    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float gates, ref float output, ReadOnlySpan<int> members,
+        ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int batchSize) where T : struct, ITiling
     {
         int longest = lengths.IsEmpty ? steps : 0;
-        for (int g = 0; g < lengths.Length; g++)
-            longest = Math.Max(longest, lengths[g]);
+        for (int g = 0; g < members.Length && !lengths.IsEmpty; g++)
+            longest = Math.Max(longest, lengths[members[g]]);
         for (int t = 0; t < longest; t++)
         {
             int parity = t & 1;
@@ -300,23 +315,26 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
                 T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, parity ^ 1)),
                     StateLength, ref Unsafe.Add(ref states, layer * LayerStateLength), ref gates, parity);
             }
-            for (int g = 0; g < PackedLayout.BlockSequences; g++)
+            for (int g = 0; g < members.Length; g++)
             {
-                int length = lengths.IsEmpty ? steps : lengths[g];
+                int sequence = members[g], length = lengths.IsEmpty ? steps : lengths[sequence];
                 ref float state = ref Unsafe.Add(ref states, g * StateLength);
                 if (EveryStep && t < length)
-                    ReadOut<T>(ref weights, ref state, parity ^ 1, ref Unsafe.Add(ref output, (g * steps + t) * M.OutputSize));
+                    ReadOut<T>(ref weights, ref state, parity ^ 1, ref Unsafe.Add(ref output, (sequence * steps + t) * M.OutputSize));
                 if (t == length - 1)
                 {
                     if (!EveryStep)
-                        ReadOut<T>(ref weights, ref state, parity ^ 1, ref Unsafe.Add(ref output, g * M.OutputSize));
+                        ReadOut<T>(ref weights, ref state, parity ^ 1, ref Unsafe.Add(ref output, sequence * M.OutputSize));
                     if (!h.IsEmpty)
-                        CopyState(ref state, parity ^ 1, h, c, 0, M.NumLayers, b + g, batchSize, toState: false);
+                        CopyState(ref state, parity ^ 1, h, c, 0, M.NumLayers, sequence, batchSize, toState: false);
                 }
             }
         }
-        if (!EveryStep) return;
-        for (int g = 0; g < lengths.Length; g++)
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (g * steps + lengths[g]) * M.OutputSize), (steps - lengths[g]) * M.OutputSize).Clear(); // padded steps
+        if (!EveryStep || lengths.IsEmpty) return;
+        foreach (int sequence in members)
+        {
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (sequence * steps + lengths[sequence]) * M.OutputSize),
+                (steps - lengths[sequence]) * M.OutputSize).Clear(); // padded steps
+        }
     }
 }

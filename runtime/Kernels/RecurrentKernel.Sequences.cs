@@ -48,10 +48,10 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         Span<float> h, Span<float> c)
     {
         int outputs = (int)SequenceOutputs(steps); // within the output span, checked
-        // A padded batch's lane groups take its sequences longest first: a group runs to its longest sequence, so each
-        // then runs about as many steps as its sequences have, and the shortest are the rest, one by one.
+        // A padded batch's lane groups and blocks take its sequences longest first: a group runs to its longest
+        // sequence, so each then runs about as many steps as its sequences have, and the shortest are the rest, one by one.
         int[]? rented = null;
-        Span<int> order = !M.LanesRunBatches || lengths.IsEmpty ? default
+        Span<int> order = !(M.LanesRunBatches || M.BlocksRunBatches) || lengths.IsEmpty ? default
             : batchSize <= MaxOrderOnStack ? stackalloc int[2 * batchSize]
             : (rented = ArrayPool<int>.Shared.Rent(2 * batchSize)).AsSpan(0, 2 * batchSize);
         if (!order.IsEmpty)
@@ -61,7 +61,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             done = LaneGroups(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, steps * M.InputSize, M.InputSize,
                 order, lengths, h, c);
         else if (M.BlocksRunBatches)
-            done = Blocks(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, lengths, h, c);
+            done = Blocks(ref weights, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output), batchSize, steps, order, lengths, h, c);
         // The sequences left over, one by one.
         for (int i = done; i < batchSize; i++)
         {

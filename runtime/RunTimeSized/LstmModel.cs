@@ -58,7 +58,8 @@ public sealed class LstmModel : RecurrentModel
     /// <c>{lstmPrefix}weight_ih_l0</c> … and <c>{fcPrefix}weight</c>, <c>{fcPrefix}bias</c>). The sizes, the number of
     /// layers, <c>bidirectional</c>, <c>proj_size</c> and <c>bias</c> come from the file's keys and shapes; without
     /// <c>{fcPrefix}weight</c> in the file, or with <paramref name="fcPrefix"/> null, the model has no head and outputs
-    /// the features. <paramref name="readout"/>, <paramref name="weightPrecision"/> and <paramref name="batchFirst"/> are as in
+    /// the features; a file whose head is under another prefix or is several layers, or whose <c>{fcPrefix}weight</c>
+    /// reads other values than the features, is refused with the <paramref name="fcPrefix"/> that loads it named. <paramref name="readout"/>, <paramref name="weightPrecision"/> and <paramref name="batchFirst"/> are as in
     /// <see cref="LstmModel(LstmWeights, Readout, WeightPrecision, bool)"/>; <paramref name="stateDictKey"/> names the checkpoint entry
     /// that holds the state_dict (e.g. <c>"model_state_dict"</c>), where several hold the model's keys (null: the one that does).
     /// </summary>

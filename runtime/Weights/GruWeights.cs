@@ -80,7 +80,9 @@ public sealed class GruWeights : RecurrentWeights
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, ProjSize: 0)));
 
     /// <summary>Takes the weights from a parsed safetensors file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, but a head the
+    /// file has elsewhere, a head of several layers and a <c>{fcPrefix}weight</c> that reads other values than the
+    /// features are refused (the message names the <paramref name="fcPrefix"/> that loads the file).</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static GruWeights FromSafetensors(SafetensorsFile file, string gruPrefix = DefaultGruPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));
@@ -111,7 +113,9 @@ public sealed class GruWeights : RecurrentWeights
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, ProjSize: 0)));
 
     /// <summary>Takes the weights from a parsed torch.save file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, but a head the
+    /// file has elsewhere, a head of several layers and a <c>{fcPrefix}weight</c> that reads other values than the
+    /// features are refused (the message names the <paramref name="fcPrefix"/> that loads the file).</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static GruWeights FromPyTorch(PyTorchFile file, string gruPrefix = DefaultGruPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, gruPrefix, fcPrefix, expected: null));

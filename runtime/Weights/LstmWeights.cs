@@ -82,7 +82,9 @@ public sealed class LstmWeights : RecurrentWeights
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, projSize)));
 
     /// <summary>Takes the weights from a parsed safetensors file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, but a head the
+    /// file has elsewhere, a head of several layers and a <c>{fcPrefix}weight</c> that reads other values than the
+    /// features are refused (the message names the <paramref name="fcPrefix"/> that loads the file).</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static LstmWeights FromSafetensors(SafetensorsFile file, string lstmPrefix = DefaultLstmPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));
@@ -113,7 +115,9 @@ public sealed class LstmWeights : RecurrentWeights
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, new ExpectedSizes(inputSize, hiddenSize, outputSize, numLayers, bias, bidirectional, projSize)));
 
     /// <summary>Takes the weights from a parsed torch.save file, with every size and option read from the file's keys
-    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head.</summary>
+    /// and shapes; no <c>{fcPrefix}weight</c> key (or <paramref name="fcPrefix"/> null) means no head, but a head the
+    /// file has elsewhere, a head of several layers and a <c>{fcPrefix}weight</c> that reads other values than the
+    /// features are refused (the message names the <paramref name="fcPrefix"/> that loads the file).</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or the shapes disagree.</exception>
     public static LstmWeights FromPyTorch(PyTorchFile file, string lstmPrefix = DefaultLstmPrefix, string? fcPrefix = DefaultFcPrefix) =>
         new(Read(file, Gates, Kind, lstmPrefix, fcPrefix, expected: null));

@@ -34,31 +34,31 @@ namespace Demo
         private int _streamParity;
 
         /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives [T, OutputSize].</summary>
-        /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output);
 
         /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, T, OutputSize].</summary>
-        /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, batchSize);
 
         /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
-        /// <remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, T, OutputSize], 0 at padded steps.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, T, OutputSize], 0 at padded steps.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, T, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). <paramref name="output"/> receives [batch, T, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, T, OutputSize], 0 at padded steps; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). <paramref name="output"/> receives [batch, T, OutputSize], 0 at padded steps; <paramref name="h"/> holds h_0 on entry and h_n on return, <paramref name="c"/> c_0 and c_n, each [NumLayers, batch, HiddenSize] as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.HeadlessTaggerKernel.Forward(_packedWeights, this, input, output, lengths, h, c);

@@ -27,38 +27,38 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private global::LstmGen.Kernels.PackedWeights? _packedWeights;
 
-        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c; CreateState also checks that the runtime packs the layout this code reads.
+        // Step's state: per layer two h buffers (_streamParity marks h_{t-1}) and c, and o ⊙ tanh(c_t) for the projection; CreateState also checks that the runtime packs the layout this code reads.
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private readonly global::LstmGen.Kernels.AlignedBuffer _streamState = global::LstmGen.Generated.ProjectedLstmKernel.CreateState();
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         private int _streamParity;
 
         /// <summary>Runs one sequence of any length T ≥ 1: <paramref name="input"/> is [T, InputSize] row-major, <paramref name="output"/> receives OutputSize values.</summary>
-        /// <remarks>Allocation-free. Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). Every call starts from a zero state and leaves the streaming state of <see cref="Step"/> alone.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output);
 
         /// <summary>Runs a batch of sequences of one length T ≥ 1: <paramref name="input"/> is [batchSize, T, InputSize] row-major, <paramref name="output"/> receives [batch, OutputSize].</summary>
-        /// <remarks>Allocation-free. Every sequence starts from a zero state.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). Every sequence starts from a zero state.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, batchSize);
 
         /// <summary>Runs a padded batch, as PyTorch's <c>pack_padded_sequence</c>: sequence b is the first <c>lengths[b]</c> of T steps in <paramref name="input"/> ([lengths.Length, T, InputSize]).</summary>
-        /// <remarks>Allocation-free. Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). Each sequence starts from a zero state and runs only its own steps; <paramref name="output"/> receives [batch, OutputSize].</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, lengths);
 
         /// <summary>Runs a batch from given initial states, and returns the final ones: seq2seq, or a long sequence in chunks.</summary>
-        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize = 3], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize = 3], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batchSize, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, batchSize, h, c);
 
         /// <summary>Runs a padded batch (see the overload with lengths) from given initial states, and returns the final ones.</summary>
-        /// <remarks>Allocation-free. <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize = 3], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
+        /// <remarks>Allocation-free once this thread has run a call this large (a large model's state and a batch's blocks stay in a per-thread buffer). <paramref name="output"/> receives [batch, OutputSize]; <paramref name="h"/> holds h_0 on entry and h_n on return, [NumLayers, batch, ProjSize = 3], <paramref name="c"/> c_0 and c_n, [NumLayers, batch, HiddenSize], as PyTorch's; a sequence's final state is the one after its own last step.</remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "%VERSION%")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> h, global::System.Span<float> c) =>
             global::LstmGen.Generated.ProjectedLstmKernel.Forward(_packedWeights, this, input, output, lengths, h, c);
