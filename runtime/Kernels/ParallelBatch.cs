@@ -18,9 +18,7 @@ internal static class ParallelBatch
     /// <summary>
     /// Calls <paramref name="run"/>(first, count) for sequences first … first + count − 1 of the batch: once for all of
     /// them, or once per core for a contiguous run of them each when the batch holds at least
-    /// <see cref="MinimumMultiplyAdds"/> multiply-adds and more than one sequence. The runs start at multiples of
-    /// <paramref name="group"/>, the sequences the kernel's batch path takes at once, where the batch holds a group per
-    /// core: a run that ended mid-group would step its last sequences one by one.
+    /// <see cref="MinimumMultiplyAdds"/> multiply-adds and more than one sequence (see <see cref="Start"/>).
     /// </summary>
     public static void Forward(Action<int, int> run, int batchSize, long multiplyAddsPerSequence, int group)
     {
@@ -31,15 +29,25 @@ internal static class ParallelBatch
             run(0, batchSize);
             return;
         }
-        if (batchSize / group < chunks)
-            group = 1;
-        int groups = (batchSize + group - 1) / group;
         Parallel.For(0, chunks, chunk =>
         {
-            int first = Start(chunk), end = chunk + 1 == chunks ? batchSize : Start(chunk + 1);
-            run(first, end - first);
+            int first = Start(chunk, chunks, batchSize, group);
+            run(first, Start(chunk + 1, chunks, batchSize, group) - first);
         });
+    }
 
-        int Start(int chunk) => (int)((long)groups * chunk / chunks) * group;
+    /// <summary>
+    /// Where run <paramref name="chunk"/> of <paramref name="chunks"/> starts (<paramref name="chunks"/>: the batch's
+    /// end). Each run gets its share of the batch's whole groups of <paramref name="group"/> sequences (what the kernel's
+    /// batch path takes at once) and of the sequences left over, which run one by one: splitting at batch / chunks would
+    /// end a run mid-group and step up to group − 1 more sequences one by one in each. A batch of fewer groups than
+    /// runs is split sequence by sequence, so that no run is empty.
+    /// </summary>
+    public static int Start(int chunk, int chunks, int batchSize, int group)
+    {
+        if (batchSize / group < chunks)
+            group = 1;
+        int groups = batchSize / group, rest = batchSize % group;
+        return (int)((long)groups * chunk / chunks) * group + (int)((long)rest * chunk / chunks);
     }
 }

@@ -264,13 +264,16 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         Span<float> h, Span<float> c) where T : struct, ITiling
     {
         const int Sequences = PackedLayout.BlockSequences;
-        int blocks = batchSize / Sequences, sequenceLength = steps * M.InputSize;
-        // A layer step's gates of every sequence (its units padded to whole tiles), their states, and for a block of
-        // sequences taken out of order, their inputs gathered at the block kernel's one stride.
+        int blocks = batchSize / Sequences;
+        if (blocks == 0)
+            return 0;
+        // A layer step's gates of every sequence (its units padded to whole tiles), their states, and x_t of a block
+        // whose sequences are not consecutive (a padded batch's, longest first), gathered at the block kernel's one stride.
         int gatesLength = Sequences * PackedLayout.Slots * M.StateStride, statesLength = Sequences * StateLength;
-        Span<float> memory = KernelScratch.Rent(gatesLength + statesLength + (order.IsEmpty ? 0 : Sequences * sequenceLength));
+        Span<float> memory = KernelScratch.Rent(gatesLength + statesLength + Sequences * M.InputSize);
         ref float gates = ref MemoryMarshal.GetReference(memory);
-        Span<float> states = memory.Slice(gatesLength, statesLength), gathered = memory.Slice(gatesLength + statesLength);
+        Span<float> states = memory.Slice(gatesLength, statesLength);
+        ref float gathered = ref memory[gatesLength + statesLength];
         Span<int> members = stackalloc int[Sequences];
         for (int block = 0; block < blocks; block++)
         {
@@ -283,33 +286,41 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
                 for (int g = 0; g < Sequences; g++)
                     CopyState(ref Unsafe.Add(ref MemoryMarshal.GetReference(states), g * StateLength), 0, h, c, 0, M.NumLayers, members[g], batchSize, toState: true);
             }
-            if (!order.IsEmpty)
-            {
-                for (int g = 0; g < Sequences; g++)
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref input, members[g] * sequenceLength), sequenceLength).CopyTo(gathered.Slice(g * sequenceLength));
-            }
-            BlockRun<T>(ref weights, ref order.IsEmpty ? ref Unsafe.Add(ref input, b * sequenceLength) : ref MemoryMarshal.GetReference(gathered), steps,
-                ref MemoryMarshal.GetReference(states), ref gates, ref output, members, lengths, h, c, batchSize);
+            BlockRun<T>(ref weights, ref input, steps, ref MemoryMarshal.GetReference(states), ref gates, ref gathered, ref output, members, lengths, h, c, batchSize);
         }
         return blocks * Sequences;
     }
 
     /// <summary>
-    /// Runs a block of sequences together on tiling T, sequence members[g]'s input at input + g · T · InputSize and its
-    /// state at states + g · StateLength, up to the longest of them: each is read out, and its final state kept, at its
-    /// own last step; a shorter one's later steps are discarded.
+    /// Runs a block of sequences together on tiling T, sequence members[g]'s state at states + g · StateLength, up to the
+    /// longest of them: each is read out, and its final state kept, at its own last step; a shorter one's later steps are
+    /// discarded. Sequences that are not consecutive in the batch have each x_t gathered at <paramref name="gathered"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float gates, ref float output, ReadOnlySpan<int> members,
-        ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int batchSize) where T : struct, ITiling
+    private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float gates, ref float gathered, ref float output,
+        ReadOnlySpan<int> members, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int batchSize) where T : struct, ITiling
     {
-        int longest = lengths.IsEmpty ? steps : 0;
-        for (int g = 0; g < members.Length && !lengths.IsEmpty; g++)
-            longest = Math.Max(longest, lengths[members[g]]);
+        int longest = lengths.IsEmpty ? steps : 0, sequenceLength = steps * M.InputSize;
+        bool consecutive = true;
+        for (int g = 0; g < members.Length; g++)
+        {
+            consecutive &= members[g] == members[0] + g;
+            if (!lengths.IsEmpty)
+                longest = Math.Max(longest, lengths[members[g]]);
+        }
         for (int t = 0; t < longest; t++)
         {
             int parity = t & 1;
-            T.BlockLayer(ref weights, ref Unsafe.Add(ref input, t * M.InputSize), steps * M.InputSize, ref states, ref gates, parity);
+            ref float x = ref Unsafe.Add(ref input, members[0] * sequenceLength + t * M.InputSize);
+            int xStride = sequenceLength;
+            if (!consecutive)
+            {
+                for (int g = 0; g < members.Length; g++)
+                    Copy(ref Unsafe.Add(ref input, members[g] * sequenceLength + t * M.InputSize), ref Unsafe.Add(ref gathered, g * M.InputSize), M.InputSize);
+                x = ref gathered;
+                xStride = M.InputSize;
+            }
+            T.BlockLayer(ref weights, ref x, xStride, ref states, ref gates, parity);
             for (int layer = 1; layer < M.NumLayers; layer++)
             {
                 T.BlockUpperLayer(ref Unsafe.Add(ref weights, T.LayerLength + (layer - 1) * T.UpperLayerLength), ref Unsafe.Add(ref states, HiddenOffset(layer - 1, parity ^ 1)),

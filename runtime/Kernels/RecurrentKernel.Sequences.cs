@@ -50,8 +50,9 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         int outputs = (int)SequenceOutputs(steps); // within the output span, checked
         // A padded batch's lane groups and blocks take its sequences longest first: a group runs to its longest
         // sequence, so each then runs about as many steps as its sequences have, and the shortest are the rest, one by one.
+        // (A batch of more than a billion sequences, whose order and keys no array holds, runs in order.)
         int[]? rented = null;
-        Span<int> order = !(M.LanesRunBatches || M.BlocksRunBatches) || lengths.IsEmpty ? default
+        Span<int> order = !(M.LanesRunBatches || M.BlocksRunBatches) || lengths.IsEmpty || batchSize > Array.MaxLength / 2 ? default
             : batchSize <= MaxOrderOnStack ? stackalloc int[2 * batchSize]
             : (rented = ArrayPool<int>.Shared.Rent(2 * batchSize)).AsSpan(0, 2 * batchSize);
         if (!order.IsEmpty)

@@ -175,22 +175,33 @@ internal static class KeyStructure
     }
 
     /// <summary>
-    /// The first '…weight' after the head's (<paramref name="headPrefix"/>) in key order, outside the module, that reads
-    /// the head's <paramref name="headOutputs"/> values, or null: where there is one, the head is the first layer of
-    /// several (an MLP, fc1 → fc2), which LstmGen does not run, and its outputs are not the model's.
+    /// The first '…weight' after the head's (<paramref name="headPrefix"/>) in key order, outside the module, of a layer
+    /// beside the head (in the same parent module: fc and out, head.0 and head.2) that reads the head's
+    /// <paramref name="headOutputs"/> values, or null: where there is one, the head is the first layer of several (an MLP,
+    /// fc1 → fc2), which LstmGen does not run, and its outputs are not the model's. Layers of other modules (a decoder's
+    /// beside an encoder's head) are another model's.
     /// </summary>
     public static string? FollowingLinear(IEnumerable<string> keys, Func<string, IReadOnlyList<long>> shape, string module, string headPrefix, long headOutputs)
     {
+        string parent = Parent(headPrefix);
         bool afterHead = false;
         foreach (string key in keys)
         {
             if (key == headPrefix + "weight")
                 afterHead = true;
             else if (afterHead && key.EndsWith("weight", StringComparison.Ordinal) && !IsRecurrentKey(key, module)
+                && Parent(key.Substring(0, key.Length - "weight".Length)) == parent
                 && shape(key) is { Count: 2 } weight && weight[0] >= 1 && weight[1] == headOutputs)
                 return key;
         }
         return null;
+    }
+
+    // The module that holds the layer under prefix: "encoder." for "encoder.fc.", "" for "fc.".
+    private static string Parent(string prefix)
+    {
+        int dot = prefix.LastIndexOf('.', Math.Max(prefix.Length - 2, 0));
+        return dot < 0 ? "" : prefix.Substring(0, dot + 1);
     }
 
     /// <summary>Why a head of several layers cannot be the model's, and what to declare (<paramref name="sized"/>) or pass

@@ -366,7 +366,7 @@ public abstract class RecurrentWeights
         if (!sized && shape is [_, var reads] && reads != features)
         {
             throw new InvalidDataException($"{file.SourceName}: the Linear '{headKey}' [{string.Join(", ", shape)}] reads {reads} values, not the {kind}'s " +
-                $"{features} features: where it reads something else (the features pooled over time, another module's output), {Headless}, and apply it yourself.");
+                $"{features} features: where it reads something else (the features pooled over time, another module's output), pass {Headless}, and apply it yourself.");
         }
         if (KeyStructure.FollowingLinear(file.TensorNames, key => LongShape(file, key), prefix, fcPrefix, outputs) is { } next)
             throw new InvalidDataException($"{file.SourceName}: {KeyStructure.SeveralLayers(kind, features, ModelInfo.Literal(fcPrefix), next, sized, underFcPrefix: true)}.");

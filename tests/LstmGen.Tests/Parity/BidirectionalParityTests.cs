@@ -68,7 +68,8 @@ public interface IGruCase
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19)] public partial class ProjWideLstm2 : ILstmCase;
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.FinalState)] public partial class ProjWideLstm2Final : ILstmCase;
 [Lstm(3, 37, 2, 9, NumLayers = 2, ProjSize = 19, Readout = Readout.EveryStep)] public partial class ProjWideLstm2Seq : ILstmCase;
-// Small models: their padded batches from initial states run a sequence per SIMD lane (but for EveryStep's, in blocks).
+// Small models: their padded batches and batches from initial states run a sequence per SIMD lane (reading out every step,
+// in blocks where the tilings have whole tiles only, as LanesGruSeq's, else one by one); blocks_lstm2's in blocks.
 [Lstm(5, 8, 2, 7, NumLayers = 2)] public partial class LanesLstm2 : ILstmCase;
 [Lstm(5, 8, 2, 7, NumLayers = 2, Readout = Readout.FinalState)] public partial class LanesLstm2Final : ILstmCase;
 [Lstm(5, 8, 2, 7, NumLayers = 2, Readout = Readout.EveryStep)] public partial class LanesLstm2Seq : ILstmCase;
@@ -78,6 +79,9 @@ public interface IGruCase
 [Lstm(4, 6, 2, 5)] public partial class LanesH0Lstm : ILstmCase;
 [Lstm(4, 6, 2, 5, Readout = Readout.FinalState)] public partial class LanesH0LstmFinal : ILstmCase;
 [Lstm(4, 6, 2, 5, Readout = Readout.EveryStep)] public partial class LanesH0LstmSeq : ILstmCase;
+[Lstm(16, 32, 3, 9, NumLayers = 2)] public partial class BlocksLstm2 : ILstmCase;
+[Lstm(16, 32, 3, 9, NumLayers = 2, Readout = Readout.FinalState)] public partial class BlocksLstm2Final : ILstmCase;
+[Lstm(16, 32, 3, 9, NumLayers = 2, Readout = Readout.EveryStep)] public partial class BlocksLstm2Seq : ILstmCase;
 [Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true)] public partial class LegacyBiGru2 : IGruCase;
 [Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true, Readout = Readout.FinalState)] public partial class LegacyBiGru2Final : IGruCase;
 [Gru(4, 6, 3, 8, NumLayers = 2, Bidirectional = true, Readout = Readout.EveryStep)] public partial class LegacyBiGru2Seq : IGruCase;
@@ -132,6 +136,7 @@ public partial class OptionsParityTests
             ["lanes_lstm2"] = [Lstm(new LanesLstm2()), Lstm(new LanesLstm2Final()), Lstm(new LanesLstm2Seq())],
             ["lanes_gru"] = [Gru(new LanesGru()), Gru(new LanesGruFinal()), Gru(new LanesGruSeq())],
             ["lanes_h0_lstm"] = [Lstm(new LanesH0Lstm()), Lstm(new LanesH0LstmFinal()), Lstm(new LanesH0LstmSeq())],
+            ["blocks_lstm2"] = [Lstm(new BlocksLstm2()), Lstm(new BlocksLstm2Final()), Lstm(new BlocksLstm2Seq())],
             ["legacy_bi_gru2"] = [Gru(new LegacyBiGru2()), Gru(new LegacyBiGru2Final()), Gru(new LegacyBiGru2Seq())],
             ["legacy_proj_lstm"] = [Lstm(new LegacyProjLstm()), Lstm(new LegacyProjLstmFinal()), Lstm(new LegacyProjLstmSeq())],
             ["legacy_views_lstm2"] = [Lstm(new LegacyViewsLstm2()), Lstm(new LegacyViewsLstm2Final()), Lstm(new LegacyViewsLstm2Seq())],

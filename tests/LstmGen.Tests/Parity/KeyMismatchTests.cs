@@ -142,7 +142,7 @@ public class KeyMismatchTests
         // fc(torch.cat((max, mean), 1)): 16 inputs beside the LSTM's 8 features.
         byte[] file = SeedLstmWith(SafetensorsWriter.F32("fc.weight", [2, 16], new float[32]), SafetensorsWriter.F32("fc.bias", [2], new float[2]));
         Assert.Equal("<stream>: the Linear 'fc.weight' [2, 16] reads 16 values, not the LSTM's 8 features: where it reads something else (the features " +
-            "pooled over time, another module's output), fcPrefix: null to output the features, and apply it yourself.",
+            "pooled over time, another module's output), pass fcPrefix: null to output the features, and apply it yourself.",
             Refused(() => LstmModel.Load(new MemoryStream(file))));
         Assert.Equal(8, LstmModel.Load(new MemoryStream(file), fcPrefix: null).OutputSize);
 

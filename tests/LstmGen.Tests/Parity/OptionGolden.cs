@@ -15,7 +15,7 @@ public sealed class OptionGolden
     // Declared first: static fields initialize in order, and Names reads it.
     /// <summary>The cases of Golden/made: ours, in Golden/pytorch's format (see its make_options.py; make_legacy.py's
     /// .pt files are in torch.save's legacy format).</summary>
-    private static readonly string[] Made = ["proj_wide_lstm2", "lanes_lstm2", "lanes_gru", "lanes_h0_lstm", "legacy_bi_gru2", "legacy_proj_lstm", "legacy_views_lstm2"];
+    private static readonly string[] Made = ["proj_wide_lstm2", "lanes_lstm2", "lanes_gru", "lanes_h0_lstm", "blocks_lstm2", "legacy_bi_gru2", "legacy_proj_lstm", "legacy_views_lstm2"];
 
     public static readonly string[] Names =
     [

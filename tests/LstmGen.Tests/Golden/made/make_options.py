@@ -8,6 +8,8 @@ Run with Debian's PyTorch 1.13 (`/usr/bin/python3 make_options.py`, in this fold
 - lanes_lstm2, lanes_gru, lanes_h0_lstm: small models, whose batches run a sequence per SIMD lane: a padded batch
   from initial states, in two groups of 16 (four of 8, nine of 4) and a rest; a padded one from zero, a group and a
   rest; one of a common length from initial states.
+- blocks_lstm2: a 2-layer model past the lanes kernel, whose batches run in blocks of 4 sequences: a padded batch from
+  initial states, in two blocks and a rest.
 """
 import json
 import struct
@@ -23,6 +25,7 @@ CASES = [
      [7, 3, 1, 7, 5, 6, 2, 7, 4, 7, 1, 6, 3, 7, 5, 2, 7, 7, 4, 1, 6, 3, 7, 2, 5, 7, 6, 1, 4, 7, 3, 5, 7, 2, 6, 7, 4], True, 12),
     ("lanes_gru", "gru", 3, 12, 3, 9, 21, 1, 0, [9, 4, 1, 8, 9, 6, 2, 9, 5, 7, 3, 9, 9, 1, 8, 4, 6, 9, 2, 7, 5], False, 13),
     ("lanes_h0_lstm", "lstm", 4, 6, 2, 5, 19, 1, 0, None, True, 14),
+    ("blocks_lstm2", "lstm", 16, 32, 3, 9, 11, 2, 0, [9, 2, 6, 9, 1, 4, 8, 3, 9, 5, 7], True, 15),
 ]
 
 
