@@ -137,6 +137,21 @@ public class KeyMismatchTests
     }
 
     [Fact]
+    public void A_Linear_of_another_module_reading_the_heads_outputs_is_not_part_of_the_head()
+    {
+        // An encoder's LSTM and bridge (encoder.fc: 8 → 2) beside a decoder (generator.…, after them in the file) whose
+        // Linear reads 2 values too.
+        SafetensorsFile seed = SafetensorsFile.Load(GoldenParity.GoldenPath("seed.weights.safetensors"));
+        byte[] file = SafetensorsWriter.Build(seed.TensorNames.Select(name =>
+                SafetensorsWriter.F32("encoder." + name, seed.ReadTensor(name).Shape.ToArray(), seed.ReadFloats(name)))
+            .Append(SafetensorsWriter.F32("generator.fc.weight", [5, 2], new float[10])).Append(SafetensorsWriter.F32("generator.fc.bias", [5], new float[5])).ToArray());
+
+        LstmModel encoder = LstmModel.Load(new MemoryStream(file), lstmPrefix: "encoder.lstm.", fcPrefix: "encoder.fc.");
+        Assert.Equal(2, encoder.OutputSize);
+        Assert.Equal(2, ModelInfo.Read(new MemoryStream(file), prefix: "encoder.lstm.").OutputSize);
+    }
+
+    [Fact]
     public void A_Linear_under_fc_that_reads_other_values_than_the_features_is_named_as_such()
     {
         // fc(torch.cat((max, mean), 1)): 16 inputs beside the LSTM's 8 features.
