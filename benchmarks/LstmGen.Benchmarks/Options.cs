@@ -25,6 +25,7 @@ public interface IOptionModel
     void Forward(ReadOnlySpan<float> input, Span<float> output);
     void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize);
     void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths);
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int batchSize, Span<float> h, Span<float> c);
 }
 
 /// <summary>
@@ -33,13 +34,14 @@ public interface IOptionModel
 /// and from its last step (where the backward direction runs one step), one projected to half its hidden units (a smaller W_hh
 /// and h, plus the W_hr product); against a batch of Cases.Batch sequences, the same batch padded, its sequences' lengths
 /// alternating T and T / 2 (it should cost what its valid steps cost: seed's lane groups and sensor's blocks take them
-/// longest first), and laid out time-major (read in place by seed's lane groups, run as a batch-first copy at sensor's size).
+/// longest first), the same batch from given states (chunked streams: each call continues from the last one's final
+/// states), and laid out time-major (read in place by seed's lane groups, run as a batch-first copy at sensor's size).
 /// </summary>
 [BenchmarkCategory("options")]
 public class Options
 {
     private Action _unidirectional = null!, _bidirectional = null!, _bidirectionalLastStep = null!, _projected = null!;
-    private Action _batch = null!, _padded = null!, _timeMajor = null!;
+    private Action _batch = null!, _padded = null!, _fromStates = null!, _timeMajor = null!;
 
     [Params("seed", "sensor")] public string Case { get; set; } = "seed";
 
@@ -67,6 +69,8 @@ public class Options
         IOptionModel timeMajorModel = Case == "seed" ? Create<SeedTimeMajorModel>() : Create<SensorTimeMajorModel>();
         _batch = () => unidirectional.Forward(batch, outputs, Cases.Batch);
         _padded = () => unidirectional.Forward(batch, outputs, lengths);
+        float[] h = new float[Cases.Batch * info.HiddenSize], c = new float[Cases.Batch * info.HiddenSize];
+        _fromStates = () => unidirectional.Forward(batch, outputs, Cases.Batch, h, c);
         _timeMajor = () => timeMajorModel.Forward(timeMajor, outputs, Cases.Batch);
     }
 
@@ -88,6 +92,8 @@ public class Options
     [Benchmark] public void Batch() => _batch();
 
     [Benchmark] public void PaddedBatch() => _padded();
+
+    [Benchmark] public void BatchFromStates() => _fromStates();
 
     [Benchmark] public void TimeMajorBatch() => _timeMajor();
 }

@@ -77,6 +77,29 @@ public class LaneGroupTests
         Assert.Equal(0, Allocations.Measure(Run, repetitions: 20));
     }
 
+    [Fact]
+    public void Padded_batches_and_batches_from_states_in_blocks_allocate_nothing()
+    {
+        var model = new BlocksLstm2(); // [Lstm(16, 32, 3, 9, NumLayers = 2)]: blocks of 4 sequences
+        model.InitializeWeights(seed: 7);
+        const int Batch = 11;
+        var x = new float[Batch * 9 * 16];
+        int[] lengths = [9, 2, 6, 9, 1, 4, 8, 3, 9, 5, 7];
+        var y = new float[Batch * 3];
+        var h = new float[2 * Batch * 32];
+        var c = new float[2 * Batch * 32];
+
+        void Run()
+        {
+            model.Forward(x, y, lengths);
+            model.Forward(x, y, lengths, h, c);
+            model.Forward(x, y, Batch, h, c);
+        }
+
+        Run(); // the first call on this thread sizes its scratch (KernelScratch)
+        Assert.Equal(0, Allocations.Measure(Run, repetitions: 20));
+    }
+
     private static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual) =>
         Assert.InRange(GoldenParity.MaxAbsDifference(actual, expected), 0f, 1e-6f);
 
