@@ -65,12 +65,10 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         if (!h.IsEmpty)
             LaneStates(ref state, 0, members, h, c, batchSize, toState: true);
 
-        int longest = lengths.IsEmpty ? steps : 0;
-        for (int lane = 0; lane < S.Lanes && !lengths.IsEmpty; lane++)
-            longest = Math.Max(longest, lengths[members[lane]]);
+        int longest = Longest(members, lengths, steps);
         for (int t = 0; t < longest; t++)
         {
-            for (int lane = 0; lane < S.Lanes; lane++)
+            for (int lane = 0; lane < members.Length; lane++)
             {
                 ref float source = ref Unsafe.Add(ref input, members[lane] * sequenceStride + t * stepStride);
                 for (int k = 0; k < M.InputSize; k++)
@@ -80,7 +78,7 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
             LaneLayer<T, S, V>(ref weights, ref xs, M.InputSize, T.PanelLength, ref state, parity);
             if (M.NumLayers > 1)
                 LaneUpperLayers<T, S, V>(ref weights, ref state, parity);
-            for (int lane = 0; lane < S.Lanes && !lengths.IsEmpty; lane++)
+            for (int lane = 0; lane < members.Length && !lengths.IsEmpty; lane++)
             {
                 if (lengths[members[lane]] == t + 1)
                     KeepLane(ref state, parity ^ 1, ref kept, lane, S.Lanes);
@@ -92,6 +90,17 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
         LaneReadOut<T, S, V>(ref weights, ref Unsafe.Add(ref final, (M.NumLayers - 1) * layerState + finalParity * hidden * S.Lanes), ref output, members);
         if (!h.IsEmpty)
             LaneStates(ref final, finalParity, members, h, c, batchSize, toState: false);
+    }
+
+    /// <summary>How many steps a group or block of sequences runs: its longest sequence's (all <paramref name="steps"/> without lengths).</summary>
+    private static int Longest(ReadOnlySpan<int> members, ReadOnlySpan<int> lengths, int steps)
+    {
+        if (lengths.IsEmpty)
+            return steps;
+        int longest = 0;
+        foreach (int sequence in members)
+            longest = Math.Max(longest, lengths[sequence]);
+        return longest;
     }
 
     /// <summary>Copies lane <paramref name="lane"/>'s h (buffer <paramref name="parity"/>) and c of every layer to <paramref name="kept"/>, as at parity 0.</summary>
@@ -300,14 +309,10 @@ public abstract partial class RecurrentKernel<M, T512, T256, T128>
     private static void BlockRun<T>(ref float weights, ref float input, int steps, ref float states, ref float gates, ref float gathered, ref float output,
         ReadOnlySpan<int> members, ReadOnlySpan<int> lengths, Span<float> h, Span<float> c, int batchSize) where T : struct, ITiling
     {
-        int longest = lengths.IsEmpty ? steps : 0, sequenceLength = steps * M.InputSize;
+        int longest = Longest(members, lengths, steps), sequenceLength = steps * M.InputSize;
         bool consecutive = true;
         for (int g = 0; g < members.Length; g++)
-        {
             consecutive &= members[g] == members[0] + g;
-            if (!lengths.IsEmpty)
-                longest = Math.Max(longest, lengths[members[g]]);
-        }
         for (int t = 0; t < longest; t++)
         {
             int parity = t & 1;
